@@ -1,0 +1,25 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the TypeScript sources of every package.
+    alias: [
+      { find: /^@tpfr\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
+      { find: /^@tpfr\/core$/, replacement: src('./packages/core/src/index.ts') },
+      { find: /^@tpfr\/layers$/, replacement: src('./packages/layers/src/index.ts') },
+      { find: /^@tpfr\/losses$/, replacement: src('./packages/losses/src/index.ts') },
+      { find: /^@tpfr\/models$/, replacement: src('./packages/models/src/index.ts') },
+    ],
+  },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'examples/**/*.test.ts'],
+    globalSetup: ['./vitest.global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    reporters: ['default'],
+  },
+});

@@ -39,6 +39,7 @@ async function child(n: number): Promise<void> {
   await res.indices.data();
   const msKnn = performance.now() - t0;
   const peakExtraMiB = maxRssMiB() - baseline;
+  process.stderr.write(`knn N=${n}: ${Math.round(msKnn)} ms, peak extra ${peakExtraMiB.toFixed(1)} MiB; timing matMul...\n`);
   tf.dispose([res.indices, res.distances]);
 
   // The plain matMul of the same product, in the same row tiles (the whole [N, M] result does
@@ -49,7 +50,9 @@ async function child(n: number): Promise<void> {
   for (let i0 = 0; i0 < n; i0 += queryTile) {
     const rows = Math.min(queryTile, n - i0);
     // wasm runs each kernel synchronously: the product is complete when matMul returns.
-    tf.tidy(() => tf.matMul(tf.slice(q, [i0, 0], [rows, D]), pT));
+    tf.tidy(() => {
+      tf.matMul(tf.slice(q, [i0, 0], [rows, D]), pT);
+    });
   }
   const msMatmul = performance.now() - t1;
   pT.dispose();

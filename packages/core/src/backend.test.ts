@@ -53,3 +53,33 @@ it("the wasm UnsortedSegmentSum kernel equals the cpu one (gather's gradient)", 
   expect(cpu.out).toEqual([[3, 4], [9, 10], [6, 8], [0, 0]]);
   expect(cpu.g).toEqual([[3, 3], [0, 0], [3, 3], [0, 0], [0, 0]]);
 });
+
+it('the wasm Conv2DBackpropFilter kernel equals the cpu one for strides, paddings and sizes', async () => {
+  const cases: { x: [number, number, number, number]; f: [number, number, number, number]; s: number; pad: 'same' | 'valid' }[] = [
+    { x: [2, 7, 6, 3], f: [3, 3, 3, 4], s: 1, pad: 'same' },
+    { x: [1, 8, 8, 2], f: [3, 3, 2, 5], s: 2, pad: 'same' },
+    { x: [2, 9, 7, 3], f: [4, 4, 3, 2], s: 2, pad: 'valid' },
+    { x: [1, 10, 10, 3], f: [7, 7, 3, 2], s: 1, pad: 'valid' },
+    { x: [1, 5, 6, 4], f: [1, 1, 4, 3], s: 1, pad: 'same' },
+    { x: [2, 9, 9, 2], f: [4, 4, 2, 3], s: 2, pad: 'same' },
+  ];
+  for (const c of cases) {
+    const run = async (backend: string) => {
+      await initBackend(backend as 'cpu');
+      return tf.tidy(() => {
+        const x = tf.randomNormal(c.x, 0, 1, 'float32', 1);
+        const w = tf.randomNormal(c.f, 0, 1, 'float32', 2);
+        const proj = (y: tf.Tensor) => tf.sum(tf.mul(y, tf.randomNormal(y.shape, 0, 1, 'float32', 3)));
+        const [dx, dw] = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => proj(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.s, c.pad)))([x, w]);
+        // conv2dTranspose's filter gradient goes through Conv2DBackpropFilter too.
+        const y = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.s, c.pad);
+        const wt = tf.randomNormal(c.f, 0, 1, 'float32', 4) as tf.Tensor4D;
+        const dwt = tf.grad((ww: tf.Tensor) => proj(tf.conv2dTranspose(y, ww as tf.Tensor4D, c.x, c.s, c.pad)))(wt);
+        return [dx.arraySync(), dw.arraySync(), dwt.arraySync()];
+      });
+    };
+    const cpu = (await run('cpu')).map((a) => (a as number[]).flat(4) as number[]);
+    const wasm = (await run('wasm')).map((a) => (a as number[]).flat(4) as number[]);
+    cpu.forEach((arr, i) => arr.forEach((v, j) => expect(Math.abs(wasm[i][j] - v), `${JSON.stringify(c)} grad ${i}`).toBeLessThan(1e-3 * (1 + Math.abs(v)))));
+  }
+});

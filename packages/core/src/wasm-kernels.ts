@@ -7,6 +7,8 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
  * imported, only where the backend has none of its own.
  *
  * - `UnsortedSegmentSum`: the gradient of `tf.gather` (and so of the neighbourhood attention).
+ * - `Conv2DBackpropFilter`: the filter gradient of `conv2d` and of `conv2dTranspose`, composed
+ *   of wasm's own (XNNPACK) kernels, see {@link conv2DBackpropFilter}.
  */
 function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const backend = args.backend as BackendWasm;
@@ -32,7 +34,60 @@ function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backend: unkn
   return out;
 }
 
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+
+/** Runs another kernel registered for wasm (a backend-level call: no engine, no tape). */
+function callKernel(name: string, backend: unknown, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): tf.TensorInfo {
+  const kernel = tf.getKernel(name, 'wasm');
+  if (kernel == null) throw new Error(`Conv2DBackpropFilter (wasm): kernel ${name} is not registered`);
+  return kernel.kernelFunc({ inputs, backend: backend as tf.KernelBackend, attrs }) as tf.TensorInfo;
+}
+
+/**
+ * `dW[kh, kw, ci, co] = Σ_{b, oh, ow} xpad[b, oh·sh + kh, ow·sw + kw, ci] · dy[b, oh, ow, co]`,
+ * which is itself a convolution: the input `x` seen as `[ci, H, W, B]` (batch and channels
+ * swapped) convolved with `dy` seen as a filter `[OH, OW, B, co]` dilated by the stride. wasm's
+ * XNNPACK convolution does the multiply-adds; the output `[ci, kh', kw', co]` is cropped to the
+ * filter size and transposed to `[kh, kw, ci, co]`.
+ */
+function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
+  const { backend } = args;
+  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const attrs = args.attrs as unknown as {
+    strides: [number, number] | number; pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+    dataFormat: 'NHWC' | 'NCHW'; dimRoundingMode?: 'floor' | 'round' | 'ceil'; filterShape: [number, number, number, number];
+  };
+  if (attrs.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter (wasm): only NHWC is supported');
+  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], attrs.filterShape,
+    attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const [kh, kw, ci, co] = attrs.filterShape;
+  const { top, left } = info.padInfo;
+  // Rows the dilated dy filter needs to produce kh output rows (more padding than the forward's
+  // bottom/right is harmless: those rows meet only zeros; fewer is cropped below).
+  const bottom = Math.max(0, kh + (info.outHeight - 1) * info.strideHeight - info.inHeight - top);
+  const right = Math.max(0, kw + (info.outWidth - 1) * info.strideWidth - info.inWidth - left);
+  const disposables: tf.TensorInfo[] = [];
+  const keep = (t: tf.TensorInfo) => { disposables.push(t); return t; };
+  const b = backend as BackendWasm;
+  try {
+    const xT = keep(callKernel(tf.Transpose, b, { x }, { perm: [3, 1, 2, 0] }));
+    const dyT = keep(callKernel(tf.Transpose, b, { x: dy }, { perm: [1, 2, 0, 3] }));
+    const conv = keep(callKernel(tf.Conv2D, b, { x: xT, filter: dyT }, {
+      strides: [1, 1], pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dataFormat: 'NHWC',
+      dilations: [info.strideHeight, info.strideWidth], dimRoundingMode: undefined as unknown as string,
+    } as unknown as tf.NamedAttrMap));
+    let cropped = conv;
+    if (conv.shape[1] !== kh || conv.shape[2] !== kw) {
+      cropped = keep(callKernel(tf.Slice, b, { x: conv }, { begin: [0, 0, 0, 0], size: [ci, kh, kw, co] }));
+    }
+    return callKernel(tf.Transpose, b, { x: cropped }, { perm: [1, 2, 0, 3] });
+  } finally {
+    for (const t of disposables) b.disposeData(t.dataId);
+  }
+}
+
 const wasmKernels: tf.KernelConfig[] = [
+  { kernelName: tf.Conv2DBackpropFilter, backendName: 'wasm', kernelFunc: conv2DBackpropFilter as unknown as tf.KernelFunc },
   { kernelName: tf.UnsortedSegmentSum, backendName: 'wasm', kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc },
 ];
 

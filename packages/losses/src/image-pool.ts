@@ -1,0 +1,107 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ShapeError, TpfrError, assertInteger, formatShape } from '@tpfr/core';
+import { assertFeatureMap, NHWC } from './validate.js';
+
+/** Default pool size, as the authors (and CycleGAN) keep 50 past images. */
+export const DEFAULT_IMAGE_POOL_SIZE = 50;
+
+/** Options of {@link ImagePool}. */
+export interface ImagePoolOptions {
+  /** How many past images to keep (default 50); 0 turns the pool into a pass-through. */
+  size?: number;
+  /** Seed of the pool's own RNG (mulberry32), for reproducible draws. Ignored when `random` is given. */
+  seed?: number;
+  /** A source of uniform numbers in `[0, 1)` (default `Math.random`, or the seeded RNG). */
+  random?: () => number;
+}
+
+/** mulberry32: a small, fast, seedable PRNG returning numbers in `[0, 1)`. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A pool of past generated images for discriminator updates (Shrivastava et al. 2017, as in
+ * CycleGAN and the TPFR authors' training). For each image of a queried batch:
+ * - while the pool holds fewer than `size` images, the new image is stored and returned;
+ * - once full, with probability ½ a random stored image is returned and the new image takes
+ *   its place; otherwise the new image is returned and the pool is unchanged.
+ *
+ * Ownership:
+ * - `query(images)` never disposes or keeps `images`; the pool stores its own copies.
+ * - the returned `[B, H, W, C]` tensor is new and owned by the caller (dispose it, or create it
+ *   inside a `tf.tidy`); it is safe to use after later queries.
+ * - stored copies are `tf.keep`-ed (they survive the caller's `tf.tidy`), disposed when replaced,
+ *   and all freed by {@link ImagePool.dispose}.
+ *
+ * All images in one pool must share `[H, W, C]` (the returned batch mixes stored and new ones).
+ * For a class-conditional discriminator keep one pool per style class.
+ */
+export class ImagePool {
+  /** Capacity: the most images the pool keeps. */
+  readonly size: number;
+  private readonly random: () => number;
+  private readonly images: tf.Tensor3D[] = [];
+  private disposed = false;
+
+  constructor(options: ImagePoolOptions = {}) {
+    const size = options.size ?? DEFAULT_IMAGE_POOL_SIZE;
+    assertInteger('ImagePool', 'size', size, 0);
+    if (options.seed !== undefined) assertInteger('ImagePool', 'seed', options.seed, 0, 0xffffffff);
+    this.size = size;
+    this.random = options.random ?? (options.seed !== undefined ? mulberry32(options.seed) : Math.random);
+  }
+
+  /** How many images the pool holds now (at most `size`). */
+  get length(): number {
+    return this.images.length;
+  }
+
+  /**
+   * Passes a batch of generated images through the pool (rule in the class doc).
+   * @param images `[B, H, W, C]` generated images; not disposed, not kept.
+   * @returns a new `[B, H, W, C]` tensor owned by the caller: per image either the new image or
+   *   a stored past one.
+   * @throws ShapeError when `images` is not a rank-4 float tensor or its `[H, W, C]` differs
+   *   from the stored images'; TpfrError after `dispose()`.
+   */
+  query(images: tf.Tensor4D): tf.Tensor4D {
+    const fn = 'ImagePool.query';
+    if (this.disposed) throw new TpfrError(fn, 'the pool was disposed; create a new ImagePool');
+    assertFeatureMap(fn, 'images', images);
+    if (this.images.length > 0 && !tf.util.arraysEqual(this.images[0].shape, images.shape.slice(1))) {
+      throw new ShapeError(fn, `images of shape [B, ${this.images[0].shape.join(', ')}] ${NHWC} like the pooled ones`, `shape ${formatShape(images.shape)}`);
+    }
+    if (this.size === 0) return tf.clone(images);
+    return tf.tidy(() => {
+      const out: tf.Tensor3D[] = tf.unstack(images) as tf.Tensor3D[];
+      for (let i = 0; i < out.length; i++) {
+        const image = out[i];
+        if (this.images.length < this.size) {
+          this.images.push(tf.keep(tf.clone(image)));
+        } else if (this.random() > 0.5) {
+          const j = Math.min(Math.floor(this.random() * this.size), this.size - 1);
+          const old = this.images[j];
+          out[i] = tf.clone(old); // freed by this tidy unless returned in the stack below
+          this.images[j] = tf.keep(tf.clone(image));
+          old.dispose();
+        }
+      }
+      return tf.stack(out) as tf.Tensor4D;
+    });
+  }
+
+  /** Frees every stored image; the pool cannot be queried afterwards. Safe to call twice. */
+  dispose(): void {
+    tf.dispose(this.images);
+    this.images.length = 0;
+    this.disposed = true;
+  }
+}

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertRank } from './checks.js';
 import { ShapeError, ValueError, formatShape } from './errors.js';
+import { gatherRows } from './gather-rows.js';
 
 /** Non-linearity applied to the logits `u_i + v_j` before the softmax. */
 export type AttentionActivation = 'softplus' | 'relu' | 'elu' | 'linear' | ((logits: tf.Tensor2D) => tf.Tensor2D);
@@ -42,7 +43,8 @@ export function applyAttentionActivation(x: tf.Tensor2D, activation: AttentionAc
  *   α[i, j] = softmax_j act(u[i] + v[indices[i, j]]),   out[i] = Σ_j α[i, j] · values[indices[i, j]].
  *
  * Differentiable in `u`, `v` and `values` (on wasm too: `@tpfr/core` registers the
- * UnsortedSegmentSum kernel that the gradient of gather needs). Memory O(N·k·c).
+ * UnsortedSegmentSum kernel that the gradient of the row gathers needs). Memory O(N·k·c): for
+ * large N, call it on chunks of query rows.
  *
  * @param u `[N]` query scores.
  * @param v `[M]` pool scores.
@@ -71,10 +73,12 @@ export function neighbourhoodAttention(
   if (!(rate >= 0 && rate < 1)) throw new ValueError(fn, 'dropoutRate in [0, 1)', String(rate));
   const c = values.shape[1];
   return tf.tidy(() => {
-    let logits = tf.add(tf.reshape(u, [n, 1]), tf.gather(v, indices)) as tf.Tensor2D; // [N,k]
+    const flat = tf.reshape(indices, [-1]) as tf.Tensor1D;
+    const vNeighbours = tf.reshape(gatherRows(tf.reshape(v, [-1, 1]) as tf.Tensor2D, flat), [n, k]);
+    let logits = tf.add(tf.reshape(u, [n, 1]), vNeighbours) as tf.Tensor2D; // [N,k]
     if (rate > 0) logits = tf.dropout(logits, rate, undefined, opts.seed) as tf.Tensor2D;
     const weights = tf.softmax(applyAttentionActivation(logits, opts.activation ?? 'softplus')) as tf.Tensor2D;
-    const gathered = tf.reshape(tf.gather(values, tf.reshape(indices, [-1])), [n, k, c]) as tf.Tensor3D;
+    const gathered = tf.reshape(gatherRows(values, flat), [n, k, c]) as tf.Tensor3D;
     const output = tf.reshape(tf.matMul(tf.reshape(weights, [n, 1, k]) as tf.Tensor3D, gathered), [n, c]) as tf.Tensor2D;
     return { weights, output };
   });

@@ -12,6 +12,9 @@ export { squaredEuclideanDistance, cosineDistance, pairwiseDistance, l2Normalize
 export type { Metric } from './distances.js';
 export { knn, knnTileSizes, DEFAULT_KNN_MEMORY_BUDGET } from './knn.js';
 export type { KnnOptions, KnnResult } from './knn.js';
+export { detach } from './detach.js';
+export { gatherRows, pickColumns } from './gather-rows.js';
+export { topkRows, TOPK_GROUP } from './top-k-rows.js';
 export { neighbourhoodAttention, applyAttentionActivation } from './attention.js';
 export type { AttentionActivation, NeighbourhoodAttentionOptions, NeighbourhoodAttentionResult } from './attention.js';
 export { featureMapToRows, rowsToFeatureMap, queryRows, peerPoolRows } from './pixels.js';

@@ -41,6 +41,7 @@ const problem = fc.record({
   k: fc.integer({ min: 1, max: m }),
   queryTile: fc.integer({ min: 1, max: n + 2 }),
   poolTile: fc.integer({ min: 1, max: m + 2 }),
+  topk: fc.constantFrom('host' as const, 'tensor' as const),
 }));
 
 describeEachBackend('knn', () => {
@@ -51,7 +52,7 @@ describeEachBackend('knn', () => {
     const qt = tf.tensor2d(q, [c.n, c.d]);
     const pt = tf.tensor2d(p, [c.m, c.d]);
     await expectNoLeaks(() => {
-      const r = knn(qt, pt, c.k, { queryTileSize: c.queryTile, poolTileSize: c.poolTile });
+      const r = knn(qt, pt, c.k, { queryTileSize: c.queryTile, poolTileSize: c.poolTile, topk: c.topk });
       expect(r.indices.dtype).toBe('int32');
       expect(r.indices.shape).toEqual([c.n, c.k]);
       expect(r.indices.arraySync()).toEqual(ref.indices);
@@ -92,6 +93,19 @@ describeEachBackend('knn', () => {
       expect(b.distances.arraySync()).toEqual(a.distances.arraySync());
       expect(b.indices.arraySync().map((row) => row.map((j) => perm[j]))).toEqual(a.indices.arraySync());
       tf.dispose([qt, pt, permuted, a.indices, a.distances, b.indices, b.distances]);
+    });
+
+  test.prop([fc.integer({ min: 0, max: 1000 }), fc.constantFrom('host' as const, 'tensor' as const)], { seed: 13, numRuns: 6 })(
+    'equals brute force on wide pools (two-level top-k, cut tiles), with ties', (seed, topk) => {
+      const n = 5, m = 16 * 5 * 4 + 7, d = 2, k = 5;
+      const q = Float32Array.from({ length: n * d }, (_, i) => ((i * 7 + seed) % 5) - 2);
+      const p = Float32Array.from({ length: m * d }, (_, i) => ((i * 13 + seed * 3) % 5) - 2);
+      const ref = bruteForce(q, p, n, m, d, k, 'euclidean');
+      const qt = tf.tensor2d(q, [n, d]);
+      const pt = tf.tensor2d(p, [m, d]);
+      const r = knn(qt, pt, k, { topk });
+      expect(r.indices.arraySync()).toEqual(ref.indices);
+      tf.dispose([qt, pt, r.indices, r.distances]);
     });
 
   it('returns [0, k] for no queries', () => {

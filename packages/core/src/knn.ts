@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertFinite, assertInteger } from './checks.js';
 import { assertPairwiseInputs, l2NormalizeRows, type Metric } from './distances.js';
+import { detach } from './detach.js';
 import { ValueError, formatShape } from './errors.js';
+import { pickColumns } from './gather-rows.js';
+import { TOPK_GROUP, topkRows } from './top-k-rows.js';
 
 /** Options of {@link knn}. */
 export interface KnnOptions {
@@ -19,6 +22,12 @@ export interface KnnOptions {
   poolTileSize?: number;
   /** Reject NaN or infinite inputs (default true; costs one read-back per input). */
   checkFinite?: boolean;
+  /**
+   * How the running top-k is kept: `'host'` scans each score tile in JS straight from backend
+   * memory (wasm, cpu); `'tensor'` uses top-k ops on the device (any backend); `'auto'`
+   * (default) takes `'host'` where backend memory is host memory, else `'tensor'`.
+   */
+  topk?: 'auto' | 'host' | 'tensor';
 }
 
 /** Result of {@link knn}. */
@@ -27,6 +36,19 @@ export interface KnnResult {
   indices: tf.Tensor2D;
   /** `[N, k]` float32: their distances (ascending; squared Euclidean clamped at 0, or 1 − cos). */
   distances: tf.Tensor2D;
+}
+
+/** A pool tile transposed to `[d, tp]`, its bias `−½‖p‖²` (euclidean) and its first pool row. */
+interface PoolTile {
+  t: tf.Tensor2D;
+  bias: tf.Tensor1D | null;
+  offset: number;
+}
+
+/** Best scores `[rows, k]` (descending) and their pool indices `[rows, k]` int32. */
+interface RunningBest {
+  scores: tf.Tensor2D;
+  indices: tf.Tensor2D;
 }
 
 /** Default score-tile budget of {@link knn}: 64 MiB. */
@@ -51,7 +73,8 @@ export function knnTileSizes(n: number, m: number, budgetBytes = DEFAULT_KNN_MEM
  *
  * Scores are `q·p − ½‖p‖²` (one fused matMul with a bias per tile), which orders the pool as
  * the squared Euclidean distance `‖q‖² − 2·q·p + ‖p‖²` does; for `cosine`, rows are L2-normalised
- * first and the score is `q·p`. Ties go to the lower pool index.
+ * first and the score is `q·p`. Ties go to the lower pool index. The results are detached
+ * (see {@link detach}): calling knn inside `tf.grad` is fine, no gradient flows through it.
  *
  * @param queries `[N, d]`
  * @param pool `[M, d]`
@@ -86,10 +109,17 @@ export function knn(queries: tf.Tensor2D, pool: tf.Tensor2D, k: number, opts: Kn
 
   // Pool tiles, transposed once to [d, tp] (matMul without transposeB is several times faster on
   // wasm), with their bias −½‖p‖² (euclidean) and their first pool index.
-  interface PoolTile { t: tf.Tensor2D; bias: tf.Tensor1D | null; offset: number }
   const poolTiles: PoolTile[] = [];
+  const bounds: [number, number][] = [];
   for (let j0 = 0; j0 < m; j0 += tp) {
     const rows = Math.min(tp, m - j0);
+    // A wide tile whose width is not a multiple of the top-k group is cut in two, so that the
+    // fast two-level top-k applies to nearly every column.
+    const rest = rows % TOPK_GROUP;
+    if (rest !== 0 && rows >= 4 * k * TOPK_GROUP + rest) bounds.push([j0, rows - rest], [j0 + rows - rest, rest]);
+    else bounds.push([j0, rows]);
+  }
+  for (const [j0, rows] of bounds) {
     const [t, bias] = tf.tidy(() => {
       const slice = rows === m ? pool : tf.slice(pool, [j0, 0], [rows, d]);
       const p = metric === 'cosine' ? l2NormalizeRows(slice) : slice;
@@ -101,53 +131,30 @@ export function knn(queries: tf.Tensor2D, pool: tf.Tensor2D, k: number, opts: Kn
 
   const outIdx: tf.Tensor2D[] = [];
   const outDist: tf.Tensor2D[] = [];
+  const strategy = opts.topk ?? 'auto';
+  const scan = strategy === 'tensor' ? null : hostScanner();
+  if (strategy === 'host' && !scan) throw new ValueError(fn, `topk 'auto' or 'tensor' on backend '${tf.getBackend()}'`, `'host'`);
   try {
     for (let i0 = 0; i0 < n; i0 += tq) {
       const rows = Math.min(tq, n - i0);
       const [idx, dist] = tf.tidy(() => {
         const q0 = rows === n ? queries : tf.slice(queries, [i0, 0], [rows, d]);
         const q = metric === 'cosine' ? l2NormalizeRows(q0) : q0;
-        let bestScore: tf.Tensor2D | null = null;
-        let bestIdx: tf.Tensor2D | null = null;
-        for (const tile of poolTiles) {
-          const scores = tile.bias
-            ? tf.fused.matMul({ a: q, b: tile.t, bias: tile.bias })
-            : tf.matMul(q, tile.t);
-          const kk = Math.min(k, tile.t.shape[1]);
-          const top = tf.topk(scores, kk, true);
-          const topIdx = tile.offset === 0 ? top.indices : tf.add(top.indices, tf.scalar(tile.offset, 'int32'));
-          if (bestScore === null || bestIdx === null) {
-            bestScore = top.values as tf.Tensor2D;
-            bestIdx = topIdx as tf.Tensor2D;
-          } else {
-            // Merge: the running best come first, so on equal scores top-k keeps the lower index.
-            const candScore = tf.concat([bestScore, top.values], 1);
-            const candIdx = tf.concat([bestIdx, topIdx], 1);
-            const merged = tf.topk(candScore, Math.min(k, candScore.shape[1] as number), true);
-            bestScore = merged.values as tf.Tensor2D;
-            // Row-wise pick from candIdx as a flat gather: wasm 4.22's gather with batchDims = 1
-            // returns garbage for some shapes.
-            const width = candIdx.shape[1] as number;
-            const rowStart = tf.reshape(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(width, 'int32')), [rows, 1]);
-            const flatIdx: tf.Tensor1D = tf.reshape(candIdx, [-1]);
-            bestIdx = tf.gather(flatIdx, tf.add(merged.indices, rowStart)) as tf.Tensor as tf.Tensor2D;
-          }
-        }
-        let dist: tf.Tensor2D;
-        if (metric === 'cosine') {
-          dist = tf.sub(1, bestScore!) as tf.Tensor2D;
-        } else {
-          const qq = tf.sum(tf.square(q), 1, true);
-          dist = tf.relu(tf.sub(qq, tf.mul(2, bestScore!))) as tf.Tensor2D;
-        }
-        return [bestIdx!, dist] as const;
+        const scoreTile = (tile: PoolTile): tf.Tensor2D => (tile.bias ? tf.fused.matMul({ a: q, b: tile.t, bias: tile.bias }) : tf.matMul(q, tile.t)) as tf.Tensor2D;
+        const best = scan ? scanTopK(scan, rows, k, poolTiles, scoreTile) : tensorTopK(rows, k, poolTiles, scoreTile);
+        const dist = metric === 'cosine'
+          ? tf.sub(1, best.scores)
+          : tf.relu(tf.sub(tf.sum(tf.square(q), 1, true), tf.mul(2, best.scores)));
+        return [best.indices, dist as tf.Tensor2D] as const;
       });
       outIdx.push(idx);
       outDist.push(dist);
     }
-    if (outIdx.length === 1) return { indices: outIdx[0], distances: outDist[0] };
-    const result = { indices: tf.concat(outIdx, 0), distances: tf.concat(outDist, 0) };
-    tf.dispose([...outIdx, ...outDist]);
+    // Detached: the neighbour graph is discrete, so gradient tapes see constants.
+    const indices = outIdx.length === 1 ? outIdx[0] : tf.concat(outIdx, 0);
+    const distances = outDist.length === 1 ? outDist[0] : tf.concat(outDist, 0);
+    const result = { indices: detach(indices), distances: detach(distances) };
+    tf.dispose([...outIdx, ...outDist, indices, distances]);
     return result;
   } catch (e) {
     tf.dispose([...outIdx, ...outDist]);
@@ -155,4 +162,77 @@ export function knn(queries: tf.Tensor2D, pool: tf.Tensor2D, k: number, opts: Kn
   } finally {
     tf.dispose(poolTiles.flatMap((x) => (x.bias ? [x.t, x.bias] : [x.t])));
   }
+}
+
+/**
+ * A zero-copy view of a tensor's values on backends whose memory is host memory (wasm: the wasm
+ * heap; cpu: the JS array), or null elsewhere (WebGPU, WebGL, tfjs-node), where a read-back would
+ * stall the device: those use {@link tensorTopK}.
+ */
+type HostView = (t: tf.Tensor) => Float32Array;
+function hostScanner(): HostView | null {
+  const name = tf.getBackend();
+  if (name === 'wasm') {
+    const b = tf.backend() as unknown as { typedArrayFromHeap(t: tf.TensorInfo): Float32Array };
+    return (t) => b.typedArrayFromHeap(t);
+  }
+  if (name === 'cpu') return (t) => t.dataSync() as Float32Array;
+  return null;
+}
+
+/**
+ * Running top-k over the score tiles in plain JS, straight from the tile's memory: one compare
+ * per score, an insertion for the rare one that beats the current k-th best. Tiles and columns
+ * come in pool order and only a strictly larger score is inserted ahead, so ties keep the lower
+ * pool index. About 4× faster than wasm's TopK kernel, whose cost is dominated by each row.
+ */
+function scanTopK(view: HostView, rows: number, k: number, tiles: PoolTile[], scoreTile: (t: PoolTile) => tf.Tensor2D): RunningBest {
+  const bestS = new Float32Array(rows * k).fill(-Infinity);
+  const bestI = new Int32Array(rows * k);
+  for (const tile of tiles) {
+    const scores = scoreTile(tile);
+    const v = view(scores);
+    const w = tile.t.shape[1];
+    for (let r = 0; r < rows; r++) {
+      const base = r * k;
+      let thr = bestS[base + k - 1];
+      const row = r * w;
+      for (let c = 0; c < w; c++) {
+        const x = v[row + c];
+        if (x > thr) {
+          let j = base + k - 1;
+          while (j > base && bestS[j - 1] < x) {
+            bestS[j] = bestS[j - 1];
+            bestI[j] = bestI[j - 1];
+            j--;
+          }
+          bestS[j] = x;
+          bestI[j] = tile.offset + c;
+          thr = bestS[base + k - 1];
+        }
+      }
+    }
+    scores.dispose();
+  }
+  return { scores: tf.tensor2d(bestS, [rows, k]), indices: tf.tensor2d(bestI, [rows, k], 'int32') };
+}
+
+/** Running top-k with tensor ops only, for accelerators: a top-k per tile merged with the best so far. */
+function tensorTopK(rows: number, k: number, tiles: PoolTile[], scoreTile: (t: PoolTile) => tf.Tensor2D): RunningBest {
+  let best: RunningBest | null = null;
+  for (const tile of tiles) {
+    const top = topkRows(scoreTile(tile), Math.min(k, tile.t.shape[1]));
+    const idx = tile.offset === 0 ? top.indices : (tf.add(top.indices, tf.scalar(tile.offset, 'int32')) as tf.Tensor2D);
+    if (best === null) {
+      best = { scores: top.values, indices: idx };
+    } else {
+      // The running best come first, so on equal scores top-k keeps the lower pool index.
+      const candScore: tf.Tensor2D = tf.concat([best.scores, top.values], 1);
+      const candIdx: tf.Tensor2D = tf.concat([best.indices, idx], 1);
+      const merged = tf.topk(candScore, Math.min(k, candScore.shape[1]), true);
+      best = { scores: merged.values as tf.Tensor2D, indices: pickColumns(candIdx, merged.indices as tf.Tensor2D) };
+    }
+  }
+  void rows;
+  return best!;
 }

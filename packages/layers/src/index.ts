@@ -1,1 +1,24 @@
-export {};
+/**
+ * @tpfr/layers: the TPFR layer (two-stage peer-regularized feature recombination) and the
+ * layers tfjs-layers lacks, all registered for tfjs serialization (package `tpfr`).
+ * Importing this module registers the classes (a side effect).
+ * @module
+ */
+export { PeerRecombination, peerRecombination } from './tpfr-layer.js';
+export type { PeerRecombinationArgs, TpfrStages, TpfrActivation } from './tpfr-layer.js';
+export { applyAttentionTransform, attentionScore, createAttentionTransformWeights } from './peer-attention-transform.js';
+export type { AttentionTransformWeights, AttentionTransformOptions, WeightFactory } from './peer-attention-transform.js';
+export { loadTorchTpfrWeights, detectTorchTpfrVariant, torchImageToNhwc, torchTensorValues } from './torch-import.js';
+export type { TorchStateDict, TorchTensorJson, TorchTpfrVariant } from './torch-import.js';
+export { InstanceNormalization, instanceNormalization, instanceNorm } from './instance-normalization.js';
+export type { InstanceNormalizationArgs } from './instance-normalization.js';
+export { ReflectionPadding2D, reflectionPadding2d, reflectionPad } from './reflection-padding.js';
+export type { ReflectionPadding2DArgs, Padding2D } from './reflection-padding.js';
+export { ResidualBlock, residualBlock } from './residual-block.js';
+export type { ResidualBlockArgs } from './residual-block.js';
+export { GlobalStyle, globalStyle } from './global-style.js';
+export type { GlobalStyleArgs } from './global-style.js';
+export { ChannelSlice, channelSlice } from './channel-slice.js';
+export type { ChannelSliceArgs } from './channel-slice.js';
+export { fileSystemIO, MODEL_JSON, WEIGHTS_BIN } from './file-system-io.js';
+export { SERIALIZATION_PACKAGE, registerLayer } from './register.js';

@@ -1,0 +1,6 @@
+/**
+ * Types of tfjs-layers that its public index does not re-export.
+ * @module
+ */
+export type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
+export type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';

@@ -1,0 +1,310 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import {
+  DEFAULT_KNN_MEMORY_BUDGET, ShapeError, ValueError, formatShape, knn, neighbourhoodAttention,
+  type Metric, type PeerPooling,
+} from '@tpfr/core';
+import type { Kwargs, LayerArgs } from './layer-types.js';
+import {
+  applyAttentionTransform, attentionScore, createAttentionTransformWeights,
+  type AttentionTransformWeights, type WeightFactory,
+} from './peer-attention-transform.js';
+import { registerLayer } from './register.js';
+
+/** Which stages run: both (spec §5), or stage 1 only (PeerNets' one-stage variant). */
+export type TpfrStages = 'two-stage' | 'style-only';
+
+/** Activation of the logits before the k-way softmax. */
+export type TpfrActivation = 'softplus' | 'relu' | 'elu' | 'linear';
+
+/** Arguments of {@link PeerRecombination}. */
+export interface PeerRecombinationArgs extends LayerArgs {
+  /** Neighbours per query pixel (default 5, as the paper). */
+  k?: number;
+  /** Distance of the kNN graphs: squared Euclidean (default, as the authors) or cosine. */
+  metric?: Metric;
+  /**
+   * `'two-stage'` (default): style recombined on a content graph, then content recombined on a
+   * graph of the new style; outputs `[C_out, S_out]`. `'style-only'`: stage 1 only, outputs
+   * `[C_in, S_out]` (the one-stage PeerNets layer, the authors' `PeerRegularizationLayerAtt`).
+   */
+  stages?: TpfrStages;
+  /** Widths `[n1, n2]` of stage 1's transform (input width Cc); default `[Cc/2, Cc/4]`. */
+  contentTransformUnits?: [number, number];
+  /** Widths `[n1, n2]` of stage 2's transform (input width Cs); default `[Cs/2, Cs/4]`. */
+  styleTransformUnits?: [number, number];
+  /** Applied to `u_i + v_j` before the softmax over the k neighbours (default `'softplus'`). */
+  activation?: TpfrActivation;
+  /** Dropout rate on the logits, in training only (default 0.2). */
+  attentionDropout?: number;
+  /** Score-tile budget of the kNN in bytes (default {@link DEFAULT_KNN_MEMORY_BUDGET}, 64 MiB). */
+  knnMemoryBudgetBytes?: number;
+  /**
+   * Bytes that the gathered neighbour values (`rows·k·c` floats) may take at once; queries are
+   * processed in chunks of rows to stay within it (default 64 MiB).
+   */
+  valueMemoryBudgetBytes?: number;
+  /**
+   * `'per-sample'` (default): input b attends only to its own P exemplars (peers `b·P…b·P+P−1`).
+   * `'shared'`: one pool of every peer pixel for the whole batch, as the authors' code does.
+   */
+  peerPooling?: PeerPooling;
+  /**
+   * Also output, per stage, the neighbour indices `[B, H, W, k]` (int32, rows of the sample's
+   * pool, or of the whole pool when shared; pool rows run over exemplars, then pixels) and the
+   * attention weights `[B, H, W, k]`.
+   */
+  returnAttention?: boolean;
+  /** BatchNorm epsilon of the transforms (default 1e-5, as PyTorch). */
+  batchNormEpsilon?: number;
+  /** BatchNorm moving-average momentum, tfjs convention (default 0.9 = PyTorch's 0.1). */
+  batchNormMomentum?: number;
+}
+
+/** Result of one stage over pixel rows. */
+interface StageResult {
+  output: tf.Tensor2D;
+  indices: tf.Tensor2D;
+  weights: tf.Tensor2D;
+}
+
+/** A group of query rows that shares one peer pool. */
+interface PoolGroup {
+  q0: number; nq: number; p0: number; np: number;
+}
+
+function makeInitializer(init: 'glorotUniform' | 'zeros' | 'ones') {
+  if (init === 'zeros') return tfl.initializers.zeros();
+  if (init === 'ones') return tfl.initializers.ones();
+  return tfl.initializers.glorotUniform({});
+}
+
+/**
+ * The TPFR layer (Two-stage Peer-regularized Feature Recombination, spec §5).
+ *
+ * Inputs, in this order: content `[B, H, W, Cc]`, style `[B, H, W, Cs]`, peer content
+ * `[B·P, h, w, Cc]`, peer style `[B·P, h, w, Cs]` (P exemplars per sample; peer maps may differ
+ * in size from the input). Outputs: content′ `[B, H, W, Cc]` and style′ `[B, H, W, Cs]`, then,
+ * with `returnAttention`, per stage the neighbour indices and weights `[B, H, W, k]`.
+ *
+ * Stage 1: for each query pixel, its k nearest peer pixels by content; weights
+ * `α = softmax_k act(u_i + v_j)` from a shared transform of the contents; new style = Σ α·peer
+ * style. Stage 2: the same on the new style against the peers' style, recombining peer content.
+ * The input's own style is only checked for shape, as in the authors' layer. The N×M distance
+ * or attention matrix is never built: kNN is streamed (`@tpfr/core` `knn`) and the attention
+ * gathers only k rows per query, in chunks of queries.
+ */
+export class PeerRecombination extends tfl.layers.Layer {
+  /** @nocollapse */
+  static className = 'TpfrPeerRecombination';
+
+  readonly k: number;
+  readonly metric: Metric;
+  readonly stages: TpfrStages;
+  readonly contentTransformUnits?: [number, number];
+  readonly styleTransformUnits?: [number, number];
+  readonly activation: TpfrActivation;
+  readonly attentionDropout: number;
+  readonly knnMemoryBudgetBytes: number;
+  readonly valueMemoryBudgetBytes: number;
+  readonly peerPooling: PeerPooling;
+  readonly returnAttention: boolean;
+  readonly batchNormEpsilon: number;
+  readonly batchNormMomentum: number;
+
+  /** Stage 1's scorer weights (built). */
+  contentAttention: AttentionTransformWeights | null = null;
+  /** Stage 2's scorer weights (built, two-stage only). */
+  styleAttention: AttentionTransformWeights | null = null;
+  private contentChannels = 0;
+  private styleChannels = 0;
+
+  constructor(args: PeerRecombinationArgs = {}) {
+    super(args);
+    const fn = PeerRecombination.className;
+    this.k = args.k ?? 5;
+    if (!Number.isInteger(this.k) || this.k < 1) throw new ValueError(fn, 'k to be an integer >= 1', String(args.k));
+    this.metric = args.metric ?? 'euclidean';
+    if (this.metric !== 'euclidean' && this.metric !== 'cosine') throw new ValueError(fn, `metric 'euclidean' or 'cosine'`, String(args.metric));
+    this.stages = args.stages ?? 'two-stage';
+    if (this.stages !== 'two-stage' && this.stages !== 'style-only') throw new ValueError(fn, `stages 'two-stage' or 'style-only'`, String(args.stages));
+    this.contentTransformUnits = args.contentTransformUnits;
+    this.styleTransformUnits = args.styleTransformUnits;
+    this.activation = args.activation ?? 'softplus';
+    this.attentionDropout = args.attentionDropout ?? 0.2;
+    if (!(this.attentionDropout >= 0 && this.attentionDropout < 1)) throw new ValueError(fn, 'attentionDropout in [0, 1)', String(args.attentionDropout));
+    this.knnMemoryBudgetBytes = args.knnMemoryBudgetBytes ?? DEFAULT_KNN_MEMORY_BUDGET;
+    this.valueMemoryBudgetBytes = args.valueMemoryBudgetBytes ?? 64 * 1024 * 1024;
+    this.peerPooling = args.peerPooling ?? 'per-sample';
+    if (this.peerPooling !== 'per-sample' && this.peerPooling !== 'shared') throw new ValueError(fn, `peerPooling 'per-sample' or 'shared'`, String(args.peerPooling));
+    this.returnAttention = args.returnAttention ?? false;
+    this.batchNormEpsilon = args.batchNormEpsilon ?? 1e-5;
+    this.batchNormMomentum = args.batchNormMomentum ?? 0.9;
+    this.supportsMasking = false;
+  }
+
+  private shapes(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape[] {
+    const fn = PeerRecombination.className;
+    if (!Array.isArray(inputShape[0]) || inputShape.length !== 4) {
+      throw new ShapeError(fn, 'four inputs: content [B, H, W, Cc], style [B, H, W, Cs], peer content [B·P, h, w, Cc], peer style [B·P, h, w, Cs]', JSON.stringify(inputShape));
+    }
+    const s = inputShape as tfl.Shape[];
+    const names = ['content [B, H, W, Cc]', 'style [B, H, W, Cs]', 'peer content [B·P, h, w, Cc]', 'peer style [B·P, h, w, Cs]'];
+    s.forEach((shape, i) => {
+      if (shape.length !== 4) throw new ShapeError(fn, `${names[i]} of rank 4`, `shape ${formatShape(shape as number[])}`);
+    });
+    const [c, st, pc, ps] = s;
+    if (c[3] == null || st[3] == null) throw new ShapeError(fn, 'known channel counts Cc and Cs', `shapes ${formatShape(c as number[])} and ${formatShape(st as number[])}`);
+    if (pc[3] !== c[3]) throw new ShapeError(fn, `peer content [B·P, h, w, Cc] with Cc = ${c[3]}`, `shape ${formatShape(pc as number[])}`);
+    if (ps[3] !== st[3]) throw new ShapeError(fn, `peer style [B·P, h, w, Cs] with Cs = ${st[3]}`, `shape ${formatShape(ps as number[])}`);
+    return s;
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const [c, s] = this.shapes(inputShape);
+    const cc = c[3] as number;
+    const cs = s[3] as number;
+    this.contentChannels = cc;
+    this.styleChannels = cs;
+    const make: WeightFactory = (name, shape, init, trainable) =>
+      this.addWeight(name, shape, 'float32', makeInitializer(init), undefined, trainable);
+    const units = (d: number, u?: [number, number]): [number, number] => u ?? [Math.max(1, Math.floor(d / 2)), Math.max(1, Math.floor(d / 4))];
+    this.contentAttention = createAttentionTransformWeights(make, 'content_attention', cc, units(cc, this.contentTransformUnits));
+    this.styleAttention = this.stages === 'two-stage'
+      ? createAttentionTransformWeights(make, 'style_attention', cs, units(cs, this.styleTransformUnits))
+      : null;
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape[] {
+    const [c, s] = this.shapes(inputShape);
+    const out: tfl.Shape[] = [c.slice(), s.slice()];
+    if (this.returnAttention) {
+      const att = [c[0], c[1], c[2], this.k];
+      const n = this.stages === 'two-stage' ? 2 : 1;
+      for (let i = 0; i < n; i++) out.push(att.slice(), att.slice());
+    }
+    return out;
+  }
+
+  /** Pool groups of query and peer rows for the pooling policy. */
+  private groups(b: number, nPerSample: number, peersPerBatch: number, mPerMap: number): PoolGroup[] {
+    if (this.peerPooling === 'shared') return [{ q0: 0, nq: b * nPerSample, p0: 0, np: peersPerBatch * mPerMap }];
+    const p = peersPerBatch / b;
+    return Array.from({ length: b }, (_, i) => ({ q0: i * nPerSample, nq: nPerSample, p0: i * p * mPerMap, np: p * mPerMap }));
+  }
+
+  /** One stage over pixel rows: queries `[N, d]`, pool `[M, d]`, values `[M, e]`. */
+  private stage(w: AttentionTransformWeights, q: tf.Tensor2D, pool: tf.Tensor2D, values: tf.Tensor2D, groups: PoolGroup[], training: boolean): StageResult {
+    const o = { training, epsilon: this.batchNormEpsilon, momentum: this.batchNormMomentum };
+    const u = attentionScore(applyAttentionTransform(q, w, o), w.queryKernel, w.queryBias);
+    const v = attentionScore(applyAttentionTransform(pool, w, o), w.peerKernel, w.peerBias);
+    const e = values.shape[1];
+    const chunk = Math.max(1, Math.floor(this.valueMemoryBudgetBytes / (4 * this.k * Math.max(1, e))));
+    const outs: tf.Tensor2D[] = [];
+    const idxs: tf.Tensor2D[] = [];
+    const wts: tf.Tensor2D[] = [];
+    const d = q.shape[1];
+    for (const g of groups) {
+      const whole = g.np === pool.shape[0];
+      const pg = whole ? pool : tf.slice(pool, [g.p0, 0], [g.np, d]);
+      const vg = whole ? v : tf.slice(v, [g.p0], [g.np]);
+      const valg = whole ? values : tf.slice(values, [g.p0, 0], [g.np, e]);
+      const qg = g.nq === q.shape[0] ? q : tf.slice(q, [g.q0, 0], [g.nq, d]);
+      // knn's results are detached: the neighbour graph is a constant for the gradient tape.
+      const found = knn(qg, pg, this.k, { metric: this.metric, memoryBudgetBytes: this.knnMemoryBudgetBytes, checkFinite: false });
+      found.distances.dispose();
+      const idx = found.indices;
+      idxs.push(idx);
+      for (let r0 = 0; r0 < g.nq; r0 += chunk) {
+        const rows = Math.min(chunk, g.nq - r0);
+        const [o, wt] = tf.tidy((): [tf.Tensor2D, tf.Tensor2D] => {
+          const ui = tf.slice(u, [g.q0 + r0], [rows]);
+          const ii = rows === g.nq ? idx : tf.slice(idx, [r0, 0], [rows, this.k]);
+          const r = neighbourhoodAttention(ui, vg, ii, valg, { activation: this.activation, dropoutRate: training ? this.attentionDropout : 0 });
+          return [r.output, r.weights];
+        });
+        outs.push(o);
+        wts.push(wt);
+      }
+    }
+    const cat = (xs: tf.Tensor2D[]) => (xs.length === 1 ? xs[0] : tf.concat(xs, 0));
+    return { output: cat(outs), indices: cat(idxs), weights: cat(wts) };
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor[] {
+    return tf.tidy(() => {
+      const fn = PeerRecombination.className;
+      if (!Array.isArray(inputs) || inputs.length !== 4) {
+        throw new ShapeError(fn, 'four inputs [content, style, peerContent, peerStyle]', Array.isArray(inputs) ? `${inputs.length} inputs` : `one tensor ${formatShape(inputs.shape)}`);
+      }
+      this.shapes(inputs.map((t) => t.shape));
+      const [content, style, peerContent, peerStyle] = inputs as tf.Tensor4D[];
+      const [b, h, wd, cc] = content.shape;
+      const cs = style.shape[3];
+      if (style.shape[0] !== b || style.shape[1] !== h || style.shape[2] !== wd) {
+        throw new ShapeError(fn, `style [B, H, W, Cs] with B, H, W = ${b}, ${h}, ${wd} as content`, `shape ${formatShape(style.shape)}`);
+      }
+      const [bp, ph, pw] = peerContent.shape;
+      if (peerStyle.shape[0] !== bp || peerStyle.shape[1] !== ph || peerStyle.shape[2] !== pw) {
+        throw new ShapeError(fn, `peer style [B·P, h, w, Cs] with B·P, h, w = ${bp}, ${ph}, ${pw} as peer content`, `shape ${formatShape(peerStyle.shape)}`);
+      }
+      if (cc !== this.contentChannels || cs !== this.styleChannels) {
+        throw new ShapeError(fn, `Cc = ${this.contentChannels} and Cs = ${this.styleChannels} as built`, `Cc = ${cc}, Cs = ${cs}`);
+      }
+      if (bp === 0 || (this.peerPooling === 'per-sample' && bp % b !== 0)) {
+        throw new ShapeError(fn, `peer maps [B·P, h, w, C] with B·P a positive multiple of B = ${b} ('per-sample' pooling)`, `shape ${formatShape(peerContent.shape)}`);
+      }
+      const mPerMap = ph * pw;
+      const poolSize = this.peerPooling === 'shared' ? bp * mPerMap : (bp / b) * mPerMap;
+      if (poolSize < this.k) {
+        throw new ValueError(fn, `at least k = ${this.k} peer pixels per pool`, `${poolSize} (peer maps ${formatShape(peerContent.shape)})`);
+      }
+      const training = kwargs?.training === true;
+      const groups = this.groups(b, h * wd, bp, mPerMap);
+      const qc = tf.reshape(content, [-1, cc]) as tf.Tensor2D;
+      const pc = tf.reshape(peerContent, [-1, cc]) as tf.Tensor2D;
+      const psty = tf.reshape(peerStyle, [-1, cs]) as tf.Tensor2D;
+      const s1 = this.stage(this.contentAttention!, qc, pc, psty, groups, training);
+      const newStyle = tf.reshape(s1.output, [b, h, wd, cs]);
+      const map = (x: tf.Tensor2D) => tf.reshape(x, [b, h, wd, this.k]);
+      if (this.stages === 'style-only') {
+        const out: tf.Tensor[] = [tf.clone(content), newStyle];
+        if (this.returnAttention) out.push(map(s1.indices), map(s1.weights));
+        return out;
+      }
+      const s2 = this.stage(this.styleAttention!, s1.output, psty, pc, groups, training);
+      const out: tf.Tensor[] = [tf.reshape(s2.output, [b, h, wd, cc]), newStyle];
+      if (this.returnAttention) out.push(map(s1.indices), map(s1.weights), map(s2.indices), map(s2.weights));
+      return out;
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    const config: tf.serialization.ConfigDict = {
+      k: this.k,
+      metric: this.metric,
+      stages: this.stages,
+      activation: this.activation,
+      attentionDropout: this.attentionDropout,
+      knnMemoryBudgetBytes: this.knnMemoryBudgetBytes,
+      valueMemoryBudgetBytes: this.valueMemoryBudgetBytes,
+      peerPooling: this.peerPooling,
+      returnAttention: this.returnAttention,
+      batchNormEpsilon: this.batchNormEpsilon,
+      batchNormMomentum: this.batchNormMomentum,
+    };
+    if (this.contentTransformUnits) config.contentTransformUnits = [...this.contentTransformUnits];
+    if (this.styleTransformUnits) config.styleTransformUnits = [...this.styleTransformUnits];
+    return { ...super.getConfig(), ...config };
+  }
+}
+registerLayer(PeerRecombination);
+
+/**
+ * Creates a {@link PeerRecombination} (TPFR) layer. Apply it to
+ * `[content [B, H, W, Cc], style [B, H, W, Cs], peerContent [B·P, h, w, Cc], peerStyle [B·P, h, w, Cs]]`.
+ */
+export function peerRecombination(args: PeerRecombinationArgs = {}): PeerRecombination {
+  return new PeerRecombination(args);
+}

@@ -43,7 +43,7 @@ const caseArb = fc.record({
 type Case = { b: number; h: number; w: number; p: number; ph: number; pw: number; k: number; seed: number };
 
 function inputs(c: Case): tf.Tensor4D[] {
-  const r = (s: number[], i: number) => tf.randomNormal(s, 0, 1, 'float32', c.seed * 10 + i) as tf.Tensor4D;
+  const r = (s: [number, number, number, number], i: number) => tf.randomNormal(s, 0, 1, 'float32', c.seed * 10 + i) as tf.Tensor4D;
   return [r([c.b, c.h, c.w, CC], 0), r([c.b, c.h, c.w, CS], 1), r([c.b * c.p, c.ph, c.pw, CC], 2), r([c.b * c.p, c.ph, c.pw, CS], 3)];
 }
 
@@ -189,6 +189,20 @@ describe('PeerRecombination properties', () => {
     expect(maxAbsDiff(a[0], xs[0])).toBe(0);
     expect(maxAbsDiff(a[1], b[1])).toBe(0);
     tf.dispose([...xs, ...a, ...b]);
+  });
+
+  test.prop([caseArb], PROP)('per-call k and stages equal a layer configured with them', (c) => {
+    const xs = inputs(c);
+    const two = layerFor({ ...c, k: 4 });
+    const same = layerFor(c); // same seed: identical weights, configured with k = c.k
+    const overridden = two.apply(xs, { training: false, k: c.k, stages: 'style-only' }) as tf.Tensor[];
+    const configured = same.apply(xs, { training: false }) as tf.Tensor[];
+    expect(maxAbsDiff(overridden[0], xs[0])).toBe(0);
+    expect(maxAbsDiff(overridden[1], configured[1])).toBe(0);
+    const full = two.apply(xs, { training: false, k: c.k }) as tf.Tensor[];
+    expect(maxAbsDiff(full[0], configured[0])).toBe(0);
+    expect(() => two.apply(xs, { k: 0 })).toThrow(/kwargs.k to be an integer >= 1/);
+    tf.dispose([...xs, ...overridden, ...configured, ...full]);
   });
 
   it('uses batch statistics and dropout in training only, and updates the moving statistics', () => {

@@ -93,6 +93,9 @@ function makeInitializer(init: 'glorotUniform' | 'zeros' | 'ones') {
  * The input's own style is only checked for shape, as in the authors' layer. The N×M distance
  * or attention matrix is never built: kNN is streamed (`@tpfr/core` `knn`) and the attention
  * gathers only k rows per query, in chunks of queries.
+ *
+ * `apply(inputs, { k, stages })` overrides k and the stages for one call (a two-stage layer can
+ * run as 'style-only'), without copying weights.
  */
 export class PeerRecombination extends tfl.layers.Layer {
   /** @nocollapse */
@@ -116,6 +119,8 @@ export class PeerRecombination extends tfl.layers.Layer {
   contentAttention: AttentionTransformWeights | null = null;
   /** Stage 2's scorer weights (built, two-stage only). */
   styleAttention: AttentionTransformWeights | null = null;
+  /** Seed of the attention dropout's next calls (null: unseeded); see {@link setDropoutSeed}. */
+  private dropoutSeed: number | null = null;
   private contentChannels = 0;
   private styleChannels = 0;
 
@@ -187,6 +192,15 @@ export class PeerRecombination extends tfl.layers.Layer {
     return out;
   }
 
+  /**
+   * Seeds the attention dropout of the following training calls (each stage and chunk derives its
+   * own seed from it), or `null` for unseeded dropout. A trainer sets it per step so that runs,
+   * and resumed runs, are reproducible. Not part of the config.
+   */
+  setDropoutSeed(seed: number | null): void {
+    this.dropoutSeed = seed;
+  }
+
   /** Pool groups of query and peer rows for the pooling policy. */
   private groups(b: number, nPerSample: number, peersPerBatch: number, mPerMap: number): PoolGroup[] {
     if (this.peerPooling === 'shared') return [{ q0: 0, nq: b * nPerSample, p0: 0, np: peersPerBatch * mPerMap }];
@@ -195,12 +209,12 @@ export class PeerRecombination extends tfl.layers.Layer {
   }
 
   /** One stage over pixel rows: queries `[N, d]`, pool `[M, d]`, values `[M, e]`. */
-  private stage(w: AttentionTransformWeights, q: tf.Tensor2D, pool: tf.Tensor2D, values: tf.Tensor2D, groups: PoolGroup[], training: boolean): StageResult {
+  private stage(w: AttentionTransformWeights, q: tf.Tensor2D, pool: tf.Tensor2D, values: tf.Tensor2D, groups: PoolGroup[], training: boolean, k: number): StageResult {
     const o = { training, epsilon: this.batchNormEpsilon, momentum: this.batchNormMomentum };
     const u = attentionScore(applyAttentionTransform(q, w, o), w.queryKernel, w.queryBias);
     const v = attentionScore(applyAttentionTransform(pool, w, o), w.peerKernel, w.peerBias);
     const e = values.shape[1];
-    const chunk = Math.max(1, Math.floor(this.valueMemoryBudgetBytes / (4 * this.k * Math.max(1, e))));
+    const chunk = Math.max(1, Math.floor(this.valueMemoryBudgetBytes / (4 * k * Math.max(1, e))));
     const outs: tf.Tensor2D[] = [];
     const idxs: tf.Tensor2D[] = [];
     const wts: tf.Tensor2D[] = [];
@@ -212,7 +226,7 @@ export class PeerRecombination extends tfl.layers.Layer {
       const valg = whole ? values : tf.slice(values, [g.p0, 0], [g.np, e]);
       const qg = g.nq === q.shape[0] ? q : tf.slice(q, [g.q0, 0], [g.nq, d]);
       // knn's results are detached: the neighbour graph is a constant for the gradient tape.
-      const found = knn(qg, pg, this.k, { metric: this.metric, memoryBudgetBytes: this.knnMemoryBudgetBytes, checkFinite: false });
+      const found = knn(qg, pg, k, { metric: this.metric, memoryBudgetBytes: this.knnMemoryBudgetBytes, checkFinite: false });
       found.distances.dispose();
       const idx = found.indices;
       idxs.push(idx);
@@ -220,8 +234,9 @@ export class PeerRecombination extends tfl.layers.Layer {
         const rows = Math.min(chunk, g.nq - r0);
         const [o, wt] = tf.tidy((): [tf.Tensor2D, tf.Tensor2D] => {
           const ui = tf.slice(u, [g.q0 + r0], [rows]);
-          const ii = rows === g.nq ? idx : tf.slice(idx, [r0, 0], [rows, this.k]);
-          const r = neighbourhoodAttention(ui, vg, ii, valg, { activation: this.activation, dropoutRate: training ? this.attentionDropout : 0 });
+          const ii = rows === g.nq ? idx : tf.slice(idx, [r0, 0], [rows, k]);
+          const seed = this.dropoutSeed == null ? undefined : this.dropoutSeed + 7919 * (w === this.styleAttention ? 1 : 0) + 104729 * outs.length;
+          const r = neighbourhoodAttention(ui, vg, ii, valg, { activation: this.activation, dropoutRate: training ? this.attentionDropout : 0, seed });
           return [r.output, r.weights];
         });
         outs.push(o);
@@ -255,25 +270,31 @@ export class PeerRecombination extends tfl.layers.Layer {
       if (bp === 0 || (this.peerPooling === 'per-sample' && bp % b !== 0)) {
         throw new ShapeError(fn, `peer maps [B·P, h, w, C] with B·P a positive multiple of B = ${b} ('per-sample' pooling)`, `shape ${formatShape(peerContent.shape)}`);
       }
+      // Per-call switches (not config): kwargs.k and kwargs.stages, e.g. from stylize().
+      const k = (kwargs?.k as number | undefined) ?? this.k;
+      const stages = (kwargs?.stages as TpfrStages | undefined) ?? this.stages;
+      if (!Number.isInteger(k) || k < 1) throw new ValueError(fn, 'kwargs.k to be an integer >= 1', String(k));
+      if (stages !== 'two-stage' && stages !== 'style-only') throw new ValueError(fn, `kwargs.stages 'two-stage' or 'style-only'`, String(stages));
+      if (stages === 'two-stage' && !this.styleAttention) throw new ValueError(fn, `stages 'style-only' for a layer built 'style-only' (it has no stage-2 weights)`, `'two-stage'`);
       const mPerMap = ph * pw;
       const poolSize = this.peerPooling === 'shared' ? bp * mPerMap : (bp / b) * mPerMap;
-      if (poolSize < this.k) {
-        throw new ValueError(fn, `at least k = ${this.k} peer pixels per pool`, `${poolSize} (peer maps ${formatShape(peerContent.shape)})`);
+      if (poolSize < k) {
+        throw new ValueError(fn, `at least k = ${k} peer pixels per pool`, `${poolSize} (peer maps ${formatShape(peerContent.shape)})`);
       }
       const training = kwargs?.training === true;
       const groups = this.groups(b, h * wd, bp, mPerMap);
       const qc = tf.reshape(content, [-1, cc]) as tf.Tensor2D;
       const pc = tf.reshape(peerContent, [-1, cc]) as tf.Tensor2D;
       const psty = tf.reshape(peerStyle, [-1, cs]) as tf.Tensor2D;
-      const s1 = this.stage(this.contentAttention!, qc, pc, psty, groups, training);
+      const s1 = this.stage(this.contentAttention!, qc, pc, psty, groups, training, k);
       const newStyle = tf.reshape(s1.output, [b, h, wd, cs]);
-      const map = (x: tf.Tensor2D) => tf.reshape(x, [b, h, wd, this.k]);
-      if (this.stages === 'style-only') {
+      const map = (x: tf.Tensor2D) => tf.reshape(x, [b, h, wd, k]);
+      if (stages === 'style-only') {
         const out: tf.Tensor[] = [tf.clone(content), newStyle];
         if (this.returnAttention) out.push(map(s1.indices), map(s1.weights));
         return out;
       }
-      const s2 = this.stage(this.styleAttention!, s1.output, psty, pc, groups, training);
+      const s2 = this.stage(this.styleAttention!, s1.output, psty, pc, groups, training, k);
       const out: tf.Tensor[] = [tf.reshape(s2.output, [b, h, wd, cc]), newStyle];
       if (this.returnAttention) out.push(map(s1.indices), map(s1.weights), map(s2.indices), map(s2.weights));
       return out;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
-import { ShapeError, TpfrError, ValueError } from '@tpfr/core';
+import { initBackend, ShapeError, TpfrError, ValueError } from '@tpfr/core';
 import { describeEachBackend, expectNoLeaks } from '@tpfr/core/testing';
 import { DEFAULT_IMAGE_POOL_SIZE, ImagePool, mulberry32 } from './image-pool.js';
 
@@ -131,3 +131,20 @@ describeEachBackend('ImagePool', () => {
     pool.dispose();
   });
 });
+
+it('snapshots and restores its images', async () => {
+  await initBackend('cpu');
+  const pool = new ImagePool({ size: 3, seed: 1 });
+  const a = tf.ones([2, 2, 2, 3]) as tf.Tensor4D;
+  tf.dispose(pool.query(a));
+  const snap = pool.snapshot();
+  expect(snap?.shape).toEqual([2, 2, 2, 3]);
+  const other = new ImagePool({ size: 3, seed: 1 });
+  other.restore(snap);
+  expect(other.length).toBe(2);
+  expect(() => new ImagePool({ size: 1 }).restore(snap)).toThrow(/ImagePool.restore: expected at most size = 1 images/);
+  tf.dispose([a, snap!]);
+  pool.dispose();
+  other.dispose();
+});
+

@@ -98,6 +98,29 @@ export class ImagePool {
     });
   }
 
+  /**
+   * The stored images as one new `[n, H, W, C]` tensor owned by the caller (null when empty),
+   * e.g. for a checkpoint; {@link restore} puts them back.
+   */
+  snapshot(): tf.Tensor4D | null {
+    return this.images.length === 0 ? null : (tf.stack(this.images) as tf.Tensor4D);
+  }
+
+  /**
+   * Replaces the stored images by the rows of `images [n, H, W, C]` (n ≤ size; not disposed).
+   * @throws ShapeError when `images` is not rank 4 or holds more than `size` images.
+   */
+  restore(images: tf.Tensor4D | null): void {
+    const fn = 'ImagePool.restore';
+    if (images != null) {
+      assertFeatureMap(fn, 'images', images);
+      if (images.shape[0] > this.size) throw new ShapeError(fn, `at most size = ${this.size} images`, `shape ${formatShape(images.shape)}`);
+    }
+    tf.dispose(this.images);
+    this.images.length = 0;
+    if (images != null) for (const t of tf.unstack(images) as tf.Tensor3D[]) this.images.push(tf.keep(t));
+  }
+
   /** Frees every stored image; the pool cannot be queried afterwards. Safe to call twice. */
   dispose(): void {
     tf.dispose(this.images);

@@ -1,0 +1,29 @@
+/**
+ * `pnpm bench:train`: one training step of the tiny preset at 64×64, batch 1, on wasm and on the
+ * pure-JS cpu backend, in one run (same machine, same moment: compare the ratio, not the times).
+ * wasm: median of 5 steps after one warm-up step; cpu: the second of two steps (each takes about
+ * a minute on a 2-core machine). Prints one JSON line:
+ * {"bench":"train","msWasm":…,"msCpu":…,"speedupWasmOverCpu":…}
+ */
+import { initBackend } from '../../packages/core/src/index.ts';
+import { createSyntheticDataset, TpfrTrainer } from '../../packages/models/src/index.ts';
+
+async function stepTimes(backend: 'wasm' | 'cpu', steps: number): Promise<number[]> {
+  await initBackend(backend);
+  const model = TpfrTrainer.createModel('tiny', 1);
+  const trainer = new TpfrTrainer(model, createSyntheticDataset({ size: 64, seed: 1 }), { steps, seed: 1 });
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    times.push(trainer.trainStep().ms);
+    process.stderr.write(`${backend} step ${i + 1}/${steps}: ${times[i].toFixed(0)} ms\n`);
+  }
+  trainer.dispose();
+  model.dispose();
+  return times;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const wasm = median((await stepTimes('wasm', 6)).slice(1));
+const cpu = (await stepTimes('cpu', 2))[1];
+console.log(`tiny preset, 64×64, batch 1: wasm ${wasm.toFixed(0)} ms/step, cpu ${cpu.toFixed(0)} ms/step`);
+console.log(JSON.stringify({ bench: 'train', preset: 'tiny', size: 64, batch: 1, msWasm: Math.round(wasm), msCpu: Math.round(cpu), speedupWasmOverCpu: +(cpu / wasm).toFixed(1) }));

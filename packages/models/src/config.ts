@@ -1,0 +1,73 @@
+import { ValueError } from '@tpfr/core';
+
+/** Architecture of the TPFR networks (spec §2–§4). */
+export interface TpfrModelConfig {
+  /** Base width of the generator (64 in the paper). Content code: `ngf·2^downsamplings` channels. */
+  ngf: number;
+  /** Base width of the discriminator (64 in the paper). */
+  ndf: number;
+  /** Stride-2 steps of the encoder (and upsamplings of the decoders); 2 in the paper. */
+  downsamplings: number;
+  /** Residual blocks in the encoder and in each decoder (6 in the paper). */
+  residualBlocks: number;
+  /** Normalization after each convolution: instance norm (paper) or none. */
+  norm: 'instance' | 'none';
+  /** Global-style branch on (paper): half of the style code is a per-image vector. */
+  globalStyle: boolean;
+  /** Neighbours per pixel in the TPFR layer (5 in the paper). */
+  k: number;
+  /** Std of the Gaussian noise added to the discriminator's input in training (0.1). */
+  discriminatorNoise: number;
+}
+
+/** Named configurations: `'paper'` (25.5 M generator parameters) and `'tiny'` for CPU work. */
+export const PRESETS: Readonly<Record<'paper' | 'tiny', Readonly<TpfrModelConfig>>> = {
+  paper: { ngf: 64, ndf: 64, downsamplings: 2, residualBlocks: 6, norm: 'instance', globalStyle: true, k: 5, discriminatorNoise: 0.1 },
+  tiny: { ngf: 8, ndf: 8, downsamplings: 2, residualBlocks: 2, norm: 'instance', globalStyle: true, k: 5, discriminatorNoise: 0.1 },
+};
+
+/** A preset name or a (partial) configuration. */
+export type ModelConfigInput = keyof typeof PRESETS | (Partial<TpfrModelConfig> & { preset?: keyof typeof PRESETS });
+
+/** Widths derived from a configuration. */
+export interface LatentWidths {
+  /** Channels of the content code z_C. */
+  content: number;
+  /** Channels of the style code z_S (= 2 × content). */
+  style: number;
+  /** Channels of the `middle` map (after the first downsampling). */
+  middle: number;
+  /** The factor image sides must be a multiple of (2^downsamplings). */
+  multiple: number;
+  /** Smallest image side the networks accept (latent ≥ 8 px with the global branch). */
+  minSide: number;
+}
+
+/** Resolves a preset name or partial configuration and checks it. */
+export function resolveConfig(input: ModelConfigInput = 'tiny'): TpfrModelConfig {
+  const fn = 'resolveConfig';
+  const base = typeof input === 'string' ? PRESETS[input] : PRESETS[input.preset ?? 'tiny'];
+  if (!base) throw new ValueError(fn, `a preset 'paper' or 'tiny'`, JSON.stringify(input));
+  const cfg: TpfrModelConfig = { ...base, ...(typeof input === 'string' ? {} : input) };
+  delete (cfg as Partial<TpfrModelConfig> & { preset?: string }).preset;
+  for (const key of ['ngf', 'ndf', 'downsamplings', 'residualBlocks', 'k'] as const) {
+    const v = cfg[key];
+    if (!Number.isInteger(v) || v < (key === 'residualBlocks' ? 0 : 1)) throw new ValueError(fn, `${key} to be a positive integer`, String(v));
+  }
+  if (cfg.norm !== 'instance' && cfg.norm !== 'none') throw new ValueError(fn, `norm 'instance' or 'none'`, String(cfg.norm));
+  if (!(cfg.discriminatorNoise >= 0)) throw new ValueError(fn, 'discriminatorNoise >= 0', String(cfg.discriminatorNoise));
+  return cfg;
+}
+
+/** Channel counts and size constraints of a configuration. */
+export function latentWidths(cfg: TpfrModelConfig): LatentWidths {
+  const content = cfg.ngf * 2 ** cfg.downsamplings;
+  const multiple = 2 ** cfg.downsamplings;
+  return {
+    content,
+    style: 2 * content,
+    middle: cfg.ngf * 2,
+    multiple,
+    minSide: multiple * (cfg.globalStyle ? 8 : 1),
+  };
+}

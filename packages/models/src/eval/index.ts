@@ -1,0 +1,10 @@
+/**
+ * Evaluation of stylisations: style statistics and distance, style distance reduction (style
+ * score), edge correlation (content score), and a report over many triples.
+ * @module
+ */
+export { styleStatistics, styleDistance, styleDistanceOfStatistics, disposeStyleStatistics, STYLE_SCALES, MIN_STYLE_IMAGE_SIDE } from './style-statistics.js';
+export type { StyleStatistics } from './style-statistics.js';
+export { edgeCorrelation } from './edge-correlation.js';
+export { styleDistanceReduction, evaluateStylization } from './evaluate.js';
+export type { StylizationTriple, StylizationScores, StylizationReport } from './evaluate.js';

@@ -1,0 +1,77 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expectNoLeaks } from '@tpfr/core/testing';
+import { initBackend, ShapeError, ValueError } from '@tpfr/core';
+import { stylize, TpfrModel, TpfrTrainer } from '@tpfr/models';
+
+let model: TpfrModel;
+const dir = mkdtempSync(join(tmpdir(), 'tpfr-model-'));
+
+beforeAll(async () => {
+  await initBackend('cpu');
+  model = TpfrTrainer.createModel('tiny', 3);
+});
+afterAll(() => {
+  model.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('stylizes images of any size, alone or batched, in either range', async () => {
+  const content = tf.randomUniform([37, 45, 3], 0, 255, 'float32', 1) as tf.Tensor3D;
+  const styleA = tf.randomUniform([33, 40, 3], 0, 255, 'float32', 2) as tf.Tensor3D;
+  const styleB = tf.randomUniform([50, 34, 3], 0, 255, 'float32', 3) as tf.Tensor3D;
+  const batch = tf.randomUniform([2, 32, 36, 3], -1, 1, 'float32', 4) as tf.Tensor4D;
+  await expectNoLeaks(() => {
+    const one = stylize(model, content, [styleA, styleB]);
+    expect(one.shape).toEqual([37, 45, 3]);
+    const v = one.dataSync();
+    expect(v.every((x) => x >= 0 && x <= 255)).toBe(true);
+    const two = stylize(model, batch, styleA, { stages: 'style-only', k: 3 });
+    expect(two.shape).toEqual([2, 32, 36, 3]);
+    expect(two.dataSync().every((x) => x >= -1 && x <= 1)).toBe(true);
+    return [one, two];
+  }, 'stylize');
+  // Repeated calls keep nothing.
+  await expectNoLeaks(() => { for (let i = 0; i < 3; i++) stylize(model, batch, styleA).dispose(); }, 'repeated stylize');
+  tf.dispose([content, styleA, styleB, batch]);
+});
+
+it('rejects wrong channels, non-finite pixels, an empty style set and images too small', () => {
+  const ok = tf.zeros([32, 32, 3]) as tf.Tensor3D;
+  const gray = tf.zeros([32, 32, 1]) as tf.Tensor3D;
+  const nan = tf.fill([32, 32, 3], NaN) as tf.Tensor3D;
+  const small = tf.zeros([16, 40, 3]) as tf.Tensor3D;
+  expect(() => stylize(model, gray, ok)).toThrow(ShapeError);
+  expect(() => stylize(model, gray, ok)).toThrow(/stylize: expected content with 3 \(RGB\) channels, \[H, W, 3\] or \[B, H, W, 3\], received shape \[32,32,1\]/);
+  expect(() => stylize(model, ok, nan)).toThrow(/stylize: expected styles\[0\] to be finite/);
+  expect(() => stylize(model, ok, [])).toThrow(/stylize: expected at least one style exemplar, received an empty list/);
+  expect(() => stylize(model, small, ok)).toThrow(ValueError);
+  expect(() => stylize(model, small, ok)).toThrow(/stylize: expected images of at least 32×32 pixels for this network, received 16×40/);
+  tf.dispose([ok, gray, nan, small]);
+});
+
+it('saves and loads as one directory with identical outputs', async () => {
+  const content = tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', 5) as tf.Tensor4D;
+  const style = tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', 6) as tf.Tensor4D;
+  const before = stylize(model, content, style);
+  const path = join(dir, 'model');
+  await model.save(path);
+  const loaded = await TpfrModel.load(path);
+  expect(loaded.config).toEqual(model.config);
+  const after = stylize(loaded, content, style);
+  expect(Array.from(after.dataSync())).toEqual(Array.from(before.dataSync()));
+  expect(loaded.generatorParameterCount()).toBe(model.generatorParameterCount());
+  loaded.dispose();
+  tf.dispose([content, style, before, after]);
+});
+
+it('explains a missing or corrupt model directory', async () => {
+  await expect(TpfrModel.load(join(dir, 'nothing'))).rejects.toThrow(/TpfrModel.load: expected a model directory with tpfr-model.json/);
+  const bad = join(dir, 'bad');
+  await model.save(bad);
+  writeFileSync(join(bad, 'encoder', 'model.json'), '{ not json');
+  await expect(TpfrModel.load(bad)).rejects.toThrow(/TpfrModel.load: could not load part 'encoder'/);
+});

@@ -1,0 +1,206 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { TpfrError } from '@tpfr/core';
+import { fileSystemIO, peerRecombination, type PeerRecombination, type TpfrStages } from '@tpfr/layers';
+import { latentWidths, resolveConfig, type ModelConfigInput, type TpfrModelConfig } from './config.js';
+import { createDecoder } from './decoder.js';
+import { createDiscriminator } from './discriminator.js';
+import { createEncoder } from './encoder.js';
+
+/** The three parts of a latent code (spec §1). */
+export interface Latent {
+  /** `[B, h, w, 4·ngf]` */
+  content: tf.Tensor4D;
+  /** `[B, h, w, 8·ngf]` = [global | local] */
+  style: tf.Tensor4D;
+  /** `[B, 2h, 2w, 2·ngf]` */
+  middle: tf.Tensor4D;
+}
+
+/** Stage switches and neighbourhood size of one recombination. */
+export interface RecombineOptions {
+  /** `'two-stage'` (default) or `'style-only'` (the one-stage PeerNets variant: content kept). */
+  stages?: TpfrStages;
+  /** Neighbours per pixel (default: the model's `k`). */
+  k?: number;
+  /** Training mode: batch statistics in the attention transforms, attention dropout. */
+  training?: boolean;
+}
+
+/** The file that marks a saved model directory. */
+export const MODEL_MANIFEST = 'tpfr-model.json';
+const PARTS = ['encoder', 'recombination', 'mainDecoder', 'auxDecoder', 'discriminator'] as const;
+/** The sub-models of a {@link TpfrModel}. */
+export type ModelPart = (typeof PARTS)[number];
+
+/**
+ * The whole TPFR model: encoder, the two-stage peer-regularized recombination layer, the main
+ * and auxiliary decoders and the conditional discriminator, saved and loaded as one directory.
+ * The generator used at test time is encoder → recombination → main decoder.
+ */
+export class TpfrModel {
+  /** The architecture. */
+  readonly config: TpfrModelConfig;
+  /** image `[B, H, W, 3]` → [content, style, middle]. */
+  readonly encoder: tfl.LayersModel;
+  /** [content, style, peer content, peer style] → [content′, style′] (the TPFR layer). */
+  readonly recombination: tfl.LayersModel;
+  /** latent `[B, h, w, 12·ngf]` → image; trained with the attention (main module). */
+  readonly mainDecoder: tfl.LayersModel;
+  /** Same shape as the main decoder; trains the encoder as an autoencoder (auxiliary module). */
+  readonly auxDecoder: tfl.LayersModel;
+  /** [image, condition] → patch scores `[B, H/4, W/4, 1]`. */
+  readonly discriminator: tfl.LayersModel;
+
+  private constructor(config: TpfrModelConfig, parts: Record<ModelPart, tfl.LayersModel>) {
+    this.config = config;
+    this.encoder = parts.encoder;
+    this.recombination = parts.recombination;
+    this.mainDecoder = parts.mainDecoder;
+    this.auxDecoder = parts.auxDecoder;
+    this.discriminator = parts.discriminator;
+  }
+
+  /** Builds a model with fresh weights from a preset name or a configuration. */
+  static create(config: ModelConfigInput = 'tiny'): TpfrModel {
+    const cfg = resolveConfig(config);
+    return new TpfrModel(cfg, {
+      encoder: createEncoder(cfg),
+      recombination: createRecombination(cfg),
+      mainDecoder: createDecoder(cfg, 'main_decoder'),
+      auxDecoder: createDecoder(cfg, 'aux_decoder'),
+      discriminator: createDiscriminator(cfg),
+    });
+  }
+
+  /** Widths and size constraints of this model. */
+  get widths() {
+    return latentWidths(this.config);
+  }
+
+  /** The TPFR layer inside {@link recombination}. */
+  get recombinationLayer(): PeerRecombination {
+    return this.recombination.layers.find((l) => l.getClassName() === 'TpfrPeerRecombination') as PeerRecombination;
+  }
+
+  /** Trainable parameters of the generator: encoder, recombination, main and aux decoders. */
+  generatorParameterCount(): number {
+    return [this.encoder, this.recombination, this.mainDecoder, this.auxDecoder].reduce((s, m) => s + m.countParams(), 0);
+  }
+
+  /**
+   * Encodes images.
+   * @param images `[B, H, W, 3]` in [−1, 1], H and W multiples of `widths.multiple`.
+   */
+  encode(images: tf.Tensor4D, training = false): Latent {
+    const [content, style, middle] = this.encoder.apply(images, { training }) as tf.Tensor4D[];
+    return { content, style, middle };
+  }
+
+  /**
+   * Recombines a latent with a peer pool (spec §5).
+   * @param z the input's content `[B, h, w, Cc]` and style `[B, h, w, Cs]`.
+   * @param peers the exemplars' content `[B·P, h′, w′, Cc]` and style `[B·P, h′, w′, Cs]`.
+   * @returns content′ and style′, shaped as the input's.
+   */
+  recombine(z: Pick<Latent, 'content' | 'style'>, peers: Pick<Latent, 'content' | 'style'>, opts: RecombineOptions = {}): Pick<Latent, 'content' | 'style'> {
+    const inputs = [z.content, z.style, peers.content, peers.style];
+    const kwargs: Record<string, unknown> = { training: opts.training ?? false };
+    if (opts.stages !== undefined) kwargs.stages = opts.stages;
+    if (opts.k !== undefined) kwargs.k = opts.k;
+    const [content, style] = this.recombinationLayer.apply(inputs, kwargs) as tf.Tensor4D[];
+    return { content, style };
+  }
+
+  /**
+   * Decodes a latent.
+   * @param latent `[B, h, w, 12·ngf]`, the concatenation [content | style].
+   * @returns `[B, h·4, w·4, 3]` in [−1, 1].
+   */
+  decode(latent: Pick<Latent, 'content' | 'style'>, which: 'main' | 'aux' = 'main', training = false): tf.Tensor4D {
+    const decoder = which === 'main' ? this.mainDecoder : this.auxDecoder;
+    return tf.tidy(() => decoder.apply(tf.concat([latent.content, latent.style], -1), { training }) as tf.Tensor4D);
+  }
+
+  /** Every sub-model by name. */
+  parts(): Record<ModelPart, tfl.LayersModel> {
+    return { encoder: this.encoder, recombination: this.recombination, mainDecoder: this.mainDecoder, auxDecoder: this.auxDecoder, discriminator: this.discriminator };
+  }
+
+  /**
+   * Saves the model into `dir` (Node): one sub-folder per part (`model.json` + `weights.bin`)
+   * and `tpfr-model.json`. Written into a temporary sibling folder first, then renamed into
+   * place, so a crash never leaves a half-written model behind.
+   */
+  async save(dir: string, extra: Record<string, unknown> = {}): Promise<void> {
+    const fs = await import('node:fs/promises');
+    const path = await import('node:path');
+    const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+    await fs.rm(tmp, { recursive: true, force: true });
+    await fs.mkdir(tmp, { recursive: true });
+    for (const [name, model] of Object.entries(this.parts())) {
+      await model.save(fileSystemIO(path.join(tmp, name)));
+    }
+    const manifest = { format: 'tpfr-model', version: 1, config: this.config, parts: PARTS, savedAt: new Date().toISOString(), ...extra };
+    await fs.writeFile(path.join(tmp, MODEL_MANIFEST), JSON.stringify(manifest, null, 2));
+    await replaceDir(tmp, dir);
+  }
+
+  /** Loads a model saved by {@link save}. */
+  static async load(dir: string): Promise<TpfrModel> {
+    const fs = await import('node:fs/promises');
+    const path = await import('node:path');
+    let manifest: { format?: string; config?: TpfrModelConfig };
+    try {
+      manifest = JSON.parse(await fs.readFile(path.join(dir, MODEL_MANIFEST), 'utf8'));
+    } catch (e) {
+      throw new TpfrError('TpfrModel.load', `expected a model directory with ${MODEL_MANIFEST}, could not read ${path.join(dir, MODEL_MANIFEST)}: ${(e as Error).message}`);
+    }
+    if (manifest.format !== 'tpfr-model' || !manifest.config) {
+      throw new TpfrError('TpfrModel.load', `expected ${MODEL_MANIFEST} of format 'tpfr-model', received ${JSON.stringify(manifest).slice(0, 120)}`);
+    }
+    const cfg = resolveConfig(manifest.config);
+    const parts = {} as Record<ModelPart, tfl.LayersModel>;
+    for (const name of PARTS) {
+      try {
+        parts[name] = await tfl.loadLayersModel(fileSystemIO(path.join(dir, name)));
+      } catch (e) {
+        throw new TpfrError('TpfrModel.load', `could not load part '${name}' from ${path.join(dir, name)}: ${(e as Error).message}`);
+      }
+    }
+    return new TpfrModel(cfg, parts);
+  }
+
+  /** Frees every weight. */
+  dispose(): void {
+    for (const m of Object.values(this.parts())) m.dispose();
+  }
+}
+
+/** The TPFR layer as a 4-input model, so it saves and loads like the other parts. */
+function createRecombination(cfg: TpfrModelConfig): tfl.LayersModel {
+  const w = latentWidths(cfg);
+  const inputs = [
+    tfl.input({ shape: [null, null, w.content], name: 'recombination_content' }),
+    tfl.input({ shape: [null, null, w.style], name: 'recombination_style' }),
+    tfl.input({ shape: [null, null, w.content], name: 'recombination_peer_content' }),
+    tfl.input({ shape: [null, null, w.style], name: 'recombination_peer_style' }),
+  ];
+  const outputs = peerRecombination({ k: cfg.k, name: 'tpfr' }).apply(inputs) as tfl.SymbolicTensor[];
+  return tfl.model({ inputs, outputs, name: 'recombination' });
+}
+
+/** Atomically puts directory `src` at `dst` (replacing an existing one). */
+export async function replaceDir(src: string, dst: string): Promise<void> {
+  const fs = await import('node:fs/promises');
+  const old = `${dst}.old-${process.pid}-${Date.now()}`;
+  let hadOld = false;
+  try {
+    await fs.rename(dst, old);
+    hadOld = true;
+  } catch {
+    // nothing there yet
+  }
+  await fs.rename(src, dst);
+  if (hadOld) await fs.rm(old, { recursive: true, force: true });
+}

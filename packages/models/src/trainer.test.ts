@@ -1,0 +1,116 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { initBackend } from '@tpfr/core';
+import { createSyntheticDataset, TpfrTrainer, type StyleBatch, type StyleDataset } from '@tpfr/models';
+
+/** The smallest useful network: fast enough for several steps on the pure-JS cpu backend. */
+const MICRO = { preset: 'tiny' as const, ngf: 4, ndf: 4, residualBlocks: 1 };
+const dir = mkdtempSync(join(tmpdir(), 'tpfr-trainer-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A dataset that always returns (copies of) the same batch. */
+function fixed(data: StyleDataset, batchSize: number): StyleDataset {
+  const b = data.sampleBatch(0, batchSize);
+  return {
+    size: data.size,
+    styleClasses: data.styleClasses,
+    sampleBatch: (): StyleBatch => ({ photoA: tf.clone(b.photoA), paintingB: tf.clone(b.paintingB), photoA2: tf.clone(b.photoA2), paintingB2: tf.clone(b.paintingB2), styleClass: b.styleClass }),
+  };
+}
+
+/** Lets vitest's worker talk to the main process between long synchronous steps. */
+const tick = () => new Promise((r) => setImmediate(r));
+
+async function run(steps: number, seed: number) {
+  const model = TpfrTrainer.createModel(MICRO, seed);
+  const trainer = new TpfrTrainer(model, createSyntheticDataset({ size: 32, seed }), { steps, seed });
+  const losses: Record<string, number>[] = [];
+  for (let i = 0; i < steps; i++) {
+    losses.push(trainer.trainStep().losses);
+    await tick();
+  }
+  trainer.dispose();
+  model.dispose();
+  return losses;
+}
+
+it('is seeded and deterministic on cpu', async () => {
+  await initBackend('cpu');
+  const a = await run(2, 7);
+  const b = await run(2, 7);
+  expect(b).toEqual(a);
+  expect(Object.keys(a[0]).sort()).toEqual([
+    'aux/contentFeatureCycle', 'aux/latentCycle', 'aux/metricLearning', 'aux/reconstruction',
+    'disc/adversarial', 'main/adversarial', 'main/reconstruction', 'main/transferLatentCycle',
+  ]);
+  Object.values(a[1]).forEach((v) => expect(Number.isFinite(v)).toBe(true));
+});
+
+it('resumes from an atomically written checkpoint with the losses of an uninterrupted run', async () => {
+  await initBackend('cpu');
+  const uninterrupted = await run(3, 11);
+  const model = TpfrTrainer.createModel(MICRO, 11);
+  const data = createSyntheticDataset({ size: 32, seed: 11 });
+  const first = new TpfrTrainer(model, data, { steps: 3, seed: 11 });
+  const losses = [first.trainStep().losses];
+  const ckpt = join(dir, 'ckpt');
+  await first.saveCheckpoint(ckpt);
+  first.dispose();
+  model.dispose();
+  expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  const resumed = await TpfrTrainer.resume(ckpt, data);
+  expect(resumed.step).toBe(1);
+  while (resumed.step < 3) {
+    losses.push(resumed.trainStep().losses);
+    await tick();
+  }
+  expect(losses).toEqual(uninterrupted);
+  resumed.dispose();
+  resumed.model.dispose();
+  await expect(TpfrTrainer.resume(join(dir, 'none'), data)).rejects.toThrow(/TpfrTrainer.resume: expected a checkpoint directory with trainer.json/);
+});
+
+it('keeps no tensors across 10 training steps on wasm (besides the image pool)', async () => {
+  await initBackend('wasm');
+  const model = TpfrTrainer.createModel(MICRO, 1);
+  const trainer = new TpfrTrainer(model, createSyntheticDataset({ size: 32, seed: 1 }), { steps: 12, seed: 1 });
+  trainer.trainStep(); // creates the optimizers' state
+  const before = tf.memory().numTensors - trainer.pooledImages;
+  for (let i = 0; i < 10; i++) {
+    trainer.trainStep();
+    await tick();
+  }
+  expect(tf.memory().numTensors - trainer.pooledImages).toBe(before);
+  trainer.dispose();
+  model.dispose();
+});
+
+it('overfits a fixed batch: the reconstruction loss falls by 80% within 150 steps (wasm)', async () => {
+  await initBackend('wasm');
+  const model = TpfrTrainer.createModel('tiny', 5);
+  const trainer = new TpfrTrainer(model, fixed(createSyntheticDataset({ size: 32, seed: 5 }), 1), { steps: 150, seed: 5, learningRate: 2e-3, decayFrom: 150 });
+  const first = trainer.trainStep().losses['aux/reconstruction'];
+  let last = first;
+  while (trainer.step < 150 && last > 0.2 * first) {
+    last = trainer.trainStep().losses['aux/reconstruction'];
+    await tick();
+  }
+  expect(last).toBeLessThanOrEqual(0.2 * first);
+  trainer.dispose();
+  model.dispose();
+}, 300_000);
+
+it('checks its options', async () => {
+  await initBackend('cpu');
+  const model = TpfrTrainer.createModel(MICRO, 1);
+  const data = createSyntheticDataset({ size: 32, seed: 1 });
+  expect(() => new TpfrTrainer(model, data, { steps: 0 })).toThrow(/TpfrTrainer: expected steps to be an integer >= 1, received 0/);
+  expect(() => new TpfrTrainer(model, createSyntheticDataset({ size: 30, seed: 1 }), { steps: 1 })).toThrow(/training images of a side ≥ 32 and a multiple of 4/);
+  const t = new TpfrTrainer(model, data, { steps: 8, decayFrom: 4 });
+  expect([0, 3, 4, 6, 8].map((s) => t.learningRateAt(s))).toEqual([4e-4, 4e-4, 4e-4, 2e-4, 0]);
+  t.dispose();
+  model.dispose();
+});

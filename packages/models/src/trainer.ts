@@ -1,0 +1,371 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { TpfrError, ValueError, assertInteger } from '@tpfr/core';
+import {
+  ImagePool,
+  DEFAULT_LOSS_WEIGHTS,
+  contentFeatureCycleLoss,
+  latentCycleLoss,
+  latentDistance,
+  meanOverExemplars,
+  metricLearningLoss,
+  mseLoss,
+  raganBceDiscriminatorLoss,
+  raganBceGeneratorLoss,
+  raganLsDiscriminatorLoss,
+  raganLsGeneratorLoss,
+  transferLatentCycleLoss,
+  weightedLossSum,
+  type LossWeights,
+} from '@tpfr/losses';
+import { createRng, hashSeed } from './data/prng.js';
+import type { StyleBatch, StyleDataset } from './data/types.js';
+import { TpfrModel, replaceDir, type Latent } from './model.js';
+import { seedKernels } from './seeded-init.js';
+
+/** Options of {@link TpfrTrainer}. */
+export interface TrainerOptions {
+  /** Training steps in all. */
+  steps: number;
+  /** Samples per step (default 1); each sample has its own peer pool. */
+  batchSize?: number;
+  /** Adam learning rate of all three optimizers (default 4e-4). */
+  learningRate?: number;
+  /** Adam β1 (default 0.5). */
+  beta1?: number;
+  /** Adam β2 (default 0.999). */
+  beta2?: number;
+  /**
+   * Step from which the learning rate falls linearly to zero at `steps` (default `steps / 4`: the
+   * authors keep it constant for 50 of 200 epochs).
+   */
+  decayFrom?: number;
+  /** Loss weights by term name (default: reconstruction 25, the rest 1). */
+  weights?: LossWeights;
+  /** Adversarial form: `'ls'` (least-squares RaGAN, the authors', default) or `'bce'`. */
+  adversarial?: 'ls' | 'bce';
+  /** Past generated images kept for the discriminator (default 50; 0 disables the pool). */
+  imagePoolSize?: number;
+  /** Seed of everything random in training: data order, weight init, dropout, noise, pool. */
+  seed?: number;
+  /** Called after every step. */
+  onStep?: (info: StepInfo) => void;
+  /** Where {@link TpfrTrainer.fit} writes checkpoints (Node); none when absent. */
+  checkpointDir?: string;
+  /** Steps between checkpoints in {@link TpfrTrainer.fit} (default 100; the last step always). */
+  checkpointEvery?: number;
+}
+
+/** What one training step reports. */
+export interface StepInfo {
+  /** 1-based index of the step just done. */
+  step: number;
+  /** Total steps. */
+  steps: number;
+  /** Learning rate used. */
+  learningRate: number;
+  /** Unweighted loss terms as plain numbers, prefixed by module: `aux/…`, `main/…`, `disc/…`. */
+  losses: Record<string, number>;
+  /** Wall time of the step. */
+  ms: number;
+}
+
+/** The resolved options stored in checkpoints. */
+type ResolvedOptions = Required<Omit<TrainerOptions, 'onStep' | 'checkpointDir' | 'weights'>> & { weights: LossWeights };
+
+const TRAINER_STATE = 'trainer.json';
+
+/**
+ * The authors' training scheme (spec §6). Each step draws a batch (photo A, painting B of class
+ * c, another photo A′, another painting B′ of c), then runs, in this order:
+ *
+ * 1. the auxiliary update (encoder + auxiliary decoder): reconstruction, content-feature cycle,
+ *    metric learning on style codes, latent cycle;
+ * 2. the main update (TPFR attention + main decoder; encoder frozen): relativistic adversarial,
+ *    reconstruction (×25), transfer latent cycle;
+ * 3. the discriminator update, on the main update's generated images (through the image pool),
+ *    without gradient into the generator.
+ *
+ * Each update has its own Adam(4e-4, 0.5, 0.999); the learning rate is constant, then falls
+ * linearly to zero. Every random choice is seeded from (seed, step), so two runs with the same
+ * seed on the cpu backend give the same losses, and a run resumed from a checkpoint reproduces
+ * the uninterrupted one.
+ */
+export class TpfrTrainer {
+  readonly model: TpfrModel;
+  readonly dataset: StyleDataset;
+  readonly options: ResolvedOptions;
+  private readonly onStep?: (info: StepInfo) => void;
+  private readonly checkpointDir?: string;
+  private readonly optimizers: Record<'aux' | 'main' | 'disc', tf.AdamOptimizer>;
+  private readonly pool: ImagePool;
+  private poolRandom: () => number = () => 0;
+  /** Steps done so far. */
+  step = 0;
+
+  constructor(model: TpfrModel, dataset: StyleDataset, options: TrainerOptions) {
+    const fn = 'TpfrTrainer';
+    assertInteger(fn, 'steps', options.steps, 1);
+    const batchSize = options.batchSize ?? 1;
+    assertInteger(fn, 'batchSize', batchSize, 1);
+    const o: ResolvedOptions = {
+      steps: options.steps,
+      batchSize,
+      learningRate: options.learningRate ?? 4e-4,
+      beta1: options.beta1 ?? 0.5,
+      beta2: options.beta2 ?? 0.999,
+      decayFrom: options.decayFrom ?? Math.floor(options.steps / 4),
+      weights: { ...DEFAULT_LOSS_WEIGHTS, ...(options.weights ?? {}) },
+      adversarial: options.adversarial ?? 'ls',
+      imagePoolSize: options.imagePoolSize ?? 50,
+      seed: options.seed ?? 0,
+      checkpointEvery: options.checkpointEvery ?? 100,
+    };
+    if (!(o.learningRate > 0)) throw new ValueError(fn, 'learningRate > 0', String(o.learningRate));
+    if (o.adversarial !== 'ls' && o.adversarial !== 'bce') throw new ValueError(fn, `adversarial 'ls' or 'bce'`, String(o.adversarial));
+    if (dataset.size < model.widths.minSide || dataset.size % model.widths.multiple !== 0) {
+      throw new ValueError(fn, `training images of a side ≥ ${model.widths.minSide} and a multiple of ${model.widths.multiple}`, String(dataset.size));
+    }
+    this.model = model;
+    this.dataset = dataset;
+    this.options = o;
+    this.onStep = options.onStep;
+    this.checkpointDir = options.checkpointDir;
+    const adam = () => tf.train.adam(o.learningRate, o.beta1, o.beta2);
+    this.optimizers = { aux: adam(), main: adam(), disc: adam() };
+    this.pool = new ImagePool({ size: o.imagePoolSize, random: () => this.poolRandom() });
+  }
+
+  /**
+   * A fresh model whose weights are drawn from `seed` (tfjs-layers' initializers are unseeded),
+   * ready for a reproducible run.
+   */
+  static createModel(config: Parameters<typeof TpfrModel.create>[0], seed = 0): TpfrModel {
+    const model = TpfrModel.create(config);
+    seedKernels(Object.values(model.parts()), seed);
+    return model;
+  }
+
+  /** The learning rate at step `step` (0-based): constant, then linear decay to zero. */
+  learningRateAt(step: number): number {
+    const { learningRate, decayFrom, steps } = this.options;
+    if (step < decayFrom) return learningRate;
+    return learningRate * Math.max(0, (steps - step) / Math.max(1, steps - decayFrom));
+  }
+
+  private vars(models: tfl.LayersModel[]): tf.Variable[] {
+    return models.flatMap((m) => m.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val));
+  }
+
+  /** Runs one training step and returns its report. */
+  trainStep(): StepInfo {
+    const t0 = performance.now();
+    const { model, options: o } = this;
+    const step = this.step;
+    const lr = this.learningRateAt(step);
+    for (const opt of Object.values(this.optimizers)) (opt as unknown as { learningRate: number }).learningRate = lr;
+    const seed = hashSeed(o.seed, step);
+    model.recombinationLayer.setDropoutSeed(hashSeed(seed, 1) >>> 1);
+    const poolRng = createRng(hashSeed(seed, 2));
+    this.poolRandom = () => poolRng.next();
+    const batch = this.dataset.sampleBatch(step, o.batchSize);
+    const losses: Record<string, number> = {};
+    const record = (prefix: string, terms: Record<string, tf.Scalar>) => {
+      const names = Object.keys(terms);
+      const values = tf.tidy(() => tf.stack(names.map((n) => terms[n])).dataSync());
+      names.forEach((n, i) => { losses[`${prefix}/${n}`] = values[i]; });
+    };
+    try {
+      // 1. Auxiliary module: encoder + auxiliary decoder.
+      this.optimizers.aux.minimize(() => {
+        const terms = this.auxiliaryTerms(batch);
+        const total = weightedLossSum(terms, o.weights);
+        record('aux', terms);
+        return total;
+      }, false, this.vars([model.encoder, model.auxDecoder]));
+
+      // 2. Main module: attention + main decoder; the encoder is frozen (not in the var list).
+      let fakes: { reconstruction: tf.Tensor4D; stylized: tf.Tensor4D } | null = null;
+      this.optimizers.main.minimize(() => {
+        const { terms, reconstruction, stylized } = this.mainTerms(batch, seed);
+        fakes = { reconstruction: tf.keep(reconstruction), stylized: tf.keep(stylized) };
+        const total = weightedLossSum(terms, o.weights);
+        record('main', terms);
+        return total;
+      }, false, this.vars([model.recombination, model.mainDecoder]));
+
+      // 3. Discriminator, on the generated images (no gradient into the generator).
+      const f = fakes as unknown as { reconstruction: tf.Tensor4D; stylized: tf.Tensor4D };
+      const pooled = tf.tidy(() => this.pool.query(tf.concat([f.reconstruction, f.stylized], 0)));
+      tf.dispose([f.reconstruction, f.stylized]);
+      try {
+        this.optimizers.disc.minimize(() => {
+          const b = o.batchSize;
+          const fakeRec = tf.slice(pooled, [0, 0, 0, 0], [b, -1, -1, -1]) as tf.Tensor4D;
+          const fakeSty = tf.slice(pooled, [b, 0, 0, 0], [b, -1, -1, -1]) as tf.Tensor4D;
+          const dLoss = o.adversarial === 'ls' ? raganLsDiscriminatorLoss : raganBceDiscriminatorLoss;
+          const pairs: [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D][] = [
+            [batch.photoA, fakeRec, batch.photoA2],
+            [batch.paintingB, fakeSty, batch.paintingB2],
+          ];
+          const adversarial = meanOverExemplars(pairs, ([real, fake, cond], i) =>
+            dLoss(this.discriminate(real, cond, seed, 10 + 2 * i), this.discriminate(fake, cond, seed, 11 + 2 * i)));
+          record('disc', { adversarial });
+          return adversarial;
+        }, false, this.vars([model.discriminator]));
+      } finally {
+        pooled.dispose();
+      }
+    } finally {
+      tf.dispose([batch.photoA, batch.paintingB, batch.photoA2, batch.paintingB2]);
+      model.recombinationLayer.setDropoutSeed(null);
+    }
+    this.step++;
+    const info: StepInfo = { step: this.step, steps: o.steps, learningRate: lr, losses, ms: performance.now() - t0 };
+    this.onStep?.(info);
+    return info;
+  }
+
+  /** Discriminator scores of `image` given `condition`, with seeded input noise (training). */
+  private discriminate(image: tf.Tensor4D, condition: tf.Tensor4D, seed: number, salt: number): tf.Tensor {
+    const std = this.model.config.discriminatorNoise;
+    const noisy = (x: tf.Tensor4D, s: number) => (std > 0 ? tf.add(x, tf.randomNormal(x.shape, 0, std, 'float32', hashSeed(seed, salt, s) >>> 1)) : x);
+    return this.model.discriminator.apply([noisy(image, 0), noisy(condition, 1)], { training: true }) as tf.Tensor;
+  }
+
+  /** Spec §6, auxiliary module. */
+  private auxiliaryTerms(batch: StyleBatch): Record<string, tf.Scalar> {
+    const m = this.model;
+    const zA = m.encode(batch.photoA, true);
+    const zB = m.encode(batch.paintingB, true);
+    const zA2 = m.encode(batch.photoA2, true);
+    const zB2 = m.encode(batch.paintingB2, true);
+    const recA = m.decode(zA, 'aux', true);
+    const recB2 = m.decode(zB2, 'aux', true);
+    const reconstruction = tf.div(tf.add(mseLoss(recA, batch.photoA), mseLoss(recB2, batch.paintingB2)), 2) as tf.Scalar;
+    // Content feature cycle: the stylized image and the main decoder's reconstruction must keep
+    // the content code of A (gradients reach the encoder only: only its weights are updated).
+    const stylized = m.decode(m.recombine(zA, zB2), 'main');
+    const mainRec = m.decode(zA, 'main');
+    const contentFeatureCycle = contentFeatureCycleLoss([
+      [m.encode(stylized, true).content, zA.content],
+      [m.encode(mainRec, true).content, zA.content],
+    ]);
+    const metricLearning = metricLearningLoss(
+      [[zB2.style, zB.style], [zA2.style, zA.style]],
+      [[zA2.style, zB.style], [zB2.style, zA.style]],
+    );
+    const cycA = m.encode(recA, true);
+    const cycB2 = m.encode(recB2, true);
+    const latentCycle = latentCycleLoss([
+      [{ content: zA.content, style: zA.style, middle: zA.middle }, cycA],
+      [{ style: zB2.style, middle: zB2.middle }, cycB2],
+    ]);
+    return { reconstruction, contentFeatureCycle, metricLearning, latentCycle };
+  }
+
+  /** Spec §6, main module; also returns the generated images for the discriminator. */
+  private mainTerms(batch: StyleBatch, seed: number): { terms: Record<string, tf.Scalar>; reconstruction: tf.Tensor4D; stylized: tf.Tensor4D } {
+    const m = this.model;
+    const zA: Latent = m.encode(batch.photoA);
+    const zB2: Latent = m.encode(batch.paintingB2);
+    const recA = m.decode(zA, 'main', true);
+    const recB2 = m.decode(zB2, 'main', true);
+    const stylized = m.decode(m.recombine(zA, zB2, { training: true }), 'main', true);
+    const gLoss = this.options.adversarial === 'ls' ? raganLsGeneratorLoss : raganBceGeneratorLoss;
+    const pairs: [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D][] = [
+      [batch.photoA, recA, batch.photoA2],
+      [batch.paintingB, stylized, batch.paintingB2],
+    ];
+    const adversarial = meanOverExemplars(pairs, ([real, fake, cond], i) =>
+      gLoss(this.discriminate(real, cond, seed, 20 + 2 * i), this.discriminate(fake, cond, seed, 21 + 2 * i)));
+    const reconstruction = tf.div(tf.add(mseLoss(recA, batch.photoA), mseLoss(recB2, batch.paintingB2)), 2) as tf.Scalar;
+    const zS = m.encode(stylized);
+    const transferLatentCycle = transferLatentCycleLoss({ content: zS.content, style: zS.style }, { content: zA.content, style: zB2.style });
+    return { terms: { adversarial, reconstruction, transferLatentCycle }, reconstruction: recA, stylized };
+  }
+
+  /**
+   * Trains until `steps`, writing a checkpoint every `checkpointEvery` steps and at the end when
+   * `checkpointDir` is set. Yields to the event loop between steps.
+   */
+  async fit(): Promise<StepInfo[]> {
+    const infos: StepInfo[] = [];
+    while (this.step < this.options.steps) {
+      infos.push(this.trainStep());
+      if (this.checkpointDir && (this.step % this.options.checkpointEvery === 0 || this.step === this.options.steps)) {
+        await this.saveCheckpoint(this.checkpointDir);
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    return infos;
+  }
+
+  /**
+   * Writes model, optimizer states, image pool and step into `dir`, atomically: into a temporary
+   * sibling folder first, renamed into place when complete.
+   */
+  async saveCheckpoint(dir: string): Promise<void> {
+    const fs = await import('node:fs/promises');
+    const path = await import('node:path');
+    const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+    await fs.rm(tmp, { recursive: true, force: true });
+    await fs.mkdir(tmp, { recursive: true });
+    await this.model.save(path.join(tmp, 'model'));
+    const named: { name: string; tensor: tf.Tensor }[] = [];
+    for (const [name, opt] of Object.entries(this.optimizers)) {
+      for (const w of await opt.getWeights()) named.push({ name: `${name}/${w.name}`, tensor: w.tensor });
+    }
+    const pool = this.pool.snapshot();
+    if (pool) named.push({ name: 'pool/images', tensor: pool });
+    const { data, specs } = await tf.io.encodeWeights(named);
+    pool?.dispose();
+    await fs.writeFile(path.join(tmp, 'state.bin'), new Uint8Array(data));
+    const { seed, steps, batchSize, learningRate, beta1, beta2, decayFrom, adversarial, imagePoolSize, checkpointEvery, weights } = this.options;
+    await fs.writeFile(path.join(tmp, TRAINER_STATE), JSON.stringify({
+      format: 'tpfr-checkpoint', version: 1, step: this.step, specs,
+      options: { seed, steps, batchSize, learningRate, beta1, beta2, decayFrom, adversarial, imagePoolSize, checkpointEvery, weights },
+    }, null, 2));
+    await replaceDir(tmp, dir);
+  }
+
+  /**
+   * Resumes a run from a checkpoint written by {@link saveCheckpoint}. The stored options apply;
+   * `overrides` may change `steps`, the callback and the checkpoint folder.
+   */
+  static async resume(dir: string, dataset: StyleDataset, overrides: Partial<Pick<TrainerOptions, 'steps' | 'onStep' | 'checkpointDir' | 'checkpointEvery'>> = {}): Promise<TpfrTrainer> {
+    const fs = await import('node:fs/promises');
+    const path = await import('node:path');
+    let state: { format?: string; step: number; specs: tf.io.WeightsManifestEntry[]; options: TrainerOptions };
+    try {
+      state = JSON.parse(await fs.readFile(path.join(dir, TRAINER_STATE), 'utf8'));
+    } catch (e) {
+      throw new TpfrError('TpfrTrainer.resume', `expected a checkpoint directory with ${TRAINER_STATE}, could not read it in ${dir}: ${(e as Error).message}`);
+    }
+    if (state.format !== 'tpfr-checkpoint') throw new TpfrError('TpfrTrainer.resume', `expected ${TRAINER_STATE} of format 'tpfr-checkpoint', received ${String(state.format)}`);
+    const model = await TpfrModel.load(path.join(dir, 'model'));
+    const trainer = new TpfrTrainer(model, dataset, { ...state.options, ...overrides });
+    const bin = await fs.readFile(path.join(dir, 'state.bin'));
+    const tensors = tf.io.decodeWeights(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength), state.specs);
+    for (const name of ['aux', 'main', 'disc'] as const) {
+      const prefix = `${name}/`;
+      const weights = Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, t]) => ({ name: k.slice(prefix.length), tensor: t }));
+      if (weights.length > 0) await trainer.optimizers[name].setWeights(weights);
+    }
+    trainer.pool.restore((tensors['pool/images'] as tf.Tensor4D | undefined) ?? null);
+    tf.dispose(Object.values(tensors));
+    trainer.step = state.step;
+    return trainer;
+  }
+
+  /** Generated images held by the discriminator's image pool (at most `imagePoolSize`). */
+  get pooledImages(): number {
+    return this.pool.length;
+  }
+
+  /** Frees the optimizers' state and the image pool (not the model). */
+  dispose(): void {
+    for (const opt of Object.values(this.optimizers)) opt.dispose();
+    this.pool.dispose();
+  }
+}

@@ -3,7 +3,7 @@
  * received, e.g. `knn: expected pool of rank 2 [M, d], received shape [4,3,2]`.
  */
 
-/** Base class of every error @tpfr raises on purpose. */
+/** Base class of every error that the `@tpfr` packages raise on purpose. */
 export class TpfrError extends Error {
   /** The public function or layer that raised the error. */
   readonly fn: string;

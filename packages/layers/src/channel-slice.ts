@@ -17,7 +17,7 @@ export interface ChannelSliceArgs extends LayerArgs {
  * uses it to split its output into content, global style and local style.
  */
 export class ChannelSlice extends tfl.layers.Layer {
-  /** @nocollapse */
+  /** The name this class is registered and serialized under. */
   static className = 'TpfrChannelSlice';
   readonly start: number;
   readonly size: number;

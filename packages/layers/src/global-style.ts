@@ -27,7 +27,7 @@ export interface GlobalStyleArgs extends LayerArgs {
  * convolutions to leave more than one pixel to normalise (a 1×1 map normalises to 0).
  */
 export class GlobalStyle extends tfl.layers.Layer {
-  /** @nocollapse */
+  /** The name this class is registered and serialized under. */
   static className = 'TpfrGlobalStyle';
   readonly filters?: number;
   readonly numConvs: number;

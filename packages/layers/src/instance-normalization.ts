@@ -18,7 +18,7 @@ export interface InstanceNormalizationArgs extends LayerArgs {
  * statistics: training and inference compute the same thing. On a 1×1 map the output is 0.
  */
 export class InstanceNormalization extends tfl.layers.Layer {
-  /** @nocollapse */
+  /** The name this class is registered and serialized under. */
   static className = 'TpfrInstanceNormalization';
   readonly epsilon: number;
   readonly affine: boolean;

@@ -28,7 +28,7 @@ function normalizePadding(p: Padding2D): [[number, number], [number, number]] {
  * output `[B, H + top + bottom, W + left + right, C]`. Each pad must be < that side's size.
  */
 export class ReflectionPadding2D extends tfl.layers.Layer {
-  /** @nocollapse */
+  /** The name this class is registered and serialized under. */
   static className = 'TpfrReflectionPadding2D';
   readonly padding: [[number, number], [number, number]];
 

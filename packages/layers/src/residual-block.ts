@@ -28,7 +28,7 @@ export interface ResidualBlockArgs extends LayerArgs {
  * `prelu/alpha`, `conv2/kernel`, `conv2/bias`, made here so models track and save them.
  */
 export class ResidualBlock extends tfl.layers.Layer {
-  /** @nocollapse */
+  /** The name this class is registered and serialized under. */
   static className = 'TpfrResidualBlock';
   readonly kernelSize: number;
   readonly useBias: boolean;

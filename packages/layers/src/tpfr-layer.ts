@@ -98,7 +98,7 @@ function makeInitializer(init: 'glorotUniform' | 'zeros' | 'ones') {
  * run as 'style-only'), without copying weights.
  */
 export class PeerRecombination extends tfl.layers.Layer {
-  /** @nocollapse */
+  /** The name this class is registered and serialized under. */
   static className = 'TpfrPeerRecombination';
 
   readonly k: number;

@@ -73,6 +73,35 @@ it('resumes from an atomically written checkpoint with the losses of an uninterr
   await expect(TpfrTrainer.resume(join(dir, 'none'), data)).rejects.toThrow(/TpfrTrainer.resume: expected a checkpoint directory with trainer.json/);
 });
 
+it('warms up on reconstruction only, then trains everything; resumable in either phase', async () => {
+  await initBackend('wasm');
+  const data = createSyntheticDataset({ size: 32, seed: 3 });
+  const opts = { steps: 4, seed: 3, warmupSteps: 2, warmupBatchSize: 2 };
+  const model = TpfrTrainer.createModel(MICRO, 3);
+  const trainer = new TpfrTrainer(model, data, opts);
+  const all: Record<string, number>[] = [];
+  for (let i = 0; i < 4; i++) {
+    all.push(trainer.trainStep().losses);
+    await tick();
+  }
+  expect(Object.keys(all[0]).sort()).toEqual(['aux/reconstruction', 'main/reconstruction']);
+  expect(Object.keys(all[3])).toHaveLength(8);
+  trainer.dispose();
+  model.dispose();
+  const again = new TpfrTrainer(TpfrTrainer.createModel(MICRO, 3), data, opts);
+  again.trainStep();
+  await again.saveCheckpoint(join(dir, 'warm'));
+  again.dispose();
+  again.model.dispose();
+  const resumed = await TpfrTrainer.resume(join(dir, 'warm'), data);
+  const rest: Record<string, number>[] = [];
+  while (resumed.step < 4) rest.push(resumed.trainStep().losses);
+  // wasm is deterministic run to run on one machine, so the resumed run repeats the first.
+  expect(rest).toEqual(all.slice(1));
+  resumed.dispose();
+  resumed.model.dispose();
+});
+
 it('keeps no tensors across 10 training steps on wasm (besides the image pool)', async () => {
   await initBackend('wasm');
   const model = TpfrTrainer.createModel(MICRO, 1);

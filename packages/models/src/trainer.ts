@@ -46,6 +46,15 @@ export interface TrainerOptions {
   adversarial?: 'ls' | 'bce';
   /** Past generated images kept for the discriminator (default 50; 0 disables the pool). */
   imagePoolSize?: number;
+  /**
+   * Steps at the start that fit only the reconstruction terms: the encoder with both decoders as
+   * autoencoders (default 0). Not in the authors' scheme: it makes short runs (minutes on a CPU)
+   * start the adversarial and cycle terms from codes that already describe the images. Counted
+   * in `steps`; has two Adam optimizers of its own (its variable lists differ from the main steps).
+   */
+  warmupSteps?: number;
+  /** Samples per warm-up step (default: 4 × batchSize; warm-up steps are several times cheaper). */
+  warmupBatchSize?: number;
   /** Seed of everything random in training: data order, weight init, dropout, noise, pool. */
   seed?: number;
   /** Called after every step. */
@@ -74,6 +83,9 @@ export interface StepInfo {
 type ResolvedOptions = Required<Omit<TrainerOptions, 'onStep' | 'checkpointDir' | 'weights'>> & { weights: LossWeights };
 
 const TRAINER_STATE = 'trainer.json';
+/** The three updates of a step, and the two of a warm-up step (own Adam states: other var lists). */
+const OPTIMIZERS = ['aux', 'main', 'disc', 'warmupAux', 'warmupMain'] as const;
+type OptimizerName = (typeof OPTIMIZERS)[number];
 
 /**
  * The authors' training scheme (spec §6). Each step draws a batch (photo A, painting B of class
@@ -97,7 +109,7 @@ export class TpfrTrainer {
   readonly options: ResolvedOptions;
   private readonly onStep?: (info: StepInfo) => void;
   private readonly checkpointDir?: string;
-  private readonly optimizers: Record<'aux' | 'main' | 'disc', tf.AdamOptimizer>;
+  private readonly optimizers: Record<OptimizerName, tf.AdamOptimizer>;
   private readonly pool: ImagePool;
   private poolRandom: () => number = () => 0;
   /** Steps done so far. */
@@ -118,6 +130,8 @@ export class TpfrTrainer {
       weights: { ...DEFAULT_LOSS_WEIGHTS, ...(options.weights ?? {}) },
       adversarial: options.adversarial ?? 'ls',
       imagePoolSize: options.imagePoolSize ?? 50,
+      warmupSteps: options.warmupSteps ?? 0,
+      warmupBatchSize: options.warmupBatchSize ?? 4 * batchSize,
       seed: options.seed ?? 0,
       checkpointEvery: options.checkpointEvery ?? 100,
     };
@@ -132,7 +146,7 @@ export class TpfrTrainer {
     this.onStep = options.onStep;
     this.checkpointDir = options.checkpointDir;
     const adam = () => tf.train.adam(o.learningRate, o.beta1, o.beta2);
-    this.optimizers = { aux: adam(), main: adam(), disc: adam() };
+    this.optimizers = { aux: adam(), main: adam(), disc: adam(), warmupAux: adam(), warmupMain: adam() };
     this.pool = new ImagePool({ size: o.imagePoolSize, random: () => this.poolRandom() });
   }
 
@@ -157,8 +171,9 @@ export class TpfrTrainer {
     return models.flatMap((m) => m.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val));
   }
 
-  /** Runs one training step and returns its report. */
+  /** Runs one training step (a warm-up step during the first `warmupSteps`) and returns its report. */
   trainStep(): StepInfo {
+    if (this.step < this.options.warmupSteps) return this.warmupStep();
     const t0 = performance.now();
     const { model, options: o } = this;
     const step = this.step;
@@ -219,6 +234,33 @@ export class TpfrTrainer {
     } finally {
       tf.dispose([batch.photoA, batch.paintingB, batch.photoA2, batch.paintingB2]);
       model.recombinationLayer.setDropoutSeed(null);
+    }
+    this.step++;
+    const info: StepInfo = { step: this.step, steps: o.steps, learningRate: lr, losses, ms: performance.now() - t0 };
+    this.onStep?.(info);
+    return info;
+  }
+
+  /** Reconstruction only: encoder + aux decoder, then the main decoder on the frozen codes. */
+  private warmupStep(): StepInfo {
+    const t0 = performance.now();
+    const { model, options: o } = this;
+    const step = this.step;
+    const lr = this.learningRateAt(step);
+    for (const opt of Object.values(this.optimizers)) (opt as unknown as { learningRate: number }).learningRate = lr;
+    const batch = this.dataset.sampleBatch(step, o.warmupBatchSize);
+    const losses: Record<string, number> = {};
+    try {
+      const images = tf.concat([batch.photoA, batch.paintingB2], 0) as tf.Tensor4D;
+      const aux = this.optimizers.warmupAux.minimize(() => mseLoss(model.decode(model.encode(images, true), 'aux', true), images), true,
+        this.vars([model.encoder, model.auxDecoder]));
+      const main = this.optimizers.warmupMain.minimize(() => mseLoss(model.decode(model.encode(images), 'main', true), images), true,
+        this.vars([model.mainDecoder]));
+      losses['aux/reconstruction'] = aux!.dataSync()[0];
+      losses['main/reconstruction'] = main!.dataSync()[0];
+      tf.dispose([aux!, main!, images]);
+    } finally {
+      tf.dispose([batch.photoA, batch.paintingB, batch.photoA2, batch.paintingB2]);
     }
     this.step++;
     const info: StepInfo = { step: this.step, steps: o.steps, learningRate: lr, losses, ms: performance.now() - t0 };
@@ -321,10 +363,10 @@ export class TpfrTrainer {
     const { data, specs } = await tf.io.encodeWeights(named);
     pool?.dispose();
     await fs.writeFile(path.join(tmp, 'state.bin'), new Uint8Array(data));
-    const { seed, steps, batchSize, learningRate, beta1, beta2, decayFrom, adversarial, imagePoolSize, checkpointEvery, weights } = this.options;
+    const { seed, steps, batchSize, learningRate, beta1, beta2, decayFrom, adversarial, imagePoolSize, checkpointEvery, weights, warmupSteps, warmupBatchSize } = this.options;
     await fs.writeFile(path.join(tmp, TRAINER_STATE), JSON.stringify({
       format: 'tpfr-checkpoint', version: 1, step: this.step, specs,
-      options: { seed, steps, batchSize, learningRate, beta1, beta2, decayFrom, adversarial, imagePoolSize, checkpointEvery, weights },
+      options: { seed, steps, batchSize, learningRate, beta1, beta2, decayFrom, adversarial, imagePoolSize, checkpointEvery, weights, warmupSteps, warmupBatchSize },
     }, null, 2));
     await replaceDir(tmp, dir);
   }
@@ -347,7 +389,7 @@ export class TpfrTrainer {
     const trainer = new TpfrTrainer(model, dataset, { ...state.options, ...overrides });
     const bin = await fs.readFile(path.join(dir, 'state.bin'));
     const tensors = tf.io.decodeWeights(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength), state.specs);
-    for (const name of ['aux', 'main', 'disc'] as const) {
+    for (const name of OPTIMIZERS) {
       const prefix = `${name}/`;
       const weights = Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, t]) => ({ name: k.slice(prefix.length), tensor: t }));
       if (weights.length > 0) await trainer.optimizers[name].setWeights(weights);

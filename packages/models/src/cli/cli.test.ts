@@ -1,0 +1,104 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { initBackend } from '@tpfr/core';
+import { readImage, TpfrTrainer, writeImage } from '@tpfr/models';
+import { runDemo } from './demo.js';
+import { main } from './main.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tpfr-cli-'));
+const modelDir = join(dir, 'model');
+let stderr = '';
+let stdout = '';
+
+beforeAll(async () => {
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { stderr += String(chunk); return true; });
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { stdout += String(chunk); return true; });
+  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { stdout += `${args.join(' ')}\n`; });
+  await initBackend('wasm');
+  const model = TpfrTrainer.createModel({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 }, 1);
+  await model.save(modelDir);
+  model.dispose();
+  writeImage(join(dir, 'content.png'), tf.tidy(() => tf.randomUniform([41, 50, 3], 0, 255, 'float32', 1) as tf.Tensor3D));
+  writeImage(join(dir, 'style.jpg'), tf.tidy(() => tf.randomUniform([36, 36, 3], 0, 255, 'float32', 2) as tf.Tensor3D));
+  writeFileSync(join(dir, 'corrupt.png'), 'not an image at all');
+});
+afterAll(() => {
+  vi.restoreAllMocks();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const run = async (...args: string[]) => {
+  stderr = '';
+  stdout = '';
+  return main(args);
+};
+
+it('prints help for the program and every command', async () => {
+  expect(await run('--help')).toBe(0);
+  expect(stdout).toMatch(/Commands:[\s\S]*train[\s\S]*stylize[\s\S]*eval[\s\S]*info[\s\S]*demo/);
+  for (const cmd of ['train', 'stylize', 'eval', 'info', 'demo']) {
+    expect(await run(cmd, '--help')).toBe(0);
+    expect(stdout).toContain(`Usage: tpfr ${cmd}`);
+  }
+});
+
+it('stylizes an image of any size end to end', async () => {
+  const out = join(dir, 'out.png');
+  expect(await run('stylize', '--model', modelDir, '--content', join(dir, 'content.png'), '--style', join(dir, 'style.jpg'), '--style', join(dir, 'content.png'), '--out', out, '--quiet')).toBe(0);
+  const img = readImage(out);
+  expect(img.shape).toEqual([41, 50, 3]);
+  img.dispose();
+});
+
+it('exits non-zero with a clear message on bad options and bad files', async () => {
+  expect(await run('nonsense')).toBe(2);
+  expect(await run('stylize', '--model', modelDir)).toBe(2);
+  expect(stderr).toMatch(/required option/);
+  const base = ['--model', modelDir, '--style', join(dir, 'style.jpg'), '--quiet'];
+  expect(await run('stylize', ...base, '--content', join(dir, 'missing.png'), '--out', join(dir, 'x.png'))).toBe(1);
+  expect(stderr).toMatch(/tpfr: readImage: no such file: .*missing.png/);
+  expect(await run('stylize', ...base, '--content', join(dir, 'corrupt.png'), '--out', join(dir, 'x.png'))).toBe(1);
+  expect(stderr).toMatch(/tpfr: readImage: .*corrupt.png: decodeImage: expected a PNG or JPEG image/);
+  expect(await run('stylize', ...base, '--content', join(dir, 'content.png'), '--out', join(dir, 'x.gif'))).toBe(1);
+  expect(stderr).toMatch(/gif/);
+  expect(await run('stylize', ...base, '--content', join(dir, 'content.png'), '--out', join(dir, 'x.png'), '--k', 'zero')).toBe(2);
+  expect(stderr).toMatch(/option --k: expected a positive integer, received 'zero'/);
+  expect(await run('stylize', '--model', dir, '--content', join(dir, 'content.png'), '--style', join(dir, 'style.jpg'), '--out', join(dir, 'x.png'))).toBe(1);
+  expect(stderr).toMatch(/not a model directory/);
+  expect(await run('train', '--steps', '-3')).toBe(2);
+  expect(await run('train', '--data', join(dir, 'nowhere'))).toBe(1);
+  expect(stderr).toMatch(/no such folder/);
+  expect(await run('info', '--backend', 'metal')).toBe(2);
+});
+
+it('trains with checkpoints, resumes, evaluates and reports', async () => {
+  const ckpt = join(dir, 'train');
+  expect(await run('train', '--steps', '2', '--size', '32', '--every', '1', '--checkpoint', ckpt, '--quiet')).toBe(0);
+  expect(existsSync(join(ckpt, 'trainer.json'))).toBe(true);
+  expect(await run('train', '--steps', '3', '--size', '32', '--checkpoint', ckpt, '--resume', '--quiet')).toBe(0);
+  expect(stderr).toMatch(/resumed at step 2/);
+  expect(JSON.parse(readFileSync(join(ckpt, 'trainer.json'), 'utf8')).step).toBe(3);
+  const report = join(dir, 'eval.json');
+  expect(await run('eval', '--model', join(ckpt, 'model'), '--images', '1', '--size', '48', '--out', report, '--quiet')).toBe(0);
+  const summary = JSON.parse(stdout.trim().split('\n').pop()!);
+  expect(Object.keys(summary)).toEqual(['styleDistanceReduction', 'edgeCorrelation', 'heldOutClasses', 'images']);
+  expect(JSON.parse(readFileSync(report, 'utf8')).perItem).toHaveLength(2);
+  expect(await run('info', '--model', join(ckpt, 'model'))).toBe(0);
+  expect(stdout).toMatch(/generator parameters/);
+}, 120_000);
+
+it('runs the demo end to end (a few steps) and writes grid.png and metrics.json', async () => {
+  const out = join(dir, 'demo');
+  const lines: string[] = [];
+  const metrics = await runDemo({ out, steps: 3, warmupSteps: 1, evalImages: 1, quiet: true, log: (l) => lines.push(l) });
+  expect(existsSync(join(out, 'grid.png'))).toBe(true);
+  expect(existsSync(join(out, 'model', 'tpfr-model.json'))).toBe(true);
+  const saved = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+  expect(saved.styleDistanceReduction).toBeCloseTo(metrics.styleDistanceReduction, 10);
+  expect(typeof saved.edgeCorrelation).toBe('number');
+  expect(saved.heldOutClasses).toHaveLength(2);
+  expect(lines.join('\n')).toMatch(/grid: .*grid.png/);
+}, 120_000);

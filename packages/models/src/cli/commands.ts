@@ -1,0 +1,189 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { initBackend, type BackendName } from '@tpfr/core';
+import { createSyntheticDataset } from '../data/synthetic.js';
+import { HELD_OUT_STYLE_CLASSES } from '../data/style-classes.js';
+import { evaluateStylization, type StylizationTriple } from '../eval/evaluate.js';
+import { readImage, writeImage } from '../image-io/file-io.js';
+import { formatFromPath } from '../image-io/format.js';
+import { MODEL_MANIFEST, TpfrModel } from '../model.js';
+import { stylize } from '../stylize.js';
+import { TpfrTrainer } from '../trainer.js';
+import { openDataset } from './datasets.js';
+import { CliError, nonNegativeInt, positiveInt } from './errors.js';
+import { lossSummary, startProgress } from './progress.js';
+
+/** Options every command takes. */
+export interface CommonOptions {
+  backend: string;
+  quiet?: boolean;
+}
+
+const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+/** Sets up the backend named by `--backend` and says which one runs. */
+export async function setUp(opts: CommonOptions): Promise<string> {
+  if (!BACKENDS.includes(opts.backend)) throw new CliError(`option --backend: expected one of ${BACKENDS.join(', ')}, received '${opts.backend}'`, 2);
+  const choice = await initBackend(opts.backend as 'auto' | BackendName);
+  if (!opts.quiet) process.stderr.write(`backend: ${choice.backend}\n`);
+  return choice.backend;
+}
+
+async function loadModel(dir: string): Promise<TpfrModel> {
+  if (!existsSync(join(dir, MODEL_MANIFEST))) {
+    throw new CliError(`--model ${dir}: not a model directory (no ${MODEL_MANIFEST}); train one with 'tpfr train' or 'pnpm demo'`);
+  }
+  return TpfrModel.load(dir);
+}
+
+/** `tpfr train` options. */
+export interface TrainOptions extends CommonOptions {
+  data: string;
+  preset: string;
+  steps: string;
+  size: string;
+  batch: string;
+  seed: string;
+  checkpoint: string;
+  every: string;
+  warmup: string;
+  lr: string;
+  resume?: boolean;
+}
+
+/** `tpfr train`: trains on the synthetic set or image folders, checkpointing as it goes. */
+export async function trainCommand(o: TrainOptions): Promise<void> {
+  const steps = positiveInt('--steps', o.steps);
+  const size = positiveInt('--size', o.size);
+  const batchSize = positiveInt('--batch', o.batch);
+  const seed = nonNegativeInt('--seed', o.seed);
+  const every = positiveInt('--every', o.every);
+  const warmupSteps = nonNegativeInt('--warmup', o.warmup);
+  const learningRate = Number(o.lr);
+  if (!(learningRate > 0)) throw new CliError(`option --lr: expected a positive number, received '${o.lr}'`, 2);
+  if (o.preset !== 'tiny' && o.preset !== 'paper') throw new CliError(`option --preset: expected 'tiny' or 'paper', received '${o.preset}'`, 2);
+  if (o.data !== 'synthetic' && !existsSync(o.data)) throw new CliError(`--data ${o.data}: no such folder (use 'synthetic' or a folder with a photo folder and one folder per style class)`);
+  await setUp(o);
+  const data = openDataset(o.data, size, seed);
+  const checkpoint = resolve(o.checkpoint);
+  let trainer: TpfrTrainer;
+  if (o.resume) {
+    if (!existsSync(join(checkpoint, 'trainer.json'))) throw new CliError(`--resume: no checkpoint in ${checkpoint}`);
+    trainer = await TpfrTrainer.resume(checkpoint, data, { steps, checkpointDir: checkpoint, checkpointEvery: every });
+    process.stderr.write(`resumed at step ${trainer.step} from ${checkpoint}\n`);
+  } else {
+    const model = TpfrTrainer.createModel(o.preset as 'tiny' | 'paper', seed);
+    trainer = new TpfrTrainer(model, data, { steps, batchSize, seed, warmupSteps, learningRate, checkpointDir: checkpoint, checkpointEvery: every });
+  }
+  const bar = startProgress('train', steps, o.quiet);
+  bar.update(trainer.step);
+  try {
+    while (trainer.step < steps) {
+      const info = trainer.trainStep();
+      bar.update(info.step, lossSummary(info.losses));
+      if (info.step % every === 0 || info.step === steps) await trainer.saveCheckpoint(checkpoint);
+      await new Promise((r) => setImmediate(r));
+    }
+  } finally {
+    bar.stop();
+  }
+  await trainer.model.save(join(checkpoint, 'model'));
+  trainer.dispose();
+  trainer.model.dispose();
+  console.log(`model: ${join(checkpoint, 'model')}`);
+}
+
+/** `tpfr stylize` options. */
+export interface StylizeCommandOptions extends CommonOptions {
+  model: string;
+  content: string;
+  style: string[];
+  out: string;
+  stages: string;
+  k?: string;
+}
+
+/** `tpfr stylize`: one content image, one or more style exemplars, any size. */
+export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
+  if (o.stages !== 'two-stage' && o.stages !== 'style-only') throw new CliError(`option --stages: expected 'two-stage' or 'style-only', received '${o.stages}'`, 2);
+  const k = o.k === undefined ? undefined : positiveInt('--k', o.k);
+  formatFromPath(o.out, 'tpfr stylize --out');
+  await setUp(o);
+  const model = await loadModel(o.model);
+  const content = readImage(o.content);
+  const styles = o.style.map((s) => readImage(s));
+  const t0 = performance.now();
+  const result = stylize(model, content, styles, { stages: o.stages, k }) as tf.Tensor3D;
+  writeImage(o.out, result);
+  console.log(`${o.out}: ${result.shape[1]}×${result.shape[0]} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  tf.dispose([content, ...styles, result]);
+  model.dispose();
+}
+
+/** `tpfr eval` options. */
+export interface EvalOptions extends CommonOptions {
+  model: string;
+  images: string;
+  size: string;
+  seed: string;
+  out?: string;
+}
+
+/** `tpfr eval`: style and content scores of a model on the held-out synthetic classes. */
+export async function evalCommand(o: EvalOptions): Promise<void> {
+  const n = positiveInt('--images', o.images);
+  const size = positiveInt('--size', o.size);
+  const seed = nonNegativeInt('--seed', o.seed);
+  await setUp(o);
+  const model = await loadModel(o.model);
+  const held = createSyntheticDataset({ size, seed, classes: [...HELD_OUT_STYLE_CLASSES] });
+  const total = n * HELD_OUT_STYLE_CLASSES.length;
+  const bar = startProgress('eval', total, o.quiet);
+  const triples: StylizationTriple[] = [];
+  for (const cls of HELD_OUT_STYLE_CLASSES) {
+    for (let i = 0; i < n; i++) {
+      const content = held.photo(i);
+      const style = held.painting(cls, i);
+      triples.push({ content, style, result: stylize(model, content, style) as tf.Tensor3D });
+      bar.update(triples.length, cls);
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+  bar.stop();
+  const report = evaluateStylization(triples);
+  tf.dispose(triples.flatMap((t) => [t.content, t.style, t.result]));
+  model.dispose();
+  const summary = { styleDistanceReduction: report.styleDistanceReduction, edgeCorrelation: report.edgeCorrelation, heldOutClasses: HELD_OUT_STYLE_CLASSES, images: total };
+  if (o.out) {
+    mkdirSync(dirname(resolve(o.out)), { recursive: true });
+    writeFileSync(o.out, JSON.stringify({ ...summary, perItem: report.perItem }, null, 2) + '\n');
+  }
+  console.log(JSON.stringify(summary));
+}
+
+/** This package's package.json, from the built `dist/` or from the sources. */
+function ownPackage(): { version: string } {
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === '@tpfr/models') return pkg;
+    } catch {
+      // not there
+    }
+  }
+  return { version: 'unknown' };
+}
+
+/** `tpfr info`: versions, the backend, and a model's configuration and size. */
+export async function infoCommand(o: CommonOptions & { model?: string }): Promise<void> {
+  const backend = await setUp({ ...o, quiet: true });
+  const own = ownPackage();
+  const lines = [`@tpfr/models ${own.version}`, `@tensorflow/tfjs-core ${tf.version_core}`, `backend ${backend}`, `node ${process.versions.node}`];
+  if (o.model) {
+    const model = await loadModel(o.model);
+    lines.push(`model ${resolve(o.model)}`, `config ${JSON.stringify(model.config)}`, `generator parameters ${model.generatorParameterCount().toLocaleString('en')}`, `discriminator parameters ${model.discriminator.countParams().toLocaleString('en')}`);
+    model.dispose();
+  }
+  console.log(lines.join('\n'));
+}

@@ -1,0 +1,92 @@
+import { Command, CommanderError, Option } from 'commander';
+import { TpfrError } from '@tpfr/core';
+import { evalCommand, infoCommand, stylizeCommand, trainCommand } from './commands.js';
+import { runDemo } from './demo.js';
+import { CliError, nonNegativeInt, positiveInt } from './errors.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** The `tpfr` program (commander), without running it. */
+export function createProgram(): Command {
+  const program = new Command('tpfr')
+    .description('Zero-shot style transfer with Two-Stage Peer-Regularized Feature Recombination (TPFR), on TensorFlow.js')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  const backend = () => new Option('--backend <name>', 'tfjs backend: auto, tensorflow, webgpu, wasm or cpu').default('wasm');
+  const quiet = () => new Option('-q, --quiet', 'no progress bars');
+
+  program.command('train')
+    .description('train a model on the synthetic style set or on image folders (a photo folder plus one folder per style class)')
+    .option('--data <synthetic|DIR>', "'synthetic' or a dataset folder", 'synthetic')
+    .option('--preset <name>', 'architecture: tiny or paper', 'tiny')
+    .option('--steps <n>', 'training steps', '1000')
+    .option('--size <px>', 'training image side', '64')
+    .option('--batch <n>', 'samples per step', '1')
+    .option('--seed <n>', 'seed of the whole run', '0')
+    .option('--checkpoint <dir>', 'checkpoint folder (the model ends up in DIR/model)', 'out/train')
+    .option('--every <n>', 'steps between checkpoints', '100')
+    .option('--warmup <n>', 'reconstruction-only warm-up steps at the start', '0')
+    .option('--lr <rate>', 'Adam learning rate (the authors: 4e-4)', '4e-4')
+    .option('--resume', 'continue from the checkpoint folder')
+    .addOption(backend()).addOption(quiet())
+    .action(trainCommand);
+
+  program.command('stylize')
+    .description('stylize a content image (PNG or JPEG, any size) in the style of one or more exemplars')
+    .requiredOption('--model <dir>', 'model folder')
+    .requiredOption('--content <img>', 'content image')
+    .requiredOption('--style <img>', 'style exemplar (repeat for several: they form one peer pool)', collect)
+    .requiredOption('--out <img>', 'output image (.png or .jpg)')
+    .option('--stages <s>', 'two-stage or style-only', 'two-stage')
+    .option('--k <n>', 'neighbours per pixel (default: the model\'s)')
+    .addOption(backend()).addOption(quiet())
+    .action(stylizeCommand);
+
+  program.command('eval')
+    .description('score a model on the held-out synthetic style classes (style distance reduction, edge correlation)')
+    .requiredOption('--model <dir>', 'model folder')
+    .option('--images <n>', 'content images per held-out class', '4')
+    .option('--size <px>', 'image side', '96')
+    .option('--seed <n>', 'seed of the evaluation images', '1000003')
+    .option('--out <file>', 'write the full report as JSON')
+    .addOption(backend()).addOption(quiet())
+    .action(evalCommand);
+
+  program.command('info')
+    .description('versions, the backend in use, and a model\'s configuration')
+    .option('--model <dir>', 'model folder')
+    .addOption(backend())
+    .action(infoCommand);
+
+  program.command('demo')
+    .description('the main job: train the tiny preset on the synthetic set (≤ 10 min), stylize held-out styles, write grid.png and metrics.json')
+    .option('--out <dir>', 'output folder', 'out/demo')
+    .option('--steps <n>', 'training steps, warm-up included', '1400')
+    .option('--warmup <n>', 'reconstruction-only warm-up steps', '600')
+    .option('--seed <n>', 'seed', '0')
+    .addOption(quiet())
+    .action(async (o: { out: string; steps: string; warmup: string; seed: string; quiet?: boolean }) => {
+      await runDemo({ out: o.out, steps: positiveInt('--steps', o.steps), warmupSteps: nonNegativeInt('--warmup', o.warmup), seed: nonNegativeInt('--seed', o.seed), quiet: o.quiet });
+    });
+  return program;
+}
+
+/** Runs the program on `argv` and returns the exit code; messages go to stderr. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await createProgram().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? 0 : 2;
+    if (e instanceof CliError) {
+      process.stderr.write(`tpfr: ${e.message}\n`);
+      return e.exitCode;
+    }
+    if (e instanceof TpfrError) {
+      process.stderr.write(`tpfr: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`tpfr: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
+    return 1;
+  }
+}

@@ -13,7 +13,9 @@ export default class SummaryReporter implements Reporter {
         else if (state === 'failed') failed++;
         else skipped++;
       }
-      if (m.state() === 'failed' && [...m.children.allTests()].length === 0) failed++;
+      const tests = [...m.children.allTests()].length;
+      if (m.state() === 'failed' && tests === 0) failed++;
+      if (m.state() === 'skipped' && tests === 0) skipped++; // a whole file skipped (e.g. no fixtures)
     }
     // At exit, so that it is the very last line, after vitest's own summary.
     process.once('exit', () => process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`));

@@ -54,7 +54,7 @@ it("the wasm UnsortedSegmentSum kernel equals the cpu one (gather's gradient)", 
   expect(cpu.g).toEqual([[3, 3], [0, 0], [3, 3], [0, 0], [0, 0]]);
 });
 
-it('the wasm Conv2DBackpropFilter kernel equals the cpu one for strides, paddings and sizes', async () => {
+it('the wasm Conv2DBackpropFilter and Conv2DBackpropInput kernels equal the cpu ones for strides, paddings and sizes', async () => {
   const cases: { x: [number, number, number, number]; f: [number, number, number, number]; s: number; pad: 'same' | 'valid' }[] = [
     { x: [2, 7, 6, 3], f: [3, 3, 3, 4], s: 1, pad: 'same' },
     { x: [1, 8, 8, 2], f: [3, 3, 2, 5], s: 2, pad: 'same' },
@@ -62,6 +62,9 @@ it('the wasm Conv2DBackpropFilter kernel equals the cpu one for strides, padding
     { x: [1, 10, 10, 3], f: [7, 7, 3, 2], s: 1, pad: 'valid' },
     { x: [1, 5, 6, 4], f: [1, 1, 4, 3], s: 1, pad: 'same' },
     { x: [2, 9, 9, 2], f: [4, 4, 2, 3], s: 2, pad: 'same' },
+    { x: [1, 8, 10, 3], f: [4, 4, 3, 2], s: 2, pad: 'same' },
+    { x: [1, 7, 7, 2], f: [1, 1, 2, 3], s: 2, pad: 'same' },
+    { x: [1, 9, 8, 2], f: [3, 3, 2, 2], s: 2, pad: 'valid' },
   ];
   for (const c of cases) {
     const run = async (backend: string) => {
@@ -75,7 +78,8 @@ it('the wasm Conv2DBackpropFilter kernel equals the cpu one for strides, padding
         const y = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.s, c.pad);
         const wt = tf.randomNormal(c.f, 0, 1, 'float32', 4) as tf.Tensor4D;
         const dwt = tf.grad((ww: tf.Tensor) => proj(tf.conv2dTranspose(y, ww as tf.Tensor4D, c.x, c.s, c.pad)))(wt);
-        return [dx.arraySync(), dw.arraySync(), dwt.arraySync()];
+        const up = tf.conv2dTranspose(y, wt, c.x, c.s, c.pad); // Conv2DBackpropInput forward
+        return [dx.arraySync(), dw.arraySync(), dwt.arraySync(), up.arraySync()];
       });
     };
     const cpu = (await run('cpu')).map((a) => (a as number[]).flat(4) as number[]);

@@ -171,14 +171,29 @@ export class TpfrTrainer {
     return models.flatMap((m) => m.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val));
   }
 
+  /** Sets this step's learning rate on every optimizer and returns it. */
+  private startStep(): number {
+    const lr = this.learningRateAt(this.step);
+    // tfjs optimizers keep their rate in a protected field; the schedule changes it per step.
+    for (const opt of Object.values(this.optimizers)) (opt as unknown as { learningRate: number }).learningRate = lr;
+    return lr;
+  }
+
+  /** Counts the step done and reports it. */
+  private finishStep(t0: number, lr: number, losses: Record<string, number>): StepInfo {
+    this.step++;
+    const info: StepInfo = { step: this.step, steps: this.options.steps, learningRate: lr, losses, ms: performance.now() - t0 };
+    this.onStep?.(info);
+    return info;
+  }
+
   /** Runs one training step (a warm-up step during the first `warmupSteps`) and returns its report. */
   trainStep(): StepInfo {
     if (this.step < this.options.warmupSteps) return this.warmupStep();
     const t0 = performance.now();
     const { model, options: o } = this;
     const step = this.step;
-    const lr = this.learningRateAt(step);
-    for (const opt of Object.values(this.optimizers)) (opt as unknown as { learningRate: number }).learningRate = lr;
+    const lr = this.startStep();
     const seed = hashSeed(o.seed, step);
     model.recombinationLayer.setDropoutSeed(hashSeed(seed, 1) >>> 1);
     const poolRng = createRng(hashSeed(seed, 2));
@@ -235,20 +250,15 @@ export class TpfrTrainer {
       tf.dispose([batch.photoA, batch.paintingB, batch.photoA2, batch.paintingB2]);
       model.recombinationLayer.setDropoutSeed(null);
     }
-    this.step++;
-    const info: StepInfo = { step: this.step, steps: o.steps, learningRate: lr, losses, ms: performance.now() - t0 };
-    this.onStep?.(info);
-    return info;
+    return this.finishStep(t0, lr, losses);
   }
 
   /** Reconstruction only: encoder + aux decoder, then the main decoder on the frozen codes. */
   private warmupStep(): StepInfo {
     const t0 = performance.now();
     const { model, options: o } = this;
-    const step = this.step;
-    const lr = this.learningRateAt(step);
-    for (const opt of Object.values(this.optimizers)) (opt as unknown as { learningRate: number }).learningRate = lr;
-    const batch = this.dataset.sampleBatch(step, o.warmupBatchSize);
+    const lr = this.startStep();
+    const batch = this.dataset.sampleBatch(this.step, o.warmupBatchSize);
     const losses: Record<string, number> = {};
     try {
       const images = tf.concat([batch.photoA, batch.paintingB2], 0) as tf.Tensor4D;
@@ -262,10 +272,7 @@ export class TpfrTrainer {
     } finally {
       tf.dispose([batch.photoA, batch.paintingB, batch.photoA2, batch.paintingB2]);
     }
-    this.step++;
-    const info: StepInfo = { step: this.step, steps: o.steps, learningRate: lr, losses, ms: performance.now() - t0 };
-    this.onStep?.(info);
-    return info;
+    return this.finishStep(t0, lr, losses);
   }
 
   /** Discriminator scores of `image` given `condition`, with seeded input noise (training). */

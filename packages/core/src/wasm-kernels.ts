@@ -42,6 +42,14 @@ function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backend: unkn
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 
+/** The attributes both convolution-backprop kernels share. */
+interface BackpropAttrs {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
 /** Runs another kernel registered for wasm (a backend-level call: no engine, no tape). */
 function callKernel(name: string, backend: unknown, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): tf.TensorInfo {
   const kernel = tf.getKernel(name, 'wasm');
@@ -59,10 +67,7 @@ function callKernel(name: string, backend: unknown, inputs: tf.NamedTensorInfoMa
 function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const { backend } = args;
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const attrs = args.attrs as unknown as {
-    strides: [number, number] | number; pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-    dataFormat: 'NHWC' | 'NCHW'; dimRoundingMode?: 'floor' | 'round' | 'ceil'; filterShape: [number, number, number, number];
-  };
+  const attrs = args.attrs as unknown as BackpropAttrs & { filterShape: [number, number, number, number] };
   if (attrs.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter (wasm): only NHWC is supported');
   const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], attrs.filterShape,
     attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
@@ -105,10 +110,7 @@ let wasmBackpropInput: tf.KernelFunc | null = null;
 function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
   const { backend } = args;
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  const attrs = args.attrs as unknown as {
-    strides: [number, number] | number; pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-    dataFormat: 'NHWC' | 'NCHW'; dimRoundingMode?: 'floor' | 'round' | 'ceil'; inputShape: [number, number, number, number];
-  };
+  const attrs = args.attrs as unknown as BackpropAttrs & { inputShape: [number, number, number, number] };
   const [kh, kw, inC, outC] = filter.shape as [number, number, number, number];
   const info = tf.backend_util.computeConv2DInfo(attrs.inputShape, [kh, kw, inC, outC], attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
   const { top, left } = info.padInfo;

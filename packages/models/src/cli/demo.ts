@@ -15,9 +15,9 @@ import { lossSummary, startProgress } from './progress.js';
 export interface DemoOptions {
   /** Output folder (default `out/demo`). */
   out?: string;
-  /** Training steps, warm-up included (default 1400: about 6 minutes on a 2-core machine). */
+  /** Training steps, warm-up included (default 3000: about 8 minutes on a 2-core machine). */
   steps?: number;
-  /** Reconstruction-only warm-up steps at the start (default 600; see `TrainerOptions.warmupSteps`). */
+  /** Reconstruction-only warm-up steps at the start (default 1000; see `TrainerOptions.warmupSteps`). */
   warmupSteps?: number;
   /** Learning rate (default 1e-3: higher than the authors' 4e-4, for a run of minutes). */
   learningRate?: number;
@@ -76,8 +76,8 @@ export interface DemoMetrics {
 export async function runDemo(opts: DemoOptions = {}): Promise<DemoMetrics> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const out = resolve(opts.out ?? 'out/demo');
-  const steps = opts.steps ?? 1400;
-  const warmupSteps = Math.min(opts.warmupSteps ?? 600, steps);
+  const steps = opts.steps ?? 3000;
+  const warmupSteps = Math.min(opts.warmupSteps ?? 1000, steps);
   const size = opts.size ?? 32;
   const seed = opts.seed ?? 0;
   const maxSeconds = opts.maxSeconds ?? 540;

@@ -61,8 +61,8 @@ export function createProgram(): Command {
   program.command('demo')
     .description('the main job: train the tiny preset on the synthetic set (≤ 10 min), stylize held-out styles, write grid.png and metrics.json')
     .option('--out <dir>', 'output folder', 'out/demo')
-    .option('--steps <n>', 'training steps, warm-up included', '1400')
-    .option('--warmup <n>', 'reconstruction-only warm-up steps', '600')
+    .option('--steps <n>', 'training steps, warm-up included', '3000')
+    .option('--warmup <n>', 'reconstruction-only warm-up steps', '1000')
     .option('--seed <n>', 'seed', '0')
     .addOption(quiet())
     .action(async (o: { out: string; steps: string; warmup: string; seed: string; quiet?: boolean }) => {

@@ -120,13 +120,13 @@ export function knn(queries: tf.Tensor2D, pool: tf.Tensor2D, k: number, opts: Kn
     else bounds.push([j0, rows]);
   }
   for (const [j0, rows] of bounds) {
-    const [t, bias] = tf.tidy(() => {
+    const tile = tf.tidy(() => {
       const slice = rows === m ? pool : tf.slice(pool, [j0, 0], [rows, d]);
       const p = metric === 'cosine' ? l2NormalizeRows(slice) : slice;
-      const b = metric === 'euclidean' ? (tf.mul(-0.5, tf.sum(tf.square(p), 1)) as tf.Tensor1D) : tf.zeros([0]);
-      return [tf.transpose(p) as tf.Tensor2D, b];
-    });
-    poolTiles.push({ t: t as tf.Tensor2D, bias: metric === 'euclidean' ? (bias as tf.Tensor1D) : (bias.dispose(), null), offset: j0 });
+      const t = tf.transpose(p) as tf.Tensor2D;
+      return metric === 'euclidean' ? { t, bias: tf.mul(-0.5, tf.sum(tf.square(p), 1)) as tf.Tensor1D } : { t };
+    }) as { t: tf.Tensor2D; bias?: tf.Tensor1D };
+    poolTiles.push({ t: tile.t, bias: tile.bias ?? null, offset: j0 });
   }
 
   const outIdx: tf.Tensor2D[] = [];
@@ -141,7 +141,7 @@ export function knn(queries: tf.Tensor2D, pool: tf.Tensor2D, k: number, opts: Kn
         const q0 = rows === n ? queries : tf.slice(queries, [i0, 0], [rows, d]);
         const q = metric === 'cosine' ? l2NormalizeRows(q0) : q0;
         const scoreTile = (tile: PoolTile): tf.Tensor2D => (tile.bias ? tf.fused.matMul({ a: q, b: tile.t, bias: tile.bias }) : tf.matMul(q, tile.t)) as tf.Tensor2D;
-        const best = scan ? scanTopK(scan, rows, k, poolTiles, scoreTile) : tensorTopK(rows, k, poolTiles, scoreTile);
+        const best = scan ? scanTopK(scan, rows, k, poolTiles, scoreTile) : tensorTopK(k, poolTiles, scoreTile);
         const dist = metric === 'cosine'
           ? tf.sub(1, best.scores)
           : tf.relu(tf.sub(tf.sum(tf.square(q), 1, true), tf.mul(2, best.scores)));
@@ -218,7 +218,7 @@ function scanTopK(view: HostView, rows: number, k: number, tiles: PoolTile[], sc
 }
 
 /** Running top-k with tensor ops only, for accelerators: a top-k per tile merged with the best so far. */
-function tensorTopK(rows: number, k: number, tiles: PoolTile[], scoreTile: (t: PoolTile) => tf.Tensor2D): RunningBest {
+function tensorTopK(k: number, tiles: PoolTile[], scoreTile: (t: PoolTile) => tf.Tensor2D): RunningBest {
   let best: RunningBest | null = null;
   for (const tile of tiles) {
     const top = topkRows(scoreTile(tile), Math.min(k, tile.t.shape[1]));
@@ -233,6 +233,5 @@ function tensorTopK(rows: number, k: number, tiles: PoolTile[], scoreTile: (t: P
       best = { scores: merged.values as tf.Tensor2D, indices: pickColumns(candIdx, merged.indices as tf.Tensor2D) };
     }
   }
-  void rows;
   return best!;
 }

@@ -3,6 +3,7 @@ import { ShapeError, ValueError } from '@tpfr/core';
 import { checkPair, latentDistanceUnchecked } from './latent-distance.js';
 import { WeightedLoss, type WeightedLossOptions } from './weighted-loss.js';
 import { assertFiniteNumber, assertNonEmptyArray, NHWC } from './validate.js';
+import { meanOf } from './mean-of.js';
 
 /** The named parts of a latent code the cycle losses compare (spec §1). */
 export type LatentPartName = 'content' | 'style' | 'middle';
@@ -133,10 +134,6 @@ export function transferLatentCycleLoss(stylized: ContentStyle, target: ContentS
     latentDistanceUnchecked(stylized.content, target.content, beta),
     latentDistanceUnchecked(stylized.style, target.style, beta),
   ), 0.5) as tf.Scalar);
-}
-
-function meanOf(xs: tf.Scalar[]): tf.Scalar {
-  return (xs.length === 1 ? xs[0] : tf.div(tf.addN(xs), xs.length)) as tf.Scalar;
 }
 
 /** Options of the cycle loss classes. */

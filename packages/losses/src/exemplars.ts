@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError, formatShape } from '@tpfr/core';
 import { assertNonEmptyArray } from './validate.js';
+import { meanOf } from './mean-of.js';
 
 /**
  * Averages a loss over several conditioning exemplars, for the conditional discriminator
@@ -28,6 +29,6 @@ export function meanOverExemplars<T>(exemplars: readonly T[], loss: (exemplar: T
       }
       return v;
     });
-    return (values.length === 1 ? values[0] : tf.div(tf.addN(values), values.length)) as tf.Scalar;
+    return meanOf(values);
   });
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError, ValueError } from '@tpfr/core';
 import { WeightedLoss, type WeightedLossOptions } from './weighted-loss.js';
 import { assertFeatureMap, assertNonEmptyArray, assertSameShape, assertTensor, NHWC } from './validate.js';
+import { meanOf } from './mean-of.js';
 
 /**
  * Mean squared error over every element: `MSE(x, y) = (1/n) · Σ (x − y)²`.
@@ -66,7 +67,7 @@ export function reconstructionLoss(pairs: readonly ImagePair[], kind: Reconstruc
   });
   return tf.tidy(() => {
     const terms = pairs.map(([o, t]) => (kind === 'mse' ? tf.mean(tf.squaredDifference(o, t)) : tf.mean(tf.abs(tf.sub(o, t)))));
-    return (terms.length === 1 ? terms[0] : tf.div(tf.addN(terms), terms.length)) as tf.Scalar;
+    return meanOf(terms as tf.Scalar[]);
   });
 }
 

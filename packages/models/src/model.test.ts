@@ -39,7 +39,7 @@ it('stylizes images of any size, alone or batched, in either range', async () =>
   tf.dispose([content, styleA, styleB, batch]);
 });
 
-it('rejects wrong channels, non-finite pixels, an empty style set and images too small', () => {
+it('rejects wrong channels, non-finite pixels, an empty style set and images too small', async () => {
   const ok = tf.zeros([32, 32, 3]) as tf.Tensor3D;
   const gray = tf.zeros([32, 32, 1]) as tf.Tensor3D;
   const nan = tf.fill([32, 32, 3], NaN) as tf.Tensor3D;
@@ -47,6 +47,10 @@ it('rejects wrong channels, non-finite pixels, an empty style set and images too
   expect(() => stylize(model, gray, ok)).toThrow(ShapeError);
   expect(() => stylize(model, gray, ok)).toThrow(/stylize: expected content with 3 \(RGB\) channels, \[H, W, 3\] or \[B, H, W, 3\], received shape \[32,32,1\]/);
   expect(() => stylize(model, ok, nan)).toThrow(/stylize: expected styles\[0\] to be finite/);
+  // A bad exemplar after good ones leaves nothing behind.
+  await expectNoLeaks(() => {
+    expect(() => stylize(model, ok, [ok, nan])).toThrow(/stylize: expected styles\[1\] to be finite/);
+  }, 'stylize error path');
   expect(() => stylize(model, ok, [])).toThrow(/stylize: expected at least one style exemplar, received an empty list/);
   expect(() => stylize(model, small, ok)).toThrow(ValueError);
   expect(() => stylize(model, small, ok)).toThrow(/stylize: expected images of at least 32×32 pixels for this network, received 16×40/);

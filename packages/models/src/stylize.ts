@@ -35,12 +35,12 @@ export function stylize(model: TpfrModel, content: tf.Tensor3D | tf.Tensor4D, st
   if (list.length === 0) throw new ValueError(fn, 'at least one style exemplar', 'an empty list');
   const { multiple, minSide } = model.widths;
   const c = toModelBatch(fn, 'content', content, opts.range ?? 'auto');
+  const exemplars: tf.Tensor4D[] = [];
   try {
-    const exemplars = list.map((s, i) => toModelBatch(fn, `styles[${i}]`, s, opts.range ?? 'auto').batch);
+    list.forEach((s, i) => exemplars.push(toModelBatch(fn, `styles[${i}]`, s, opts.range ?? 'auto').batch));
     return tf.tidy(() => {
       const [eh, ew] = exemplars[0].shape.slice(1, 3);
       const pool = tf.concat(exemplars.map((e) => (e.shape[1] === eh && e.shape[2] === ew ? e : tf.image.resizeBilinear(e, [eh, ew], true))), 0);
-      tf.dispose(exemplars);
       if (pool.shape[0] === 0) throw new ValueError(fn, 'at least one style exemplar', 'a batch of 0');
       const { padded, height, width } = padToMultiple(fn, c.batch, multiple, minSide);
       const style = padToMultiple(fn, pool as tf.Tensor4D, multiple, minSide).padded;
@@ -57,6 +57,6 @@ export function stylize(model: TpfrModel, content: tf.Tensor3D | tf.Tensor4D, st
       return content.rank === 3 ? (tf.squeeze(out, [0]) as tf.Tensor3D) : out;
     });
   } finally {
-    c.batch.dispose();
+    tf.dispose([c.batch, ...exemplars]);
   }
 }

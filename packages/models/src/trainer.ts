@@ -10,6 +10,7 @@ import {
   meanOverExemplars,
   metricLearningLoss,
   mseLoss,
+  reconstructionLoss,
   raganBceDiscriminatorLoss,
   raganBceGeneratorLoss,
   raganLsDiscriminatorLoss,
@@ -168,7 +169,7 @@ export class TpfrTrainer {
   }
 
   private vars(models: tfl.LayersModel[]): tf.Variable[] {
-    return models.flatMap((m) => m.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val));
+    return models.flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
   }
 
   /** Sets this step's learning rate on every optimizer and returns it. */
@@ -291,7 +292,7 @@ export class TpfrTrainer {
     const zB2 = m.encode(batch.paintingB2, true);
     const recA = m.decode(zA, 'aux', true);
     const recB2 = m.decode(zB2, 'aux', true);
-    const reconstruction = tf.div(tf.add(mseLoss(recA, batch.photoA), mseLoss(recB2, batch.paintingB2)), 2) as tf.Scalar;
+    const reconstruction = reconstructionLoss([[recA, batch.photoA], [recB2, batch.paintingB2]]);
     // Content feature cycle: the stylized image and the main decoder's reconstruction must keep
     // the content code of A (gradients reach the encoder only: only its weights are updated).
     const stylized = m.decode(m.recombine(zA, zB2), 'main');
@@ -328,7 +329,7 @@ export class TpfrTrainer {
     ];
     const adversarial = meanOverExemplars(pairs, ([real, fake, cond], i) =>
       gLoss(this.discriminate(real, cond, seed, 20 + 2 * i), this.discriminate(fake, cond, seed, 21 + 2 * i)));
-    const reconstruction = tf.div(tf.add(mseLoss(recA, batch.photoA), mseLoss(recB2, batch.paintingB2)), 2) as tf.Scalar;
+    const reconstruction = reconstructionLoss([[recA, batch.photoA], [recB2, batch.paintingB2]]);
     const zS = m.encode(stylized);
     const transferLatentCycle = transferLatentCycleLoss({ content: zS.content, style: zS.style }, { content: zA.content, style: zB2.style });
     return { terms: { adversarial, reconstruction, transferLatentCycle }, reconstruction: recA, stylized };

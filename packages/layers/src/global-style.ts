@@ -17,11 +17,16 @@ export interface GlobalStyleArgs extends LayerArgs {
   strides?: number;
   /** Instance-norm epsilon (default 1e-5). */
   epsilon?: number;
+  /**
+   * Instance norm after each convolution (default true, as the authors). Without it the branch
+   * also works on small latents, where the last map is 1×1 and instance norm would output zeros.
+   */
+  normalize?: boolean;
 }
 
 /**
  * The global-style branch of the TPFR encoder (spec §1): `numConvs × [conv k×k stride s
- * (zero padding k>>1) → instance norm → ReLU]`, a spatial mean to one vector per image, and
+ * (zero padding k>>1) → instance norm (unless `normalize: false`) → ReLU]`, a spatial mean to one vector per image, and
  * that vector broadcast back to every pixel of the input. Input `[B, H, W, C]`, output
  * `[B, H, W, filters]`, constant over H×W. The latent must be at least 8×8 for three stride-2
  * convolutions to leave more than one pixel to normalise (a 1×1 map normalises to 0).
@@ -34,6 +39,7 @@ export class GlobalStyle extends tfl.layers.Layer {
   readonly kernelSize: number;
   readonly strides: number;
   readonly epsilon: number;
+  readonly normalize: boolean;
   private kernels: tfl.LayerVariable[] = [];
   private biases: tfl.LayerVariable[] = [];
   private outChannels = 0;
@@ -45,6 +51,7 @@ export class GlobalStyle extends tfl.layers.Layer {
     this.kernelSize = args.kernelSize ?? 3;
     this.strides = args.strides ?? 2;
     this.epsilon = args.epsilon ?? 1e-5;
+    this.normalize = args.normalize ?? true;
     for (const [name, v, min] of [['numConvs', this.numConvs, 1], ['kernelSize', this.kernelSize, 1], ['strides', this.strides, 1]] as const) {
       if (!Number.isInteger(v) || v < min) throw new ValueError(GlobalStyle.className, `${name} to be an integer >= ${min}`, String(v));
     }
@@ -79,7 +86,7 @@ export class GlobalStyle extends tfl.layers.Layer {
       for (let i = 0; i < this.numConvs; i++) {
         const padded = p > 0 ? tf.pad(y, [[0, 0], [p, p], [p, p], [0, 0]]) : y;
         const conv = tf.add(tf.conv2d(padded, this.kernels[i].read() as tf.Tensor4D, this.strides, 'valid'), this.biases[i].read()) as tf.Tensor4D;
-        y = tf.relu(instanceNorm(conv, this.epsilon));
+        y = tf.relu(this.normalize ? instanceNorm(conv, this.epsilon) : conv);
       }
       const v = tf.mean(y, [1, 2], true);
       return tf.tile(v, [1, h, w, 1]);
@@ -87,7 +94,7 @@ export class GlobalStyle extends tfl.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    const c: tf.serialization.ConfigDict = { numConvs: this.numConvs, kernelSize: this.kernelSize, strides: this.strides, epsilon: this.epsilon };
+    const c: tf.serialization.ConfigDict = { numConvs: this.numConvs, kernelSize: this.kernelSize, strides: this.strides, epsilon: this.epsilon, normalize: this.normalize };
     if (this.filters != null) c.filters = this.filters;
     return { ...super.getConfig(), ...c };
   }

@@ -4,13 +4,46 @@ import { expectNoLeaks } from '@tpfr/core/testing';
 import { initBackend } from '@tpfr/core';
 import { createDecoder, createDiscriminator, createEncoder, latentWidths, PRESETS, resolveConfig, TpfrModel } from '@tpfr/models';
 
-it('resolves presets and partial configurations, and rejects bad ones', () => {
+it('resolves presets and partial configurations, and rejects bad ones', async () => {
+  await initBackend('cpu');
   expect(resolveConfig('paper')).toEqual(PRESETS.paper);
   expect(resolveConfig({ preset: 'tiny', ngf: 4 }).ngf).toBe(4);
   expect(latentWidths(PRESETS.paper)).toEqual({ content: 256, style: 512, middle: 128, multiple: 4, minSide: 32 });
   expect(() => resolveConfig({ ngf: 0 })).toThrow(/resolveConfig: expected ngf to be a positive integer, received 0/);
   expect(() => resolveConfig('huge' as 'tiny')).toThrow(/resolveConfig: expected a preset/);
   expect(() => resolveConfig({ norm: 'batch' as 'none' })).toThrow(/norm/);
+  expect(resolveConfig('paper').upsampling).toBe('transposed');
+  // The decoders' and the global branch's normalization follow `norm` unless given.
+  expect(resolveConfig({ norm: 'none' })).toMatchObject({ decoderNorm: 'none', globalStyleNorm: false });
+  expect(resolveConfig({ norm: 'instance', decoderNorm: 'none', globalStyleNorm: false })).toMatchObject({ norm: 'instance', decoderNorm: 'none', globalStyleNorm: false });
+  expect(() => resolveConfig({ decoderNorm: 'layer' as 'none' })).toThrow(/decoderNorm/);
+  expect(() => resolveConfig({ metric: 'manhattan' as 'cosine' })).toThrow(/resolveConfig: expected metric 'euclidean' or 'cosine', received manhattan/);
+  const cosine = TpfrModel.create({ preset: 'tiny', metric: 'cosine' });
+  expect(cosine.recombinationLayer.metric).toBe('cosine');
+  cosine.dispose();
+  expect(() => resolveConfig({ upsampling: 'bilinear' as 'nearest' })).toThrow(/resolveConfig: expected upsampling 'transposed' or 'nearest', received bilinear/);
+});
+
+it("decoders with upsampling: 'nearest' keep the shapes and have no transposed convolution; decoderNorm drops their norms", async () => {
+  await initBackend('cpu');
+  const cfg = resolveConfig({ preset: 'tiny', upsampling: 'nearest' });
+  const dec = createDecoder(cfg);
+  expect(dec.layers.some((l) => l.getClassName() === 'Conv2DTranspose')).toBe(false);
+  expect(dec.layers.filter((l) => l.getClassName() === 'UpSampling2D')).toHaveLength(cfg.downsamplings);
+  const latent = tf.randomNormal([1, 5, 7, 96], 0, 1, 'float32', 2) as tf.Tensor4D;
+  await expectNoLeaks(() => {
+    const image = dec.predict(latent) as tf.Tensor;
+    expect(image.shape).toEqual([1, 20, 28, 3]);
+    return [image];
+  });
+  latent.dispose();
+  dec.dispose();
+  const isNorm = (l: { getClassName(): string }) => l.getClassName() === 'TpfrInstanceNormalization';
+  const plain = createDecoder(resolveConfig({ preset: 'tiny', decoderNorm: 'none' }));
+  const normed = createDecoder(resolveConfig('tiny'));
+  expect(plain.layers.some(isNorm)).toBe(false);
+  expect(normed.layers.filter(isNorm)).toHaveLength(1 + cfg.downsamplings);
+  [plain, normed].forEach((m) => m.dispose());
 });
 
 it('builds encoder, decoders and discriminator with the documented shapes', async () => {

@@ -10,20 +10,35 @@ export interface TpfrModelConfig {
   downsamplings: number;
   /** Residual blocks in the encoder and in each decoder (6 in the paper). */
   residualBlocks: number;
-  /** Normalization after each convolution: instance norm (paper) or none. */
+  /** Normalization after each convolution of the encoder (and, by default, of the decoders): instance norm (paper) or none. */
   norm: 'instance' | 'none';
+  /** Normalization after the decoders' merge and upsampling convolutions (default: `norm`). */
+  decoderNorm: 'instance' | 'none';
+  /**
+   * Instance norm inside the global-style branch (default: `norm === 'instance'`). Off, the branch
+   * also works on latents under 8×8, whose last map is 1×1 (instance norm turns it into zeros).
+   */
+  globalStyleNorm: boolean;
   /** Global-style branch on (paper): half of the style code is a per-image vector. */
   globalStyle: boolean;
+  /**
+   * How the decoders upsample: `'transposed'` (paper: transposed conv 4×4 stride 2) or
+   * `'nearest'` (nearest-neighbour ×2, then reflect-pad 1 → conv 3×3), which cannot produce the
+   * checkerboard pattern of strided transposed convolutions.
+   */
+  upsampling: 'transposed' | 'nearest';
   /** Neighbours per pixel in the TPFR layer (5 in the paper). */
   k: number;
+  /** Distance of the TPFR layer's neighbour searches: squared Euclidean (paper) or cosine. */
+  metric: 'euclidean' | 'cosine';
   /** Std of the Gaussian noise added to the discriminator's input in training (0.1). */
   discriminatorNoise: number;
 }
 
 /** Named configurations: `'paper'` (25.5 M generator parameters) and `'tiny'` for CPU work. */
 export const PRESETS: Readonly<Record<'paper' | 'tiny', Readonly<TpfrModelConfig>>> = {
-  paper: { ngf: 64, ndf: 64, downsamplings: 2, residualBlocks: 6, norm: 'instance', globalStyle: true, k: 5, discriminatorNoise: 0.1 },
-  tiny: { ngf: 8, ndf: 8, downsamplings: 2, residualBlocks: 2, norm: 'instance', globalStyle: true, k: 5, discriminatorNoise: 0.1 },
+  paper: { ngf: 64, ndf: 64, downsamplings: 2, residualBlocks: 6, norm: 'instance', decoderNorm: 'instance', globalStyleNorm: true, globalStyle: true, upsampling: 'transposed', k: 5, metric: 'euclidean', discriminatorNoise: 0.1 },
+  tiny: { ngf: 8, ndf: 8, downsamplings: 2, residualBlocks: 2, norm: 'instance', decoderNorm: 'instance', globalStyleNorm: true, globalStyle: true, upsampling: 'transposed', k: 5, metric: 'euclidean', discriminatorNoise: 0.1 },
 };
 
 /** A preset name or a (partial) configuration. */
@@ -48,13 +63,21 @@ export function resolveConfig(input: ModelConfigInput = 'tiny'): TpfrModelConfig
   const fn = 'resolveConfig';
   const base = typeof input === 'string' ? PRESETS[input] : PRESETS[input.preset ?? 'tiny'];
   if (!base) throw new ValueError(fn, `a preset 'paper' or 'tiny'`, JSON.stringify(input));
-  const cfg: TpfrModelConfig = { ...base, ...(typeof input === 'string' ? {} : input) };
+  const given = typeof input === 'string' ? {} : input;
+  const cfg: TpfrModelConfig = { ...base, ...given };
+  // Derived defaults follow `norm` unless given.
+  if (given.decoderNorm === undefined) cfg.decoderNorm = cfg.norm;
+  if (given.globalStyleNorm === undefined) cfg.globalStyleNorm = cfg.norm === 'instance';
   delete (cfg as Partial<TpfrModelConfig> & { preset?: string }).preset;
   for (const key of ['ngf', 'ndf', 'downsamplings', 'residualBlocks', 'k'] as const) {
     const v = cfg[key];
     if (!Number.isInteger(v) || v < (key === 'residualBlocks' ? 0 : 1)) throw new ValueError(fn, `${key} to be a positive integer`, String(v));
   }
   if (cfg.norm !== 'instance' && cfg.norm !== 'none') throw new ValueError(fn, `norm 'instance' or 'none'`, String(cfg.norm));
+  if (cfg.decoderNorm !== 'instance' && cfg.decoderNorm !== 'none') throw new ValueError(fn, `decoderNorm 'instance' or 'none'`, String(cfg.decoderNorm));
+  if (typeof cfg.globalStyleNorm !== 'boolean') throw new ValueError(fn, 'globalStyleNorm to be a boolean', String(cfg.globalStyleNorm));
+  if (cfg.metric !== 'euclidean' && cfg.metric !== 'cosine') throw new ValueError(fn, `metric 'euclidean' or 'cosine'`, String(cfg.metric));
+  if (cfg.upsampling !== 'transposed' && cfg.upsampling !== 'nearest') throw new ValueError(fn, `upsampling 'transposed' or 'nearest'`, String(cfg.upsampling));
   if (!(cfg.discriminatorNoise >= 0)) throw new ValueError(fn, 'discriminatorNoise >= 0', String(cfg.discriminatorNoise));
   return cfg;
 }

@@ -5,9 +5,9 @@ import { latentWidths, type TpfrModelConfig } from './config.js';
 type SymbolicTensor = tfl.SymbolicTensor;
 
 /** conv → norm → ReLU, the repeated unit of the encoder and decoders. */
-export function convNormRelu(x: SymbolicTensor, cfg: TpfrModelConfig, filters: number, kernelSize: number, strides: number, name: string): SymbolicTensor {
+export function convNormRelu(x: SymbolicTensor, norm: TpfrModelConfig['norm'], filters: number, kernelSize: number, strides: number, name: string): SymbolicTensor {
   let y = tfl.layers.conv2d({ filters, kernelSize, strides, padding: 'same', name: `${name}_conv` }).apply(x) as SymbolicTensor;
-  if (cfg.norm === 'instance') y = instanceNormalization({ name: `${name}_in` }).apply(y) as SymbolicTensor;
+  if (norm === 'instance') y = instanceNormalization({ name: `${name}_in` }).apply(y) as SymbolicTensor;
   return tfl.layers.reLU({ name: `${name}_relu` }).apply(y) as SymbolicTensor;
 }
 
@@ -29,20 +29,20 @@ export function createEncoder(cfg: TpfrModelConfig, name = 'encoder'): tfl.Layer
   x = tfl.layers.reLU({ name: `${name}_stem_relu` }).apply(x) as SymbolicTensor;
   let middle: SymbolicTensor | null = null;
   for (let i = 0; i < cfg.downsamplings; i++) {
-    x = convNormRelu(x, cfg, cfg.ngf * 2 ** (i + 1), 3, 2, `${name}_down${i + 1}`);
+    x = convNormRelu(x, cfg.norm, cfg.ngf * 2 ** (i + 1), 3, 2, `${name}_down${i + 1}`);
     if (i === 0) middle = x;
   }
   for (let i = 0; i < cfg.residualBlocks; i++) {
     x = residualBlock({ name: `${name}_res${i + 1}` }).apply(x) as SymbolicTensor;
   }
-  const z = convNormRelu(x, cfg, w.content + w.style, 1, 1, `${name}_latent`);
+  const z = convNormRelu(x, cfg.norm, w.content + w.style, 1, 1, `${name}_latent`);
   const content = channelSlice({ start: 0, size: w.content, name: `${name}_content` }).apply(z) as SymbolicTensor;
   let style: SymbolicTensor;
   if (cfg.globalStyle) {
     const half = w.style / 2;
     const rawGlobal = channelSlice({ start: w.content, size: half, name: `${name}_style_global_in` }).apply(z) as SymbolicTensor;
     const local = channelSlice({ start: w.content + half, size: half, name: `${name}_style_local` }).apply(z) as SymbolicTensor;
-    const glob = globalStyle({ filters: half, name: `${name}_style_global` }).apply(rawGlobal) as SymbolicTensor;
+    const glob = globalStyle({ filters: half, normalize: cfg.globalStyleNorm, name: `${name}_style_global` }).apply(rawGlobal) as SymbolicTensor;
     style = tfl.layers.concatenate({ axis: -1, name: `${name}_style` }).apply([glob, local]) as SymbolicTensor;
   } else {
     style = channelSlice({ start: w.content, size: w.style, name: `${name}_style` }).apply(z) as SymbolicTensor;

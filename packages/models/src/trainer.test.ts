@@ -73,6 +73,44 @@ it('resumes from an atomically written checkpoint with the losses of an uninterr
   await expect(TpfrTrainer.resume(join(dir, 'none'), data)).rejects.toThrow(/TpfrTrainer.resume: expected a checkpoint directory with trainer.json/);
 });
 
+it('averages the generator weights (emaDecay), keeps the average in checkpoints and applies it on demand', async () => {
+  await initBackend('cpu');
+  const data = createSyntheticDataset({ size: 32, seed: 13 });
+  const model = TpfrTrainer.createModel(MICRO, 13);
+  const trainer = new TpfrTrainer(model, data, { steps: 3, seed: 13, emaDecay: 0.9 });
+  expect(trainer.applyAveragedWeights()).toBe(false);
+  const weight = () => model.mainDecoder.getWeights()[0].dataSync().slice();
+  const seen: Float32Array[] = [];
+  for (let i = 0; i < 3; i++) {
+    trainer.trainStep();
+    seen.push(weight() as Float32Array);
+    if (i === 0) await trainer.saveCheckpoint(join(dir, 'ema'));
+    await tick();
+  }
+  expect(trainer.averagedSteps).toBe(3);
+  const before = tf.memory().numTensors;
+  expect(trainer.applyAveragedWeights()).toBe(true);
+  expect(tf.memory().numTensors).toBe(before);
+  // Updates t = 1, 2 use decays min(0.9, (1 + t) / (10 + t)) = 2/11, 3/12.
+  const [d1, d2] = [2 / 11, 3 / 12];
+  const expected = seen[0].map((w1, i) => (w1 * d1 + seen[1][i] * (1 - d1)) * d2 + seen[2][i] * (1 - d2));
+  const averaged = weight();
+  expect(Math.max(...averaged.map((v, i) => Math.abs(v - expected[i])))).toBeLessThan(1e-5);
+  trainer.dispose();
+  model.dispose();
+  const resumed = await TpfrTrainer.resume(join(dir, 'ema'), data);
+  expect(resumed.averagedSteps).toBe(1);
+  while (resumed.step < 3) {
+    resumed.trainStep();
+    await tick();
+  }
+  resumed.applyAveragedWeights();
+  expect(resumed.model.mainDecoder.getWeights()[0].dataSync()).toEqual(averaged);
+  resumed.dispose();
+  resumed.model.dispose();
+  expect(() => new TpfrTrainer(resumed.model, data, { steps: 1, emaDecay: 1 })).toThrow(/TpfrTrainer: expected emaDecay in \[0, 1\), received 1/);
+});
+
 it('warms up on reconstruction only, then trains everything; resumable in either phase', async () => {
   await initBackend('wasm');
   const data = createSyntheticDataset({ size: 32, seed: 3 });

@@ -56,6 +56,14 @@ export interface TrainerOptions {
   warmupSteps?: number;
   /** Samples per warm-up step (default: 4 × batchSize; warm-up steps are several times cheaper). */
   warmupBatchSize?: number;
+  /**
+   * Decay of an exponential moving average of the generator's weights (encoder, TPFR layer, main
+   * decoder), updated after every step past the warm-up (default 0: none). Early updates use
+   * `min(decay, (1 + t) / (10 + t))` at the t-th update, so the average follows the weights at
+   * first. {@link TpfrTrainer.applyAveragedWeights} puts it into the model; checkpoints keep it.
+   * Averaged weights smooth out the step-to-step swings of adversarial training.
+   */
+  emaDecay?: number;
   /** Seed of everything random in training: data order, weight init, dropout, noise, pool. */
   seed?: number;
   /** Called after every step. */
@@ -113,6 +121,9 @@ export class TpfrTrainer {
   private readonly optimizers: Record<OptimizerName, tf.AdamOptimizer>;
   private readonly pool: ImagePool;
   private poolRandom: () => number = () => 0;
+  /** The averaged generator weights, in the order of `averagedVars()` (empty until the first averaged step). */
+  private averages: tf.Variable[] = [];
+  private averageUpdates = 0;
   /** Steps done so far. */
   step = 0;
 
@@ -133,10 +144,12 @@ export class TpfrTrainer {
       imagePoolSize: options.imagePoolSize ?? 50,
       warmupSteps: options.warmupSteps ?? 0,
       warmupBatchSize: options.warmupBatchSize ?? 4 * batchSize,
+      emaDecay: options.emaDecay ?? 0,
       seed: options.seed ?? 0,
       checkpointEvery: options.checkpointEvery ?? 100,
     };
     if (!(o.learningRate > 0)) throw new ValueError(fn, 'learningRate > 0', String(o.learningRate));
+    if (!(o.emaDecay >= 0 && o.emaDecay < 1)) throw new ValueError(fn, 'emaDecay in [0, 1)', String(o.emaDecay));
     if (o.adversarial !== 'ls' && o.adversarial !== 'bce') throw new ValueError(fn, `adversarial 'ls' or 'bce'`, String(o.adversarial));
     if (dataset.size < model.widths.minSide || dataset.size % model.widths.multiple !== 0) {
       throw new ValueError(fn, `training images of a side ≥ ${model.widths.minSide} and a multiple of ${model.widths.multiple}`, String(dataset.size));
@@ -251,7 +264,47 @@ export class TpfrTrainer {
       tf.dispose([batch.photoA, batch.paintingB, batch.photoA2, batch.paintingB2]);
       model.recombinationLayer.setDropoutSeed(null);
     }
+    this.updateAverage();
     return this.finishStep(t0, lr, losses);
+  }
+
+  /** The generator's variables that {@link TrainerOptions.emaDecay} averages. */
+  private averagedVars(): tf.Variable[] {
+    return this.vars([this.model.encoder, this.model.recombination, this.model.mainDecoder]);
+  }
+
+  /** One update of the weight average (nothing when `emaDecay` is 0). */
+  private updateAverage(): void {
+    const decay = this.options.emaDecay;
+    if (!(decay > 0)) return;
+    const t = this.averageUpdates++;
+    const d = Math.min(decay, (1 + t) / (10 + t));
+    const vars = this.averagedVars();
+    if (this.averages.length === 0) {
+      this.averages = vars.map((v) => tf.variable(v, false));
+      return;
+    }
+    // avg ← avg + (1 − d)·(w − avg), with one shared scalar.
+    tf.tidy(() => {
+      const rate = tf.scalar(1 - d);
+      vars.forEach((v, i) => this.averages[i].assign(tf.add(this.averages[i], tf.mul(tf.sub(v, this.averages[i]), rate))));
+    });
+  }
+
+  /** Steps the weight average has seen so far (0 without `emaDecay`). */
+  get averagedSteps(): number {
+    return this.averageUpdates;
+  }
+
+  /**
+   * Copies the averaged generator weights into the model (see {@link TrainerOptions.emaDecay}),
+   * typically once at the end of training, before saving or stylizing. Returns false, changing
+   * nothing, when there is no average yet. Training may go on afterwards from the averaged weights.
+   */
+  applyAveragedWeights(): boolean {
+    if (this.averages.length === 0) return false;
+    this.averagedVars().forEach((v, i) => v.assign(this.averages[i]));
+    return true;
   }
 
   /** Reconstruction only: encoder + aux decoder, then the main decoder on the frozen codes. */
@@ -366,15 +419,17 @@ export class TpfrTrainer {
     for (const [name, opt] of Object.entries(this.optimizers)) {
       for (const w of await opt.getWeights()) named.push({ name: `${name}/${w.name}`, tensor: w.tensor });
     }
+    // By position: variable names get numeric suffixes when a model is loaded twice in a process.
+    this.averages.forEach((avg, i) => named.push({ name: `ema/${i}`, tensor: avg }));
     const pool = this.pool.snapshot();
     if (pool) named.push({ name: 'pool/images', tensor: pool });
     const { data, specs } = await tf.io.encodeWeights(named);
     pool?.dispose();
     await fs.writeFile(path.join(tmp, 'state.bin'), new Uint8Array(data));
-    const { seed, steps, batchSize, learningRate, beta1, beta2, decayFrom, adversarial, imagePoolSize, checkpointEvery, weights, warmupSteps, warmupBatchSize } = this.options;
+    const { seed, steps, batchSize, learningRate, beta1, beta2, decayFrom, adversarial, imagePoolSize, checkpointEvery, weights, warmupSteps, warmupBatchSize, emaDecay } = this.options;
     await fs.writeFile(path.join(tmp, TRAINER_STATE), JSON.stringify({
-      format: 'tpfr-checkpoint', version: 1, step: this.step, specs,
-      options: { seed, steps, batchSize, learningRate, beta1, beta2, decayFrom, adversarial, imagePoolSize, checkpointEvery, weights, warmupSteps, warmupBatchSize },
+      format: 'tpfr-checkpoint', version: 1, step: this.step, averagedSteps: this.averageUpdates, specs,
+      options: { seed, steps, batchSize, learningRate, beta1, beta2, decayFrom, adversarial, imagePoolSize, checkpointEvery, weights, warmupSteps, warmupBatchSize, emaDecay },
     }, null, 2));
     await replaceDir(tmp, dir);
   }
@@ -386,7 +441,7 @@ export class TpfrTrainer {
   static async resume(dir: string, dataset: StyleDataset, overrides: Partial<Pick<TrainerOptions, 'steps' | 'onStep' | 'checkpointDir' | 'checkpointEvery'>> = {}): Promise<TpfrTrainer> {
     const fs = await import('node:fs/promises');
     const path = await import('node:path');
-    let state: { format?: string; step: number; specs: tf.io.WeightsManifestEntry[]; options: TrainerOptions };
+    let state: { format?: string; step: number; averagedSteps?: number; specs: tf.io.WeightsManifestEntry[]; options: TrainerOptions };
     try {
       state = JSON.parse(await fs.readFile(path.join(dir, TRAINER_STATE), 'utf8'));
     } catch (e) {
@@ -403,8 +458,10 @@ export class TpfrTrainer {
       if (weights.length > 0) await trainer.optimizers[name].setWeights(weights);
     }
     trainer.pool.restore((tensors['pool/images'] as tf.Tensor4D | undefined) ?? null);
+    for (let i = 0; tensors[`ema/${i}`]; i++) trainer.averages.push(tf.variable(tensors[`ema/${i}`], false));
     tf.dispose(Object.values(tensors));
     trainer.step = state.step;
+    trainer.averageUpdates = state.averagedSteps ?? 0;
     return trainer;
   }
 
@@ -413,9 +470,11 @@ export class TpfrTrainer {
     return this.pool.length;
   }
 
-  /** Frees the optimizers' state and the image pool (not the model). */
+  /** Frees the optimizers' state, the weight average and the image pool (not the model). */
   dispose(): void {
     for (const opt of Object.values(this.optimizers)) opt.dispose();
+    tf.dispose(this.averages);
+    this.averages = [];
     this.pool.dispose();
   }
 }

@@ -69,6 +69,7 @@ it('exits non-zero with a clear message on bad options and bad files', async () 
   expect(await run('stylize', '--model', dir, '--content', join(dir, 'content.png'), '--style', join(dir, 'style.jpg'), '--out', join(dir, 'x.png'))).toBe(1);
   expect(stderr).toMatch(/not a model directory/);
   expect(await run('train', '--steps', '-3')).toBe(2);
+  expect(await run('train', '--ema', '1')).toBe(2);
   expect(await run('train', '--data', join(dir, 'nowhere'))).toBe(1);
   expect(stderr).toMatch(/no such folder/);
   expect(await run('info', '--backend', 'metal')).toBe(2);
@@ -76,8 +77,9 @@ it('exits non-zero with a clear message on bad options and bad files', async () 
 
 it('trains with checkpoints, resumes, evaluates and reports', async () => {
   const ckpt = join(dir, 'train');
-  expect(await run('train', '--steps', '2', '--size', '32', '--every', '1', '--checkpoint', ckpt, '--quiet')).toBe(0);
+  expect(await run('train', '--steps', '2', '--size', '32', '--every', '1', '--checkpoint', ckpt, '--ema', '0.99', '--quiet')).toBe(0);
   expect(existsSync(join(ckpt, 'trainer.json'))).toBe(true);
+  expect(existsSync(join(ckpt, 'model-averaged', 'tpfr-model.json'))).toBe(true);
   expect(await run('train', '--steps', '3', '--size', '32', '--checkpoint', ckpt, '--resume', '--quiet')).toBe(0);
   expect(stderr).toMatch(/resumed at step 2/);
   expect(JSON.parse(readFileSync(join(ckpt, 'trainer.json'), 'utf8')).step).toBe(3);
@@ -100,5 +102,7 @@ it('runs the demo end to end (a few steps) and writes grid.png and metrics.json'
   expect(saved.styleDistanceReduction).toBeCloseTo(metrics.styleDistanceReduction, 10);
   expect(typeof saved.edgeCorrelation).toBe('number');
   expect(saved.heldOutClasses).toHaveLength(2);
+  expect(saved.averagedSteps).toBe(2);
+  expect(saved.setup).toMatchObject({ lossWeights: { transferLatentCycle: 2 }, emaDecay: 0.999, size: 32, warmupSteps: 1 });
   expect(lines.join('\n')).toMatch(/grid: .*grid.png/);
 }, 120_000);

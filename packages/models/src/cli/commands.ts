@@ -49,6 +49,7 @@ export interface TrainOptions extends CommonOptions {
   every: string;
   warmup: string;
   lr: string;
+  ema: string;
   resume?: boolean;
 }
 
@@ -62,6 +63,8 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
   const warmupSteps = nonNegativeInt('--warmup', o.warmup);
   const learningRate = Number(o.lr);
   if (!(learningRate > 0)) throw new CliError(`option --lr: expected a positive number, received '${o.lr}'`, 2);
+  const emaDecay = Number(o.ema ?? '0');
+  if (!(emaDecay >= 0 && emaDecay < 1)) throw new CliError(`option --ema: expected a decay in [0, 1), received '${o.ema}'`, 2);
   if (o.preset !== 'tiny' && o.preset !== 'paper') throw new CliError(`option --preset: expected 'tiny' or 'paper', received '${o.preset}'`, 2);
   if (o.data !== 'synthetic' && !existsSync(o.data)) throw new CliError(`--data ${o.data}: no such folder (use 'synthetic' or a folder with a photo folder and one folder per style class)`);
   await setUp(o);
@@ -74,7 +77,7 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
     process.stderr.write(`resumed at step ${trainer.step} from ${checkpoint}\n`);
   } else {
     const model = TpfrTrainer.createModel(o.preset as 'tiny' | 'paper', seed);
-    trainer = new TpfrTrainer(model, data, { steps, batchSize, seed, warmupSteps, learningRate, checkpointDir: checkpoint, checkpointEvery: every });
+    trainer = new TpfrTrainer(model, data, { steps, batchSize, seed, warmupSteps, learningRate, emaDecay, checkpointDir: checkpoint, checkpointEvery: every });
   }
   const bar = startProgress('train', steps, o.quiet);
   bar.update(trainer.step);
@@ -88,10 +91,15 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
   } finally {
     bar.stop();
   }
-  await trainer.model.save(join(checkpoint, 'model'));
+  // The checkpoint written at the last step already holds the model in DIR/model.
+  console.log(`model: ${join(checkpoint, 'model')}`);
+  // The averaged weights go to their own folder: DIR/model must stay the checkpoint's for --resume.
+  if (trainer.applyAveragedWeights()) {
+    await trainer.model.save(join(checkpoint, 'model-averaged'), { averagedSteps: trainer.averagedSteps, emaDecay: trainer.options.emaDecay });
+    console.log(`model with averaged weights (${trainer.averagedSteps} steps): ${join(checkpoint, 'model-averaged')}`);
+  }
   trainer.dispose();
   trainer.model.dispose();
-  console.log(`model: ${join(checkpoint, 'model')}`);
 }
 
 /** `tpfr stylize` options. */

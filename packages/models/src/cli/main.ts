@@ -27,6 +27,7 @@ export function createProgram(): Command {
     .option('--every <n>', 'steps between checkpoints', '100')
     .option('--warmup <n>', 'reconstruction-only warm-up steps at the start', '0')
     .option('--lr <rate>', 'Adam learning rate (the authors: 4e-4)', '4e-4')
+    .option('--ema <decay>', 'also keep a moving average of the generator weights (e.g. 0.999) and save it to DIR/model-averaged', '0')
     .option('--resume', 'continue from the checkpoint folder')
     .addOption(backend()).addOption(quiet())
     .action(trainCommand);

@@ -26,10 +26,11 @@ export interface GlobalStyleArgs extends LayerArgs {
 
 /**
  * The global-style branch of the TPFR encoder (spec §1): `numConvs × [conv k×k stride s
- * (zero padding k>>1) → instance norm (unless `normalize: false`) → ReLU]`, a spatial mean to one vector per image, and
- * that vector broadcast back to every pixel of the input. Input `[B, H, W, C]`, output
- * `[B, H, W, filters]`, constant over H×W. The latent must be at least 8×8 for three stride-2
- * convolutions to leave more than one pixel to normalise (a 1×1 map normalises to 0).
+ * (zero padding k>>1) → instance norm (unless `normalize: false`) → ReLU]`, a spatial mean to
+ * one vector per image, and that vector broadcast back to every pixel of the input. Input
+ * `[B, H, W, C]`, output `[B, H, W, filters]`, constant over H×W. With instance norm, the latent
+ * must be at least 8×8 for three stride-2 convolutions to leave more than one pixel to normalise
+ * (a 1×1 map normalises to 0).
  */
 export class GlobalStyle extends tfl.layers.Layer {
   /** The name this class is registered and serialized under. */

@@ -15,6 +15,8 @@ it('resolves presets and partial configurations, and rejects bad ones', async ()
   expect(resolveConfig('paper').upsampling).toBe('transposed');
   // The decoders' and the global branch's normalization follow `norm` unless given.
   expect(resolveConfig({ norm: 'none' })).toMatchObject({ decoderNorm: 'none', globalStyleNorm: false });
+  // Without instance norm the global branch needs no 8×8 latent.
+  expect(latentWidths(resolveConfig({ norm: 'none' })).minSide).toBe(4);
   expect(resolveConfig({ norm: 'instance', decoderNorm: 'none', globalStyleNorm: false })).toMatchObject({ norm: 'instance', decoderNorm: 'none', globalStyleNorm: false });
   expect(() => resolveConfig({ decoderNorm: 'layer' as 'none' })).toThrow(/decoderNorm/);
   expect(() => resolveConfig({ metric: 'manhattan' as 'cosine' })).toThrow(/resolveConfig: expected metric 'euclidean' or 'cosine', received manhattan/);

@@ -54,7 +54,7 @@ export interface LatentWidths {
   middle: number;
   /** The factor image sides must be a multiple of (2^downsamplings). */
   multiple: number;
-  /** Smallest image side the networks accept (latent ≥ 8 px with the global branch). */
+  /** Smallest image side the networks accept (latent ≥ 8 px with an instance-normalized global branch). */
   minSide: number;
 }
 
@@ -91,6 +91,6 @@ export function latentWidths(cfg: TpfrModelConfig): LatentWidths {
     style: 2 * content,
     middle: cfg.ngf * 2,
     multiple,
-    minSide: multiple * (cfg.globalStyle ? 8 : 1),
+    minSide: multiple * (cfg.globalStyle && cfg.globalStyleNorm ? 8 : 1),
   };
 }

@@ -9,7 +9,9 @@ type SymbolicTensor = tfl.SymbolicTensor;
  * A decoder (spec §3): latent `[B, h, w, 12·ngf]` = [content | style] → image `[B, h·4, w·4, 3]`
  * in [−1, 1] (with the paper's 2 upsamplings): 1×1 merge → IN → ReLU, residual blocks,
  * transposed convolutions 4×4 stride 2 (or, with `upsampling: 'nearest'`, nearest ×2 →
- * reflect-pad 1 → conv 3×3) → IN → ReLU halving the width, reflect-pad 3, conv 7×7, tanh. The main and auxiliary decoders are two calls of this builder: same shape, own weights.
+ * reflect-pad 1 → conv 3×3) → IN → ReLU halving the width, reflect-pad 3, conv 7×7, tanh. IN
+ * after the merge and upsampling convolutions follows `decoderNorm`. The main and auxiliary
+ * decoders are two calls of this builder: same shape, own weights.
  */
 export function createDecoder(cfg: TpfrModelConfig, name = 'decoder'): tfl.LayersModel {
   const w = latentWidths(cfg);

@@ -73,11 +73,11 @@ export function resolveConfig(input: ModelConfigInput = 'tiny'): TpfrModelConfig
     const v = cfg[key];
     if (!Number.isInteger(v) || v < (key === 'residualBlocks' ? 0 : 1)) throw new ValueError(fn, `${key} to be a positive integer`, String(v));
   }
-  if (cfg.norm !== 'instance' && cfg.norm !== 'none') throw new ValueError(fn, `norm 'instance' or 'none'`, String(cfg.norm));
-  if (cfg.decoderNorm !== 'instance' && cfg.decoderNorm !== 'none') throw new ValueError(fn, `decoderNorm 'instance' or 'none'`, String(cfg.decoderNorm));
+  const choices = { norm: ['instance', 'none'], decoderNorm: ['instance', 'none'], metric: ['euclidean', 'cosine'], upsampling: ['transposed', 'nearest'] } as const;
+  for (const [key, allowed] of Object.entries(choices) as [keyof typeof choices, readonly string[]][]) {
+    if (!allowed.includes(cfg[key])) throw new ValueError(fn, `${key} ${allowed.map((a) => `'${a}'`).join(' or ')}`, String(cfg[key]));
+  }
   if (typeof cfg.globalStyleNorm !== 'boolean') throw new ValueError(fn, 'globalStyleNorm to be a boolean', String(cfg.globalStyleNorm));
-  if (cfg.metric !== 'euclidean' && cfg.metric !== 'cosine') throw new ValueError(fn, `metric 'euclidean' or 'cosine'`, String(cfg.metric));
-  if (cfg.upsampling !== 'transposed' && cfg.upsampling !== 'nearest') throw new ValueError(fn, `upsampling 'transposed' or 'nearest'`, String(cfg.upsampling));
   if (!(cfg.discriminatorNoise >= 0)) throw new ValueError(fn, 'discriminatorNoise >= 0', String(cfg.discriminatorNoise));
   return cfg;
 }

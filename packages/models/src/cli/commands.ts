@@ -63,7 +63,7 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
   const warmupSteps = nonNegativeInt('--warmup', o.warmup);
   const learningRate = Number(o.lr);
   if (!(learningRate > 0)) throw new CliError(`option --lr: expected a positive number, received '${o.lr}'`, 2);
-  const emaDecay = Number(o.ema ?? '0');
+  const emaDecay = Number(o.ema);
   if (!(emaDecay >= 0 && emaDecay < 1)) throw new CliError(`option --ema: expected a decay in [0, 1), received '${o.ema}'`, 2);
   if (o.preset !== 'tiny' && o.preset !== 'paper') throw new CliError(`option --preset: expected 'tiny' or 'paper', received '${o.preset}'`, 2);
   if (o.data !== 'synthetic' && !existsSync(o.data)) throw new CliError(`--data ${o.data}: no such folder (use 'synthetic' or a folder with a photo folder and one folder per style class)`);

@@ -140,10 +140,10 @@ it('warms up on reconstruction only, then trains everything; resumable in either
   resumed.model.dispose();
 });
 
-it('keeps no tensors across 10 training steps on wasm (besides the image pool)', async () => {
+it('keeps no tensors across 10 training steps on wasm (besides the image pool), with a pool of 2 peer paintings', async () => {
   await initBackend('wasm');
   const model = TpfrTrainer.createModel(MICRO, 1);
-  const trainer = new TpfrTrainer(model, createSyntheticDataset({ size: 32, seed: 1 }), { steps: 12, seed: 1 });
+  const trainer = new TpfrTrainer(model, createSyntheticDataset({ size: 32, seed: 1 }), { steps: 12, seed: 1, peerPaintings: 2 });
   trainer.trainStep(); // creates the optimizers' state
   const before = tf.memory().numTensors - trainer.pooledImages;
   for (let i = 0; i < 10; i++) {
@@ -169,6 +169,37 @@ it('overfits a fixed batch: the reconstruction loss falls by 80% within 150 step
   trainer.dispose();
   model.dispose();
 }, 300_000);
+
+it('peerPaintings 2 stylizes each A with a pool of its B′ and B, laid out per sample', async () => {
+  await initBackend('wasm');
+  const model = TpfrTrainer.createModel(MICRO, 2);
+  const data = fixed(createSyntheticDataset({ size: 32, seed: 2 }), 2);
+  const trainer = new TpfrTrainer(model, data, { steps: 3, seed: 2, batchSize: 2, peerPaintings: 2 });
+  const recombine = model.recombine.bind(model);
+  let last: tf.Tensor4D | null = null;
+  model.recombine = (z, peers, opts) => {
+    if (opts?.training) {
+      last?.dispose();
+      last = tf.keep(tf.clone(peers.content));
+    }
+    return recombine(z, peers, opts);
+  };
+  const info = trainer.trainStep();
+  expect(Object.values(info.losses).every(Number.isFinite)).toBe(true);
+  // The main update (the only one in training mode) ran last; the encoder has not changed since.
+  const peers = last as unknown as tf.Tensor4D;
+  expect(peers.shape[0]).toBe(4);
+  const batch = data.sampleBatch(0, 2);
+  const zB2 = model.encode(batch.paintingB2).content;
+  const zB = model.encode(batch.paintingB).content;
+  const row = (t: tf.Tensor4D, i: number) => tf.slice(t, [i, 0, 0, 0], [1, -1, -1, -1]);
+  const expected = tf.concat([row(zB2, 0), row(zB, 0), row(zB2, 1), row(zB, 1)]);
+  expect(tf.max(tf.abs(tf.sub(peers, expected))).dataSync()[0]).toBeLessThan(1e-5);
+  tf.dispose([peers, expected, zB2, zB, batch.photoA, batch.paintingB, batch.photoA2, batch.paintingB2]);
+  expect(() => new TpfrTrainer(model, data, { steps: 1, peerPaintings: 3 as 2 })).toThrow(/TpfrTrainer: expected peerPaintings 1 or 2, received 3/);
+  trainer.dispose();
+  model.dispose();
+});
 
 it('checks its options', async () => {
   await initBackend('cpu');

@@ -64,6 +64,13 @@ export interface TrainerOptions {
    * Averaged weights smooth out the step-to-step swings of adversarial training.
    */
   emaDecay?: number;
+  /**
+   * Paintings in each sample's peer pool when A is stylized in training: 1 (B′ alone, the
+   * authors', default) or 2 (B′ and B, two exemplars of the class). At test time the pool often
+   * holds several exemplars (see `stylize`); a pool of 2 in training lets the TPFR layer and the
+   * main decoder learn from pools of more than one image, for one more encoder pass per step.
+   */
+  peerPaintings?: 1 | 2;
   /** Seed of everything random in training: data order, weight init, dropout, noise, pool. */
   seed?: number;
   /** Called after every step. */
@@ -145,11 +152,13 @@ export class TpfrTrainer {
       warmupSteps: options.warmupSteps ?? 0,
       warmupBatchSize: options.warmupBatchSize ?? 4 * batchSize,
       emaDecay: options.emaDecay ?? 0,
+      peerPaintings: options.peerPaintings ?? 1,
       seed: options.seed ?? 0,
       checkpointEvery: options.checkpointEvery ?? 100,
     };
     if (!(o.learningRate > 0)) throw new ValueError(fn, 'learningRate > 0', String(o.learningRate));
     if (!(o.emaDecay >= 0 && o.emaDecay < 1)) throw new ValueError(fn, 'emaDecay in [0, 1)', String(o.emaDecay));
+    if (o.peerPaintings !== 1 && o.peerPaintings !== 2) throw new ValueError(fn, 'peerPaintings 1 or 2', String(o.peerPaintings));
     if (o.adversarial !== 'ls' && o.adversarial !== 'bce') throw new ValueError(fn, `adversarial 'ls' or 'bce'`, String(o.adversarial));
     if (dataset.size < model.widths.minSide || dataset.size % model.widths.multiple !== 0) {
       throw new ValueError(fn, `training images of a side ≥ ${model.widths.minSide} and a multiple of ${model.widths.multiple}`, String(dataset.size));
@@ -336,6 +345,20 @@ export class TpfrTrainer {
     return this.model.discriminator.apply([noisy(image, 0), noisy(condition, 1)], { training: true }) as tf.Tensor;
   }
 
+  /**
+   * The peer pool of each sample (see {@link TrainerOptions.peerPaintings}): B′'s code alone, or
+   * B′'s and B's, laid out as `recombine` expects, `[B·P, h, w, C]` with sample i's P exemplars
+   * at rows `i·P … i·P + P − 1`.
+   */
+  private peerPool(zB2: Latent, zB: Latent): Pick<Latent, 'content' | 'style'> {
+    if (this.options.peerPaintings === 1) return zB2;
+    const pair = (a: tf.Tensor4D, b: tf.Tensor4D) => {
+      const [n, h, w, c] = a.shape;
+      return tf.reshape(tf.stack([a, b], 1), [n * 2, h, w, c]) as tf.Tensor4D;
+    };
+    return { content: pair(zB2.content, zB.content), style: pair(zB2.style, zB.style) };
+  }
+
   /** Spec §6, auxiliary module. */
   private auxiliaryTerms(batch: StyleBatch): Record<string, tf.Scalar> {
     const m = this.model;
@@ -348,7 +371,7 @@ export class TpfrTrainer {
     const reconstruction = reconstructionLoss([[recA, batch.photoA], [recB2, batch.paintingB2]]);
     // Content feature cycle: the stylized image and the main decoder's reconstruction must keep
     // the content code of A (gradients reach the encoder only: only its weights are updated).
-    const stylized = m.decode(m.recombine(zA, zB2), 'main');
+    const stylized = m.decode(m.recombine(zA, this.peerPool(zB2, zB)), 'main');
     const mainRec = m.decode(zA, 'main');
     const contentFeatureCycle = contentFeatureCycleLoss([
       [m.encode(stylized, true).content, zA.content],
@@ -374,7 +397,8 @@ export class TpfrTrainer {
     const zB2: Latent = m.encode(batch.paintingB2);
     const recA = m.decode(zA, 'main', true);
     const recB2 = m.decode(zB2, 'main', true);
-    const stylized = m.decode(m.recombine(zA, zB2, { training: true }), 'main', true);
+    const peers = this.options.peerPaintings === 2 ? this.peerPool(zB2, m.encode(batch.paintingB)) : zB2;
+    const stylized = m.decode(m.recombine(zA, peers, { training: true }), 'main', true);
     const gLoss = this.options.adversarial === 'ls' ? raganLsGeneratorLoss : raganBceGeneratorLoss;
     const pairs: [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D][] = [
       [batch.photoA, recA, batch.photoA2],
@@ -426,10 +450,10 @@ export class TpfrTrainer {
     const { data, specs } = await tf.io.encodeWeights(named);
     pool?.dispose();
     await fs.writeFile(path.join(tmp, 'state.bin'), new Uint8Array(data));
-    const { seed, steps, batchSize, learningRate, beta1, beta2, decayFrom, adversarial, imagePoolSize, checkpointEvery, weights, warmupSteps, warmupBatchSize, emaDecay } = this.options;
+    const { seed, steps, batchSize, learningRate, beta1, beta2, decayFrom, adversarial, imagePoolSize, checkpointEvery, weights, warmupSteps, warmupBatchSize, emaDecay, peerPaintings } = this.options;
     await fs.writeFile(path.join(tmp, TRAINER_STATE), JSON.stringify({
       format: 'tpfr-checkpoint', version: 1, step: this.step, averagedSteps: this.averageUpdates, specs,
-      options: { seed, steps, batchSize, learningRate, beta1, beta2, decayFrom, adversarial, imagePoolSize, checkpointEvery, weights, warmupSteps, warmupBatchSize, emaDecay },
+      options: { seed, steps, batchSize, learningRate, beta1, beta2, decayFrom, adversarial, imagePoolSize, checkpointEvery, weights, warmupSteps, warmupBatchSize, emaDecay, peerPaintings },
     }, null, 2));
     await replaceDir(tmp, dir);
   }

@@ -70,6 +70,13 @@ it('exits non-zero with a clear message on bad options and bad files', async () 
   expect(stderr).toMatch(/not a model directory/);
   expect(await run('train', '--steps', '-3')).toBe(2);
   expect(await run('train', '--ema', '1')).toBe(2);
+  expect(await run('train', '--size', '32', '--render-size', '16')).toBe(2);
+  expect(stderr).toMatch(/option --render-size: expected an integer >= --size \(32\), received '16'/);
+  expect(await run('train', '--peer-paintings', '3')).toBe(2);
+  expect(stderr).toMatch(/option --peer-paintings: expected 1 or 2, received '3'/);
+  expect(await run('eval', '--model', modelDir, '--exemplars', '11')).toBe(2);
+  expect(stderr).toMatch(/option --exemplars: expected an integer in \[1, 10\], received '11'/);
+  expect(await run('eval', '--model', modelDir, '--stages', 'three')).toBe(2);
   expect(await run('train', '--data', join(dir, 'nowhere'))).toBe(1);
   expect(stderr).toMatch(/no such folder/);
   expect(await run('info', '--backend', 'metal')).toBe(2);
@@ -77,17 +84,21 @@ it('exits non-zero with a clear message on bad options and bad files', async () 
 
 it('trains with checkpoints, resumes, evaluates and reports', async () => {
   const ckpt = join(dir, 'train');
-  expect(await run('train', '--steps', '2', '--size', '32', '--every', '1', '--checkpoint', ckpt, '--ema', '0.99', '--quiet')).toBe(0);
+  expect(await run('train', '--steps', '2', '--size', '32', '--render-size', '48', '--peer-paintings', '2', '--every', '1', '--checkpoint', ckpt, '--ema', '0.99', '--quiet')).toBe(0);
+  expect(JSON.parse(readFileSync(join(ckpt, 'trainer.json'), 'utf8')).options.peerPaintings).toBe(2);
   expect(existsSync(join(ckpt, 'trainer.json'))).toBe(true);
   expect(existsSync(join(ckpt, 'model-averaged', 'tpfr-model.json'))).toBe(true);
   expect(await run('train', '--steps', '3', '--size', '32', '--checkpoint', ckpt, '--resume', '--quiet')).toBe(0);
   expect(stderr).toMatch(/resumed at step 2/);
   expect(JSON.parse(readFileSync(join(ckpt, 'trainer.json'), 'utf8')).step).toBe(3);
   const report = join(dir, 'eval.json');
-  expect(await run('eval', '--model', join(ckpt, 'model'), '--images', '1', '--size', '48', '--out', report, '--quiet')).toBe(0);
+  expect(await run('eval', '--model', join(ckpt, 'model'), '--images', '1', '--size', '48', '--exemplars', '2', '--out', report, '--quiet')).toBe(0);
   const summary = JSON.parse(stdout.trim().split('\n').pop()!);
-  expect(Object.keys(summary)).toEqual(['styleDistanceReduction', 'edgeCorrelation', 'heldOutClasses', 'images']);
-  expect(JSON.parse(readFileSync(report, 'utf8')).perItem).toHaveLength(2);
+  expect(Object.keys(summary)).toEqual(['styleDistanceReduction', 'edgeCorrelation', 'heldOutClasses', 'images', 'exemplars', 'stages']);
+  expect(summary).toMatchObject({ images: 2, exemplars: 2, stages: 'two-stage' });
+  const perItem = JSON.parse(readFileSync(report, 'utf8')).perItem;
+  expect(perItem).toHaveLength(2);
+  expect(perItem[0].styleClass).toBe('stipple-forest');
   expect(await run('info', '--model', join(ckpt, 'model'))).toBe(0);
   expect(stdout).toMatch(/generator parameters/);
 }, 120_000);
@@ -95,7 +106,7 @@ it('trains with checkpoints, resumes, evaluates and reports', async () => {
 it('runs the demo end to end (a few steps) and writes grid.png and metrics.json', async () => {
   const out = join(dir, 'demo');
   const lines: string[] = [];
-  const metrics = await runDemo({ out, steps: 3, warmupSteps: 1, evalImages: 1, quiet: true, log: (l) => lines.push(l) });
+  const metrics = await runDemo({ out, steps: 3, warmupSteps: 1, evalImages: 1, exemplars: 2, quiet: true, log: (l) => lines.push(l) });
   expect(existsSync(join(out, 'grid.png'))).toBe(true);
   expect(existsSync(join(out, 'model', 'tpfr-model.json'))).toBe(true);
   const saved = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
@@ -104,5 +115,9 @@ it('runs the demo end to end (a few steps) and writes grid.png and metrics.json'
   expect(saved.heldOutClasses).toHaveLength(2);
   expect(saved.averagedSteps).toBe(2);
   expect(saved.setup).toMatchObject({ lossWeights: { transferLatentCycle: 2 }, emaDecay: 0.999, size: 32, warmupSteps: 1 });
+  expect(saved.exemplars).toBe(2);
+  expect(Object.keys(saved.singleExemplar)).toEqual(['two-stage', 'style-only']);
+  expect(saved.byStages['two-stage'].styleDistanceReduction).toBe(saved.styleDistanceReduction);
+  await expect(runDemo({ out, exemplars: 0 })).rejects.toThrow(/runDemo: expected exemplars an integer in \[1, 10\], received 0/);
   expect(lines.join('\n')).toMatch(/grid: .*grid.png/);
 }, 120_000);

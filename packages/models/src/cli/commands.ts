@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { initBackend, type BackendName } from '@tpfr/core';
-import { createSyntheticDataset } from '../data/synthetic.js';
+import type { TpfrStages } from '@tpfr/layers';
 import { HELD_OUT_STYLE_CLASSES } from '../data/style-classes.js';
-import { evaluateStylization, type StylizationTriple } from '../eval/evaluate.js';
+import { evaluateHeldOut, type HeldOutReport } from '../eval/held-out.js';
 import { readImage, writeImage } from '../image-io/file-io.js';
 import { formatFromPath } from '../image-io/format.js';
 import { MODEL_MANIFEST, TpfrModel } from '../model.js';
@@ -43,7 +43,9 @@ export interface TrainOptions extends CommonOptions {
   preset: string;
   steps: string;
   size: string;
+  renderSize?: string;
   batch: string;
+  peerPaintings: string;
   seed: string;
   checkpoint: string;
   every: string;
@@ -58,6 +60,11 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
   const steps = positiveInt('--steps', o.steps);
   const size = positiveInt('--size', o.size);
   const batchSize = positiveInt('--batch', o.batch);
+  const renderSize = o.renderSize === undefined ? undefined : positiveInt('--render-size', o.renderSize);
+  if (renderSize !== undefined && o.data !== 'synthetic') throw new CliError(`option --render-size: only the synthetic set is rendered (image folders are cropped at random scales already)`, 2);
+  if (renderSize !== undefined && renderSize < size) throw new CliError(`option --render-size: expected an integer >= --size (${size}), received '${o.renderSize}'`, 2);
+  const peerPaintings = positiveInt('--peer-paintings', o.peerPaintings);
+  if (peerPaintings > 2) throw new CliError(`option --peer-paintings: expected 1 or 2, received '${o.peerPaintings}'`, 2);
   const seed = nonNegativeInt('--seed', o.seed);
   const every = positiveInt('--every', o.every);
   const warmupSteps = nonNegativeInt('--warmup', o.warmup);
@@ -68,7 +75,7 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
   if (o.preset !== 'tiny' && o.preset !== 'paper') throw new CliError(`option --preset: expected 'tiny' or 'paper', received '${o.preset}'`, 2);
   if (o.data !== 'synthetic' && !existsSync(o.data)) throw new CliError(`--data ${o.data}: no such folder (use 'synthetic' or a folder with a photo folder and one folder per style class)`);
   await setUp(o);
-  const data = openDataset(o.data, size, seed);
+  const data = openDataset(o.data, size, seed, renderSize);
   const checkpoint = resolve(o.checkpoint);
   let trainer: TpfrTrainer;
   if (o.resume) {
@@ -77,7 +84,7 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
     process.stderr.write(`resumed at step ${trainer.step} from ${checkpoint}\n`);
   } else {
     const model = TpfrTrainer.createModel(o.preset as 'tiny' | 'paper', seed);
-    trainer = new TpfrTrainer(model, data, { steps, batchSize, seed, warmupSteps, learningRate, emaDecay, checkpointDir: checkpoint, checkpointEvery: every });
+    trainer = new TpfrTrainer(model, data, { steps, batchSize, seed, warmupSteps, learningRate, emaDecay, peerPaintings: peerPaintings as 1 | 2, checkpointDir: checkpoint, checkpointEvery: every });
   }
   const bar = startProgress('train', steps, o.quiet);
   bar.update(trainer.step);
@@ -112,9 +119,14 @@ export interface StylizeCommandOptions extends CommonOptions {
   k?: string;
 }
 
+function parseStages(s: string): TpfrStages {
+  if (s !== 'two-stage' && s !== 'style-only') throw new CliError(`option --stages: expected 'two-stage' or 'style-only', received '${s}'`, 2);
+  return s;
+}
+
 /** `tpfr stylize`: one content image, one or more style exemplars, any size. */
 export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
-  if (o.stages !== 'two-stage' && o.stages !== 'style-only') throw new CliError(`option --stages: expected 'two-stage' or 'style-only', received '${o.stages}'`, 2);
+  const stages = parseStages(o.stages);
   const k = o.k === undefined ? undefined : positiveInt('--k', o.k);
   formatFromPath(o.out, 'tpfr stylize --out');
   await setUp(o);
@@ -122,7 +134,7 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
   const content = readImage(o.content);
   const styles = o.style.map((s) => readImage(s));
   const t0 = performance.now();
-  const result = stylize(model, content, styles, { stages: o.stages, k }) as tf.Tensor3D;
+  const result = stylize(model, content, styles, { stages, k }) as tf.Tensor3D;
   writeImage(o.out, result);
   console.log(`${o.out}: ${result.shape[1]}×${result.shape[0]} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   tf.dispose([content, ...styles, result]);
@@ -135,37 +147,36 @@ export interface EvalOptions extends CommonOptions {
   images: string;
   size: string;
   seed: string;
+  exemplars: string;
+  stages: string;
+  k?: string;
   out?: string;
 }
 
 /** `tpfr eval`: style and content scores of a model on the held-out synthetic classes. */
 export async function evalCommand(o: EvalOptions): Promise<void> {
-  const n = positiveInt('--images', o.images);
+  const images = positiveInt('--images', o.images);
   const size = positiveInt('--size', o.size);
+  if (size < 16) throw new CliError(`option --size: expected an integer >= 16, received '${o.size}'`, 2);
   const seed = nonNegativeInt('--seed', o.seed);
+  const exemplars = positiveInt('--exemplars', o.exemplars);
+  if (exemplars > 10) throw new CliError(`option --exemplars: expected an integer in [1, 10], received '${o.exemplars}'`, 2);
+  const stages = parseStages(o.stages);
+  const k = o.k === undefined ? undefined : positiveInt('--k', o.k);
   await setUp(o);
   const model = await loadModel(o.model);
-  const held = createSyntheticDataset({ size, seed, classes: [...HELD_OUT_STYLE_CLASSES] });
-  const total = n * HELD_OUT_STYLE_CLASSES.length;
-  const bar = startProgress('eval', total, o.quiet);
-  const triples: StylizationTriple[] = [];
-  for (const cls of HELD_OUT_STYLE_CLASSES) {
-    for (let i = 0; i < n; i++) {
-      const content = held.photo(i);
-      const style = held.painting(cls, i);
-      triples.push({ content, style, result: stylize(model, content, style) as tf.Tensor3D });
-      bar.update(triples.length, cls);
-      await new Promise((r) => setImmediate(r));
-    }
+  const bar = startProgress('eval', images * HELD_OUT_STYLE_CLASSES.length, o.quiet);
+  let report: HeldOutReport;
+  try {
+    report = await evaluateHeldOut(model, { images, size, seed, exemplars, stages, k, onItem: (done, _total, cls) => bar.update(done, cls) });
+  } finally {
+    bar.stop();
+    model.dispose();
   }
-  bar.stop();
-  const report = evaluateStylization(triples);
-  tf.dispose(triples.flatMap((t) => [t.content, t.style, t.result]));
-  model.dispose();
-  const summary = { styleDistanceReduction: report.styleDistanceReduction, edgeCorrelation: report.edgeCorrelation, heldOutClasses: HELD_OUT_STYLE_CLASSES, images: total };
+  const summary = { styleDistanceReduction: report.styleDistanceReduction, edgeCorrelation: report.edgeCorrelation, heldOutClasses: HELD_OUT_STYLE_CLASSES, images: report.perItem.length, exemplars, stages };
   if (o.out) {
     mkdirSync(dirname(resolve(o.out)), { recursive: true });
-    writeFileSync(o.out, JSON.stringify({ ...summary, perItem: report.perItem }, null, 2) + '\n');
+    writeFileSync(o.out, JSON.stringify({ ...summary, perItem: report.perItem.map((p, i) => ({ styleClass: report.styleClasses[i], ...p })) }, null, 2) + '\n');
   }
   console.log(JSON.stringify(summary));
 }

@@ -108,6 +108,47 @@ describe('synthetic dataset', () => {
     },
   );
 
+  /** Whether `crop` `[S, S, 3]` equals some S × S window of `full` `[R, R, 3]`. */
+  function isWindowOf(crop: tf.Tensor3D, full: tf.Tensor3D): boolean {
+    const [r, s] = [full.shape[0], crop.shape[0]];
+    const c = crop.dataSync();
+    const f = full.dataSync();
+    for (let y0 = 0; y0 <= r - s; y0++) {
+      for (let x0 = 0; x0 <= r - s; x0++) {
+        let ok = true;
+        for (let y = 0; y < s && ok; y++) for (let i = 0; i < s * 3 && ok; i++) ok = c[y * s * 3 + i] === f[((y0 + y) * r + x0) * 3 + i];
+        if (ok) return true;
+      }
+    }
+    return false;
+  }
+
+  test.prop([fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 8, max: 12 }), fc.integer({ min: 0, max: 8 })], { seed: 42, numRuns: 6 })(
+    'with renderSize > size, batch images are size x size windows of the whole renders',
+    (seed, step, size, extra) => {
+      const renderSize = size + extra;
+      // Two photos and two paintings per class, so every batch image comes from index 0 or 1.
+      const ds = createSyntheticDataset({ size, renderSize, seed, numPhotos: 2, numPaintings: 2, classes: ['stripes-pop'] });
+      expect(ds.renderSize).toBe(renderSize);
+      const b = ds.sampleBatch(step, 2);
+      expect(b.photoA.shape).toEqual([2, size, size, 3]);
+      const whole = [ds.photo(0), ds.photo(1), ds.painting('stripes-pop', 0), ds.painting('stripes-pop', 1)];
+      expect(whole[0].shape).toEqual([renderSize, renderSize, 3]);
+      const photos = tf.unstack(tf.concat([b.photoA, b.photoA2])) as tf.Tensor3D[];
+      const paintings = tf.unstack(tf.concat([b.paintingB, b.paintingB2])) as tf.Tensor3D[];
+      for (const p of photos) expect(isWindowOf(p, whole[0]) || isWindowOf(p, whole[1])).toBe(true);
+      for (const p of paintings) expect(isWindowOf(p, whole[2]) || isWindowOf(p, whole[3])).toBe(true);
+      tf.dispose([b.photoA, b.paintingB, b.photoA2, b.paintingB2, ...whole, ...photos, ...paintings]);
+    },
+  );
+
+  it('renderSize = size gives the batches of a dataset without crops', () => {
+    const a = createSyntheticDataset({ size: 16, seed: 3 }).sampleBatch(5, 2);
+    const b = createSyntheticDataset({ size: 16, renderSize: 16, seed: 3 }).sampleBatch(5, 2);
+    expect(same(a.photoA, b.photoA) && same(a.paintingB, b.paintingB) && same(a.photoA2, b.photoA2) && same(a.paintingB2, b.paintingB2)).toBe(true);
+    tf.dispose([a.photoA, a.paintingB, a.photoA2, a.paintingB2, b.photoA, b.paintingB, b.photoA2, b.paintingB2]);
+  });
+
   it('draws every configured class and varies between steps', () => {
     const ds = createSyntheticDataset({ size: 8, classes: HELD_OUT_STYLE_CLASSES });
     expect(ds.styleClasses).toEqual(HELD_OUT_STYLE_CLASSES);
@@ -150,6 +191,7 @@ describe('synthetic dataset', () => {
     await expectNoLeaks(() => ds.photo(1), 'photo');
     await expectNoLeaks(() => ds.painting('mosaic-jewel', 1), 'painting');
     await expectNoLeaks(() => ds.sampleBatch(3, 2), 'sampleBatch');
+    await expectNoLeaks(() => createSyntheticDataset({ size: 8, renderSize: 16 }).sampleBatch(3, 2), 'sampleBatch with crops');
     await expectNoLeaks(() => renderPhoto(1, 16), 'renderPhoto');
     const photo = renderPhoto(2, 16);
     await expectNoLeaks(() => stylizeWithClass(photo, 'grain-noir', 2), 'stylizeWithClass');
@@ -159,6 +201,7 @@ describe('synthetic dataset', () => {
   it('rejects bad options with named errors', () => {
     expect(() => createSyntheticDataset({ size: 2 })).toThrow(/createSyntheticDataset: expected an integer size >= 4, received 2/);
     expect(() => createSyntheticDataset({ classes: [] })).toThrow(ValueError);
+    expect(() => createSyntheticDataset({ size: 16, renderSize: 8 })).toThrow(/createSyntheticDataset: expected an integer renderSize >= size \(16\), received 8/);
     expect(() => createSyntheticDataset({ classes: ['van-gogh'] })).toThrow(/createSyntheticDataset: expected a synthetic style class/);
     const ds = createSyntheticDataset({ size: 8 });
     expect(() => ds.photo(-1)).toThrow(/photo: expected index an integer >= 0/);

@@ -13,8 +13,16 @@ import type { StyleBatch, StyleDataset } from './types.js';
 
 /** Options of {@link createSyntheticDataset}. */
 export interface SyntheticDatasetOptions {
-  /** Side of the square images in pixels (default 64). */
+  /** Side of the square training images in pixels (default 64). */
   size?: number;
+  /**
+   * Side of the rendered scenes that training images are cut from (default `size`: whole
+   * scenes). Larger than `size`, each batch image is a seeded random `size × size` crop of a
+   * `renderSize` scene, as the authors train on crops of larger images: textures keep the pixel
+   * scale of a `renderSize` image at the cost of a `size` one. `photo` and `painting` return
+   * whole `renderSize` images.
+   */
+  renderSize?: number;
   /** Dataset seed (default 0): every image is a function of (seed, index). */
   seed?: number;
   /** Style classes to draw batches from (default {@link TRAIN_STYLE_CLASSES}). */
@@ -29,9 +37,11 @@ export interface SyntheticDatasetOptions {
 export interface SyntheticDataset extends StyleDataset {
   /** Dataset seed. */
   readonly seed: number;
-  /** Photo number `index` (any integer ≥ 0), `[size, size, 3]` in `[-1, 1]`. */
+  /** Side of the rendered scenes (`size` unless crops are cut from larger renders). */
+  readonly renderSize: number;
+  /** Photo number `index` (any integer ≥ 0), `[renderSize, renderSize, 3]` in `[-1, 1]`. */
   photo(index: number): tf.Tensor3D;
-  /** Painting number `index` of class `className`, `[size, size, 3]` in `[-1, 1]`. */
+  /** Painting number `index` of class `className`, `[renderSize, renderSize, 3]` in `[-1, 1]`. */
   painting(className: string, index: number): tf.Tensor3D;
 }
 
@@ -43,6 +53,14 @@ const BATCH_TAG = 0x62617463;
 /** Copies `[0, 1]` pixels into `out` at `offset` as `[-1, 1]`. */
 function writeModelRange(src: Float32Array, out: Float32Array, offset: number): void {
   for (let i = 0; i < src.length; i++) out[offset + i] = Math.max(-1, Math.min(1, src[i] * 2 - 1));
+}
+
+/** Copies the `size × size` window at (y0, x0) of a `side × side` RGB image `src` (`[0, 1]`) into `out` at `offset` as `[-1, 1]`. */
+function writeCrop(src: Float32Array, side: number, y0: number, x0: number, size: number, out: Float32Array, offset: number): void {
+  for (let y = 0; y < size; y++) {
+    const from = ((y0 + y) * side + x0) * 3;
+    for (let i = 0; i < size * 3; i++) out[offset + y * size * 3 + i] = Math.max(-1, Math.min(1, src[from + i] * 2 - 1));
+  }
 }
 
 function checkSize(fn: string, size: number): void {
@@ -116,29 +134,34 @@ export function createSyntheticDataset(options: SyntheticDatasetOptions = {}): S
   const numPhotos = options.numPhotos ?? 100000;
   const numPaintings = options.numPaintings ?? 100000;
   checkSize(fn, size);
+  const renderSize = options.renderSize ?? size;
+  if (!Number.isInteger(renderSize) || renderSize < size) throw new ValueError(fn, `an integer renderSize >= size (${size})`, String(renderSize));
   if (!Number.isInteger(seed)) throw new ValueError(fn, 'an integer seed', String(seed));
   if (classes.length === 0) throw new ValueError(fn, 'at least 1 style class', 'an empty list');
   for (const c of classes) styleClassSpec(c, fn);
   if (!Number.isInteger(numPhotos) || numPhotos < 2) throw new ValueError(fn, 'numPhotos an integer >= 2', String(numPhotos));
   if (!Number.isInteger(numPaintings) || numPaintings < 2) throw new ValueError(fn, 'numPaintings an integer >= 2', String(numPaintings));
   const plane = size * size * 3;
+  const renderPlane = renderSize * renderSize * 3;
+  const cropped = renderSize > size;
 
   return {
     size,
+    renderSize,
     seed,
     styleClasses: classes,
     photo(index: number): tf.Tensor3D {
       checkIndex('photo', 'index', index);
-      const out = new Float32Array(plane);
-      writeModelRange(photoPixels(seed, index, size), out, 0);
-      return tf.tensor3d(out, [size, size, 3], 'float32');
+      const out = new Float32Array(renderPlane);
+      writeModelRange(photoPixels(seed, index, renderSize), out, 0);
+      return tf.tensor3d(out, [renderSize, renderSize, 3], 'float32');
     },
     painting(className: string, index: number): tf.Tensor3D {
       styleClassSpec(className, 'painting');
       checkIndex('painting', 'index', index);
-      const out = new Float32Array(plane);
-      writeModelRange(paintingPixels(seed, className, index, size), out, 0);
-      return tf.tensor3d(out, [size, size, 3], 'float32');
+      const out = new Float32Array(renderPlane);
+      writeModelRange(paintingPixels(seed, className, index, renderSize), out, 0);
+      return tf.tensor3d(out, [renderSize, renderSize, 3], 'float32');
     },
     sampleBatch(step: number, batchSize: number): StyleBatch {
       checkIndex('sampleBatch', 'step', step);
@@ -151,10 +174,12 @@ export function createSyntheticDataset(options: SyntheticDatasetOptions = {}): S
         const cls = rng.pick(classes);
         const [b, b2] = twoDistinct(rng, numPaintings);
         styleClass.push(cls);
-        writeModelRange(photoPixels(seed, a, size), bufs[0], i * plane);
-        writeModelRange(paintingPixels(seed, cls, b, size), bufs[1], i * plane);
-        writeModelRange(photoPixels(seed, a2, size), bufs[2], i * plane);
-        writeModelRange(paintingPixels(seed, cls, b2, size), bufs[3], i * plane);
+        const images = [photoPixels(seed, a, renderSize), paintingPixels(seed, cls, b, renderSize), photoPixels(seed, a2, renderSize), paintingPixels(seed, cls, b2, renderSize)];
+        images.forEach((px, j) => {
+          // Whole renders draw no offsets, so their batches match those of a dataset without crops.
+          if (!cropped) writeModelRange(px, bufs[j], i * plane);
+          else writeCrop(px, renderSize, rng.int(0, renderSize - size), rng.int(0, renderSize - size), size, bufs[j], i * plane);
+        });
       }
       const shape: [number, number, number, number] = [batchSize, size, size, 3];
       return {

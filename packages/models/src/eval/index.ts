@@ -1,6 +1,7 @@
 /**
  * Evaluation of stylisations: style statistics and distance, style distance reduction (style
- * score), edge correlation (content score), and a report over many triples.
+ * score), edge correlation (content score), a report over many triples, and the zero-shot
+ * protocol on the held-out synthetic classes.
  * @module
  */
 export { styleStatistics, styleDistance, styleDistanceOfStatistics, disposeStyleStatistics, STYLE_SCALES, MIN_STYLE_IMAGE_SIDE } from './style-statistics.js';
@@ -8,3 +9,5 @@ export type { StyleStatistics } from './style-statistics.js';
 export { edgeCorrelation } from './edge-correlation.js';
 export { styleDistanceReduction, evaluateStylization } from './evaluate.js';
 export type { StylizationTriple, StylizationScores, StylizationReport } from './evaluate.js';
+export { stylizeHeldOut, evaluateHeldOut, disposeHeldOut, heldOutExemplars, HELD_OUT_SEED } from './held-out.js';
+export type { HeldOutOptions, HeldOutItem, HeldOutReport } from './held-out.js';

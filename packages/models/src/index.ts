@@ -36,6 +36,6 @@ export type { ImageFormat, EncodeImageOptions, GridOptions } from './image-io/in
 export {
   styleStatistics, styleDistance, styleDistanceOfStatistics, disposeStyleStatistics, STYLE_SCALES, MIN_STYLE_IMAGE_SIDE,
   edgeCorrelation, styleDistanceReduction, evaluateStylization,
-  stylizeHeldOut, evaluateHeldOut, disposeHeldOut, heldOutExemplars, HELD_OUT_SEED,
+  stylizeHeldOut, evaluateHeldOut, disposeHeldOut, heldOutExemplars, resolveHeldOutOptions, HELD_OUT_SEED, MAX_HELD_OUT_EXEMPLARS,
 } from './eval/index.js';
 export type { StyleStatistics, StylizationTriple, StylizationScores, StylizationReport, HeldOutOptions, HeldOutItem, HeldOutReport } from './eval/index.js';

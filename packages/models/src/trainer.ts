@@ -347,11 +347,12 @@ export class TpfrTrainer {
 
   /**
    * The peer pool of each sample (see {@link TrainerOptions.peerPaintings}): B′'s code alone, or
-   * B′'s and B's, laid out as `recombine` expects, `[B·P, h, w, C]` with sample i's P exemplars
-   * at rows `i·P … i·P + P − 1`.
+   * B′'s and B's (`codeOfB` is called only then), laid out as `recombine` expects,
+   * `[B·P, h, w, C]` with sample i's P exemplars at rows `i·P … i·P + P − 1`.
    */
-  private peerPool(zB2: Latent, zB: Latent): Pick<Latent, 'content' | 'style'> {
+  private peerPool(zB2: Latent, codeOfB: () => Latent): Pick<Latent, 'content' | 'style'> {
     if (this.options.peerPaintings === 1) return zB2;
+    const zB = codeOfB();
     const pair = (a: tf.Tensor4D, b: tf.Tensor4D) => {
       const [n, h, w, c] = a.shape;
       return tf.reshape(tf.stack([a, b], 1), [n * 2, h, w, c]) as tf.Tensor4D;
@@ -371,7 +372,7 @@ export class TpfrTrainer {
     const reconstruction = reconstructionLoss([[recA, batch.photoA], [recB2, batch.paintingB2]]);
     // Content feature cycle: the stylized image and the main decoder's reconstruction must keep
     // the content code of A (gradients reach the encoder only: only its weights are updated).
-    const stylized = m.decode(m.recombine(zA, this.peerPool(zB2, zB)), 'main');
+    const stylized = m.decode(m.recombine(zA, this.peerPool(zB2, () => zB)), 'main');
     const mainRec = m.decode(zA, 'main');
     const contentFeatureCycle = contentFeatureCycleLoss([
       [m.encode(stylized, true).content, zA.content],
@@ -397,8 +398,7 @@ export class TpfrTrainer {
     const zB2: Latent = m.encode(batch.paintingB2);
     const recA = m.decode(zA, 'main', true);
     const recB2 = m.decode(zB2, 'main', true);
-    const peers = this.options.peerPaintings === 2 ? this.peerPool(zB2, m.encode(batch.paintingB)) : zB2;
-    const stylized = m.decode(m.recombine(zA, peers, { training: true }), 'main', true);
+    const stylized = m.decode(m.recombine(zA, this.peerPool(zB2, () => m.encode(batch.paintingB)), { training: true }), 'main', true);
     const gLoss = this.options.adversarial === 'ls' ? raganLsGeneratorLoss : raganBceGeneratorLoss;
     const pairs: [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D][] = [
       [batch.photoA, recA, batch.photoA2],

@@ -4,7 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import { initBackend, type BackendName } from '@tpfr/core';
 import type { TpfrStages } from '@tpfr/layers';
 import { HELD_OUT_STYLE_CLASSES } from '../data/style-classes.js';
-import { evaluateHeldOut, type HeldOutReport } from '../eval/held-out.js';
+import { evaluateHeldOut, MAX_HELD_OUT_EXEMPLARS, type HeldOutReport } from '../eval/held-out.js';
+import { MIN_STYLE_IMAGE_SIDE } from '../eval/style-statistics.js';
 import { readImage, writeImage } from '../image-io/file-io.js';
 import { formatFromPath } from '../image-io/format.js';
 import { MODEL_MANIFEST, TpfrModel } from '../model.js';
@@ -157,10 +158,10 @@ export interface EvalOptions extends CommonOptions {
 export async function evalCommand(o: EvalOptions): Promise<void> {
   const images = positiveInt('--images', o.images);
   const size = positiveInt('--size', o.size);
-  if (size < 16) throw new CliError(`option --size: expected an integer >= 16, received '${o.size}'`, 2);
+  if (size < MIN_STYLE_IMAGE_SIDE) throw new CliError(`option --size: expected an integer >= ${MIN_STYLE_IMAGE_SIDE}, received '${o.size}'`, 2);
   const seed = nonNegativeInt('--seed', o.seed);
   const exemplars = positiveInt('--exemplars', o.exemplars);
-  if (exemplars > 10) throw new CliError(`option --exemplars: expected an integer in [1, 10], received '${o.exemplars}'`, 2);
+  if (exemplars > MAX_HELD_OUT_EXEMPLARS) throw new CliError(`option --exemplars: expected an integer in [1, ${MAX_HELD_OUT_EXEMPLARS}], received '${o.exemplars}'`, 2);
   const stages = parseStages(o.stages);
   const k = o.k === undefined ? undefined : positiveInt('--k', o.k);
   await setUp(o);

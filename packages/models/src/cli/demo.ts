@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { initBackend, ValueError } from '@tpfr/core';
+import { initBackend } from '@tpfr/core';
 import { createSyntheticDataset } from '../data/synthetic.js';
 import { HELD_OUT_STYLE_CLASSES, TRAIN_STYLE_CLASSES } from '../data/style-classes.js';
 import { evaluateStylization } from '../eval/evaluate.js';
-import { disposeHeldOut, evaluateHeldOut, HELD_OUT_SEED, stylizeHeldOut, type HeldOutItem } from '../eval/held-out.js';
+import { disposeHeldOut, evaluateHeldOut, HELD_OUT_SEED, resolveHeldOutOptions, stylizeHeldOut, type HeldOutItem } from '../eval/held-out.js';
 import { makeGrid } from '../image-io/grid.js';
 import { writeImage } from '../image-io/file-io.js';
 import { TpfrTrainer } from '../trainer.js';
@@ -114,9 +114,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoMetrics> {
   const steps = opts.steps ?? 3000;
   const warmupSteps = Math.min(opts.warmupSteps ?? 1000, steps);
   const size = opts.size ?? 32;
-  const exemplars = opts.exemplars ?? DEMO_EXEMPLARS;
-  if (!Number.isInteger(exemplars) || exemplars < 1 || exemplars > 10) throw new ValueError('runDemo', 'exemplars an integer in [1, 10]', String(exemplars));
   const seed = opts.seed ?? 0;
+  // Checked before the minutes of training that come first.
+  const held = resolveHeldOutOptions({ images: opts.evalImages, exemplars: opts.exemplars ?? DEMO_EXEMPLARS, seed: seed + HELD_OUT_SEED }, 'runDemo');
+  const { exemplars } = held;
   const maxSeconds = opts.maxSeconds ?? 570;
   const choice = await initBackend('wasm');
   log(`backend: ${choice.backend} (${choice.reason})`);
@@ -149,7 +150,6 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoMetrics> {
   await model.save(modelDir);
 
   // Zero-shot: photos and paintings never drawn in training (another seed), classes held out.
-  const held = { images: opts.evalImages ?? 8, seed: seed + HELD_OUT_SEED, exemplars };
   const pooled: Record<'two-stage' | 'style-only', HeldOutItem[]> = { 'two-stage': [], 'style-only': [] };
   let grid: tf.Tensor3D;
   let metrics: DemoMetrics;

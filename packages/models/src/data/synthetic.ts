@@ -50,16 +50,19 @@ const PHOTO_TAG = 0x70686f74;
 const PAINTING_TAG = 0x7061696e;
 const BATCH_TAG = 0x62617463;
 
+/** A `[0, 1]` value as `[-1, 1]`, clamped. */
+const modelRange = (v: number): number => Math.max(-1, Math.min(1, v * 2 - 1));
+
 /** Copies `[0, 1]` pixels into `out` at `offset` as `[-1, 1]`. */
 function writeModelRange(src: Float32Array, out: Float32Array, offset: number): void {
-  for (let i = 0; i < src.length; i++) out[offset + i] = Math.max(-1, Math.min(1, src[i] * 2 - 1));
+  for (let i = 0; i < src.length; i++) out[offset + i] = modelRange(src[i]);
 }
 
 /** Copies the `size × size` window at (y0, x0) of a `side × side` RGB image `src` (`[0, 1]`) into `out` at `offset` as `[-1, 1]`. */
 function writeCrop(src: Float32Array, side: number, y0: number, x0: number, size: number, out: Float32Array, offset: number): void {
   for (let y = 0; y < size; y++) {
     const from = ((y0 + y) * side + x0) * 3;
-    for (let i = 0; i < size * 3; i++) out[offset + y * size * 3 + i] = Math.max(-1, Math.min(1, src[from + i] * 2 - 1));
+    for (let i = 0; i < size * 3; i++) out[offset + y * size * 3 + i] = modelRange(src[from + i]);
   }
 }
 

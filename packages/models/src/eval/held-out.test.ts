@@ -7,7 +7,7 @@ import { createSyntheticDataset } from '../data/synthetic.js';
 import { HELD_OUT_STYLE_CLASSES } from '../data/style-classes.js';
 import { TpfrModel } from '../model.js';
 import { stylize } from '../stylize.js';
-import { disposeHeldOut, evaluateHeldOut, HELD_OUT_SEED, heldOutExemplars, stylizeHeldOut } from './held-out.js';
+import { disposeHeldOut, evaluateHeldOut, HELD_OUT_SEED, heldOutExemplars, MAX_HELD_OUT_EXEMPLARS, resolveHeldOutOptions, stylizeHeldOut } from './held-out.js';
 
 let model: TpfrModel;
 beforeAll(async () => {
@@ -53,6 +53,8 @@ it('scores every item, reports progress and leaks nothing', async () => {
 });
 
 it('rejects bad options with named errors', async () => {
+  expect(resolveHeldOutOptions({})).toEqual({ images: 8, size: 96, exemplars: 4, seed: HELD_OUT_SEED });
+  expect(() => resolveHeldOutOptions({ exemplars: MAX_HELD_OUT_EXEMPLARS + 1 }, 'runDemo')).toThrow(/runDemo: expected exemplars an integer in \[1, 10\], received 11/);
   await expect(stylizeHeldOut(model, { exemplars: 0 })).rejects.toThrow(/stylizeHeldOut: expected exemplars an integer in \[1, 10\], received 0/);
   await expect(stylizeHeldOut(model, { images: 1.5 })).rejects.toThrow(ValueError);
   await expect(evaluateHeldOut(model, { size: 8 })).rejects.toThrow(/stylizeHeldOut: expected size an integer >= 16, received 8/);

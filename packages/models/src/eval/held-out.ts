@@ -11,6 +11,7 @@ import { HELD_OUT_STYLE_CLASSES } from '../data/style-classes.js';
 import type { TpfrModel } from '../model.js';
 import { stylize } from '../stylize.js';
 import { evaluateStylization, type StylizationReport, type StylizationTriple } from './evaluate.js';
+import { MIN_STYLE_IMAGE_SIDE } from './style-statistics.js';
 
 /** Seed of the held-out images (default of {@link HeldOutOptions.seed}): none of them is drawn in training. */
 export const HELD_OUT_SEED = 1_000_003;
@@ -51,8 +52,26 @@ export function heldOutExemplars(i: number, exemplars: number): number[] {
   return [i, ...Array.from({ length: exemplars - 1 }, (_, j) => 100 + 10 * i + j)];
 }
 
-function checkCount(name: string, v: number, max = Infinity): void {
-  if (!Number.isInteger(v) || v < 1 || v > max) throw new ValueError('stylizeHeldOut', `${name} an integer in [1, ${max}]`, String(v));
+/** Most exemplars in one held-out peer pool ({@link HeldOutOptions.exemplars}). */
+export const MAX_HELD_OUT_EXEMPLARS = 10;
+
+/**
+ * The options of {@link stylizeHeldOut} with their defaults, checked; errors name `fn`. Callers
+ * that run long work before the evaluation (the demo trains first) check them up front.
+ * @throws ValueError for `images` (an integer ≥ 1), `exemplars` (1 … {@link MAX_HELD_OUT_EXEMPLARS})
+ *   or `size` (an integer ≥ {@link MIN_STYLE_IMAGE_SIDE}) out of range.
+ */
+export function resolveHeldOutOptions(opts: HeldOutOptions, fn = 'stylizeHeldOut'): { images: number; size: number; exemplars: number; seed: number } {
+  const images = opts.images ?? 8;
+  const size = opts.size ?? 96;
+  const exemplars = opts.exemplars ?? 4;
+  const count = (name: string, v: number, max: number) => {
+    if (!Number.isInteger(v) || v < 1 || v > max) throw new ValueError(fn, `${name} an integer in [1, ${max}]`, String(v));
+  };
+  count('images', images, Infinity);
+  count('exemplars', exemplars, MAX_HELD_OUT_EXEMPLARS);
+  if (!Number.isInteger(size) || size < MIN_STYLE_IMAGE_SIDE) throw new ValueError(fn, `size an integer >= ${MIN_STYLE_IMAGE_SIDE}`, String(size));
+  return { images, size, exemplars, seed: opts.seed ?? HELD_OUT_SEED };
 }
 
 /** One held-out stylization of {@link stylizeHeldOut}: images `[size, size, 3]` in `[-1, 1]`. */
@@ -65,16 +84,11 @@ export interface HeldOutItem extends StylizationTriple {
  * Stylizes photo i (i < `images`) with painting i of each held-out class, plus the pool's other
  * exemplars ({@link heldOutExemplars}). Yields to the event loop between items.
  * @returns the items, held-out classes in order; the caller owns (and disposes) their tensors.
- * @throws ValueError for `images`, `exemplars` (at most 10) or `size` (at least 16) out of range.
+ * @throws ValueError as {@link resolveHeldOutOptions}.
  */
 export async function stylizeHeldOut(model: TpfrModel, opts: HeldOutOptions = {}): Promise<HeldOutItem[]> {
-  const images = opts.images ?? 8;
-  const size = opts.size ?? 96;
-  const exemplars = opts.exemplars ?? 4;
-  checkCount('images', images);
-  checkCount('exemplars', exemplars, 10);
-  if (!Number.isInteger(size) || size < 16) throw new ValueError('stylizeHeldOut', 'size an integer >= 16', String(size));
-  const held = createSyntheticDataset({ size, seed: opts.seed ?? HELD_OUT_SEED, classes: [...HELD_OUT_STYLE_CLASSES] });
+  const { images, size, exemplars, seed } = resolveHeldOutOptions(opts);
+  const held = createSyntheticDataset({ size, seed, classes: [...HELD_OUT_STYLE_CLASSES] });
   const total = images * HELD_OUT_STYLE_CLASSES.length;
   const items: HeldOutItem[] = [];
   try {

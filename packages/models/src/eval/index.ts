@@ -9,5 +9,5 @@ export type { StyleStatistics } from './style-statistics.js';
 export { edgeCorrelation } from './edge-correlation.js';
 export { styleDistanceReduction, evaluateStylization } from './evaluate.js';
 export type { StylizationTriple, StylizationScores, StylizationReport } from './evaluate.js';
-export { stylizeHeldOut, evaluateHeldOut, disposeHeldOut, heldOutExemplars, HELD_OUT_SEED } from './held-out.js';
+export { stylizeHeldOut, evaluateHeldOut, disposeHeldOut, heldOutExemplars, resolveHeldOutOptions, HELD_OUT_SEED, MAX_HELD_OUT_EXEMPLARS } from './held-out.js';
 export type { HeldOutOptions, HeldOutItem, HeldOutReport } from './held-out.js';

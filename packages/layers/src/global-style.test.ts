@@ -11,7 +11,8 @@ describe('GlobalStyle', () => {
   it('without instance norm keeps a signal where the last map is 1×1 (with it: zeros)', () => {
     // Positive input and positive weights: every ReLU passes, so the plain branch cannot come
     // out all zeros by chance (tfjs-layers' initializers are unseeded).
-    const x = tf.abs(tf.randomNormal([1, 8, 8, 3], 0, 1, 'float32', 6));
+    const before = tf.memory().numTensors;
+    const x = tf.tidy(() => tf.abs(tf.randomNormal([1, 8, 8, 3], 0, 1, 'float32', 6)));
     const layers = [new GlobalStyle({ filters: 6 }), new GlobalStyle({ filters: 6, normalize: false })];
     const [normed, plain] = layers.map((layer) => {
       tf.dispose(layer.apply(x) as tf.Tensor); // builds the weights
@@ -20,11 +21,12 @@ describe('GlobalStyle', () => {
       tf.dispose(weights);
       return layer.apply(x) as tf.Tensor4D;
     });
-    expect(tf.max(tf.abs(normed)).dataSync()[0]).toBe(0);
-    expect(tf.min(plain).dataSync()[0]).toBeGreaterThan(0);
+    expect(tf.tidy(() => tf.max(tf.abs(normed)).dataSync()[0])).toBe(0);
+    expect(tf.tidy(() => tf.min(plain).dataSync()[0])).toBeGreaterThan(0);
     expect(new GlobalStyle({ normalize: false }).getConfig().normalize).toBe(false);
     layers.forEach((layer) => layer.dispose());
     tf.dispose([x, normed, plain]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('is constant over H×W and follows PyTorch stride-2 padding-1 sizes', () => {

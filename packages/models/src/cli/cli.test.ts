@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { readImage, TpfrTrainer, writeImage } from '@tpfr/models';
-import { runDemo } from './demo.js';
+import { DEMO_LOSS_WEIGHTS, runDemo } from './demo.js';
 import { main } from './main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tpfr-cli-'));
@@ -115,6 +115,10 @@ it('runs the demo end to end (a few steps) and writes grid.png and metrics.json'
   expect(saved.heldOutClasses).toHaveLength(2);
   expect(saved.averagedSteps).toBe(2);
   expect(saved.setup).toMatchObject({ lossWeights: { transferLatentCycle: 2 }, emaDecay: 0.999, size: 32, warmupSteps: 1 });
+  expect(saved.setup.lossWeights).toEqual(DEMO_LOSS_WEIGHTS);
+  // The saved network is the documented one (one downsampling, no instance norm, no global branch).
+  const config = JSON.parse(readFileSync(join(out, 'model', 'tpfr-model.json'), 'utf8')).config;
+  expect(config).toMatchObject({ ngf: 8, residualBlocks: 2, downsamplings: 1, norm: 'none', decoderNorm: 'none', globalStyle: false });
   expect(saved.exemplars).toBe(2);
   expect(Object.keys(saved.singleExemplar)).toEqual(['two-stage', 'style-only']);
   expect(saved.byStages['two-stage'].styleDistanceReduction).toBe(saved.styleDistanceReduction);

@@ -28,6 +28,13 @@ export interface KnnOptions {
    * (default) takes `'host'` where backend memory is host memory, else `'tensor'`.
    */
   topk?: 'auto' | 'host' | 'tensor';
+  /**
+   * `'exactly-k'` (default): the k nearest, ties to the lower pool index. `'include'`: also
+   * return {@link KnnResult.counts}, the number of pool rows whose distance is ≤ the k-th
+   * smallest (the authors' neighbour set: it exceeds k where distances tie at the k-th place).
+   * Identical pool rows get bitwise identical scores, so twins always tie.
+   */
+  ties?: 'exactly-k' | 'include';
 }
 
 /** Result of {@link knn}. */
@@ -36,19 +43,25 @@ export interface KnnResult {
   indices: tf.Tensor2D;
   /** `[N, k]` float32: their distances (ascending; squared Euclidean clamped at 0, or 1 − cos). */
   distances: tf.Tensor2D;
+  /**
+   * `[N]` int32, with `ties: 'include'` only: how many pool rows score at least as well as the
+   * k-th neighbour (≥ k; above k where the k-th distance ties). `indices` still lists k of them.
+   */
+  counts?: tf.Tensor1D;
 }
 
 /** A pool tile transposed to `[d, tp]`, its bias `−½‖p‖²` (euclidean) and its first pool row. */
-interface PoolTile {
+export interface PoolTile {
   t: tf.Tensor2D;
   bias: tf.Tensor1D | null;
   offset: number;
 }
 
-/** Best scores `[rows, k]` (descending) and their pool indices `[rows, k]` int32. */
-interface RunningBest {
+/** Best scores `[rows, k]` (descending), their pool indices `[rows, k]` int32 and, when asked, the tie counts `[rows]`. */
+export interface RunningBest {
   scores: tf.Tensor2D;
   indices: tf.Tensor2D;
+  counts?: tf.Tensor1D;
 }
 
 /** Default score-tile budget of {@link knn}: 64 MiB. */
@@ -107,9 +120,72 @@ export function knn(queries: tf.Tensor2D, pool: tf.Tensor2D, k: number, opts: Kn
     return { indices: tf.zeros([0, k], 'int32'), distances: tf.zeros([0, k]) };
   }
 
-  // Pool tiles, transposed once to [d, tp] (matMul without transposeB is several times faster on
-  // wasm), with their bias −½‖p‖² (euclidean) and their first pool index.
-  const poolTiles: PoolTile[] = [];
+  const poolTiles = preparePoolTiles(pool, tp, k, metric);
+  const outIdx: tf.Tensor2D[] = [];
+  const outDist: tf.Tensor2D[] = [];
+  const outCount: tf.Tensor1D[] = [];
+  const withTies = resolveTies(fn, opts.ties) === 'include';
+  const scan = resolveScanner(fn, opts.topk);
+  try {
+    for (let i0 = 0; i0 < n; i0 += tq) {
+      const rows = Math.min(tq, n - i0);
+      const [idx, dist, count] = tf.tidy(() => {
+        const q0 = rows === n ? queries : tf.slice(queries, [i0, 0], [rows, d]);
+        const q = metric === 'cosine' ? l2NormalizeRows(q0) : q0;
+        const best = runningTopK(scan, q, k, poolTiles, withTies);
+        const dist = metric === 'cosine'
+          ? tf.sub(1, best.scores)
+          : tf.relu(tf.sub(tf.sum(tf.square(q), 1, true), tf.mul(2, best.scores)));
+        return [best.indices, dist as tf.Tensor2D, best.counts] as const;
+      });
+      outIdx.push(idx);
+      outDist.push(dist);
+      if (count) outCount.push(count);
+    }
+    // Detached: the neighbour graph is discrete, so gradient tapes see constants.
+    const cat = <T extends tf.Tensor>(xs: T[]): T => (xs.length === 1 ? xs[0] : (tf.concat(xs, 0) as T));
+    const indices = cat(outIdx);
+    const distances = cat(outDist);
+    const result: KnnResult = { indices: detach(indices), distances: detach(distances) };
+    tf.dispose([indices, distances]);
+    if (withTies) {
+      const counts = cat(outCount);
+      result.counts = detach(counts);
+      tf.dispose(counts);
+    }
+    tf.dispose([...outIdx, ...outDist, ...outCount]);
+    return result;
+  } catch (e) {
+    tf.dispose([...outIdx, ...outDist, ...outCount]);
+    throw e;
+  } finally {
+    disposePoolTiles(poolTiles);
+  }
+}
+
+/** Checks the `ties` option. */
+export function resolveTies(fn: string, ties: KnnOptions['ties']): 'exactly-k' | 'include' {
+  const t = ties ?? 'exactly-k';
+  if (t !== 'exactly-k' && t !== 'include') throw new ValueError(fn, `ties 'exactly-k' or 'include'`, String(ties));
+  return t;
+}
+
+/** The host scanner for `topk` (null: tensor ops), or an error where `'host'` is asked for and not possible. */
+export function resolveScanner(fn: string, topk: KnnOptions['topk']): HostView | null {
+  const strategy = topk ?? 'auto';
+  if (strategy !== 'auto' && strategy !== 'host' && strategy !== 'tensor') throw new ValueError(fn, `topk 'auto', 'host' or 'tensor'`, String(topk));
+  const scan = strategy === 'tensor' ? null : hostScanner();
+  if (strategy === 'host' && !scan) throw new ValueError(fn, `topk 'auto' or 'tensor' on backend '${tf.getBackend()}'`, `'host'`);
+  return scan;
+}
+
+/**
+ * The pool cut into tiles of `tp` rows, each transposed once to `[d, tp]` (matMul without
+ * transposeB is several times faster on wasm), with its bias −½‖p‖² (euclidean) and its first
+ * pool index. Dispose with {@link disposePoolTiles}.
+ */
+export function preparePoolTiles(pool: tf.Tensor2D, tp: number, k: number, metric: Metric): PoolTile[] {
+  const [m, d] = pool.shape;
   const bounds: [number, number][] = [];
   for (let j0 = 0; j0 < m; j0 += tp) {
     const rows = Math.min(tp, m - j0);
@@ -119,49 +195,47 @@ export function knn(queries: tf.Tensor2D, pool: tf.Tensor2D, k: number, opts: Kn
     if (rest !== 0 && rows >= 4 * k * TOPK_GROUP + rest) bounds.push([j0, rows - rest], [j0 + rows - rest, rest]);
     else bounds.push([j0, rows]);
   }
-  for (const [j0, rows] of bounds) {
+  return bounds.map(([j0, rows]) => {
     const tile = tf.tidy(() => {
       const slice = rows === m ? pool : tf.slice(pool, [j0, 0], [rows, d]);
       const p = metric === 'cosine' ? l2NormalizeRows(slice) : slice;
       const t = tf.transpose(p) as tf.Tensor2D;
       return metric === 'euclidean' ? { t, bias: tf.mul(-0.5, tf.sum(tf.square(p), 1)) as tf.Tensor1D } : { t };
     }) as { t: tf.Tensor2D; bias?: tf.Tensor1D };
-    poolTiles.push({ t: tile.t, bias: tile.bias ?? null, offset: j0 });
-  }
+    return { t: tile.t, bias: tile.bias ?? null, offset: j0 };
+  });
+}
 
-  const outIdx: tf.Tensor2D[] = [];
-  const outDist: tf.Tensor2D[] = [];
-  const strategy = opts.topk ?? 'auto';
-  const scan = strategy === 'tensor' ? null : hostScanner();
-  if (strategy === 'host' && !scan) throw new ValueError(fn, `topk 'auto' or 'tensor' on backend '${tf.getBackend()}'`, `'host'`);
-  try {
-    for (let i0 = 0; i0 < n; i0 += tq) {
-      const rows = Math.min(tq, n - i0);
-      const [idx, dist] = tf.tidy(() => {
-        const q0 = rows === n ? queries : tf.slice(queries, [i0, 0], [rows, d]);
-        const q = metric === 'cosine' ? l2NormalizeRows(q0) : q0;
-        const scoreTile = (tile: PoolTile): tf.Tensor2D => (tile.bias ? tf.fused.matMul({ a: q, b: tile.t, bias: tile.bias }) : tf.matMul(q, tile.t)) as tf.Tensor2D;
-        const best = scan ? scanTopK(scan, rows, k, poolTiles, scoreTile) : tensorTopK(k, poolTiles, scoreTile);
-        const dist = metric === 'cosine'
-          ? tf.sub(1, best.scores)
-          : tf.relu(tf.sub(tf.sum(tf.square(q), 1, true), tf.mul(2, best.scores)));
-        return [best.indices, dist as tf.Tensor2D] as const;
-      });
-      outIdx.push(idx);
-      outDist.push(dist);
-    }
-    // Detached: the neighbour graph is discrete, so gradient tapes see constants.
-    const indices = outIdx.length === 1 ? outIdx[0] : tf.concat(outIdx, 0);
-    const distances = outDist.length === 1 ? outDist[0] : tf.concat(outDist, 0);
-    const result = { indices: detach(indices), distances: detach(distances) };
-    tf.dispose([...outIdx, ...outDist, indices, distances]);
-    return result;
-  } catch (e) {
-    tf.dispose([...outIdx, ...outDist]);
-    throw e;
-  } finally {
-    tf.dispose(poolTiles.flatMap((x) => (x.bias ? [x.t, x.bias] : [x.t])));
+/** Frees the tiles of {@link preparePoolTiles}. */
+export function disposePoolTiles(tiles: PoolTile[]): void {
+  tf.dispose(tiles.flatMap((x) => (x.bias ? [x.t, x.bias] : [x.t])));
+}
+
+/**
+ * Scores `[rows, tp]` of a (normalised, for cosine) query tile against a pool tile: larger is
+ * nearer. Each entry depends only on its query row and pool column, so identical pool rows get
+ * bitwise identical scores, and the same call on the same tensors gives the same scores again.
+ */
+export function scorePoolTile(q: tf.Tensor2D, tile: PoolTile): tf.Tensor2D {
+  return (tile.bias ? tf.fused.matMul({ a: q, b: tile.t, bias: tile.bias }) : tf.matMul(q, tile.t)) as tf.Tensor2D;
+}
+
+/** The running top-k of query tile `q` over every pool tile, with tie counts when asked. */
+export function runningTopK(scan: HostView | null, q: tf.Tensor2D, k: number, tiles: PoolTile[], withTies: boolean): RunningBest {
+  const scoreTile = (tile: PoolTile) => scorePoolTile(q, tile);
+  if (scan) return scanTopK(scan, q.shape[0], k, tiles, scoreTile, withTies);
+  const best = tensorTopK(k, tiles, scoreTile);
+  if (!withTies) return best;
+  // A second pass with the same score computations: how many pool rows score ≥ the k-th best.
+  const thr = tf.slice(best.scores, [0, k - 1], [-1, 1]);
+  let counts = tf.zeros([q.shape[0]], 'int32') as tf.Tensor1D;
+  for (const tile of tiles) {
+    const next = tf.tidy(() => tf.add(counts, tf.sum(tf.cast(tf.greaterEqual(scoreTile(tile), thr), 'int32'), 1)) as tf.Tensor1D);
+    counts.dispose();
+    counts = next;
   }
+  thr.dispose();
+  return { ...best, counts };
 }
 
 /**
@@ -169,7 +243,7 @@ export function knn(queries: tf.Tensor2D, pool: tf.Tensor2D, k: number, opts: Kn
  * heap; cpu: the JS array), or null elsewhere (WebGPU, WebGL, tfjs-node), where a read-back would
  * stall the device: those use {@link tensorTopK}.
  */
-type HostView = (t: tf.Tensor) => Float32Array;
+export type HostView = (t: tf.Tensor) => Float32Array;
 function hostScanner(): HostView | null {
   const name = tf.getBackend();
   if (name === 'wasm') {
@@ -186,9 +260,11 @@ function hostScanner(): HostView | null {
  * come in pool order and only a strictly larger score is inserted ahead, so ties keep the lower
  * pool index. About 4× faster than wasm's TopK kernel, whose cost is dominated by each row.
  */
-function scanTopK(view: HostView, rows: number, k: number, tiles: PoolTile[], scoreTile: (t: PoolTile) => tf.Tensor2D): RunningBest {
+function scanTopK(view: HostView, rows: number, k: number, tiles: PoolTile[], scoreTile: (t: PoolTile) => tf.Tensor2D, withTies = false): RunningBest {
   const bestS = new Float32Array(rows * k).fill(-Infinity);
   const bestI = new Int32Array(rows * k);
+  // Per row: scored entries outside the kept k that equal the k-th best score.
+  const extra = withTies ? new Int32Array(rows) : null;
   for (const tile of tiles) {
     const scores = scoreTile(tile);
     const v = view(scores);
@@ -200,6 +276,11 @@ function scanTopK(view: HostView, rows: number, k: number, tiles: PoolTile[], sc
       for (let c = 0; c < w; c++) {
         const x = v[row + c];
         if (x > thr) {
+          if (extra) {
+            // The old k-th best leaves the list. The new k-th is min(old (k−1)-th, x) > it unless
+            // the old (k−1)-th equals it: then it and the earlier extras still tie at the k-th place.
+            extra[r] = thr !== -Infinity && k > 1 && bestS[base + k - 2] === thr ? extra[r] + 1 : 0;
+          }
           let j = base + k - 1;
           while (j > base && bestS[j - 1] < x) {
             bestS[j] = bestS[j - 1];
@@ -209,12 +290,16 @@ function scanTopK(view: HostView, rows: number, k: number, tiles: PoolTile[], sc
           bestS[j] = x;
           bestI[j] = tile.offset + c;
           thr = bestS[base + k - 1];
+        } else if (extra && x === thr && thr !== -Infinity) {
+          extra[r]++;
         }
       }
     }
     scores.dispose();
   }
-  return { scores: tf.tensor2d(bestS, [rows, k]), indices: tf.tensor2d(bestI, [rows, k], 'int32') };
+  const best: RunningBest = { scores: tf.tensor2d(bestS, [rows, k]), indices: tf.tensor2d(bestI, [rows, k], 'int32') };
+  if (extra) best.counts = tf.tensor1d(extra.map((e) => e + k), 'int32');
+  return best;
 }
 
 /** Running top-k with tensor ops only, for accelerators: a top-k per tile merged with the best so far. */

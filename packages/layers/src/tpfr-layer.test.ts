@@ -4,6 +4,7 @@ import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, knn } from '@tpfr/core';
 import { describeLayerContract } from './layer-contract.js';
+import { applyAttentionTransform, attentionScore, type AttentionTransformWeights } from './peer-attention-transform.js';
 import { PeerRecombination, peerRecombination, type PeerRecombinationArgs } from './tpfr-layer.js';
 
 const CC = 6;
@@ -67,6 +68,45 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
 }
 
 const PROP = { seed: 42, numRuns: 12 };
+
+/**
+ * The authors' stage, densely (their `recompose_*_features`), in float64: the full distance
+ * matrix, the set `dist ≤ k-th smallest`, softmax(softplus(u + v)) over it, weighted sum of the
+ * values. Rows where a distance that is not bitwise equal to the k-th lies within rounding of it
+ * (1e-5 relative) have no well-defined set in float32 and are returned as null.
+ */
+function authorsDenseStage(w: AttentionTransformWeights, q: tf.Tensor2D, pool: tf.Tensor2D, values: tf.Tensor2D, k: number): (number[] | null)[] {
+  const o = { training: false, epsilon: 1e-5, momentum: 0.9 };
+  const [u, v] = tf.tidy(() => [
+    attentionScore(applyAttentionTransform(q, w, o), w.queryKernel, w.queryBias).arraySync(),
+    attentionScore(applyAttentionTransform(pool, w, o), w.peerKernel, w.peerBias).arraySync(),
+  ]);
+  const [qa, pa, va] = [q.arraySync(), pool.arraySync(), values.arraySync()];
+  return qa.map((qi, i) => {
+    const dist = pa.map((pj) => pj.reduce((s, x, c) => s + (qi[c] - x) ** 2, 0));
+    const kth = [...dist].sort((a, b) => a - b)[k - 1];
+    if (dist.some((x) => x !== kth && Math.abs(x - kth) <= 1e-5 * kth)) return null;
+    const set = dist.flatMap((x, j) => (x <= kth ? [j] : []));
+    const logits = set.map((j) => Math.log1p(Math.exp(u[i] + v[j])));
+    const mx = Math.max(...logits);
+    const e = logits.map((l) => Math.exp(l - mx));
+    const z = e.reduce((a, b) => a + b, 0);
+    return va[0].map((_, c) => set.reduce((s, j, t) => s + (e[t] / z) * va[j][c], 0));
+  });
+}
+
+/** Max |a − b| over the rows of `ref` that are defined; and how many were. */
+function maxAbsDiffRows(a: tf.Tensor2D, ref: (number[] | null)[]): { diff: number; rows: number } {
+  const rows = a.arraySync();
+  let diff = 0;
+  let n = 0;
+  ref.forEach((r, i) => {
+    if (!r) return;
+    n++;
+    r.forEach((x, c) => { diff = Math.max(diff, Math.abs(rows[i][c] - x)); });
+  });
+  return { diff, rows: n };
+}
 
 describe('PeerRecombination properties', () => {
   beforeAll(async () => {
@@ -203,6 +243,30 @@ describe('PeerRecombination properties', () => {
     expect(maxAbsDiff(full[0], configured[0])).toBe(0);
     expect(() => two.apply(xs, { k: 0 })).toThrow(/kwargs.k to be an integer >= 1/);
     tf.dispose([...xs, ...overridden, ...configured, ...full]);
+  });
+
+  test.prop([caseArb.filter((c) => c.k > 1)], PROP)("ties 'include': with every exemplar given twice, equals the authors' dense layer (each neighbour's twin kept)", (c) => {
+    const layer = layerFor({ ...c, b: 1 }, { ties: 'include' });
+    const plain = layerFor({ ...c, b: 1 }, { ties: 'exactly-k' });
+    const [content, style, pc0, ps0] = inputs({ ...c, b: 1 });
+    const [pc, ps] = [tf.concat([pc0, pc0], 0), tf.concat([ps0, ps0], 0)];
+    const out = run(layer, [content, style, pc, ps]);
+    const rows = (t: tf.Tensor, ch: number) => tf.reshape(t, [-1, ch]) as tf.Tensor2D;
+    const s1 = authorsDenseStage(layer.contentAttention!, rows(content, CC), rows(pc, CC), rows(ps, CS), c.k);
+    // Stage 2's queries are the layer's own stage-1 output (the reference's differs by rounding).
+    const s2 = authorsDenseStage(layer.styleAttention!, rows(out[1], CS), rows(ps, CS), rows(pc, CC), c.k);
+    const d1 = maxAbsDiffRows(rows(out[1], CS), s1);
+    const d2 = maxAbsDiffRows(rows(out[0], CC), s2);
+    expect(d1.diff).toBeLessThan(1e-4);
+    expect(d2.diff).toBeLessThan(1e-4);
+    expect(d1.rows + d2.rows).toBeGreaterThan(0);
+    // With k odd, 'exactly-k' drops the k-th neighbour's twin: a different answer (k even takes whole pairs).
+    const exact = run(plain, [content, style, pc, ps]);
+    if (c.k % 2 === 1) expect(maxAbsDiff(exact[1], out[1])).toBeGreaterThan(1e-6);
+    else expect(maxAbsDiff(exact[1], out[1])).toBeLessThan(1e-5);
+    expect(layer.getConfig().ties).toBe('include');
+    expect(plain.getConfig().ties).toBeUndefined();
+    tf.dispose([content, style, pc0, ps0, pc, ps, ...out, ...exact, ...layer.weights.map((v) => v.read()), ...plain.weights.map((v) => v.read())]);
   });
 
   it('uses batch statistics and dropout in training only, and updates the moving statistics', () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
-  DEFAULT_KNN_MEMORY_BUDGET, ShapeError, ValueError, formatShape, knn, neighbourhoodAttention,
+  DEFAULT_KNN_MEMORY_BUDGET, ShapeError, ValueError, formatShape, gatherRows, knn, neighbourhoodAttention, tiedNeighbourhoodAttention,
   type Metric, type PeerPooling,
 } from '@tpfr/core';
 import type { Kwargs, LayerArgs } from './layer-types.js';
@@ -23,6 +23,15 @@ export interface PeerRecombinationArgs extends LayerArgs {
   k?: number;
   /** Distance of the kNN graphs: squared Euclidean (default, as the authors) or cosine. */
   metric?: Metric;
+  /**
+   * The neighbour set where distances tie at the k-th place. `'exactly-k'` (default): the k
+   * nearest, ties to the lower peer index. `'include'`: every peer whose distance is ≤ the k-th
+   * smallest, as the authors' layer (their mask keeps `dist ≤ topk[k−1]`): exact for any number
+   * of ties (the tied queries are streamed over the pool once more), memory still O(N·k + one
+   * tile). Identical peers always tie. With `returnAttention`, the k listed neighbours' weights
+   * then sum to less than 1 on the tied queries.
+   */
+  ties?: 'exactly-k' | 'include';
   /**
    * `'two-stage'` (default): style recombined on a content graph, then content recombined on a
    * graph of the new style; outputs `[C_out, S_out]`. `'style-only'`: stage 1 only, outputs
@@ -68,6 +77,14 @@ interface StageResult {
   weights: tf.Tensor2D;
 }
 
+/** Rows whose neighbour set is larger than k (ties at the k-th distance), from knn's counts `[N]`. */
+function tiedRows(counts: tf.Tensor1D, k: number): number[] {
+  const c = counts.dataSync();
+  const rows: number[] = [];
+  for (let i = 0; i < c.length; i++) if (c[i] > k) rows.push(i);
+  return rows;
+}
+
 /** A group of query rows that shares one peer pool. */
 interface PoolGroup {
   q0: number; nq: number; p0: number; np: number;
@@ -103,6 +120,7 @@ export class PeerRecombination extends tfl.layers.Layer {
 
   readonly k: number;
   readonly metric: Metric;
+  readonly ties: 'exactly-k' | 'include';
   readonly stages: TpfrStages;
   readonly contentTransformUnits?: [number, number];
   readonly styleTransformUnits?: [number, number];
@@ -131,6 +149,8 @@ export class PeerRecombination extends tfl.layers.Layer {
     if (!Number.isInteger(this.k) || this.k < 1) throw new ValueError(fn, 'k to be an integer >= 1', String(args.k));
     this.metric = args.metric ?? 'euclidean';
     if (this.metric !== 'euclidean' && this.metric !== 'cosine') throw new ValueError(fn, `metric 'euclidean' or 'cosine'`, String(args.metric));
+    this.ties = args.ties ?? 'exactly-k';
+    if (this.ties !== 'exactly-k' && this.ties !== 'include') throw new ValueError(fn, `ties 'exactly-k' or 'include'`, String(args.ties));
     this.stages = args.stages ?? 'two-stage';
     if (this.stages !== 'two-stage' && this.stages !== 'style-only') throw new ValueError(fn, `stages 'two-stage' or 'style-only'`, String(args.stages));
     this.contentTransformUnits = args.contentTransformUnits;
@@ -226,21 +246,48 @@ export class PeerRecombination extends tfl.layers.Layer {
       const valg = whole ? values : tf.slice(values, [g.p0, 0], [g.np, e]);
       const qg = g.nq === q.shape[0] ? q : tf.slice(q, [g.q0, 0], [g.nq, d]);
       // knn's results are detached: the neighbour graph is a constant for the gradient tape.
-      const found = knn(qg, pg, k, { metric: this.metric, memoryBudgetBytes: this.knnMemoryBudgetBytes, checkFinite: false });
+      const found = knn(qg, pg, k, { metric: this.metric, memoryBudgetBytes: this.knnMemoryBudgetBytes, checkFinite: false, ties: this.ties });
       found.distances.dispose();
       const idx = found.indices;
       idxs.push(idx);
+      const seedOf = (chunk: number) => (this.dropoutSeed == null ? undefined : this.dropoutSeed + 7919 * (w === this.styleAttention ? 1 : 0) + 104729 * chunk);
+      const dropoutRate = training ? this.attentionDropout : 0;
+      const groupOuts: tf.Tensor2D[] = [];
+      const groupWts: tf.Tensor2D[] = [];
       for (let r0 = 0; r0 < g.nq; r0 += chunk) {
         const rows = Math.min(chunk, g.nq - r0);
         const [o, wt] = tf.tidy((): [tf.Tensor2D, tf.Tensor2D] => {
           const ui = tf.slice(u, [g.q0 + r0], [rows]);
           const ii = rows === g.nq ? idx : tf.slice(idx, [r0, 0], [rows, k]);
-          const seed = this.dropoutSeed == null ? undefined : this.dropoutSeed + 7919 * (w === this.styleAttention ? 1 : 0) + 104729 * outs.length;
-          const r = neighbourhoodAttention(ui, vg, ii, valg, { activation: this.activation, dropoutRate: training ? this.attentionDropout : 0, seed });
+          const r = neighbourhoodAttention(ui, vg, ii, valg, { activation: this.activation, dropoutRate, seed: seedOf(outs.length + groupOuts.length) });
           return [r.output, r.weights];
         });
+        groupOuts.push(o);
+        groupWts.push(wt);
+      }
+      // The authors' tie rule: queries whose k-th distance ties get every tied peer.
+      const tied = found.counts ? tiedRows(found.counts, k) : [];
+      found.counts?.dispose();
+      if (tied.length > 0) {
+        const [o, wt] = tf.tidy((): [tf.Tensor2D, tf.Tensor2D] => {
+          const rowsT = tf.tensor1d(tied, 'int32');
+          const qt = gatherRows(qg, rowsT);
+          const ut = tf.reshape(gatherRows(tf.reshape(tf.slice(u, [g.q0], [g.nq]), [-1, 1]) as tf.Tensor2D, rowsT), [-1]) as tf.Tensor1D;
+          const r = tiedNeighbourhoodAttention(qt, pg, k, ut, vg, valg, { metric: this.metric, memoryBudgetBytes: this.knnMemoryBudgetBytes, activation: this.activation, dropoutRate, seed: seedOf(-1 - outs.length) });
+          tf.dispose([r.indices, r.counts]);
+          // Each tied row's result replaces the k-neighbour one: one differentiable row gather.
+          const pick = new Int32Array(g.nq).map((_, i) => i);
+          tied.forEach((row, t) => { pick[row] = g.nq + t; });
+          const pickT = tf.tensor1d(pick, 'int32');
+          const merge = (xs: tf.Tensor2D[], extra: tf.Tensor2D) => gatherRows(tf.concat([...xs, extra], 0) as tf.Tensor2D, pickT);
+          return [merge(groupOuts, r.output), merge(groupWts, r.weights)];
+        });
+        tf.dispose([...groupOuts, ...groupWts]);
         outs.push(o);
         wts.push(wt);
+      } else {
+        outs.push(...groupOuts);
+        wts.push(...groupWts);
       }
     }
     const cat = (xs: tf.Tensor2D[]) => (xs.length === 1 ? xs[0] : tf.concat(xs, 0));
@@ -315,6 +362,8 @@ export class PeerRecombination extends tfl.layers.Layer {
       batchNormEpsilon: this.batchNormEpsilon,
       batchNormMomentum: this.batchNormMomentum,
     };
+    // Written only when set, so configs of layers saved before the option stay as they were.
+    if (this.ties !== 'exactly-k') config.ties = this.ties;
     if (this.contentTransformUnits) config.contentTransformUnits = [...this.contentTransformUnits];
     if (this.styleTransformUnits) config.styleTransformUnits = [...this.styleTransformUnits];
     return { ...super.getConfig(), ...config };

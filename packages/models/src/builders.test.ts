@@ -85,3 +85,45 @@ it("the 'paper' generator has the authors' 25.5 M parameters (within 1%)", async
   expect(Math.abs(count - 25.5e6) / 25.5e6).toBeLessThan(0.01);
   model.dispose();
 });
+
+it("downsamplePadding 'symmetric' pads the stride-2 convolutions one pixel on every side (PyTorch's padding=1); 'same' stays tfjs' own", async () => {
+  await initBackend('cpu');
+  const cfg = resolveConfig({ preset: 'tiny', ngf: 2, residualBlocks: 0, norm: 'none', globalStyle: false });
+  expect(cfg.downsamplePadding).toBe('same');
+  const same = createEncoder(cfg);
+  const sym = createEncoder({ ...cfg, downsamplePadding: 'symmetric' });
+  // The same weights, by name: the padding adds no weight.
+  const names = (m: typeof same) => m.weights.map((w) => w.name.replace(/_\d+$/, ''));
+  expect(names(sym)).toEqual(names(same));
+  sym.setWeights(same.getWeights());
+  const x = tf.randomUniform([1, 12, 10, 3], -1, 1, 'float32', 3) as tf.Tensor4D;
+  const [, , mSame] = same.predict(x) as tf.Tensor4D[];
+  const [, , mSym] = sym.predict(x) as tf.Tensor4D[];
+  expect(mSym.shape).toEqual(mSame.shape);
+  // Reference: the stem, then conv(zero-pad 1 on every side, valid, stride 2) + ReLU by hand.
+  const stem = tf.tidy(() => {
+    const inner = tf.relu(tf.add(tf.conv2d(tf.mirrorPad(x, [[0, 0], [3, 3], [3, 3], [0, 0]], 'reflect'), same.getLayer('encoder_stem_conv').getWeights()[0] as tf.Tensor4D, 1, 'valid'), same.getLayer('encoder_stem_conv').getWeights()[1]));
+    const [k, b] = same.getLayer('encoder_down1_conv').getWeights();
+    return {
+      sym: tf.relu(tf.add(tf.conv2d(tf.pad(inner as tf.Tensor4D, [[0, 0], [1, 1], [1, 1], [0, 0]]), k as tf.Tensor4D, 2, 'valid'), b)),
+      same: tf.relu(tf.add(tf.conv2d(inner as tf.Tensor4D, k as tf.Tensor4D, 2, 'same'), b)),
+    };
+  });
+  const diff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+  expect(diff(mSym, stem.sym)).toBeLessThan(1e-5);
+  expect(diff(mSame, stem.same)).toBeLessThan(1e-5);
+  expect(diff(mSym, mSame)).toBeGreaterThan(1e-3);
+  tf.dispose([x, mSame, mSym, stem.sym, stem.same]);
+  [same, sym].forEach((m) => m.dispose());
+});
+
+it('configurations saved before downsamplePadding and ties resolve to the old behaviour', async () => {
+  await initBackend('cpu');
+  const { downsamplePadding: _p, ties: _t, ...old } = PRESETS.paper;
+  expect(resolveConfig(old)).toMatchObject({ downsamplePadding: 'same', ties: 'exactly-k' });
+  expect(() => resolveConfig({ ties: 'all' as 'include' })).toThrow(/resolveConfig: expected ties 'exactly-k' or 'include', received all/);
+  expect(() => resolveConfig({ downsamplePadding: 'valid' as 'same' })).toThrow(/downsamplePadding/);
+  const m = TpfrModel.create({ preset: 'tiny', ties: 'include' });
+  expect(m.recombinationLayer.ties).toBe('include');
+  m.dispose();
+});

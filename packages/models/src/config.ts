@@ -31,14 +31,27 @@ export interface TpfrModelConfig {
   k: number;
   /** Distance of the TPFR layer's neighbour searches: squared Euclidean (paper) or cosine. */
   metric: 'euclidean' | 'cosine';
+  /**
+   * Padding of the encoder's stride-2 convolutions: `'same'` (default, tfjs: on even sides one
+   * pixel at the bottom and right only) or `'symmetric'` (one zero pixel on every side, then a
+   * valid convolution: PyTorch's `padding=1`, the authors' network). Both give `⌈H/2⌉ × ⌈W/2⌉`
+   * maps; they differ by a one-pixel shift of the sampling grid.
+   */
+  downsamplePadding: 'same' | 'symmetric';
+  /**
+   * Neighbour set of the TPFR layer when distances tie: `'exactly-k'` (default: k peers, ties to
+   * the lower peer index) or `'include'` (every peer whose distance is ≤ the k-th smallest, the
+   * authors' rule). See `PeerRecombinationArgs.ties`.
+   */
+  ties: 'exactly-k' | 'include';
   /** Std of the Gaussian noise added to the discriminator's input in training (0.1). */
   discriminatorNoise: number;
 }
 
 /** Named configurations: `'paper'` (25.5 M generator parameters) and `'tiny'` for CPU work. */
 export const PRESETS: Readonly<Record<'paper' | 'tiny', Readonly<TpfrModelConfig>>> = {
-  paper: { ngf: 64, ndf: 64, downsamplings: 2, residualBlocks: 6, norm: 'instance', decoderNorm: 'instance', globalStyleNorm: true, globalStyle: true, upsampling: 'transposed', k: 5, metric: 'euclidean', discriminatorNoise: 0.1 },
-  tiny: { ngf: 8, ndf: 8, downsamplings: 2, residualBlocks: 2, norm: 'instance', decoderNorm: 'instance', globalStyleNorm: true, globalStyle: true, upsampling: 'transposed', k: 5, metric: 'euclidean', discriminatorNoise: 0.1 },
+  paper: { ngf: 64, ndf: 64, downsamplings: 2, residualBlocks: 6, norm: 'instance', decoderNorm: 'instance', globalStyleNorm: true, globalStyle: true, upsampling: 'transposed', k: 5, metric: 'euclidean', downsamplePadding: 'same', ties: 'exactly-k', discriminatorNoise: 0.1 },
+  tiny: { ngf: 8, ndf: 8, downsamplings: 2, residualBlocks: 2, norm: 'instance', decoderNorm: 'instance', globalStyleNorm: true, globalStyle: true, upsampling: 'transposed', k: 5, metric: 'euclidean', downsamplePadding: 'same', ties: 'exactly-k', discriminatorNoise: 0.1 },
 };
 
 /** A preset name or a (partial) configuration. */
@@ -73,7 +86,7 @@ export function resolveConfig(input: ModelConfigInput = 'tiny'): TpfrModelConfig
     const v = cfg[key];
     if (!Number.isInteger(v) || v < (key === 'residualBlocks' ? 0 : 1)) throw new ValueError(fn, `${key} to be a positive integer`, String(v));
   }
-  const choices = { norm: ['instance', 'none'], decoderNorm: ['instance', 'none'], metric: ['euclidean', 'cosine'], upsampling: ['transposed', 'nearest'] } as const;
+  const choices = { norm: ['instance', 'none'], decoderNorm: ['instance', 'none'], metric: ['euclidean', 'cosine'], upsampling: ['transposed', 'nearest'], downsamplePadding: ['same', 'symmetric'], ties: ['exactly-k', 'include'] } as const;
   for (const [key, allowed] of Object.entries(choices) as [keyof typeof choices, readonly string[]][]) {
     if (!allowed.includes(cfg[key])) throw new ValueError(fn, `${key} ${allowed.map((a) => `'${a}'`).join(' or ')}`, String(cfg[key]));
   }

@@ -4,9 +4,17 @@ import { latentWidths, type TpfrModelConfig } from './config.js';
 
 type SymbolicTensor = tfl.SymbolicTensor;
 
-/** conv → norm → ReLU, the repeated unit of the encoder and decoders. */
-export function convNormRelu(x: SymbolicTensor, norm: TpfrModelConfig['norm'], filters: number, kernelSize: number, strides: number, name: string): SymbolicTensor {
-  let y = tfl.layers.conv2d({ filters, kernelSize, strides, padding: 'same', name: `${name}_conv` }).apply(x) as SymbolicTensor;
+/**
+ * conv → norm → ReLU, the repeated unit of the encoder and decoders. With `padding: 'symmetric'`
+ * the input is zero-padded by `kernelSize >> 1` pixels on every side and the convolution is
+ * valid (PyTorch's `padding=k//2`); `'same'` is tfjs' own (on even sides, stride 2 pads only the
+ * bottom and right). The convolution is named `${name}_conv` either way.
+ */
+export function convNormRelu(x: SymbolicTensor, norm: TpfrModelConfig['norm'], filters: number, kernelSize: number, strides: number, name: string, padding: TpfrModelConfig['downsamplePadding'] = 'same'): SymbolicTensor {
+  const p = kernelSize >> 1;
+  const symmetric = padding === 'symmetric' && p > 0;
+  const input = symmetric ? (tfl.layers.zeroPadding2d({ padding: p, name: `${name}_pad` }).apply(x) as SymbolicTensor) : x;
+  let y = tfl.layers.conv2d({ filters, kernelSize, strides, padding: symmetric ? 'valid' : 'same', name: `${name}_conv` }).apply(input) as SymbolicTensor;
   if (norm === 'instance') y = instanceNormalization({ name: `${name}_in` }).apply(y) as SymbolicTensor;
   return tfl.layers.reLU({ name: `${name}_relu` }).apply(y) as SymbolicTensor;
 }
@@ -18,6 +26,7 @@ export function convNormRelu(x: SymbolicTensor, norm: TpfrModelConfig['norm'], f
  *   (global-style branch: 3 × conv stride 2 → IN → ReLU, spatial mean, broadcast),
  * - middle `[B, H/2, W/2, 2·ngf]`, the map after the first downsampling.
  *
+ * The stride-2 convolutions pad as `cfg.downsamplePadding` says (`'symmetric'`: the authors').
  * H and W must be multiples of 2^downsamplings (see `stylize`, which pads for you).
  */
 export function createEncoder(cfg: TpfrModelConfig, name = 'encoder'): tfl.LayersModel {
@@ -29,7 +38,7 @@ export function createEncoder(cfg: TpfrModelConfig, name = 'encoder'): tfl.Layer
   x = tfl.layers.reLU({ name: `${name}_stem_relu` }).apply(x) as SymbolicTensor;
   let middle: SymbolicTensor | null = null;
   for (let i = 0; i < cfg.downsamplings; i++) {
-    x = convNormRelu(x, cfg.norm, cfg.ngf * 2 ** (i + 1), 3, 2, `${name}_down${i + 1}`);
+    x = convNormRelu(x, cfg.norm, cfg.ngf * 2 ** (i + 1), 3, 2, `${name}_down${i + 1}`, cfg.downsamplePadding);
     if (i === 0) middle = x;
   }
   for (let i = 0; i < cfg.residualBlocks; i++) {

@@ -186,7 +186,7 @@ function createRecombination(cfg: TpfrModelConfig): tfl.LayersModel {
     tfl.input({ shape: [null, null, w.content], name: 'recombination_peer_content' }),
     tfl.input({ shape: [null, null, w.style], name: 'recombination_peer_style' }),
   ];
-  const outputs = peerRecombination({ k: cfg.k, metric: cfg.metric, name: 'tpfr' }).apply(inputs) as tfl.SymbolicTensor[];
+  const outputs = peerRecombination({ k: cfg.k, metric: cfg.metric, ...(cfg.ties === 'include' ? { ties: cfg.ties } : {}), name: 'tpfr' }).apply(inputs) as tfl.SymbolicTensor[];
   return tfl.model({ inputs, outputs, name: 'recombination' });
 }
 

@@ -8,6 +8,7 @@ export default defineConfig({
     // Tests run against the TypeScript sources of every package.
     alias: [
       { find: /^@tpfr\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
+      { find: /^@tpfr\/core\/torch$/, replacement: src('./packages/core/src/torch/index.ts') },
       { find: /^@tpfr\/core$/, replacement: src('./packages/core/src/index.ts') },
       { find: /^@tpfr\/layers$/, replacement: src('./packages/layers/src/index.ts') },
       { find: /^@tpfr\/losses$/, replacement: src('./packages/losses/src/index.ts') },

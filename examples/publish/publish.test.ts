@@ -27,7 +27,7 @@ const TFJS_VERSION = '4.22.0';
 
 /** Files each package's `exports` / `bin` point at: the build must have produced them. */
 const BUILD_OUTPUTS: Record<PackageDir, string[]> = {
-  core: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', 'testing/index.js', 'testing/index.cjs', 'testing/index.d.ts', 'testing/index.d.cts'],
+  core: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', 'torch/index.js', 'torch/index.cjs', 'torch/index.d.ts', 'torch/index.d.cts', 'testing/index.js', 'testing/index.cjs', 'testing/index.d.ts', 'testing/index.d.cts'],
   layers: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts'],
   losses: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts'],
   models: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', 'cli.js'],
@@ -35,7 +35,8 @@ const BUILD_OUTPUTS: Record<PackageDir, string[]> = {
 
 /** Named exports that must exist in every entry point, ESM and CJS alike. */
 const EXPECTED_EXPORTS: Record<string, string[]> = {
-  '@tpfr/core': ['initBackend', 'knn', 'neighbourhoodAttention', 'TpfrError', 'ShapeError', 'DEFAULT_KNN_MEMORY_BUDGET', 'registerAllGradients'],
+  '@tpfr/core': ['initBackend', 'knn', 'neighbourhoodAttention', 'TpfrError', 'ShapeError', 'DEFAULT_KNN_MEMORY_BUDGET', 'registerAllGradients', 'readTorchCheckpoint'],
+  '@tpfr/core/torch': ['readTorchCheckpoint', 'CheckpointError', 'ForbiddenGlobalError'],
   '@tpfr/layers': ['PeerRecombination', 'peerRecombination', 'loadTorchTpfrWeights', 'InstanceNormalization', 'ReflectionPadding2D', 'fileSystemIO'],
   '@tpfr/losses': ['latentDistance', 'metricLearningLoss', 'raganLsGeneratorLoss', 'WeightedLossSet', 'DEFAULT_LOSS_WEIGHTS', 'ImagePool'],
   '@tpfr/models': ['stylize', 'TpfrModel', 'TpfrTrainer', 'readImage', 'writeImage', 'createImageFolderDataset', 'PRESETS'],

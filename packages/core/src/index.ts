@@ -21,3 +21,5 @@ export type { TiedAttentionOptions, TiedAttentionResult } from './tied-attention
 export type { AttentionActivation, NeighbourhoodAttentionOptions, NeighbourhoodAttentionResult } from './attention.js';
 export { featureMapToRows, rowsToFeatureMap, queryRows, peerPoolRows } from './pixels.js';
 export type { PeerPooling } from './pixels.js';
+export { readTorchCheckpoint, CheckpointError, ForbiddenGlobalError, UnknownOpcodeError, float16ToFloat32, bfloat16ToFloat32, torchTensorToFloat32, TORCH_DTYPES } from './torch/index.js';
+export type { TorchCheckpoint, TorchTensor, ReadTorchCheckpointOptions, TorchDType, TorchDataTypes, TorchData, CheckpointErrorReason } from './torch/index.js';

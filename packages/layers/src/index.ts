@@ -8,8 +8,11 @@ export { PeerRecombination, peerRecombination } from './tpfr-layer.js';
 export type { PeerRecombinationArgs, TpfrStages, TpfrActivation } from './tpfr-layer.js';
 export { applyAttentionTransform, attentionScore, createAttentionTransformWeights } from './peer-attention-transform.js';
 export type { AttentionTransformWeights, AttentionTransformOptions, WeightFactory } from './peer-attention-transform.js';
-export { loadTorchTpfrWeights, detectTorchTpfrVariant, torchImageToNhwc, torchTensorValues } from './torch-import.js';
-export type { TorchStateDict, TorchTensorJson, TorchTpfrVariant } from './torch-import.js';
+export {
+  loadTorchTpfrWeights, detectTorchTpfrVariant, torchImageToNhwc, torchTensorValues, getTorchTensor, torchTpfrWeightSpecs,
+  torchTpfrKeyShapes, torchTpfrIgnoredKeys, torchShapeOf, writeTorchValues,
+} from './torch-import.js';
+export type { TorchStateDict, TorchTensorJson, TorchTpfrVariant, TorchTensor, TorchTensors, TorchLayout, TorchWeightSpec } from './torch-import.js';
 export { InstanceNormalization, instanceNormalization, instanceNorm } from './instance-normalization.js';
 export type { InstanceNormalizationArgs } from './instance-normalization.js';
 export { ReflectionPadding2D, reflectionPadding2d, reflectionPad } from './reflection-padding.js';

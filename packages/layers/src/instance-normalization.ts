@@ -63,14 +63,18 @@ registerLayer(InstanceNormalization);
 
 /**
  * Instance normalization as a function: `x [B, H, W, C]` normalised per image and channel over
- * H×W; optional `gamma`, `beta` `[C]`.
+ * H×W; optional `gamma`, `beta` `[C]`. The statistics are computed in a scope of their own, so at
+ * most two maps of x's size exist besides x at any time (it matters at 2048² and above).
  */
 export function instanceNorm(x: tf.Tensor4D, epsilon = 1e-5, gamma?: tf.Tensor, beta?: tf.Tensor): tf.Tensor4D {
   return tf.tidy(() => {
-    const { mean, variance } = tf.moments(x, [1, 2], true);
-    let y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon)));
-    if (gamma) y = tf.mul(y, gamma);
-    if (beta) y = tf.add(y, beta);
+    const { mean, scale } = tf.tidy(() => {
+      const m = tf.moments(x, [1, 2], true);
+      return { mean: m.mean, scale: tf.rsqrt(tf.add(m.variance, epsilon)) };
+    });
+    let y = tf.tidy(() => tf.mul(tf.sub(x, mean), scale));
+    if (gamma) y = tf.tidy(() => tf.mul(y, gamma));
+    if (beta) y = tf.tidy(() => tf.add(y, beta));
     return y as tf.Tensor4D;
   });
 }

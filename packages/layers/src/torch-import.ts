@@ -17,6 +17,28 @@ export interface TorchTensorJson {
 /** A PyTorch `state_dict()` in JSON form: parameter name → tensor. */
 export type TorchStateDict = Record<string, TorchTensorJson>;
 
+/**
+ * One tensor of a PyTorch `state_dict`, in JSON form ({@link TorchTensorJson}) or as read from a
+ * checkpoint file: `data` flattened row-major (C order) in PyTorch's layout, as a plain array or
+ * a typed array (`Float32Array`, `Float64Array`, `BigInt64Array` for int64, or the raw
+ * `Uint16Array` bits of a `float16`/`bfloat16` tensor).
+ */
+export interface TorchTensor {
+  shape: readonly number[];
+  dtype?: string;
+  data: ArrayLike<number> | ArrayLike<bigint>;
+}
+
+/** A `state_dict` as a record or a `Map` of name → {@link TorchTensor} ({@link TorchStateDict} is one). */
+export type TorchTensors = Readonly<Record<string, TorchTensor>> | ReadonlyMap<string, TorchTensor>;
+
+/** The tensor named `key` of a record or map state dict. */
+export function getTorchTensor(stateDict: TorchTensors, key: string): TorchTensor | undefined {
+  if (stateDict instanceof Map) return (stateDict as ReadonlyMap<string, TorchTensor>).get(key);
+  const rec = stateDict as Readonly<Record<string, TorchTensor>>;
+  return Object.prototype.hasOwnProperty.call(rec, key) ? rec[key] : undefined;
+}
+
 /** Which authors' module a state dict comes from. */
 export type TorchTpfrVariant = 'bidir' | 'att';
 
@@ -33,54 +55,166 @@ const NAMES: Record<TorchTpfrVariant, StageNames[]> = {
   att: [{ transform: 'transf_att', query: 'conv_att1', peer: 'conv_att2' }],
 };
 
-/** Guesses the variant from the keys (`transf_att_cont.*` → bidir, `transf_att.*` → att). */
-export function detectTorchTpfrVariant(stateDict: TorchStateDict): TorchTpfrVariant {
-  if ('transf_att_cont.0.weight' in stateDict) return 'bidir';
-  if ('transf_att.0.weight' in stateDict) return 'att';
-  throw new ValueError('loadTorchTpfrWeights', `a state_dict with 'transf_att_cont.0.weight' (two-stage) or 'transf_att.0.weight' (one-stage)`, `keys ${Object.keys(stateDict).slice(0, 6).join(', ')}…`);
+/** Guesses the variant from the keys (`transf_att_cont.*` → bidir, `transf_att.*` → att), after `prefix`. */
+export function detectTorchTpfrVariant(stateDict: TorchTensors, prefix = ''): TorchTpfrVariant {
+  if (getTorchTensor(stateDict, `${prefix}transf_att_cont.0.weight`)) return 'bidir';
+  if (getTorchTensor(stateDict, `${prefix}transf_att.0.weight`)) return 'att';
+  const keys = stateDict instanceof Map ? [...stateDict.keys()] : Object.keys(stateDict);
+  throw new ValueError('loadTorchTpfrWeights', `a state_dict with '${prefix}transf_att_cont.0.weight' (two-stage) or '${prefix}transf_att.0.weight' (one-stage)`, `keys ${keys.slice(0, 6).join(', ')}…`);
 }
 
-/** A PyTorch tensor as float32 values with its shape (floats rounded with `Math.fround`). */
-export function torchTensorValues(t: TorchTensorJson): Float32Array {
-  return Float32Array.from(t.data, (v) => Math.fround(v));
+/** Decodes IEEE half-precision bits. */
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * f * 2 ** -24;
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
-function put(target: LayerVariable, stateDict: TorchStateDict, key: string, transpose = false): void {
-  const fn = 'loadTorchTpfrWeights';
-  const t = stateDict[key];
-  if (!t) throw new ValueError(fn, `parameter '${key}' in the state_dict`, 'none');
-  const values = torchTensorValues(t);
-  const shape = target.shape as number[];
-  const size = shape.reduce((a, b) => a * b, 1);
-  if (values.length !== size) {
-    throw new ShapeError(fn, `'${key}' with ${size} values for ${target.name} ${formatShape(shape)}`, `shape ${formatShape(t.shape)}`);
+/**
+ * A PyTorch tensor's values as float32 (floats rounded with `Math.fround`). A `Float32Array`
+ * is returned as is (not copied); `float16`/`bfloat16` tensors given as `Uint16Array` bits are decoded.
+ */
+export function torchTensorValues(t: TorchTensor): Float32Array {
+  const d = t.data;
+  if (d instanceof Float32Array) return d;
+  if (d instanceof Uint16Array && (t.dtype === 'float16' || t.dtype === 'bfloat16')) {
+    const bf = t.dtype === 'bfloat16';
+    const out = new Float32Array(d.length);
+    if (bf) {
+      const bits = new Uint32Array(out.buffer);
+      for (let i = 0; i < d.length; i++) bits[i] = d[i] << 16;
+    } else {
+      for (let i = 0; i < d.length; i++) out[i] = halfToFloat(d[i]);
+    }
+    return out;
   }
+  const out = new Float32Array(d.length);
+  for (let i = 0; i < d.length; i++) out[i] = Number(d[i]);
+  return out;
+}
+
+/**
+ * How a PyTorch tensor becomes a tfjs weight: `'none'` (same C-order values, reshaped),
+ * `'linear'` (`[out, in]` → `[in, out]`), `'conv'` (`Conv2d [out, in, kh, kw]` → `[kh, kw, in, out]`),
+ * `'conv-transpose'` (`ConvTranspose2d [in, out, kh, kw]` → tfjs conv2dTranspose `[kh, kw, out, in]`;
+ * both 4-D cases are the permutation `[2, 3, 1, 0]`).
+ */
+export type TorchLayout = 'none' | 'linear' | 'conv' | 'conv-transpose';
+
+/** One PyTorch key and the tfjs weight it fills. */
+export interface TorchWeightSpec {
+  /** The key in the state dict (with its prefix). */
+  key: string;
+  /** The shape the tensor must have in PyTorch. */
+  torchShape: number[];
+  /** The weight it is written to. */
+  target: LayerVariable;
+  /** How the values are laid out differently. */
+  layout: TorchLayout;
+}
+
+/** The PyTorch shape of a tfjs weight of shape `shape` with `layout`. */
+export function torchShapeOf(shape: readonly number[], layout: TorchLayout): number[] {
+  if (layout === 'linear') return [shape[1], shape[0]];
+  if (layout === 'conv') return [shape[3], shape[2], shape[0], shape[1]];
+  if (layout === 'conv-transpose') return [shape[3], shape[2], shape[0], shape[1]];
+  return shape.slice();
+}
+
+/** Writes `values` (PyTorch layout `torchShape`) into `target`, converting the layout. */
+export function writeTorchValues(target: LayerVariable, values: Float32Array, torchShape: readonly number[], layout: TorchLayout): void {
+  const shape = target.shape as number[];
   tf.tidy(() => {
-    const x = transpose ? tf.transpose(tf.tensor2d(values, [t.shape[0], t.shape[1]])) : tf.tensor(values, shape);
+    let x: tf.Tensor;
+    if (layout === 'linear') x = tf.transpose(tf.tensor2d(values, [torchShape[0], torchShape[1]]));
+    else if (layout === 'conv' || layout === 'conv-transpose') x = tf.transpose(tf.tensor4d(values, torchShape as [number, number, number, number]), [2, 3, 1, 0]);
+    else x = tf.tensor(values, shape);
     target.write(tf.reshape(x, shape));
   });
 }
 
-function putStage(w: AttentionTransformWeights, sd: TorchStateDict, n: StageNames): void {
-  const T = n.transform;
-  // Linear weight is [out, in] (y = x·Wᵀ + b): our kernel is its transpose [in, out].
-  put(w.dense1Kernel, sd, `${T}.0.weight`, true);
-  put(w.dense1Bias, sd, `${T}.0.bias`);
-  put(w.bn1Gamma, sd, `${T}.1.weight`);
-  put(w.bn1Beta, sd, `${T}.1.bias`);
-  put(w.bn1MovingMean, sd, `${T}.1.running_mean`);
-  put(w.bn1MovingVariance, sd, `${T}.1.running_var`);
-  put(w.dense2Kernel, sd, `${T}.3.weight`, true);
-  put(w.dense2Bias, sd, `${T}.3.bias`);
-  put(w.bn2Gamma, sd, `${T}.4.weight`);
-  put(w.bn2Beta, sd, `${T}.4.bias`);
-  put(w.bn2MovingMean, sd, `${T}.4.running_mean`);
-  put(w.bn2MovingVariance, sd, `${T}.4.running_var`);
-  // Conv1d(1→1, kernel n2) weight [1, 1, n2] is a dot product: our kernel [n2, 1].
-  put(w.queryKernel, sd, `${n.query}.weight`);
-  put(w.queryBias, sd, `${n.query}.bias`);
-  put(w.peerKernel, sd, `${n.peer}.weight`);
-  put(w.peerBias, sd, `${n.peer}.bias`);
+/**
+ * The keys of one TPFR stage and the weights they fill: `Linear.weight [out, in]` → `dense kernel
+ * [in, out]`; BatchNorm1d `weight/bias/running_mean/running_var` → `gamma, beta, moving_mean,
+ * moving_variance`; `Conv1d(1→1, kernel n2).weight [1, 1, n2]` → score kernel `[n2, 1]`.
+ */
+function stageSpecs(w: AttentionTransformWeights, n: StageNames, prefix: string): TorchWeightSpec[] {
+  const T = `${prefix}${n.transform}`;
+  const spec = (key: string, target: LayerVariable, layout: TorchLayout = 'none', torchShape?: number[]): TorchWeightSpec =>
+    ({ key, target, layout, torchShape: torchShape ?? torchShapeOf(target.shape as number[], layout) });
+  const n2 = (t: LayerVariable) => [1, 1, (t.shape as number[])[0]];
+  return [
+    spec(`${T}.0.weight`, w.dense1Kernel, 'linear'),
+    spec(`${T}.0.bias`, w.dense1Bias),
+    spec(`${T}.1.weight`, w.bn1Gamma),
+    spec(`${T}.1.bias`, w.bn1Beta),
+    spec(`${T}.1.running_mean`, w.bn1MovingMean),
+    spec(`${T}.1.running_var`, w.bn1MovingVariance),
+    spec(`${T}.3.weight`, w.dense2Kernel, 'linear'),
+    spec(`${T}.3.bias`, w.dense2Bias),
+    spec(`${T}.4.weight`, w.bn2Gamma),
+    spec(`${T}.4.bias`, w.bn2Beta),
+    spec(`${T}.4.running_mean`, w.bn2MovingMean),
+    spec(`${T}.4.running_var`, w.bn2MovingVariance),
+    spec(`${prefix}${n.query}.weight`, w.queryKernel, 'none', n2(w.queryKernel)),
+    spec(`${prefix}${n.query}.bias`, w.queryBias),
+    spec(`${prefix}${n.peer}.weight`, w.peerKernel, 'none', n2(w.peerKernel)),
+    spec(`${prefix}${n.peer}.bias`, w.peerBias),
+  ];
+}
+
+/**
+ * The BatchNorm `num_batches_tracked` keys of the authors' module (int64 counters, nothing to
+ * load), with `prefix`.
+ */
+export function torchTpfrIgnoredKeys(variant: TorchTpfrVariant, prefix = ''): string[] {
+  return NAMES[variant].flatMap((n) => [1, 4].map((i) => `${prefix}${n.transform}.${i}.num_batches_tracked`));
+}
+
+/**
+ * Every key of the authors' peer layer (`variant`) with its PyTorch shape and the weight of a
+ * built {@link PeerRecombination} it fills: the mapping {@link loadTorchTpfrWeights} applies,
+ * for callers that validate a whole state dict first (keys prefixed with `prefix`, e.g.
+ * `'model_peer_reg.0.'`). `num_batches_tracked` is not listed (see {@link torchTpfrIgnoredKeys}).
+ */
+export function torchTpfrWeightSpecs(layer: PeerRecombination, variant: TorchTpfrVariant, prefix = ''): TorchWeightSpec[] {
+  const fn = 'loadTorchTpfrWeights';
+  if (!layer.built || !layer.contentAttention) throw new ValueError(fn, 'a built layer (apply it once or call build())', 'an unbuilt layer');
+  const want = variant === 'bidir' ? 'two-stage' : 'style-only';
+  if (layer.stages !== want) throw new ValueError(fn, `a '${want}' layer for a '${variant}' state_dict`, `a '${layer.stages}' layer`);
+  const names = NAMES[variant];
+  const specs = stageSpecs(layer.contentAttention, names[0], prefix);
+  if (variant === 'bidir') specs.push(...stageSpecs(layer.styleAttention!, names[1], prefix));
+  return specs;
+}
+
+/**
+ * The keys and PyTorch shapes of the authors' peer layer without building one: `att_dim` = Cc
+ * (`PeerRegularizationLayerAttBidir`: stage 1 `Linear(Cc→Cc/2)`, `Linear(Cc/2→Cc/4)`; stage 2
+ * `Linear(2Cc→Cc)`, `Linear(Cc→Cc/2)`; `PeerRegularizationLayerAtt`: stage 1 only), in the order
+ * of `state_dict()`, `num_batches_tracked` included (shape `[]`, dtype int64).
+ */
+export function torchTpfrKeyShapes(variant: TorchTpfrVariant, attDim: number, prefix = ''): { key: string; shape: number[]; dtype: 'float32' | 'int64' }[] {
+  const out: { key: string; shape: number[]; dtype: 'float32' | 'int64' }[] = [];
+  NAMES[variant].forEach((n, s) => {
+    const d = attDim * (s + 1);
+    const n1 = Math.floor(d / 2);
+    const n2 = Math.floor(d / 4);
+    const T = `${prefix}${n.transform}`;
+    const f = (key: string, shape: number[]) => out.push({ key, shape, dtype: 'float32' });
+    f(`${T}.0.weight`, [n1, d]); f(`${T}.0.bias`, [n1]);
+    for (const p of ['weight', 'bias', 'running_mean', 'running_var']) f(`${T}.1.${p}`, [n1]);
+    out.push({ key: `${T}.1.num_batches_tracked`, shape: [], dtype: 'int64' });
+    f(`${T}.3.weight`, [n2, n1]); f(`${T}.3.bias`, [n2]);
+    for (const p of ['weight', 'bias', 'running_mean', 'running_var']) f(`${T}.4.${p}`, [n2]);
+    out.push({ key: `${T}.4.num_batches_tracked`, shape: [], dtype: 'int64' });
+    f(`${prefix}${n.query}.weight`, [1, 1, n2]); f(`${prefix}${n.query}.bias`, [1]);
+    f(`${prefix}${n.peer}.weight`, [1, 1, n2]); f(`${prefix}${n.peer}.bias`, [1]);
+  });
+  return out;
 }
 
 /**
@@ -101,25 +235,32 @@ function putStage(w: AttentionTransformWeights, sd: TorchStateDict, n: StageName
  * Build the layer first, e.g. `layer.build([[null, null, null, Cc], [null, null, null, Cs], [null, null, null, Cc], [null, null, null, Cs]])`
  * or by applying it once.
  *
- * @param stateDict the module's `state_dict()` as {@link TorchStateDict}.
+ * @param stateDict the module's `state_dict()` as {@link TorchStateDict} (JSON) or {@link TorchTensors} (typed arrays, record or Map).
  * @param variant detected from the keys when omitted.
  * @throws ValueError for a missing parameter or a variant that does not fit the layer's stages;
  *   ShapeError when a parameter's size does not fit.
  */
-export function loadTorchTpfrWeights(layer: PeerRecombination, stateDict: TorchStateDict, variant: TorchTpfrVariant = detectTorchTpfrVariant(stateDict)): void {
+export function loadTorchTpfrWeights(layer: PeerRecombination, stateDict: TorchTensors, variant: TorchTpfrVariant = detectTorchTpfrVariant(stateDict)): void {
   const fn = 'loadTorchTpfrWeights';
-  if (!layer.built || !layer.contentAttention) throw new ValueError(fn, 'a built layer (apply it once or call build())', 'an unbuilt layer');
-  const want = variant === 'bidir' ? 'two-stage' : 'style-only';
-  if (layer.stages !== want) throw new ValueError(fn, `a '${want}' layer for a '${variant}' state_dict`, `a '${layer.stages}' layer`);
-  const names = NAMES[variant];
-  putStage(layer.contentAttention, stateDict, names[0]);
-  if (variant === 'bidir') putStage(layer.styleAttention!, stateDict, names[1]);
+  for (const spec of torchTpfrWeightSpecs(layer, variant)) {
+    const t = getTorchTensor(stateDict, spec.key);
+    if (!t) throw new ValueError(fn, `parameter '${spec.key}' in the state_dict`, 'none');
+    const values = torchTensorValues(t);
+    const shape = spec.target.shape as number[];
+    const size = shape.reduce((x, y) => x * y, 1);
+    if (values.length !== size) {
+      throw new ShapeError(fn, `'${spec.key}' with ${size} values for ${spec.target.name} ${formatShape(shape)}`, `shape ${formatShape(t.shape)}`);
+    }
+    // Tensors of the right size in another shape (e.g. a JSON [n2] for [1, 1, n2]) are accepted as before.
+    const torchShape = spec.layout === 'none' ? spec.torchShape : t.shape.length === spec.torchShape.length ? t.shape : spec.torchShape;
+    writeTorchValues(spec.target, values, torchShape, spec.layout);
+  }
 }
 
 /**
  * An NCHW PyTorch tensor `[B, C, H, W]` in JSON form as an NHWC tensor `[B, H, W, C]`.
  */
-export function torchImageToNhwc(t: TorchTensorJson): tf.Tensor4D {
+export function torchImageToNhwc(t: TorchTensor): tf.Tensor4D {
   if (t.shape.length !== 4) throw new ShapeError('torchImageToNhwc', 'an NCHW tensor of rank 4 [B, C, H, W]', `shape ${formatShape(t.shape)}`);
   const [b, c, h, w] = t.shape;
   return tf.tidy(() => tf.transpose(tf.tensor4d(torchTensorValues(t), [b, c, h, w]), [0, 2, 3, 1]));

@@ -1,7 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { instanceNormalization, reflectionPadding2d, residualBlock } from '@tpfr/layers';
+import { reflectionPadding2d, residualBlock } from '@tpfr/layers';
 import { latentWidths, type TpfrModelConfig } from './config.js';
-import { convNormRelu } from './encoder.js';
+import { apply, convNormRelu, layersOf, newLayers, normRelu, type LayerSource } from './encoder.js';
 
 type SymbolicTensor = tfl.SymbolicTensor;
 
@@ -16,22 +16,44 @@ type SymbolicTensor = tfl.SymbolicTensor;
 export function createDecoder(cfg: TpfrModelConfig, name = 'decoder'): tfl.LayersModel {
   const w = latentWidths(cfg);
   const input = tfl.input({ shape: [null, null, w.content + w.style], name: `${name}_latent` });
-  let x = convNormRelu(input, cfg.decoderNorm, w.content, 1, 1, `${name}_merge`);
-  for (let i = 0; i < cfg.residualBlocks; i++) x = residualBlock({ name: `${name}_res${i + 1}` }).apply(x) as SymbolicTensor;
-  let width = w.content;
-  for (let i = 0; i < cfg.downsamplings; i++) {
-    width /= 2;
-    if (cfg.upsampling === 'nearest') {
-      x = tfl.layers.upSampling2d({ size: [2, 2], interpolation: 'nearest', name: `${name}_up${i + 1}_resize` }).apply(x) as SymbolicTensor;
-      x = reflectionPadding2d({ padding: 1, name: `${name}_up${i + 1}_pad` }).apply(x) as SymbolicTensor;
-      x = tfl.layers.conv2d({ filters: width, kernelSize: 3, padding: 'valid', name: `${name}_up${i + 1}_conv` }).apply(x) as SymbolicTensor;
-    } else {
-      x = tfl.layers.conv2dTranspose({ filters: width, kernelSize: 4, strides: 2, padding: 'same', name: `${name}_up${i + 1}_convt` }).apply(x) as SymbolicTensor;
-    }
-    if (cfg.decoderNorm === 'instance') x = instanceNormalization({ name: `${name}_up${i + 1}_in` }).apply(x) as SymbolicTensor;
-    x = tfl.layers.reLU({ name: `${name}_up${i + 1}_relu` }).apply(x) as SymbolicTensor;
-  }
-  x = reflectionPadding2d({ padding: 3, name: `${name}_pad` }).apply(x) as SymbolicTensor;
-  x = tfl.layers.conv2d({ filters: 3, kernelSize: 7, padding: 'valid', activation: 'tanh', name: `${name}_out` }).apply(x) as SymbolicTensor;
+  let x = decoderUntilLastUpsampling(cfg, name, input, newLayers);
+  x = upsampling(cfg, name, cfg.downsamplings - 1, x, newLayers);
+  x = apply(reflectionPadding2d({ padding: 3, name: `${name}_pad` }), x);
+  x = apply(tfl.layers.conv2d({ filters: 3, kernelSize: 7, padding: 'valid', activation: 'tanh', name: `${name}_out` }), x);
   return tfl.model({ inputs: input, outputs: x, name });
+}
+
+/**
+ * The decoder up to the input of its last upsampling (`[B, h·2^(n−1), w·2^(n−1), 2·ngf]`), as a
+ * model of the existing layers of `decoder`. With the last upsampling and the output convolution
+ * computed band by band, this gives the decoder's result on images whose full-resolution maps do
+ * not fit at once.
+ */
+export function decoderBeforeLastUpsampling(cfg: TpfrModelConfig, decoder: tfl.LayersModel, name: string): tfl.LayersModel {
+  const w = latentWidths(cfg);
+  const input = tfl.input({ shape: [null, null, w.content + w.style], name: `${name}_latent_in` });
+  return tfl.model({ inputs: input, outputs: decoderUntilLastUpsampling(cfg, name, input, layersOf(decoder)), name: `${name}_before_last_up` });
+}
+
+function decoderUntilLastUpsampling(cfg: TpfrModelConfig, name: string, input: SymbolicTensor, layer: LayerSource): SymbolicTensor {
+  const w = latentWidths(cfg);
+  let x = convNormRelu(input, cfg.decoderNorm, w.content, 1, 1, `${name}_merge`, 'same', layer);
+  for (let i = 0; i < cfg.residualBlocks; i++) x = apply(layer(`${name}_res${i + 1}`, () => residualBlock({ name: `${name}_res${i + 1}` })), x);
+  for (let i = 0; i < cfg.downsamplings - 1; i++) x = upsampling(cfg, name, i, x, layer);
+  return x;
+}
+
+/** Upsampling step `i` (0-based): ×2 and half the width, then norm → ReLU. */
+function upsampling(cfg: TpfrModelConfig, name: string, i: number, x: SymbolicTensor, layer: LayerSource): SymbolicTensor {
+  const width = latentWidths(cfg).content / 2 ** (i + 1);
+  const n = `${name}_up${i + 1}`;
+  let y: SymbolicTensor;
+  if (cfg.upsampling === 'nearest') {
+    y = apply(layer(`${n}_resize`, () => tfl.layers.upSampling2d({ size: [2, 2], interpolation: 'nearest', name: `${n}_resize` })), x);
+    y = apply(layer(`${n}_pad`, () => reflectionPadding2d({ padding: 1, name: `${n}_pad` })), y);
+    y = apply(layer(`${n}_conv`, () => tfl.layers.conv2d({ filters: width, kernelSize: 3, padding: 'valid', name: `${n}_conv` })), y);
+  } else {
+    y = apply(layer(`${n}_convt`, () => tfl.layers.conv2dTranspose({ filters: width, kernelSize: 4, strides: 2, padding: 'same', name: `${n}_convt` })), x);
+  }
+  return normRelu(y, cfg.decoderNorm, n, layer);
 }

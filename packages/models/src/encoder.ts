@@ -5,18 +5,43 @@ import { latentWidths, type TpfrModelConfig } from './config.js';
 type SymbolicTensor = tfl.SymbolicTensor;
 
 /**
+ * Where a graph builder takes its layers from: `make()` new ones (a new network), or the layers of
+ * that name in an existing model (the same weights in another graph: the band-wise stylization
+ * of large images runs the inner parts of the networks on their own).
+ */
+export type LayerSource = <L extends tfl.layers.Layer>(name: string, make: () => L) => L;
+
+/** New layers. */
+export const newLayers: LayerSource = (_name, make) => make();
+
+/** The layers of `model`, by name. */
+export function layersOf(model: tfl.LayersModel): LayerSource {
+  return <L extends tfl.layers.Layer>(name: string) => model.getLayer(name) as L;
+}
+
+/**
  * conv → norm → ReLU, the repeated unit of the encoder and decoders. With `padding: 'symmetric'`
  * the input is zero-padded by `kernelSize >> 1` pixels on every side and the convolution is
  * valid (PyTorch's `padding=k//2`); `'same'` is tfjs' own (on even sides, stride 2 pads only the
  * bottom and right). The convolution is named `${name}_conv` either way.
  */
-export function convNormRelu(x: SymbolicTensor, norm: TpfrModelConfig['norm'], filters: number, kernelSize: number, strides: number, name: string, padding: TpfrModelConfig['downsamplePadding'] = 'same'): SymbolicTensor {
+export function convNormRelu(x: SymbolicTensor, norm: TpfrModelConfig['norm'], filters: number, kernelSize: number, strides: number, name: string, padding: TpfrModelConfig['downsamplePadding'] = 'same', layer: LayerSource = newLayers): SymbolicTensor {
   const p = kernelSize >> 1;
   const symmetric = padding === 'symmetric' && p > 0;
-  const input = symmetric ? (tfl.layers.zeroPadding2d({ padding: p, name: `${name}_pad` }).apply(x) as SymbolicTensor) : x;
-  let y = tfl.layers.conv2d({ filters, kernelSize, strides, padding: symmetric ? 'valid' : 'same', name: `${name}_conv` }).apply(input) as SymbolicTensor;
-  if (norm === 'instance') y = instanceNormalization({ name: `${name}_in` }).apply(y) as SymbolicTensor;
-  return tfl.layers.reLU({ name: `${name}_relu` }).apply(y) as SymbolicTensor;
+  const input = symmetric ? apply(layer(`${name}_pad`, () => tfl.layers.zeroPadding2d({ padding: p, name: `${name}_pad` })), x) : x;
+  const y = apply(layer(`${name}_conv`, () => tfl.layers.conv2d({ filters, kernelSize, strides, padding: symmetric ? 'valid' : 'same', name: `${name}_conv` })), input);
+  return normRelu(y, norm, name, layer);
+}
+
+/** norm → ReLU after the convolution `${name}_conv`. */
+export function normRelu(y: SymbolicTensor, norm: TpfrModelConfig['norm'], name: string, layer: LayerSource = newLayers): SymbolicTensor {
+  const n = norm === 'instance' ? apply(layer(`${name}_in`, () => instanceNormalization({ name: `${name}_in` })), y) : y;
+  return apply(layer(`${name}_relu`, () => tfl.layers.reLU({ name: `${name}_relu` })), n);
+}
+
+/** `layer.apply(x)` as one symbolic tensor. */
+export function apply(layer: tfl.layers.Layer, x: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+  return layer.apply(x) as SymbolicTensor;
 }
 
 /**
@@ -30,31 +55,48 @@ export function convNormRelu(x: SymbolicTensor, norm: TpfrModelConfig['norm'], f
  * H and W must be multiples of 2^downsamplings (see `stylize`, which pads for you).
  */
 export function createEncoder(cfg: TpfrModelConfig, name = 'encoder'): tfl.LayersModel {
-  const w = latentWidths(cfg);
   const input = tfl.input({ shape: [null, null, 3], name: `${name}_image` });
-  let x = reflectionPadding2d({ padding: 3, name: `${name}_pad` }).apply(input) as SymbolicTensor;
-  x = tfl.layers.conv2d({ filters: cfg.ngf, kernelSize: 7, padding: 'valid', name: `${name}_stem_conv` }).apply(x) as SymbolicTensor;
-  if (cfg.norm === 'instance') x = instanceNormalization({ name: `${name}_stem_in` }).apply(x) as SymbolicTensor;
-  x = tfl.layers.reLU({ name: `${name}_stem_relu` }).apply(x) as SymbolicTensor;
-  let middle: SymbolicTensor | null = null;
-  for (let i = 0; i < cfg.downsamplings; i++) {
-    x = convNormRelu(x, cfg.norm, cfg.ngf * 2 ** (i + 1), 3, 2, `${name}_down${i + 1}`, cfg.downsamplePadding);
-    if (i === 0) middle = x;
+  let x = apply(reflectionPadding2d({ padding: 3, name: `${name}_pad` }), input);
+  x = apply(tfl.layers.conv2d({ filters: cfg.ngf, kernelSize: 7, padding: 'valid', name: `${name}_stem_conv` }), x);
+  x = normRelu(x, cfg.norm, `${name}_stem`);
+  const first = convNormRelu(x, cfg.norm, cfg.ngf * 2, 3, 2, `${name}_down1`, cfg.downsamplePadding);
+  return tfl.model({ inputs: input, outputs: encoderFromMiddle(cfg, name, first, newLayers), name });
+}
+
+/**
+ * The encoder after its first downsampling convolution, as a model of the existing layers of
+ * `encoder`: input that convolution's output `[B, H/2, W/2, 2·ngf]` (before its norm), outputs
+ * `[content, style, middle]` as the encoder's. With the full-resolution part computed band by
+ * band, this gives the encoder's result on images whose full-resolution maps do not fit at once.
+ */
+export function encoderAfterFirstConv(cfg: TpfrModelConfig, encoder: tfl.LayersModel, name = 'encoder'): tfl.LayersModel {
+  const input = tfl.input({ shape: [null, null, cfg.ngf * 2], name: `${name}_down1_conv_out` });
+  const layer = layersOf(encoder);
+  return tfl.model({ inputs: input, outputs: encoderFromMiddle(cfg, name, normRelu(input, cfg.norm, `${name}_down1`, layer), layer), name: `${name}_after_first_conv` });
+}
+
+/** From the map after the first downsampling (`middle`) to `[content, style, middle]`. */
+function encoderFromMiddle(cfg: TpfrModelConfig, name: string, middle: SymbolicTensor, layer: LayerSource): SymbolicTensor[] {
+  const w = latentWidths(cfg);
+  let x = middle;
+  for (let i = 1; i < cfg.downsamplings; i++) {
+    x = convNormRelu(x, cfg.norm, cfg.ngf * 2 ** (i + 1), 3, 2, `${name}_down${i + 1}`, cfg.downsamplePadding, layer);
   }
   for (let i = 0; i < cfg.residualBlocks; i++) {
-    x = residualBlock({ name: `${name}_res${i + 1}` }).apply(x) as SymbolicTensor;
+    x = apply(layer(`${name}_res${i + 1}`, () => residualBlock({ name: `${name}_res${i + 1}` })), x);
   }
-  const z = convNormRelu(x, cfg.norm, w.content + w.style, 1, 1, `${name}_latent`);
-  const content = channelSlice({ start: 0, size: w.content, name: `${name}_content` }).apply(z) as SymbolicTensor;
+  const z = convNormRelu(x, cfg.norm, w.content + w.style, 1, 1, `${name}_latent`, 'same', layer);
+  const slice = (start: number, size: number, n: string) => apply(layer(n, () => channelSlice({ start, size, name: n })), z);
+  const content = slice(0, w.content, `${name}_content`);
   let style: SymbolicTensor;
   if (cfg.globalStyle) {
     const half = w.style / 2;
-    const rawGlobal = channelSlice({ start: w.content, size: half, name: `${name}_style_global_in` }).apply(z) as SymbolicTensor;
-    const local = channelSlice({ start: w.content + half, size: half, name: `${name}_style_local` }).apply(z) as SymbolicTensor;
-    const glob = globalStyle({ filters: half, normalize: cfg.globalStyleNorm, name: `${name}_style_global` }).apply(rawGlobal) as SymbolicTensor;
-    style = tfl.layers.concatenate({ axis: -1, name: `${name}_style` }).apply([glob, local]) as SymbolicTensor;
+    const rawGlobal = slice(w.content, half, `${name}_style_global_in`);
+    const local = slice(w.content + half, half, `${name}_style_local`);
+    const glob = apply(layer(`${name}_style_global`, () => globalStyle({ filters: half, normalize: cfg.globalStyleNorm, name: `${name}_style_global` })), rawGlobal);
+    style = apply(layer(`${name}_style`, () => tfl.layers.concatenate({ axis: -1, name: `${name}_style` })), [glob, local]);
   } else {
-    style = channelSlice({ start: w.content, size: w.style, name: `${name}_style` }).apply(z) as SymbolicTensor;
+    style = slice(w.content, w.style, `${name}_style`);
   }
-  return tfl.model({ inputs: input, outputs: [content, style, middle ?? x], name });
+  return [content, style, middle];
 }

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { TpfrError } from '@tpfr/core';
+import { TpfrError, ValueError } from '@tpfr/core';
 import { fileSystemIO, peerRecombination, type PeerRecombination, type TpfrStages } from '@tpfr/layers';
 import { latentWidths, resolveConfig, type ModelConfigInput, type TpfrModelConfig } from './config.js';
+import { BAND_THRESHOLD_BYTES, bandsSupported, createBandedParts, decodeInBands, encodeInBands, type BandedParts } from './banded.js';
 import { createDecoder } from './decoder.js';
 import { createDiscriminator } from './discriminator.js';
 import { createEncoder } from './encoder.js';
@@ -25,6 +26,18 @@ export interface RecombineOptions {
   k?: number;
   /** Training mode: batch statistics in the attention transforms, attention dropout. */
   training?: boolean;
+}
+
+/** How {@link TpfrModel.encode} and {@link TpfrModel.decode} run at inference. */
+export interface InferenceOptions {
+  /**
+   * Compute the full-resolution layers in bands of rows (same result up to rounding, a fraction
+   * of the memory): `'auto'` (default) when one full-resolution map (B·H·W·ngf floats) would
+   * take more than 256 MiB, `true` always, `false` never. Inference only.
+   */
+  bands?: 'auto' | boolean;
+  /** Rows per band (default: as many as fit 32 MiB per full-resolution map). */
+  bandRows?: number;
 }
 
 /** The file that marks a saved model directory. */
@@ -51,6 +64,9 @@ export class TpfrModel {
   readonly auxDecoder: tfl.LayersModel;
   /** [image, condition] → patch scores `[B, H/4, W/4, 1]`. */
   readonly discriminator: tfl.LayersModel;
+
+  /** Sub-models of the band-wise inference, built on first use. */
+  private banded: BandedParts | null = null;
 
   private constructor(config: TpfrModelConfig, parts: Record<ModelPart, tfl.LayersModel>) {
     this.config = config;
@@ -91,10 +107,26 @@ export class TpfrModel {
   /**
    * Encodes images.
    * @param images `[B, H, W, 3]` in [−1, 1], H and W multiples of `widths.multiple`.
+   * @param opts band-wise inference for large images (see {@link InferenceOptions}).
    */
-  encode(images: tf.Tensor4D, training = false): Latent {
-    const [content, style, middle] = this.encoder.apply(images, { training }) as tf.Tensor4D[];
+  encode(images: tf.Tensor4D, training = false, opts: InferenceOptions = {}): Latent {
+    const [b, h, w] = images.shape;
+    const [content, style, middle] = !training && this.useBands(opts, b * h * w)
+      ? encodeInBands(this.config, this.encoder, this.bandedParts().encoderAfterFirstConv, images, opts.bandRows)
+      : (this.encoder.apply(images, { training }) as tf.Tensor4D[]);
     return { content, style, middle };
+  }
+
+  private useBands(opts: InferenceOptions, fullResolutionPixels: number): boolean {
+    const bands = opts.bands ?? 'auto';
+    if (opts.bandRows !== undefined && !(Number.isInteger(opts.bandRows) && opts.bandRows >= 1)) throw new ValueError('TpfrModel', 'bandRows a positive integer', String(opts.bandRows));
+    if (bands === false || !bandsSupported(this.config)) return false;
+    return bands === true || fullResolutionPixels * this.config.ngf * 4 > BAND_THRESHOLD_BYTES;
+  }
+
+  private bandedParts(): BandedParts {
+    this.banded ??= createBandedParts(this.config, this.encoder, this.mainDecoder, this.auxDecoder);
+    return this.banded;
   }
 
   /**
@@ -117,9 +149,17 @@ export class TpfrModel {
    * @param latent `[B, h, w, 12·ngf]`, the concatenation [content | style].
    * @returns `[B, h·4, w·4, 3]` in [−1, 1].
    */
-  decode(latent: Pick<Latent, 'content' | 'style'>, which: 'main' | 'aux' = 'main', training = false): tf.Tensor4D {
+  decode(latent: Pick<Latent, 'content' | 'style'>, which: 'main' | 'aux' = 'main', training = false, opts: InferenceOptions = {}): tf.Tensor4D {
     const decoder = which === 'main' ? this.mainDecoder : this.auxDecoder;
-    return tf.tidy(() => decoder.apply(tf.concat([latent.content, latent.style], -1), { training }) as tf.Tensor4D);
+    const [b, h, w] = latent.content.shape;
+    const side = this.widths.multiple;
+    const banded = !training && this.useBands(opts, b * h * w * side * side);
+    return tf.tidy(() => {
+      const z = tf.concat([latent.content, latent.style], -1) as tf.Tensor4D;
+      if (!banded) return decoder.apply(z, { training }) as tf.Tensor4D;
+      const parts = this.bandedParts();
+      return decodeInBands(this.config, decoder, which === 'main' ? parts.mainBeforeLastUp : parts.auxBeforeLastUp, which === 'main' ? 'main_decoder' : 'aux_decoder', z, opts.bandRows);
+    });
   }
 
   /** Every sub-model by name. */
@@ -173,6 +213,9 @@ export class TpfrModel {
 
   /** Frees every weight. */
   dispose(): void {
+    // The band-wise sub-models share the parts' layers: dispose them first (layers count uses).
+    if (this.banded) for (const m of Object.values(this.banded)) m.dispose();
+    this.banded = null;
     for (const m of Object.values(this.parts())) m.dispose();
   }
 }

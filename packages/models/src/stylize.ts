@@ -3,6 +3,48 @@ import { ValueError } from '@tpfr/core';
 import type { TpfrStages } from '@tpfr/layers';
 import { padToMultiple, toModelBatch, toPixelRange, type PixelRange } from './images.js';
 import type { TpfrModel } from './model.js';
+import { authorsContentPad, centerCrop, cropBorder, reflectPad } from './pipeline/geometry.js';
+import { resizeShorterSide } from './pipeline/resize.js';
+import { minMaxStretch } from './pipeline/stretch.js';
+
+/**
+ * The authors' test-time pipeline (nnaisense/conditional-style-transfer `test.py`) around the
+ * network, for {@link StylizeOptions.pipeline}. `{ size: S }` alone is their `test.py` at
+ * `loadSize = fineSize = S`.
+ */
+export interface StylizePipelineOptions {
+  /**
+   * `S`: the shorter side of the content and of every exemplar is resized to `S`, the longer to
+   * `int(S · long / short)` (torchvision's `Resize(S, Image.BICUBIC)`, with Pillow's bicubic, bit
+   * for bit; the images are taken as 8-bit, values rounded). The authors' `loadSize`. Omitted: no
+   * resize (and no crop unless `crop` gives a size).
+   */
+  size?: number;
+  /**
+   * Centre crop after the resize (torchvision's `CenterCrop`, its rounding): `true` (the default
+   * when `size` is given) crops `S × S`; a side or `[height, width]` crops that (the authors'
+   * `fineSize`); `false` keeps the resized image whole.
+   */
+  crop?: boolean | number | [number, number];
+  /**
+   * Reflect pad of the content on every side before the network, cropped off its output:
+   * `'authors'` (the default when `size` is given) is `8·⌊S/256⌋`; a number of pixels; 0 (the
+   * default without `size`) pads nothing. Exemplars are never padded.
+   */
+  pad?: number | 'authors';
+  /**
+   * `true` (default): each result is min–max stretched to 0–255 over all its channels, as
+   * `imageio.imwrite` writes a float image (see `minMaxStretch` with `unitInterval: 'imageio'`);
+   * `false`: the plain mapping of [−1, 1] to 0–255 (clipped), as without the pipeline.
+   */
+  stretch?: boolean;
+  /**
+   * The exemplars' `S` when it differs from the content's (default: `size`): they are resized to
+   * it and, with the default crop, centre-cropped to `styleSize × styleSize`. Their code then has
+   * fewer pixels: the neighbour search's cost is proportional to it (e.g. content 1024, style 512).
+   */
+  styleSize?: number;
+}
 
 /** Options of {@link stylize}. */
 export interface StylizeOptions {
@@ -15,6 +57,116 @@ export interface StylizeOptions {
    * −1…1), `'0-255'` or `'-1-1'`. The result comes back in the content image's range.
    */
   range?: PixelRange | 'auto';
+  /**
+   * Runs the authors' test-time pipeline around the network (resize, centre crop, content pad,
+   * crop back, stretch): `{ size: 512 }` reproduces their `test.py` at 512. Omitted: the images go
+   * in as they are (see {@link stylize}).
+   */
+  pipeline?: StylizePipelineOptions;
+}
+
+/** A pipeline with every default filled in. */
+interface ResolvedPipeline {
+  size?: number;
+  crop?: number | [number, number];
+  pad: number;
+  stretch: boolean;
+  /** The resize and crop of the exemplars. */
+  style: { size?: number; crop?: number | [number, number] };
+}
+
+function resolvePipeline(fn: string, p: StylizePipelineOptions): ResolvedPipeline {
+  if (typeof p !== 'object' || p === null) throw new ValueError(fn, 'pipeline an object { size?, crop?, pad?, stretch? }', String(p));
+  const { size } = p;
+  if (size !== undefined && !(Number.isInteger(size) && size >= 1)) throw new ValueError(fn, 'pipeline.size a positive integer', String(size));
+  let crop: number | [number, number] | undefined;
+  const c = p.crop ?? size !== undefined;
+  if (c === true) {
+    if (size === undefined) throw new ValueError(fn, 'pipeline.crop true only with pipeline.size (or a crop size)', 'no size');
+    crop = size;
+  } else if (c !== false) {
+    const sides = typeof c === 'number' ? [c, c] : Array.isArray(c) && c.length === 2 ? c : [];
+    if (sides.length !== 2 || !sides.every((s) => Number.isInteger(s) && s >= 1)) {
+      throw new ValueError(fn, 'pipeline.crop a boolean, a positive integer or [height, width]', JSON.stringify(c) ?? String(c));
+    }
+    crop = typeof c === 'number' ? c : [sides[0], sides[1]];
+  }
+  let pad: number;
+  const pd = p.pad ?? (size !== undefined ? 'authors' : 0);
+  if (pd === 'authors') {
+    if (size === undefined) throw new ValueError(fn, "pipeline.pad 'authors' only with pipeline.size", "'authors' without a size");
+    pad = authorsContentPad(size);
+  } else if (Number.isInteger(pd) && pd >= 0) {
+    pad = pd;
+  } else {
+    throw new ValueError(fn, "pipeline.pad 'authors' or an integer >= 0", JSON.stringify(pd) ?? String(pd));
+  }
+  const stretch = p.stretch ?? true;
+  if (typeof stretch !== 'boolean') throw new ValueError(fn, 'pipeline.stretch a boolean', String(stretch));
+  const { styleSize } = p;
+  if (styleSize !== undefined && !(Number.isInteger(styleSize) && styleSize >= 1 && size !== undefined)) {
+    throw new ValueError(fn, 'pipeline.styleSize a positive integer, with pipeline.size', String(styleSize));
+  }
+  const style = styleSize === undefined ? { size, crop } : { size: styleSize, crop: crop === size ? styleSize : crop };
+  return { size, crop, pad, stretch, style };
+}
+
+/**
+ * The network on model-range batches: the exemplars (resized to the first one's size) form one
+ * pool, images are reflect-padded bottom/right to the network's multiple and cropped back.
+ * @returns `[B, H, W, 3]`, the decoder's output (about [−1, 1], unclipped).
+ */
+function runNetwork(fn: string, model: TpfrModel, content: tf.Tensor4D, exemplars: tf.Tensor4D[], opts: StylizeOptions): tf.Tensor4D {
+  const { multiple, minSide } = model.widths;
+  return tf.tidy(() => {
+    const [eh, ew] = exemplars[0].shape.slice(1, 3);
+    const pool = tf.concat(exemplars.map((e) => (e.shape[1] === eh && e.shape[2] === ew ? e : tf.image.resizeBilinear(e, [eh, ew], true))), 0);
+    if (pool.shape[0] === 0) throw new ValueError(fn, 'at least one style exemplar', 'a batch of 0');
+    const { padded, height, width } = padToMultiple(fn, content, multiple, minSide);
+    const style = padToMultiple(fn, pool as tf.Tensor4D, multiple, minSide).padded;
+    const b = padded.shape[0];
+    // Each code is freed as soon as it is used: at 2048² the maps are hundreds of MiB each.
+    const zc = model.encode(padded);
+    padded.dispose();
+    const zs = model.encode(style);
+    tf.dispose([zc.middle, zs.middle, style]);
+    // Every content sample meets the same P exemplars: the pool is repeated per sample.
+    const p = zs.content.shape[0];
+    const repeat = (t: tf.Tensor4D) => (b === 1 ? t : (tf.reshape(tf.tile(tf.expandDims(t, 0), [b, 1, 1, 1, 1]), [b * p, t.shape[1], t.shape[2], t.shape[3]]) as tf.Tensor4D));
+    const z = model.recombine(zc, { content: repeat(zs.content), style: repeat(zs.style) }, { stages: opts.stages, k: opts.k });
+    tf.dispose([zc.content, zc.style, zs.content, zs.style]);
+    const image = model.decode(z, 'main');
+    tf.dispose([z.content, z.style]);
+    return tf.slice(image, [0, 0, 0, 0], [b, height, width, 3]) as tf.Tensor4D;
+  });
+}
+
+/**
+ * The pipeline's input step for one image or batch (already in model range, as `toModelBatch`
+ * gives it): to 8-bit levels, resized and centre-cropped, back to [−1, 1] as torchvision's
+ * `ToTensor` + `Normalize(0.5, 0.5)` (`(x / 255 − 0.5) / 0.5`).
+ */
+function prepare(batch: tf.Tensor4D, p: { size?: number; crop?: number | [number, number] }): tf.Tensor4D {
+  if (p.size === undefined && p.crop === undefined) return tf.clone(batch);
+  let x: tf.Tensor4D = batch;
+  const owned: tf.Tensor[] = [];
+  try {
+    if (p.size !== undefined) {
+      const levels = tf.tidy(() => tf.cast(tf.round(tf.clipByValue(tf.mul(tf.add(batch, 1), 127.5), 0, 255)), 'int32') as tf.Tensor4D);
+      owned.push(levels);
+      x = resizeShorterSide(levels, p.size);
+      owned.push(x);
+      if (p.crop !== undefined) {
+        x = centerCrop(x, p.crop);
+        owned.push(x);
+      }
+      const y = x;
+      return tf.tidy(() => tf.div(tf.sub(tf.div(tf.cast(y, 'float32'), 255), 0.5), 0.5) as tf.Tensor4D);
+    }
+    return centerCrop(batch, p.crop as number | [number, number]);
+  } finally {
+    tf.dispose(owned);
+  }
 }
 
 /**
@@ -24,39 +176,67 @@ export interface StylizeOptions {
  * network's multiple and the result cropped back; memory grows with the number of pixels, never
  * with their product (the neighbour search is streamed).
  *
+ * With `opts.pipeline` the authors' test-time steps run around the network (`test.py`): content
+ * and exemplars resized (shorter side to `S`, Pillow's bicubic) and centre-cropped, the content
+ * reflect-padded by `8·⌊S/256⌋` and that pad cropped off the output, each result min–max stretched
+ * to 0–255 as `imageio.imwrite` does. The result is then `S × S` (or the crop's size); exemplars
+ * of different sizes after these steps are still resized to the first one's size.
+ *
  * @param content `[H, W, 3]` or `[B, H, W, 3]`, 0–255 or −1…1 (see `range`).
  * @param styles one or more exemplars, `[h, w, 3]` each or stacked `[P, h, w, 3]`; exemplars of
  *   different sizes are resized to the first one's size.
- * @returns the stylized image(s), same shape and range as `content`.
+ * @returns the stylized image(s), float32, same rank and range as `content`; same height and
+ *   width too, unless a pipeline resizes or crops. With a stretching pipeline the values are
+ *   whole levels 0–255 (or `level / 127.5 − 1` for content in −1…1).
  */
 export function stylize(model: TpfrModel, content: tf.Tensor3D | tf.Tensor4D, styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[], opts: StylizeOptions = {}): tf.Tensor3D | tf.Tensor4D {
   const fn = 'stylize';
   const list = Array.isArray(styles) ? styles : [styles];
   if (list.length === 0) throw new ValueError(fn, 'at least one style exemplar', 'an empty list');
-  const { multiple, minSide } = model.widths;
+  const pipeline = opts.pipeline === undefined ? undefined : resolvePipeline(fn, opts.pipeline);
   const c = toModelBatch(fn, 'content', content, opts.range ?? 'auto');
   const exemplars: tf.Tensor4D[] = [];
+  const owned: tf.Tensor[] = [c.batch];
   try {
-    list.forEach((s, i) => exemplars.push(toModelBatch(fn, `styles[${i}]`, s, opts.range ?? 'auto').batch));
-    return tf.tidy(() => {
-      const [eh, ew] = exemplars[0].shape.slice(1, 3);
-      const pool = tf.concat(exemplars.map((e) => (e.shape[1] === eh && e.shape[2] === ew ? e : tf.image.resizeBilinear(e, [eh, ew], true))), 0);
-      if (pool.shape[0] === 0) throw new ValueError(fn, 'at least one style exemplar', 'a batch of 0');
-      const { padded, height, width } = padToMultiple(fn, c.batch, multiple, minSide);
-      const style = padToMultiple(fn, pool as tf.Tensor4D, multiple, minSide).padded;
-      const b = padded.shape[0];
-      const zc = model.encode(padded);
-      const zs = model.encode(style);
-      // Every content sample meets the same P exemplars: the pool is repeated per sample.
-      const p = style.shape[0];
-      const repeat = (t: tf.Tensor4D) => (b === 1 ? t : (tf.reshape(tf.tile(tf.expandDims(t, 0), [b, 1, 1, 1, 1]), [b * p, t.shape[1], t.shape[2], t.shape[3]]) as tf.Tensor4D));
-      const z = model.recombine(zc, { content: repeat(zs.content), style: repeat(zs.style) }, { stages: opts.stages, k: opts.k });
-      const image = model.decode(z, 'main');
-      const cropped = tf.slice(image, [0, 0, 0, 0], [b, height, width, 3]) as tf.Tensor4D;
-      const out = toPixelRange(cropped, c.range);
-      return content.rank === 3 ? (tf.squeeze(out, [0]) as tf.Tensor3D) : out;
+    list.forEach((s, i) => {
+      const e = toModelBatch(fn, `styles[${i}]`, s, opts.range ?? 'auto').batch;
+      owned.push(e);
+      exemplars.push(e);
     });
+    if (!pipeline) {
+      return tf.tidy(() => {
+        const out = toPixelRange(runNetwork(fn, model, c.batch, exemplars, opts), c.range);
+        return content.rank === 3 ? (tf.squeeze(out, [0]) as tf.Tensor3D) : out;
+      });
+    }
+    const input = prepare(c.batch, pipeline);
+    owned.push(input);
+    const pool = exemplars.map((e) => {
+      const p = prepare(e, pipeline.style);
+      owned.push(p);
+      return p;
+    });
+    const padded = reflectPad(input, pipeline.pad);
+    owned.push(padded);
+    const raw = runNetwork(fn, model, padded, pool, opts);
+    owned.push(raw);
+    const image = cropBorder(raw, pipeline.pad);
+    owned.push(image);
+    let out: tf.Tensor4D;
+    if (pipeline.stretch) {
+      const levels = minMaxStretch(image, { unitInterval: 'imageio' });
+      owned.push(levels);
+      out = tf.tidy(() => {
+        const f = tf.cast(levels, 'float32');
+        return (c.range === '0-255' ? f : tf.sub(tf.div(f, 127.5), 1)) as tf.Tensor4D;
+      });
+    } else {
+      out = toPixelRange(image, c.range);
+    }
+    if (content.rank === 4) return out;
+    owned.push(out);
+    return tf.squeeze(out, [0]) as tf.Tensor3D;
   } finally {
-    tf.dispose([c.batch, ...exemplars]);
+    tf.dispose(owned);
   }
 }

@@ -9,7 +9,7 @@ import { MIN_STYLE_IMAGE_SIDE } from '../eval/style-statistics.js';
 import { readImage, writeImage } from '../image-io/file-io.js';
 import { formatFromPath } from '../image-io/format.js';
 import { MODEL_MANIFEST, TpfrModel } from '../model.js';
-import { stylize } from '../stylize.js';
+import { stylize, type StylizePipelineOptions } from '../stylize.js';
 import { TpfrTrainer } from '../trainer.js';
 import { openDataset } from './datasets.js';
 import { CliError, nonNegativeInt, positiveInt } from './errors.js';
@@ -118,6 +118,14 @@ export interface StylizeCommandOptions extends CommonOptions {
   out: string;
   stages: string;
   k?: string;
+  /** `--size <S>`: the authors' pipeline at S. */
+  size?: string;
+  /** `--pad <px>`: the content's reflect pad. */
+  pad?: string;
+  /** `false` with `--no-crop`. */
+  crop?: boolean;
+  /** `false` with `--no-stretch`. */
+  stretch?: boolean;
 }
 
 function parseStages(s: string): TpfrStages {
@@ -125,17 +133,36 @@ function parseStages(s: string): TpfrStages {
   return s;
 }
 
-/** `tpfr stylize`: one content image, one or more style exemplars, any size. */
+/**
+ * `tpfr stylize`: one content image, one or more style exemplars, any size; with `--size S` the
+ * authors' test pipeline (resize, centre crop, content pad, min–max stretch), `--pad` alone pads
+ * the content and crops the pad off the result.
+ */
 export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
   const stages = parseStages(o.stages);
   const k = o.k === undefined ? undefined : positiveInt('--k', o.k);
+  const size = o.size === undefined ? undefined : positiveInt('--size', o.size);
+  const pad = o.pad === undefined ? undefined : nonNegativeInt('--pad', o.pad);
+  if (size === undefined && o.crop === false) throw new CliError(`option --no-crop: expected together with --size <S>, received no --size`, 2);
+  let pipeline: StylizePipelineOptions | undefined;
+  if (size !== undefined) pipeline = { size, crop: o.crop !== false, pad: pad ?? 'authors', stretch: o.stretch !== false };
+  else if (pad !== undefined && pad > 0) pipeline = { pad, stretch: false };
   formatFromPath(o.out, 'tpfr stylize --out');
   await setUp(o);
   const model = await loadModel(o.model);
   const content = readImage(o.content);
   const styles = o.style.map((s) => readImage(s));
+  if (pad !== undefined) {
+    // The content's shorter side when it reaches the pad: S after --size, its own without.
+    const side = size ?? Math.min(content.shape[0], content.shape[1]);
+    if (pad > side - 1) {
+      tf.dispose([content, ...styles]);
+      model.dispose();
+      throw new CliError(`option --pad: expected an integer <= ${side - 1} (the content's shorter side${size === undefined ? '' : ' at --size'} − 1), received '${o.pad}'`, 2);
+    }
+  }
   const t0 = performance.now();
-  const result = stylize(model, content, styles, { stages, k }) as tf.Tensor3D;
+  const result = stylize(model, content, styles, { stages, k, pipeline }) as tf.Tensor3D;
   writeImage(o.out, result);
   console.log(`${o.out}: ${result.shape[1]}×${result.shape[0]} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   tf.dispose([content, ...styles, result]);

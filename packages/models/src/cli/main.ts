@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { TpfrError } from '@tpfr/core';
 import { evalCommand, infoCommand, stylizeCommand, trainCommand } from './commands.js';
 import { runDemo } from './demo.js';
+import { importTorchCommand } from './import-torch.js';
 import { CliError, nonNegativeInt, positiveInt } from './errors.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -42,8 +43,23 @@ export function createProgram(): Command {
     .requiredOption('--out <img>', 'output image (.png or .jpg)')
     .option('--stages <s>', 'two-stage or style-only', 'two-stage')
     .option('--k <n>', 'neighbours per pixel (default: the model\'s)')
+    .option('--size <S>', "the authors' test.py pipeline at S: content and styles resized (shorter side to S, Pillow bicubic) and centre-cropped to S×S, the content reflect-padded, the result min–max stretched to 0–255")
+    .option('--pad <px>', 'reflect pad of the content on every side, cropped off the result (default: 8·⌊S/256⌋ with --size, else 0)')
+    .option('--no-crop', 'with --size: no centre crop (the resized images keep their aspect ratio)')
+    .option('--no-stretch', 'with --size: the plain [-1, 1] → 0–255 mapping instead of the min–max stretch (always the case without --size)')
     .addOption(backend()).addOption(quiet())
     .action(stylizeCommand);
+
+  program.command('import-torch')
+    .description("import the authors' PyTorch generator (ResnetGeneratorResidual, *_net_G.pth, legacy or zip format) into a model folder")
+    .argument('<file.pth>', "the authors' generator checkpoint")
+    .requiredOption('--out <dir>', 'model folder to write (replaced atomically)')
+    .option('--discriminator <D.pth>', "the authors' discriminator checkpoint (*_net_D.pth), optional")
+    .addOption(new Option('--backend <name>', 'tfjs backend: auto, tensorflow, webgpu, wasm or cpu').default('cpu'))
+    .addOption(quiet())
+    .action(async (file: string, o: { out: string; discriminator?: string; backend: string; quiet?: boolean }) => {
+      await importTorchCommand({ file, ...o });
+    });
 
   program.command('eval')
     .description('score a model on the held-out synthetic style classes (style distance reduction, edge correlation)')

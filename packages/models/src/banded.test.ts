@@ -1,0 +1,39 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { expect, it } from 'vitest';
+import { initBackend } from '@tpfr/core';
+import { TpfrModel, type ModelConfigInput } from '@tpfr/models';
+
+const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+
+const configs: [string, ModelConfigInput][] = [
+  ['tiny', { preset: 'tiny', ngf: 4 }],
+  ["the authors' padding and two stages of instance norm", { preset: 'tiny', ngf: 4, downsamplePadding: 'symmetric' }],
+  ['no norm, three downsamplings', { preset: 'tiny', ngf: 4, norm: 'none', downsamplings: 3, globalStyle: false }],
+];
+
+for (const [label, cfg] of configs) {
+  it(`band-wise encode and decode equal the whole-image networks (${label}), with no tensor left behind`, async () => {
+    await initBackend('cpu');
+    const model = TpfrModel.create(cfg);
+    // Small bands (of odd and even rows) so that every halo and border case occurs.
+    for (const [h, w, bandRows] of [[72, 40, 6], [48, 88, 5], [40, 40, 1], [36, 44, 64]]) {
+      const x = tf.randomUniform([2, h, w, 3], -1, 1, 'float32', h) as tf.Tensor4D;
+      const before = tf.memory().numTensors;
+      const whole = model.encode(x, false, { bands: false });
+      const banded = model.encode(x, false, { bands: true, bandRows });
+      for (const key of ['content', 'style', 'middle'] as const) expect(maxAbsDiff(whole[key], banded[key]), `${key} ${h}×${w}, bands of ${bandRows}`).toBeLessThan(2e-5);
+      const imgWhole = model.decode(whole, 'main', false, { bands: false });
+      const imgBanded = model.decode(whole, 'main', false, { bands: true, bandRows });
+      expect(imgBanded.shape).toEqual(imgWhole.shape);
+      expect(maxAbsDiff(imgWhole, imgBanded)).toBeLessThan(2e-5);
+      const aux = [model.decode(whole, 'aux', false, { bands: false }), model.decode(whole, 'aux', false, { bands: true, bandRows })];
+      expect(maxAbsDiff(aux[0], aux[1])).toBeLessThan(2e-5);
+      tf.dispose([...Object.values(whole), ...Object.values(banded), imgWhole, imgBanded, ...aux]);
+      expect(tf.memory().numTensors).toBe(before);
+      x.dispose();
+    }
+    const weights = tf.memory().numTensors;
+    model.dispose();
+    expect(tf.memory().numTensors).toBeLessThan(weights);
+  });
+}

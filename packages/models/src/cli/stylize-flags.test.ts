@@ -1,0 +1,100 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { initBackend } from '@tpfr/core';
+import { readImage, writeImage } from '../image-io/file-io.js';
+import { TpfrModel } from '../model.js';
+import { stylize } from '../stylize.js';
+import { main } from './main.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tpfr-stylize-flags-'));
+const modelDir = join(dir, 'model');
+const content = join(dir, 'content.png');
+const style = join(dir, 'style.png');
+let stderr = '';
+let stdout = '';
+
+beforeAll(async () => {
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { stderr += String(chunk); return true; });
+  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { stdout += `${args.join(' ')}\n`; });
+  await initBackend('cpu');
+  const model = TpfrModel.create({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 });
+  await model.save(modelDir);
+  model.dispose();
+  writeImage(content, tf.tidy(() => tf.randomUniform([41, 50, 3], 0, 255, 'float32', 1) as tf.Tensor3D));
+  writeImage(style, tf.tidy(() => tf.randomUniform([45, 36, 3], 0, 255, 'float32', 2) as tf.Tensor3D));
+});
+afterAll(() => {
+  vi.restoreAllMocks();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const run = async (...args: string[]) => {
+  stderr = '';
+  stdout = '';
+  return main(['stylize', '--model', modelDir, '--content', content, '--style', style, '--backend', 'cpu', '--quiet', ...args]);
+};
+
+/** The written image's values, and its shape. */
+const written = (path: string) => {
+  const img = readImage(path);
+  const out = { shape: img.shape, values: Array.from(img.dataSync()) };
+  img.dispose();
+  return out;
+};
+
+it('documents the pipeline flags', async () => {
+  stdout = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { stdout += String(chunk); return true; });
+  expect(await main(['stylize', '--help'])).toBe(0);
+  expect(stdout).toMatch(/--size <S>[\s\S]*--pad <px>[\s\S]*--no-crop[\s\S]*--no-stretch/);
+});
+
+it("--size runs the authors' pipeline: S×S, stretched, as stylize({ pipeline })", async () => {
+  const out = join(dir, 'size.png');
+  expect(await run('--out', out, '--size', '40')).toBe(0);
+  const img = written(out);
+  expect(img.shape).toEqual([40, 40, 3]);
+  expect([Math.min(...img.values), Math.max(...img.values)]).toEqual([0, 255]);
+  const model = await TpfrModel.load(modelDir);
+  const [c, s] = [readImage(content), readImage(style)];
+  const api = stylize(model, c, s, { pipeline: { size: 40 } });
+  expect(img.values).toEqual(Array.from(api.dataSync()));
+  // --pad and --no-stretch: the plain mapping, rounded by the PNG writer.
+  const plain = join(dir, 'plain.png');
+  expect(await run('--out', plain, '--size', '40', '--pad', '3', '--no-stretch')).toBe(0);
+  const apiPlain = stylize(model, c, s, { pipeline: { size: 40, pad: 3, stretch: false } });
+  expect(written(plain).values).toEqual(Array.from(apiPlain.dataSync(), (v) => Math.round(v)));
+  tf.dispose([c, s, api, apiPlain]);
+  model.dispose();
+});
+
+it('--no-crop keeps the aspect ratio; --pad alone keeps the size', async () => {
+  const out = join(dir, 'nocrop.png');
+  expect(await run('--out', out, '--size', '40', '--no-crop')).toBe(0);
+  // 41×50 → shorter side 40, the longer int(40·50/41) = 48.
+  expect(written(out).shape).toEqual([40, 48, 3]);
+  expect(stdout).toContain('48×40');
+  const padded = join(dir, 'pad.png');
+  expect(await run('--out', padded, '--pad', '4')).toBe(0);
+  expect(written(padded).shape).toEqual([41, 50, 3]);
+});
+
+it('reports bad flags as usage errors (exit 2) naming the flag, the expected and the received', async () => {
+  const out = join(dir, 'x.png');
+  const cases: Array<[string[], RegExp]> = [
+    [['--size', '0'], /tpfr: option --size: expected a positive integer, received '0'/],
+    [['--size', 'big'], /option --size: expected a positive integer, received 'big'/],
+    [['--pad', '-2'], /tpfr: option --pad: expected an integer >= 0, received '-2'/],
+    [['--pad', '1.5', '--size', '40'], /option --pad: expected an integer >= 0, received '1.5'/],
+    [['--no-crop'], /tpfr: option --no-crop: expected together with --size <S>, received no --size/],
+    [['--size', '40', '--pad', '40'], /tpfr: option --pad: expected an integer <= 39 \(the content's shorter side at --size − 1\), received '40'/],
+    [['--pad', '41'], /tpfr: option --pad: expected an integer <= 40 \(the content's shorter side − 1\), received '41'/],
+  ];
+  for (const [flags, message] of cases) {
+    expect(await run('--out', out, ...flags), flags.join(' ')).toBe(2);
+    expect(stderr).toMatch(message);
+  }
+});

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, readTorchCheckpoint } from '../../packages/core/src/index.ts';
-import { writeTorchCheckpoint } from '../../packages/core/src/testing/index.ts';
+import { writeTorchCheckpoint } from '../../packages/core/src/testing/torch-writer.ts';
 import {
   authorsGeneratorKeys, importTorchGenerator, readImage, renderPhoto, stylize, stylizeWithClass, syntheticAuthorsStateDict,
 } from '../../packages/models/src/index.ts';

@@ -17,6 +17,7 @@ export { gatherRows, pickColumns } from './gather-rows.js';
 export { topkRows, TOPK_GROUP } from './top-k-rows.js';
 export { neighbourhoodAttention, applyAttentionActivation } from './attention.js';
 export { tiedNeighbourhoodAttention } from './tied-attention.js';
+export { foldExemplarConstantChannels } from './exemplar-constant-channels.js';
 export type { TiedAttentionOptions, TiedAttentionResult } from './tied-attention.js';
 export type { AttentionActivation, NeighbourhoodAttentionOptions, NeighbourhoodAttentionResult } from './attention.js';
 export { featureMapToRows, rowsToFeatureMap, queryRows, peerPoolRows } from './pixels.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
-  DEFAULT_KNN_MEMORY_BUDGET, ShapeError, ValueError, formatShape, gatherRows, knn, neighbourhoodAttention, tiedNeighbourhoodAttention,
+  DEFAULT_KNN_MEMORY_BUDGET, ShapeError, ValueError, foldExemplarConstantChannels, formatShape, gatherRows, knn, neighbourhoodAttention, tiedNeighbourhoodAttention,
   type Metric, type PeerPooling,
 } from '@tpfr/core';
 import type { Kwargs, LayerArgs } from './layer-types.js';
@@ -229,7 +229,7 @@ export class PeerRecombination extends tfl.layers.Layer {
   }
 
   /** One stage over pixel rows: queries `[N, d]`, pool `[M, d]`, values `[M, e]`. */
-  private stage(w: AttentionTransformWeights, q: tf.Tensor2D, pool: tf.Tensor2D, values: tf.Tensor2D, groups: PoolGroup[], training: boolean, k: number): StageResult {
+  private stage(w: AttentionTransformWeights, q: tf.Tensor2D, pool: tf.Tensor2D, values: tf.Tensor2D, groups: PoolGroup[], training: boolean, k: number, mPerMap: number): StageResult {
     const o = { training, epsilon: this.batchNormEpsilon, momentum: this.batchNormMomentum };
     const u = attentionScore(applyAttentionTransform(q, w, o), w.queryKernel, w.queryBias);
     const v = attentionScore(applyAttentionTransform(pool, w, o), w.peerKernel, w.peerBias);
@@ -245,8 +245,12 @@ export class PeerRecombination extends tfl.layers.Layer {
       const vg = whole ? v : tf.slice(v, [g.p0], [g.np]);
       const valg = whole ? values : tf.slice(values, [g.p0, 0], [g.np, e]);
       const qg = g.nq === q.shape[0] ? q : tf.slice(q, [g.q0, 0], [g.nq, d]);
+      // Channels constant over each exemplar (the global style code) enter the squared distance as
+      // one term per query and exemplar: the search runs on the other channels plus that term.
+      const folded = this.metric === 'euclidean' ? foldExemplarConstantChannels(qg, pg, mPerMap) : null;
+      const [sq, sp] = folded ? [folded.queries, folded.pool] : [qg, pg];
       // knn's results are detached: the neighbour graph is a constant for the gradient tape.
-      const found = knn(qg, pg, k, { metric: this.metric, memoryBudgetBytes: this.knnMemoryBudgetBytes, checkFinite: false, ties: this.ties });
+      const found = knn(sq, sp, k, { metric: this.metric, memoryBudgetBytes: this.knnMemoryBudgetBytes, checkFinite: false, ties: this.ties });
       found.distances.dispose();
       const idx = found.indices;
       idxs.push(idx);
@@ -271,9 +275,9 @@ export class PeerRecombination extends tfl.layers.Layer {
       if (tied.length > 0) {
         const [o, wt] = tf.tidy((): [tf.Tensor2D, tf.Tensor2D] => {
           const rowsT = tf.tensor1d(tied, 'int32');
-          const qt = gatherRows(qg, rowsT);
+          const qt = gatherRows(sq, rowsT);
           const ut = tf.reshape(gatherRows(tf.reshape(tf.slice(u, [g.q0], [g.nq]), [-1, 1]) as tf.Tensor2D, rowsT), [-1]) as tf.Tensor1D;
-          const r = tiedNeighbourhoodAttention(qt, pg, k, ut, vg, valg, { metric: this.metric, memoryBudgetBytes: this.knnMemoryBudgetBytes, activation: this.activation, dropoutRate, seed: seedOf(-1 - outs.length) });
+          const r = tiedNeighbourhoodAttention(qt, sp, k, ut, vg, valg, { metric: this.metric, memoryBudgetBytes: this.knnMemoryBudgetBytes, activation: this.activation, dropoutRate, seed: seedOf(-1 - outs.length) });
           tf.dispose([r.indices, r.counts]);
           // Each tied row's result replaces the k-neighbour one: one differentiable row gather.
           const pick = new Int32Array(g.nq).map((_, i) => i);
@@ -289,6 +293,7 @@ export class PeerRecombination extends tfl.layers.Layer {
         outs.push(...groupOuts);
         wts.push(...groupWts);
       }
+      if (folded) tf.dispose([folded.queries, folded.pool]);
     }
     const cat = (xs: tf.Tensor2D[]) => (xs.length === 1 ? xs[0] : tf.concat(xs, 0));
     return { output: cat(outs), indices: cat(idxs), weights: cat(wts) };
@@ -333,7 +338,7 @@ export class PeerRecombination extends tfl.layers.Layer {
       const qc = tf.reshape(content, [-1, cc]) as tf.Tensor2D;
       const pc = tf.reshape(peerContent, [-1, cc]) as tf.Tensor2D;
       const psty = tf.reshape(peerStyle, [-1, cs]) as tf.Tensor2D;
-      const s1 = this.stage(this.contentAttention!, qc, pc, psty, groups, training, k);
+      const s1 = this.stage(this.contentAttention!, qc, pc, psty, groups, training, k, mPerMap);
       const newStyle = tf.reshape(s1.output, [b, h, wd, cs]);
       const map = (x: tf.Tensor2D) => tf.reshape(x, [b, h, wd, k]);
       if (stages === 'style-only') {
@@ -341,7 +346,7 @@ export class PeerRecombination extends tfl.layers.Layer {
         if (this.returnAttention) out.push(map(s1.indices), map(s1.weights));
         return out;
       }
-      const s2 = this.stage(this.styleAttention!, s1.output, psty, pc, groups, training, k);
+      const s2 = this.stage(this.styleAttention!, s1.output, psty, pc, groups, training, k, mPerMap);
       const out: tf.Tensor[] = [tf.reshape(s2.output, [b, h, wd, cc]), newStyle];
       if (this.returnAttention) out.push(map(s1.indices), map(s1.weights), map(s2.indices), map(s2.weights));
       return out;

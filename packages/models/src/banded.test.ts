@@ -22,6 +22,11 @@ for (const [label, cfg] of configs) {
       const whole = model.encode(x, false, { bands: false });
       const banded = model.encode(x, false, { bands: true, bandRows });
       for (const key of ['content', 'style', 'middle'] as const) expect(maxAbsDiff(whole[key], banded[key]), `${key} ${h}×${w}, bands of ${bandRows}`).toBeLessThan(2e-5);
+      // codes(): the same content and style, without assembling the middle map.
+      const codes = model.codes(x, { bands: true, bandRows });
+      expect(maxAbsDiff(whole.content, codes.content)).toBeLessThan(2e-5);
+      expect(maxAbsDiff(whole.style, codes.style)).toBeLessThan(2e-5);
+      tf.dispose([codes.content, codes.style]);
       const imgWhole = model.decode(whole, 'main', false, { bands: false });
       const imgBanded = model.decode(whole, 'main', false, { bands: true, bandRows });
       expect(imgBanded.shape).toEqual(imgWhole.shape);

@@ -2,21 +2,22 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { InstanceNormalization } from '@tpfr/layers';
 import type { TpfrModelConfig } from './config.js';
-import { decoderBeforeLastUpsampling } from './decoder.js';
-import { encoderAfterFirstConv } from './encoder.js';
+import { decoderBeforeUpsamplings } from './decoder.js';
+import { encoderAfterDownsamplings } from './encoder.js';
 
 /**
- * Band-wise inference at full resolution. The networks' full-resolution maps (`ngf` channels at
- * H×W: 1 GiB at 2048² with ngf 64) are the largest tensors of a stylization and would not fit
- * the wasm heap (4 GiB) beside their temporaries. Here the encoder's stem and first downsampling
- * and the decoder's last upsampling and output convolution run on bands of rows: each band is
- * computed from the rows it needs (plus the halo of its convolutions), instance norm's
- * statistics are summed over the bands first (mean, then variance, as `tf.moments` does), and
- * only one band's maps exist at a time. The rest of each network runs as usual, on the same
- * layers and weights. The result equals the whole-image computation up to float rounding.
+ * Band-wise inference of the networks' larger maps. At 2048² with ngf 64 one full-resolution map
+ * is 1 GiB and one at half resolution 512 MiB; beside their temporaries they would not fit the
+ * wasm heap (4 GiB). Here the encoder's stem and downsamplings and the decoder's upsamplings and
+ * output convolution run on bands of rows: each band is computed from the rows it needs (plus the
+ * halo of its convolution), instance norm's statistics are summed over the bands first (mean,
+ * then variance, as `tf.moments`), the half- and quarter-resolution maps are kept as bands (no
+ * large block to allocate) and the full-resolution ones are recomputed band by band, never held
+ * whole. The rest of each network runs as usual, on the same layers and weights. The result
+ * equals the whole-image computation up to float rounding.
  */
 
-/** Bytes one band's full-resolution map may take (32 MiB). */
+/** Bytes one band's map may take (32 MiB). */
 const BAND_BYTES = 32 * 2 ** 20;
 
 /**
@@ -25,54 +26,106 @@ const BAND_BYTES = 32 * 2 ** 20;
  */
 export const BAND_THRESHOLD_BYTES = 256 * 2 ** 20;
 
-/** Weights of a convolution layer: kernel and bias (not copies: not to be disposed). */
-function convWeights(model: tfl.LayersModel, name: string): { kernel: tf.Tensor4D; bias: tf.Tensor1D } {
-  const [kernel, bias] = model.getLayer(name).getWeights();
-  return { kernel: kernel as tf.Tensor4D, bias: bias as tf.Tensor1D };
+/** A map `[B, height, width, channels]` that gives its rows on demand. */
+interface Rows {
+  readonly batch: number;
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+  /** Rows `[r0, r1)`, `0 ≤ r0 < r1 ≤ height`: a new tensor for the caller. */
+  rows(r0: number, r1: number): tf.Tensor4D;
+  /** Frees what the map holds (its cache, its statistics). */
+  dispose(): void;
 }
 
-/** The epsilon of the instance norm `name`, or null when the network has none there. */
-function normEpsilon(model: tfl.LayersModel, name: string, norm: TpfrModelConfig['norm']): number | null {
-  return norm === 'instance' ? (model.getLayer(name) as unknown as InstanceNormalization).epsilon : null;
+/** Rows per band for a map (at least 2), or the rows asked for. */
+function bandOf(m: Pick<Rows, 'batch' | 'width' | 'channels' | 'height'>, asked?: number): number {
+  if (asked !== undefined) return Math.min(m.height, asked);
+  return Math.min(m.height, Math.max(2, Math.floor(BAND_BYTES / (4 * m.batch * m.width * m.channels))));
 }
 
-/** Rows of a band of `rows` rows for maps of `bytesPerRow` (even, at least 2), or the rows asked for. */
-function bandRows(bytesPerRow: number, rows: number, asked?: number): number {
-  if (asked !== undefined) return Math.min(rows, asked);
-  return Math.min(rows, Math.max(2, 2 * Math.floor(BAND_BYTES / bytesPerRow / 2)));
+/** A whole tensor as rows (not owned: not disposed). */
+function wholeRows(x: tf.Tensor4D): Rows {
+  const [batch, height, width, channels] = x.shape;
+  return { batch, height, width, channels, rows: (r0, r1) => tf.slice(x, [0, r0, 0, 0], [batch, r1 - r0, width, channels]), dispose: () => {} };
 }
 
-/** A map computed by row ranges: `rows(r0, r1)` → `[B, r1 − r0, W, C]`. */
-type RowFn = (r0: number, r1: number) => tf.Tensor4D;
+/** Rows `[r0, r1)` of `m`, zero outside `[0, height)`. */
+function rowsWithZeros(m: Rows, r0: number, r1: number): tf.Tensor4D {
+  const a = Math.max(0, r0);
+  const b = Math.min(m.height, r1);
+  const x = m.rows(a, b);
+  if (a === r0 && b === r1) return x;
+  const y = tf.pad(x, [[0, 0], [a - r0, r1 - b], [0, 0], [0, 0]]) as tf.Tensor4D;
+  x.dispose();
+  return y;
+}
+
+/** The map computed band by band and joined. */
+function assemble(m: Rows, band: number): tf.Tensor4D {
+  const parts: tf.Tensor4D[] = [];
+  for (let r0 = 0; r0 < m.height; r0 += band) parts.push(m.rows(r0, Math.min(m.height, r0 + band)));
+  if (parts.length === 1) return parts[0];
+  const out = tf.concat(parts, 1) as tf.Tensor4D;
+  tf.dispose(parts);
+  return out;
+}
 
 /**
- * `relu(instanceNorm(f))` of a map given by row ranges, as a row function, with the statistics
- * over all `height` rows summed band by band (two passes; f is recomputed, never held whole).
+ * `relu(instanceNorm(m))` as rows. With `cache`, m is computed once into bands that are kept
+ * (for maps below full resolution); without, m is recomputed for each of the two statistics
+ * passes and for every request (full resolution: never held whole).
  */
-function normalizedRelu(f: RowFn, height: number, width: number, band: number, epsilon: number | null): { rows: RowFn; dispose: () => void } {
-  if (epsilon === null) return { rows: (r0, r1) => tf.tidy(() => tf.relu(f(r0, r1))), dispose: () => {} };
-  const sumOver = (g: (x: tf.Tensor4D) => tf.Tensor): tf.Tensor => {
-    let acc: tf.Tensor | null = null;
-    for (let r0 = 0; r0 < height; r0 += band) {
-      const next = tf.tidy(() => {
-        const s = tf.sum(g(f(r0, Math.min(height, r0 + band))), [1, 2], true);
-        return acc ? tf.add(acc, s) : s;
-      });
-      acc?.dispose();
-      acc = next;
+function normRelu(m: Rows, epsilon: number | null, band: number, cache: boolean): Rows {
+  const bands: tf.Tensor4D[] = [];
+  if (cache) for (let r0 = 0; r0 < m.height; r0 += band) bands.push(m.rows(r0, Math.min(m.height, r0 + band)));
+  const source = (r0: number, r1: number): tf.Tensor4D => {
+    if (!cache) return m.rows(r0, r1);
+    const first = Math.floor(r0 / band);
+    const last = Math.floor((r1 - 1) / band);
+    const pieces: tf.Tensor4D[] = [];
+    for (let i = first; i <= last; i++) {
+      const b0 = i * band;
+      const a = Math.max(r0, b0) - b0;
+      const b = Math.min(r1, b0 + bands[i].shape[1]) - b0;
+      pieces.push(tf.slice(bands[i], [0, a, 0, 0], [m.batch, b - a, m.width, m.channels]));
     }
-    return acc!;
+    if (pieces.length === 1) return pieces[0];
+    const out = tf.concat(pieces, 1) as tf.Tensor4D;
+    tf.dispose(pieces);
+    return out;
   };
-  const count = height * width;
-  const sum = sumOver((x) => x);
-  const mean = tf.div(sum, count);
-  sum.dispose();
-  const sq = sumOver((x) => tf.square(tf.sub(x, mean)));
-  const scale = tf.tidy(() => tf.rsqrt(tf.add(tf.div(sq, count), epsilon)));
-  sq.dispose();
+  let mean: tf.Tensor | null = null;
+  let scale: tf.Tensor | null = null;
+  if (epsilon !== null) {
+    const sumOver = (g: (x: tf.Tensor4D) => tf.Tensor): tf.Tensor => {
+      let acc: tf.Tensor | null = null;
+      for (let r0 = 0; r0 < m.height; r0 += band) {
+        const next: tf.Tensor = tf.tidy(() => {
+          const s = tf.sum(g(source(r0, Math.min(m.height, r0 + band))), [1, 2], true);
+          return acc ? tf.add(acc, s) : s;
+        });
+        acc?.dispose();
+        acc = next;
+      }
+      return acc!;
+    };
+    const count = m.height * m.width;
+    const sum = sumOver((x) => x);
+    const mu = tf.div(sum, count);
+    sum.dispose();
+    const sq = sumOver((x) => tf.square(tf.sub(x, mu)));
+    scale = tf.tidy(() => tf.rsqrt(tf.add(tf.div(sq, count), epsilon)));
+    sq.dispose();
+    mean = mu;
+  }
   return {
-    rows: (r0, r1) => tf.tidy(() => tf.relu(tf.mul(tf.sub(f(r0, r1), mean), scale)) as tf.Tensor4D),
-    dispose: () => tf.dispose([mean, scale]),
+    batch: m.batch, height: m.height, width: m.width, channels: m.channels,
+    rows: (r0, r1) => tf.tidy(() => {
+      const x = source(r0, r1);
+      return (mean && scale ? tf.relu(tf.mul(tf.sub(x, mean), scale)) : tf.relu(x)) as tf.Tensor4D;
+    }),
+    dispose: () => tf.dispose([...bands, ...(mean ? [mean] : []), ...(scale ? [scale] : [])]),
   };
 }
 
@@ -83,114 +136,135 @@ function samePadding(n: number, k: number, s: number): [number, number] {
   return [Math.floor(total / 2), total - Math.floor(total / 2)];
 }
 
-/** Rows `[r0, r1)` of `rows` (a row function over `height` rows), zero outside `[0, height)`. */
-function rowsWithZeros(rows: RowFn, height: number, r0: number, r1: number): tf.Tensor4D {
-  const a = Math.max(0, r0);
-  const b = Math.min(height, r1);
-  const x = rows(a, b);
-  if (a === r0 && b === r1) return x;
-  const y = tf.pad(x, [[0, 0], [a - r0, r1 - b], [0, 0], [0, 0]]) as tf.Tensor4D;
-  x.dispose();
-  return y;
+/** Weights of a convolution layer: kernel and bias (the layer's own tensors: not to be disposed). */
+function convWeights(model: tfl.LayersModel, name: string): { kernel: tf.Tensor4D; bias: tf.Tensor1D } {
+  const [kernel, bias] = model.getLayer(name).getWeights();
+  return { kernel: kernel as tf.Tensor4D, bias: bias as tf.Tensor1D };
+}
+
+/** The epsilon of the instance norm `name`, or null when the network has none there. */
+function normEpsilon(model: tfl.LayersModel, name: string, norm: TpfrModelConfig['norm']): number | null {
+  return norm === 'instance' ? (model.getLayer(name) as unknown as InstanceNormalization).epsilon : null;
+}
+
+/** A 3×3 stride-2 convolution of `m` (zero padding: `'symmetric'` one pixel on every side, or tfjs' `'same'`). */
+function downsampleRows(m: Rows, w: { kernel: tf.Tensor4D; bias: tf.Tensor1D }, padding: TpfrModelConfig['downsamplePadding']): Rows {
+  const [top] = padding === 'symmetric' ? [1, 1] : samePadding(m.height, 3, 2);
+  const cols = padding === 'symmetric' ? [1, 1] : samePadding(m.width, 3, 2);
+  const width = Math.floor((m.width + cols[0] + cols[1] - 3) / 2) + 1;
+  const height = Math.ceil(m.height / 2);
+  return {
+    batch: m.batch, height, width, channels: w.kernel.shape[3],
+    // Output row o reads input rows 2o − top … 2o − top + 2.
+    rows: (o0, o1) => tf.tidy(() => {
+      const x = rowsWithZeros(m, 2 * o0 - top, 2 * (o1 - 1) - top + 3);
+      return tf.add(tf.conv2d(x, w.kernel, 2, [[0, 0], [0, 0], [cols[0], cols[1]], [0, 0]]), w.bias) as tf.Tensor4D;
+    }),
+    dispose: () => {},
+  };
+}
+
+/** A 4×4 stride-2 `'same'` transposed convolution of `m` (one pixel cropped on each side). */
+function upsampleRows(m: Rows, w: { kernel: tf.Tensor4D; bias: tf.Tensor1D }): Rows {
+  const channels = w.kernel.shape[2];
+  const [height, width] = [2 * m.height, 2 * m.width];
+  return {
+    batch: m.batch, height, width, channels,
+    // Rows [u0, u1): a valid transposed convolution of the input rows that reach them, cropped.
+    rows: (u0, u1) => tf.tidy(() => {
+      const a = Math.max(0, Math.floor(u0 / 2) - 1);
+      const b = Math.min(m.height, Math.ceil(u1 / 2) + 1);
+      const full = tf.conv2dTranspose(m.rows(a, b), w.kernel, [m.batch, 2 * (b - a) + 2, width + 2, channels], 2, 'valid');
+      return tf.add(tf.slice(full, [0, u0 - (2 * a - 1), 1, 0], [m.batch, u1 - u0, width, channels]), w.bias) as tf.Tensor4D;
+    }),
+    dispose: () => {},
+  };
 }
 
 /**
- * The encoder's output for images `[B, H, W, 3]` (H, W multiples of the network's), with the
- * stem and the first downsampling computed in bands of rows.
+ * The encoder's codes for images `[B, H, W, 3]` (H, W multiples of the network's), with the stem
+ * and the downsamplings computed in bands of rows.
+ * @returns `[content, style]`, and `middle` (the map after the first downsampling) when asked.
  */
-export function encodeInBands(cfg: TpfrModelConfig, encoder: tfl.LayersModel, after: tfl.LayersModel, images: tf.Tensor4D, rowsPerBand?: number): tf.Tensor4D[] {
-  const [bsz, h, w] = images.shape;
-  const stem = convWeights(encoder, 'encoder_stem_conv');
-  const down = convWeights(encoder, 'encoder_down1_conv');
+export function encodeInBands(cfg: TpfrModelConfig, encoder: tfl.LayersModel, after: tfl.LayersModel, images: tf.Tensor4D, opts: { rowsPerBand?: number; middle?: boolean } = {}): tf.Tensor4D[] {
   const padded = tf.mirrorPad(images, [[0, 0], [3, 3], [3, 3], [0, 0]], 'reflect') as tf.Tensor4D;
-  const stemRows: RowFn = (r0, r1) => tf.tidy(() => {
-    const x = tf.slice(padded, [0, r0, 0, 0], [bsz, r1 - r0 + 6, w + 6, 3]);
-    return tf.add(tf.conv2d(x, stem.kernel, 1, 'valid'), stem.bias) as tf.Tensor4D;
-  });
-  const band = bandRows(bsz * w * cfg.ngf * 4, h, rowsPerBand);
-  const act = normalizedRelu(stemRows, h, w, band, normEpsilon(encoder, 'encoder_stem_in', cfg.norm));
-  const [top] = cfg.downsamplePadding === 'symmetric' ? [1, 1] : samePadding(h, 3, 2);
-  const cols = cfg.downsamplePadding === 'symmetric' ? [1, 1] : samePadding(w, 3, 2);
-  const outH = Math.ceil(h / 2);
-  const outBand = Math.max(1, band >> 1);
-  const parts: tf.Tensor4D[] = [];
+  const [batch, h, w] = images.shape;
+  const stemW = convWeights(encoder, 'encoder_stem_conv');
+  const stem: Rows = {
+    batch, height: h, width: w, channels: cfg.ngf,
+    rows: (r0, r1) => tf.tidy(() => tf.add(tf.conv2d(tf.slice(padded, [0, r0, 0, 0], [batch, r1 - r0 + 6, w + 6, 3]), stemW.kernel, 1, 'valid'), stemW.bias) as tf.Tensor4D),
+    dispose: () => {},
+  };
+  const held: Rows[] = [];
   try {
-    for (let o0 = 0; o0 < outH; o0 += outBand) {
-      const o1 = Math.min(outH, o0 + outBand);
-      parts.push(tf.tidy(() => {
-        // Output row o reads input rows 2o − top … 2o − top + 2.
-        const x = rowsWithZeros(act.rows, h, 2 * o0 - top, 2 * (o1 - 1) - top + 3);
-        return tf.add(tf.conv2d(x, down.kernel, 2, [[0, 0], [0, 0], [cols[0], cols[1]], [0, 0]]), down.bias) as tf.Tensor4D;
-      }));
+    let act = normRelu(stem, normEpsilon(encoder, 'encoder_stem_in', cfg.norm), bandOf(stem, opts.rowsPerBand), false);
+    held.push(act);
+    let down: Rows = stem;
+    let middle: tf.Tensor4D | null = null;
+    for (let i = 1; i <= cfg.downsamplings; i++) {
+      down = downsampleRows(act, convWeights(encoder, `encoder_down${i}_conv`), cfg.downsamplePadding);
+      if (i === cfg.downsamplings && !(i === 1 && opts.middle)) break;
+      act = normRelu(down, normEpsilon(encoder, `encoder_down${i}_in`, cfg.norm), bandOf(down, opts.rowsPerBand), true);
+      held.push(act);
+      if (i === 1 && opts.middle) middle = assemble(act, bandOf(act, opts.rowsPerBand));
     }
+    const last = assemble(down, bandOf(down, opts.rowsPerBand));
+    const out = after.apply(last, { training: false }) as tf.Tensor4D[];
+    last.dispose();
+    return middle ? [...out, middle] : out;
   } finally {
-    act.dispose();
+    held.forEach((m) => m.dispose());
     padded.dispose();
   }
-  const first = parts.length === 1 ? parts[0] : (tf.concat(parts, 1) as tf.Tensor4D);
-  if (parts.length > 1) tf.dispose(parts);
-  const out = after.apply(first, { training: false }) as tf.Tensor4D[];
-  first.dispose();
-  return out;
 }
 
 /**
- * A decoder's output for a latent `[B, h, w, C]`, with the last upsampling (a transposed
- * convolution) and the output convolution computed in bands of rows.
+ * A decoder's output for a latent `[B, h, w, C]`, with the upsamplings (transposed convolutions)
+ * and the output convolution computed in bands of rows.
  */
 export function decodeInBands(cfg: TpfrModelConfig, decoder: tfl.LayersModel, before: tfl.LayersModel, name: string, latent: tf.Tensor4D, rowsPerBand?: number): tf.Tensor4D {
   const x = before.apply(latent, { training: false }) as tf.Tensor4D;
-  const [bsz, xh, xw] = x.shape;
-  const n = cfg.downsamplings;
-  const up = convWeights(decoder, `${name}_up${n}_convt`);
-  const out = convWeights(decoder, `${name}_out`);
-  const width = up.kernel.shape[2];
-  const [h, w] = [2 * xh, 2 * xw];
-  // Rows [u0, u1) of the 'same' transposed convolution (stride 2, kernel 4, one pixel cropped on
-  // each side): a valid one over the input rows that reach them, cropped.
-  const upRows: RowFn = (u0, u1) => tf.tidy(() => {
-    const a = Math.max(0, Math.floor(u0 / 2) - 1);
-    const b = Math.min(xh, Math.ceil(u1 / 2) + 1);
-    const band = tf.slice(x, [0, a, 0, 0], [bsz, b - a, xw, x.shape[3]]);
-    const full = tf.conv2dTranspose(band, up.kernel, [bsz, 2 * (b - a) + 2, 2 * xw + 2, width], 2, 'valid');
-    return tf.add(tf.slice(full, [0, u0 - (2 * a - 1), 1, 0], [bsz, u1 - u0, w, width]), up.bias) as tf.Tensor4D;
-  });
-  const band = bandRows(bsz * w * width * 4, h, rowsPerBand);
-  const act = normalizedRelu(upRows, h, w, band, normEpsilon(decoder, `${name}_up${n}_in`, cfg.decoderNorm));
-  const parts: tf.Tensor4D[] = [];
+  const held: Rows[] = [];
   try {
-    for (let r0 = 0; r0 < h; r0 += band) {
-      const r1 = Math.min(h, r0 + band);
-      parts.push(tf.tidy(() => {
-        // Reflect padding 3: the rows beyond the image are mirrors of rows inside the halo.
-        const a = Math.max(0, r0 - 3);
-        const b = Math.min(h, r1 + 3);
-        const y = tf.mirrorPad(act.rows(a, b), [[0, 0], [3 - (r0 - a), 3 - (b - r1)], [3, 3], [0, 0]], 'reflect');
-        return tf.tanh(tf.add(tf.conv2d(y as tf.Tensor4D, out.kernel, 1, 'valid'), out.bias)) as tf.Tensor4D;
-      }));
+    let act: Rows = wholeRows(x);
+    for (let i = 1; i <= cfg.downsamplings; i++) {
+      const up = upsampleRows(act, convWeights(decoder, `${name}_up${i}_convt`));
+      act = normRelu(up, normEpsilon(decoder, `${name}_up${i}_in`, cfg.decoderNorm), bandOf(up, rowsPerBand), i < cfg.downsamplings);
+      held.push(act);
     }
+    const out = convWeights(decoder, `${name}_out`);
+    const full = act;
+    const image: Rows = {
+      batch: full.batch, height: full.height, width: full.width, channels: 3,
+      // Reflect padding 3: the rows beyond the image are mirrors of rows inside the halo.
+      rows: (r0, r1) => tf.tidy(() => {
+        const a = Math.max(0, r0 - 3);
+        const b = Math.min(full.height, r1 + 3);
+        const y = tf.mirrorPad(full.rows(a, b), [[0, 0], [3 - (r0 - a), 3 - (b - r1)], [3, 3], [0, 0]], 'reflect') as tf.Tensor4D;
+        return tf.tanh(tf.add(tf.conv2d(y, out.kernel, 1, 'valid'), out.bias)) as tf.Tensor4D;
+      }),
+      dispose: () => {},
+    };
+    return assemble(image, bandOf(full, rowsPerBand));
   } finally {
-    act.dispose();
+    held.forEach((m) => m.dispose());
     x.dispose();
   }
-  const image = parts.length === 1 ? parts[0] : (tf.concat(parts, 1) as tf.Tensor4D);
-  if (parts.length > 1) tf.dispose(parts);
-  return image;
 }
 
 /** The sub-models that band-wise inference runs (built once per model, sharing its layers). */
 export interface BandedParts {
-  encoderAfterFirstConv: tfl.LayersModel;
-  mainBeforeLastUp: tfl.LayersModel;
-  auxBeforeLastUp: tfl.LayersModel;
+  encoderAfterDownsamplings: tfl.LayersModel;
+  mainBeforeUpsamplings: tfl.LayersModel;
+  auxBeforeUpsamplings: tfl.LayersModel;
 }
 
 /** Builds the {@link BandedParts} of a model's encoder and decoders. */
 export function createBandedParts(cfg: TpfrModelConfig, encoder: tfl.LayersModel, main: tfl.LayersModel, aux: tfl.LayersModel): BandedParts {
   return {
-    encoderAfterFirstConv: encoderAfterFirstConv(cfg, encoder),
-    mainBeforeLastUp: decoderBeforeLastUpsampling(cfg, main, 'main_decoder'),
-    auxBeforeLastUp: decoderBeforeLastUpsampling(cfg, aux, 'aux_decoder'),
+    encoderAfterDownsamplings: encoderAfterDownsamplings(cfg, encoder),
+    mainBeforeUpsamplings: decoderBeforeUpsamplings(cfg, main, 'main_decoder'),
+    auxBeforeUpsamplings: decoderBeforeUpsamplings(cfg, aux, 'aux_decoder'),
   };
 }
 

@@ -16,30 +16,29 @@ type SymbolicTensor = tfl.SymbolicTensor;
 export function createDecoder(cfg: TpfrModelConfig, name = 'decoder'): tfl.LayersModel {
   const w = latentWidths(cfg);
   const input = tfl.input({ shape: [null, null, w.content + w.style], name: `${name}_latent` });
-  let x = decoderUntilLastUpsampling(cfg, name, input, newLayers);
-  x = upsampling(cfg, name, cfg.downsamplings - 1, x, newLayers);
+  let x = decoderBeforeUpsampling(cfg, name, input, newLayers);
+  for (let i = 0; i < cfg.downsamplings; i++) x = upsampling(cfg, name, i, x, newLayers);
   x = apply(reflectionPadding2d({ padding: 3, name: `${name}_pad` }), x);
   x = apply(tfl.layers.conv2d({ filters: 3, kernelSize: 7, padding: 'valid', activation: 'tanh', name: `${name}_out` }), x);
   return tfl.model({ inputs: input, outputs: x, name });
 }
 
 /**
- * The decoder up to the input of its last upsampling (`[B, h·2^(n−1), w·2^(n−1), 2·ngf]`), as a
- * model of the existing layers of `decoder`. With the last upsampling and the output convolution
- * computed band by band, this gives the decoder's result on images whose full-resolution maps do
- * not fit at once.
+ * The decoder up to its first upsampling (`[B, h, w, ngf·2^n]`: the merge and the residual
+ * blocks), as a model of the existing layers of `decoder`. With the upsamplings and the output
+ * convolution computed band by band, this gives the decoder's result on images whose larger maps
+ * do not fit at once.
  */
-export function decoderBeforeLastUpsampling(cfg: TpfrModelConfig, decoder: tfl.LayersModel, name: string): tfl.LayersModel {
+export function decoderBeforeUpsamplings(cfg: TpfrModelConfig, decoder: tfl.LayersModel, name: string): tfl.LayersModel {
   const w = latentWidths(cfg);
   const input = tfl.input({ shape: [null, null, w.content + w.style], name: `${name}_latent_in` });
-  return tfl.model({ inputs: input, outputs: decoderUntilLastUpsampling(cfg, name, input, layersOf(decoder)), name: `${name}_before_last_up` });
+  return tfl.model({ inputs: input, outputs: decoderBeforeUpsampling(cfg, name, input, layersOf(decoder)), name: `${name}_before_upsamplings` });
 }
 
-function decoderUntilLastUpsampling(cfg: TpfrModelConfig, name: string, input: SymbolicTensor, layer: LayerSource): SymbolicTensor {
+function decoderBeforeUpsampling(cfg: TpfrModelConfig, name: string, input: SymbolicTensor, layer: LayerSource): SymbolicTensor {
   const w = latentWidths(cfg);
   let x = convNormRelu(input, cfg.decoderNorm, w.content, 1, 1, `${name}_merge`, 'same', layer);
   for (let i = 0; i < cfg.residualBlocks; i++) x = apply(layer(`${name}_res${i + 1}`, () => residualBlock({ name: `${name}_res${i + 1}` })), x);
-  for (let i = 0; i < cfg.downsamplings - 1; i++) x = upsampling(cfg, name, i, x, layer);
   return x;
 }
 

@@ -64,24 +64,31 @@ export function createEncoder(cfg: TpfrModelConfig, name = 'encoder'): tfl.Layer
 }
 
 /**
- * The encoder after its first downsampling convolution, as a model of the existing layers of
- * `encoder`: input that convolution's output `[B, H/2, W/2, 2·ngf]` (before its norm), outputs
- * `[content, style, middle]` as the encoder's. With the full-resolution part computed band by
- * band, this gives the encoder's result on images whose full-resolution maps do not fit at once.
+ * The encoder after its last downsampling convolution, as a model of the existing layers of
+ * `encoder`: input that convolution's output `[B, H/2^n, W/2^n, ngf·2^n]` (before its norm),
+ * outputs `[content, style]` as the encoder's. With the stem and the downsamplings computed band
+ * by band, this gives the encoder's codes of images whose larger maps do not fit at once.
  */
-export function encoderAfterFirstConv(cfg: TpfrModelConfig, encoder: tfl.LayersModel, name = 'encoder'): tfl.LayersModel {
-  const input = tfl.input({ shape: [null, null, cfg.ngf * 2], name: `${name}_down1_conv_out` });
+export function encoderAfterDownsamplings(cfg: TpfrModelConfig, encoder: tfl.LayersModel, name = 'encoder'): tfl.LayersModel {
+  const n = cfg.downsamplings;
+  const input = tfl.input({ shape: [null, null, cfg.ngf * 2 ** n], name: `${name}_down${n}_conv_out` });
   const layer = layersOf(encoder);
-  return tfl.model({ inputs: input, outputs: encoderFromMiddle(cfg, name, normRelu(input, cfg.norm, `${name}_down1`, layer), layer), name: `${name}_after_first_conv` });
+  return tfl.model({ inputs: input, outputs: encoderCodes(cfg, name, normRelu(input, cfg.norm, `${name}_down${n}`, layer), layer), name: `${name}_after_downsamplings` });
 }
 
 /** From the map after the first downsampling (`middle`) to `[content, style, middle]`. */
 function encoderFromMiddle(cfg: TpfrModelConfig, name: string, middle: SymbolicTensor, layer: LayerSource): SymbolicTensor[] {
-  const w = latentWidths(cfg);
   let x = middle;
   for (let i = 1; i < cfg.downsamplings; i++) {
     x = convNormRelu(x, cfg.norm, cfg.ngf * 2 ** (i + 1), 3, 2, `${name}_down${i + 1}`, cfg.downsamplePadding, layer);
   }
+  return [...encoderCodes(cfg, name, x, layer), middle];
+}
+
+/** From the map after the last downsampling to `[content, style]`: residual blocks, latent, split. */
+function encoderCodes(cfg: TpfrModelConfig, name: string, after: SymbolicTensor, layer: LayerSource): SymbolicTensor[] {
+  const w = latentWidths(cfg);
+  let x = after;
   for (let i = 0; i < cfg.residualBlocks; i++) {
     x = apply(layer(`${name}_res${i + 1}`, () => residualBlock({ name: `${name}_res${i + 1}` })), x);
   }
@@ -98,5 +105,5 @@ function encoderFromMiddle(cfg: TpfrModelConfig, name: string, middle: SymbolicT
   } else {
     style = slice(w.content, w.style, `${name}_style`);
   }
-  return [content, style, middle];
+  return [content, style];
 }

@@ -99,9 +99,14 @@ export class TpfrModel {
     return this.recombination.layers.find((l) => l.getClassName() === 'TpfrPeerRecombination') as PeerRecombination;
   }
 
-  /** Trainable parameters of the generator: encoder, recombination, main and aux decoders. */
+  /**
+   * Trainable parameters of the generator: encoder, recombination, main and aux decoders (the
+   * attention transforms' BatchNorm moving statistics are not counted, as PyTorch counts them as
+   * buffers: the authors' generator has 25,519,580).
+   */
   generatorParameterCount(): number {
-    return [this.encoder, this.recombination, this.mainDecoder, this.auxDecoder].reduce((s, m) => s + m.countParams(), 0);
+    return [this.encoder, this.recombination, this.mainDecoder, this.auxDecoder]
+      .reduce((s, m) => s + m.trainableWeights.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0), 0);
   }
 
   /**
@@ -111,10 +116,28 @@ export class TpfrModel {
    */
   encode(images: tf.Tensor4D, training = false, opts: InferenceOptions = {}): Latent {
     const [b, h, w] = images.shape;
-    const [content, style, middle] = !training && this.useBands(opts, b * h * w)
-      ? encodeInBands(this.config, this.encoder, this.bandedParts().encoderAfterFirstConv, images, opts.bandRows)
-      : (this.encoder.apply(images, { training }) as tf.Tensor4D[]);
+    if (!training && this.useBands(opts, b * h * w)) {
+      const [content, style, middle] = encodeInBands(this.config, this.encoder, this.bandedParts().encoderAfterDownsamplings, images, { rowsPerBand: opts.bandRows, middle: true });
+      return { content, style, middle };
+    }
+    const [content, style, middle] = this.encoder.apply(images, { training }) as tf.Tensor4D[];
     return { content, style, middle };
+  }
+
+  /**
+   * The content and style codes of images, at inference (what `stylize` needs): as
+   * {@link encode}, without the `middle` map, which band-wise inference then never assembles.
+   * @param images `[B, H, W, 3]` in [−1, 1], H and W multiples of `widths.multiple`.
+   */
+  codes(images: tf.Tensor4D, opts: InferenceOptions = {}): Pick<Latent, 'content' | 'style'> {
+    const [b, h, w] = images.shape;
+    if (this.useBands(opts, b * h * w)) {
+      const [content, style] = encodeInBands(this.config, this.encoder, this.bandedParts().encoderAfterDownsamplings, images, { rowsPerBand: opts.bandRows });
+      return { content, style };
+    }
+    const [content, style, middle] = this.encoder.apply(images, { training: false }) as tf.Tensor4D[];
+    middle.dispose();
+    return { content, style };
   }
 
   private useBands(opts: InferenceOptions, fullResolutionPixels: number): boolean {
@@ -158,7 +181,7 @@ export class TpfrModel {
       const z = tf.concat([latent.content, latent.style], -1) as tf.Tensor4D;
       if (!banded) return decoder.apply(z, { training }) as tf.Tensor4D;
       const parts = this.bandedParts();
-      return decodeInBands(this.config, decoder, which === 'main' ? parts.mainBeforeLastUp : parts.auxBeforeLastUp, which === 'main' ? 'main_decoder' : 'aux_decoder', z, opts.bandRows);
+      return decodeInBands(this.config, decoder, which === 'main' ? parts.mainBeforeUpsamplings : parts.auxBeforeUpsamplings, which === 'main' ? 'main_decoder' : 'aux_decoder', z, opts.bandRows);
     });
   }
 

@@ -126,10 +126,10 @@ function runNetwork(fn: string, model: TpfrModel, content: tf.Tensor4D, exemplar
     const style = padToMultiple(fn, pool as tf.Tensor4D, multiple, minSide).padded;
     const b = padded.shape[0];
     // Each code is freed as soon as it is used: at 2048² the maps are hundreds of MiB each.
-    const zc = model.encode(padded);
+    const zc = model.codes(padded);
     padded.dispose();
-    const zs = model.encode(style);
-    tf.dispose([zc.middle, zs.middle, style]);
+    const zs = model.codes(style);
+    style.dispose();
     // Every content sample meets the same P exemplars: the pool is repeated per sample.
     const p = zs.content.shape[0];
     const repeat = (t: tf.Tensor4D) => (b === 1 ? t : (tf.reshape(tf.tile(tf.expandDims(t, 0), [b, 1, 1, 1, 1]), [b * p, t.shape[1], t.shape[2], t.shape[3]]) as tf.Tensor4D));

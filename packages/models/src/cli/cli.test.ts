@@ -39,7 +39,7 @@ const run = async (...args: string[]) => {
 it('prints help for the program and every command', async () => {
   expect(await run('--help')).toBe(0);
   expect(stdout).toMatch(/Commands:[\s\S]*train[\s\S]*stylize[\s\S]*eval[\s\S]*info[\s\S]*demo/);
-  for (const cmd of ['train', 'stylize', 'eval', 'info', 'demo']) {
+  for (const cmd of ['train', 'stylize', 'import-torch', 'eval', 'info', 'demo']) {
     expect(await run(cmd, '--help')).toBe(0);
     expect(stdout).toContain(`Usage: tpfr ${cmd}`);
   }

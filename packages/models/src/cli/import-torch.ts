@@ -1,13 +1,11 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { TpfrError, readTorchCheckpoint } from '@tpfr/core';
+import { TpfrError, readTorchCheckpoint, type TorchCheckpoint } from '@tpfr/core';
 import { MODEL_MANIFEST } from '../model.js';
-import { importTorchGenerator, type TorchImportReport, type TorchStateDictInput } from '../torch-import/index.js';
+import { importTorchGenerator, type TorchImportReport } from '../torch-import/index.js';
 import { setUp } from './commands.js';
 import { CliError } from './errors.js';
 
-/** Reads the bytes of a `torch.save` file (`readTorchCheckpoint` of `@tpfr/core`). */
-export type CheckpointReader = (bytes: Uint8Array) => TorchStateDictInput & { format: 'legacy' | 'zip' };
 
 /** `tpfr import-torch` options. */
 export interface ImportTorchCommandOptions {
@@ -23,11 +21,6 @@ export interface ImportTorchCommandOptions {
   quiet?: boolean;
 }
 
-/** `importTorchCommand`'s dependencies, replaceable in tests. */
-export interface ImportTorchCommandDeps {
-  /** Default: `readTorchCheckpoint` of `@tpfr/core`. */
-  readCheckpoint?: CheckpointReader;
-}
 
 
 function inputFile(option: string, path: string | undefined): string {
@@ -37,10 +30,10 @@ function inputFile(option: string, path: string | undefined): string {
   return path;
 }
 
-function readCheckpointFile(read: CheckpointReader, option: string, path: string): { ck: ReturnType<CheckpointReader>; bytes: number } {
+function readCheckpointFile(option: string, path: string): { ck: TorchCheckpoint; bytes: number } {
   const bytes = readFileSync(path);
   try {
-    return { ck: read(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)), bytes: bytes.byteLength };
+    return { ck: readTorchCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)), bytes: bytes.byteLength };
   } catch (e) {
     if (e instanceof TpfrError) throw new CliError(`${option} ${path}: ${e.message}`);
     throw e;
@@ -63,7 +56,7 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
  * a checkpoint that does not fit).
  * @returns the import report.
  */
-export async function importTorchCommand(o: ImportTorchCommandOptions, deps: ImportTorchCommandDeps = {}): Promise<TorchImportReport> {
+export async function importTorchCommand(o: ImportTorchCommandOptions): Promise<TorchImportReport> {
   const t0 = performance.now();
   const file = inputFile('<file.pth>', o.file);
   if (typeof o.out !== 'string' || o.out === '') throw new CliError(`option --out: expected a model folder to write, received nothing`, 2);
@@ -76,10 +69,9 @@ export async function importTorchCommand(o: ImportTorchCommandOptions, deps: Imp
   }
   const dFile = o.discriminator === undefined ? undefined : inputFile('--discriminator', o.discriminator);
   await setUp({ backend: o.backend ?? 'cpu', quiet: true });
-  const read = deps.readCheckpoint ?? readTorchCheckpoint;
 
-  const g = readCheckpointFile(read, '<file.pth>', file);
-  const d = dFile === undefined ? undefined : readCheckpointFile(read, '--discriminator', dFile);
+  const g = readCheckpointFile('<file.pth>', file);
+  const d = dFile === undefined ? undefined : readCheckpointFile('--discriminator', dFile);
   const t1 = performance.now();
   let result: ReturnType<typeof importTorchGenerator>;
   try {

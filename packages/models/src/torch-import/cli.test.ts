@@ -3,8 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { TpfrError, initBackend } from '@tpfr/core';
-import { importTorchCommand, type CheckpointReader } from '../cli/import-torch.js';
+import { initBackend } from '@tpfr/core';
+import { writeTorchCheckpoint } from '@tpfr/core/testing';
+import { importTorchCommand } from '../cli/import-torch.js';
 import { CliError } from '../cli/errors.js';
 import { MODEL_MANIFEST, TpfrModel } from '../model.js';
 import { authorsDiscriminatorKeys, authorsGeneratorKeys, syntheticAuthorsStateDict } from './index.js';
@@ -13,15 +14,10 @@ const dir = mkdtempSync(join(tmpdir(), 'tpfr-import-torch-cli-'));
 let stdout = '';
 let stderr = '';
 
-// A stand-in for readTorchCheckpoint: the test's "checkpoints" are JSON state dicts.
-const readJson: CheckpointReader = (bytes) => {
-  const text = new TextDecoder().decode(bytes);
-  if (!text.startsWith('{')) throw new TpfrError('readTorchCheckpoint', 'expected a PyTorch checkpoint, received garbage');
-  const obj = JSON.parse(text) as Record<string, { shape: number[]; dtype: string; data: number[] }>;
-  return { format: 'zip', tensors: new Map(Object.entries(obj)) };
-};
-const toJson = (sd: Map<string, { shape: readonly number[]; dtype: string; data: ArrayLike<number> | ArrayLike<bigint> }>) =>
-  JSON.stringify(Object.fromEntries([...sd].map(([k, v]) => [k, { shape: v.shape, dtype: v.dtype, data: Array.from(v.data as ArrayLike<number | bigint>, Number) }])));
+// Real checkpoints, written in PyTorch's two formats by the tests' writer.
+type StateDict = ReturnType<typeof syntheticAuthorsStateDict>;
+const toPth = (sd: StateDict, format: 'legacy' | 'zip' = 'legacy') =>
+  writeTorchCheckpoint([...sd].map(([name, t]) => ({ name, ...t })) as Parameters<typeof writeTorchCheckpoint>[0], { format });
 
 const gen = join(dir, 'G.pth');
 const disc = join(dir, 'D.pth');
@@ -30,11 +26,11 @@ beforeAll(async () => {
   vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { stderr += String(chunk); return true; });
   vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { stdout += `${args.join(' ')}\n`; });
   const sd = syntheticAuthorsStateDict(authorsGeneratorKeys({ ngf: 4, residualBlocks: 1 }), 2);
-  writeFileSync(gen, toJson(new Map([...sd].map(([k, v]) => [`module.${k}`, v]))));
-  writeFileSync(disc, toJson(syntheticAuthorsStateDict(authorsDiscriminatorKeys({ ndf: 4 }), 3)));
+  writeFileSync(gen, toPth(new Map([...sd].map(([k, v]) => [`module.${k}`, v]))));
+  writeFileSync(disc, toPth(syntheticAuthorsStateDict(authorsDiscriminatorKeys({ ndf: 4 }), 3), 'zip'));
   const bad = new Map(sd);
   bad.delete('model_dec.1.weight');
-  writeFileSync(join(dir, 'bad.pth'), toJson(bad));
+  writeFileSync(join(dir, 'bad.pth'), toPth(bad));
   writeFileSync(join(dir, 'garbage.pth'), 'PK nonsense');
   mkdirSync(join(dir, 'not-a-model'));
   writeFileSync(join(dir, 'not-a-model', 'keep.txt'), 'precious');
@@ -47,7 +43,7 @@ afterAll(() => {
 const run = async (o: Parameters<typeof importTorchCommand>[0]) => {
   stdout = '';
   stderr = '';
-  return importTorchCommand(o, { readCheckpoint: readJson });
+  return importTorchCommand(o);
 };
 const code = async (o: Parameters<typeof importTorchCommand>[0]) => {
   try {
@@ -65,21 +61,21 @@ it('imports, saves a loadable model and prints format, ngf, parameters, keys and
   const report = await run({ file: gen, out, discriminator: disc });
   expect(tf.memory().numTensors).toBe(before);
   expect(report.discriminator).toMatchObject({ mapped: true, ndf: 4 });
-  expect(stdout).toContain(`read ${gen}: PyTorch zip checkpoint`);
+  expect(stdout).toContain(`read ${gen}: PyTorch legacy checkpoint`);
   expect(stdout).toContain(`('module.' prefix stripped from ${report.keys})`);
   expect(stdout).toMatch(/generator: ResnetGeneratorResidual, ngf 4, 1 residual blocks, [\d,]+ parameters/);
   expect(stdout).toContain(`keys: ${report.keys - 4} mapped, 4 ignored (model_peer_reg.0.transf_att_cont.1.num_batches_tracked`);
   expect(stdout).toMatch(/discriminator: zip checkpoint, 10 keys mapped \(ndf 4/);
   expect(stdout).toMatch(/time: \d+\.\d\d s \(read/);
   const manifest = JSON.parse(readFileSync(join(out, MODEL_MANIFEST), 'utf8'));
-  expect(manifest.importedFrom).toMatchObject({ generator: { file: 'G.pth', format: 'zip' }, discriminator: { file: 'D.pth', mapped: true }, parameterCount: report.parameterCount });
+  expect(manifest.importedFrom).toMatchObject({ generator: { file: 'G.pth', format: 'legacy' }, discriminator: { file: 'D.pth', mapped: true }, parameterCount: report.parameterCount });
   const model = await TpfrModel.load(out);
   expect(model.config).toMatchObject({ ngf: 4, ndf: 4, residualBlocks: 1, downsamplePadding: 'symmetric', ties: 'include' });
   model.dispose();
   // Again over the same folder, quietly: replaced in place, one line.
   await run({ file: gen, out, quiet: true });
   expect(stdout.trim().split('\n')).toHaveLength(1);
-  expect(stdout).toMatch(/^imported .* \(zip, ngf 4, [\d,]+ parameters, \d+ keys mapped, 4 ignored\) into/);
+  expect(stdout).toMatch(/^imported .* \(legacy, ngf 4, [\d,]+ parameters, \d+ keys mapped, 4 ignored\) into/);
 });
 
 it('warns and keeps a fresh discriminator when the given one does not fit', async () => {

@@ -65,7 +65,7 @@ describe('importTorchGenerator', () => {
     expect(report).toMatchObject({ ngf: NGF, residualBlocks: BLOCKS, ndf: 64, keys: keys.length, mapped: keys.length - 4, modulePrefixed: 0, discriminator: null });
     expect(report.ignored).toHaveLength(4);
     expect(report.parameterCount).toBe(authorsParameterCount(keys));
-    expect(model.generatorParameterCount()).toBe(report.parameterCount + report.bufferCount);
+    expect(model.generatorParameterCount()).toBe(report.parameterCount);
     expect(model.config).toMatchObject({ ngf: NGF, residualBlocks: BLOCKS, downsamplePadding: 'symmetric', ties: 'include', k: 5, norm: 'instance', globalStyle: true, upsampling: 'transposed' });
 
     // Conv2d [out, in, kh, kw] → [kh, kw, in, out].

@@ -41,8 +41,8 @@ export interface TorchImportReport {
   /**
    * The generator's parameters as PyTorch counts them (`sum(p.numel() for p in G.parameters())`,
    * 25,519,580 at ngf 64): the trainable weights of our encoder, recombination and decoders.
-   * The BatchNorm running statistics are buffers in PyTorch ({@link bufferCount}); tfjs counts
-   * them in `countParams()`, so `model.generatorParameterCount()` is `parameterCount + bufferCount`.
+   * The BatchNorm running statistics are buffers in PyTorch ({@link bufferCount}), and
+   * `model.generatorParameterCount()` leaves them out too: it equals this.
    */
   parameterCount: number;
   /** Values of BatchNorm running statistics (1,152 at ngf 64). */

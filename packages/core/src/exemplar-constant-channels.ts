@@ -24,29 +24,39 @@ export function foldExemplarConstantChannels(queries: tf.Tensor2D, pool: tf.Tens
   const [m, d] = pool.shape;
   if (rowsPerExemplar < 2 || m % rowsPerExemplar !== 0) return null;
   const p = m / rowsPerExemplar;
-  const constant = tf.tidy(() => {
-    const byExemplar = tf.reshape(pool, [p, rowsPerExemplar, d]);
-    return tf.all(tf.equal(tf.max(byExemplar, 1), tf.min(byExemplar, 1)), 0);
-  });
-  const flags = constant.dataSync();
-  constant.dispose();
+  // On the host: one read of the pool, far cheaper than reductions over its rows on wasm.
+  const data = pool.dataSync();
   const g: number[] = [];
   const l: number[] = [];
-  flags.forEach((c, i) => (c ? g : l).push(i));
-  if (g.length <= (p === 1 ? 0 : p)) return null;
+  for (let c = 0; c < d; c++) {
+    let constant = true;
+    for (let e = 0; e < p && constant; e++) {
+      const first = data[e * rowsPerExemplar * d + c];
+      for (let r = 1; r < rowsPerExemplar; r++) {
+        if (data[(e * rowsPerExemplar + r) * d + c] !== first) {
+          constant = false;
+          break;
+        }
+      }
+    }
+    (constant ? g : l).push(c);
+  }
+  if (l.length === 0 || g.length <= (p === 1 ? 0 : p)) return null;
+  // Columns by index; a contiguous run (the global half of a style code) is a cheap slice.
+  const columns = (x: tf.Tensor2D, cols: number[]): tf.Tensor2D => (cols[cols.length - 1] - cols[0] === cols.length - 1
+    ? tf.slice(x, [0, cols[0]], [x.shape[0], cols.length])
+    : tf.gather(x, tf.tensor1d(cols, 'int32'), 1));
   return tf.tidy(() => {
-    const li = tf.tensor1d(l, 'int32');
     // One exemplar: the constant channels add the same term to every distance of a query.
-    if (p === 1) return { queries: tf.gather(queries, li, 1) as tf.Tensor2D, pool: tf.gather(pool, li, 1) as tf.Tensor2D };
-    const gi = tf.tensor1d(g, 'int32');
+    if (p === 1) return { queries: columns(queries, l), pool: columns(pool, l) };
     // [P, |G|]: each exemplar's constant values (its first row's).
-    const ge = tf.gather(tf.gather(pool, tf.range(0, m, rowsPerExemplar, 'int32')), gi, 1);
-    const qg = tf.gather(queries, gi, 1);
+    const ge = columns(tf.gather(pool, tf.range(0, m, rowsPerExemplar, 'int32')) as tf.Tensor2D, g);
+    const qg = columns(queries, g);
     // ‖q_G − g_e‖² = ‖q_G‖² − 2·q_G·g_e + ‖g_e‖², for every query and exemplar: [N, P].
     const cross = tf.add(tf.sub(tf.sum(tf.square(qg), 1, true), tf.mul(2, tf.matMul(qg, ge, false, true))), tf.reshape(tf.sum(tf.square(ge), 1), [1, p]));
-    const q = tf.concat([tf.gather(queries, li, 1), tf.mul(-0.5, tf.relu(cross))], 1) as tf.Tensor2D;
+    const q = tf.concat([columns(queries, l), tf.mul(-0.5, tf.relu(cross))], 1) as tf.Tensor2D;
     const onehot = tf.oneHot(tf.floorDiv(tf.range(0, m, 1, 'int32'), tf.scalar(rowsPerExemplar, 'int32')), p);
-    const pl = tf.concat([tf.gather(pool, li, 1), tf.cast(onehot, 'float32')], 1) as tf.Tensor2D;
+    const pl = tf.concat([columns(pool, l), tf.cast(onehot, 'float32')], 1) as tf.Tensor2D;
     return { queries: q, pool: pl };
   });
 }

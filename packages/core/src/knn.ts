@@ -230,7 +230,7 @@ export function runningTopK(scan: HostView | null, q: tf.Tensor2D, k: number, ti
   const thr = tf.slice(best.scores, [0, k - 1], [-1, 1]);
   let counts = tf.zeros([q.shape[0]], 'int32') as tf.Tensor1D;
   for (const tile of tiles) {
-    const next = tf.tidy(() => tf.add(counts, tf.sum(tf.cast(tf.greaterEqual(scoreTile(tile), thr), 'int32'), 1)) as tf.Tensor1D);
+    const next = tf.tidy(() => tf.add(counts, tf.sum(tf.cast(tf.greaterEqual(tf.sub(scoreTile(tile), thr), 0), 'int32'), 1)) as tf.Tensor1D);
     counts.dispose();
     counts = next;
   }

@@ -106,7 +106,8 @@ export function tiedNeighbourhoodAttention(
       tiles.forEach((tile, t) => {
         const w = tile.t.shape[1];
         const next = tf.tidy(() => {
-          const inSet = detach(tf.greaterEqual(scorePoolTile(q, tile), thr));
+          // s ≥ thr as (s − thr) ≥ 0: exact for finite scores, and far faster than a broadcast compare on wasm.
+          const inSet = detach(tf.greaterEqual(tf.sub(scorePoolTile(q, tile), thr), 0));
           let logits = tf.add(ui, tf.reshape(tf.slice(v, [tile.offset], [w]), [1, w])) as tf.Tensor2D;
           if (rate > 0) logits = tf.dropout(logits, rate, undefined, opts.seed == null ? undefined : opts.seed + 7907 * t + 15485863 * i0) as tf.Tensor2D;
           const act = applyAttentionActivation(logits, activation);

@@ -90,7 +90,8 @@ export class GlobalStyle extends tfl.layers.Layer {
         y = tf.relu(this.normalize ? instanceNorm(conv, this.epsilon) : conv);
       }
       const v = tf.mean(y, [1, 2], true);
-      return tf.tile(v, [1, h, w, 1]);
+      // Broadcast to every pixel (v + 0 is v exactly; far faster than tf.tile on wasm).
+      return tf.add(tf.zeros([x.shape[0], h, w, 1]), v);
     });
   }
 

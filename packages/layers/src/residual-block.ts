@@ -68,20 +68,30 @@ export class ResidualBlock extends tfl.layers.Layer {
     return (inputShape as tfl.Shape).slice();
   }
 
-  private conv(x: tf.Tensor4D, name: string): tf.Tensor4D {
-    const p = this.kernelSize >> 1;
-    const y = tf.conv2d(reflectionPad(x, p, ResidualBlock.className), this.w[`${name}/kernel`].read() as tf.Tensor4D, 1, 'valid');
-    return this.useBias ? tf.add(y, this.w[`${name}/bias`].read()) : y;
+  /** pad → conv (→ bias) → IN, in a scope of its own: only its result outlives it. */
+  private convNorm(x: tf.Tensor4D, name: string): tf.Tensor4D {
+    return tf.tidy(() => {
+      const p = this.kernelSize >> 1;
+      const y = tf.tidy(() => {
+        const c = tf.conv2d(reflectionPad(x, p, ResidualBlock.className), this.w[`${name}/kernel`].read() as tf.Tensor4D, 1, 'valid');
+        return this.useBias ? tf.add(c, this.w[`${name}/bias`].read()) : c;
+      });
+      return instanceNorm(y, this.epsilon);
+    });
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
       if (x.rank !== 4) throw new ShapeError(ResidualBlock.className, 'input of rank 4 [B, H, W, C]', `shape ${formatShape(x.shape)}`);
-      let h = instanceNorm(this.conv(x, 'conv1'), this.epsilon);
-      h = tf.prelu(h, this.w['prelu/alpha'].read()) as tf.Tensor4D;
-      h = instanceNorm(this.conv(h, 'conv2'), this.epsilon);
-      return tf.add(x, h);
+      // Each map is freed once used (gradient tapes keep their own copies): at most about three
+      // maps of x's size exist at a time, not ten.
+      const h1 = tf.tidy(() => tf.prelu(this.convNorm(x, 'conv1'), this.w['prelu/alpha'].read()) as tf.Tensor4D);
+      const h2 = this.convNorm(h1, 'conv2');
+      h1.dispose();
+      const out = tf.add(x, h2);
+      h2.dispose();
+      return out;
     });
   }
 

@@ -197,19 +197,22 @@ export function encodeInBands(cfg: TpfrModelConfig, encoder: tfl.LayersModel, af
   };
   const held: Rows[] = [];
   try {
-    let act = normRelu(stem, normEpsilon(encoder, 'encoder_stem_in', cfg.norm), bandOf(stem, opts.rowsPerBand), false);
+    let band = bandOf(stem, opts.rowsPerBand);
+    let act = normRelu(stem, normEpsilon(encoder, 'encoder_stem_in', cfg.norm), band, false);
     held.push(act);
     let down: Rows = stem;
     let middle: tf.Tensor4D | null = null;
     for (let i = 1; i <= cfg.downsamplings; i++) {
       down = downsampleRows(act, convWeights(encoder, `encoder_down${i}_conv`), cfg.downsamplePadding);
+      // A band of the downsampled map reads twice its rows above: keep those within a band too.
+      band = Math.max(1, Math.min(bandOf(down, opts.rowsPerBand), Math.floor(band / 2)));
       if (i === cfg.downsamplings && !(i === 1 && opts.middle)) break;
-      act = normRelu(down, normEpsilon(encoder, `encoder_down${i}_in`, cfg.norm), bandOf(down, opts.rowsPerBand), true);
+      act = normRelu(down, normEpsilon(encoder, `encoder_down${i}_in`, cfg.norm), band, true);
       held.push(act);
-      if (i === 1 && opts.middle) middle = assemble(act, bandOf(act, opts.rowsPerBand));
+      if (i === 1 && opts.middle) middle = assemble(act, band);
     }
-    const last = assemble(down, bandOf(down, opts.rowsPerBand));
-    const out = after.apply(last, { training: false }) as tf.Tensor4D[];
+    const last = assemble(down, band);
+    const out = after.predict(last) as tf.Tensor4D[];
     last.dispose();
     return middle ? [...out, middle] : out;
   } finally {
@@ -223,7 +226,7 @@ export function encodeInBands(cfg: TpfrModelConfig, encoder: tfl.LayersModel, af
  * and the output convolution computed in bands of rows.
  */
 export function decodeInBands(cfg: TpfrModelConfig, decoder: tfl.LayersModel, before: tfl.LayersModel, name: string, latent: tf.Tensor4D, rowsPerBand?: number): tf.Tensor4D {
-  const x = before.apply(latent, { training: false }) as tf.Tensor4D;
+  const x = before.predict(latent) as tf.Tensor4D;
   const held: Rows[] = [];
   try {
     let act: Rows = wholeRows(x);

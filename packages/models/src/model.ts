@@ -120,7 +120,8 @@ export class TpfrModel {
       const [content, style, middle] = encodeInBands(this.config, this.encoder, this.bandedParts().encoderAfterDownsamplings, images, { rowsPerBand: opts.bandRows, middle: true });
       return { content, style, middle };
     }
-    const [content, style, middle] = this.encoder.apply(images, { training }) as tf.Tensor4D[];
+    // predict frees each layer's output as soon as the next layers have used it; apply keeps all.
+    const [content, style, middle] = (training ? this.encoder.apply(images, { training }) : this.encoder.predict(images)) as tf.Tensor4D[];
     return { content, style, middle };
   }
 
@@ -135,7 +136,7 @@ export class TpfrModel {
       const [content, style] = encodeInBands(this.config, this.encoder, this.bandedParts().encoderAfterDownsamplings, images, { rowsPerBand: opts.bandRows });
       return { content, style };
     }
-    const [content, style, middle] = this.encoder.apply(images, { training: false }) as tf.Tensor4D[];
+    const [content, style, middle] = this.encoder.predict(images) as tf.Tensor4D[];
     middle.dispose();
     return { content, style };
   }
@@ -179,7 +180,7 @@ export class TpfrModel {
     const banded = !training && this.useBands(opts, b * h * w * side * side);
     return tf.tidy(() => {
       const z = tf.concat([latent.content, latent.style], -1) as tf.Tensor4D;
-      if (!banded) return decoder.apply(z, { training }) as tf.Tensor4D;
+      if (!banded) return (training ? decoder.apply(z, { training }) : decoder.predict(z)) as tf.Tensor4D;
       const parts = this.bandedParts();
       return decodeInBands(this.config, decoder, which === 'main' ? parts.mainBeforeUpsamplings : parts.auxBeforeUpsamplings, which === 'main' ? 'main_decoder' : 'aux_decoder', z, opts.bandRows);
     });

@@ -212,12 +212,15 @@ export function encodeInBands(cfg: TpfrModelConfig, encoder: tfl.LayersModel, af
       if (i === 1 && opts.middle) middle = assemble(act, band);
     }
     const last = assemble(down, band);
+    // The bands above are no longer needed: free them before the rest of the encoder runs.
+    held.splice(0).forEach((m) => m.dispose());
+    padded.dispose();
     const out = after.predict(last) as tf.Tensor4D[];
     last.dispose();
     return middle ? [...out, middle] : out;
   } finally {
     held.forEach((m) => m.dispose());
-    padded.dispose();
+    if (!padded.isDisposed) padded.dispose();
   }
 }
 

@@ -74,7 +74,7 @@ export class ResidualBlock extends tfl.layers.Layer {
       const p = this.kernelSize >> 1;
       const y = tf.tidy(() => {
         const c = tf.conv2d(reflectionPad(x, p, ResidualBlock.className), this.w[`${name}/kernel`].read() as tf.Tensor4D, 1, 'valid');
-        return this.useBias ? tf.add(c, this.w[`${name}/bias`].read()) : c;
+        return (this.useBias ? tf.add(c, this.w[`${name}/bias`].read()) : c) as tf.Tensor4D;
       });
       return instanceNorm(y, this.epsilon);
     });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
-import { ShapeError, ValueError, formatShape } from '@tpfr/core';
+import { ShapeError, ValueError, bfloat16ToFloat32, float16ToFloat32, formatShape } from '@tpfr/core';
 import type { AttentionTransformWeights } from './peer-attention-transform.js';
 import type { PeerRecombination } from './tpfr-layer.js';
 
@@ -63,16 +63,6 @@ export function detectTorchTpfrVariant(stateDict: TorchTensors, prefix = ''): To
   throw new ValueError('loadTorchTpfrWeights', `a state_dict with '${prefix}transf_att_cont.0.weight' (two-stage) or '${prefix}transf_att.0.weight' (one-stage)`, `keys ${keys.slice(0, 6).join(', ')}…`);
 }
 
-/** Decodes IEEE half-precision bits. */
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
-
 /**
  * A PyTorch tensor's values as float32 (floats rounded with `Math.fround`). A `Float32Array`
  * is returned as is (not copied); `float16`/`bfloat16` tensors given as `Uint16Array` bits are decoded.
@@ -80,17 +70,8 @@ function halfToFloat(h: number): number {
 export function torchTensorValues(t: TorchTensor): Float32Array {
   const d = t.data;
   if (d instanceof Float32Array) return d;
-  if (d instanceof Uint16Array && (t.dtype === 'float16' || t.dtype === 'bfloat16')) {
-    const bf = t.dtype === 'bfloat16';
-    const out = new Float32Array(d.length);
-    if (bf) {
-      const bits = new Uint32Array(out.buffer);
-      for (let i = 0; i < d.length; i++) bits[i] = d[i] << 16;
-    } else {
-      for (let i = 0; i < d.length; i++) out[i] = halfToFloat(d[i]);
-    }
-    return out;
-  }
+  if (d instanceof Uint16Array && t.dtype === 'float16') return float16ToFloat32(d);
+  if (d instanceof Uint16Array && t.dtype === 'bfloat16') return bfloat16ToFloat32(d);
   const out = new Float32Array(d.length);
   for (let i = 0; i < d.length; i++) out[i] = Number(d[i]);
   return out;

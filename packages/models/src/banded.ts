@@ -3,7 +3,8 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { InstanceNormalization } from '@tpfr/layers';
 import type { TpfrModelConfig } from './config.js';
 import { decoderBeforeUpsamplings } from './decoder.js';
-import { encoderAfterDownsamplings } from './encoder.js';
+import { encoderResidualStage } from './encoder.js';
+import { latentWidths } from './config.js';
 
 /**
  * Band-wise inference of the networks' larger maps. At 2048² with ngf 64 one full-resolution map
@@ -212,12 +213,41 @@ export function encodeInBands(cfg: TpfrModelConfig, encoder: tfl.LayersModel, af
       if (i === 1 && opts.middle) middle = assemble(act, band);
     }
     const last = assemble(down, band);
-    // The bands above are no longer needed: free them before the rest of the encoder runs.
+    // The bands above are no longer needed: free them before the residual blocks run.
     held.splice(0).forEach((m) => m.dispose());
     padded.dispose();
-    const out = after.predict(last) as tf.Tensor4D[];
+    const x = after.predict(last) as tf.Tensor4D;
     last.dispose();
-    return middle ? [...out, middle] : out;
+    // The latent map (3·4·ngf channels: 900 MiB at 2048²) in bands too: a 1×1 convolution, its
+    // norm, and the split into content, the global branch's input and the local style.
+    const lw = convWeights(encoder, 'encoder_latent_conv');
+    const latent: Rows = {
+      batch, height: x.shape[1], width: x.shape[2], channels: lw.kernel.shape[3],
+      rows: (r0, r1) => tf.tidy(() => tf.add(tf.conv2d(tf.slice(x, [0, r0, 0, 0], [batch, r1 - r0, x.shape[2], x.shape[3]]), lw.kernel, 1, 'valid'), lw.bias) as tf.Tensor4D),
+      dispose: () => {},
+    };
+    const z = normRelu(latent, normEpsilon(encoder, 'encoder_latent_in', cfg.norm), bandOf(latent, opts.rowsPerBand), true);
+    x.dispose();
+    held.push(z);
+    const widths = latentWidths(cfg);
+    const channels = (c0: number, size: number): tf.Tensor4D => assemble({
+      ...z, channels: size, rows: (r0, r1) => tf.tidy(() => tf.slice(z.rows(r0, r1), [0, 0, 0, c0], [batch, r1 - r0, z.width, size])),
+    }, bandOf(z, opts.rowsPerBand));
+    const content = channels(0, widths.content);
+    let style: tf.Tensor4D;
+    if (cfg.globalStyle) {
+      const half = widths.style / 2;
+      const rawGlobal = channels(widths.content, half);
+      const local = channels(widths.content + half, half);
+      held.splice(0).forEach((m) => m.dispose());
+      const glob = encoder.getLayer('encoder_style_global').apply(rawGlobal) as tf.Tensor4D;
+      rawGlobal.dispose();
+      style = tf.concat([glob, local], -1) as tf.Tensor4D;
+      tf.dispose([glob, local]);
+    } else {
+      style = channels(widths.content, widths.style);
+    }
+    return middle ? [content, style, middle] : [content, style];
   } finally {
     held.forEach((m) => m.dispose());
     if (!padded.isDisposed) padded.dispose();
@@ -260,7 +290,7 @@ export function decodeInBands(cfg: TpfrModelConfig, decoder: tfl.LayersModel, be
 
 /** The sub-models that band-wise inference runs (built once per model, sharing its layers). */
 export interface BandedParts {
-  encoderAfterDownsamplings: tfl.LayersModel;
+  encoderResidualStage: tfl.LayersModel;
   mainBeforeUpsamplings: tfl.LayersModel;
   auxBeforeUpsamplings: tfl.LayersModel;
 }
@@ -268,7 +298,7 @@ export interface BandedParts {
 /** Builds the {@link BandedParts} of a model's encoder and decoders. */
 export function createBandedParts(cfg: TpfrModelConfig, encoder: tfl.LayersModel, main: tfl.LayersModel, aux: tfl.LayersModel): BandedParts {
   return {
-    encoderAfterDownsamplings: encoderAfterDownsamplings(cfg, encoder),
+    encoderResidualStage: encoderResidualStage(cfg, encoder),
     mainBeforeUpsamplings: decoderBeforeUpsamplings(cfg, main, 'main_decoder'),
     auxBeforeUpsamplings: decoderBeforeUpsamplings(cfg, aux, 'aux_decoder'),
   };

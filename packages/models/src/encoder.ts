@@ -64,16 +64,17 @@ export function createEncoder(cfg: TpfrModelConfig, name = 'encoder'): tfl.Layer
 }
 
 /**
- * The encoder after its last downsampling convolution, as a model of the existing layers of
- * `encoder`: input that convolution's output `[B, H/2^n, W/2^n, ngf·2^n]` (before its norm),
- * outputs `[content, style]` as the encoder's. With the stem and the downsamplings computed band
- * by band, this gives the encoder's codes of images whose larger maps do not fit at once.
+ * The encoder's residual stage as a model of the existing layers of `encoder`: input the last
+ * downsampling convolution's output `[B, H/2^n, W/2^n, ngf·2^n]` (before its norm), output the
+ * map after the residual blocks (before the latent convolution). With the stem, the
+ * downsamplings and the latent convolution computed band by band, this gives the encoder's codes
+ * of images whose larger maps do not fit at once.
  */
-export function encoderAfterDownsamplings(cfg: TpfrModelConfig, encoder: tfl.LayersModel, name = 'encoder'): tfl.LayersModel {
+export function encoderResidualStage(cfg: TpfrModelConfig, encoder: tfl.LayersModel, name = 'encoder'): tfl.LayersModel {
   const n = cfg.downsamplings;
   const input = tfl.input({ shape: [null, null, cfg.ngf * 2 ** n], name: `${name}_down${n}_conv_out` });
   const layer = layersOf(encoder);
-  return tfl.model({ inputs: input, outputs: encoderCodes(cfg, name, normRelu(input, cfg.norm, `${name}_down${n}`, layer), layer), name: `${name}_after_downsamplings` });
+  return tfl.model({ inputs: input, outputs: encoderResiduals(cfg, name, normRelu(input, cfg.norm, `${name}_down${n}`, layer), layer), name: `${name}_residual_stage` });
 }
 
 /** From the map after the first downsampling (`middle`) to `[content, style, middle]`. */
@@ -87,12 +88,22 @@ function encoderFromMiddle(cfg: TpfrModelConfig, name: string, middle: SymbolicT
 
 /** From the map after the last downsampling to `[content, style]`: residual blocks, latent, split. */
 function encoderCodes(cfg: TpfrModelConfig, name: string, after: SymbolicTensor, layer: LayerSource): SymbolicTensor[] {
-  const w = latentWidths(cfg);
+  const x = encoderResiduals(cfg, name, after, layer);
+  return encoderSplit(cfg, name, convNormRelu(x, cfg.norm, latentWidths(cfg).content + latentWidths(cfg).style, 1, 1, `${name}_latent`, 'same', layer), layer);
+}
+
+/** The residual blocks. */
+function encoderResiduals(cfg: TpfrModelConfig, name: string, after: SymbolicTensor, layer: LayerSource): SymbolicTensor {
   let x = after;
   for (let i = 0; i < cfg.residualBlocks; i++) {
     x = apply(layer(`${name}_res${i + 1}`, () => residualBlock({ name: `${name}_res${i + 1}` })), x);
   }
-  const z = convNormRelu(x, cfg.norm, w.content + w.style, 1, 1, `${name}_latent`, 'same', layer);
+  return x;
+}
+
+/** The latent map `z` split into content and style (the global half through the global branch). */
+function encoderSplit(cfg: TpfrModelConfig, name: string, z: SymbolicTensor, layer: LayerSource): SymbolicTensor[] {
+  const w = latentWidths(cfg);
   const slice = (start: number, size: number, n: string) => apply(layer(n, () => channelSlice({ start, size, name: n })), z);
   const content = slice(0, w.content, `${name}_content`);
   let style: SymbolicTensor;

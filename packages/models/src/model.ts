@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { TpfrError, ValueError } from '@tpfr/core';
-import { fileSystemIO, peerRecombination, type PeerRecombination, type TpfrStages } from '@tpfr/layers';
+import { fileSystemIO, peerRecombination, upgradePeerInputs, type PeerRecombination, type TpfrStages } from '@tpfr/layers';
 import { latentWidths, resolveConfig, type ModelConfigInput, type TpfrModelConfig } from './config.js';
 import { BAND_THRESHOLD_BYTES, bandsSupported, createBandedParts, decodeInBands, encodeInBands, type BandedParts } from './banded.js';
 import { createDecoder } from './decoder.js';
@@ -16,6 +16,18 @@ export interface Latent {
   style: tf.Tensor4D;
   /** `[B, 2h, 2w, 2·ngf]` */
   middle: tf.Tensor4D;
+}
+
+/**
+ * The peers of a batch, as {@link TpfrModel.recombine} takes them: the exemplars' codes with the
+ * exemplars on an axis of their own (build them with `stackPeers` / `stackPeersPerSample` of
+ * `@tpfr/layers` from codes `[P, h′, w′, C]`).
+ */
+export interface PeerCodes {
+  /** `[B, P, h′, w′, 4·ngf]`: sample b's P exemplars' content codes. */
+  content: tf.Tensor5D;
+  /** `[B, P, h′, w′, 8·ngf]`: their style codes. */
+  style: tf.Tensor5D;
 }
 
 /** Stage switches and neighbourhood size of one recombination. */
@@ -56,7 +68,10 @@ export class TpfrModel {
   readonly config: TpfrModelConfig;
   /** image `[B, H, W, 3]` → [content, style, middle]. */
   readonly encoder: tfl.LayersModel;
-  /** [content, style, peer content, peer style] → [content′, style′] (the TPFR layer). */
+  /**
+   * [content `[B, h, w, Cc]`, style `[B, h, w, Cs]`, peer content `[B, P, h′, w′, Cc]`, peer style
+   * `[B, P, h′, w′, Cs]`] → [content′, style′] (the TPFR layer).
+   */
   readonly recombination: tfl.LayersModel;
   /** latent `[B, h, w, 12·ngf]` → image; trained with the attention (main module). */
   readonly mainDecoder: tfl.LayersModel;
@@ -117,7 +132,7 @@ export class TpfrModel {
   encode(images: tf.Tensor4D, training = false, opts: InferenceOptions = {}): Latent {
     const [b, h, w] = images.shape;
     if (!training && this.useBands(opts, b * h * w)) {
-      const [content, style, middle] = encodeInBands(this.config, this.encoder, this.bandedParts().encoderAfterDownsamplings, images, { rowsPerBand: opts.bandRows, middle: true });
+      const [content, style, middle] = encodeInBands(this.config, this.encoder, this.bandedParts().encoderResidualStage, images, { rowsPerBand: opts.bandRows, middle: true });
       return { content, style, middle };
     }
     // predict frees each layer's output as soon as the next layers have used it; apply keeps all.
@@ -133,7 +148,7 @@ export class TpfrModel {
   codes(images: tf.Tensor4D, opts: InferenceOptions = {}): Pick<Latent, 'content' | 'style'> {
     const [b, h, w] = images.shape;
     if (this.useBands(opts, b * h * w)) {
-      const [content, style] = encodeInBands(this.config, this.encoder, this.bandedParts().encoderAfterDownsamplings, images, { rowsPerBand: opts.bandRows });
+      const [content, style] = encodeInBands(this.config, this.encoder, this.bandedParts().encoderResidualStage, images, { rowsPerBand: opts.bandRows });
       return { content, style };
     }
     const [content, style, middle] = this.encoder.predict(images) as tf.Tensor4D[];
@@ -154,17 +169,15 @@ export class TpfrModel {
   }
 
   /**
-   * Recombines a latent with a peer pool (spec §5).
+   * Recombines a latent with a peer pool (spec §5): each sample with its own P exemplars.
    * @param z the input's content `[B, h, w, Cc]` and style `[B, h, w, Cs]`.
-   * @param peers the exemplars' content `[B·P, h′, w′, Cc]` and style `[B·P, h′, w′, Cs]`.
+   * @param peers the exemplars' content `[B, P, h′, w′, Cc]` and style `[B, P, h′, w′, Cs]`
+   *   (`stackPeers(codes, B)` gives every sample the same exemplars).
    * @returns content′ and style′, shaped as the input's.
    */
-  recombine(z: Pick<Latent, 'content' | 'style'>, peers: Pick<Latent, 'content' | 'style'>, opts: RecombineOptions = {}): Pick<Latent, 'content' | 'style'> {
+  recombine(z: Pick<Latent, 'content' | 'style'>, peers: PeerCodes, opts: RecombineOptions = {}): Pick<Latent, 'content' | 'style'> {
     const inputs = [z.content, z.style, peers.content, peers.style];
-    const kwargs: Record<string, unknown> = { training: opts.training ?? false };
-    if (opts.stages !== undefined) kwargs.stages = opts.stages;
-    if (opts.k !== undefined) kwargs.k = opts.k;
-    const [content, style] = this.recombinationLayer.apply(inputs, kwargs) as tf.Tensor4D[];
+    const [content, style] = this.recombinationLayer.apply(inputs, { training: opts.training ?? false, stages: opts.stages, k: opts.k }) as tf.Tensor4D[];
     return { content, style };
   }
 
@@ -210,7 +223,11 @@ export class TpfrModel {
     await replaceDir(tmp, dir);
   }
 
-  /** Loads a model saved by {@link save}. */
+  /**
+   * Loads a model saved by {@link save}. A model saved before the peer inputs had their own
+   * exemplar axis (recombination inputs `[B·P, h, w, C]`) is converted on load (see
+   * `upgradePeerInputs` of `@tpfr/layers`): same weights, rank-5 peer inputs.
+   */
   static async load(dir: string): Promise<TpfrModel> {
     const fs = await import('node:fs/promises');
     const path = await import('node:path');
@@ -227,7 +244,10 @@ export class TpfrModel {
     const parts = {} as Record<ModelPart, tfl.LayersModel>;
     for (const name of PARTS) {
       try {
-        parts[name] = await tfl.loadLayersModel(fileSystemIO(path.join(dir, name)));
+        // A recombination saved with the former rank-4 peer inputs [B·P, h, w, C] gets rank-5 ones
+        // [B, P, h, w, C]; the TPFR layer's weights do not depend on the layout.
+        const { artifacts } = upgradePeerInputs(await fileSystemIO(path.join(dir, name)).load!());
+        parts[name] = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
       } catch (e) {
         throw new TpfrError('TpfrModel.load', `could not load part '${name}' from ${path.join(dir, name)}: ${(e as Error).message}`);
       }
@@ -244,16 +264,19 @@ export class TpfrModel {
   }
 }
 
-/** The TPFR layer as a 4-input model, so it saves and loads like the other parts. */
+/**
+ * The TPFR layer as a 4-input model, so it saves and loads like the other parts: content
+ * `[B, h, w, Cc]`, style `[B, h, w, Cs]`, peers `[B, P, h′, w′, C]` (P, h′, w′ unknown).
+ */
 function createRecombination(cfg: TpfrModelConfig): tfl.LayersModel {
   const w = latentWidths(cfg);
   const inputs = [
     tfl.input({ shape: [null, null, w.content], name: 'recombination_content' }),
     tfl.input({ shape: [null, null, w.style], name: 'recombination_style' }),
-    tfl.input({ shape: [null, null, w.content], name: 'recombination_peer_content' }),
-    tfl.input({ shape: [null, null, w.style], name: 'recombination_peer_style' }),
+    tfl.input({ shape: [null, null, null, w.content], name: 'recombination_peer_content' }),
+    tfl.input({ shape: [null, null, null, w.style], name: 'recombination_peer_style' }),
   ];
-  const outputs = peerRecombination({ k: cfg.k, metric: cfg.metric, ...(cfg.ties === 'include' ? { ties: cfg.ties } : {}), name: 'tpfr' }).apply(inputs) as tfl.SymbolicTensor[];
+  const outputs = peerRecombination({ k: cfg.k, metric: cfg.metric, ...(cfg.ties === 'include' ? { ties: cfg.ties } : {}), name: 'tpfr' }).apply(inputs);
   return tfl.model({ inputs, outputs, name: 'recombination' });
 }
 

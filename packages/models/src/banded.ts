@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { InstanceNormalization } from '@tpfr/layers';
 import type { TpfrModelConfig } from './config.js';
-import { decoderBeforeUpsamplings } from './decoder.js';
+import { decoderResidualStage } from './decoder.js';
 import { encoderResidualStage } from './encoder.js';
 import { latentWidths } from './config.js';
 
@@ -255,11 +255,26 @@ export function encodeInBands(cfg: TpfrModelConfig, encoder: tfl.LayersModel, af
 }
 
 /**
- * A decoder's output for a latent `[B, h, w, C]`, with the upsamplings (transposed convolutions)
- * and the output convolution computed in bands of rows.
+ * A decoder's output for a latent given as its content `[B, h, w, Cc]` and style `[B, h, w, Cs]`
+ * codes, with the merge (never concatenating the whole latent), the upsamplings (transposed
+ * convolutions) and the output convolution computed in bands of rows.
  */
-export function decodeInBands(cfg: TpfrModelConfig, decoder: tfl.LayersModel, before: tfl.LayersModel, name: string, latent: tf.Tensor4D, rowsPerBand?: number): tf.Tensor4D {
-  const x = before.predict(latent) as tf.Tensor4D;
+export function decodeInBands(cfg: TpfrModelConfig, decoder: tfl.LayersModel, residuals: tfl.LayersModel, name: string, content: tf.Tensor4D, style: tf.Tensor4D, rowsPerBand?: number): tf.Tensor4D {
+  const [batch, lh, lw] = content.shape;
+  const mw = convWeights(decoder, `${name}_merge_conv`);
+  const merge: Rows = {
+    batch, height: lh, width: lw, channels: mw.kernel.shape[3],
+    rows: (r0, r1) => tf.tidy(() => {
+      const rows = (t: tf.Tensor4D) => tf.slice(t, [0, r0, 0, 0], [batch, r1 - r0, lw, t.shape[3]]);
+      return tf.add(tf.conv2d(tf.concat([rows(content), rows(style)], -1) as tf.Tensor4D, mw.kernel, 1, 'valid'), mw.bias) as tf.Tensor4D;
+    }),
+    dispose: () => {},
+  };
+  const merged = normRelu(merge, normEpsilon(decoder, `${name}_merge_in`, cfg.decoderNorm), bandOf(merge, rowsPerBand), true);
+  const m = assemble(merged, bandOf(merged, rowsPerBand));
+  merged.dispose();
+  const x = residuals.predict(m) as tf.Tensor4D;
+  m.dispose();
   const held: Rows[] = [];
   try {
     let act: Rows = wholeRows(x);
@@ -291,16 +306,16 @@ export function decodeInBands(cfg: TpfrModelConfig, decoder: tfl.LayersModel, be
 /** The sub-models that band-wise inference runs (built once per model, sharing its layers). */
 export interface BandedParts {
   encoderResidualStage: tfl.LayersModel;
-  mainBeforeUpsamplings: tfl.LayersModel;
-  auxBeforeUpsamplings: tfl.LayersModel;
+  mainResidualStage: tfl.LayersModel;
+  auxResidualStage: tfl.LayersModel;
 }
 
 /** Builds the {@link BandedParts} of a model's encoder and decoders. */
 export function createBandedParts(cfg: TpfrModelConfig, encoder: tfl.LayersModel, main: tfl.LayersModel, aux: tfl.LayersModel): BandedParts {
   return {
     encoderResidualStage: encoderResidualStage(cfg, encoder),
-    mainBeforeUpsamplings: decoderBeforeUpsamplings(cfg, main, 'main_decoder'),
-    auxBeforeUpsamplings: decoderBeforeUpsamplings(cfg, aux, 'aux_decoder'),
+    mainResidualStage: decoderResidualStage(cfg, main, 'main_decoder'),
+    auxResidualStage: decoderResidualStage(cfg, aux, 'aux_decoder'),
   };
 }
 

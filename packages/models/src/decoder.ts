@@ -24,20 +24,24 @@ export function createDecoder(cfg: TpfrModelConfig, name = 'decoder'): tfl.Layer
 }
 
 /**
- * The decoder up to its first upsampling (`[B, h, w, ngf·2^n]`: the merge and the residual
- * blocks), as a model of the existing layers of `decoder`. With the upsamplings and the output
- * convolution computed band by band, this gives the decoder's result on images whose larger maps
- * do not fit at once.
+ * The decoder's residual blocks as a model of the existing layers of `decoder`: input the merge's
+ * output `[B, h, w, ngf·2^n]` (after its norm and ReLU), output the map before the first
+ * upsampling. With the merge, the upsamplings and the output convolution computed band by band,
+ * this gives the decoder's result on images whose larger maps do not fit at once.
  */
-export function decoderBeforeUpsamplings(cfg: TpfrModelConfig, decoder: tfl.LayersModel, name: string): tfl.LayersModel {
+export function decoderResidualStage(cfg: TpfrModelConfig, decoder: tfl.LayersModel, name: string): tfl.LayersModel {
   const w = latentWidths(cfg);
-  const input = tfl.input({ shape: [null, null, w.content + w.style], name: `${name}_latent_in` });
-  return tfl.model({ inputs: input, outputs: decoderBeforeUpsampling(cfg, name, input, layersOf(decoder)), name: `${name}_before_upsamplings` });
+  const input = tfl.input({ shape: [null, null, w.content], name: `${name}_merge_out` });
+  return tfl.model({ inputs: input, outputs: decoderResiduals(cfg, name, input, layersOf(decoder)), name: `${name}_residual_stage` });
 }
 
 function decoderBeforeUpsampling(cfg: TpfrModelConfig, name: string, input: SymbolicTensor, layer: LayerSource): SymbolicTensor {
   const w = latentWidths(cfg);
-  let x = convNormRelu(input, cfg.decoderNorm, w.content, 1, 1, `${name}_merge`, 'same', layer);
+  return decoderResiduals(cfg, name, convNormRelu(input, cfg.decoderNorm, w.content, 1, 1, `${name}_merge`, 'same', layer), layer);
+}
+
+function decoderResiduals(cfg: TpfrModelConfig, name: string, merged: SymbolicTensor, layer: LayerSource): SymbolicTensor {
+  let x = merged;
   for (let i = 0; i < cfg.residualBlocks; i++) x = apply(layer(`${name}_res${i + 1}`, () => residualBlock({ name: `${name}_res${i + 1}` })), x);
   return x;
 }

@@ -24,13 +24,13 @@ const K = 5;
 async function runOne(L: number): Promise<void> {
   await initBackend('wasm');
   const layer = new PeerRecombination({ k: K, stages: 'two-stage' });
-  layer.build([[1, L, L, CC], [1, L, L, CS], [1, L, L, CC], [1, L, L, CS]]);
+  layer.build([[1, L, L, CC], [1, L, L, CS], [1, 1, L, L, CC], [1, 1, L, L, CS]]);
   // Warm-up on a small map (kernel set-up), then the real inputs.
-  const warm = [tf.randomNormal([1, 8, 8, CC]), tf.randomNormal([1, 8, 8, CS]), tf.randomNormal([1, 8, 8, CC]), tf.randomNormal([1, 8, 8, CS])];
+  const warm = [tf.randomNormal([1, 8, 8, CC]), tf.randomNormal([1, 8, 8, CS]), tf.randomNormal([1, 1, 8, 8, CC]), tf.randomNormal([1, 1, 8, 8, CS])];
   tf.dispose(layer.apply(warm) as tf.Tensor[]);
   tf.dispose(warm);
   const inputs = [tf.randomNormal([1, L, L, CC], 0, 1, 'float32', 1), tf.randomNormal([1, L, L, CS], 0, 1, 'float32', 2),
-    tf.randomNormal([1, L, L, CC], 0, 1, 'float32', 3), tf.randomNormal([1, L, L, CS], 0, 1, 'float32', 4)];
+    tf.randomNormal([1, 1, L, L, CC], 0, 1, 'float32', 3), tf.randomNormal([1, 1, L, L, CS], 0, 1, 'float32', 4)];
   await Promise.all(inputs.map((t) => t.data()));
   (globalThis as { gc?: () => void }).gc?.();
   const rssBefore = process.memoryUsage().rss;

@@ -37,7 +37,7 @@ const BUILD_OUTPUTS: Record<PackageDir, string[]> = {
 const EXPECTED_EXPORTS: Record<string, string[]> = {
   '@tpfr/core': ['initBackend', 'knn', 'neighbourhoodAttention', 'TpfrError', 'ShapeError', 'DEFAULT_KNN_MEMORY_BUDGET', 'registerAllGradients', 'readTorchCheckpoint'],
   '@tpfr/core/torch': ['readTorchCheckpoint', 'CheckpointError', 'ForbiddenGlobalError'],
-  '@tpfr/layers': ['PeerRecombination', 'peerRecombination', 'loadTorchTpfrWeights', 'InstanceNormalization', 'ReflectionPadding2D', 'fileSystemIO'],
+  '@tpfr/layers': ['PeerRecombination', 'peerRecombination', 'stackPeers', 'stackPeersPerSample', 'upgradePeerInputs', 'loadTorchTpfrWeights', 'InstanceNormalization', 'ReflectionPadding2D', 'fileSystemIO'],
   '@tpfr/losses': ['latentDistance', 'metricLearningLoss', 'raganLsGeneratorLoss', 'WeightedLossSet', 'DEFAULT_LOSS_WEIGHTS', 'ImagePool'],
   '@tpfr/models': ['stylize', 'TpfrModel', 'TpfrTrainer', 'readImage', 'writeImage', 'createImageFolderDataset', 'PRESETS'],
 };
@@ -236,7 +236,7 @@ describe('the packed @tpfr packages, installed from their tarballs', () => {
       import * as tf from '@tensorflow/tfjs-core';
       import * as tfl from '@tensorflow/tfjs-layers';
       import { initBackend, knn, neighbourhoodAttention, type KnnResult, type BackendChoice } from '@tpfr/core';
-      import { peerRecombination, PeerRecombination, loadTorchTpfrWeights, type PeerRecombinationArgs, type TorchStateDict } from '@tpfr/layers';
+      import { peerRecombination, PeerRecombination, loadTorchTpfrWeights, stackPeers, type PeerRecombinationArgs, type PeerRecombinationCallArgs, type TorchStateDict } from '@tpfr/layers';
       import { latentDistance, WeightedLossSet, DEFAULT_LOSS_WEIGHTS } from '@tpfr/losses';
       import {
         stylize, TpfrModel, TpfrTrainer, createImageFolderDataset, readImage, writeImage,
@@ -251,9 +251,12 @@ describe('the packed @tpfr packages, installed from their tarballs', () => {
         const att = neighbourhoodAttention(u, u, found.indices, q);
         const args: PeerRecombinationArgs = { k: 3, stages: 'two-stage', peerPooling: 'shared', returnAttention: false };
         const layer: PeerRecombination = peerRecombination(args);
-        const ins = [8, 16, 8, 16].map((c) => tfl.input({ shape: [null, null, c] }));
-        const outs = layer.apply(ins) as tfl.SymbolicTensor[];
+        const ins = [[null, null, 8], [null, null, 16], [null, null, null, 8], [null, null, null, 16]].map((shape) => tfl.input({ shape }));
+        const outs: tfl.SymbolicTensor[] = layer.apply(ins);
         const net: tfl.LayersModel = tfl.model({ inputs: ins, outputs: outs });
+        const peers: tf.Tensor5D = stackPeers([tf.zeros([1, 4, 4, 8]) as tf.Tensor4D], 2);
+        const callArgs: PeerRecombinationCallArgs = { k: 2, stages: 'style-only', training: false };
+        const eager: tf.Tensor[] = layer.apply([tf.zeros([2, 4, 4, 8]), tf.zeros([2, 4, 4, 16]), peers, stackPeers(tf.zeros([1, 4, 4, 16]) as tf.Tensor4D, 2)], callArgs);
         loadTorchTpfrWeights(layer, stateDict);
         const d: tf.Scalar = latentDistance(tf.zeros([1, 2, 2, 4]), tf.ones([1, 2, 2, 4]));
         const losses = new WeightedLossSet();
@@ -266,7 +269,7 @@ describe('the packed @tpfr packages, installed from their tarballs', () => {
         const trainOptions: TrainerOptions = { steps: 10, checkpointDir: 'ckpt', onStep: (i: StepInfo) => void i.losses };
         const trainer = new TpfrTrainer(TpfrTrainer.createModel('tiny', 0), createImageFolderDataset('data', { size: 64 }), trainOptions);
         const infos: StepInfo[] = await trainer.fit();
-        void [choice.backend, att.output, net.name, d.rank, losses, w, infos.length];
+        void [choice.backend, att.output, net.name, d.rank, losses, w, infos.length, eager.length];
       }
     `;
     writeFileSync(join(project, 'api-check.mts'), api);

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertInteger, assertRank } from './checks.js';
+import { assertRank } from './checks.js';
 import { ShapeError, formatShape } from './errors.js';
 
 /**
- * How a batch meets its peers. `'per-sample'`: input b attends only to its own P exemplars
- * (peers `b·P … b·P+P−1`). `'shared'`: one pool of every peer pixel serves the whole batch,
- * as the authors' code does.
+ * How a batch meets its peers `[B, P, h, w, C]`. `'per-sample'`: input b attends only to its own
+ * P exemplars (peers `[b, 0 … P−1]`). `'shared'`: one pool of every peer pixel serves the whole
+ * batch, as the authors' code does.
  */
 export type PeerPooling = 'per-sample' | 'shared';
 
@@ -47,22 +47,17 @@ export function queryRows(x: tf.Tensor4D, pooling: PeerPooling): tf.Tensor2D[] {
 }
 
 /**
- * Peer pools of a batch: peers `[B·P, h, w, C]` hold P exemplars per sample, sample b's being
- * `b·P … b·P+P−1`. `'per-sample'` gives B pools `[P·h·w, C]`; `'shared'` one pool
- * `[B·P·h·w, C]`. Within a pool, rows run over exemplars, then pixels.
- * @param peers `[B·P, h, w, C]`
- * @param batchSize B
+ * Peer pools of a batch: peers `[B, P, h, w, C]` hold P exemplars per sample. `'per-sample'`
+ * gives B pools `[P·h·w, C]`; `'shared'` one pool `[B·P·h·w, C]`. Within a pool, rows run over
+ * (samples,) exemplars, then pixels.
+ * @param peers `[B, P, h, w, C]`
  */
-export function peerPoolRows(peers: tf.Tensor4D, batchSize: number, pooling: PeerPooling): tf.Tensor2D[] {
+export function peerPoolRows(peers: tf.Tensor5D, pooling: PeerPooling): tf.Tensor2D[] {
   const fn = 'peerPoolRows';
-  assertRank(fn, 'peers', peers, 4, '[B·P, h, w, C]');
-  assertInteger(fn, 'batchSize', batchSize, 1);
-  const [bp, h, w, c] = peers.shape;
-  if (bp % batchSize !== 0 || bp === 0) {
-    throw new ShapeError(fn, `peers [B·P, h, w, C] with B·P a positive multiple of B = ${batchSize}`, `shape ${formatShape(peers.shape)}`);
-  }
-  if (pooling === 'shared') return [featureMapToRows(peers)];
-  const p = bp / batchSize;
-  return tf.tidy(() => tf.split(tf.reshape(peers, [batchSize, p * h * w * c]), batchSize, 0)
+  assertRank(fn, 'peers', peers, 5, '[B, P, h, w, C]');
+  const [b, p, h, w, c] = peers.shape;
+  if (b === 0 || p === 0) throw new ShapeError(fn, 'peers [B, P, h, w, C] with B, P ≥ 1', `shape ${formatShape(peers.shape)}`);
+  if (pooling === 'shared') return [tf.reshape(peers, [b * p * h * w, c]) as tf.Tensor2D];
+  return tf.tidy(() => tf.split(tf.reshape(peers, [b, p * h * w * c]), b, 0)
     .map((r) => tf.reshape(r, [p * h * w, c]) as tf.Tensor2D));
 }

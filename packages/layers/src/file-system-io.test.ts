@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { channelSlice, fileSystemIO, globalStyle, instanceNormalization, peerRecombination, reflectionPadding2d, residualBlock } from './index.js';
 
-/** A small model that uses every layer of the package. */
+/** A small model that uses every layer of the package; one 8×8 exemplar per sample. */
 function buildModel(): tfl.LayersModel {
   const img = tfl.input({ shape: [null, null, 3] });
-  const peer = tfl.input({ shape: [null, null, 3] });
+  const peer = tfl.input({ shape: [8, 8, 3] });
   const enc = (x: tfl.SymbolicTensor, tag: string) => {
     let h = reflectionPadding2d({ padding: 1, name: `${tag}_pad` }).apply(x) as tfl.SymbolicTensor;
     h = tfl.layers.conv2d({ filters: 12, kernelSize: 3, name: `${tag}_conv` }).apply(h) as tfl.SymbolicTensor;
@@ -23,8 +23,9 @@ function buildModel(): tfl.LayersModel {
     return [content, style];
   };
   const [c, s] = enc(img, 'img');
-  const [pc, ps] = enc(peer, 'peer');
-  const [c2, s2] = peerRecombination({ k: 3, name: 'tpfr' }).apply([c, s, pc, ps]) as tfl.SymbolicTensor[];
+  // The peer codes [B, 8, 8, C] with the exemplar axis, P = 1: [B, 1, 8, 8, C].
+  const [pc, ps] = enc(peer, 'peer').map((t, i) => tfl.layers.reshape({ targetShape: [1, 8, 8, 4 * (i + 1)], name: `peer_axis${i}` }).apply(t) as tfl.SymbolicTensor);
+  const [c2, s2] = peerRecombination({ k: 3, name: 'tpfr' }).apply([c, s, pc, ps]);
   const out = tfl.layers.concatenate().apply([c2, s2]) as tfl.SymbolicTensor;
   return tfl.model({ inputs: [img, peer], outputs: out });
 }
@@ -42,8 +43,8 @@ describe('saving and loading a model of @tpfr/layers', () => {
     const lines: string[] = [];
     model.summary(150, undefined, (l: string) => lines.push(l));
     expect(lines.join("\n")).toMatch(new RegExp(`Total params: ${n}\\b`));
-    const xs = [tf.randomNormal([1, 10, 9, 3], 0, 1, 'float32', 1), tf.randomNormal([1, 8, 8, 3], 0, 1, 'float32', 2)];
-    const want = model.predict(xs) as tf.Tensor;
+    const xs = [tf.randomNormal([2, 10, 9, 3], 0, 1, 'float32', 1), tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 2)];
+    const want = model.predict(xs, { batchSize: 1 }) as tf.Tensor;
 
     await model.save(fileSystemIO(dir));
     expect(readdirSync(dir).sort()).toEqual(['model.json', 'weights.bin']);

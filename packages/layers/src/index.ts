@@ -5,7 +5,9 @@
  * @module
  */
 export { PeerRecombination, peerRecombination } from './tpfr-layer.js';
-export type { PeerRecombinationArgs, TpfrStages, TpfrActivation } from './tpfr-layer.js';
+export type { PeerRecombinationArgs, PeerRecombinationCallArgs, TpfrStages, TpfrActivation } from './tpfr-layer.js';
+export { stackPeers, stackPeersPerSample, upgradePeerInputs } from './peers.js';
+export type { ExemplarCodes } from './peers.js';
 export { applyAttentionTransform, attentionScore, createAttentionTransformWeights } from './peer-attention-transform.js';
 export type { AttentionTransformWeights, AttentionTransformOptions, WeightFactory } from './peer-attention-transform.js';
 export {

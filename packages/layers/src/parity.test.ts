@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
+import { stackPeers } from './peers.js';
 import { PeerRecombination } from './tpfr-layer.js';
 import { loadTorchTpfrWeights, torchImageToNhwc, torchTensorValues, type TorchStateDict, type TorchTensorJson } from './torch-import.js';
 
@@ -45,8 +46,9 @@ describe.skipIf(files.length === 0)('TPFR parity with the authors\' PyTorch laye
       it(`${file}: ${variant === 'bidir' ? 'two-stage (PeerRegularizationLayerAttBidir)' : 'one-stage (PeerRegularizationLayerAtt)'}`, async () => {
         await initBackend('cpu');
         const fx = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Fixture;
-        const ins = [fx.inputs.inp_cont, fx.inputs.inp_style, fx.inputs.peers_cont, fx.inputs.peers_style].map(torchImageToNhwc);
-        const [content, style] = ins;
+        const [content, style, peersC, peersS] = [fx.inputs.inp_cont, fx.inputs.inp_style, fx.inputs.peers_cont, fx.inputs.peers_style].map(torchImageToNhwc);
+        // The authors' peers [N, C, h, w] are one pool of N exemplars for the whole batch.
+        const ins = [content, style, stackPeers(peersC, content.shape[0]), stackPeers(peersS, content.shape[0])];
         const layer = new PeerRecombination({
           k: fx.config.K,
           stages: variant === 'bidir' ? 'two-stage' : 'style-only',
@@ -78,7 +80,7 @@ describe.skipIf(files.length === 0)('TPFR parity with the authors\' PyTorch laye
           expectClose(out[3 + 2 * s].dataSync() as Float32Array, dense, `${file} ${variant} stage ${s + 1} attention weights`);
         }
         console.log(`[tpfr parity] ${file} ${variant}: ok (max |diff| content ${dc.toExponential(2)}, style ${ds.toExponential(2)})`);
-        tf.dispose([...ins, ...out, expected, expContent, expStyle]);
+        tf.dispose([...ins, peersC, peersS, ...out, expected, expContent, expStyle]);
       });
     }
   }

@@ -35,7 +35,7 @@ describe('loadTorchTpfrWeights', () => {
 
   it('maps the one-stage state_dict: Linear weights transposed, Conv1d kernels as columns', () => {
     const layer = new PeerRecombination({ stages: 'style-only', k: 2 });
-    layer.build([[null, null, null, 8], [null, null, null, 16], [null, null, null, 8], [null, null, null, 16]]);
+    layer.build([[null, null, null, 8], [null, null, null, 16], [null, null, null, null, 8], [null, null, null, null, 16]]);
     const sd = stateDict('transf_att', ['conv_att1', 'conv_att2'], 8);
     expect(detectTorchTpfrVariant(sd)).toBe('att');
     loadTorchTpfrWeights(layer, sd);
@@ -50,7 +50,7 @@ describe('loadTorchTpfrWeights', () => {
 
   it('rejects a state_dict that does not fit the layer, naming the function', () => {
     const layer = new PeerRecombination({ k: 2 });
-    layer.build([[null, null, null, 8], [null, null, null, 16], [null, null, null, 8], [null, null, null, 16]]);
+    layer.build([[null, null, null, 8], [null, null, null, 16], [null, null, null, null, 8], [null, null, null, null, 16]]);
     expect(() => loadTorchTpfrWeights(layer, stateDict('transf_att', ['conv_att1', 'conv_att2'], 8))).toThrow(/loadTorchTpfrWeights: expected a 'style-only' layer/);
     const sd = { ...stateDict('transf_att_cont', ['conv_att1_cont', 'conv_att2_cont'], 8), ...stateDict('transf_att_sty', ['conv_att1_sty', 'conv_att2_sty'], 8) };
     expect(() => loadTorchTpfrWeights(layer, sd)).toThrow(/loadTorchTpfrWeights: expected 'transf_att_sty.0.weight' with 128 values/);

@@ -10,24 +10,28 @@ import { PeerRecombination, peerRecombination, type PeerRecombinationArgs } from
 const CC = 6;
 const CS = 12;
 
+const seedTraining = (l: tfl.layers.Layer) => (l as PeerRecombination).setDropoutSeed(5);
 describeLayerContract({
-  name: 'PeerRecombination (two-stage, per-sample, peers of another size)',
+  name: 'PeerRecombination (two-stage, per-sample, P = 2 peers of another size)',
   make: () => peerRecombination({ k: 3 }),
-  inputShapes: [[2, 4, 5, CC], [2, 4, 5, CS], [4, 3, 3, CC], [4, 3, 3, CS]],
-  symbolicShapes: [[null, null, CC], [null, null, CS], [null, null, CC], [null, null, CS]],
+  inputShapes: [[3, 4, 5, CC], [3, 4, 5, CS], [3, 2, 3, 3, CC], [3, 2, 3, 3, CS]],
+  symbolicShapes: [[null, null, CC], [null, null, CS], [null, null, null, CC], [null, null, null, CS]],
   trainableWeights: 24,
   nonTrainableWeights: 8,
   gradientInputs: [0, 2, 3], // the input's style is read for its shape only, as the authors'
   atol: 1e-5,
+  seedTraining,
 });
 describeLayerContract({
   name: 'PeerRecombination (style-only, shared, cosine, with attention outputs)',
   make: () => peerRecombination({ k: 2, stages: 'style-only', peerPooling: 'shared', metric: 'cosine', returnAttention: true }),
-  inputShapes: [[2, 3, 3, CC], [2, 3, 3, CS], [2, 2, 4, CC], [2, 2, 4, CS]],
+  inputShapes: [[3, 3, 3, CC], [3, 3, 3, CS], [3, 2, 2, 4, CC], [3, 2, 2, 4, CS]],
   trainableWeights: 12,
   nonTrainableWeights: 4,
   gradientInputs: [0, 2, 3],
   atol: 1e-5,
+  mixesSamples: true, // one pool of the peers of every sample of the batch
+  seedTraining,
 });
 
 /** Random inputs: B samples of H×W, P peers per sample of h×w. */
@@ -43,15 +47,18 @@ const caseArb = fc.record({
 });
 type Case = { b: number; h: number; w: number; p: number; ph: number; pw: number; k: number; seed: number };
 
-function inputs(c: Case): tf.Tensor4D[] {
-  const r = (s: [number, number, number, number], i: number) => tf.randomNormal(s, 0, 1, 'float32', c.seed * 10 + i) as tf.Tensor4D;
-  return [r([c.b, c.h, c.w, CC], 0), r([c.b, c.h, c.w, CS], 1), r([c.b * c.p, c.ph, c.pw, CC], 2), r([c.b * c.p, c.ph, c.pw, CS], 3)];
+/** content `[B, H, W, Cc]`, style `[B, H, W, Cs]`, peer content `[B, P, h, w, Cc]`, peer style `[B, P, h, w, Cs]`. */
+function inputs(c: Case): tf.Tensor[] {
+  const r = (s: number[], i: number) => tf.randomNormal(s, 0, 1, 'float32', c.seed * 10 + i);
+  return [r([c.b, c.h, c.w, CC], 0), r([c.b, c.h, c.w, CS], 1), r([c.b, c.p, c.ph, c.pw, CC], 2), r([c.b, c.p, c.ph, c.pw, CS], 3)];
 }
+
+const SYMBOLIC: tfl.Shape[] = [[null, null, null, CC], [null, null, null, CS], [null, null, null, null, CC], [null, null, null, null, CS]];
 
 /** A built layer with random (seeded) non-trivial weights, moving statistics included. */
 function layerFor(c: Case, args: PeerRecombinationArgs = {}): PeerRecombination {
   const layer = new PeerRecombination({ k: c.k, returnAttention: true, ...args });
-  layer.build([[null, null, null, CC], [null, null, null, CS], [null, null, null, CC], [null, null, null, CS]]);
+  layer.build(SYMBOLIC);
   tf.tidy(() => layer.weights.forEach((v, i) => {
     const shape = v.shape as number[];
     v.write(v.name.includes('variance') ? tf.randomUniform(shape, 0.5, 2, 'float32', c.seed + i) : tf.randomNormal(shape, 0, 0.7, 'float32', c.seed + i));
@@ -136,7 +143,7 @@ describe('PeerRecombination properties', () => {
       for (let b = 0; b < c.b; b++) {
         tf.tidy(() => {
           const q = tf.reshape(tf.slice(s === 0 ? xs[0] : newStyle, [b, 0, 0, 0], [1, c.h, c.w, s === 0 ? CC : CS]), [-1, s === 0 ? CC : CS]) as tf.Tensor2D;
-          const pool = tf.reshape(tf.slice(s === 0 ? xs[2] : xs[3], [b * c.p, 0, 0, 0], [c.p, c.ph, c.pw, s === 0 ? CC : CS]), [m, -1]) as tf.Tensor2D;
+          const pool = tf.reshape(tf.slice(s === 0 ? xs[2] : xs[3], [b], [1]), [m, -1]) as tf.Tensor2D;
           const ref = knn(q, pool, c.k);
           const got = tf.reshape(tf.slice(idx, [b, 0, 0, 0], [1, c.h, c.w, c.k]), [-1, c.k]);
           expect(Array.from(got.dataSync())).toEqual(Array.from(ref.indices.dataSync()));
@@ -175,10 +182,7 @@ describe('PeerRecombination properties', () => {
     const layer = layerFor(c, { returnAttention: false });
     const out = run(layer, xs);
     // Reverse the exemplars within each sample and flip every peer map: a permutation of each pool.
-    const perm = (t: tf.Tensor4D) => tf.tidy(() => {
-      const per = tf.reshape(t, [c.b, c.p, c.ph, c.pw, -1]);
-      return tf.reshape(tf.reverse(per, [1, 2, 3]), t.shape) as tf.Tensor4D;
-    });
+    const perm = (t: tf.Tensor) => tf.reverse(t, [1, 2, 3]);
     const xs2 = [xs[0], xs[1], perm(xs[2]), perm(xs[3])];
     const out2 = run(layer, xs2);
     expect(maxAbsDiff(out[0], out2[0])).toBeLessThan(1e-5);
@@ -201,10 +205,7 @@ describe('PeerRecombination properties', () => {
     const layer = layerFor(c, { returnAttention: false });
     const out = run(layer, xs);
     for (let b = 0; b < c.b; b++) {
-      const one = [
-        tf.slice(xs[0], [b, 0, 0, 0], [1, -1, -1, -1]), tf.slice(xs[1], [b, 0, 0, 0], [1, -1, -1, -1]),
-        tf.slice(xs[2], [b * c.p, 0, 0, 0], [c.p, -1, -1, -1]), tf.slice(xs[3], [b * c.p, 0, 0, 0], [c.p, -1, -1, -1]),
-      ];
+      const one = xs.map((x) => tf.slice(x, [b], [1]));
       const o = run(layer, one);
       for (let i = 0; i < 2; i++) {
         const part = tf.slice(out[i], [b, 0, 0, 0], [1, -1, -1, -1]);
@@ -241,7 +242,7 @@ describe('PeerRecombination properties', () => {
     expect(maxAbsDiff(overridden[1], configured[1])).toBe(0);
     const full = two.apply(xs, { training: false, k: c.k }) as tf.Tensor[];
     expect(maxAbsDiff(full[0], configured[0])).toBe(0);
-    expect(() => two.apply(xs, { k: 0 })).toThrow(/kwargs.k to be an integer >= 1/);
+    expect(() => two.apply(xs, { k: 0 })).toThrow(/call argument k to be an integer >= 1/);
     tf.dispose([...xs, ...overridden, ...configured, ...full]);
   });
 
@@ -249,7 +250,7 @@ describe('PeerRecombination properties', () => {
     const layer = layerFor({ ...c, b: 1 }, { ties: 'include' });
     const plain = layerFor({ ...c, b: 1 }, { ties: 'exactly-k' });
     const [content, style, pc0, ps0] = inputs({ ...c, b: 1 });
-    const [pc, ps] = [tf.concat([pc0, pc0], 0), tf.concat([ps0, ps0], 0)];
+    const [pc, ps] = [tf.concat([pc0, pc0], 1), tf.concat([ps0, ps0], 1)];
     const out = run(layer, [content, style, pc, ps]);
     const rows = (t: tf.Tensor, ch: number) => tf.reshape(t, [-1, ch]) as tf.Tensor2D;
     const s1 = authorsDenseStage(layer.contentAttention!, rows(content, CC), rows(pc, CC), rows(ps, CS), c.k);
@@ -285,18 +286,40 @@ describe('PeerRecombination properties', () => {
     tf.dispose([...xs, ...e1, ...e2, ...t1]);
   });
 
-  it('works inside tf.model() with symbolic inputs of unknown height and width', () => {
-    const ins = [CC, CS, CC, CS].map((ch) => tfl.input({ shape: [null, null, ch] }));
+  it('works inside tf.model() with symbolic inputs of unknown P, height and width', () => {
+    const ins = SYMBOLIC.map((s) => tfl.input({ shape: s.slice(1) as number[] }));
     const layer = peerRecombination({ k: 2 });
-    const outs = layer.apply(ins) as tfl.SymbolicTensor[];
+    const outs = layer.apply(ins as tfl.SymbolicTensor[]);
     expect(outs.map((o) => o.shape)).toEqual([[null, null, null, CC], [null, null, null, CS]]);
     const model = tfl.model({ inputs: ins, outputs: outs });
-    for (const [h, w, ph, pw] of [[3, 4, 2, 2], [5, 2, 4, 3]]) {
-      const xs = inputs({ b: 1, h, w, p: 1, ph, pw, k: 2, seed: h });
+    for (const [h, w, p, ph, pw] of [[3, 4, 1, 2, 2], [5, 2, 3, 4, 3]]) {
+      const xs = inputs({ b: 2, h, w, p, ph, pw, k: 2, seed: h });
       const ys = model.predict(xs) as tf.Tensor[];
-      expect(ys.map((y) => y.shape)).toEqual([[1, h, w, CC], [1, h, w, CS]]);
+      expect(ys.map((y) => y.shape)).toEqual([[2, h, w, CC], [2, h, w, CS]]);
       tf.dispose([...xs, ...ys]);
     }
+  });
+
+  it("predict keeps each sample's P exemplars whatever the batchSize (issue 14: B·P peers were cut to B)", () => {
+    const c: Case = { b: 3, h: 3, w: 2, p: 2, ph: 2, pw: 3, k: 3, seed: 14 };
+    const layer = layerFor(c, { returnAttention: false });
+    const ins = SYMBOLIC.map((s) => tfl.input({ shape: s.slice(1) as number[] }));
+    const model = tfl.model({ inputs: ins, outputs: layer.apply(ins as tfl.SymbolicTensor[]) });
+    const xs = inputs(c);
+    const eager = run(layer, xs);
+    for (const batchSize of [1, 2, 32]) {
+      const ys = model.predict(xs, { batchSize }) as tf.Tensor[];
+      ys.forEach((y, i) => expect(maxAbsDiff(y, eager[i]), `batchSize ${batchSize}, output ${i}`).toBeLessThan(1e-5));
+      tf.dispose(ys);
+    }
+    // B = 1, P = 2 (the guide's example): the second exemplar counts.
+    const single = xs.map((x) => tf.slice(x, [0], [1]));
+    const firstOnly = [single[0], single[1], tf.slice(single[2], [0, 0], [1, 1]), tf.slice(single[3], [0, 0], [1, 1])];
+    const [a, b, d] = [model.predict(single) as tf.Tensor[], run(layer, single), run(layer, firstOnly)];
+    expect(maxAbsDiff(a[1], b[1])).toBeLessThan(1e-5);
+    expect(maxAbsDiff(b[1], d[1])).toBeGreaterThan(1e-3);
+    tf.dispose([...xs, ...eager, ...single, firstOnly[2], firstOnly[3], ...a, ...b, ...d]);
+    model.dispose();
   });
 
   it('gives the same result on wasm as on cpu', async () => {
@@ -320,11 +343,16 @@ describe('PeerRecombination properties', () => {
 
   it('names the layer, the expected and the received shapes in errors', () => {
     const layer = peerRecombination({ k: 2 });
-    const bad = [tf.zeros([1, 2, 2, CC]), tf.zeros([1, 2, 2, CS]), tf.zeros([1, 2, 2, CC + 1]), tf.zeros([1, 2, 2, CS])];
-    expect(() => layer.apply(bad)).toThrow(/TpfrPeerRecombination: expected peer content \[B·P, h, w, Cc\] with Cc = 6, received shape \[1,2,2,7\]/);
-    const few = [tf.zeros([1, 2, 2, CC]), tf.zeros([1, 2, 2, CS]), tf.zeros([1, 1, 1, CC]), tf.zeros([1, 1, 1, CS])];
-    expect(() => layer.apply(few)).toThrow(/at least k = 2 peer pixels/);
+    const z = (s: number[]) => tf.zeros(s);
+    const bad = [z([1, 2, 2, CC]), z([1, 2, 2, CS]), z([1, 1, 2, 2, CC + 1]), z([1, 1, 2, 2, CS])];
+    expect(() => layer.apply(bad)).toThrow(/TpfrPeerRecombination: expected peer content \[B, P, h, w, Cc\] with Cc = 6, received shape \[1,1,2,2,7\]/);
+    const old = [z([1, 2, 2, CC]), z([1, 2, 2, CS]), z([2, 2, 2, CC]), z([2, 2, 2, CS])];
+    expect(() => layer.apply(old)).toThrow(/expected peer content \[B, P, h, w, Cc\] of rank 5 \(P exemplars on an axis of their own, as stackPeers builds them; not the former \[B·P, h, w, C\]\), received shape \[2,2,2,6\]/);
+    const otherBatch = [z([2, 2, 2, CC]), z([2, 2, 2, CS]), z([1, 2, 2, 2, CC]), z([1, 2, 2, 2, CS])];
+    expect(() => layer.apply(otherBatch)).toThrow(/expected peer content \[B, P, h, w, Cc\] with B = 2 as content, received shape \[1,2,2,2,6\]/);
+    const few = [z([1, 2, 2, CC]), z([1, 2, 2, CS]), z([1, 1, 1, 1, CC]), z([1, 1, 1, 1, CS])];
+    expect(() => layer.apply(few)).toThrow(/at least k = 2 peer pixels per pool, received 1/);
     expect(() => peerRecombination({ stages: 'three' as never })).toThrow(/stages 'two-stage' or 'style-only'/);
-    tf.dispose([...bad, ...few]);
+    tf.dispose([...bad, ...old, ...otherBatch, ...few]);
   });
 });

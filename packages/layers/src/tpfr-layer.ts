@@ -10,6 +10,7 @@ import {
   type AttentionTransformWeights, type WeightFactory,
 } from './peer-attention-transform.js';
 import { registerLayer } from './register.js';
+import type { stackPeers, upgradePeerInputs } from './peers.js';
 
 /** Which stages run: both (spec §5), or stage 1 only (PeerNets' one-stage variant). */
 export type TpfrStages = 'two-stage' | 'style-only';
@@ -54,8 +55,10 @@ export interface PeerRecombinationArgs extends LayerArgs {
    */
   valueMemoryBudgetBytes?: number;
   /**
-   * `'per-sample'` (default): input b attends only to its own P exemplars (peers `b·P…b·P+P−1`).
-   * `'shared'`: one pool of every peer pixel for the whole batch, as the authors' code does.
+   * `'per-sample'` (default): sample b attends only to its own P exemplars (peers `[b, 0…P−1]`).
+   * `'shared'`: one pool of every peer pixel of the whole batch (B·P exemplars), as the authors'
+   * code does. The batch is the one the layer is called on: in `predict`, `evaluate` and `fit`,
+   * each batch of `batchSize` samples, so pass a `batchSize` ≥ B to pool over all of them.
    */
   peerPooling?: PeerPooling;
   /**
@@ -69,6 +72,30 @@ export interface PeerRecombinationArgs extends LayerArgs {
   /** BatchNorm moving-average momentum, tfjs convention (default 0.9 = PyTorch's 0.1). */
   batchNormMomentum?: number;
 }
+
+/**
+ * Per-call options of {@link PeerRecombination} (`layer.apply(inputs, args)`, eager or symbolic):
+ * they override the configuration for this call only, without copying weights. tfjs-layers
+ * passes them to `call` as its `Kwargs`.
+ */
+export interface PeerRecombinationCallArgs {
+  /** Neighbours per query pixel for this call (default: the layer's `k`); an integer ≥ 1. */
+  k?: number;
+  /**
+   * Stages for this call (default: the layer's `stages`): a two-stage layer may run
+   * `'style-only'`; a layer built `'style-only'` has no stage-2 weights and rejects `'two-stage'`.
+   */
+  stages?: TpfrStages;
+  /**
+   * Training mode (default false): batch statistics in the transforms' BatchNorm (the moving ones
+   * are updated) and attention dropout. `fit` sets it; `predict` and `evaluate` do not.
+   */
+  training?: boolean;
+}
+
+/** The four inputs' names, as errors write them. */
+const INPUT_NAMES = ['content [B, H, W, Cc]', 'style [B, H, W, Cs]', 'peer content [B, P, h, w, Cc]', 'peer style [B, P, h, w, Cs]'];
+const INPUT_RANKS = [4, 4, 5, 5];
 
 /** Result of one stage over pixel rows. */
 interface StageResult {
@@ -100,9 +127,13 @@ function makeInitializer(init: 'glorotUniform' | 'zeros' | 'ones') {
  * The TPFR layer (Two-stage Peer-regularized Feature Recombination, spec §5).
  *
  * Inputs, in this order: content `[B, H, W, Cc]`, style `[B, H, W, Cs]`, peer content
- * `[B·P, h, w, Cc]`, peer style `[B·P, h, w, Cs]` (P exemplars per sample; peer maps may differ
- * in size from the input). Outputs: content′ `[B, H, W, Cc]` and style′ `[B, H, W, Cs]`, then,
- * with `returnAttention`, per stage the neighbour indices and weights `[B, H, W, k]`.
+ * `[B, P, h, w, Cc]`, peer style `[B, P, h, w, Cs]`: P exemplars per sample, on an axis of their
+ * own, so that every input's first axis is the batch and `predict`, `evaluate` and `fit`, which
+ * slice every input into batches along it, keep each sample with its exemplars (build the peer
+ * inputs with {@link stackPeers}). Peer maps may differ in size from the input; H, W, P, h and w
+ * may be unknown when the model is built. Outputs: content′ `[B, H, W, Cc]` and style′
+ * `[B, H, W, Cs]`, then, with `returnAttention`, per stage the neighbour indices and weights
+ * `[B, H, W, k]`.
  *
  * Stage 1: for each query pixel, its k nearest peer pixels by content; weights
  * `α = softmax_k act(u_i + v_j)` from a shared transform of the contents; new style = Σ α·peer
@@ -111,8 +142,10 @@ function makeInitializer(init: 'glorotUniform' | 'zeros' | 'ones') {
  * or attention matrix is never built: kNN is streamed (`@tpfr/core` `knn`) and the attention
  * gathers only k rows per query, in chunks of queries.
  *
- * `apply(inputs, { k, stages })` overrides k and the stages for one call (a two-stage layer can
- * run as 'style-only'), without copying weights.
+ * `apply(inputs, { k, stages, training })` ({@link PeerRecombinationCallArgs}) overrides k and
+ * the stages for one call (a two-stage layer can run as 'style-only'), without copying weights.
+ * Models saved with the former rank-4 peer inputs `[B·P, h, w, C]` load after
+ * {@link upgradePeerInputs} (`TpfrModel.load` calls it).
  */
 export class PeerRecombination extends tfl.layers.Layer {
   /** The name this class is registered and serialized under. */
@@ -171,17 +204,23 @@ export class PeerRecombination extends tfl.layers.Layer {
   private shapes(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape[] {
     const fn = PeerRecombination.className;
     if (!Array.isArray(inputShape[0]) || inputShape.length !== 4) {
-      throw new ShapeError(fn, 'four inputs: content [B, H, W, Cc], style [B, H, W, Cs], peer content [B·P, h, w, Cc], peer style [B·P, h, w, Cs]', JSON.stringify(inputShape));
+      throw new ShapeError(fn, `four inputs: ${INPUT_NAMES.join(', ')}`, JSON.stringify(inputShape));
     }
     const s = inputShape as tfl.Shape[];
-    const names = ['content [B, H, W, Cc]', 'style [B, H, W, Cs]', 'peer content [B·P, h, w, Cc]', 'peer style [B·P, h, w, Cs]'];
     s.forEach((shape, i) => {
-      if (shape.length !== 4) throw new ShapeError(fn, `${names[i]} of rank 4`, `shape ${formatShape(shape as number[])}`);
+      if (shape.length === INPUT_RANKS[i]) return;
+      // Rank-4 peers are the earlier layout [B·P, h, w, C], which batching cannot split per sample.
+      const hint = i >= 2 && shape.length === 4 ? ` (P exemplars on an axis of their own, as stackPeers builds them; not the former [B·P, h, w, C])` : '';
+      throw new ShapeError(fn, `${INPUT_NAMES[i]} of rank ${INPUT_RANKS[i]}${hint}`, `shape ${formatShape(shape)}`);
     });
     const [c, st, pc, ps] = s;
-    if (c[3] == null || st[3] == null) throw new ShapeError(fn, 'known channel counts Cc and Cs', `shapes ${formatShape(c as number[])} and ${formatShape(st as number[])}`);
-    if (pc[3] !== c[3]) throw new ShapeError(fn, `peer content [B·P, h, w, Cc] with Cc = ${c[3]}`, `shape ${formatShape(pc as number[])}`);
-    if (ps[3] !== st[3]) throw new ShapeError(fn, `peer style [B·P, h, w, Cs] with Cs = ${st[3]}`, `shape ${formatShape(ps as number[])}`);
+    if (c[3] == null || st[3] == null) throw new ShapeError(fn, 'known channel counts Cc and Cs', `shapes ${formatShape(c)} and ${formatShape(st)}`);
+    if (pc[4] !== c[3]) throw new ShapeError(fn, `peer content [B, P, h, w, Cc] with Cc = ${c[3]}`, `shape ${formatShape(pc)}`);
+    if (ps[4] !== st[3]) throw new ShapeError(fn, `peer style [B, P, h, w, Cs] with Cs = ${st[3]}`, `shape ${formatShape(ps)}`);
+    const b = c[0];
+    [st, pc, ps].forEach((shape, j) => {
+      if (b != null && shape[0] != null && shape[0] !== b) throw new ShapeError(fn, `${INPUT_NAMES[j + 1]} with B = ${b} as content`, `shape ${formatShape(shape)}`);
+    });
     return s;
   }
 
@@ -221,10 +260,13 @@ export class PeerRecombination extends tfl.layers.Layer {
     this.dropoutSeed = seed;
   }
 
-  /** Pool groups of query and peer rows for the pooling policy. */
-  private groups(b: number, nPerSample: number, peersPerBatch: number, mPerMap: number): PoolGroup[] {
-    if (this.peerPooling === 'shared') return [{ q0: 0, nq: b * nPerSample, p0: 0, np: peersPerBatch * mPerMap }];
-    const p = peersPerBatch / b;
+  /**
+   * Pool groups of query and peer rows for the pooling policy: B samples of `nPerSample` query
+   * rows, P exemplars per sample of `mPerMap` peer rows (peer rows run over samples, exemplars,
+   * then pixels).
+   */
+  private groups(b: number, nPerSample: number, p: number, mPerMap: number): PoolGroup[] {
+    if (this.peerPooling === 'shared') return [{ q0: 0, nq: b * nPerSample, p0: 0, np: b * p * mPerMap }];
     return Array.from({ length: b }, (_, i) => ({ q0: i * nPerSample, nq: nPerSample, p0: i * p * mPerMap, np: p * mPerMap }));
   }
 
@@ -299,6 +341,17 @@ export class PeerRecombination extends tfl.layers.Layer {
     return { output: cat(outs), indices: cat(idxs), weights: cat(wts) };
   }
 
+  /**
+   * Applies the layer: `[content, style, peerContent, peerStyle]` as in the class comment, with
+   * per-call options {@link PeerRecombinationCallArgs}. Eager on tensors (returns tensors),
+   * symbolic on `tfl.SymbolicTensor`s (returns symbolic outputs for a `tf.model`).
+   */
+  override apply(inputs: tf.Tensor[], args?: PeerRecombinationCallArgs): tf.Tensor[];
+  override apply(inputs: tfl.SymbolicTensor[], args?: PeerRecombinationCallArgs): tfl.SymbolicTensor[];
+  override apply(inputs: tf.Tensor | tf.Tensor[] | tfl.SymbolicTensor | tfl.SymbolicTensor[], args?: PeerRecombinationCallArgs): tf.Tensor | tf.Tensor[] | tfl.SymbolicTensor | tfl.SymbolicTensor[] {
+    return super.apply(inputs, args as Kwargs | undefined);
+  }
+
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor[] {
     return tf.tidy(() => {
       const fn = PeerRecombination.className;
@@ -306,35 +359,35 @@ export class PeerRecombination extends tfl.layers.Layer {
         throw new ShapeError(fn, 'four inputs [content, style, peerContent, peerStyle]', Array.isArray(inputs) ? `${inputs.length} inputs` : `one tensor ${formatShape(inputs.shape)}`);
       }
       this.shapes(inputs.map((t) => t.shape));
-      const [content, style, peerContent, peerStyle] = inputs as tf.Tensor4D[];
+      const [content, style] = inputs as tf.Tensor4D[];
+      const [peerContent, peerStyle] = inputs.slice(2) as tf.Tensor5D[];
       const [b, h, wd, cc] = content.shape;
       const cs = style.shape[3];
-      if (style.shape[0] !== b || style.shape[1] !== h || style.shape[2] !== wd) {
-        throw new ShapeError(fn, `style [B, H, W, Cs] with B, H, W = ${b}, ${h}, ${wd} as content`, `shape ${formatShape(style.shape)}`);
+      if (style.shape[1] !== h || style.shape[2] !== wd) {
+        throw new ShapeError(fn, `style [B, H, W, Cs] with H, W = ${h}, ${wd} as content`, `shape ${formatShape(style.shape)}`);
       }
-      const [bp, ph, pw] = peerContent.shape;
-      if (peerStyle.shape[0] !== bp || peerStyle.shape[1] !== ph || peerStyle.shape[2] !== pw) {
-        throw new ShapeError(fn, `peer style [B·P, h, w, Cs] with B·P, h, w = ${bp}, ${ph}, ${pw} as peer content`, `shape ${formatShape(peerStyle.shape)}`);
+      if (b === 0) throw new ShapeError(fn, 'a batch of at least one sample', `content ${formatShape(content.shape)}`);
+      const [, p, ph, pw] = peerContent.shape;
+      if (peerStyle.shape[1] !== p || peerStyle.shape[2] !== ph || peerStyle.shape[3] !== pw) {
+        throw new ShapeError(fn, `peer style [B, P, h, w, Cs] with P, h, w = ${p}, ${ph}, ${pw} as peer content`, `shape ${formatShape(peerStyle.shape)}`);
       }
       if (cc !== this.contentChannels || cs !== this.styleChannels) {
         throw new ShapeError(fn, `Cc = ${this.contentChannels} and Cs = ${this.styleChannels} as built`, `Cc = ${cc}, Cs = ${cs}`);
       }
-      if (bp === 0 || (this.peerPooling === 'per-sample' && bp % b !== 0)) {
-        throw new ShapeError(fn, `peer maps [B·P, h, w, C] with B·P a positive multiple of B = ${b} ('per-sample' pooling)`, `shape ${formatShape(peerContent.shape)}`);
-      }
-      // Per-call switches (not config): kwargs.k and kwargs.stages, e.g. from stylize().
-      const k = (kwargs?.k as number | undefined) ?? this.k;
-      const stages = (kwargs?.stages as TpfrStages | undefined) ?? this.stages;
-      if (!Number.isInteger(k) || k < 1) throw new ValueError(fn, 'kwargs.k to be an integer >= 1', String(k));
-      if (stages !== 'two-stage' && stages !== 'style-only') throw new ValueError(fn, `kwargs.stages 'two-stage' or 'style-only'`, String(stages));
+      // Per-call switches (not config), e.g. from stylize(): see PeerRecombinationCallArgs.
+      const opts = (kwargs ?? {}) as PeerRecombinationCallArgs;
+      const k = opts.k ?? this.k;
+      const stages = opts.stages ?? this.stages;
+      if (!Number.isInteger(k) || k < 1) throw new ValueError(fn, 'call argument k to be an integer >= 1', String(k));
+      if (stages !== 'two-stage' && stages !== 'style-only') throw new ValueError(fn, `call argument stages 'two-stage' or 'style-only'`, String(stages));
       if (stages === 'two-stage' && !this.styleAttention) throw new ValueError(fn, `stages 'style-only' for a layer built 'style-only' (it has no stage-2 weights)`, `'two-stage'`);
       const mPerMap = ph * pw;
-      const poolSize = this.peerPooling === 'shared' ? bp * mPerMap : (bp / b) * mPerMap;
+      const poolSize = (this.peerPooling === 'shared' ? b : 1) * p * mPerMap;
       if (poolSize < k) {
-        throw new ValueError(fn, `at least k = ${k} peer pixels per pool`, `${poolSize} (peer maps ${formatShape(peerContent.shape)})`);
+        throw new ValueError(fn, `at least k = ${k} peer pixels per pool`, `${poolSize} (peer maps ${formatShape(peerContent.shape)}, '${this.peerPooling}' pooling)`);
       }
-      const training = kwargs?.training === true;
-      const groups = this.groups(b, h * wd, bp, mPerMap);
+      const training = opts.training === true;
+      const groups = this.groups(b, h * wd, p, mPerMap);
       const qc = tf.reshape(content, [-1, cc]) as tf.Tensor2D;
       const pc = tf.reshape(peerContent, [-1, cc]) as tf.Tensor2D;
       const psty = tf.reshape(peerStyle, [-1, cs]) as tf.Tensor2D;
@@ -378,7 +431,8 @@ registerLayer(PeerRecombination);
 
 /**
  * Creates a {@link PeerRecombination} (TPFR) layer. Apply it to
- * `[content [B, H, W, Cc], style [B, H, W, Cs], peerContent [B·P, h, w, Cc], peerStyle [B·P, h, w, Cs]]`.
+ * `[content [B, H, W, Cc], style [B, H, W, Cs], peerContent [B, P, h, w, Cc], peerStyle [B, P, h, w, Cs]]`
+ * (peer inputs from {@link stackPeers}).
  */
 export function peerRecombination(args: PeerRecombinationArgs = {}): PeerRecombination {
   return new PeerRecombination(args);

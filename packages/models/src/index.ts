@@ -10,7 +10,7 @@ export { createEncoder, convNormRelu } from './encoder.js';
 export { createDecoder } from './decoder.js';
 export { createDiscriminator } from './discriminator.js';
 export { TpfrModel, MODEL_MANIFEST, replaceDir } from './model.js';
-export type { Latent, RecombineOptions, InferenceOptions, ModelPart } from './model.js';
+export type { Latent, PeerCodes, RecombineOptions, InferenceOptions, ModelPart } from './model.js';
 export { stylize } from './stylize.js';
 export type { StylizeOptions, StylizePipelineOptions } from './stylize.js';
 export { resizeBicubicPil, resizeShorterSide, shorterSideSize, centerCrop, centerCropOffsets, authorsContentPad, reflectPad, cropBorder, minMaxStretch } from './pipeline/index.js';

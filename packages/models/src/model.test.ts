@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { expectNoLeaks } from '@tpfr/core/testing';
 import { initBackend, ShapeError, ValueError } from '@tpfr/core';
+import { stackPeers, stackPeersPerSample } from '@tpfr/layers';
 import { stylize, TpfrModel, TpfrTrainer } from '@tpfr/models';
 
 let model: TpfrModel;
@@ -78,4 +79,49 @@ it('explains a missing or corrupt model directory', async () => {
   await model.save(bad);
   writeFileSync(join(bad, 'encoder', 'model.json'), '{ not json');
   await expect(TpfrModel.load(bad)).rejects.toThrow(/TpfrModel.load: could not load part 'encoder'/);
+});
+
+it('loads a model saved with the former rank-4 peer inputs [B·P, h, w, C], converted to [B, P, h, w, C]', async () => {
+  const path = join(dir, 'old-layout');
+  await model.save(path);
+  // The recombination part as saved before the exemplar axis: 4-entry batch_input_shape on the peers.
+  const file = join(path, 'recombination', 'model.json');
+  const json = JSON.parse(readFileSync(file, 'utf8'));
+  const peerInputs = json.modelTopology.config.layers.filter((l: { class_name: string; config: { name: string } }) => l.class_name === 'InputLayer' && /peer/.test(l.config.name));
+  expect(peerInputs).toHaveLength(2);
+  for (const l of peerInputs) {
+    expect(l.config.batch_input_shape).toHaveLength(5);
+    l.config.batch_input_shape.splice(1, 1);
+  }
+  writeFileSync(file, JSON.stringify(json));
+  const loaded = await TpfrModel.load(path);
+  expect(loaded.recombination.inputs.map((t) => t.shape.length)).toEqual([4, 4, 5, 5]);
+  const content = tf.randomUniform([2, 32, 32, 3], -1, 1, 'float32', 7) as tf.Tensor4D;
+  const styles = [tf.randomUniform([32, 40, 3], -1, 1, 'float32', 8), tf.randomUniform([32, 40, 3], -1, 1, 'float32', 9)] as tf.Tensor3D[];
+  const before = stylize(model, content, styles);
+  const after = stylize(loaded, content, styles);
+  expect(Array.from(after.dataSync())).toEqual(Array.from(before.dataSync()));
+  // Saved again, it is in the current layout.
+  await loaded.save(path);
+  const again = JSON.parse(readFileSync(file, 'utf8'));
+  expect(again.modelTopology.config.layers.filter((l: { class_name: string }) => l.class_name === 'InputLayer').map((l: { config: { batch_input_shape: unknown[] } }) => l.config.batch_input_shape.length)).toEqual([4, 4, 5, 5]);
+  loaded.dispose();
+  tf.dispose([content, ...styles, before, after]);
+});
+
+it('recombine takes each sample with its own P exemplars [B, P, h, w, C]; predict of the recombination part agrees', () => {
+  const z = model.encode(tf.randomUniform([3, 32, 32, 3], -1, 1, 'float32', 10) as tf.Tensor4D);
+  const e = model.encode(tf.randomUniform([4, 32, 32, 3], -1, 1, 'float32', 11) as tf.Tensor4D);
+  const pair = (t: tf.Tensor4D) => stackPeersPerSample([tf.slice(t, [0], [2]), tf.slice(t, [1], [2]), tf.slice(t, [2], [2])] as tf.Tensor4D[]);
+  const peers = { content: pair(e.content), style: pair(e.style) };
+  const r = model.recombine(z, peers);
+  const [c, s] = model.recombination.predict([z.content, z.style, peers.content, peers.style], { batchSize: 1 }) as tf.Tensor[];
+  expect(tf.max(tf.abs(tf.sub(c, r.content))).dataSync()[0]).toBeLessThan(1e-5);
+  expect(tf.max(tf.abs(tf.sub(s, r.style))).dataSync()[0]).toBeLessThan(1e-5);
+  // Sample 1 alone, with its exemplars 1 and 2, gives the same as in the batch.
+  const one = model.recombine({ content: tf.slice(z.content, [1], [1]), style: tf.slice(z.style, [1], [1]) },
+    { content: stackPeers(tf.slice(e.content, [1], [2]), 1), style: stackPeers(tf.slice(e.style, [1], [2]), 1) });
+  expect(tf.max(tf.abs(tf.sub(one.style, tf.slice(r.style, [1], [1])))).dataSync()[0]).toBeLessThan(1e-5);
+  expect(() => model.recombine(z, { content: e.content, style: e.style } as never)).toThrow(/TpfrPeerRecombination: expected peer content \[B, P, h, w, Cc\] of rank 5/);
+  tf.dispose([z.content, z.style, z.middle, e.content, e.style, e.middle, peers.content, peers.style, r.content, r.style, c, s, one.content, one.style]);
 });

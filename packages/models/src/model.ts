@@ -191,11 +191,13 @@ export class TpfrModel {
     const [b, h, w] = latent.content.shape;
     const side = this.widths.multiple;
     const banded = !training && this.useBands(opts, b * h * w * side * side);
+    if (banded) {
+      const parts = this.bandedParts();
+      return decodeInBands(this.config, decoder, which === 'main' ? parts.mainResidualStage : parts.auxResidualStage, which === 'main' ? 'main_decoder' : 'aux_decoder', latent.content, latent.style, opts.bandRows);
+    }
     return tf.tidy(() => {
       const z = tf.concat([latent.content, latent.style], -1) as tf.Tensor4D;
-      if (!banded) return (training ? decoder.apply(z, { training }) : decoder.predict(z)) as tf.Tensor4D;
-      const parts = this.bandedParts();
-      return decodeInBands(this.config, decoder, which === 'main' ? parts.mainBeforeUpsamplings : parts.auxBeforeUpsamplings, which === 'main' ? 'main_decoder' : 'aux_decoder', z, opts.bandRows);
+      return (training ? decoder.apply(z, { training }) : decoder.predict(z)) as tf.Tensor4D;
     });
   }
 

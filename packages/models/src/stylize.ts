@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ValueError } from '@tpfr/core';
-import type { TpfrStages } from '@tpfr/layers';
+import { stackPeers, type TpfrStages } from '@tpfr/layers';
 import { padToMultiple, toModelBatch, toPixelRange, type PixelRange } from './images.js';
 import type { TpfrModel } from './model.js';
 import { authorsContentPad, centerCrop, cropBorder, reflectPad } from './pipeline/geometry.js';
@@ -130,11 +130,11 @@ function runNetwork(fn: string, model: TpfrModel, content: tf.Tensor4D, exemplar
     padded.dispose();
     const zs = model.codes(style);
     style.dispose();
-    // Every content sample meets the same P exemplars: the pool is repeated per sample.
-    const p = zs.content.shape[0];
-    const repeat = (t: tf.Tensor4D) => (b === 1 ? t : (tf.reshape(tf.tile(tf.expandDims(t, 0), [b, 1, 1, 1, 1]), [b * p, t.shape[1], t.shape[2], t.shape[3]]) as tf.Tensor4D));
-    const z = model.recombine(zc, { content: repeat(zs.content), style: repeat(zs.style) }, { stages: opts.stages, k: opts.k });
-    tf.dispose([zc.content, zc.style, zs.content, zs.style]);
+    // Every content sample meets the same P exemplars.
+    const peers = { content: stackPeers(zs.content, b), style: stackPeers(zs.style, b) };
+    tf.dispose([zs.content, zs.style]);
+    const z = model.recombine(zc, peers, { stages: opts.stages, k: opts.k });
+    tf.dispose([zc.content, zc.style, peers.content, peers.style]);
     const image = model.decode(z, 'main');
     tf.dispose([z.content, z.style]);
     return tf.slice(image, [0, 0, 0, 0], [b, height, width, 3]) as tf.Tensor4D;

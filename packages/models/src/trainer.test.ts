@@ -176,7 +176,7 @@ it('peerPaintings 2 stylizes each A with a pool of its B′ and B, laid out per 
   const data = fixed(createSyntheticDataset({ size: 32, seed: 2 }), 2);
   const trainer = new TpfrTrainer(model, data, { steps: 3, seed: 2, batchSize: 2, peerPaintings: 2 });
   const recombine = model.recombine.bind(model);
-  let last: tf.Tensor4D | null = null;
+  let last: tf.Tensor5D | null = null;
   model.recombine = (z, peers, opts) => {
     if (opts?.training) {
       last?.dispose();
@@ -187,13 +187,12 @@ it('peerPaintings 2 stylizes each A with a pool of its B′ and B, laid out per 
   const info = trainer.trainStep();
   expect(Object.values(info.losses).every(Number.isFinite)).toBe(true);
   // The main update (the only one in training mode) ran last; the encoder has not changed since.
-  const peers = last as unknown as tf.Tensor4D;
-  expect(peers.shape[0]).toBe(4);
+  const peers = last as unknown as tf.Tensor5D;
+  expect(peers.shape.slice(0, 2)).toEqual([2, 2]); // [B, P, h, w, C]
   const batch = data.sampleBatch(0, 2);
   const zB2 = model.encode(batch.paintingB2).content;
   const zB = model.encode(batch.paintingB).content;
-  const row = (t: tf.Tensor4D, i: number) => tf.slice(t, [i, 0, 0, 0], [1, -1, -1, -1]);
-  const expected = tf.concat([row(zB2, 0), row(zB, 0), row(zB2, 1), row(zB, 1)]);
+  const expected = tf.stack([zB2, zB], 1); // sample i: [B′ᵢ, Bᵢ]
   expect(tf.max(tf.abs(tf.sub(peers, expected))).dataSync()[0]).toBeLessThan(1e-5);
   tf.dispose([peers, expected, zB2, zB, batch.photoA, batch.paintingB, batch.photoA2, batch.paintingB2]);
   expect(() => new TpfrTrainer(model, data, { steps: 1, peerPaintings: 3 as 2 })).toThrow(/TpfrTrainer: expected peerPaintings 1 or 2, received 3/);

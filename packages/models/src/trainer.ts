@@ -19,9 +19,10 @@ import {
   weightedLossSum,
   type LossWeights,
 } from '@tpfr/losses';
+import { stackPeersPerSample } from '@tpfr/layers';
 import { createRng, hashSeed } from './data/prng.js';
 import type { StyleBatch, StyleDataset } from './data/types.js';
-import { TpfrModel, replaceDir, type Latent } from './model.js';
+import { TpfrModel, replaceDir, type Latent, type PeerCodes } from './model.js';
 import { seedKernels } from './seeded-init.js';
 
 /** Options of {@link TpfrTrainer}. */
@@ -348,16 +349,17 @@ export class TpfrTrainer {
   /**
    * The peer pool of each sample (see {@link TrainerOptions.peerPaintings}): B′'s code alone, or
    * B′'s and B's (`codeOfB` is called only then), laid out as `recombine` expects,
-   * `[B·P, h, w, C]` with sample i's P exemplars at rows `i·P … i·P + P − 1`.
+   * `[B, P, h, w, C]` with sample i's exemplars B′ᵢ (and Bᵢ).
    */
-  private peerPool(zB2: Latent, codeOfB: () => Latent): Pick<Latent, 'content' | 'style'> {
-    if (this.options.peerPaintings === 1) return zB2;
-    const zB = codeOfB();
-    const pair = (a: tf.Tensor4D, b: tf.Tensor4D) => {
-      const [n, h, w, c] = a.shape;
-      return tf.reshape(tf.stack([a, b], 1), [n * 2, h, w, c]) as tf.Tensor4D;
+  private peerPool(zB2: Latent, codeOfB: () => Latent): PeerCodes {
+    const zB = this.options.peerPaintings === 1 ? null : codeOfB();
+    const rows = (t: tf.Tensor4D) => Array.from({ length: t.shape[0] }, (_, i) => tf.slice(t, [i], [1]) as tf.Tensor4D);
+    const stack = (which: 'content' | 'style') => {
+      const b2 = rows(zB2[which]);
+      const b = zB ? rows(zB[which]) : null;
+      return stackPeersPerSample(b2.map((r, i) => (b ? [r, b[i]] : r)));
     };
-    return { content: pair(zB2.content, zB.content), style: pair(zB2.style, zB.style) };
+    return { content: stack('content'), style: stack('style') };
   }
 
   /** Spec §6, auxiliary module. */

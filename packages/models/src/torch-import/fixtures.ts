@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ShapeError, formatShape } from '@tpfr/core';
+import { stackPeers } from '@tpfr/layers';
 import type { TpfrModel } from '../model.js';
 
 /**
@@ -70,8 +71,11 @@ export function runNetCase(model: TpfrModel, caseDir: string, c: FixtureCase): R
   const ours = tf.tidy(() => {
     const zc = model.encode(content);
     const zs = model.encode(styles);
-    const two = model.recombine(zc, zs, { stages: 'two-stage' });
-    const one = model.recombine(zc, zs, { stages: 'style-only' });
+    // The authors' exemplars form one pool for the (single-sample) batch.
+    const b = zc.content.shape[0];
+    const peers = { content: stackPeers(zs.content, b), style: stackPeers(zs.style, b) };
+    const two = model.recombine(zc, peers, { stages: 'two-stage' });
+    const one = model.recombine(zc, peers, { stages: 'style-only' });
     const m: Record<string, tf.Tensor4D> = {
       content_code: zc.content, content_style_code: zc.style, styles_code: zs.content, styles_style_code: zs.style,
       recombined: tf.concat([two.content, two.style], -1), stylized: model.decode(two),

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TpfrError, initBackend } from '@tpfr/core';
-import type { TorchTensor } from '@tpfr/layers';
+import { stackPeers, type TorchTensor } from '@tpfr/layers';
 import { TpfrModel } from '../model.js';
 import {
   TorchStateDictError, authorsDiscriminatorKeys, authorsGeneratorKeys, authorsParameterCount, importTorchGenerator, syntheticAuthorsStateDict,
@@ -219,7 +219,7 @@ describe('importTorchGenerator', () => {
     const x = tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', 5) as tf.Tensor4D;
     const [a, b] = [model, loaded].map((m) => tf.tidy(() => {
       const z = m.encode(x);
-      const r = m.recombine(z, z);
+      const r = m.recombine(z, { content: stackPeers(z.content, 1), style: stackPeers(z.style, 1) });
       return m.decode(r);
     }));
     expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBe(0);

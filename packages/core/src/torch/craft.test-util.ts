@@ -3,6 +3,7 @@
  * tests of `readTorchCheckpoint`. Not part of the package (no entry imports it).
  * @module
  */
+import { CheckpointError } from './errors.js';
 import { crc32 } from '../testing/torch-writer.js';
 
 /** Bytes, a byte array or one byte. */
@@ -165,3 +166,14 @@ export function zipCheckpoint(pkl: Uint8Array, storages: Readonly<Record<string,
 
 /** Little-endian float32 bytes. */
 export const f32Bytes = (v: readonly number[]): Uint8Array => new Uint8Array(Float32Array.from(v).buffer);
+
+/** The CheckpointError that `f` throws (fails the test when it throws nothing or something else). */
+export const thrown = (f: () => unknown): CheckpointError => {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof CheckpointError) return e;
+    throw e;
+  }
+  throw new Error('expected a CheckpointError');
+};

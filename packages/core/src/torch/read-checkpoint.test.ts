@@ -4,20 +4,11 @@ import { readTorchCheckpoint, CheckpointError, ForbiddenGlobalError, UnknownOpco
 import type { TorchDType, TorchTensor, TorchDataTypes } from './index.js';
 import { writeTorchCheckpoint, type TorchStorage, type TorchTensorView, type WritableTorchTensor } from '../testing/torch-writer.js';
 import { ValueError } from '../errors.js';
-import { bytes, f32Bytes, global, int, intTuple, legacyFile, OP, stateDictPickle, str, zipCheckpoint, zipFile } from './craft.test-util.js';
+import { bytes, f32Bytes, global, int, intTuple, legacyFile, OP, stateDictPickle, str, zipCheckpoint, zipFile, thrown } from './craft.test-util.js';
 
 const FORMATS = ['legacy', 'zip'] as const;
 const DTYPES = Object.keys(TORCH_DTYPES) as TorchDType[];
 
-const thrown = (f: () => unknown): CheckpointError => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof CheckpointError) return e;
-    throw e;
-  }
-  throw new Error('expected a CheckpointError');
-};
 const rawBytes = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 const sameBytes = (a: ArrayBufferView, b: ArrayBufferView): boolean => {
   const x = rawBytes(a);

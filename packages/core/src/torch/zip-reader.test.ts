@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { readZipEntries, storedEntryBytes, checkEntryName } from './zip-reader.js';
-import { readTorchCheckpoint, CheckpointError } from './index.js';
+import { readTorchCheckpoint } from './index.js';
 import { writeTorchCheckpoint } from '../testing/torch-writer.js';
-import { f32Bytes, stateDictPickle, zipCheckpoint, zipFile } from './craft.test-util.js';
+import { f32Bytes, stateDictPickle, zipCheckpoint, zipFile, thrown } from './craft.test-util.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
-const thrown = (f: () => unknown): CheckpointError => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof CheckpointError) return e;
-    throw e;
-  }
-  throw new Error('expected a CheckpointError');
-};
 const pkl = stateDictPickle([{ name: 'w', key: '0', numel: 2, shape: [2] }], false);
 
 describe('readZipEntries', () => {

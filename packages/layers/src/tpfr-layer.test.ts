@@ -261,6 +261,12 @@ describe('PeerRecombination properties', () => {
     expect(d1.diff).toBeLessThan(1e-4);
     expect(d2.diff).toBeLessThan(1e-4);
     expect(d1.rows + d2.rows).toBeGreaterThan(0);
+    // Chunks of 2 query rows: the tied rows' results land in their chunks exactly as in one chunk.
+    const chunked = layerFor({ ...c, b: 1 }, { ties: 'include', valueMemoryBudgetBytes: 4 * c.k * CS * 2 });
+    const outChunked = run(chunked, [content, style, pc, ps]);
+    expect(maxAbsDiff(outChunked[0], out[0])).toBe(0);
+    expect(maxAbsDiff(outChunked[1], out[1])).toBe(0);
+    tf.dispose([...outChunked, ...chunked.weights.map((v) => v.read())]);
     // With k odd, 'exactly-k' drops the k-th neighbour's twin: a different answer (k even takes whole pairs).
     const exact = run(plain, [content, style, pc, ps]);
     if (c.k % 2 === 1) expect(maxAbsDiff(exact[1], out[1])).toBeGreaterThan(1e-6);

@@ -298,43 +298,43 @@ export class PeerRecombination extends tfl.layers.Layer {
       idxs.push(idx);
       const seedOf = (chunk: number) => (this.dropoutSeed == null ? undefined : this.dropoutSeed + 7919 * (w === this.styleAttention ? 1 : 0) + 104729 * chunk);
       const dropoutRate = training ? this.attentionDropout : 0;
-      const groupOuts: tf.Tensor2D[] = [];
-      const groupWts: tf.Tensor2D[] = [];
-      for (let r0 = 0; r0 < g.nq; r0 += chunk) {
+      // The authors' tie rule: queries whose k-th distance ties get every tied peer. Their
+      // results are computed first, then each chunk takes its tied rows' results in place of its
+      // own (one differentiable row gather per chunk: no copy of the whole stage output).
+      const base = outs.length;
+      const tied = found.counts ? tiedRows(found.counts, k) : [];
+      found.counts?.dispose();
+      const tiedOut = tied.length === 0 ? null : tf.tidy(() => {
+        const rowsT = tf.tensor1d(tied, 'int32');
+        const qt = gatherRows(sq, rowsT);
+        const ut = tf.reshape(gatherRows(tf.reshape(tf.slice(u, [g.q0], [g.nq]), [-1, 1]) as tf.Tensor2D, rowsT), [-1]) as tf.Tensor1D;
+        const r = tiedNeighbourhoodAttention(qt, sp, k, ut, vg, valg, { metric: this.metric, memoryBudgetBytes: this.knnMemoryBudgetBytes, activation: this.activation, dropoutRate, seed: seedOf(-1 - base) });
+        tf.dispose([r.indices, r.counts]);
+        return { output: r.output, weights: r.weights };
+      });
+      let t0 = 0;
+      for (let j = 0, r0 = 0; r0 < g.nq; r0 += chunk, j++) {
         const rows = Math.min(chunk, g.nq - r0);
+        let t1 = t0;
+        while (t1 < tied.length && tied[t1] < r0 + rows) t1++;
+        const [first, last] = [t0, t1];
         const [o, wt] = tf.tidy((): [tf.Tensor2D, tf.Tensor2D] => {
           const ui = tf.slice(u, [g.q0 + r0], [rows]);
           const ii = rows === g.nq ? idx : tf.slice(idx, [r0, 0], [rows, k]);
-          const r = neighbourhoodAttention(ui, vg, ii, valg, { activation: this.activation, dropoutRate, seed: seedOf(outs.length + groupOuts.length) });
-          return [r.output, r.weights];
-        });
-        groupOuts.push(o);
-        groupWts.push(wt);
-      }
-      // The authors' tie rule: queries whose k-th distance ties get every tied peer.
-      const tied = found.counts ? tiedRows(found.counts, k) : [];
-      found.counts?.dispose();
-      if (tied.length > 0) {
-        const [o, wt] = tf.tidy((): [tf.Tensor2D, tf.Tensor2D] => {
-          const rowsT = tf.tensor1d(tied, 'int32');
-          const qt = gatherRows(sq, rowsT);
-          const ut = tf.reshape(gatherRows(tf.reshape(tf.slice(u, [g.q0], [g.nq]), [-1, 1]) as tf.Tensor2D, rowsT), [-1]) as tf.Tensor1D;
-          const r = tiedNeighbourhoodAttention(qt, sp, k, ut, vg, valg, { metric: this.metric, memoryBudgetBytes: this.knnMemoryBudgetBytes, activation: this.activation, dropoutRate, seed: seedOf(-1 - outs.length) });
-          tf.dispose([r.indices, r.counts]);
-          // Each tied row's result replaces the k-neighbour one: one differentiable row gather.
-          const pick = new Int32Array(g.nq).map((_, i) => i);
-          tied.forEach((row, t) => { pick[row] = g.nq + t; });
+          const r = neighbourhoodAttention(ui, vg, ii, valg, { activation: this.activation, dropoutRate, seed: seedOf(base + j) });
+          if (!tiedOut || first === last) return [r.output, r.weights];
+          const sel = tf.tensor1d(Int32Array.from({ length: last - first }, (_, t) => first + t), 'int32');
+          const pick = Int32Array.from({ length: rows }, (_, i) => i);
+          for (let t = first; t < last; t++) pick[tied[t] - r0] = rows + (t - first);
           const pickT = tf.tensor1d(pick, 'int32');
-          const merge = (xs: tf.Tensor2D[], extra: tf.Tensor2D) => gatherRows(tf.concat([...xs, extra], 0) as tf.Tensor2D, pickT);
-          return [merge(groupOuts, r.output), merge(groupWts, r.weights)];
+          const merge = (x: tf.Tensor2D, extra: tf.Tensor2D) => gatherRows(tf.concat([x, gatherRows(extra, sel)], 0) as tf.Tensor2D, pickT);
+          return [merge(r.output, tiedOut.output), merge(r.weights, tiedOut.weights)];
         });
-        tf.dispose([...groupOuts, ...groupWts]);
+        t0 = t1;
         outs.push(o);
         wts.push(wt);
-      } else {
-        outs.push(...groupOuts);
-        wts.push(...groupWts);
       }
+      if (tiedOut) tf.dispose([tiedOut.output, tiedOut.weights]);
       if (folded) tf.dispose([folded.queries, folded.pool]);
     }
     const cat = (xs: tf.Tensor2D[]) => (xs.length === 1 ? xs[0] : tf.concat(xs, 0));

@@ -42,3 +42,31 @@ for (const [label, cfg] of configs) {
     expect(tf.memory().numTensors).toBeLessThan(weights);
   });
 }
+
+it("recombining bands of latent rows gives the whole call's result (what stylize does for large latents), ties included", async () => {
+  await initBackend('cpu');
+  const { stackPeers } = await import('@tpfr/layers');
+  for (const ties of ['exactly-k', 'include'] as const) {
+    const model = TpfrModel.create({ preset: 'tiny', ngf: 4, ties });
+    const x = tf.randomUniform([1, 56, 40, 3], -1, 1, 'float32', 5) as tf.Tensor4D;
+    const s = tf.randomUniform([1, 40, 40, 3], -1, 1, 'float32', 6) as tf.Tensor4D;
+    const z = model.codes(x);
+    const zs = model.codes(s);
+    // The exemplar twice: every peer has a twin, so ties occur (with 'include' they matter).
+    const two = (t: tf.Tensor4D) => stackPeers(tf.concat([t, t], 0) as tf.Tensor4D, 1);
+    const peers = { content: two(zs.content), style: two(zs.style) };
+    const whole = model.recombine(z, peers);
+    const h = z.content.shape[1];
+    const parts = [];
+    for (let r0 = 0; r0 < h; r0 += 3) {
+      const rows = Math.min(3, h - r0);
+      const sl = (t: tf.Tensor4D) => tf.slice(t, [0, r0, 0, 0], [1, rows, t.shape[2], t.shape[3]]);
+      parts.push(model.recombine({ content: sl(z.content), style: sl(z.style) }, peers));
+    }
+    for (const key of ['content', 'style'] as const) {
+      const joined = tf.concat(parts.map((p) => p[key]), 1);
+      expect(maxAbsDiff(joined, whole[key]), `${ties} ${key}`).toBeLessThan(1e-5);
+    }
+    model.dispose();
+  }
+});

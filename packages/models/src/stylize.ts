@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ValueError } from '@tpfr/core';
 import { stackPeers, type TpfrStages } from '@tpfr/layers';
 import { padToMultiple, toModelBatch, toPixelRange, type PixelRange } from './images.js';
-import type { TpfrModel } from './model.js';
+import type { Latent, PeerCodes, RecombineOptions, TpfrModel } from './model.js';
+import { BAND_THRESHOLD_BYTES } from './banded.js';
 import { authorsContentPad, centerCrop, cropBorder, reflectPad } from './pipeline/geometry.js';
 import { resizeShorterSide } from './pipeline/resize.js';
 import { minMaxStretch } from './pipeline/stretch.js';
@@ -133,12 +134,46 @@ function runNetwork(fn: string, model: TpfrModel, content: tf.Tensor4D, exemplar
     // Every content sample meets the same P exemplars.
     const peers = { content: stackPeers(zs.content, b), style: stackPeers(zs.style, b) };
     tf.dispose([zs.content, zs.style]);
-    const z = model.recombine(zc, peers, { stages: opts.stages, k: opts.k });
-    tf.dispose([zc.content, zc.style, peers.content, peers.style]);
+    const z = recombineInBands(model, zc, peers, { stages: opts.stages, k: opts.k });
+    tf.dispose([peers.content, peers.style]);
     const image = model.decode(z, 'main');
     tf.dispose([z.content, z.style]);
     return tf.slice(image, [0, 0, 0, 0], [b, height, width, 3]) as tf.Tensor4D;
   });
+}
+
+/** Bytes of latent rows each recombination call may take when the latent is large (32 MiB). */
+const LATENT_BAND_BYTES = 32 * 2 ** 20;
+
+/**
+ * `model.recombine` over bands of latent rows when the latent is large (above the band-wise
+ * inference threshold), else in one call. Each query pixel's result depends only on its own code
+ * and the pool, so the bands give the whole call's result; the layer's temporaries then stay the
+ * size of a band. Frees `z` (both codes) as it goes.
+ */
+function recombineInBands(model: TpfrModel, z: Pick<Latent, 'content' | 'style'>, peers: PeerCodes, opts: RecombineOptions): Pick<Latent, 'content' | 'style'> {
+  const [b, h, w, cc] = z.content.shape;
+  const cs = z.style.shape[3];
+  const rowBytes = 4 * b * w * (cc + cs);
+  if (rowBytes * h <= BAND_THRESHOLD_BYTES) {
+    const out = model.recombine(z, peers, opts);
+    tf.dispose([z.content, z.style]);
+    return out;
+  }
+  const band = Math.max(1, Math.floor(LATENT_BAND_BYTES / rowBytes));
+  const parts: Pick<Latent, 'content' | 'style'>[] = [];
+  for (let r0 = 0; r0 < h; r0 += band) {
+    const rows = Math.min(band, h - r0);
+    const slice = (t: tf.Tensor4D) => tf.slice(t, [0, r0, 0, 0], [b, rows, w, t.shape[3]]);
+    parts.push(tf.tidy(() => model.recombine({ content: slice(z.content), style: slice(z.style) }, peers, opts)));
+  }
+  tf.dispose([z.content, z.style]);
+  const join = (key: 'content' | 'style') => {
+    const x = tf.concat(parts.map((p) => p[key]), 1) as tf.Tensor4D;
+    tf.dispose(parts.map((p) => p[key]));
+    return x;
+  };
+  return { content: join('content'), style: join('style') };
 }
 
 /**

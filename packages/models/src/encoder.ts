@@ -88,8 +88,9 @@ function encoderFromMiddle(cfg: TpfrModelConfig, name: string, middle: SymbolicT
 
 /** From the map after the last downsampling to `[content, style]`: residual blocks, latent, split. */
 function encoderCodes(cfg: TpfrModelConfig, name: string, after: SymbolicTensor, layer: LayerSource): SymbolicTensor[] {
+  const w = latentWidths(cfg);
   const x = encoderResiduals(cfg, name, after, layer);
-  return encoderSplit(cfg, name, convNormRelu(x, cfg.norm, latentWidths(cfg).content + latentWidths(cfg).style, 1, 1, `${name}_latent`, 'same', layer), layer);
+  return encoderSplit(cfg, name, convNormRelu(x, cfg.norm, w.content + w.style, 1, 1, `${name}_latent`, 'same', layer), layer);
 }
 
 /** The residual blocks. */

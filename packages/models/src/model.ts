@@ -43,9 +43,11 @@ export interface RecombineOptions {
 /** How {@link TpfrModel.encode} and {@link TpfrModel.decode} run at inference. */
 export interface InferenceOptions {
   /**
-   * Compute the full-resolution layers in bands of rows (same result up to rounding, a fraction
-   * of the memory): `'auto'` (default) when one full-resolution map (B·H·W·ngf floats) would
-   * take more than 256 MiB, `true` always, `false` never. Inference only.
+   * Compute the convolution stages above the codes' resolution (the encoder's stem, downsamplings
+   * and latent convolution; the decoder's merge, upsamplings and output) in bands of rows: the
+   * same result up to rounding, a fraction of the memory. `'auto'` (default) when one
+   * full-resolution map (B·H·W·ngf floats) would take more than 256 MiB, `true` always, `false`
+   * never. Inference only.
    */
   bands?: 'auto' | boolean;
   /** Rows per band (default: as many as fit 32 MiB per full-resolution map). */
@@ -130,13 +132,11 @@ export class TpfrModel {
    * @param opts band-wise inference for large images (see {@link InferenceOptions}).
    */
   encode(images: tf.Tensor4D, training = false, opts: InferenceOptions = {}): Latent {
-    const [b, h, w] = images.shape;
-    if (!training && this.useBands(opts, b * h * w)) {
-      const [content, style, middle] = encodeInBands(this.config, this.encoder, this.bandedParts().encoderResidualStage, images, { rowsPerBand: opts.bandRows, middle: true });
+    if (training) {
+      const [content, style, middle] = this.encoder.apply(images, { training }) as tf.Tensor4D[];
       return { content, style, middle };
     }
-    // predict frees each layer's output as soon as the next layers have used it; apply keeps all.
-    const [content, style, middle] = (training ? this.encoder.apply(images, { training }) : this.encoder.predict(images)) as tf.Tensor4D[];
+    const [content, style, middle] = this.encodeForInference(images, opts, true);
     return { content, style, middle };
   }
 
@@ -146,14 +146,20 @@ export class TpfrModel {
    * @param images `[B, H, W, 3]` in [−1, 1], H and W multiples of `widths.multiple`.
    */
   codes(images: tf.Tensor4D, opts: InferenceOptions = {}): Pick<Latent, 'content' | 'style'> {
+    const [content, style] = this.encodeForInference(images, opts, false);
+    return { content, style };
+  }
+
+  /** `[content, style]`, then `middle` when asked: in bands for large images, else through predict. */
+  private encodeForInference(images: tf.Tensor4D, opts: InferenceOptions, middle: boolean): tf.Tensor4D[] {
     const [b, h, w] = images.shape;
     if (this.useBands(opts, b * h * w)) {
-      const [content, style] = encodeInBands(this.config, this.encoder, this.bandedParts().encoderResidualStage, images, { rowsPerBand: opts.bandRows });
-      return { content, style };
+      return encodeInBands(this.config, this.encoder, this.bandedParts().encoderResidualStage, images, { rowsPerBand: opts.bandRows, middle });
     }
-    const [content, style, middle] = this.encoder.predict(images) as tf.Tensor4D[];
-    middle.dispose();
-    return { content, style };
+    // predict frees each layer's output as soon as the next layers have used it; apply keeps all.
+    const out = this.encoder.predict(images) as tf.Tensor4D[];
+    if (!middle) out.pop()!.dispose();
+    return out;
   }
 
   private useBands(opts: InferenceOptions, fullResolutionPixels: number): boolean {

@@ -7,6 +7,14 @@ export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources of every package.
     alias: [
+      { find: /^@tpfr\/layers\/torch$/, replacement: src('./packages/layers/src/torch/index.ts') },
+      { find: /^@tpfr\/layers\/node$/, replacement: src('./packages/layers/src/node/index.ts') },
+      { find: /^@tpfr\/models\/pipeline$/, replacement: src('./packages/models/src/pipeline/index.ts') },
+      { find: /^@tpfr\/models\/torch$/, replacement: src('./packages/models/src/torch-import/index.ts') },
+      { find: /^@tpfr\/models\/train$/, replacement: src('./packages/models/src/train/index.ts') },
+      { find: /^@tpfr\/models\/data$/, replacement: src('./packages/models/src/data/index.ts') },
+      { find: /^@tpfr\/models\/eval$/, replacement: src('./packages/models/src/eval/index.ts') },
+      { find: /^@tpfr\/models\/node$/, replacement: src('./packages/models/src/node/index.ts') },
       { find: /^@tpfr\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
       { find: /^@tpfr\/core\/torch$/, replacement: src('./packages/core/src/torch/index.ts') },
       { find: /^@tpfr\/core$/, replacement: src('./packages/core/src/index.ts') },

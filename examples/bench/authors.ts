@@ -19,9 +19,10 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, readTorchCheckpoint } from '../../packages/core/src/index.ts';
 import { writeTorchCheckpoint } from '../../packages/core/src/testing/torch-writer.ts';
-import {
-  authorsGeneratorKeys, importTorchGenerator, readImage, renderPhoto, stylize, stylizeWithClass, syntheticAuthorsStateDict,
-} from '../../packages/models/src/index.ts';
+import { importTorchGenerator, stylize } from '../../packages/models/src/index.ts';
+import { authorsGeneratorKeys, syntheticAuthorsStateDict } from '../../packages/models/src/torch-import/index.ts';
+import { renderPhoto, stylizeWithClass } from '../../packages/models/src/data/index.ts';
+import { readImage } from '../../packages/models/src/node/index.ts';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);

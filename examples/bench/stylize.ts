@@ -9,7 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../packages/core/src/index.ts';
-import { stylize, TpfrTrainer } from '../../packages/models/src/index.ts';
+import { stylize } from '../../packages/models/src/index.ts';
+import { TpfrTrainer } from '../../packages/models/src/train/index.ts';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);

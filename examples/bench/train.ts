@@ -6,7 +6,8 @@
  * {"bench":"train","msWasm":…,"msCpu":…,"speedupWasmOverCpu":…}
  */
 import { initBackend } from '../../packages/core/src/index.ts';
-import { createSyntheticDataset, TpfrTrainer } from '../../packages/models/src/index.ts';
+import { createSyntheticDataset } from '../../packages/models/src/data/index.ts';
+import { TpfrTrainer } from '../../packages/models/src/train/index.ts';
 
 async function stepTimes(backend: 'wasm' | 'cpu', steps: number): Promise<number[]> {
   await initBackend(backend);

@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { pathToFileURL } from 'node:url';
 import { initBackend } from '@tpfr/core';
-import { fileSystemIO, peerRecombination, stackPeers } from '@tpfr/layers';
+import { peerRecombination, stackPeers } from '@tpfr/layers';
+import { fileSystemIO } from '@tpfr/layers/node';
 
 /** Sizes of {@link tpfrLayerInAModel} (defaults: the guide's). */
 export interface ExampleSizes {

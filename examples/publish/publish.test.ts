@@ -28,18 +28,26 @@ const TFJS_VERSION = '4.22.0';
 /** Files each package's `exports` / `bin` point at: the build must have produced them. */
 const BUILD_OUTPUTS: Record<PackageDir, string[]> = {
   core: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', 'torch/index.js', 'torch/index.cjs', 'torch/index.d.ts', 'torch/index.d.cts', 'testing/index.js', 'testing/index.cjs', 'testing/index.d.ts', 'testing/index.d.cts'],
-  layers: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts'],
+  layers: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', ...['torch', 'node'].flatMap((e) => ['js', 'cjs', 'd.ts', 'd.cts'].map((x) => `${e}/index.${x}`))],
   losses: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts'],
-  models: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', 'cli.js'],
+  models: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', 'cli.js', ...['pipeline', 'torch', 'train', 'data', 'eval', 'node'].flatMap((e) => ['js', 'cjs', 'd.ts', 'd.cts'].map((x) => `${e}/index.${x}`))],
 };
 
 /** Named exports that must exist in every entry point, ESM and CJS alike. */
 const EXPECTED_EXPORTS: Record<string, string[]> = {
   '@tpfr/core': ['initBackend', 'knn', 'neighbourhoodAttention', 'TpfrError', 'ShapeError', 'DEFAULT_KNN_MEMORY_BUDGET', 'registerAllGradients', 'readTorchCheckpoint'],
   '@tpfr/core/torch': ['readTorchCheckpoint', 'CheckpointError', 'ForbiddenGlobalError'],
-  '@tpfr/layers': ['PeerRecombination', 'peerRecombination', 'stackPeers', 'stackPeersPerSample', 'upgradePeerInputs', 'loadTorchTpfrWeights', 'InstanceNormalization', 'ReflectionPadding2D', 'fileSystemIO'],
+  '@tpfr/layers': ['PeerRecombination', 'peerRecombination', 'stackPeers', 'stackPeersPerSample', 'upgradePeerInputs', 'loadTorchTpfrWeights', 'InstanceNormalization', 'ReflectionPadding2D'],
+  '@tpfr/layers/node': ['fileSystemIO'],
+  '@tpfr/layers/torch': ['loadTorchTpfrWeights', 'torchTpfrWeightSpecs', 'torchTensorValues'],
   '@tpfr/losses': ['latentDistance', 'metricLearningLoss', 'raganLsGeneratorLoss', 'WeightedLossSet', 'DEFAULT_LOSS_WEIGHTS', 'ImagePool'],
-  '@tpfr/models': ['stylize', 'TpfrModel', 'TpfrTrainer', 'readImage', 'writeImage', 'createImageFolderDataset', 'PRESETS'],
+  '@tpfr/models': ['stylize', 'TpfrModel', 'PRESETS', 'importTorchGenerator', 'toModelRange', 'fromModelRange'],
+  '@tpfr/models/pipeline': ['resizeShorterSide', 'centerCrop', 'reflectPad', 'cropBorder', 'minMaxStretch'],
+  '@tpfr/models/torch': ['importTorchGenerator', 'authorsGeneratorKeys', 'syntheticAuthorsStateDict'],
+  '@tpfr/models/train': ['TpfrTrainer'],
+  '@tpfr/models/data': ['createSyntheticDataset', 'createImageFolderDataset'],
+  '@tpfr/models/eval': ['evaluateStylization', 'styleDistance'],
+  '@tpfr/models/node': ['saveModel', 'loadModel', 'readImage', 'writeImage'],
 };
 
 /**
@@ -238,10 +246,10 @@ describe('the packed @tpfr packages, installed from their tarballs', () => {
       import { initBackend, knn, neighbourhoodAttention, type KnnResult, type BackendChoice } from '@tpfr/core';
       import { peerRecombination, PeerRecombination, loadTorchTpfrWeights, stackPeers, type PeerRecombinationArgs, type PeerRecombinationCallArgs, type TorchStateDict } from '@tpfr/layers';
       import { latentDistance, WeightedLossSet, DEFAULT_LOSS_WEIGHTS } from '@tpfr/losses';
-      import {
-        stylize, TpfrModel, TpfrTrainer, createImageFolderDataset, readImage, writeImage,
-        type StylizeOptions, type TrainerOptions, type StepInfo,
-      } from '@tpfr/models';
+      import { stylize, TpfrModel, type StylizeOptions } from '@tpfr/models';
+      import { loadModel, readImage, saveModel, writeImage } from '@tpfr/models/node';
+      import { TpfrTrainer, type TrainerOptions, type StepInfo, type FitResult } from '@tpfr/models/train';
+      import { createImageFolderDataset } from '@tpfr/models/data';
 
       export async function main(stateDict: TorchStateDict): Promise<void> {
         const choice: BackendChoice = await initBackend('wasm');
@@ -261,14 +269,17 @@ describe('the packed @tpfr packages, installed from their tarballs', () => {
         const d: tf.Scalar = latentDistance(tf.zeros([1, 2, 2, 4]), tf.ones([1, 2, 2, 4]));
         const losses = new WeightedLossSet();
         const w: number | undefined = DEFAULT_LOSS_WEIGHTS.reconstruction;
-        const model: TpfrModel = await TpfrModel.load('model-dir');
+        const model: TpfrModel = await loadModel('model-dir');
+        const fromUrl: TpfrModel = await TpfrModel.load('https://example.com/model/model.json');
+        await saveModel(fromUrl, 'copy');
         const opts: StylizeOptions = { k: 5, stages: 'style-only' };
         const content = readImage('content.png');
-        const result = stylize(model, content, [readImage('style.jpg')], opts) as tf.Tensor3D;
+        const result: tf.Tensor3D = stylize(model, content, [readImage('style.jpg')], opts);
         writeImage('out.png', result);
-        const trainOptions: TrainerOptions = { steps: 10, checkpointDir: 'ckpt', onStep: (i: StepInfo) => void i.losses };
+        const trainOptions: TrainerOptions = { steps: 10, weights: { reconstruction: 10 } };
         const trainer = new TpfrTrainer(TpfrTrainer.createModel('tiny', 0), createImageFolderDataset('data', { size: 64 }), trainOptions);
-        const infos: StepInfo[] = await trainer.fit();
+        const fitted: FitResult = await trainer.fit({ checkpointDir: 'ckpt', timeLimitMs: 1000, signal: new AbortController().signal, onStep: (i: StepInfo) => void i.losses });
+        const infos: StepInfo[] = fitted.steps;
         void [choice.backend, att.output, net.name, d.rank, losses, w, infos.length, eager.length];
       }
     `;

@@ -37,7 +37,7 @@ export function applyAttentionActivation(x: tf.Tensor2D, activation: AttentionAc
 }
 
 /**
- * Attention over a fixed neighbourhood (the graph-attention step of TPFR, spec §5): for query i
+ * Attention over a fixed neighbourhood (the graph-attention step of TPFR, method §5): for query i
  * with neighbours `indices[i, ·]` in the pool,
  *
  *   α[i, j] = softmax_j act(u[i] + v[indices[i, j]]),   out[i] = Σ_j α[i, j] · values[indices[i, j]].

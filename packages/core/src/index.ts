@@ -24,3 +24,5 @@ export { featureMapToRows, rowsToFeatureMap, queryRows, peerPoolRows } from './p
 export type { PeerPooling } from './pixels.js';
 export { readTorchCheckpoint, CheckpointError, ForbiddenGlobalError, UnknownOpcodeError, float16ToFloat32, bfloat16ToFloat32, torchTensorToFloat32, TORCH_DTYPES } from './torch/index.js';
 export type { TorchCheckpoint, TorchTensor, ReadTorchCheckpointOptions, TorchDType, TorchDataTypes, TorchData, CheckpointErrorReason } from './torch/index.js';
+export { createRng, hashSeed, hashString } from './random.js';
+export type { Rng } from './random.js';

@@ -10,7 +10,7 @@ describeLayerContract({ name: 'GlobalStyle without instance norm', make: () => g
 describe('GlobalStyle', () => {
   it('without instance norm keeps a signal where the last map is 1×1 (with it: zeros)', () => {
     // Positive input and positive weights: every ReLU passes, so the plain branch cannot come
-    // out all zeros by chance (tfjs-layers' initializers are unseeded).
+    // out all zeros by chance (the layers' initializers are given no seed).
     const before = tf.memory().numTensors;
     const x = tf.tidy(() => tf.abs(tf.randomNormal([1, 8, 8, 3], 0, 1, 'float32', 6)));
     const layers = [new GlobalStyle({ filters: 6 }), new GlobalStyle({ filters: 6, normalize: false })];

@@ -25,7 +25,7 @@ export interface GlobalStyleArgs extends LayerArgs {
 }
 
 /**
- * The global-style branch of the TPFR encoder (spec §1): `numConvs × [conv k×k stride s
+ * The global-style branch of the TPFR encoder (method §1): `numConvs × [conv k×k stride s
  * (zero padding k>>1) → instance norm (unless `normalize: false`) → ReLU]`, a spatial mean to
  * one vector per image, and that vector broadcast back to every pixel of the input. Input
  * `[B, H, W, C]`, output `[B, H, W, filters]`, constant over H×W. With instance norm, the latent
@@ -43,7 +43,6 @@ export class GlobalStyle extends tfl.layers.Layer {
   readonly normalize: boolean;
   private kernels: tfl.LayerVariable[] = [];
   private biases: tfl.LayerVariable[] = [];
-  private outChannels = 0;
 
   constructor(args: GlobalStyleArgs = {}) {
     super(args);
@@ -62,7 +61,6 @@ export class GlobalStyle extends tfl.layers.Layer {
     const s = inputShape as tfl.Shape;
     if (s.length !== 4 || s[3] == null) throw new ShapeError(GlobalStyle.className, 'input [B, H, W, C] with known C', `shape ${formatShape(s as number[])}`);
     const f = this.filters ?? s[3];
-    this.outChannels = f;
     let cin = s[3];
     for (let i = 0; i < this.numConvs; i++) {
       this.kernels.push(this.addWeight(`conv${i + 1}/kernel`, [this.kernelSize, this.kernelSize, cin, f], 'float32', tfl.initializers.glorotUniform({})));

@@ -1,20 +1,16 @@
 /**
  * @tpfr/layers: the TPFR layer (two-stage peer-regularized feature recombination) and the
  * layers tfjs-layers lacks, all registered for tfjs serialization (package `tpfr`).
- * Importing this module registers the classes (a side effect).
+ * Importing this module registers the classes (a side effect). `@tpfr/layers/torch` maps PyTorch
+ * state_dicts onto the layers; `@tpfr/layers/node` has a folder `IOHandler` for Node.
  * @module
  */
 export { PeerRecombination, peerRecombination } from './tpfr-layer.js';
 export type { PeerRecombinationArgs, PeerRecombinationCallArgs, TpfrStages, TpfrActivation } from './tpfr-layer.js';
 export { stackPeers, stackPeersPerSample, upgradePeerInputs } from './peers.js';
 export type { ExemplarCodes } from './peers.js';
-export { applyAttentionTransform, attentionScore, createAttentionTransformWeights } from './peer-attention-transform.js';
-export type { AttentionTransformWeights, AttentionTransformOptions, WeightFactory } from './peer-attention-transform.js';
-export {
-  loadTorchTpfrWeights, detectTorchTpfrVariant, torchImageToNhwc, torchTensorValues, getTorchTensor, torchTpfrWeightSpecs,
-  torchTpfrKeyShapes, torchTpfrIgnoredKeys, torchShapeOf, writeTorchValues,
-} from './torch-import.js';
-export type { TorchStateDict, TorchTensorJson, TorchTpfrVariant, TorchTensor, TorchTensors, TorchLayout, TorchWeightSpec } from './torch-import.js';
+export { loadTorchTpfrWeights } from './torch-import.js';
+export type { TorchStateDict, TorchTensorJson, TorchTpfrVariant, TorchTensor, TorchTensors } from './torch-import.js';
 export { InstanceNormalization, instanceNormalization, instanceNorm } from './instance-normalization.js';
 export type { InstanceNormalizationArgs } from './instance-normalization.js';
 export { ReflectionPadding2D, reflectionPadding2d, reflectionPad } from './reflection-padding.js';
@@ -25,5 +21,3 @@ export { GlobalStyle, globalStyle } from './global-style.js';
 export type { GlobalStyleArgs } from './global-style.js';
 export { ChannelSlice, channelSlice } from './channel-slice.js';
 export type { ChannelSliceArgs } from './channel-slice.js';
-export { fileSystemIO, MODEL_JSON, WEIGHTS_BIN } from './file-system-io.js';
-export { SERIALIZATION_PACKAGE, registerLayer } from './register.js';

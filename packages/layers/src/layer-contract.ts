@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { describeEachBackend, expectNoLeaks } from '@tpfr/core/testing';
-import { fileSystemIO } from './file-system-io.js';
+import { fileSystemIO } from './node/file-system-io.js';
 
 /** A layer under the contract. */
 export interface LayerContractCase {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 
 /**
- * The weights of one TPFR stage's attention scorer (spec §5): a shared transform
+ * The weights of one TPFR stage's attention scorer (method §5): a shared transform
  * `Linear(d→n1) → BatchNorm → ReLU → Linear(n1→n2) → BatchNorm → ReLU` applied to queries and
  * peers alike, and two scalar projections (the authors' `Conv1d(1→1, kernel n2)`), one for the
  * query score u and one for the peer score v.

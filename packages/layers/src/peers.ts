@@ -105,7 +105,7 @@ function layerConfigs(config: Json | undefined, out: Json[] = []): Json[] {
  * @returns the artifacts to pass to `tf.io.fromMemory` (a copy when something changed) and the
  *   names of the converted input layers (empty: nothing to convert).
  * @example
- * const { artifacts } = upgradePeerInputs(await fileSystemIO(dir).load!());
+ * const { artifacts } = upgradePeerInputs(await fileSystemIO(dir).load!()); // fileSystemIO: @tpfr/layers/node
  * const model = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
  */
 export function upgradePeerInputs(artifacts: tf.io.ModelArtifacts): { artifacts: tf.io.ModelArtifacts; upgraded: string[] } {

@@ -21,7 +21,7 @@ export interface ResidualBlockArgs extends LayerArgs {
 }
 
 /**
- * Residual block of the TPFR encoder and decoders (spec §2 step 4), channels preserved:
+ * Residual block of the TPFR encoder and decoders (method §2 step 3), channels preserved:
  * `x + IN(conv(pad(PReLU(IN(conv(pad(x)))))))` with reflection padding, k×k convolutions,
  * instance normalization without affine parameters and a PReLU.
  * Input and output `[B, H, W, C]`; weights `conv1/kernel [k, k, C, C]`, `conv1/bias [C]`,

@@ -12,7 +12,7 @@ import {
 import { registerLayer } from './register.js';
 import type { stackPeers, upgradePeerInputs } from './peers.js';
 
-/** Which stages run: both (spec §5), or stage 1 only (PeerNets' one-stage variant). */
+/** Which stages run: both (method §5), or stage 1 only (PeerNets' one-stage variant). */
 export type TpfrStages = 'two-stage' | 'style-only';
 
 /** Activation of the logits before the k-way softmax. */
@@ -124,7 +124,7 @@ function makeInitializer(init: 'glorotUniform' | 'zeros' | 'ones') {
 }
 
 /**
- * The TPFR layer (Two-stage Peer-regularized Feature Recombination, spec §5).
+ * The TPFR layer (Two-stage Peer-regularized Feature Recombination, method §5).
  *
  * Inputs, in this order: content `[B, H, W, Cc]`, style `[B, H, W, Cs]`, peer content
  * `[B, P, h, w, Cc]`, peer style `[B, P, h, w, Cs]`: P exemplars per sample, on an axis of their

@@ -5,7 +5,7 @@ import { WeightedLoss, type WeightedLossOptions } from './weighted-loss.js';
 import { assertFiniteNumber, assertNonEmptyArray, NHWC } from './validate.js';
 import { meanOf } from './mean-of.js';
 
-/** The named parts of a latent code the cycle losses compare (spec §1). */
+/** The named parts of a latent code the cycle losses compare (method §1). */
 export type LatentPartName = 'content' | 'style' | 'middle';
 
 /** The parts a latent cycle compares, in order. */

@@ -5,7 +5,7 @@ import { meanOf } from './mean-of.js';
 
 /**
  * Averages a loss over several conditioning exemplars, for the conditional discriminator
- * (spec §4), which judges an image together with an exemplar of the style class:
+ * (method §4), which judges an image together with an exemplar of the style class:
  *
  *   L = (1/E) · Σ_{e=1..E} loss(exemplar_e, e)
  *

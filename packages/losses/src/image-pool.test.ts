@@ -3,7 +3,8 @@ import { expect, it } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
 import { initBackend, ShapeError, TpfrError, ValueError } from '@tpfr/core';
 import { describeEachBackend, expectNoLeaks } from '@tpfr/core/testing';
-import { DEFAULT_IMAGE_POOL_SIZE, ImagePool, mulberry32 } from './image-pool.js';
+import { createRng } from '@tpfr/core';
+import { DEFAULT_IMAGE_POOL_SIZE, ImagePool } from './image-pool.js';
 
 /** A batch of `[1, 1, 1]` images with values `ids`, so each image is identified by its value. */
 const batch = (ids: number[]) => tf.tensor4d(ids, [ids.length, 1, 1, 1]);
@@ -74,7 +75,7 @@ describeEachBackend('ImagePool', () => {
       return seen;
     };
     expect(run(7)).toEqual(run(7));
-    const r = mulberry32(3);
+    const r = createRng(3).next;
     const xs = Array.from({ length: 100 }, r);
     xs.forEach((v) => expect(v >= 0 && v < 1).toBe(true));
   });

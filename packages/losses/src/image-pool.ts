@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError, TpfrError, assertInteger, formatShape } from '@tpfr/core';
+import { ShapeError, TpfrError, assertInteger, createRng, formatShape } from '@tpfr/core';
 import { assertFeatureMap, NHWC } from './validate.js';
 
 /** Default pool size, as the authors (and CycleGAN) keep 50 past images. */
@@ -9,22 +9,10 @@ export const DEFAULT_IMAGE_POOL_SIZE = 50;
 export interface ImagePoolOptions {
   /** How many past images to keep (default 50); 0 turns the pool into a pass-through. */
   size?: number;
-  /** Seed of the pool's own RNG (mulberry32), for reproducible draws. Ignored when `random` is given. */
+  /** Seed of the pool's own RNG (`createRng` of `@tpfr/core`), for reproducible draws. Ignored when `random` is given. */
   seed?: number;
   /** A source of uniform numbers in `[0, 1)` (default `Math.random`, or the seeded RNG). */
   random?: () => number;
-}
-
-/** mulberry32: a small, fast, seedable PRNG returning numbers in `[0, 1)`. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -56,7 +44,7 @@ export class ImagePool {
     assertInteger('ImagePool', 'size', size, 0);
     if (options.seed !== undefined) assertInteger('ImagePool', 'seed', options.seed, 0, 0xffffffff);
     this.size = size;
-    this.random = options.random ?? (options.seed !== undefined ? mulberry32(options.seed) : Math.random);
+    this.random = options.random ?? (options.seed !== undefined ? createRng(options.seed).next : Math.random);
   }
 
   /** How many images the pool holds now (at most `size`). */

@@ -46,7 +46,7 @@ export type {
   LatentCycleLossOptions,
 } from './cycle.js';
 export { meanOverExemplars } from './exemplars.js';
-export { ImagePool, DEFAULT_IMAGE_POOL_SIZE, mulberry32 } from './image-pool.js';
+export { ImagePool, DEFAULT_IMAGE_POOL_SIZE } from './image-pool.js';
 export type { ImagePoolOptions } from './image-pool.js';
 export { combineLosses, weightedLossSum, lossWeight, WeightedLossSet, DEFAULT_LOSS_WEIGHTS } from './composite.js';
 export type { CombinedLoss, LossTerms, LossWeights } from './composite.js';

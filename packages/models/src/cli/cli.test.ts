@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { initBackend } from '@tpfr/core';
-import { readImage, TpfrTrainer, writeImage } from '@tpfr/models';
+import { loadModel, readImage, saveModel, writeImage } from '@tpfr/models/node';
+import { TpfrTrainer } from '@tpfr/models/train';
 import { DEMO_LOSS_WEIGHTS, runDemo } from './demo.js';
 import { main } from './main.js';
 
@@ -19,7 +20,7 @@ beforeAll(async () => {
   vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { stdout += `${args.join(' ')}\n`; });
   await initBackend('wasm');
   const model = TpfrTrainer.createModel({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 }, 1);
-  await model.save(modelDir);
+  await saveModel(model, modelDir);
   model.dispose();
   writeImage(join(dir, 'content.png'), tf.tidy(() => tf.randomUniform([41, 50, 3], 0, 255, 'float32', 1) as tf.Tensor3D));
   writeImage(join(dir, 'style.jpg'), tf.tidy(() => tf.randomUniform([36, 36, 3], 0, 255, 'float32', 2) as tf.Tensor3D));
@@ -88,8 +89,14 @@ it('trains with checkpoints, resumes, evaluates and reports', async () => {
   expect(JSON.parse(readFileSync(join(ckpt, 'trainer.json'), 'utf8')).options.peerPaintings).toBe(2);
   expect(existsSync(join(ckpt, 'trainer.json'))).toBe(true);
   expect(existsSync(join(ckpt, 'model-averaged', 'tpfr-model.json'))).toBe(true);
-  expect(await run('train', '--steps', '3', '--size', '32', '--checkpoint', ckpt, '--resume', '--quiet')).toBe(0);
-  expect(stderr).toMatch(/resumed at step 2/);
+  // Other data than the checkpoint's is refused; the data flags not given are the checkpoint's.
+  expect(await run('train', '--steps', '3', '--size', '36', '--checkpoint', ckpt, '--resume', '--quiet')).toBe(1);
+  expect(stderr).toMatch(/tpfr: TpfrTrainer.resume: expected the checkpoint's data, received other data \(size: checkpoint 32, given 36\)/);
+  expect(await run('train', '--steps', '3', '--lr', '1e-3', '--checkpoint', ckpt, '--resume', '--quiet')).toBe(0);
+  expect(stderr).toMatch(/resumed at step 2 of 3/);
+  expect(stderr).toMatch(/steps: 2 \(checkpoint\) → 3/);
+  expect(stderr).toMatch(/learningRate: 0.0004 \(checkpoint\) → 0.001/);
+  expect(JSON.parse(readFileSync(join(ckpt, 'trainer.json'), 'utf8')).options).toMatchObject({ peerPaintings: 2, emaDecay: 0.99, learningRate: 1e-3 });
   expect(JSON.parse(readFileSync(join(ckpt, 'trainer.json'), 'utf8')).step).toBe(3);
   const report = join(dir, 'eval.json');
   expect(await run('eval', '--model', join(ckpt, 'model'), '--images', '1', '--size', '48', '--exemplars', '2', '--out', report, '--quiet')).toBe(0);

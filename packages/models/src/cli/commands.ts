@@ -8,9 +8,10 @@ import { evaluateHeldOut, MAX_HELD_OUT_EXEMPLARS, type HeldOutReport } from '../
 import { MIN_STYLE_IMAGE_SIDE } from '../eval/style-statistics.js';
 import { readImage, writeImage } from '../image-io/file-io.js';
 import { formatFromPath } from '../image-io/format.js';
-import { MODEL_MANIFEST, TpfrModel } from '../model.js';
-import { stylize, type StylizePipelineOptions } from '../stylize.js';
-import { TpfrTrainer } from '../trainer.js';
+import { TpfrModel } from '../model/model.js';
+import { MODEL_MANIFEST, loadModel, saveModel } from '../node/model-folder.js';
+import { stylize, type StylizePipelineOptions } from '../model/stylize.js';
+import { TpfrTrainer, type ResumeOptions } from '../train/trainer.js';
 import { openDataset } from './datasets.js';
 import { CliError, nonNegativeInt, positiveInt } from './errors.js';
 import { lossSummary, startProgress } from './progress.js';
@@ -31,11 +32,11 @@ export async function setUp(opts: CommonOptions): Promise<string> {
   return choice.backend;
 }
 
-async function loadModel(dir: string): Promise<TpfrModel> {
+async function openModel(dir: string): Promise<TpfrModel> {
   if (!existsSync(join(dir, MODEL_MANIFEST))) {
     throw new CliError(`--model ${dir}: not a model directory (no ${MODEL_MANIFEST}); train one with 'tpfr train' or 'pnpm demo'`);
   }
-  return TpfrModel.load(dir);
+  return loadModel(dir);
 }
 
 /** `tpfr train` options. */
@@ -54,10 +55,25 @@ export interface TrainOptions extends CommonOptions {
   lr: string;
   ema: string;
   resume?: boolean;
+  /** The options given on the command line (not defaults): what `--resume` changes. */
+  explicit?: Set<string>;
 }
 
 /** `tpfr train`: trains on the synthetic set or image folders, checkpointing as it goes. */
 export async function trainCommand(o: TrainOptions): Promise<void> {
+  const given = o.explicit ?? new Set<string>();
+  const checkpoint = resolve(o.checkpoint);
+  if (o.resume) {
+    if (!existsSync(join(checkpoint, 'trainer.json'))) throw new CliError(`--resume: no checkpoint in ${checkpoint}`);
+    // The data flags not given on this command line are the checkpoint's: a resumed run trains on
+    // the same data unless told otherwise (and then the trainer refuses the change).
+    const stored = JSON.parse(readFileSync(join(checkpoint, 'trainer.json'), 'utf8')) as { data?: Record<string, unknown>; options?: { seed?: number } };
+    const d = stored.data ?? {};
+    if (!given.has('data') && d.kind === 'folders' && typeof d.root === 'string') o = { ...o, data: d.root };
+    if (!given.has('size') && typeof d.size === 'number') o = { ...o, size: String(d.size) };
+    if (!given.has('renderSize') && d.kind === 'synthetic' && typeof d.renderSize === 'number' && d.renderSize !== d.size) o = { ...o, renderSize: String(d.renderSize) };
+    if (!given.has('seed') && typeof stored.options?.seed === 'number') o = { ...o, seed: String(stored.options.seed) };
+  }
   const steps = positiveInt('--steps', o.steps);
   const size = positiveInt('--size', o.size);
   const batchSize = positiveInt('--batch', o.batch);
@@ -77,33 +93,43 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
   if (o.data !== 'synthetic' && !existsSync(o.data)) throw new CliError(`--data ${o.data}: no such folder (use 'synthetic' or a folder with a photo folder and one folder per style class)`);
   await setUp(o);
   const data = openDataset(o.data, size, seed, renderSize);
-  const checkpoint = resolve(o.checkpoint);
   let trainer: TpfrTrainer;
   if (o.resume) {
-    if (!existsSync(join(checkpoint, 'trainer.json'))) throw new CliError(`--resume: no checkpoint in ${checkpoint}`);
-    trainer = await TpfrTrainer.resume(checkpoint, data, { steps, checkpointDir: checkpoint, checkpointEvery: every });
-    process.stderr.write(`resumed at step ${trainer.step} from ${checkpoint}\n`);
+    // Only the flags given on this command line change the run; the rest is the checkpoint's.
+    const changes: ResumeOptions = {};
+    if (given.has('steps')) changes.steps = steps;
+    if (given.has('batch')) changes.batchSize = batchSize;
+    if (given.has('lr')) changes.learningRate = learningRate;
+    if (given.has('ema')) changes.emaDecay = emaDecay;
+    if (given.has('warmup')) changes.warmupSteps = warmupSteps;
+    if (given.has('peerPaintings')) changes.peerPaintings = peerPaintings as 1 | 2;
+    if (given.has('seed')) changes.seed = seed;
+    trainer = await TpfrTrainer.resume(checkpoint, data, changes);
+    process.stderr.write(`resumed at step ${trainer.step} of ${trainer.options.steps} from ${checkpoint}\n`);
+    for (const note of trainer.notes) process.stderr.write(`  ${note}\n`);
   } else {
     const model = TpfrTrainer.createModel(o.preset as 'tiny' | 'paper', seed);
-    trainer = new TpfrTrainer(model, data, { steps, batchSize, seed, warmupSteps, learningRate, emaDecay, peerPaintings: peerPaintings as 1 | 2, checkpointDir: checkpoint, checkpointEvery: every });
+    trainer = new TpfrTrainer(model, data, { steps, batchSize, seed, warmupSteps, learningRate, emaDecay, peerPaintings: peerPaintings as 1 | 2 });
   }
-  const bar = startProgress('train', steps, o.quiet);
+  const bar = startProgress('train', trainer.options.steps, o.quiet);
   bar.update(trainer.step);
+  // Ctrl-C stops after the step in progress, with a checkpoint to resume from.
+  const stop = new AbortController();
+  const onSigint = () => stop.abort();
+  process.once('SIGINT', onSigint);
+  let stoppedBy: string;
   try {
-    while (trainer.step < steps) {
-      const info = trainer.trainStep();
-      bar.update(info.step, lossSummary(info.losses));
-      if (info.step % every === 0 || info.step === steps) await trainer.saveCheckpoint(checkpoint);
-      await new Promise((r) => setImmediate(r));
-    }
+    ({ stoppedBy } = await trainer.fit({ signal: stop.signal, checkpointDir: checkpoint, checkpointEvery: every, onStep: (info) => bar.update(info.step, lossSummary(info.losses)) }));
   } finally {
+    process.off('SIGINT', onSigint);
     bar.stop();
   }
+  if (stoppedBy === 'signal') process.stderr.write(`interrupted at step ${trainer.step}: resume with --resume\n`);
   // The checkpoint written at the last step already holds the model in DIR/model.
   console.log(`model: ${join(checkpoint, 'model')}`);
   // The averaged weights go to their own folder: DIR/model must stay the checkpoint's for --resume.
   if (trainer.applyAveragedWeights()) {
-    await trainer.model.save(join(checkpoint, 'model-averaged'), { averagedSteps: trainer.averagedSteps, emaDecay: trainer.options.emaDecay });
+    await saveModel(trainer.model, join(checkpoint, 'model-averaged'), { averagedSteps: trainer.averagedSteps, emaDecay: trainer.options.emaDecay });
     console.log(`model with averaged weights (${trainer.averagedSteps} steps): ${join(checkpoint, 'model-averaged')}`);
   }
   trainer.dispose();
@@ -149,7 +175,7 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
   else if (pad !== undefined && pad > 0) pipeline = { pad, stretch: false };
   formatFromPath(o.out, 'tpfr stylize --out');
   await setUp(o);
-  const model = await loadModel(o.model);
+  const model = await openModel(o.model);
   const content = readImage(o.content);
   const styles = o.style.map((s) => readImage(s));
   if (pad !== undefined) {
@@ -192,7 +218,7 @@ export async function evalCommand(o: EvalOptions): Promise<void> {
   const stages = parseStages(o.stages);
   const k = o.k === undefined ? undefined : positiveInt('--k', o.k);
   await setUp(o);
-  const model = await loadModel(o.model);
+  const model = await openModel(o.model);
   const bar = startProgress('eval', images * HELD_OUT_STYLE_CLASSES.length, o.quiet);
   let report: HeldOutReport;
   try {
@@ -228,7 +254,7 @@ export async function infoCommand(o: CommonOptions & { model?: string }): Promis
   const own = ownPackage();
   const lines = [`@tpfr/models ${own.version}`, `@tensorflow/tfjs-core ${tf.version_core}`, `backend ${backend}`, `node ${process.versions.node}`];
   if (o.model) {
-    const model = await loadModel(o.model);
+    const model = await openModel(o.model);
     lines.push(`model ${resolve(o.model)}`, `config ${JSON.stringify(model.config)}`, `generator parameters ${model.generatorParameterCount().toLocaleString('en')}`, `discriminator parameters ${model.discriminator.countParams().toLocaleString('en')}`);
     model.dispose();
   }

@@ -8,7 +8,9 @@ import { evaluateStylization } from '../eval/evaluate.js';
 import { disposeHeldOut, evaluateHeldOut, HELD_OUT_SEED, resolveHeldOutOptions, stylizeHeldOut, type HeldOutItem } from '../eval/held-out.js';
 import { makeGrid } from '../image-io/grid.js';
 import { writeImage } from '../image-io/file-io.js';
-import { TpfrTrainer } from '../trainer.js';
+import { fromModelRange } from '../model/pixel-range.js';
+import { saveModel } from '../node/model-folder.js';
+import { TpfrTrainer } from '../train/trainer.js';
 import { lossSummary, startProgress } from './progress.js';
 
 /** Options of {@link runDemo}. */
@@ -79,7 +81,7 @@ export const DEMO_EMA_DECAY = 0.999;
 /**
  * Exemplars of the held-out style in each stylization's peer pool: the one shown in the grid and
  * scored against, and three more paintings of the class. The method recombines with a set of
- * exemplars (spec §5: several exemplars form one pool); more peers give each content pixel closer
+ * exemplars (method §5: several exemplars form one pool); more peers give each content pixel closer
  * neighbours, which keeps more of its structure. `metrics.json` also reports single-exemplar
  * scores.
  */
@@ -148,12 +150,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoMetrics> {
   const t0 = performance.now();
   let averagedSteps = 0;
   try {
-    while (trainer.step < steps) {
-      const info = trainer.trainStep();
-      bar.update(info.step, lossSummary(info.losses));
-      if ((performance.now() - t0) / 1000 > maxSeconds) break;
-      await new Promise((r) => setImmediate(r));
-    }
+    await trainer.fit({ timeLimitMs: maxSeconds * 1000, onStep: (info) => bar.update(info.step, lossSummary(info.losses)) });
     averagedSteps = trainer.applyAveragedWeights() ? trainer.averagedSteps : 0;
   } finally {
     bar.stop();
@@ -162,7 +159,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoMetrics> {
   const trainingSeconds = (performance.now() - t0) / 1000;
   if (trainer.step < steps) log(`stopped after ${trainer.step} steps: the ${maxSeconds} s budget was reached`);
   const modelDir = join(out, 'model');
-  await model.save(modelDir);
+  await saveModel(model, modelDir);
 
   // Zero-shot: photos and paintings never drawn in training (another seed), classes held out.
   const pooled: Record<'two-stage' | 'style-only', HeldOutItem[]> = { 'two-stage': [], 'style-only': [] };
@@ -194,7 +191,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoMetrics> {
     model.dispose();
   }
   const gridPath = join(out, 'grid.png');
-  writeImage(gridPath, tf.tidy(() => tf.mul(tf.add(grid, 1), 127.5) as tf.Tensor3D));
+  const gridBytes = fromModelRange(grid);
+  writeImage(gridPath, gridBytes);
+  gridBytes.dispose();
   grid.dispose();
   const metricsPath = join(out, 'metrics.json');
   writeFileSync(metricsPath, JSON.stringify(metrics, null, 2) + '\n');

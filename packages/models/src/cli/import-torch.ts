@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { TpfrError, readTorchCheckpoint, type TorchCheckpoint } from '@tpfr/core';
-import { MODEL_MANIFEST } from '../model.js';
+import { MODEL_MANIFEST, saveModel } from '../node/model-folder.js';
 import { importTorchGenerator, type TorchImportReport } from '../torch-import/index.js';
 import { setUp } from './commands.js';
 import { CliError } from './errors.js';
@@ -84,7 +84,7 @@ export async function importTorchCommand(o: ImportTorchCommandOptions): Promise<
   const k = model.config.k;
   const t2 = performance.now();
   try {
-    await model.save(out, {
+    await saveModel(model, out, {
       importedFrom: {
         generator: { file: basename(file), format: g.ck.format, bytes: g.bytes },
         ...(d && dFile ? { discriminator: { file: basename(dFile), format: d.ck.format, bytes: d.bytes, mapped: report.discriminator?.mapped ?? false } } : {}),

@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { TpfrError } from '@tpfr/core';
-import { evalCommand, infoCommand, stylizeCommand, trainCommand } from './commands.js';
+import { evalCommand, infoCommand, stylizeCommand, trainCommand, type TrainOptions } from './commands.js';
 import { runDemo } from './demo.js';
 import { importTorchCommand } from './import-torch.js';
 import { CliError, nonNegativeInt, positiveInt } from './errors.js';
@@ -33,7 +33,7 @@ export function createProgram(): Command {
     .option('--ema <decay>', 'also keep a moving average of the generator weights (e.g. 0.999) and save it to DIR/model-averaged', '0')
     .option('--resume', 'continue from the checkpoint folder')
     .addOption(backend()).addOption(quiet())
-    .action(trainCommand);
+    .action((o: TrainOptions, cmd: Command) => trainCommand({ ...o, explicit: new Set(Object.keys(o).filter((k) => cmd.getOptionValueSource(k) === 'cli')) }));
 
   program.command('stylize')
     .description('stylize a content image (PNG or JPEG, any size) in the style of one or more exemplars')

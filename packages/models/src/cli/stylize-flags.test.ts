@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { readImage, writeImage } from '../image-io/file-io.js';
-import { TpfrModel } from '../model.js';
-import { stylize } from '../stylize.js';
+import { TpfrModel } from '../model/model.js';
+import { loadModel, saveModel } from '../node/model-folder.js';
+import { stylize } from '../model/stylize.js';
 import { main } from './main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tpfr-stylize-flags-'));
@@ -21,7 +22,7 @@ beforeAll(async () => {
   vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { stdout += `${args.join(' ')}\n`; });
   await initBackend('cpu');
   const model = TpfrModel.create({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 });
-  await model.save(modelDir);
+  await saveModel(model, modelDir);
   model.dispose();
   writeImage(content, tf.tidy(() => tf.randomUniform([41, 50, 3], 0, 255, 'float32', 1) as tf.Tensor3D));
   writeImage(style, tf.tidy(() => tf.randomUniform([45, 36, 3], 0, 255, 'float32', 2) as tf.Tensor3D));
@@ -58,7 +59,7 @@ it("--size runs the authors' pipeline: S×S, stretched, as stylize({ pipeline })
   const img = written(out);
   expect(img.shape).toEqual([40, 40, 3]);
   expect([Math.min(...img.values), Math.max(...img.values)]).toEqual([0, 255]);
-  const model = await TpfrModel.load(modelDir);
+  const model = await loadModel(modelDir);
   const [c, s] = [readImage(content), readImage(style)];
   const api = stylize(model, c, s, { pipeline: { size: 40 } });
   expect(img.values).toEqual(Array.from(api.dataSync()));

@@ -6,9 +6,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ValueError } from '@tpfr/core';
 import { readImage } from '../image-io/file-io.js';
+import { toModelRange } from '../model/pixel-range.js';
 import { DatasetError } from './errors.js';
 import { scanImageFolders, type ScanOptions } from './folder-layout.js';
-import { createRng, hashSeed, type Rng } from './prng.js';
+import { createRng, hashSeed, type Rng } from '@tpfr/core';
 import type { StyleBatch, StyleDataset } from './types.js';
 
 /** Options of {@link createImageFolderDataset}. */
@@ -93,7 +94,7 @@ export function createImageFolderDataset(root: string, options: ImageFolderDatas
     const patch = tf.slice(tf.cast(full, 'float32'), [y0, x0, 0], [side, side, 3]) as tf.Tensor3D;
     let out = tf.image.resizeBilinear(patch, [size, size], false, true);
     if (mirror) out = tf.reverse(out, 1);
-    return tf.clipByValue(tf.sub(tf.div(out, 127.5), 1), -1, 1) as tf.Tensor3D;
+    return tf.clipByValue(toModelRange(out), -1, 1) as tf.Tensor3D;
   };
 
   const pickTwo = (rng: Rng, n: number): [number, number] => {
@@ -105,6 +106,7 @@ export function createImageFolderDataset(root: string, options: ImageFolderDatas
     root,
     size,
     styleClasses: classes,
+    source: { kind: 'folders', root, seed, size, photos: photos.length, paintings: [...styles.values()].reduce((n, l) => n + l.length, 0) },
     photos,
     paintings: styles,
     sampleBatch(step: number, batchSize: number): StyleBatch {

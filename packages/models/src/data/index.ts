@@ -5,8 +5,6 @@
  */
 export type { StyleBatch, StyleDataset } from './types.js';
 export { DatasetError } from './errors.js';
-export { createRng, hashSeed, hashString } from './prng.js';
-export type { Rng } from './prng.js';
 export { SYNTHETIC_STYLE_CLASSES, TRAIN_STYLE_CLASSES, HELD_OUT_STYLE_CLASSES, STYLE_CLASS_SPECS } from './style-classes.js';
 export type { StyleClassSpec, StylePattern, EdgeTreatment } from './style-classes.js';
 export { renderScenePixels } from './scene.js';

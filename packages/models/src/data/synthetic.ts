@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { formatShape, ShapeError, ValueError } from '@tpfr/core';
-import { createRng, hashSeed, hashString } from './prng.js';
+import { createRng, hashSeed, hashString } from '@tpfr/core';
 import { renderScenePixels } from './scene.js';
 import { styleClassSpec, stylizePixels } from './stylize.js';
 import { TRAIN_STYLE_CLASSES } from './style-classes.js';
@@ -153,6 +153,7 @@ export function createSyntheticDataset(options: SyntheticDatasetOptions = {}): S
     renderSize,
     seed,
     styleClasses: classes,
+    source: { kind: 'synthetic', seed, size, renderSize, photos: numPhotos, paintings: numPaintings },
     photo(index: number): tf.Tensor3D {
       checkIndex('photo', 'index', index);
       const out = new Float32Array(renderPlane);

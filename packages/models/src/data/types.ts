@@ -30,6 +30,11 @@ export interface StyleDataset {
   /** The style classes batches are drawn from. */
   readonly styleClasses: readonly string[];
   /**
+   * What the data is, as plain values (kind, seed, size, folder, …): checkpoints store it, and a
+   * resumed run refuses other data. Omitted: only `size` and `styleClasses` are compared.
+   */
+  readonly source?: Readonly<Record<string, string | number>>;
+  /**
    * The batch of training step `step` (any integer ≥ 0): `batchSize` samples, the same for the
    * same (dataset seed, step, batchSize).
    */

@@ -5,8 +5,8 @@ import { initBackend, ValueError } from '@tpfr/core';
 import { expectNoLeaks } from '@tpfr/core/testing';
 import { createSyntheticDataset } from '../data/synthetic.js';
 import { HELD_OUT_STYLE_CLASSES } from '../data/style-classes.js';
-import { TpfrModel } from '../model.js';
-import { stylize } from '../stylize.js';
+import { TpfrModel } from '../model/model.js';
+import { stylize } from '../model/stylize.js';
 import { disposeHeldOut, evaluateHeldOut, HELD_OUT_SEED, heldOutExemplars, MAX_HELD_OUT_EXEMPLARS, resolveHeldOutOptions, stylizeHeldOut } from './held-out.js';
 
 let model: TpfrModel;

@@ -8,8 +8,8 @@ import { ValueError } from '@tpfr/core';
 import type { TpfrStages } from '@tpfr/layers';
 import { createSyntheticDataset } from '../data/synthetic.js';
 import { HELD_OUT_STYLE_CLASSES } from '../data/style-classes.js';
-import type { TpfrModel } from '../model.js';
-import { stylize } from '../stylize.js';
+import type { TpfrModel } from '../model/model.js';
+import { stylize } from '../model/stylize.js';
 import { evaluateStylization, type StylizationReport, type StylizationTriple } from './evaluate.js';
 import { MIN_STYLE_IMAGE_SIDE } from './style-statistics.js';
 
@@ -45,8 +45,10 @@ export interface HeldOutReport extends StylizationReport {
 
 /**
  * Painting indices of the peer pool of photo `i` in {@link evaluateHeldOut}: `i` (the exemplar the
- * style score is measured against), then `100 + 10·i + j` for j < `exemplars − 1`, disjoint from
- * the scored exemplars of the other photos.
+ * style score is measured against), then `100 + 10·i + j` for j < `exemplars − 1`. The extra
+ * paintings of two photos never coincide; they are also distinct from every photo's scored
+ * painting as long as `images ≤ 100` (above, photo i ≥ 100's scored painting may sit in another
+ * photo's pool).
  */
 export function heldOutExemplars(i: number, exemplars: number): number[] {
   return [i, ...Array.from({ length: exemplars - 1 }, (_, j) => 100 + 10 * i + j)];

@@ -7,7 +7,7 @@ import { initBackend } from '@tpfr/core';
 import { expectNoLeaks } from '@tpfr/core/testing';
 import { ImageIoError } from './errors.js';
 import { readImage, writeImage } from './file-io.js';
-import { fromModelRange, toModelRange } from './range.js';
+import { fromModelRange, toModelRange } from '../model/pixel-range.js';
 
 let dir = '';
 beforeAll(async () => {

@@ -29,7 +29,7 @@ export function extensionOf(path: string): string {
   return dot <= 0 ? '' : base.slice(dot).toLowerCase();
 }
 
-/** The extensions {@link formatFromPath} accepts. */
+/** The file extensions (with the dot, lower case) that image files are recognised by: `.png`, `.jpg`, `.jpeg`. */
 export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg'];
 
 /**

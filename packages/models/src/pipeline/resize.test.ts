@@ -7,6 +7,7 @@ import { initBackend, ShapeError, ValueError } from '@tpfr/core';
 import { readImage } from '../image-io/file-io.js';
 import { centerCrop } from './geometry.js';
 import { resizeBicubicPil, resizeShorterSide, shorterSideSize } from './resize.js';
+import { torchFixturesDir } from '../torch-import/fixtures.js';
 
 beforeAll(async () => {
   await initBackend('cpu');
@@ -175,7 +176,7 @@ describe('resizeShorterSide', () => {
   });
 
   // The authors' test.py at S = 256 (Resize(256, BICUBIC) then CenterCrop(256)), made with PIL.
-  const root = process.env.TPFR_TORCH_FIXTURES ?? '/work/shared/fixtures/torch-generator';
+  const root = torchFixturesDir();
   const dir = join(root, 'pipeline_g8_256');
   const have = existsSync(join(dir, 'content_source.png'));
   if (!have) console.log(`resize.test.ts: skipping the torch fixture check, no ${dir} (set TPFR_TORCH_FIXTURES to the torch-generator fixtures folder)`);

@@ -6,6 +6,7 @@ import { expectNoLeaks } from '@tpfr/core/testing';
 import { initBackend, ShapeError, ValueError } from '@tpfr/core';
 import { readImage } from '../image-io/file-io.js';
 import { minMaxStretch } from './index.js';
+import { torchFixturesDir } from '../torch-import/fixtures.js';
 
 beforeAll(async () => {
   await initBackend('cpu');
@@ -53,7 +54,7 @@ it('checks its inputs, naming the function', () => {
   });
 });
 
-const root = process.env.TPFR_TORCH_FIXTURES ?? '/work/shared/fixtures/torch-generator';
+const root = torchFixturesDir();
 const dir = join(root, 'pipeline_g8_256');
 const have = existsSync(join(dir, 'stylized_float.f32'));
 if (!have) console.log(`stretch.test.ts: skipping the torch fixture check, no ${dir} (set TPFR_TORCH_FIXTURES to the torch-generator fixtures folder)`);

@@ -1,5 +1,5 @@
-import { ValueError } from '@tpfr/core';
-import { torchTpfrKeyShapes, type TorchTensor } from '@tpfr/layers';
+import { ValueError, createRng } from '@tpfr/core';
+import { torchTpfrKeyShapes, type TorchTensor } from '@tpfr/layers/torch';
 
 /**
  * The state_dict layout of the authors' networks (nnaisense/conditional-style-transfer,
@@ -125,15 +125,7 @@ export function authorsParameterCount(keys: readonly AuthorsKey[]): number {
  * for writing full-size checkpoints in benchmarks.
  */
 export function syntheticAuthorsStateDict(keys: readonly AuthorsKey[], seed = 0): Map<string, TorchTensor & { dtype: string }> {
-  let state = (seed >>> 0) ^ 0x9e3779b9;
-  const next = () => {
-    // mulberry32
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const { next } = createRng(seed);
   const out = new Map<string, TorchTensor & { dtype: string }>();
   for (const k of keys) {
     const n = shapeSize(k.shape);

@@ -7,7 +7,7 @@ import { initBackend } from '@tpfr/core';
 import { writeTorchCheckpoint } from '@tpfr/core/testing';
 import { importTorchCommand } from '../cli/import-torch.js';
 import { CliError } from '../cli/errors.js';
-import { MODEL_MANIFEST, TpfrModel } from '../model.js';
+import { MODEL_MANIFEST, loadModel } from '../node/model-folder.js';
 import { authorsDiscriminatorKeys, authorsGeneratorKeys, syntheticAuthorsStateDict } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tpfr-import-torch-cli-'));
@@ -69,7 +69,7 @@ it('imports, saves a loadable model and prints format, ngf, parameters, keys and
   expect(stdout).toMatch(/time: \d+\.\d\d s \(read/);
   const manifest = JSON.parse(readFileSync(join(out, MODEL_MANIFEST), 'utf8'));
   expect(manifest.importedFrom).toMatchObject({ generator: { file: 'G.pth', format: 'legacy' }, discriminator: { file: 'D.pth', mapped: true }, parameterCount: report.parameterCount });
-  const model = await TpfrModel.load(out);
+  const model = await loadModel(out);
   expect(model.config).toMatchObject({ ngf: 4, ndf: 4, residualBlocks: 1, downsamplePadding: 'symmetric', ties: 'include' });
   model.dispose();
   // Again over the same folder, quietly: replaced in place, one line.

@@ -1,16 +1,26 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ShapeError, formatShape } from '@tpfr/core';
 import { stackPeers } from '@tpfr/layers';
-import type { TpfrModel } from '../model.js';
+import type { TpfrModel } from '../model/model.js';
 
 /**
- * The torch-generator fixtures (`shared/fixtures/torch-generator/manifest.json`, made with the
- * authors' code): reading their tensors and running a `kind: 'net'` case on an imported model.
- * Node only; not part of the package's index.
+ * The torch-generator fixtures (a folder with `manifest.json`, made with the authors' code; not
+ * shipped with the project): reading their tensors and running a `kind: 'net'` case on an
+ * imported model. Node only; not part of the package's index.
  * @module
  */
+
+/**
+ * The fixtures folder: `$TPFR_TORCH_FIXTURES`, else `shared/fixtures/torch-generator` in the
+ * folder that holds the checkout (where the project's machines keep them).
+ */
+export function torchFixturesDir(): string {
+  const repo = fileURLToPath(new URL('../../../../', import.meta.url));
+  return resolve(process.env.TPFR_TORCH_FIXTURES ?? join(repo, '..', 'shared', 'fixtures', 'torch-generator'));
+}
 
 /** A tensor file of a case: float32 little-endian, C order, NCHW. */
 export interface FixtureTensor {

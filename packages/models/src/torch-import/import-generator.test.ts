@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TpfrError, initBackend } from '@tpfr/core';
 import { stackPeers, type TorchTensor } from '@tpfr/layers';
-import { TpfrModel } from '../model.js';
+import { TpfrModel } from '../model/model.js';
+import { loadModel, saveModel } from '../node/model-folder.js';
 import {
   TorchStateDictError, authorsDiscriminatorKeys, authorsGeneratorKeys, authorsParameterCount, importTorchGenerator, syntheticAuthorsStateDict,
 } from './index.js';
@@ -210,8 +211,8 @@ describe('importTorchGenerator', () => {
   it('saves and loads like any other model', async () => {
     const { model } = importTorchGenerator(sd);
     const out = join(dir, 'imported');
-    await model.save(out);
-    const loaded = await TpfrModel.load(out);
+    await saveModel(model, out);
+    const loaded = await loadModel(out);
     expect(loaded.config).toEqual(model.config);
     for (const [part, name] of [['recombination', 'tpfr/style_attention/bn1/moving_mean'], ['encoder', 'encoder_res1/conv1/kernel'], ['auxDecoder', 'aux_decoder_up2_convt/kernel']] as const) {
       expect(Array.from(weight(loaded, part, name).dataSync())).toEqual(Array.from(weight(model, part, name).dataSync()));

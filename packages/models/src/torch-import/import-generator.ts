@@ -1,7 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { TpfrError, ValueError } from '@tpfr/core';
-import { getTorchTensor, torchTensorValues, writeTorchValues, type TorchTensor, type TorchWeightSpec } from '@tpfr/layers';
-import { TpfrModel } from '../model.js';
+import { getTorchTensor, torchTensorValues, writeTorchValues, type TorchTensor, type TorchWeightSpec } from '@tpfr/layers/torch';
+import { TpfrModel } from '../model/model.js';
 import { authorsDiscriminatorKeys, authorsGeneratorKeys, authorsParameterCount, shapeSize, type AuthorsKey } from './authors-keys.js';
 import { discriminatorWeightSpecs, generatorWeightSpecs } from './mapping.js';
 import {

@@ -1,15 +1,12 @@
 /**
- * Import of the authors' PyTorch checkpoints (nnaisense/conditional-style-transfer) into a
- * {@link TpfrModel}: {@link importTorchGenerator}, and the authors' key layout
- * ({@link authorsGeneratorKeys}) for validation, tests and benchmarks.
+ * @tpfr/models/torch: the authors' PyTorch generator in @tpfr. `importTorchGenerator` turns the
+ * state_dict of their `200_net_G.pth` (read with `readTorchCheckpoint` of `@tpfr/core`) into a
+ * `TpfrModel`; the key lists and a synthetic state_dict serve tests and benchmarks.
  * @module
  */
 export { importTorchGenerator } from './import-generator.js';
 export type { ImportTorchOptions, TorchImportReport, TorchImportResult, TorchDiscriminatorReport } from './import-generator.js';
-export {
-  authorsGeneratorKeys, authorsDiscriminatorKeys, authorsParameterCount, syntheticAuthorsStateDict, shapeSize, AUTHORS_DOWNSAMPLINGS,
-} from './authors-keys.js';
+export { authorsGeneratorKeys, authorsDiscriminatorKeys, authorsParameterCount, syntheticAuthorsStateDict } from './authors-keys.js';
 export type { AuthorsKey, AuthorsGeneratorSize } from './authors-keys.js';
-export { TorchStateDictError, normalizeStateDict, checkStateDict, describeProblems } from './state-dict.js';
-export type { TorchStateDictInput, NormalizedStateDict, StateDictProblems, MisShapedKey } from './state-dict.js';
-export { generatorWeightSpecs, discriminatorWeightSpecs } from './mapping.js';
+export { TorchStateDictError } from './state-dict.js';
+export type { TorchStateDictInput, StateDictProblems, MisShapedKey } from './state-dict.js';

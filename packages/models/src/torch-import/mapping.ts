@@ -1,7 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { TpfrError } from '@tpfr/core';
-import { torchShapeOf, torchTpfrWeightSpecs, type TorchLayout, type TorchWeightSpec } from '@tpfr/layers';
-import type { TpfrModel } from '../model.js';
+import { torchShapeOf, torchTpfrWeightSpecs, type TorchLayout, type TorchWeightSpec } from '@tpfr/layers/torch';
+import type { TpfrModel } from '../model/model.js';
 
 /**
  * Where every key of the authors' state dicts goes in a {@link TpfrModel} (tfjs layer names of
@@ -15,7 +15,7 @@ import type { TpfrModel } from '../model.js';
  * | `model_enc.{3+i}.conv_block.{1,3,5}` | `encoder_res{i+1}` `conv1`, `prelu/alpha`, `conv2` |
  * | `model_enc.{3+n}` (conv1×1) | `encoder_latent_conv` |
  * | `model_enc_global.{0,3,6}` | `encoder_style_global` `conv1..3` |
- * | `model_peer_reg.0.*` | the TPFR layer (`torchTpfrWeightSpecs` of `@tpfr/layers`) |
+ * | `model_peer_reg.0.*` | the TPFR layer (`torchTpfrWeightSpecs` of `@tpfr/layers/torch`) |
  * | `model_merge.0`, `model_merge_aux.0` | `main_decoder_merge_conv`, `aux_decoder_merge_conv` |
  * | `model_dec[_aux].{i}.conv_block.*` | `main|aux_decoder_res{i+1}` |
  * | `model_dec[_aux].{n}`, `.{n+3}` (ConvTranspose2d) | `…_up1_convt`, `…_up2_convt` |

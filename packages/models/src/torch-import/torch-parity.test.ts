@@ -1,25 +1,23 @@
 /**
  * Parity with the authors' own PyTorch generator (`test:torch`): every case of the
- * torch-generator fixtures (`$TPFR_TORCH_FIXTURES`, default `<repo>/../shared/fixtures/torch-generator`),
+ * torch-generator fixtures (`$TPFR_TORCH_FIXTURES`, see `torchFixturesDir`),
  * imported with `importTorchGenerator` from the checkpoints `readTorchCheckpoint` reads.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, readTorchCheckpoint } from '@tpfr/core';
 import { readImage } from '../image-io/file-io.js';
-import type { TpfrModel } from '../model.js';
+import type { TpfrModel } from '../model/model.js';
 import { centerCrop } from '../pipeline/geometry.js';
 import { resizeShorterSide } from '../pipeline/resize.js';
 import { minMaxStretch } from '../pipeline/stretch.js';
-import { stylize } from '../stylize.js';
+import { stylize } from '../model/stylize.js';
 import { importTorchGenerator, type TorchImportReport } from './index.js';
-import { readF32, readFixtureManifest, runNetCase, type FixtureCase, type FixtureManifest } from './fixtures.js';
+import { readF32, readFixtureManifest, runNetCase, torchFixturesDir, type FixtureCase, type FixtureManifest } from './fixtures.js';
 
-const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
-const DIR = resolve(process.env.TPFR_TORCH_FIXTURES ?? join(REPO, '..', 'shared', 'fixtures', 'torch-generator'));
+const DIR = torchFixturesDir();
 const HAVE_FIXTURES = existsSync(join(DIR, 'manifest.json'));
 
 

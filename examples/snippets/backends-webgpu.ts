@@ -1,0 +1,3 @@
+import { initBackend } from '@tpfr/core';
+
+await initBackend('webgpu');

@@ -1,0 +1,109 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { TpfrError } from '@tpfr/core';
+import { upgradePeerInputs } from '@tpfr/layers';
+import type { TpfrModelConfig } from './config.js';
+
+/** The sub-models of a TPFR model, in the order they are saved. */
+export const MODEL_PARTS = ['encoder', 'recombination', 'mainDecoder', 'auxDecoder', 'discriminator'] as const;
+/** The sub-models of a {@link TpfrModel}. */
+export type ModelPart = (typeof MODEL_PARTS)[number];
+
+/** What a saved TPFR model's topology holds besides the parts' own topologies. */
+export interface TpfrModelManifest {
+  format: 'tpfr-model';
+  /** 2: one set of artifacts (this); 1: a directory with a folder per part (still loaded). */
+  version: number;
+  config: TpfrModelConfig;
+  /** Anything the saver added (the trainer's step, the command that made it, …). */
+  [extra: string]: unknown;
+}
+
+/** One sub-model's artifacts, as `model.save` gives them. */
+async function partArtifacts(model: tfl.LayersModel): Promise<tf.io.ModelArtifacts> {
+  let artifacts: tf.io.ModelArtifacts | null = null;
+  await model.save(tf.io.withSaveHandler(async (a) => {
+    artifacts = a;
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+  return artifacts!;
+}
+
+const joinData = (d: tf.io.WeightData | undefined): ArrayBuffer => (d == null ? new ArrayBuffer(0) : Array.isArray(d) ? tf.io.CompositeArrayBuffer.join(d) : d);
+
+/**
+ * The whole model as one set of tfjs artifacts: the topology `{ tpfr: manifest, parts: {…} }`,
+ * the weights of every part (names prefixed `part/`) in one buffer. Any tfjs `IOHandler` stores it.
+ */
+export async function toModelArtifacts(parts: Record<ModelPart, tfl.LayersModel>, manifest: TpfrModelManifest): Promise<tf.io.ModelArtifacts> {
+  const topologies: Record<string, unknown> = {};
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  const buffers: ArrayBuffer[] = [];
+  for (const name of MODEL_PARTS) {
+    const a = await partArtifacts(parts[name]);
+    topologies[name] = a.modelTopology;
+    specs.push(...(a.weightSpecs ?? []).map((s) => ({ ...s, name: `${name}/${s.name}` })));
+    buffers.push(joinData(a.weightData));
+  }
+  return {
+    modelTopology: { tpfr: manifest, parts: topologies },
+    format: 'tpfr-model',
+    generatedBy: '@tpfr/models',
+    weightSpecs: specs,
+    weightData: tf.io.CompositeArrayBuffer.join(buffers),
+  };
+}
+
+/** The manifest of artifacts made by {@link toModelArtifacts}, or null when they are not a TPFR model's. */
+export function manifestOf(artifacts: tf.io.ModelArtifacts): TpfrModelManifest | null {
+  const topology = artifacts.modelTopology as { tpfr?: TpfrModelManifest } | undefined;
+  const m = topology && !(topology instanceof ArrayBuffer) ? topology.tpfr : undefined;
+  return m && m.format === 'tpfr-model' && typeof m.config === 'object' ? m : null;
+}
+
+/** One part's artifacts, upgraded to the current peer layout when saved with the former one. */
+export async function loadPart(fn: string, name: ModelPart, artifacts: tf.io.ModelArtifacts): Promise<tfl.LayersModel> {
+  try {
+    // A recombination saved with the former rank-4 peer inputs [B·P, h, w, C] gets rank-5 ones
+    // [B, P, h, w, C]; the TPFR layer's weights do not depend on the layout.
+    return await tfl.loadLayersModel(tf.io.fromMemory(upgradePeerInputs(artifacts).artifacts));
+  } catch (e) {
+    throw new TpfrError(fn, `could not load part '${name}': ${(e as Error).message}`);
+  }
+}
+
+/** The parts of artifacts made by {@link toModelArtifacts} (checked: every part present, every weight found). */
+export async function partsFromArtifacts(fn: string, artifacts: tf.io.ModelArtifacts): Promise<Record<ModelPart, tfl.LayersModel>> {
+  const topologies = (artifacts.modelTopology as { parts?: Record<string, object> }).parts ?? {};
+  const missing = MODEL_PARTS.filter((p) => !topologies[p]);
+  if (missing.length > 0) throw new TpfrError(fn, `expected the parts ${MODEL_PARTS.join(', ')}, missing ${missing.join(', ')}`);
+  const specs = artifacts.weightSpecs ?? [];
+  const data = joinData(artifacts.weightData);
+  const expectedBytes = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * (s.dtype === 'float32' || s.dtype === 'int32' ? 4 : 1), 0);
+  if (!specs.some((s) => s.quantization) && expectedBytes !== data.byteLength) {
+    throw new TpfrError(fn, `expected ${expectedBytes} bytes of weights for the manifest's ${specs.length} weights, found ${data.byteLength}`);
+  }
+  const parts = {} as Record<ModelPart, tfl.LayersModel>;
+  let offset = 0;
+  const loaded: tfl.LayersModel[] = [];
+  try {
+    for (const name of MODEL_PARTS) {
+      const prefix = `${name}/`;
+      const own = specs.filter((s) => s.name.startsWith(prefix));
+      // Parts are stored one after the other, in MODEL_PARTS order.
+      const bytes = own.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * (s.dtype === 'float32' || s.dtype === 'int32' ? 4 : 1), 0);
+      const part: tf.io.ModelArtifacts = {
+        modelTopology: topologies[name],
+        weightSpecs: own.map((s) => ({ ...s, name: s.name.slice(prefix.length) })),
+        weightData: data.slice(offset, offset + bytes),
+      };
+      offset += bytes;
+      parts[name] = await loadPart(fn, name, part);
+      loaded.push(parts[name]);
+    }
+  } catch (e) {
+    loaded.forEach((m) => m.dispose());
+    throw e;
+  }
+  return parts;
+}

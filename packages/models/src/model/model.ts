@@ -1,0 +1,310 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { TpfrError, ValueError } from '@tpfr/core';
+import { peerRecombination, type PeerRecombination, type TpfrStages } from '@tpfr/layers';
+import { manifestOf, partsFromArtifacts, toModelArtifacts, type ModelPart } from './artifacts.js';
+import { latentWidths, resolveConfig, type ModelConfigInput, type TpfrModelConfig } from './config.js';
+import { BAND_THRESHOLD_BYTES, bandsSupported, decodeInBands, encodeInBands, encodeToHost } from './banded.js';
+import type { HostMap } from './host-map.js';
+import { createDecoder } from './decoder.js';
+import { createDiscriminator } from './discriminator.js';
+import { createEncoder } from './encoder.js';
+
+/** The three parts of a latent code (method §1). */
+export interface Latent {
+  /** `[B, h, w, Cc]`, h = H/2^d for d downsamplings, Cc = ngf·2^d (4·ngf in the paper). */
+  content: tf.Tensor4D;
+  /** `[B, h, w, Cs]` = [global | local], Cs = 2·Cc. */
+  style: tf.Tensor4D;
+  /** `[B, H/2, W/2, 2·ngf]`: the map after the first downsampling. */
+  middle: tf.Tensor4D;
+}
+
+/**
+ * The peers of a batch, as {@link TpfrModel.recombine} takes them: the exemplars' codes with the
+ * exemplars on an axis of their own (build them with `stackPeers` / `stackPeersPerSample` of
+ * `@tpfr/layers` from codes `[P, h′, w′, C]`).
+ */
+export interface PeerCodes {
+  /** `[B, P, h′, w′, Cc]`: sample b's P exemplars' content codes. */
+  content: tf.Tensor5D;
+  /** `[B, P, h′, w′, Cs]`: their style codes. */
+  style: tf.Tensor5D;
+}
+
+/** Stage switches and neighbourhood size of one recombination. */
+export interface RecombineOptions {
+  /** `'two-stage'` (default) or `'style-only'` (the one-stage PeerNets variant: content kept). */
+  stages?: TpfrStages;
+  /** Neighbours per pixel (default: the model's `k`). */
+  k?: number;
+  /** Training mode: batch statistics in the attention transforms, attention dropout. */
+  training?: boolean;
+}
+
+/** Content `[B, h, w, Cc]` and style `[B, h, w, Cs]` codes held in JS memory. @internal */
+export interface HostCodes {
+  content: HostMap;
+  style: HostMap;
+}
+
+/** How {@link TpfrModel.encode} and {@link TpfrModel.decode} run at inference. */
+export interface InferenceOptions {
+  /**
+   * Compute the convolution stages above the codes' resolution (the encoder's stem, downsamplings
+   * and latent convolution; the decoder's merge, upsamplings and output) in bands of rows: the
+   * same result up to rounding, a fraction of the memory. `'auto'` (default) when one
+   * full-resolution map (B·H·W·ngf floats) would take more than 256 MiB, `true` always, `false`
+   * never. Inference only.
+   */
+  bands?: 'auto' | boolean;
+  /**
+   * Rows per band (default: as many as fit 32 MiB per full-resolution map). Given, the residual
+   * blocks run in bands too whatever the size (by default only when a map exceeds 128 MiB).
+   */
+  bandRows?: number;
+}
+
+export type { ModelPart } from './artifacts.js';
+
+/**
+ * The whole TPFR model: encoder, the two-stage peer-regularized recombination layer, the main
+ * and auxiliary decoders and the conditional discriminator, saved and loaded as one set of tfjs
+ * artifacts (through any `IOHandler` or URL; a folder in Node).
+ * The generator used at test time is encoder → recombination → main decoder.
+ */
+export class TpfrModel {
+  /** The architecture. */
+  readonly config: TpfrModelConfig;
+  /** image `[B, H, W, 3]` → [content, style, middle]. */
+  readonly encoder: tfl.LayersModel;
+  /**
+   * [content `[B, h, w, Cc]`, style `[B, h, w, Cs]`, peer content `[B, P, h′, w′, Cc]`, peer style
+   * `[B, P, h′, w′, Cs]`] → [content′, style′] (the TPFR layer).
+   */
+  readonly recombination: tfl.LayersModel;
+  /** latent `[B, h, w, Cc + Cs]` → image `[B, h·2^d, w·2^d, 3]`; trained with the attention (main module). */
+  readonly mainDecoder: tfl.LayersModel;
+  /** Same shape as the main decoder; trains the encoder as an autoencoder (auxiliary module). */
+  readonly auxDecoder: tfl.LayersModel;
+  /** [image, condition] → patch scores `[B, H/4, W/4, 1]`. */
+  readonly discriminator: tfl.LayersModel;
+
+  /** Sub-models of the band-wise inference, built on first use. */
+
+  private constructor(config: TpfrModelConfig, parts: Record<ModelPart, tfl.LayersModel>) {
+    this.config = config;
+    this.encoder = parts.encoder;
+    this.recombination = parts.recombination;
+    this.mainDecoder = parts.mainDecoder;
+    this.auxDecoder = parts.auxDecoder;
+    this.discriminator = parts.discriminator;
+  }
+
+  /** Builds a model with fresh weights from a preset name or a configuration. */
+  static create(config: ModelConfigInput = 'tiny'): TpfrModel {
+    const cfg = resolveConfig(config);
+    return new TpfrModel(cfg, {
+      encoder: createEncoder(cfg),
+      recombination: createRecombination(cfg),
+      mainDecoder: createDecoder(cfg, 'main_decoder'),
+      auxDecoder: createDecoder(cfg, 'aux_decoder'),
+      discriminator: createDiscriminator(cfg),
+    });
+  }
+
+  /** Widths and size constraints of this model. */
+  get widths() {
+    return latentWidths(this.config);
+  }
+
+  /** The TPFR layer inside {@link recombination}. */
+  get recombinationLayer(): PeerRecombination {
+    return this.recombination.layers.find((l) => l.getClassName() === 'TpfrPeerRecombination') as PeerRecombination;
+  }
+
+  /**
+   * Trainable parameters of the generator: encoder, recombination, main and aux decoders (the
+   * attention transforms' BatchNorm moving statistics are not counted, as PyTorch counts them as
+   * buffers: the authors' generator has 25,519,580).
+   */
+  generatorParameterCount(): number {
+    return [this.encoder, this.recombination, this.mainDecoder, this.auxDecoder]
+      .reduce((s, m) => s + m.trainableWeights.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0), 0);
+  }
+
+  /**
+   * Encodes images.
+   * @param images `[B, H, W, 3]` in [−1, 1], H and W multiples of `widths.multiple`.
+   * @param opts band-wise inference for large images (see {@link InferenceOptions}).
+   */
+  encode(images: tf.Tensor4D, training = false, opts: InferenceOptions = {}): Latent {
+    if (training) {
+      const [content, style, middle] = this.encoder.apply(images, { training }) as tf.Tensor4D[];
+      return { content, style, middle };
+    }
+    const [content, style, middle] = this.encodeForInference(images, opts, true);
+    return { content, style, middle };
+  }
+
+  /**
+   * The content and style codes of images, at inference (what `stylize` needs): as
+   * {@link encode}, without the `middle` map, which band-wise inference then never assembles.
+   * @param images `[B, H, W, 3]` in [−1, 1], H and W multiples of `widths.multiple`.
+   */
+  codes(images: tf.Tensor4D, opts: InferenceOptions = {}): Pick<Latent, 'content' | 'style'> {
+    const [content, style] = this.encodeForInference(images, opts, false);
+    return { content, style };
+  }
+
+  /**
+   * The content and style codes of images kept in JS memory, computed band-wise (what `stylize`
+   * uses when the codes alone would take hundreds of MiB of the backend's heap).
+   * @internal
+   */
+  hostCodes(images: tf.Tensor4D, opts: Pick<InferenceOptions, 'bandRows'> = {}): HostCodes {
+    if (!bandsSupported(this.config)) throw new ValueError('TpfrModel.hostCodes', "a model with transposed upsampling (band-wise inference)", `upsampling '${this.config.upsampling}'`);
+    return encodeToHost(this.config, this.encoder, images, opts.bandRows);
+  }
+
+  /**
+   * The main decoder's output for codes in JS memory, band-wise.
+   * @internal
+   */
+  decodeHost(z: HostCodes, opts: Pick<InferenceOptions, 'bandRows'> = {}): tf.Tensor4D {
+    return decodeInBands(this.config, this.mainDecoder, 'main_decoder', z.content, z.style, opts.bandRows);
+  }
+
+  /** Whether band-wise inference applies to this model. @internal */
+  get supportsBands(): boolean {
+    return bandsSupported(this.config);
+  }
+
+  /** `[content, style]`, then `middle` when asked: in bands for large images, else through predict. */
+  private encodeForInference(images: tf.Tensor4D, opts: InferenceOptions, middle: boolean): tf.Tensor4D[] {
+    const [b, h, w] = images.shape;
+    if (this.useBands(opts, b * h * w)) {
+      return encodeInBands(this.config, this.encoder, images, { rowsPerBand: opts.bandRows, middle });
+    }
+    // predict frees each layer's output as soon as the next layers have used it; apply keeps all.
+    const out = this.encoder.predict(images) as tf.Tensor4D[];
+    if (!middle) out.pop()!.dispose();
+    return out;
+  }
+
+  private useBands(opts: InferenceOptions, fullResolutionPixels: number): boolean {
+    const bands = opts.bands ?? 'auto';
+    if (opts.bandRows !== undefined && !(Number.isInteger(opts.bandRows) && opts.bandRows >= 1)) throw new ValueError('TpfrModel', 'bandRows a positive integer', String(opts.bandRows));
+    if (bands === false || !bandsSupported(this.config)) return false;
+    return bands === true || fullResolutionPixels * this.config.ngf * 4 > BAND_THRESHOLD_BYTES;
+  }
+
+  /**
+   * Recombines a latent with a peer pool (method §5): each sample with its own P exemplars.
+   * @param z the input's content `[B, h, w, Cc]` and style `[B, h, w, Cs]`.
+   * @param peers the exemplars' content `[B, P, h′, w′, Cc]` and style `[B, P, h′, w′, Cs]`
+   *   (`stackPeers(codes, B)` gives every sample the same exemplars).
+   * @returns content′ and style′, shaped as the input's.
+   */
+  recombine(z: Pick<Latent, 'content' | 'style'>, peers: PeerCodes, opts: RecombineOptions = {}): Pick<Latent, 'content' | 'style'> {
+    const inputs = [z.content, z.style, peers.content, peers.style];
+    const [content, style] = this.recombinationLayer.apply(inputs, { training: opts.training ?? false, stages: opts.stages, k: opts.k }) as tf.Tensor4D[];
+    return { content, style };
+  }
+
+  /**
+   * Decodes a latent.
+   * @param latent content `[B, h, w, Cc]` and style `[B, h, w, Cs]`.
+   * @returns `[B, h·2^d, w·2^d, 3]` in [−1, 1] (d downsamplings: `widths.multiple` = 2^d).
+   */
+  decode(latent: Pick<Latent, 'content' | 'style'>, which: 'main' | 'aux' = 'main', training = false, opts: InferenceOptions = {}): tf.Tensor4D {
+    const decoder = which === 'main' ? this.mainDecoder : this.auxDecoder;
+    const [b, h, w] = latent.content.shape;
+    const side = this.widths.multiple;
+    const banded = !training && this.useBands(opts, b * h * w * side * side);
+    if (banded) return decodeInBands(this.config, decoder, which === 'main' ? 'main_decoder' : 'aux_decoder', latent.content, latent.style, opts.bandRows);
+    return tf.tidy(() => {
+      const z = tf.concat([latent.content, latent.style], -1) as tf.Tensor4D;
+      return (training ? decoder.apply(z, { training }) : decoder.predict(z)) as tf.Tensor4D;
+    });
+  }
+
+  /** Every sub-model by name. */
+  parts(): Record<ModelPart, tfl.LayersModel> {
+    return { encoder: this.encoder, recombination: this.recombination, mainDecoder: this.mainDecoder, auxDecoder: this.auxDecoder, discriminator: this.discriminator };
+  }
+
+  /**
+   * Saves the model through a tfjs `IOHandler` or URL (`indexeddb://…`, `localstorage://…`,
+   * `downloads://…`, `http(s)://…`; `file://…` with tfjs-node): one set of artifacts, the
+   * topology holding every part and `tpfr` (the config and `extra`). In Node, `saveModel(model,
+   * dir)` of `@tpfr/models/node` writes a folder atomically.
+   */
+  async save(destination: string | tf.io.IOHandler, extra: Record<string, unknown> = {}): Promise<tf.io.SaveResult> {
+    const fn = 'TpfrModel.save';
+    const handler = typeof destination === 'string' ? handlerFor(fn, destination, tf.io.getSaveHandlers(destination)) : destination;
+    if (!handler || typeof handler.save !== 'function') throw new ValueError(fn, 'an IOHandler with save() or a URL', String(destination));
+    return handler.save(await this.toArtifacts(extra));
+  }
+
+  /** The model as one set of tfjs artifacts (what {@link save} stores). */
+  async toArtifacts(extra: Record<string, unknown> = {}): Promise<tf.io.ModelArtifacts> {
+    return toModelArtifacts(this.parts(), { ...extra, format: 'tpfr-model', version: 2, config: this.config });
+  }
+
+  /**
+   * Loads a model saved by {@link save}, from a tfjs `IOHandler` or URL (in a browser:
+   * `TpfrModel.load('/models/demo/model.json')`). In Node, `loadModel(dir)` of
+   * `@tpfr/models/node` reads a folder. A model saved before the peer inputs had their own
+   * exemplar axis (recombination inputs `[B·P, h, w, C]`) is converted on load (see
+   * `upgradePeerInputs` of `@tpfr/layers`): same weights, rank-5 peer inputs.
+   */
+  static async load(source: string | tf.io.IOHandler): Promise<TpfrModel> {
+    const fn = 'TpfrModel.load';
+    const handler = typeof source === 'string' ? handlerFor(fn, source, tf.io.getLoadHandlers(source)) : source;
+    if (!handler || typeof handler.load !== 'function') throw new ValueError(fn, 'an IOHandler with load() or a URL', String(source));
+    return TpfrModel.fromArtifacts(await handler.load(), fn);
+  }
+
+  /** A model from the artifacts {@link toArtifacts} gives. */
+  static async fromArtifacts(artifacts: tf.io.ModelArtifacts, fn = 'TpfrModel.fromArtifacts'): Promise<TpfrModel> {
+    const manifest = manifestOf(artifacts);
+    if (!manifest) throw new TpfrError(fn, `expected the artifacts of a TPFR model (topology with 'tpfr' of format 'tpfr-model'), received ${JSON.stringify(artifacts.modelTopology)?.slice(0, 120)}`);
+    if (manifest.version > 2) throw new TpfrError(fn, `expected a model of format version 1 or 2, found version ${manifest.version} (saved by a newer @tpfr/models)`);
+    return new TpfrModel(resolveConfig(manifest.config), await partsFromArtifacts(fn, artifacts));
+  }
+
+  /** A model from its config and loaded parts (the Node folder loader uses it). @internal */
+  static fromParts(config: TpfrModelConfig, parts: Record<ModelPart, tfl.LayersModel>): TpfrModel {
+    return new TpfrModel(resolveConfig(config), parts);
+  }
+
+  /** Frees every weight. */
+  dispose(): void {
+    for (const m of Object.values(this.parts())) m.dispose();
+  }
+}
+
+/**
+ * The TPFR layer as a 4-input model, so it saves and loads like the other parts: content
+ * `[B, h, w, Cc]`, style `[B, h, w, Cs]`, peers `[B, P, h′, w′, C]` (P, h′, w′ unknown).
+ */
+function createRecombination(cfg: TpfrModelConfig): tfl.LayersModel {
+  const w = latentWidths(cfg);
+  const inputs = [
+    tfl.input({ shape: [null, null, w.content], name: 'recombination_content' }),
+    tfl.input({ shape: [null, null, w.style], name: 'recombination_style' }),
+    tfl.input({ shape: [null, null, null, w.content], name: 'recombination_peer_content' }),
+    tfl.input({ shape: [null, null, null, w.style], name: 'recombination_peer_style' }),
+  ];
+  const outputs = peerRecombination({ k: cfg.k, metric: cfg.metric, ...(cfg.ties === 'include' ? { ties: cfg.ties } : {}), name: 'tpfr' }).apply(inputs);
+  return tfl.model({ inputs, outputs, name: 'recombination' });
+}
+
+/** The one handler tfjs has for `url`, or an error naming what to pass instead. */
+function handlerFor(fn: string, url: string, handlers: tf.io.IOHandler[]): tf.io.IOHandler {
+  if (handlers.length === 1) return handlers[0];
+  if (handlers.length > 1) throw new ValueError(fn, 'a URL with one tfjs IOHandler', `${handlers.length} handlers for '${url}'`);
+  const hint = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? 'no tfjs IOHandler is registered for it' : "a plain path: in Node use saveModel / loadModel of '@tpfr/models/node' (folders), or pass an IOHandler";
+  throw new ValueError(fn, 'an IOHandler or a URL tfjs knows (indexeddb://, localstorage://, downloads://, http(s)://)', `'${url}' (${hint})`);
+}

@@ -1,0 +1,322 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ValueError } from '@tpfr/core';
+import { stackPeers, type TpfrStages } from '@tpfr/layers';
+import { padToMultiple, toModelBatch, toPixelRange, type PixelRange } from './images.js';
+import { fromModelRange, toModelRange } from './pixel-range.js';
+import type { HostCodes, Latent, PeerCodes, RecombineOptions, TpfrModel } from './model.js';
+import { latentWidths } from './config.js';
+import { hostMap, hostRows, writeHostRows } from './host-map.js';
+import { BAND_THRESHOLD_BYTES } from './banded.js';
+import { authorsContentPad, centerCrop, cropBorder, reflectPad } from '../pipeline/geometry.js';
+import { resizeShorterSide } from '../pipeline/resize.js';
+import { minMaxStretch } from '../pipeline/stretch.js';
+
+/**
+ * The authors' test-time pipeline (nnaisense/conditional-style-transfer `test.py`) around the
+ * network, for {@link StylizeOptions.pipeline}. `{ size: S }` alone is their `test.py` at
+ * `loadSize = fineSize = S`.
+ */
+export interface StylizePipelineOptions {
+  /**
+   * `S`: the shorter side of the content and of every exemplar is resized to `S`, the longer to
+   * `int(S · long / short)` (torchvision's `Resize(S, Image.BICUBIC)`, with Pillow's bicubic, bit
+   * for bit; the images are taken as 8-bit, values rounded). The authors' `loadSize`. Omitted: no
+   * resize (and no crop unless `crop` gives a size).
+   */
+  size?: number;
+  /**
+   * Centre crop after the resize (torchvision's `CenterCrop`, its rounding): `true` (the default
+   * when `size` is given) crops `S × S`; a side or `[height, width]` crops that (the authors'
+   * `fineSize`); `false` keeps the resized image whole.
+   */
+  crop?: boolean | number | [number, number];
+  /**
+   * Reflect pad of the content on every side before the network, cropped off its output:
+   * `'authors'` (the default when `size` is given) is `8·⌊S/256⌋`; a number of pixels; 0 (the
+   * default without `size`) pads nothing. Exemplars are never padded.
+   */
+  pad?: number | 'authors';
+  /**
+   * `true` (default): each result is min–max stretched to 0–255 over all its channels, as
+   * `imageio.imwrite` writes a float image (see `minMaxStretch` with `unitInterval: 'imageio'`);
+   * `false`: the plain mapping of [−1, 1] to 0–255 (clipped), as without the pipeline.
+   */
+  stretch?: boolean;
+  /**
+   * The exemplars' `S` when it differs from the content's (default: `size`): they are resized to
+   * it and, with the default crop, centre-cropped to `styleSize × styleSize`. Their code then has
+   * fewer pixels: the neighbour search's cost is proportional to it (e.g. content 1024, style 512).
+   */
+  styleSize?: number;
+}
+
+/** Options of {@link stylize}. */
+export interface StylizeOptions {
+  /** `'two-stage'` (default) or `'style-only'` (content code kept, one-stage PeerNets variant). */
+  stages?: TpfrStages;
+  /** Neighbours per pixel (default: the model's, 5). */
+  k?: number;
+  /**
+   * Range of the input images: `'auto'` (default: int32 or any value > 1 means 0–255, else
+   * −1…1), `'0-255'` or `'-1-1'`. The result comes back in the content image's range.
+   */
+  range?: PixelRange | 'auto';
+  /**
+   * Runs the authors' test-time pipeline around the network (resize, centre crop, content pad,
+   * crop back, stretch): `{ size: 512 }` reproduces their `test.py` at 512. Omitted: the images go
+   * in as they are (see {@link stylize}).
+   */
+  pipeline?: StylizePipelineOptions;
+}
+
+/** A pipeline with every default filled in. */
+interface ResolvedPipeline {
+  size?: number;
+  crop?: number | [number, number];
+  pad: number;
+  stretch: boolean;
+  /** The resize and crop of the exemplars. */
+  style: { size?: number; crop?: number | [number, number] };
+}
+
+function resolvePipeline(fn: string, p: StylizePipelineOptions): ResolvedPipeline {
+  if (typeof p !== 'object' || p === null) throw new ValueError(fn, 'pipeline an object { size?, crop?, pad?, stretch? }', String(p));
+  const { size } = p;
+  if (size !== undefined && !(Number.isInteger(size) && size >= 1)) throw new ValueError(fn, 'pipeline.size a positive integer', String(size));
+  let crop: number | [number, number] | undefined;
+  const c = p.crop ?? size !== undefined;
+  if (c === true) {
+    if (size === undefined) throw new ValueError(fn, 'pipeline.crop true only with pipeline.size (or a crop size)', 'no size');
+    crop = size;
+  } else if (c !== false) {
+    const sides = typeof c === 'number' ? [c, c] : Array.isArray(c) && c.length === 2 ? c : [];
+    if (sides.length !== 2 || !sides.every((s) => Number.isInteger(s) && s >= 1)) {
+      throw new ValueError(fn, 'pipeline.crop a boolean, a positive integer or [height, width]', JSON.stringify(c) ?? String(c));
+    }
+    crop = typeof c === 'number' ? c : [sides[0], sides[1]];
+  }
+  let pad: number;
+  const pd = p.pad ?? (size !== undefined ? 'authors' : 0);
+  if (pd === 'authors') {
+    if (size === undefined) throw new ValueError(fn, "pipeline.pad 'authors' only with pipeline.size", "'authors' without a size");
+    pad = authorsContentPad(size);
+  } else if (Number.isInteger(pd) && pd >= 0) {
+    pad = pd;
+  } else {
+    throw new ValueError(fn, "pipeline.pad 'authors' or an integer >= 0", JSON.stringify(pd) ?? String(pd));
+  }
+  const stretch = p.stretch ?? true;
+  if (typeof stretch !== 'boolean') throw new ValueError(fn, 'pipeline.stretch a boolean', String(stretch));
+  const { styleSize } = p;
+  if (styleSize !== undefined && !(Number.isInteger(styleSize) && styleSize >= 1 && size !== undefined)) {
+    throw new ValueError(fn, 'pipeline.styleSize a positive integer, with pipeline.size', String(styleSize));
+  }
+  const style = styleSize === undefined ? { size, crop } : { size: styleSize, crop: crop === size ? styleSize : crop };
+  return { size, crop, pad, stretch, style };
+}
+
+/**
+ * The network on model-range batches: the exemplars (resized to the first one's size) form one
+ * pool, images are reflect-padded bottom/right to the network's multiple and cropped back.
+ * @returns `[B, H, W, 3]`, the decoder's output (about [−1, 1], unclipped).
+ */
+function runNetwork(fn: string, model: TpfrModel, content: tf.Tensor4D, exemplars: tf.Tensor4D[], opts: StylizeOptions): tf.Tensor4D {
+  const { multiple, minSide } = model.widths;
+  return tf.tidy(() => {
+    const [eh, ew] = exemplars[0].shape.slice(1, 3);
+    const pool = tf.concat(exemplars.map((e) => (e.shape[1] === eh && e.shape[2] === ew ? e : tf.image.resizeBilinear(e, [eh, ew], true))), 0);
+    if (pool.shape[0] === 0) throw new ValueError(fn, 'at least one style exemplar', 'a batch of 0');
+    const { padded, height, width } = padToMultiple(fn, content, multiple, minSide);
+    const style = padToMultiple(fn, pool as tf.Tensor4D, multiple, minSide).padded;
+    const b = padded.shape[0];
+    // Very large images (above about 1500² with ngf 64): the codes stay in JS memory, each stage
+    // reads and writes them band by band. Otherwise each code is freed as soon as it is used.
+    const host = keepCodesOnHost(model, padded);
+    const zc = host ? model.hostCodes(padded) : model.codes(padded);
+    padded.dispose();
+    const zs = model.codes(style);
+    style.dispose();
+    // Every content sample meets the same P exemplars.
+    const peers = { content: stackPeers(zs.content, b), style: stackPeers(zs.style, b) };
+    tf.dispose([zs.content, zs.style]);
+    const recombine = { stages: opts.stages, k: opts.k };
+    let image: tf.Tensor4D;
+    if (host) {
+      const z = recombineOnHost(model, zc as HostCodes, peers, recombine);
+      tf.dispose([peers.content, peers.style]);
+      image = model.decodeHost(z);
+    } else {
+      const z = recombineInBands(model, zc as Pick<Latent, 'content' | 'style'>, peers, recombine);
+      tf.dispose([peers.content, peers.style]);
+      image = model.decode(z, 'main');
+      tf.dispose([z.content, z.style]);
+    }
+    return tf.slice(image, [0, 0, 0, 0], [b, height, width, 3]) as tf.Tensor4D;
+  });
+}
+
+/** Bytes of latent rows each recombination call may take when the latent is large (32 MiB). */
+const LATENT_BAND_BYTES = 32 * 2 ** 20;
+
+/**
+ * `model.recombine` over bands of latent rows when the latent is large (above the band-wise
+ * inference threshold), else in one call. Each query pixel's result depends only on its own code
+ * and the pool, so the bands give the whole call's result; the layer's temporaries then stay the
+ * size of a band. Frees `z` (both codes) as it goes.
+ */
+function recombineInBands(model: TpfrModel, z: Pick<Latent, 'content' | 'style'>, peers: PeerCodes, opts: RecombineOptions): Pick<Latent, 'content' | 'style'> {
+  const [b, h, w, cc] = z.content.shape;
+  const cs = z.style.shape[3];
+  const rowBytes = 4 * b * w * (cc + cs);
+  if (rowBytes * h <= BAND_THRESHOLD_BYTES) {
+    const out = model.recombine(z, peers, opts);
+    tf.dispose([z.content, z.style]);
+    return out;
+  }
+  const band = Math.max(1, Math.floor(LATENT_BAND_BYTES / rowBytes));
+  const parts: Pick<Latent, 'content' | 'style'>[] = [];
+  for (let r0 = 0; r0 < h; r0 += band) {
+    const rows = Math.min(band, h - r0);
+    const slice = (t: tf.Tensor4D) => tf.slice(t, [0, r0, 0, 0], [b, rows, w, t.shape[3]]);
+    parts.push(tf.tidy(() => model.recombine({ content: slice(z.content), style: slice(z.style) }, peers, opts)));
+  }
+  tf.dispose([z.content, z.style]);
+  const join = (key: 'content' | 'style') => {
+    const x = tf.concat(parts.map((p) => p[key]), 1) as tf.Tensor4D;
+    tf.dispose(parts.map((p) => p[key]));
+    return x;
+  };
+  return { content: join('content'), style: join('style') };
+}
+
+/** Whether the codes of `images` `[B, H, W, 3]` would take more than the band threshold (and bands apply). */
+function keepCodesOnHost(model: TpfrModel, images: tf.Tensor4D): boolean {
+  if (!model.supportsBands) return false;
+  const [b, h, w] = images.shape;
+  const { content, style } = latentWidths(model.config);
+  const pixels = (b * h * w) / 4 ** model.config.downsamplings;
+  return 4 * pixels * (content + style) > BAND_THRESHOLD_BYTES;
+}
+
+/**
+ * `model.recombine` of codes in JS memory, over bands of latent rows (see {@link recombineInBands}),
+ * each band's result written back to JS memory.
+ */
+function recombineOnHost(model: TpfrModel, z: HostCodes, peers: PeerCodes, opts: RecombineOptions): HostCodes {
+  const [b, h, w, cc] = z.content.shape;
+  const cs = z.style.shape[3];
+  const out: HostCodes = { content: hostMap([b, h, w, cc]), style: hostMap([b, h, w, cs]) };
+  const band = Math.max(1, Math.floor(LATENT_BAND_BYTES / (4 * b * w * (cc + cs))));
+  for (let r0 = 0; r0 < h; r0 += band) {
+    const r1 = Math.min(h, r0 + band);
+    tf.tidy(() => {
+      const y = model.recombine({ content: hostRows(z.content, r0, r1), style: hostRows(z.style, r0, r1) }, peers, opts);
+      writeHostRows(out.content, r0, y.content);
+      writeHostRows(out.style, r0, y.style);
+    });
+  }
+  return out;
+}
+
+/**
+ * The pipeline's input step for one image or batch (already in model range, as `toModelBatch`
+ * gives it): to 8-bit levels, resized and centre-cropped, back to [−1, 1] as torchvision's
+ * `ToTensor` + `Normalize(0.5, 0.5)` (`(x / 255 − 0.5) / 0.5`).
+ */
+function prepare(batch: tf.Tensor4D, p: { size?: number; crop?: number | [number, number] }): tf.Tensor4D {
+  if (p.size === undefined && p.crop === undefined) return tf.clone(batch);
+  let x: tf.Tensor4D = batch;
+  const owned: tf.Tensor[] = [];
+  try {
+    if (p.size !== undefined) {
+      const levels = tf.tidy(() => tf.cast(tf.round(fromModelRange(batch)), 'int32') as tf.Tensor4D);
+      owned.push(levels);
+      x = resizeShorterSide(levels, p.size);
+      owned.push(x);
+      if (p.crop !== undefined) {
+        x = centerCrop(x, p.crop);
+        owned.push(x);
+      }
+      const y = x;
+      return tf.tidy(() => tf.div(tf.sub(tf.div(tf.cast(y, 'float32'), 255), 0.5), 0.5) as tf.Tensor4D);
+    }
+    return centerCrop(batch, p.crop as number | [number, number]);
+  } finally {
+    tf.dispose(owned);
+  }
+}
+
+/**
+ * Stylizes `content` in the style of the exemplars `styles`, zero-shot: the exemplars' latent
+ * pixels form one peer pool, the TPFR layer recombines the content's code with it, and the main
+ * decoder renders the result. Works at any image size: images are reflect-padded to the
+ * network's multiple and the result cropped back; memory grows with the number of pixels, never
+ * with their product (the neighbour search is streamed).
+ *
+ * With `opts.pipeline` the authors' test-time steps run around the network (`test.py`): content
+ * and exemplars resized (shorter side to `S`, Pillow's bicubic) and centre-cropped, the content
+ * reflect-padded by `8·⌊S/256⌋` and that pad cropped off the output, each result min–max stretched
+ * to 0–255 as `imageio.imwrite` does. The result is then `S × S` (or the crop's size); exemplars
+ * of different sizes after these steps are still resized to the first one's size.
+ *
+ * @param content `[H, W, 3]` or `[B, H, W, 3]`, 0–255 or −1…1 (see `range`).
+ * @param styles one or more exemplars, `[h, w, 3]` each or stacked `[P, h, w, 3]`; exemplars of
+ *   different sizes are resized to the first one's size.
+ * @returns the stylized image(s), float32, same rank and range as `content`; same height and
+ *   width too, unless a pipeline resizes or crops. With a stretching pipeline the values are
+ *   whole levels 0–255 (or `level / 127.5 − 1` for content in −1…1).
+ */
+export function stylize(model: TpfrModel, content: tf.Tensor3D, styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[], opts?: StylizeOptions): tf.Tensor3D;
+export function stylize(model: TpfrModel, content: tf.Tensor4D, styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[], opts?: StylizeOptions): tf.Tensor4D;
+export function stylize(model: TpfrModel, content: tf.Tensor3D | tf.Tensor4D, styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[], opts?: StylizeOptions): tf.Tensor3D | tf.Tensor4D;
+export function stylize(model: TpfrModel, content: tf.Tensor3D | tf.Tensor4D, styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[], opts: StylizeOptions = {}): tf.Tensor3D | tf.Tensor4D {
+  const fn = 'stylize';
+  const list = Array.isArray(styles) ? styles : [styles];
+  if (list.length === 0) throw new ValueError(fn, 'at least one style exemplar', 'an empty list');
+  const pipeline = opts.pipeline === undefined ? undefined : resolvePipeline(fn, opts.pipeline);
+  const c = toModelBatch(fn, 'content', content, opts.range ?? 'auto');
+  const exemplars: tf.Tensor4D[] = [];
+  const owned: tf.Tensor[] = [c.batch];
+  try {
+    list.forEach((s, i) => {
+      const e = toModelBatch(fn, `styles[${i}]`, s, opts.range ?? 'auto').batch;
+      owned.push(e);
+      exemplars.push(e);
+    });
+    if (!pipeline) {
+      return tf.tidy(() => {
+        const out = toPixelRange(runNetwork(fn, model, c.batch, exemplars, opts), c.range);
+        return content.rank === 3 ? (tf.squeeze(out, [0]) as tf.Tensor3D) : out;
+      });
+    }
+    const input = prepare(c.batch, pipeline);
+    owned.push(input);
+    const pool = exemplars.map((e) => {
+      const p = prepare(e, pipeline.style);
+      owned.push(p);
+      return p;
+    });
+    const padded = reflectPad(input, pipeline.pad);
+    owned.push(padded);
+    const raw = runNetwork(fn, model, padded, pool, opts);
+    owned.push(raw);
+    const image = cropBorder(raw, pipeline.pad);
+    owned.push(image);
+    let out: tf.Tensor4D;
+    if (pipeline.stretch) {
+      const levels = minMaxStretch(image, { unitInterval: 'imageio' });
+      owned.push(levels);
+      out = tf.tidy(() => {
+        const f = tf.cast(levels, 'float32');
+        return (c.range === '0-255' ? f : toModelRange(f)) as tf.Tensor4D;
+      });
+    } else {
+      out = toPixelRange(image, c.range);
+    }
+    if (content.rank === 4) return out;
+    owned.push(out);
+    return tf.squeeze(out, [0]) as tf.Tensor3D;
+  } finally {
+    tf.dispose(owned);
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * @tpfr/models/node: what only Node has. Model folders (`saveModel`, `loadModel`), image files
+ * (`readImage`, `writeImage`, and the PNG/JPEG codecs they use).
+ * @module
+ */
+export { saveModel, loadModel, readModelManifest, MODEL_MANIFEST } from './model-folder.js';
+export { readImage, writeImage } from '../image-io/file-io.js';
+export { decodeImage, encodeImage } from '../image-io/codec.js';
+export type { EncodeImageOptions } from '../image-io/codec.js';
+export { ImageIoError } from '../image-io/errors.js';
+export { detectImageFormat, IMAGE_EXTENSIONS } from '../image-io/format.js';
+export type { ImageFormat } from '../image-io/format.js';

@@ -1,0 +1,403 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { TpfrError, ValueError, createRng, hashSeed } from '@tpfr/core';
+import { ImagePool, mseLoss, weightedLossSum } from '@tpfr/losses';
+import type { StyleDataset } from '../data/types.js';
+import { TpfrModel } from '../model/model.js';
+import { seedKernels } from '../model/seeded-init.js';
+import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { TRAINER_OPTION_NAMES, resolveTrainerOptions, type ResolvedTrainerOptions, type TrainerOptions } from './options.js';
+import { learningRateAt } from './schedule.js';
+import { auxiliaryTerms, discriminatorTerms, mainTerms } from './updates.js';
+import { WeightAverage } from './weight-average.js';
+
+export type { TrainerOptions } from './options.js';
+
+/** What one training step reports. */
+export interface StepInfo {
+  /** 1-based index of the step just done. */
+  step: number;
+  /** Total steps. */
+  steps: number;
+  /** Learning rate used. */
+  learningRate: number;
+  /** Unweighted loss terms as plain numbers, prefixed by module: `aux/…`, `main/…`, `disc/…`. */
+  losses: Record<string, number>;
+  /** Wall time of the step. */
+  ms: number;
+}
+
+/** How {@link TpfrTrainer.fit} runs. */
+export interface FitOptions {
+  /** Stops after the step in progress when aborted (a checkpoint is written first, when set). */
+  signal?: AbortSignal;
+  /** Stops after the step that passes this many milliseconds since `fit` began. */
+  timeLimitMs?: number;
+  /** Called after every step; returning `false` stops the run after it. */
+  onStep?: (info: StepInfo) => void | boolean;
+  /** Where checkpoints go (Node folders); none when absent. */
+  checkpointDir?: string;
+  /** Steps between checkpoints (default 100); one is also written at the last step and on a stop. */
+  checkpointEvery?: number;
+}
+
+/** What {@link TpfrTrainer.fit} returns. */
+export interface FitResult {
+  /** Every step's report, in order. */
+  steps: StepInfo[];
+  /** Why it stopped: all steps done, the signal, the time limit, or the callback. */
+  stoppedBy: 'done' | 'signal' | 'time-limit' | 'callback';
+}
+
+/** How {@link TpfrTrainer.resume} may change a run. */
+export interface ResumeOptions extends Partial<TrainerOptions> {
+  /**
+   * Resume on data other than the checkpoint's (another seed, size or folder): refused unless
+   * true, and then said in {@link TpfrTrainer.notes}.
+   */
+  allowDataChange?: boolean;
+}
+
+/** The three updates of a step, and the two of a warm-up step (own Adam states: other var lists). */
+const OPTIMIZERS = ['aux', 'main', 'disc', 'warmupAux', 'warmupMain'] as const;
+type OptimizerName = (typeof OPTIMIZERS)[number];
+
+/**
+ * tfjs' Adam sets its running powers β₁ᵗ, β₂ᵗ with `pow` when its weights are set, where a run
+ * multiplies them step by step: float32 rounding makes the two differ in the last bits. They are
+ * set here as the uninterrupted run has them, so that a resumed run repeats it exactly.
+ */
+function restoreAdamPowers(opt: tf.AdamOptimizer, o: { beta1: number; beta2: number }): void {
+  const state = opt as unknown as { iterations_: number; accBeta1: tf.Variable; accBeta2: tf.Variable };
+  const power = (beta: number) => {
+    const b = Math.fround(beta);
+    let acc = b;
+    for (let i = 0; i < state.iterations_; i++) acc = Math.fround(acc * b);
+    return acc;
+  };
+  tf.tidy(() => {
+    state.accBeta1.assign(tf.scalar(power(o.beta1)));
+    state.accBeta2.assign(tf.scalar(power(o.beta2)));
+  });
+}
+
+/** What a dataset is, for checkpoints: its `source`, else its size and classes. */
+function describeData(d: StyleDataset): Record<string, unknown> {
+  return { ...(d.source ?? { size: d.size }), styleClasses: [...d.styleClasses] };
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The authors' training scheme (method §6). Each step draws a batch (photo A, painting B of class
+ * c, another photo A′, another painting B′ of c), then runs, in this order:
+ *
+ * 1. the auxiliary update (encoder + auxiliary decoder): reconstruction, content-feature cycle,
+ *    metric learning on style codes, latent cycle;
+ * 2. the main update (TPFR attention + main decoder; encoder frozen): relativistic adversarial,
+ *    reconstruction (×25), transfer latent cycle;
+ * 3. the discriminator update, on the main update's generated images (through the image pool),
+ *    without gradient into the generator.
+ *
+ * Each update has its own Adam(4e-4, 0.5, 0.999); the learning rate is constant, then falls
+ * linearly to zero. Every random choice is seeded from (seed, step), so two runs with the same
+ * seed on the cpu backend give the same losses, and a run resumed from a checkpoint reproduces
+ * the uninterrupted one.
+ *
+ * ```ts
+ * const trainer = new TpfrTrainer(TpfrTrainer.createModel('tiny', 0), dataset, { steps: 1000 });
+ * const { stoppedBy } = await trainer.fit({ timeLimitMs: 60_000, checkpointDir: 'out/run' });
+ * ```
+ */
+export class TpfrTrainer {
+  readonly model: TpfrModel;
+  readonly dataset: StyleDataset;
+  readonly options: ResolvedTrainerOptions;
+  /** What {@link resume} changed or noticed (new option values, an extended schedule). */
+  readonly notes: string[] = [];
+  private readonly optimizers: Record<OptimizerName, tf.AdamOptimizer>;
+  private readonly pool: ImagePool;
+  private poolRandom: () => number = () => 0;
+  private readonly average: WeightAverage;
+  /** Steps done so far. */
+  step = 0;
+
+  constructor(model: TpfrModel, dataset: StyleDataset, options: TrainerOptions) {
+    const fn = 'TpfrTrainer';
+    const o = resolveTrainerOptions(fn, options);
+    if (dataset.size < model.widths.minSide || dataset.size % model.widths.multiple !== 0) {
+      throw new ValueError(fn, `training images of a side ≥ ${model.widths.minSide} and a multiple of ${model.widths.multiple}`, String(dataset.size));
+    }
+    this.model = model;
+    this.dataset = dataset;
+    this.options = o;
+    const adam = () => tf.train.adam(o.learningRate, o.beta1, o.beta2);
+    this.optimizers = { aux: adam(), main: adam(), disc: adam(), warmupAux: adam(), warmupMain: adam() };
+    this.pool = new ImagePool({ size: o.imagePoolSize, random: () => this.poolRandom() });
+    this.average = new WeightAverage(o.emaDecay);
+  }
+
+  /**
+   * A fresh model whose weights are drawn from `seed` (the layers' own initializers draw from
+   * tfjs' global random state), ready for a reproducible run.
+   */
+  static createModel(config: Parameters<typeof TpfrModel.create>[0], seed = 0): TpfrModel {
+    const model = TpfrModel.create(config);
+    seedKernels(Object.values(model.parts()), seed);
+    return model;
+  }
+
+  /** The learning rate at step `step` (0-based): constant, then linear decay to zero. */
+  learningRateAt(step: number): number {
+    return learningRateAt(this.options, step);
+  }
+
+  private vars(models: tfl.LayersModel[]): tf.Variable[] {
+    return models.flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
+  }
+
+  /** Sets this step's learning rate on every optimizer and returns it. */
+  private startStep(): number {
+    const lr = this.learningRateAt(this.step);
+    // tfjs optimizers keep their rate in a protected field; the schedule changes it per step.
+    for (const opt of Object.values(this.optimizers)) (opt as unknown as { learningRate: number }).learningRate = lr;
+    return lr;
+  }
+
+  private finishStep(t0: number, lr: number, losses: Record<string, number>): StepInfo {
+    this.step++;
+    return { step: this.step, steps: this.options.steps, learningRate: lr, losses, ms: performance.now() - t0 };
+  }
+
+  /** Runs one training step (a warm-up step during the first `warmupSteps`) and returns its report. */
+  trainStep(): StepInfo {
+    if (this.step >= this.options.steps) throw new TpfrError('TpfrTrainer.trainStep', `all ${this.options.steps} steps are done (resume with more steps to go on)`);
+    if (this.step < this.options.warmupSteps) return this.warmupStep();
+    const t0 = performance.now();
+    const { model, options: o } = this;
+    const step = this.step;
+    const lr = this.startStep();
+    const seed = hashSeed(o.seed, step);
+    model.recombinationLayer.setDropoutSeed(hashSeed(seed, 1) >>> 1);
+    const poolRng = createRng(hashSeed(seed, 2));
+    this.poolRandom = () => poolRng.next();
+    const batch = this.dataset.sampleBatch(step, o.batchSize);
+    const losses: Record<string, number> = {};
+    const record = (prefix: string, terms: Record<string, tf.Scalar>) => {
+      const names = Object.keys(terms);
+      const values = tf.tidy(() => tf.stack(names.map((n) => terms[n])).dataSync());
+      names.forEach((n, i) => { losses[`${prefix}/${n}`] = values[i]; });
+    };
+    try {
+      // 1. Auxiliary module: encoder + auxiliary decoder.
+      this.optimizers.aux.minimize(() => {
+        const terms = auxiliaryTerms(model, batch, o);
+        record('aux', terms);
+        return weightedLossSum(terms, o.weights);
+      }, false, this.vars([model.encoder, model.auxDecoder]));
+
+      // 2. Main module: attention + main decoder; the encoder is frozen (not in the var list).
+      let fakes: { reconstruction: tf.Tensor4D; stylized: tf.Tensor4D } | null = null;
+      this.optimizers.main.minimize(() => {
+        const { terms, reconstruction, stylized } = mainTerms(model, batch, seed, o);
+        fakes = { reconstruction: tf.keep(reconstruction), stylized: tf.keep(stylized) };
+        record('main', terms);
+        return weightedLossSum(terms, o.weights);
+      }, false, this.vars([model.recombination, model.mainDecoder]));
+
+      // 3. Discriminator, on the generated images (no gradient into the generator).
+      const f = fakes as unknown as { reconstruction: tf.Tensor4D; stylized: tf.Tensor4D };
+      const pooled = tf.tidy(() => this.pool.query(tf.concat([f.reconstruction, f.stylized], 0)));
+      tf.dispose([f.reconstruction, f.stylized]);
+      try {
+        this.optimizers.disc.minimize(() => {
+          const terms = discriminatorTerms(model, batch, pooled, seed, o);
+          record('disc', terms);
+          return weightedLossSum(terms, o.weights);
+        }, false, this.vars([model.discriminator]));
+      } finally {
+        pooled.dispose();
+      }
+    } finally {
+      tf.dispose([batch.photoA, batch.paintingB, batch.photoA2, batch.paintingB2]);
+      model.recombinationLayer.setDropoutSeed(null);
+    }
+    this.average.update(this.averagedVars());
+    return this.finishStep(t0, lr, losses);
+  }
+
+  /** Reconstruction only: encoder + aux decoder, then the main decoder on the frozen codes. */
+  private warmupStep(): StepInfo {
+    const t0 = performance.now();
+    const { model, options: o } = this;
+    const lr = this.startStep();
+    const batch = this.dataset.sampleBatch(this.step, o.warmupBatchSize);
+    const losses: Record<string, number> = {};
+    try {
+      const images = tf.concat([batch.photoA, batch.paintingB2], 0) as tf.Tensor4D;
+      const aux = this.optimizers.warmupAux.minimize(() => mseLoss(model.decode(model.encode(images, true), 'aux', true), images), true,
+        this.vars([model.encoder, model.auxDecoder]));
+      const main = this.optimizers.warmupMain.minimize(() => mseLoss(model.decode(model.encode(images), 'main', true), images), true,
+        this.vars([model.mainDecoder]));
+      losses['aux/reconstruction'] = aux!.dataSync()[0];
+      losses['main/reconstruction'] = main!.dataSync()[0];
+      tf.dispose([aux!, main!, images]);
+    } finally {
+      tf.dispose([batch.photoA, batch.paintingB, batch.photoA2, batch.paintingB2]);
+    }
+    return this.finishStep(t0, lr, losses);
+  }
+
+  /** The generator's variables that {@link TrainerOptions.emaDecay} averages. */
+  private averagedVars(): tf.Variable[] {
+    return this.vars([this.model.encoder, this.model.recombination, this.model.mainDecoder]);
+  }
+
+  /** Steps the weight average has seen so far (0 without `emaDecay`). */
+  get averagedSteps(): number {
+    return this.average.count;
+  }
+
+  /**
+   * Copies the averaged generator weights into the model (see {@link TrainerOptions.emaDecay}),
+   * typically once at the end of training, before saving or stylizing. Returns false, changing
+   * nothing, when there is no average yet. Training may go on afterwards from the averaged weights.
+   */
+  applyAveragedWeights(): boolean {
+    return this.average.applyTo(this.averagedVars());
+  }
+
+  /**
+   * Trains until `steps`, or until the signal, the time limit or the callback stops it, writing
+   * a checkpoint every `checkpointEvery` steps, at the end and on a stop when `checkpointDir` is
+   * set. Yields to the event loop between steps (so a signal from a timer or a UI gets through).
+   */
+  async fit(opts: FitOptions = {}): Promise<FitResult> {
+    const fn = 'TpfrTrainer.fit';
+    const every = opts.checkpointEvery ?? 100;
+    if (!(Number.isInteger(every) && every >= 1)) throw new ValueError(fn, 'checkpointEvery an integer >= 1', String(opts.checkpointEvery));
+    if (opts.timeLimitMs !== undefined && !(opts.timeLimitMs >= 0)) throw new ValueError(fn, 'timeLimitMs >= 0', String(opts.timeLimitMs));
+    const t0 = performance.now();
+    const steps: StepInfo[] = [];
+    let stoppedBy: FitResult['stoppedBy'] = 'done';
+    let saved = this.step;
+    while (this.step < this.options.steps) {
+      if (opts.signal?.aborted) { stoppedBy = 'signal'; break; }
+      const info = this.trainStep();
+      steps.push(info);
+      const goOn = opts.onStep?.(info);
+      if (opts.checkpointDir && (this.step % every === 0 || this.step === this.options.steps)) {
+        await this.saveCheckpoint(opts.checkpointDir);
+        saved = this.step;
+      }
+      if (goOn === false) { stoppedBy = 'callback'; break; }
+      if (opts.timeLimitMs !== undefined && performance.now() - t0 >= opts.timeLimitMs) { stoppedBy = 'time-limit'; break; }
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    if (opts.checkpointDir && saved !== this.step) await this.saveCheckpoint(opts.checkpointDir);
+    return { steps, stoppedBy };
+  }
+
+  /**
+   * Writes model, optimizer states, weight average, image pool, step, options and the data's
+   * description into the folder `dir` (Node), atomically.
+   */
+  async saveCheckpoint(dir: string): Promise<void> {
+    const tensors: { name: string; tensor: tf.Tensor }[] = [];
+    for (const [name, opt] of Object.entries(this.optimizers)) {
+      for (const w of await opt.getWeights()) tensors.push({ name: `${name}/${w.name}`, tensor: w.tensor });
+    }
+    // By position: variable names get numeric suffixes when a model is loaded twice in a process.
+    this.average.values.forEach((avg, i) => tensors.push({ name: `ema/${i}`, tensor: avg }));
+    const pool = this.pool.snapshot();
+    if (pool) tensors.push({ name: 'pool/images', tensor: pool });
+    try {
+      await writeCheckpoint(dir, this.model, { step: this.step, averagedSteps: this.average.count, options: this.options, data: describeData(this.dataset), tensors });
+    } finally {
+      pool?.dispose();
+    }
+  }
+
+  /**
+   * Resumes a run from a checkpoint written by {@link saveCheckpoint}: the run then goes on as if
+   * never interrupted. The checkpoint's options apply; an option given in `changes` with another
+   * value replaces it and is listed in {@link notes}. Data other than the checkpoint's (seed,
+   * size, source) is refused unless `allowDataChange`. Extending the steps keeps the schedule
+   * continuous: during the decay, the decay is stretched to the new end from the current rate; a
+   * finished run (rate 0) restarts at the base rate and decays to zero at the new end.
+   */
+  static async resume(dir: string, dataset: StyleDataset, changes: ResumeOptions = {}): Promise<TpfrTrainer> {
+    const fn = 'TpfrTrainer.resume';
+    const { allowDataChange, ...given } = changes;
+    const unknown = Object.keys(given).filter((k) => !(TRAINER_OPTION_NAMES as readonly string[]).includes(k));
+    if (unknown.length > 0) throw new ValueError(fn, `options among ${TRAINER_OPTION_NAMES.join(', ')}, allowDataChange`, `unknown ${unknown.join(', ')}`);
+    const { model, state } = await readCheckpoint(dir, fn);
+    const notes: string[] = [];
+    const disposeAll = () => { tf.dispose(state.tensors.map((t) => t.tensor)); model.dispose(); };
+    try {
+      const stored = describeData(dataset);
+      const diff = Object.keys({ ...state.data, ...stored }).filter((k) => k in state.data && !same(state.data[k], stored[k]));
+      if (diff.length > 0) {
+        const detail = diff.map((k) => `${k}: checkpoint ${JSON.stringify(state.data[k])}, given ${JSON.stringify(stored[k])}`).join('; ');
+        if (!allowDataChange) throw new TpfrError(fn, `expected the checkpoint's data, received other data (${detail}); pass allowDataChange to train on it`);
+        notes.push(`data changed: ${detail}`);
+      }
+      const options = { ...state.options } as Record<string, unknown>;
+      for (const [k, v] of Object.entries(given)) {
+        if (v === undefined || same(options[k], v)) continue;
+        notes.push(`${k}: ${JSON.stringify(options[k])} (checkpoint) → ${JSON.stringify(v)}`);
+        options[k] = v;
+      }
+      const steps = options.steps as number;
+      if (steps < state.step) throw new TpfrError(fn, `expected steps ≥ the checkpoint's step ${state.step}, received ${steps}`);
+      const before = state.options as ResolvedTrainerOptions;
+      if (steps !== before.steps && given.decayFrom === undefined && state.step >= before.decayFrom) {
+        if (state.step >= before.steps) {
+          options.decayFrom = state.step;
+          notes.push(`the run had finished (rate 0): the rate restarts at ${before.learningRate} and decays to 0 at step ${steps}`);
+        } else {
+          // Same rate at the current step, decaying linearly to 0 at the new end.
+          options.decayFrom = steps - ((steps - state.step) * (before.steps - before.decayFrom)) / (before.steps - state.step);
+          notes.push(`steps ${before.steps} → ${steps}: the decay goes on from the current rate to 0 at step ${steps}`);
+        }
+      }
+      const decayFrom = options.decayFrom as number;
+      const trainer = new TpfrTrainer(model, dataset, { ...(options as unknown as TrainerOptions), decayFrom: Math.max(0, Math.ceil(decayFrom)) });
+      // The exact (possibly fractional) start of the decay, so that the rate stays continuous.
+      (trainer.options as { decayFrom: number }).decayFrom = decayFrom;
+      trainer.notes.push(...notes);
+      const tensors = Object.fromEntries(state.tensors.map((t) => [t.name, t.tensor]));
+      for (const name of OPTIMIZERS) {
+        const prefix = `${name}/`;
+        const weights = state.tensors.filter((t) => t.name.startsWith(prefix)).map((t) => ({ name: t.name.slice(prefix.length), tensor: t.tensor }));
+        if (weights.length > 0) {
+          const opt = trainer.optimizers[name];
+          await opt.setWeights(weights);
+          restoreAdamPowers(opt, trainer.options);
+        }
+      }
+      trainer.pool.restore((tensors['pool/images'] as tf.Tensor4D | undefined) ?? null);
+      const ema: tf.Tensor[] = [];
+      for (let i = 0; tensors[`ema/${i}`]; i++) ema.push(tensors[`ema/${i}`]);
+      if (ema.length > 0) trainer.average.restore(ema, state.averagedSteps);
+      tf.dispose(state.tensors.map((t) => t.tensor));
+      trainer.step = state.step;
+      return trainer;
+    } catch (e) {
+      disposeAll();
+      throw e;
+    }
+  }
+
+  /** Generated images held by the discriminator's image pool (at most `imagePoolSize`). */
+  get pooledImages(): number {
+    return this.pool.length;
+  }
+
+  /** Frees the optimizers' state, the weight average and the image pool (not the model). */
+  dispose(): void {
+    for (const opt of Object.values(this.optimizers)) opt.dispose();
+    this.average.dispose();
+    this.pool.dispose();
+  }
+}

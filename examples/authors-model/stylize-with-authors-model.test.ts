@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
+import { fromModelRange } from '@tpfr/models';
 import { writeTorchCheckpoint } from '@tpfr/core/testing';
 import { renderPhoto } from '@tpfr/models/data';
 import { loadModel, readImage, writeImage } from '@tpfr/models/node';
@@ -16,7 +17,7 @@ it("stylizes with a checkpoint in the authors' legacy format (small: ngf 8) and 
   try {
     const tensors = syntheticAuthorsStateDict(authorsGeneratorKeys({ ngf: 8, residualBlocks: 1 }), 3);
     writeFileSync(join(dir, 'G.pth'), writeTorchCheckpoint([...tensors].map(([name, t]) => ({ name, ...t })) as Parameters<typeof writeTorchCheckpoint>[0], { format: 'legacy' }));
-    const bytes = (x: tf.Tensor3D) => tf.tidy(() => tf.round(tf.mul(tf.add(x, 1), 127.5)) as tf.Tensor3D);
+    const bytes = (x: tf.Tensor3D) => tf.tidy(() => tf.round(fromModelRange(x)));
     const [photo, painting] = [bytes(renderPhoto(1, 90)), bytes(renderPhoto(2, 70))];
     writeImage(join(dir, 'photo.png'), photo);
     writeImage(join(dir, 'painting.png'), painting);

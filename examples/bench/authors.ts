@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, readTorchCheckpoint } from '../../packages/core/src/index.ts';
 import { writeTorchCheckpoint } from '../../packages/core/src/testing/torch-writer.ts';
-import { importTorchGenerator, stylize } from '../../packages/models/src/index.ts';
+import { fromModelRange, importTorchGenerator, stylize } from '../../packages/models/src/index.ts';
 import { authorsGeneratorKeys, syntheticAuthorsStateDict } from '../../packages/models/src/torch-import/index.ts';
 import { renderPhoto, stylizeWithClass } from '../../packages/models/src/data/index.ts';
 import { readImage } from '../../packages/models/src/node/index.ts';
@@ -46,7 +46,7 @@ function images(side: number): [tf.Tensor3D, tf.Tensor3D] {
   return tf.tidy(() => {
     const photo = renderPhoto(11, side);
     const painting = stylizeWithClass(renderPhoto(12, side), 'stripes-pop', 3);
-    const bytes = (x: tf.Tensor3D) => tf.round(tf.mul(tf.add(x, 1), 127.5)) as tf.Tensor3D;
+    const bytes = (x: tf.Tensor3D) => tf.round(fromModelRange(x));
     return [bytes(photo), bytes(painting)];
   });
 }

@@ -14,6 +14,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 /** Browser entry points and their sources. */
 const BROWSER_ENTRIES: Record<string, string> = {
   '@tpfr/core': 'packages/core/src/index.ts',
+  '@tpfr/core/utils': 'packages/core/src/utils/index.ts',
   '@tpfr/core/torch': 'packages/core/src/torch/index.ts',
   '@tpfr/layers': 'packages/layers/src/index.ts',
   '@tpfr/layers/torch': 'packages/layers/src/torch/index.ts',

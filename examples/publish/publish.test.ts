@@ -27,7 +27,7 @@ const TFJS_VERSION = '4.22.0';
 
 /** Files each package's `exports` / `bin` point at: the build must have produced them. */
 const BUILD_OUTPUTS: Record<PackageDir, string[]> = {
-  core: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', 'torch/index.js', 'torch/index.cjs', 'torch/index.d.ts', 'torch/index.d.cts', 'testing/index.js', 'testing/index.cjs', 'testing/index.d.ts', 'testing/index.d.cts'],
+  core: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', ...['utils', 'torch', 'testing'].flatMap((e) => ['js', 'cjs', 'd.ts', 'd.cts'].map((x) => `${e}/index.${x}`))],
   layers: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', ...['torch', 'node'].flatMap((e) => ['js', 'cjs', 'd.ts', 'd.cts'].map((x) => `${e}/index.${x}`))],
   losses: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts'],
   models: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', 'cli.js', ...['pipeline', 'torch', 'train', 'data', 'eval', 'node'].flatMap((e) => ['js', 'cjs', 'd.ts', 'd.cts'].map((x) => `${e}/index.${x}`))],
@@ -35,7 +35,8 @@ const BUILD_OUTPUTS: Record<PackageDir, string[]> = {
 
 /** Named exports that must exist in every entry point, ESM and CJS alike. */
 const EXPECTED_EXPORTS: Record<string, string[]> = {
-  '@tpfr/core': ['initBackend', 'knn', 'neighbourhoodAttention', 'TpfrError', 'ShapeError', 'DEFAULT_KNN_MEMORY_BUDGET', 'registerAllGradients', 'readTorchCheckpoint'],
+  '@tpfr/core': ['initBackend', 'knn', 'neighbourhoodAttention', 'TpfrError', 'ShapeError', 'DEFAULT_KNN_MEMORY_BUDGET', 'readTorchCheckpoint'],
+  '@tpfr/core/utils': ['registerAllGradients', 'assertRank', 'createRng', 'formatShape', 'featureMapToRows'],
   '@tpfr/core/torch': ['readTorchCheckpoint', 'CheckpointError', 'ForbiddenGlobalError'],
   '@tpfr/layers': ['PeerRecombination', 'peerRecombination', 'stackPeers', 'stackPeersPerSample', 'upgradePeerInputs', 'loadTorchTpfrWeights', 'InstanceNormalization', 'ReflectionPadding2D'],
   '@tpfr/layers/node': ['fileSystemIO'],
@@ -183,6 +184,26 @@ describe('the packed @tpfr packages, installed from their tarballs', () => {
       expect(cjs, `${name} (CJS)`).toEqual(expect.arrayContaining(names));
       expect([...cjs].sort(), `${name}: the CJS and ESM builds export the same names`).toEqual([...esm].sort());
     }
+  }, 60_000);
+
+  it('shares one copy of each class between entry points (a subpath\'s errors and models are the root\'s)', () => {
+    const check = (dir: string) => `(async () => {
+      await core.initBackend('cpu');
+      const e = (() => { try { utils.assertRank('f', 'x', tfc.zeros([2]), 3); } catch (err) { return err; } })();
+      const m = models.TpfrModel.create({ preset: 'tiny', ngf: 4 });
+      await node.saveModel(m, ${JSON.stringify(dir)});
+      const loaded = await node.loadModel(${JSON.stringify(dir)});
+      console.log(JSON.stringify({ shape: e instanceof core.ShapeError, tpfr: e instanceof core.TpfrError, model: loaded instanceof models.TpfrModel }));
+    })();`;
+    const esm = node(['--input-type=module', '-e', `
+      import * as tfc from '@tensorflow/tfjs-core';
+      import * as core from '@tpfr/core'; import * as utils from '@tpfr/core/utils'; import * as models from '@tpfr/models'; import * as node from '@tpfr/models/node';
+      ${check(join(work, 'esm-model'))}`]);
+    const cjs = node(['-e', `
+      const tfc = require('@tensorflow/tfjs-core');
+      const core = require('@tpfr/core'), utils = require('@tpfr/core/utils'), models = require('@tpfr/models'), node = require('@tpfr/models/node');
+      ${check(join(work, 'cjs-model'))}`]);
+    for (const out of [esm, cjs]) expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ shape: true, tpfr: true, model: true });
   }, 60_000);
 
   it('resolves @tpfr/core/testing (evaluated only where its optional peer vitest is installed)', () => {

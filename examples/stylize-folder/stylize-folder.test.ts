@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
+import { fromModelRange } from '@tpfr/models';
 import { stylize } from '@tpfr/models';
 import { renderPhoto } from '@tpfr/models/data';
 import { readImage, saveModel, writeImage } from '@tpfr/models/node';
@@ -17,7 +18,7 @@ it('stylizes every image of a folder (odd sizes included) as stylize does, one P
     const model = TpfrTrainer.createModel({ preset: 'tiny', ngf: 4, residualBlocks: 1 }, 1);
     await saveModel(model, join(dir, 'model'));
     mkdirSync(join(dir, 'photos'));
-    const bytes = (x: tf.Tensor3D) => tf.tidy(() => tf.round(tf.mul(tf.add(x, 1), 127.5)) as tf.Tensor3D);
+    const bytes = (x: tf.Tensor3D) => tf.tidy(() => tf.round(fromModelRange(x)));
     const images = [renderPhoto(1, 36), renderPhoto(2, 33)].map(bytes);
     images.forEach((im, i) => writeImage(join(dir, 'photos', `p${i}.png`), im));
     writeImage(join(dir, 'style.png'), images[1]);

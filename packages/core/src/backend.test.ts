@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
-import { BackendError, initBackend, registerAllGradients, registerWasmKernels } from '@tpfr/core';
+import { BackendError, initBackend } from '@tpfr/core';
+import { registerAllGradients, registerWasmKernels } from '@tpfr/core/utils';
 
 it('sets up a named backend and says why', async () => {
   for (const name of ['cpu', 'wasm'] as const) {

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { expect, it } from 'vitest';
 import { describeEachBackend, expectNoLeaks } from '@tpfr/core/testing';
-import { foldExemplarConstantChannels, knn } from '@tpfr/core';
+import { knn } from '@tpfr/core';
+import { foldExemplarConstantChannels } from '@tpfr/core/utils';
 
 /** A pool of P exemplars of m rows: `g` channels constant per exemplar (first), then `l` varying ones. */
 function exemplarPool(p: number, m: number, g: number, l: number, seed: number): tf.Tensor2D {

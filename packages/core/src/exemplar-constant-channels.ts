@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
  * to its pixels), its part of the distance depends only on the query and the exemplar:
  * `‖q − p‖² = ‖q_L − p_L‖² + ‖q_G − g_e‖²` (L: the other channels, G: the constant ones, g_e:
  * exemplar e's constant values). So the search can run on `[q_L, −½‖q_G − g_e‖² for each e]`
- * against `[p_L, onehot(e)]`: {@link knn}'s score `q·p − ½‖p‖²` is then
+ * against `[p_L, onehot(e)]`: `knn`'s score `q·p − ½‖p‖²` is then
  * `−½‖q − p‖² + ½‖q_L‖² − ½`, which orders the pool exactly as the full distance does, with
  * |L| + P columns instead of |L| + |G| (|L| alone for one exemplar, whose constant term is the
  * same for every peer of a query). Identical pool rows stay identical, so twins still tie.

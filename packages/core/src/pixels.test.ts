@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { expect, it } from 'vitest';
 import { expectNoLeaks, featureMapArb } from '@tpfr/core/testing';
-import { featureMapToRows, initBackend, peerPoolRows, queryRows, rowsToFeatureMap } from '@tpfr/core';
+import { initBackend } from '@tpfr/core';
+import { featureMapToRows, peerPoolRows, queryRows, rowsToFeatureMap } from '@tpfr/core/utils';
 
 test.prop([featureMapArb()], { seed: 1, numRuns: 25 })('rows follow b·H·W + h·W + w and map back exactly', async ({ shape, data }) => {
   await initBackend('cpu');

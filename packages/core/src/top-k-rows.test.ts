@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { expect, it } from 'vitest';
 import { describeEachBackend, expectNoLeaks } from '@tpfr/core/testing';
-import { detach, gatherRows, knn, pickColumns, topkRows, TOPK_GROUP } from '@tpfr/core';
+import { knn } from '@tpfr/core';
+import { detach, gatherRows, pickColumns, topkRows, TOPK_GROUP } from '@tpfr/core/utils';
 
 describeEachBackend('topkRows', () => {
   test.prop([

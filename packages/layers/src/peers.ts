@@ -6,7 +6,8 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError, ValueError, assertInteger, assertRank, formatShape } from '@tpfr/core';
+import { ShapeError, ValueError } from '@tpfr/core';
+import { assertInteger, assertRank, formatShape } from '@tpfr/core/utils';
 import type { PeerRecombination } from './tpfr-layer.js';
 
 /**

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
-import { ShapeError, ValueError, bfloat16ToFloat32, float16ToFloat32, formatShape } from '@tpfr/core';
+import { ShapeError, ValueError, bfloat16ToFloat32, float16ToFloat32 } from '@tpfr/core';
+import { formatShape } from '@tpfr/core/utils';
 import type { AttentionTransformWeights } from './peer-attention-transform.js';
 import type { PeerRecombination } from './tpfr-layer.js';
 

@@ -1,9 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {
-  DEFAULT_KNN_MEMORY_BUDGET, ShapeError, ValueError, foldExemplarConstantChannels, formatShape, gatherRows, knn, neighbourhoodAttention, tiedNeighbourhoodAttention,
-  type Metric, type PeerPooling,
-} from '@tpfr/core';
+import { DEFAULT_KNN_MEMORY_BUDGET, ShapeError, ValueError, knn, neighbourhoodAttention, tiedNeighbourhoodAttention, type Metric } from '@tpfr/core';
+import { foldExemplarConstantChannels, formatShape, gatherRows, type PeerPooling } from '@tpfr/core/utils';
 import type { Kwargs, LayerArgs } from './layer-types.js';
 import {
   applyAttentionTransform, attentionScore, createAttentionTransformWeights,

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError, formatShape } from '@tpfr/core';
+import { ShapeError } from '@tpfr/core';
+import { formatShape } from '@tpfr/core/utils';
 import { assertNonEmptyArray } from './validate.js';
 import { meanOf } from './mean-of.js';
 

@@ -3,7 +3,7 @@ import { expect, it } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
 import { initBackend, ShapeError, TpfrError, ValueError } from '@tpfr/core';
 import { describeEachBackend, expectNoLeaks } from '@tpfr/core/testing';
-import { createRng } from '@tpfr/core';
+import { createRng } from '@tpfr/core/utils';
 import { DEFAULT_IMAGE_POOL_SIZE, ImagePool } from './image-pool.js';
 
 /** A batch of `[1, 1, 1]` images with values `ids`, so each image is identified by its value. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError, TpfrError, assertInteger, createRng, formatShape } from '@tpfr/core';
+import { ShapeError, TpfrError } from '@tpfr/core';
+import { assertInteger, createRng, formatShape } from '@tpfr/core/utils';
 import { assertFeatureMap, NHWC } from './validate.js';
 
 /** Default pool size, as the authors (and CycleGAN) keep 50 past images. */

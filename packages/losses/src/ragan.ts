@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError, formatShape } from '@tpfr/core';
+import { ShapeError } from '@tpfr/core';
+import { formatShape } from '@tpfr/core/utils';
 import { WeightedLoss, type WeightedLossOptions } from './weighted-loss.js';
 import { assertTensor } from './validate.js';
 

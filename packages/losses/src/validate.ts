@@ -5,7 +5,8 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError, ValueError, assertFloat, assertRank, formatShape } from '@tpfr/core';
+import { ShapeError, ValueError } from '@tpfr/core';
+import { assertFloat, assertRank, formatShape } from '@tpfr/core/utils';
 
 /** NHWC layout in words, as it appears in messages. */
 export const NHWC = '[B, H, W, C]';

@@ -9,7 +9,7 @@ import { readImage } from '../image-io/file-io.js';
 import { toModelRange } from '../model/pixel-range.js';
 import { DatasetError } from './errors.js';
 import { scanImageFolders, type ScanOptions } from './folder-layout.js';
-import { createRng, hashSeed, type Rng } from '@tpfr/core';
+import { createRng, hashSeed, type Rng } from '@tpfr/core/utils';
 import type { StyleBatch, StyleDataset } from './types.js';
 
 /** Options of {@link createImageFolderDataset}. */

@@ -5,7 +5,7 @@
  * edges. Pure JS, deterministic from the seed.
  * @module
  */
-import { createRng, type Rng } from '@tpfr/core';
+import { createRng, type Rng } from '@tpfr/core/utils';
 import { boxSdf, circleSdf, createCanvas, fillSdf, hsv, mixRgb, pointsBox, polygonSdf, type Canvas, type Rgb } from './raster.js';
 
 function paintGradients(c: Canvas, rng: Rng, horizon: number): void {

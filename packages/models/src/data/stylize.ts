@@ -6,7 +6,7 @@
  * @module
  */
 import { ValueError } from '@tpfr/core';
-import { createRng, hashSeed, hashString } from '@tpfr/core';
+import { createRng, hashSeed, hashString } from '@tpfr/core/utils';
 import type { Rgb } from './raster.js';
 import { STYLE_CLASS_SPECS, SYNTHETIC_STYLE_CLASSES, type StyleClassSpec, type StylePattern } from './style-classes.js';
 

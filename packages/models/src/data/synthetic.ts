@@ -4,8 +4,9 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { formatShape, ShapeError, ValueError } from '@tpfr/core';
-import { createRng, hashSeed, hashString } from '@tpfr/core';
+import { ShapeError, ValueError } from '@tpfr/core';
+import { formatShape } from '@tpfr/core/utils';
+import { createRng, hashSeed, hashString } from '@tpfr/core/utils';
 import { renderScenePixels } from './scene.js';
 import { styleClassSpec, stylizePixels } from './stylize.js';
 import { TRAIN_STYLE_CLASSES } from './style-classes.js';

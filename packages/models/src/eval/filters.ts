@@ -4,7 +4,8 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { formatShape, ShapeError } from '@tpfr/core';
+import { ShapeError } from '@tpfr/core';
+import { formatShape } from '@tpfr/core/utils';
 
 /** Sobel x (horizontal derivative), normalised by 1/8 so a unit ramp gives 1. */
 const SOBEL_X = [-1, 0, 1, -2, 0, 2, -1, 0, 1].map((v) => v / 8);

@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { formatShape, ShapeError, ValueError } from '@tpfr/core';
+import { ShapeError, ValueError } from '@tpfr/core';
+import { formatShape } from '@tpfr/core/utils';
 import { ImageIoError } from './errors.js';
 import { describeBytes, detectImageFormat, type ImageFormat } from './format.js';
 

@@ -3,7 +3,8 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { formatShape, ShapeError, ValueError } from '@tpfr/core';
+import { ShapeError, ValueError } from '@tpfr/core';
+import { formatShape } from '@tpfr/core/utils';
 
 /** Options of {@link makeGrid}. */
 export interface GridOptions {

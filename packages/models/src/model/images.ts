@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError, ValueError, assertFinite, formatShape } from '@tpfr/core';
+import { ShapeError, ValueError } from '@tpfr/core';
+import { assertFinite, formatShape } from '@tpfr/core/utils';
 import { fromModelRange, toModelRange } from './pixel-range.js';
 
 /** Value range of images: `'0-255'` (bytes, as decoded files) or `'-1-1'` (the networks'). */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { hashSeed } from '@tpfr/core';
+import { hashSeed } from '@tpfr/core/utils';
 
 /**
  * Re-draws every kernel of `models` from a seeded Glorot-uniform distribution, so a model built

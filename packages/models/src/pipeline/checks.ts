@@ -3,7 +3,8 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError, ValueError, formatShape } from '@tpfr/core';
+import { ShapeError, ValueError } from '@tpfr/core';
+import { formatShape } from '@tpfr/core/utils';
 
 /**
  * Checks that `x` is an RGB image `[H, W, 3]` or batch `[B, H, W, 3]` with at least one pixel.

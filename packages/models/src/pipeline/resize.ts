@@ -3,7 +3,8 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ValueError, formatShape } from '@tpfr/core';
+import { ValueError } from '@tpfr/core';
+import { formatShape } from '@tpfr/core/utils';
 import { checkImage, checkInt, sidesOf } from './checks.js';
 
 /** Pillow's fixed-point precision for 8-bit images: `32 − 8 − 2` bits. */

@@ -3,7 +3,8 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ValueError, formatShape } from '@tpfr/core';
+import { ValueError } from '@tpfr/core';
+import { formatShape } from '@tpfr/core/utils';
 import { checkImage } from './checks.js';
 
 /** Options of {@link minMaxStretch}. */

@@ -1,4 +1,5 @@
-import { ValueError, createRng } from '@tpfr/core';
+import { ValueError } from '@tpfr/core';
+import { createRng } from '@tpfr/core/utils';
 import { torchTpfrKeyShapes, type TorchTensor } from '@tpfr/layers/torch';
 
 /**

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ShapeError, formatShape } from '@tpfr/core';
+import { ShapeError } from '@tpfr/core';
+import { formatShape } from '@tpfr/core/utils';
 import { stackPeers } from '@tpfr/layers';
 import type { TpfrModel } from '../model/model.js';
 

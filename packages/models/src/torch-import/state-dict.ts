@@ -1,4 +1,5 @@
-import { TpfrError, formatShape } from '@tpfr/core';
+import { TpfrError } from '@tpfr/core';
+import { formatShape } from '@tpfr/core/utils';
 import type { TorchTensor, TorchTensors } from '@tpfr/layers';
 import type { AuthorsKey } from './authors-keys.js';
 

@@ -1,4 +1,5 @@
-import { ValueError, assertInteger } from '@tpfr/core';
+import { ValueError } from '@tpfr/core';
+import { assertInteger } from '@tpfr/core/utils';
 import { DEFAULT_LOSS_WEIGHTS, type LossWeights } from '@tpfr/losses';
 
 /** Options of {@link TpfrTrainer}: the run's hyper-parameters (stored in its checkpoints). */
@@ -94,7 +95,8 @@ export function resolveTrainerOptions(fn: string, options: TrainerOptions): Reso
   if (!(o.emaDecay >= 0 && o.emaDecay < 1)) throw new ValueError(fn, 'emaDecay in [0, 1)', String(o.emaDecay));
   if (o.peerPaintings !== 1 && o.peerPaintings !== 2) throw new ValueError(fn, 'peerPaintings 1 or 2', String(o.peerPaintings));
   if (o.adversarial !== 'ls' && o.adversarial !== 'bce') throw new ValueError(fn, `adversarial 'ls' or 'bce'`, String(o.adversarial));
-  assertInteger(fn, 'decayFrom', o.decayFrom, 0);
+  // A resumed run that was extended may start its decay at a fraction of a step, or before 0.
+  if (!Number.isFinite(o.decayFrom)) throw new ValueError(fn, 'decayFrom a finite number', String(o.decayFrom));
   assertInteger(fn, 'warmupSteps', o.warmupSteps, 0);
   assertInteger(fn, 'imagePoolSize', o.imagePoolSize, 0);
   return o;

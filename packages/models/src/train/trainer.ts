@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { TpfrError, ValueError, createRng, hashSeed } from '@tpfr/core';
+import { TpfrError, ValueError } from '@tpfr/core';
+import { createRng, hashSeed } from '@tpfr/core/utils';
 import { ImagePool, mseLoss, weightedLossSum } from '@tpfr/losses';
 import type { StyleDataset } from '../data/types.js';
 import { TpfrModel } from '../model/model.js';
 import { seedKernels } from '../model/seeded-init.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { TRAINER_OPTION_NAMES, resolveTrainerOptions, type ResolvedTrainerOptions, type TrainerOptions } from './options.js';
+import { describeData, planResume } from './resume.js';
 import { learningRateAt } from './schedule.js';
 import { auxiliaryTerms, discriminatorTerms, mainTerms } from './updates.js';
 import { WeightAverage } from './weight-average.js';
@@ -80,13 +82,6 @@ function restoreAdamPowers(opt: tf.AdamOptimizer, o: { beta1: number; beta2: num
     state.accBeta2.assign(tf.scalar(power(o.beta2)));
   });
 }
-
-/** What a dataset is, for checkpoints: its `source`, else its size and classes. */
-function describeData(d: StyleDataset): Record<string, unknown> {
-  return { ...(d.source ?? { size: d.size }), styleClasses: [...d.styleClasses] };
-}
-
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /**
  * The authors' training scheme (method §6). Each step draws a batch (photo A, painting B of class
@@ -332,39 +327,10 @@ export class TpfrTrainer {
     const unknown = Object.keys(given).filter((k) => !(TRAINER_OPTION_NAMES as readonly string[]).includes(k));
     if (unknown.length > 0) throw new ValueError(fn, `options among ${TRAINER_OPTION_NAMES.join(', ')}, allowDataChange`, `unknown ${unknown.join(', ')}`);
     const { model, state } = await readCheckpoint(dir, fn);
-    const notes: string[] = [];
     const disposeAll = () => { tf.dispose(state.tensors.map((t) => t.tensor)); model.dispose(); };
     try {
-      const stored = describeData(dataset);
-      const diff = Object.keys({ ...state.data, ...stored }).filter((k) => k in state.data && !same(state.data[k], stored[k]));
-      if (diff.length > 0) {
-        const detail = diff.map((k) => `${k}: checkpoint ${JSON.stringify(state.data[k])}, given ${JSON.stringify(stored[k])}`).join('; ');
-        if (!allowDataChange) throw new TpfrError(fn, `expected the checkpoint's data, received other data (${detail}); pass allowDataChange to train on it`);
-        notes.push(`data changed: ${detail}`);
-      }
-      const options = { ...state.options } as Record<string, unknown>;
-      for (const [k, v] of Object.entries(given)) {
-        if (v === undefined || same(options[k], v)) continue;
-        notes.push(`${k}: ${JSON.stringify(options[k])} (checkpoint) → ${JSON.stringify(v)}`);
-        options[k] = v;
-      }
-      const steps = options.steps as number;
-      if (steps < state.step) throw new TpfrError(fn, `expected steps ≥ the checkpoint's step ${state.step}, received ${steps}`);
-      const before = state.options as ResolvedTrainerOptions;
-      if (steps !== before.steps && given.decayFrom === undefined && state.step >= before.decayFrom) {
-        if (state.step >= before.steps) {
-          options.decayFrom = state.step;
-          notes.push(`the run had finished (rate 0): the rate restarts at ${before.learningRate} and decays to 0 at step ${steps}`);
-        } else {
-          // Same rate at the current step, decaying linearly to 0 at the new end.
-          options.decayFrom = steps - ((steps - state.step) * (before.steps - before.decayFrom)) / (before.steps - state.step);
-          notes.push(`steps ${before.steps} → ${steps}: the decay goes on from the current rate to 0 at step ${steps}`);
-        }
-      }
-      const decayFrom = options.decayFrom as number;
-      const trainer = new TpfrTrainer(model, dataset, { ...(options as unknown as TrainerOptions), decayFrom: Math.max(0, Math.ceil(decayFrom)) });
-      // The exact (possibly fractional) start of the decay, so that the rate stays continuous.
-      (trainer.options as { decayFrom: number }).decayFrom = decayFrom;
+      const { options, notes } = planResume(fn, state, dataset, given, allowDataChange);
+      const trainer = new TpfrTrainer(model, dataset, options);
       trainer.notes.push(...notes);
       const tensors = Object.fromEntries(state.tensors.map((t) => [t.name, t.tensor]));
       for (const name of OPTIMIZERS) {

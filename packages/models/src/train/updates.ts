@@ -3,7 +3,7 @@ import {
   contentFeatureCycleLoss, latentCycleLoss, meanOverExemplars, metricLearningLoss, reconstructionLoss, raganBceDiscriminatorLoss,
   raganBceGeneratorLoss, raganLsDiscriminatorLoss, raganLsGeneratorLoss, transferLatentCycleLoss,
 } from '@tpfr/losses';
-import { hashSeed } from '@tpfr/core';
+import { hashSeed } from '@tpfr/core/utils';
 import { stackPeersPerSample } from '@tpfr/layers';
 import type { StyleBatch } from '../data/types.js';
 import type { Latent, PeerCodes, TpfrModel } from '../model/model.js';

@@ -7,13 +7,14 @@ import { initBackend } from '@tpfr/core';
 import { stackPeers } from './peers.js';
 import { PeerRecombination } from './tpfr-layer.js';
 import { loadTorchTpfrWeights, torchImageToNhwc, torchTensorValues, type TorchStateDict, type TorchTensorJson } from './torch-import.js';
+import { fixturesPresent } from '@tpfr/core/testing';
 
 // Parity with the authors' PyTorch layers (fixtures: see their README). The folder comes from
 // TPFR_PARITY_DIR, by default <repo>/../shared/fixtures/tpfr-parity.
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = process.env.TPFR_PARITY_DIR ? resolve(process.env.TPFR_PARITY_DIR) : resolve(here, '../../../../shared/fixtures/tpfr-parity');
-const files = existsSync(dir) ? readdirSync(dir).filter((f) => /^case.*\.json$/.test(f)).sort() : [];
-if (files.length === 0) console.warn(`[tpfr parity] skipped: no case*.json in ${dir} (set TPFR_PARITY_DIR)`);
+const found = existsSync(dir) ? readdirSync(dir).filter((f) => /^case.*\.json$/.test(f)).sort() : [];
+const files = fixturesPresent(found.length > 0, `[tpfr parity] no case*.json in ${dir} (set TPFR_PARITY_DIR)`) ? found : [];
 
 const ATOL = 1e-5;
 const RTOL = 1e-4;

@@ -9,4 +9,5 @@ export { featureMapArb, matrixArb } from './arbitraries.js';
 export type { ShapedData, DataArbOptions, FeatureMapBounds } from './arbitraries.js';
 export { describeEachBackend, availableBackends, TEST_BACKENDS } from './backends.js';
 export { writeTorchCheckpoint } from './torch-writer.js';
+export { fixturesPresent } from './fixtures.js';
 export type { TorchStorage, TorchTensorView, WritableTorchTensor, WriteTorchCheckpointOptions } from './torch-writer.js';

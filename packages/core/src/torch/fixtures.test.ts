@@ -9,11 +9,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readTorchCheckpoint, type TorchTensor } from './index.js';
+import { fixturesPresent } from '../testing/fixtures.js';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const DIR = resolve(process.env.TPFR_TORCH_FIXTURES ?? join(REPO, '..', 'shared', 'fixtures', 'torch-generator'));
-const HAVE = existsSync(join(DIR, 'g8_seed0_legacy.pth')) && existsSync(join(DIR, 'g8_seed0_zip.pth'));
-if (!HAVE) console.log(`torch/fixtures.test.ts: skipping, no g8_seed0_{legacy,zip}.pth in ${DIR} (set TPFR_TORCH_FIXTURES to the torch-generator fixtures folder)`);
+const HAVE = fixturesPresent(existsSync(join(DIR, 'g8_seed0_legacy.pth')) && existsSync(join(DIR, 'g8_seed0_zip.pth')),
+  `torch/fixtures.test.ts: no g8_seed0_{legacy,zip}.pth in ${DIR} (set TPFR_TORCH_FIXTURES to the torch-generator fixtures folder)`);
 
 /** sha256 of the 156 keys joined by '\n', in torch.load's order (computed with PyTorch 1.13). */
 const KEYS_SHA256 = 'd9fcf155f6511ec95cfc797b7455066b2b515be8d6e12eb10e3d0c26713481f6';

@@ -83,6 +83,37 @@ it('--no-crop keeps the aspect ratio; --pad alone keeps the size', async () => {
   expect(written(padded).shape).toEqual([41, 50, 3]);
 });
 
+it('every flag reaches the library: each output image equals stylize with the same options', async () => {
+  const model = await loadModel(modelDir);
+  const [c, s] = [readImage(content), readImage(style)];
+  const s2 = tf.tidy(() => tf.reverse(s, 1) as tf.Tensor3D);
+  const style2 = join(dir, 'style2.png');
+  writeImage(style2, s2);
+  const cases: [string[], tf.Tensor3D[], Parameters<typeof stylize>[3]][] = [
+    [[], [s], {}],
+    [['--stages', 'style-only'], [s], { stages: 'style-only' }],
+    [['--k', '2'], [s], { k: 2 }],
+    [['--style', style2], [s, s2], {}],
+    [['--pad', '4'], [s], { pipeline: { pad: 4, stretch: false } }],
+    [['--size', '36', '--no-crop'], [s], { pipeline: { size: 36, crop: false } }],
+  ];
+  const seen: string[] = [];
+  for (const [flags, styles, opts] of cases) {
+    const out = join(dir, `flags-${seen.length}.png`);
+    expect(await run('--out', out, ...flags), flags.join(' ')).toBe(0);
+    const api = tf.tidy(() => tf.round(stylize(model, c, styles, opts)));
+    const got = written(out);
+    expect(got.shape, flags.join(' ')).toEqual(api.shape);
+    expect(got.values, flags.join(' ')).toEqual(Array.from(api.dataSync()));
+    seen.push(got.values.join(','));
+    api.dispose();
+  }
+  // Each flag changed the image (so none was silently ignored).
+  expect(new Set(seen).size).toBe(cases.length);
+  tf.dispose([c, s, s2]);
+  model.dispose();
+});
+
 it('reports bad flags as usage errors (exit 2) naming the flag, the expected and the received', async () => {
   const out = join(dir, 'x.png');
   const cases: Array<[string[], RegExp]> = [

@@ -8,6 +8,7 @@ import { readImage } from '../image-io/file-io.js';
 import { centerCrop } from './geometry.js';
 import { resizeBicubicPil, resizeShorterSide, shorterSideSize } from './resize.js';
 import { torchFixturesDir } from '../torch-import/fixtures.js';
+import { fixturesPresent } from '@tpfr/core/testing';
 
 beforeAll(async () => {
   await initBackend('cpu');
@@ -178,8 +179,7 @@ describe('resizeShorterSide', () => {
   // The authors' test.py at S = 256 (Resize(256, BICUBIC) then CenterCrop(256)), made with PIL.
   const root = torchFixturesDir();
   const dir = join(root, 'pipeline_g8_256');
-  const have = existsSync(join(dir, 'content_source.png'));
-  if (!have) console.log(`resize.test.ts: skipping the torch fixture check, no ${dir} (set TPFR_TORCH_FIXTURES to the torch-generator fixtures folder)`);
+  const have = fixturesPresent(existsSync(join(dir, 'content_source.png')), `resize.test.ts: the torch fixture check, no ${dir} (set TPFR_TORCH_FIXTURES to the torch-generator fixtures folder)`);
   it.skipIf(!have)("reproduces the torch fixture's resized content and style (Resize + CenterCrop at 256)", () => {
     for (const name of ['content', 'style']) {
       tf.tidy(() => {

@@ -7,6 +7,7 @@ import { initBackend, ShapeError, ValueError } from '@tpfr/core';
 import { readImage } from '../image-io/file-io.js';
 import { minMaxStretch } from './index.js';
 import { torchFixturesDir } from '../torch-import/fixtures.js';
+import { fixturesPresent } from '@tpfr/core/testing';
 
 beforeAll(async () => {
   await initBackend('cpu');
@@ -56,8 +57,7 @@ it('checks its inputs, naming the function', () => {
 
 const root = torchFixturesDir();
 const dir = join(root, 'pipeline_g8_256');
-const have = existsSync(join(dir, 'stylized_float.f32'));
-if (!have) console.log(`stretch.test.ts: skipping the torch fixture check, no ${dir} (set TPFR_TORCH_FIXTURES to the torch-generator fixtures folder)`);
+const have = fixturesPresent(existsSync(join(dir, 'stylized_float.f32')), `stretch.test.ts: the torch fixture check, no ${dir} (set TPFR_TORCH_FIXTURES to the torch-generator fixtures folder)`);
 it.skipIf(!have)("turns the fixture's float output into its imageio PNG exactly", () => {
   tf.tidy(() => {
     const bytes = readFileSync(join(dir, 'stylized_float.f32'));

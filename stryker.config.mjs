@@ -1,0 +1,36 @@
+// Mutation testing (StrykerJS, vitest runner): `pnpm test:mutation` mutates the method's hot files
+// and writes the JSON report to reports/mutation/mutation.json (and an HTML one beside it).
+// `TPFR_MUTATE=knn,attention pnpm test:mutation` runs some groups only (their own report,
+// reports/mutation/mutation-knn,attention.json); each group runs only the tests that check it.
+// Not part of CI: it takes hours on two cores.
+const GROUPS = {
+  stylize: { mutate: ['packages/models/src/model/stylize.ts', 'packages/models/src/model/images.ts', 'packages/models/src/pipeline/geometry.ts'], tests: ['packages/models/src/model/stylize*.test.ts', 'packages/models/src/model/model.test.ts', 'packages/models/src/pipeline/geometry.test.ts'] },
+  trainer: { mutate: ['packages/models/src/train/!(*.test).ts'], tests: ['packages/models/src/train/*.test.ts'] },
+  attention: { mutate: ['packages/core/src/attention.ts', 'packages/core/src/tied-attention.ts'], tests: ['packages/core/src/attention*.test.ts', 'packages/core/src/tied-attention.test.ts'] },
+  layer: { mutate: ['packages/layers/src/tpfr-layer.ts', 'packages/layers/src/peers.ts'], tests: ['packages/layers/src/tpfr-layer.test.ts', 'packages/layers/src/peers.test.ts', 'packages/layers/src/parity.test.ts'] },
+  knn: { mutate: ['packages/core/src/knn.ts'], tests: ['packages/core/src/knn*.test.ts'] },
+  checkpoint: { mutate: ['packages/core/src/torch/!(*.test|*.test-util).ts'], tests: ['packages/core/src/torch/*.test.ts'] },
+  cli: { mutate: ['packages/models/src/cli/commands.ts', 'packages/models/src/cli/import-torch.ts'], tests: ['packages/models/src/cli/*.test.ts', 'packages/models/src/torch-import/cli.test.ts'] },
+};
+
+const chosen = (process.env.TPFR_MUTATE ?? Object.keys(GROUPS).join(',')).split(',').filter(Boolean);
+for (const g of chosen) if (!GROUPS[g]) throw new Error(`TPFR_MUTATE: unknown group '${g}' (groups: ${Object.keys(GROUPS).join(', ')})`);
+const all = chosen.length === Object.keys(GROUPS).length;
+// Read by vitest.mutation.config.ts in the test runner processes.
+process.env.TPFR_MUTATION_TESTS = chosen.flatMap((g) => GROUPS[g].tests).join(',');
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  plugins: ['@stryker-mutator/vitest-runner'],
+  vitest: { configFile: 'vitest.mutation.config.ts', related: false },
+  mutate: chosen.flatMap((g) => GROUPS[g].mutate),
+  coverageAnalysis: 'perTest',
+  concurrency: 2,
+  timeoutMS: 60_000,
+  reporters: ['json', 'html', 'clear-text', 'progress'],
+  jsonReporter: { fileName: `reports/mutation/${all ? 'mutation' : `mutation-${chosen.join(',')}`}.json` },
+  htmlReporter: { fileName: `reports/mutation/${all ? 'mutation' : `mutation-${chosen.join(',')}`}.html` },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};

@@ -214,7 +214,7 @@ it('checks its options', async () => {
 });
 
 it('fit stops on the callback, the time limit and the signal, checkpoints on a stop, and a resumed fit with non-default options equals the uninterrupted run', async () => {
-  await initBackend('cpu');
+  await initBackend('wasm');
   const options = { steps: 4, seed: 17, learningRate: 1e-3, decayFrom: 1, emaDecay: 0.5, peerPaintings: 2 as const, imagePoolSize: 1, weights: { reconstruction: 10, latentCycle: 0.5 } };
   const data = createSyntheticDataset({ size: 32, seed: 17 });
   const whole = new TpfrTrainer(TpfrTrainer.createModel(MICRO, 17), data, options);
@@ -249,10 +249,10 @@ it('fit stops on the callback, the time limit and the signal, checkpoints on a s
   expect(resumed.model.mainDecoder.getWeights()[0].dataSync()).toEqual(averaged);
   resumed.dispose();
   resumed.model.dispose();
-});
+}, 180_000);
 
 it('resume refuses other data, applies and reports explicit changes, and keeps an extended schedule continuous', async () => {
-  await initBackend('cpu');
+  await initBackend('wasm');
   const data = createSyntheticDataset({ size: 32, seed: 19 });
   const t = new TpfrTrainer(TpfrTrainer.createModel(MICRO, 19), data, { steps: 4, seed: 19, decayFrom: 2 });
   await t.fit({ checkpointDir: join(dir, 'change'), onStep: (i) => i.step < 3 });
@@ -283,7 +283,7 @@ it('resume refuses other data, applies and reports explicit changes, and keeps a
   expect(again.notes[1]).toMatch(/the run had finished \(rate 0\): the rate restarts at 0.0004/);
   again.dispose();
   again.model.dispose();
-});
+}, 180_000);
 
 it('refuses unknown options and loss-weight names', async () => {
   await initBackend('cpu');

@@ -410,7 +410,10 @@ export function decodeInBands(cfg: TpfrModelConfig, decoder: tfl.LayersModel, na
     let act: Rows = x;
     for (let i = 1; i <= cfg.downsamplings; i++) {
       const up = upsampleRows(act, convWeights(decoder, `${name}_up${i}_convt`));
-      act = normRelu(up, normEpsilon(decoder, `${name}_up${i}_in`, cfg.decoderNorm), bandOf(up, rowsPerBand), i < cfg.downsamplings);
+      const cache = i < cfg.downsamplings;
+      act = normRelu(up, normEpsilon(decoder, `${name}_up${i}_in`, cfg.decoderNorm), bandOf(up, rowsPerBand), cache);
+      // A map kept in bands no longer needs the maps it was computed from (300 MiB at 2048²).
+      if (cache) held.splice(0).forEach((m) => m.dispose());
       held.push(act);
     }
     const out = convWeights(decoder, `${name}_out`);

@@ -61,7 +61,12 @@ export async function loadModel(dir: string): Promise<TpfrModel> {
       Object.values(parts).forEach((m) => m.dispose());
       throw new TpfrError(fn, `could not load part '${name}' from ${path.join(dir, name)}: ${(e as Error).message}`);
     }
-    parts[name] = await loadPart(fn, name, artifacts);
+    try {
+      parts[name] = await loadPart(fn, name, artifacts);
+    } catch (e) {
+      Object.values(parts).forEach((m) => m.dispose());
+      throw e;
+    }
   }
   return TpfrModel.fromParts(resolveConfig(manifest.config), parts);
 }

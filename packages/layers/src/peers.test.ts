@@ -12,7 +12,7 @@ const same = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(
 
 describe('stackPeers, stackPeersPerSample', () => {
   beforeAll(async () => {
-    await initBackend('cpu');
+    await initBackend('wasm');
   });
 
   test.prop([fc.record({ b: fc.integer({ min: 1, max: 3 }), sizes: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 3 }), h: fc.integer({ min: 1, max: 3 }), w: fc.integer({ min: 1, max: 3 }), seed: fc.integer({ min: 0, max: 99 }) })], PROP)(
@@ -68,7 +68,7 @@ describe('stackPeers, stackPeersPerSample', () => {
 
 describe('upgradePeerInputs', () => {
   beforeAll(async () => {
-    await initBackend('cpu');
+    await initBackend('wasm');
   });
 
   it("converts a model saved with rank-4 peer inputs [B·P, h, w, C]; the layer's weights load unchanged", async () => {

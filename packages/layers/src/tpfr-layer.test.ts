@@ -117,7 +117,7 @@ function maxAbsDiffRows(a: tf.Tensor2D, ref: (number[] | null)[]): { diff: numbe
 
 describe('PeerRecombination properties', () => {
   beforeAll(async () => {
-    await initBackend('cpu');
+    await initBackend('wasm');
   });
 
   test.prop([caseArb], PROP)('weights are convex over exactly the k nearest peers, per stage', (c) => {
@@ -329,6 +329,7 @@ describe('PeerRecombination properties', () => {
   });
 
   it('gives the same result on wasm as on cpu', async () => {
+    await initBackend('cpu');
     const c: Case = { b: 2, h: 4, w: 3, p: 2, ph: 3, pw: 2, k: 3, seed: 9 };
     const xs = inputs(c);
     const layer = layerFor(c, { returnAttention: false });
@@ -343,7 +344,7 @@ describe('PeerRecombination properties', () => {
       const b = run(l2, xw);
       b.forEach((t, i) => expect(maxAbsDiff(t, tf.tensor(a[i].data, a[i].shape))).toBeLessThan(1e-5));
     } finally {
-      await initBackend('cpu');
+      await initBackend('wasm');
     }
   });
 

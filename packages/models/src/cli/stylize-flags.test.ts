@@ -20,7 +20,7 @@ let stdout = '';
 beforeAll(async () => {
   vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { stderr += String(chunk); return true; });
   vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { stdout += `${args.join(' ')}\n`; });
-  await initBackend('cpu');
+  await initBackend('wasm');
   // Seeded weights: the same images every run.
   const model = TpfrTrainer.createModel({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 }, 4);
   await saveModel(model, modelDir);

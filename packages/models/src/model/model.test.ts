@@ -15,7 +15,7 @@ let model: TpfrModel;
 const dir = mkdtempSync(join(tmpdir(), 'tpfr-model-'));
 
 beforeAll(async () => {
-  await initBackend('cpu');
+  await initBackend('wasm');
   model = TpfrTrainer.createModel('tiny', 3);
 });
 afterAll(() => {

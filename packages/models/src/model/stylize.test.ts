@@ -9,7 +9,7 @@ import { stylize } from './stylize.js';
 let model: TpfrModel;
 
 beforeAll(async () => {
-  await initBackend('cpu');
+  await initBackend('wasm');
   model = TpfrModel.create({ preset: 'tiny', ngf: 4 });
 });
 afterAll(() => model.dispose());

@@ -22,7 +22,7 @@ const toPth = (sd: StateDict, format: 'legacy' | 'zip' = 'legacy') =>
 const gen = join(dir, 'G.pth');
 const disc = join(dir, 'D.pth');
 beforeAll(async () => {
-  await initBackend('cpu');
+  await initBackend('wasm');
   vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { stderr += String(chunk); return true; });
   vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { stdout += `${args.join(' ')}\n`; });
   const sd = syntheticAuthorsStateDict(authorsGeneratorKeys({ ngf: 4, residualBlocks: 1 }), 2);

@@ -7,7 +7,7 @@ import { initBackend } from '@tpfr/core';
 import { createSyntheticDataset, type StyleBatch, type StyleDataset } from '@tpfr/models/data';
 import { TpfrTrainer } from '@tpfr/models/train';
 
-/** The smallest useful network: fast enough for several steps on the pure-JS cpu backend. */
+/** The smallest useful network: a few steps take a second on wasm. */
 const MICRO = { preset: 'tiny' as const, ngf: 4, ndf: 4, residualBlocks: 1 };
 const dir = mkdtempSync(join(tmpdir(), 'tpfr-trainer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,8 +38,8 @@ async function run(steps: number, seed: number) {
   return losses;
 }
 
-it('is seeded and deterministic on cpu', async () => {
-  await initBackend('cpu');
+it('is seeded and deterministic on wasm', async () => {
+  await initBackend('wasm');
   const a = await run(2, 7);
   const b = await run(2, 7);
   expect(b).toEqual(a);
@@ -51,7 +51,7 @@ it('is seeded and deterministic on cpu', async () => {
 });
 
 it('resumes from an atomically written checkpoint with the losses of an uninterrupted run', async () => {
-  await initBackend('cpu');
+  await initBackend('wasm');
   const uninterrupted = await run(3, 11);
   const model = TpfrTrainer.createModel(MICRO, 11);
   const data = createSyntheticDataset({ size: 32, seed: 11 });
@@ -75,7 +75,7 @@ it('resumes from an atomically written checkpoint with the losses of an uninterr
 });
 
 it('averages the generator weights (emaDecay), keeps the average in checkpoints and applies it on demand', async () => {
-  await initBackend('cpu');
+  await initBackend('wasm');
   const data = createSyntheticDataset({ size: 32, seed: 13 });
   const model = TpfrTrainer.createModel(MICRO, 13);
   const trainer = new TpfrTrainer(model, data, { steps: 3, seed: 13, emaDecay: 0.9 });
@@ -202,7 +202,7 @@ it('peerPaintings 2 stylizes each A with a pool of its B′ and B, laid out per 
 });
 
 it('checks its options', async () => {
-  await initBackend('cpu');
+  await initBackend('wasm');
   const model = TpfrTrainer.createModel(MICRO, 1);
   const data = createSyntheticDataset({ size: 32, seed: 1 });
   expect(() => new TpfrTrainer(model, data, { steps: 0 })).toThrow(/TpfrTrainer: expected steps to be an integer >= 1, received 0/);
@@ -286,7 +286,7 @@ it('resume refuses other data, applies and reports explicit changes, and keeps a
 }, 180_000);
 
 it('refuses unknown options and loss-weight names', async () => {
-  await initBackend('cpu');
+  await initBackend('wasm');
   const model = TpfrTrainer.createModel(MICRO, 1);
   const data = createSyntheticDataset({ size: 32, seed: 1 });
   expect(() => new TpfrTrainer(model, data, { steps: 1, weights: { reconstruction: 1, reconstrution: 2 } })).toThrow(/TpfrTrainer: expected loss weights named reconstruction, .*, received unknown reconstrution/);

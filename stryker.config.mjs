@@ -48,5 +48,7 @@ export default {
   jsonReporter: { fileName: `reports/mutation/${reportName}.json` },
   htmlReporter: { fileName: `reports/mutation/${reportName}.html` },
   tempDirName: tag ? `.stryker-tmp-${tag}` : '.stryker-tmp',
+  // Other runs' sandboxes come and go while this one copies the project: never copy them.
+  ignorePatterns: ['/.stryker-tmp*', '/reports', '/examples/browser/dist', '/examples/browser/public/model', '/out'],
   cleanTempDir: 'always',
 };

@@ -113,6 +113,7 @@ export class ByteCursor {
         return out;
       }
     }
+    // Stryker disable next-line ConditionalExpression: when stop < end, stop - pos + 1 is max + 2 <= remaining, so need passes anyway
     if (stop === this.end) this.need(stop - this.pos + 1, what);
     throw new CheckpointError('corrupt', `${what} ending in a newline within ${max} bytes at byte ${this.offset} of ${this.where}`, 'no newline');
   }

@@ -88,16 +88,9 @@ export const STORAGE_DTYPES: ReadonlyMap<string, TorchDTypeInfo> = new Map(
 );
 
 /** Whether this machine stores typed-array elements little-endian (every common one does). */
-export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+export const HOST_LITTLE_ENDIAN = Boolean(new Uint8Array(Uint16Array.of(1).buffer)[0]);
 
 /** Reverses the bytes of each `size`-byte element of `bytes` in place. */
 export function swapBytes(bytes: Uint8Array, size: number): void {
-  if (size === 1) return;
-  for (let i = 0; i + size <= bytes.length; i += size) {
-    for (let a = i, b = i + size - 1; a < b; a++, b--) {
-      const t = bytes[a]!;
-      bytes[a] = bytes[b]!;
-      bytes[b] = t;
-    }
-  }
+  for (let i = 0; i + size <= bytes.length; i += size) bytes.subarray(i, i + size).reverse();
 }

@@ -13,10 +13,8 @@ function halfBitsToFloat(h: number, f32: Float32Array, u32: Uint32Array): number
     u32[0] = sign | 0x7f800000 | (mant << 13); // inf / NaN
   } else if (exp !== 0) {
     u32[0] = sign | ((exp + 112) << 23) | (mant << 13);
-  } else if (mant === 0) {
-    u32[0] = sign; // ±0
   } else {
-    // Subnormal: value = mant × 2^-24, exact in float32.
+    // ±0 and subnormals: value = mant × 2^-24, exact in float32.
     f32[0] = mant * 2 ** -24;
     u32[0] |= sign;
   }
@@ -28,11 +26,9 @@ function halfBitsToFloat(h: number, f32: Float32Array, u32: Uint32Array): number
  * float32 values, exactly (every float16 is a float32).
  */
 export function float16ToFloat32(bits: Uint16Array): Float32Array {
-  const out = new Float32Array(bits.length);
   const f32 = new Float32Array(1);
   const u32 = new Uint32Array(f32.buffer);
-  for (let i = 0; i < bits.length; i++) out[i] = halfBitsToFloat(bits[i]!, f32, u32);
-  return out;
+  return Float32Array.from(bits, (h) => halfBitsToFloat(h, f32, u32));
 }
 
 /**
@@ -40,10 +36,7 @@ export function float16ToFloat32(bits: Uint16Array): Float32Array {
  * values, exactly (a bfloat16 is the top half of a float32).
  */
 export function bfloat16ToFloat32(bits: Uint16Array): Float32Array {
-  const out = new Float32Array(bits.length);
-  const u32 = new Uint32Array(out.buffer);
-  for (let i = 0; i < bits.length; i++) u32[i] = bits[i]! << 16;
-  return out;
+  return new Float32Array(Uint32Array.from(bits, (b) => b << 16).buffer);
 }
 
 /**
@@ -59,11 +52,8 @@ export function torchTensorToFloat32(tensor: TorchTensor): Float32Array {
       return float16ToFloat32(tensor.data);
     case 'bfloat16':
       return bfloat16ToFloat32(tensor.data);
-    case 'int64': {
-      const out = new Float32Array(tensor.data.length);
-      for (let i = 0; i < out.length; i++) out[i] = Number(tensor.data[i]!);
-      return out;
-    }
+    case 'int64':
+      return Float32Array.from(tensor.data, (v) => Number(v));
     default:
       return Float32Array.from(tensor.data);
   }

@@ -374,3 +374,51 @@ describe('writeTorchCheckpoint: input checks', () => {
     }
   });
 });
+
+describe('readTorchCheckpoint: its input and options', () => {
+  it('names what it got instead of a Uint8Array', () => {
+    const cases: [unknown, string][] = [
+      [null, 'null'],
+      [undefined, 'undefined'],
+      [42, 'number'],
+      ['model.pth', 'string'],
+      [{}, 'Object'],
+      [[0x50, 0x4b, 3, 4], 'Array'],
+      [new ArrayBuffer(4), 'ArrayBuffer'],
+      [new Uint16Array(2), 'Uint16Array'],
+      [Object.create(null), 'an object'],
+    ];
+    for (const [input, received] of cases) {
+      const e = thrown(() => readTorchCheckpoint(input as Uint8Array));
+      expect(e.reason).toBe('not-a-checkpoint');
+      expect(e.message).toBe(`readTorchCheckpoint: expected the file as a Uint8Array, received ${received}`);
+    }
+  });
+
+  it('refuses a negative or NaN maxBytes; 0 reads files of empty tensors only', () => {
+    const file = writeTorchCheckpoint([tensor('a', 'float32', [2])], { format: 'zip' });
+    for (const maxBytes of [-1, NaN]) {
+      const e = thrown(() => readTorchCheckpoint(file, { maxBytes }));
+      expect(e.reason).toBe('corrupt');
+      expect(e.message).toBe(`readTorchCheckpoint: expected opts.maxBytes ≥ 0, received ${maxBytes}`);
+    }
+    const empty = writeTorchCheckpoint([tensor('e', 'float32', [0, 3]), tensor('z', 'int64', [4, 0])], { format: 'legacy' });
+    expect([...readTorchCheckpoint(empty, { maxBytes: 0 }).tensors.values()].map((t) => t.shape)).toEqual([[0, 3], [4, 0]]);
+    expect(thrown(() => readTorchCheckpoint(file, { maxBytes: 0 })).message).toBe("readTorchCheckpoint: expected at most 0 bytes of tensor data (opts.maxBytes), received 8 bytes by tensor 'a'");
+    expect(readTorchCheckpoint(file, { maxBytes: Infinity }).tensors.get('a')!.data).toEqual(tensor('a', 'float32', [2]).data);
+  });
+
+  it('maxBytes defaults to 4 × the file size + 1 MiB (a stride-0 view of one element at the bound)', () => {
+    const storage: TorchStorage = { dtype: 'float32', data: new Float32Array([2.5]) };
+    // The file's size depends on the view's length only through the pickled int, which has one size here.
+    const broadcast = (n: number) => writeTorchCheckpoint([{ name: 'b', storage, shape: [n], stride: [0] }], { format: 'zip' });
+    const size = broadcast(2 ** 18).length;
+    const n = 2 ** 18 + size; // n × 4 bytes = 4 × size + 2^20
+    expect(broadcast(n).length).toBe(size);
+    const t = readTorchCheckpoint(broadcast(n)).tensors.get('b')!;
+    expect([t.data.length, t.data[0], t.data[n - 1]]).toEqual([n, 2.5, 2.5]);
+    const e = thrown(() => readTorchCheckpoint(broadcast(n + 1)));
+    expect(e.reason).toBe('too-large');
+    expect(e.message).toBe(`readTorchCheckpoint: expected at most ${4 * size + 2 ** 20} bytes of tensor data (opts.maxBytes), received ${4 * (n + 1)} bytes by tensor 'b'`);
+  });
+});

@@ -43,7 +43,7 @@ const fail = (expected: string, received: string): CheckpointError => new Checkp
 /** A non-negative safe integer from a pickled int (number or bigint). */
 export function toIndex(v: unknown, what: string): number {
   if (typeof v === 'bigint' && v >= 0n && v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
+  if (Number.isSafeInteger(v) && (v as number) >= 0) return v as number;
   throw fail(`${what} as a non-negative integer`, describe(v));
 }
 

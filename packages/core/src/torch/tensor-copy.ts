@@ -56,9 +56,8 @@ export function copyTensor(ref: TensorRef, storageBytes: Uint8Array): TorchData 
   const numel = numelOf(ref.shape);
   const base = (ref.storage.viewOffset + ref.offset) * size;
   let out: Uint8Array;
-  if (numel === 0) {
-    out = new Uint8Array(0);
-  } else if (isContiguous(ref.shape, ref.stride)) {
+  // Stryker disable next-line ConditionalExpression: as `false`, the element loop copies the same bytes (the slice is only faster); `true` fails the strided tests.
+  if (isContiguous(ref.shape, ref.stride)) {
     out = storageBytes.slice(base, base + numel * size);
   } else {
     out = new Uint8Array(numel * size);

@@ -65,10 +65,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 const latin1 = new TextDecoder('latin1');
 
 function signedLittleEndian(b: Uint8Array): number | bigint {
-  if (b.length === 0) return 0;
-  let v = 0n;
+  let v = 0n; // zero bytes are 0
   for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
-  if (b[b.length - 1]! & 0x80) v -= 1n << BigInt(8 * b.length);
+  if ((b[b.length - 1] ?? 0) & 0x80) v -= 1n << BigInt(8 * b.length);
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
@@ -277,12 +276,8 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
         push(global(module, name));
         break;
       }
-      case 0x52: { // REDUCE 'R'
-        const args = pop();
-        push(call(pop(), args));
-        break;
-      }
-      case 0x81: { // NEWOBJ
+      case 0x52: // REDUCE 'R'
+      case 0x81: { // NEWOBJ (the same here: the allowed globals are functions)
         const args = pop();
         push(call(pop(), args));
         break;

@@ -17,9 +17,9 @@ export function parseZipCheckpoint(bytes: Uint8Array): ParsedCheckpoint {
   const byName = new Map<string, ZipEntry>(entries.map((e) => [e.name, e]));
   // As PyTorch does: the archive folder is the first entry's top folder.
   const first = entries[0]?.name;
-  const slash = first?.indexOf('/') ?? -1;
-  const folder = first !== undefined && slash > 0 ? first.slice(0, slash + 1) : undefined;
-  const pklEntry = folder !== undefined ? byName.get(`${folder}data.pkl`) : undefined;
+  // `archive/`, or '' when the first entry has no folder (undefined when there is no entry).
+  const folder = first?.slice(0, first.indexOf('/') + 1);
+  const pklEntry = folder ? byName.get(`${folder}data.pkl`) : undefined;
   if (pklEntry === undefined) {
     const listed = entries.slice(0, 5).map((e) => `'${e.name}'`).join(', ');
     throw new CheckpointError(

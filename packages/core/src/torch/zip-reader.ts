@@ -30,7 +30,7 @@ const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 const MAX_COMMENT = 0xffff;
 
-const names = new TextDecoder('utf-8');
+const names = new TextDecoder(); // UTF-8
 
 const truncated = (expected: string, received: string): CheckpointError => new CheckpointError('truncated', expected, received);
 const corrupt = (expected: string, received: string): CheckpointError => new CheckpointError('corrupt', expected, received);

@@ -14,16 +14,16 @@ it('sets up a named backend and says why', async () => {
 
 it("'auto' walks tfjs-node, WebGPU, wasm, cpu and reports every attempt", async () => {
   const choice = await initBackend('auto');
-  expect(choice.attempts.map((a) => a.backend)).toEqual(['tensorflow', 'webgpu', 'wasm', 'cpu'].slice(0, choice.attempts.length));
+  expect(choice.attempts.map((a) => a.backend)).toEqual(['tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu'].slice(0, choice.attempts.length));
   expect(choice.attempts.at(-1)!.ok).toBe(true);
   expect(choice.attempts.slice(0, -1).every((a) => !a.ok && a.reason.length > 0)).toBe(true);
-  expect(['tensorflow', 'webgpu', 'wasm', 'cpu']).toContain(choice.backend);
+  expect(['tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu']).toContain(choice.backend);
   expect(choice.reason).toContain(choice.backend);
 });
 
 it('rejects an unknown backend with a typed error', async () => {
   await expect(initBackend('metal' as 'cpu')).rejects.toThrow(BackendError);
-  await expect(initBackend('metal' as 'cpu')).rejects.toThrow(/initBackend: expected 'auto', 'tensorflow', 'webgpu', 'wasm' or 'cpu', received 'metal'/);
+  await expect(initBackend('metal' as 'cpu')).rejects.toThrow(/initBackend: expected 'auto', 'tensorflow', 'webgpu', 'webgl', 'wasm' or 'cpu', received 'metal'/);
 });
 
 it('registers every tfjs-core gradient once, with only tfjs-core installed', async () => {

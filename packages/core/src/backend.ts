@@ -3,8 +3,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { BackendError } from './errors.js';
 
-/** Backends {@link initBackend} knows. `'tensorflow'` is tfjs-node(-gpu)'s backend. */
-export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+/** Backends {@link initBackend} knows. `'tensorflow'` is tfjs-node(-gpu)'s backend; `'webgl'` runs in browsers only. */
+export type BackendName = 'tensorflow' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+
+/** The backends whose package {@link InitBackendOptions.load} can import. */
+export type LoadableBackend = 'webgpu' | 'webgl';
 
 /** One backend {@link initBackend} considered, and why it was or was not taken. */
 export interface BackendAttempt {
@@ -25,8 +28,19 @@ export interface BackendChoice {
 
 /** Options of {@link initBackend}. */
 export interface InitBackendOptions {
-  /** For wasm in a browser: where the `.wasm` files are served (see `setWasmPaths`). */
-  wasmPaths?: string;
+  /**
+   * For wasm in a browser: where the `.wasm` files are served, a folder URL ending in `/` or the
+   * URL of each file by name (see `setWasmPaths` of `@tensorflow/tfjs-backend-wasm`).
+   */
+  wasmPaths?: string | Partial<Record<'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm', string>>;
+  /**
+   * Imports of the optional backend packages, for bundled apps. Without them `initBackend` imports
+   * `@tensorflow/tfjs-backend-webgpu` / `-webgl` by name at run time, which works in Node but not
+   * in a bundle; written in your code, the bundler sees each `import()` and makes it a chunk that
+   * is fetched only when that backend is tried:
+   * `initBackend('auto', { load: { webgpu: () => import('@tensorflow/tfjs-backend-webgpu'), webgl: () => import('@tensorflow/tfjs-backend-webgl') } })`.
+   */
+  load?: Partial<Record<LoadableBackend, () => Promise<unknown>>>;
 }
 
 const isNode = typeof process !== 'undefined' && process.versions?.node != null;
@@ -83,7 +97,7 @@ export async function installNodeWebGpu(): Promise<boolean> {
   return true;
 }
 
-async function tryWebGpu(): Promise<BackendAttempt> {
+async function tryWebGpu(opts: InitBackendOptions): Promise<BackendAttempt> {
   try {
     if (isNode) {
       try {
@@ -96,11 +110,24 @@ async function tryWebGpu(): Promise<BackendAttempt> {
     if (!gpu) return { backend: 'webgpu', ok: false, reason: 'navigator.gpu is absent' };
     const adapter = await gpu.requestAdapter();
     if (!adapter) return { backend: 'webgpu', ok: false, reason: 'navigator.gpu gave no adapter' };
-    await importOptional('@tensorflow/tfjs-backend-webgpu');
+    await (opts.load?.webgpu ?? (() => importOptional('@tensorflow/tfjs-backend-webgpu')))();
     if (await trySet('webgpu')) return { backend: 'webgpu', ok: true, reason: 'a WebGPU adapter is available' };
     return { backend: 'webgpu', ok: false, reason: 'the webgpu backend did not initialise' };
   } catch (e) {
     return { backend: 'webgpu', ok: false, reason: /Cannot find/.test(message(e)) ? '@tensorflow/tfjs-backend-webgpu is not installed' : message(e) };
+  }
+}
+
+async function tryWebGl(opts: InitBackendOptions): Promise<BackendAttempt> {
+  if (isNode) return { backend: 'webgl', ok: false, reason: 'not in a browser (WebGL needs a browser canvas)' };
+  try {
+    const canvas = typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(1, 1) : undefined;
+    if (canvas && !canvas.getContext('webgl2')) return { backend: 'webgl', ok: false, reason: 'no WebGL 2 context' };
+    await (opts.load?.webgl ?? (() => importOptional('@tensorflow/tfjs-backend-webgl')))();
+    if (await trySet('webgl')) return { backend: 'webgl', ok: true, reason: 'a WebGL 2 context is available' };
+    return { backend: 'webgl', ok: false, reason: 'the webgl backend did not initialise' };
+  } catch (e) {
+    return { backend: 'webgl', ok: false, reason: /Cannot find|Failed to resolve/.test(message(e)) ? '@tensorflow/tfjs-backend-webgl is not installed (or pass load.webgl)' : message(e) };
   }
 }
 
@@ -129,19 +156,22 @@ async function tryCpu(): Promise<BackendAttempt> {
  * `'auto'` takes, in this order, the first that works: tfjs-node-gpu or tfjs-node when the user
  * has one installed (optional extras, not installed by @tpfr), WebGPU (browsers:
  * `navigator.gpu`; Node: the optional `webgpu` package with an adapter, plus
- * `@tensorflow/tfjs-backend-webgpu`), wasm, cpu. A named backend is set up or a
+ * `@tensorflow/tfjs-backend-webgpu`), WebGL 2 (browsers, `@tensorflow/tfjs-backend-webgl`), wasm,
+ * cpu. In a bundled app pass {@link InitBackendOptions.load} so the bundler sees the optional
+ * packages. A named backend is set up or a
  * {@link BackendError} is thrown with the reason.
  */
 export async function initBackend(request: 'auto' | BackendName = 'auto', opts: InitBackendOptions = {}): Promise<BackendChoice> {
   const tries: Record<BackendName, () => Promise<BackendAttempt>> = {
     tensorflow: tryTensorflow,
-    webgpu: tryWebGpu,
+    webgpu: () => tryWebGpu(opts),
+    webgl: () => tryWebGl(opts),
     wasm: () => tryWasm(opts),
     cpu: tryCpu,
   };
-  const order: BackendName[] = request === 'auto' ? ['tensorflow', 'webgpu', 'wasm', 'cpu'] : [request];
+  const order: BackendName[] = request === 'auto' ? ['tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu'] : [request];
   if (request !== 'auto' && !(request in tries)) {
-    throw new BackendError('initBackend', `expected 'auto', 'tensorflow', 'webgpu', 'wasm' or 'cpu', received '${String(request)}'`);
+    throw new BackendError('initBackend', `expected 'auto', 'tensorflow', 'webgpu', 'webgl', 'wasm' or 'cpu', received '${String(request)}'`);
   }
   const attempts: BackendAttempt[] = [];
   for (const name of order) {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { canReadSync } from './sync-read.js';
 import { ShapeError, ValueError, formatShape } from './errors.js';
 
 /**
@@ -26,9 +27,10 @@ export function assertFloat(fn: string, name: string, x: tf.Tensor): void {
 /**
  * Throws a {@link ValueError} when `x` holds a NaN or an infinity. Reads back one boolean, so it
  * synchronises with the backend; the functions that call it take a `checkFinite: false` option.
+ * Skipped on WebGPU, which cannot read synchronously (see {@link canReadSync}).
  */
 export function assertFinite(fn: string, name: string, x: tf.Tensor): void {
-  if (x.dtype !== 'float32' || x.size === 0) return;
+  if (x.dtype !== 'float32' || x.size === 0 || !canReadSync()) return;
   const ok = tf.tidy(() => tf.all(tf.isFinite(x)).dataSync()[0]);
   if (!ok) {
     const bad = tf.tidy(() => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(x)), 'int32')).dataSync()[0]);

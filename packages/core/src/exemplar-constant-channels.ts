@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { hostBacked } from './sync-read.js';
 
 /**
  * Search features with the exemplar-constant channels folded into one column per exemplar, for
@@ -18,11 +19,14 @@ import * as tf from '@tensorflow/tfjs-core';
  * @param queries `[N, d]`
  * @param pool `[P·rowsPerExemplar, d]`
  * @returns the reduced `queries [N, |L| + P]` and `pool [M, |L| + P]` (`|L|` for P = 1), or null
- *   when no more than P channels are exemplar-constant (nothing to gain).
+ *   when no more than P channels are exemplar-constant (nothing to gain), or when the backend does
+ *   not keep tensors in host memory (WebGL, WebGPU: the pool would have to be read back; the
+ *   search then runs on the whole features, with the same neighbours).
  */
 export function foldExemplarConstantChannels(queries: tf.Tensor2D, pool: tf.Tensor2D, rowsPerExemplar: number): { queries: tf.Tensor2D; pool: tf.Tensor2D } | null {
   const [m, d] = pool.shape;
   if (rowsPerExemplar < 2 || m % rowsPerExemplar !== 0) return null;
+  if (!hostBacked()) return null;
   const p = m / rowsPerExemplar;
   // On the host: one read of the pool, far cheaper than reductions over its rows on wasm.
   const data = pool.dataSync();

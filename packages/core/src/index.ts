@@ -3,7 +3,7 @@ import './register-gradients.js';
 import './wasm-kernels.js';
 
 export { initBackend, installNodeWebGpu } from './backend.js';
-export type { BackendName, BackendAttempt, BackendChoice, InitBackendOptions } from './backend.js';
+export type { BackendName, BackendAttempt, BackendChoice, InitBackendOptions, LoadableBackend } from './backend.js';
 export { TpfrError, ShapeError, ValueError, BackendError } from './errors.js';
 export { squaredEuclideanDistance, cosineDistance, pairwiseDistance } from './distances.js';
 export type { Metric } from './distances.js';

@@ -18,5 +18,6 @@ export { gatherRows, pickColumns } from '../gather-rows.js';
 export { topkRows, TOPK_GROUP } from '../top-k-rows.js';
 export { applyAttentionActivation } from '../attention.js';
 export { foldExemplarConstantChannels } from '../exemplar-constant-channels.js';
+export { canReadSync, hostBacked } from '../sync-read.js';
 export { featureMapToRows, rowsToFeatureMap, queryRows, peerPoolRows } from '../pixels.js';
 export type { PeerPooling } from '../pixels.js';

@@ -1,0 +1,223 @@
+/**
+ * The stylization page: pick a content photo and style images, choose the backend and working
+ * size, stylize in a worker with progress and cancel, download the result, click it to see each
+ * stage's neighbours and weights. URL parameters: `?backend=webgpu|webgl|wasm` (default: the best
+ * available), `size=256`, `autorun=samples` (stylize the sample images once ready), `model=URL`
+ * of a model folder (default `./model/`).
+ */
+import type { BackendChoice } from '@tpfr/core';
+import type { KernelReport } from './checks.js';
+import { decodeFile, drawPixels, sampleImages, toBytes } from './images.js';
+import { showNeighbours } from './inspect.js';
+import type { JobResult, Pixels } from './job.js';
+import type { FromWorker, ModelAbout, PageBackend, ToWorker } from './protocol.js';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const params = new URLSearchParams(location.search);
+const modelUrl = new URL(params.get('model') ?? './model/', location.href).href;
+
+/** What the tests (and a curious user, from the console) can read. */
+interface PageState {
+  state: 'loading' | 'ready' | 'running' | 'done' | 'error' | 'cancelled';
+  choice?: BackendChoice;
+  about?: ModelAbout;
+  error?: string;
+  result?: JobResult;
+  /** Milliseconds from navigation start to the first result on screen. */
+  firstResultMs?: number;
+  /** Milliseconds of the last stylization in the worker. */
+  lastRunMs?: number;
+}
+const page: PageState = { state: 'loading' };
+(window as unknown as { tpfrPage: PageState }).tpfrPage = page;
+
+const setState = (s: PageState['state'], status?: string) => {
+  page.state = s;
+  document.body.dataset.state = s;
+  if (status !== undefined) $('status').textContent = status;
+  ($('run') as HTMLButtonElement).disabled = !(s === 'ready' || s === 'done' || s === 'cancelled') || !inputs.content || inputs.styles.length === 0;
+  ($('cancel') as HTMLButtonElement).disabled = s !== 'running';
+};
+
+const inputs: { content?: Pixels; styles: Pixels[] } = { styles: [] };
+let worker: Worker | undefined;
+let nextId = 1;
+let exemplarBases: Pixels[] = [];
+
+function startWorker(): void {
+  worker?.terminate();
+  worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+  worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
+  worker.onerror = (e) => fail(e.message || 'the worker failed to start');
+  const backend = ($('backend') as HTMLSelectElement).value as PageBackend;
+  setState('loading', `Setting up ${backend === 'auto' ? 'the best backend' : backend} and loading the model…`);
+  post({ type: 'init', backend, modelUrl });
+}
+
+const post = (m: ToWorker, transfer: Transferable[] = []) => worker!.postMessage(m, transfer);
+
+function fail(message: string): void {
+  page.error = message;
+  setState('error', `Error: ${message}`);
+}
+
+function onMessage(m: FromWorker): void {
+  switch (m.type) {
+    case 'ready': {
+      page.choice = m.choice;
+      page.about = m.about;
+      const skipped = m.choice.attempts.filter((a) => !a.ok).map((a) => `${a.backend} (${a.reason})`);
+      $('backend-info').textContent = `Running on ${m.choice.backend}: ${m.choice.reason}.${skipped.length && !m.choice.reason.includes('skipped') ? ` Not available: ${skipped.join('; ')}.` : ''}`;
+      $('model-info').textContent = `Model: ${m.about.description} (ngf ${String(m.config.ngf)}, k ${String(m.config.k)}; loaded with the backend in ${Math.round(m.loadMs)} ms).`;
+      setState('ready', 'Ready.');
+      if (params.get('autorun') === 'samples' && page.firstResultMs === undefined) useSamples(true);
+      break;
+    }
+    case 'progress':
+      ($('progress') as HTMLProgressElement).max = m.steps;
+      ($('progress') as HTMLProgressElement).value = m.step;
+      $('status').textContent = `${m.step + 1}/${m.steps}: ${m.name}…`;
+      break;
+    case 'result':
+      ($('progress') as HTMLProgressElement).value = ($('progress') as HTMLProgressElement).max;
+      showResult(m.result);
+      page.lastRunMs = m.totalMs;
+      page.firstResultMs ??= performance.now();
+      setState('done', `Done in ${Math.round(m.totalMs)} ms on ${page.choice?.backend}. Click the result to look inside.`);
+      break;
+    case 'checked':
+      checks.get(m.id)?.(m.report);
+      checks.delete(m.id);
+      break;
+    case 'error':
+      fail(m.message);
+      break;
+  }
+}
+
+function showResult(result: JobResult): void {
+  page.result = result;
+  drawPixels($('content-canvas'), result.content);
+  exemplarBases = result.exemplars;
+  drawExemplars();
+  const canvas = $<HTMLCanvasElement>('result-canvas');
+  drawPixels(canvas, toBytes(result.output, result.width, result.height));
+  const link = $<HTMLAnchorElement>('download');
+  canvas.toBlob((blob) => {
+    if (!blob) return;
+    if (link.href) URL.revokeObjectURL(link.href);
+    link.href = URL.createObjectURL(blob);
+    link.hidden = false;
+  }, 'image/png');
+  $('scale').textContent = $('scale2').textContent = String(result.latent.scale);
+}
+
+function drawExemplars(): void {
+  const box = $('exemplars');
+  while (box.children.length < exemplarBases.length) {
+    const fig = document.createElement('figure');
+    fig.innerHTML = `<canvas width="1" height="1"></canvas><figcaption>style ${box.children.length + 1}</figcaption>`;
+    box.appendChild(fig);
+  }
+  while (box.children.length > exemplarBases.length) box.lastElementChild!.remove();
+  exemplarBases.forEach((p, i) => drawPixels(box.children[i].querySelector('canvas')!, p));
+}
+
+function run(): void {
+  if (!inputs.content || inputs.styles.length === 0 || !worker) return;
+  setState('running', 'Starting…');
+  ($('progress') as HTMLProgressElement).value = 0;
+  const size = Number(($('size') as HTMLSelectElement).value);
+  post({ type: 'stylize', id: nextId++, content: inputs.content, styles: inputs.styles, size });
+}
+
+function useSamples(andRun: boolean): void {
+  const s = sampleImages();
+  inputs.content = s.content;
+  inputs.styles = s.styles;
+  drawPixels($('content-canvas'), s.content);
+  exemplarBases = s.styles;
+  drawExemplars();
+  setState(page.state === 'loading' ? 'loading' : page.state === 'running' ? 'running' : 'ready', 'Sample images chosen.');
+  if (andRun) run();
+}
+
+async function setContent(files: FileList | File[]): Promise<void> {
+  const file = Array.from(files).find((f) => f.type.startsWith('image/'));
+  if (!file) return fail('expected an image file for the content');
+  inputs.content = await decodeFile(file);
+  drawPixels($('content-canvas'), inputs.content);
+  setState(page.state, `Content: ${file.name} (${inputs.content.width}×${inputs.content.height}).`);
+}
+
+async function setStyles(files: FileList | File[]): Promise<void> {
+  const list = Array.from(files).filter((f) => f.type.startsWith('image/'));
+  if (list.length === 0) return fail('expected one or more image files for the styles');
+  inputs.styles = await Promise.all(list.map(decodeFile));
+  exemplarBases = inputs.styles;
+  drawExemplars();
+  setState(page.state, `${list.length} style image${list.length > 1 ? 's' : ''}.`);
+}
+
+function dropZone(id: string, onFiles: (f: File[]) => Promise<void>): void {
+  const zone = $(id);
+  zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('over'); });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('over');
+    void onFiles(Array.from(e.dataTransfer?.files ?? []));
+  });
+}
+
+$<HTMLInputElement>('content-file').addEventListener('change', (e) => void setContent((e.target as HTMLInputElement).files ?? []));
+$<HTMLInputElement>('style-files').addEventListener('change', (e) => void setStyles((e.target as HTMLInputElement).files ?? []));
+dropZone('content-drop', setContent);
+dropZone('style-drop', setStyles);
+$('samples').addEventListener('click', () => useSamples(false));
+$('run').addEventListener('click', run);
+$('cancel').addEventListener('click', () => {
+  // Terminating the worker stops the work at once, even inside a chain of GPU kernels.
+  startWorker();
+  setState('loading', 'Cancelled; setting the backend up again…');
+});
+$('backend').addEventListener('change', startWorker);
+$<HTMLCanvasElement>('result-canvas').addEventListener('click', (e) => {
+  if (!page.result) return;
+  const c = e.currentTarget as HTMLCanvasElement;
+  const r = c.getBoundingClientRect();
+  const x = Math.floor(((e.clientX - r.left) / r.width) * c.width);
+  const y = Math.floor(((e.clientY - r.top) / r.height) * c.height);
+  inspectAt(x, y);
+});
+
+/** Shows the neighbours of result pixel (x, y); also callable from the console. */
+function inspectAt(x: number, y: number): void {
+  const result = page.result!;
+  const canvases = Array.from($('exemplars').querySelectorAll('canvas'));
+  $('inspect').hidden = false;
+  showNeighbours(result, x, y, canvases, drawExemplars, [$('stage1'), $('stage2')]);
+  const ctx = $<HTMLCanvasElement>('result-canvas').getContext('2d')!;
+  drawPixels($('result-canvas'), toBytes(result.output, result.width, result.height));
+  ctx.strokeStyle = '#fff';
+  ctx.lineWidth = 2;
+  ctx.strokeRect(x - 3, y - 3, 7, 7);
+}
+(window as unknown as { tpfrInspect: typeof inspectAt }).tpfrInspect = inspectAt;
+
+const checks = new Map<number, (r: KernelReport) => void>();
+/** Runs the kernel checks (k-NN against brute force, attention) in the worker, on its backend. */
+function checkKernels(): Promise<KernelReport> {
+  const id = nextId++;
+  return new Promise((resolve) => {
+    checks.set(id, resolve);
+    post({ type: 'check', id });
+  });
+}
+(window as unknown as { tpfrCheckKernels: typeof checkKernels }).tpfrCheckKernels = checkKernels;
+
+const wanted = params.get('backend');
+if (wanted) ($('backend') as HTMLSelectElement).value = wanted;
+const size = params.get('size');
+if (size) ($('size') as HTMLSelectElement).value = size;
+startWorker();

@@ -106,7 +106,7 @@ interface StageResult {
 function tiedRows(counts: tf.Tensor1D, k: number): number[] {
   const c = counts.dataSync();
   const rows: number[] = [];
-  for (let i = 0; i < c.length; i++) if (c[i] > k) rows.push(i);
+  c.forEach((n, i) => { if (n > k) rows.push(i); });
   return rows;
 }
 
@@ -208,7 +208,8 @@ export class PeerRecombination extends tfl.layers.Layer {
     s.forEach((shape, i) => {
       if (shape.length === INPUT_RANKS[i]) return;
       // Rank-4 peers are the earlier layout [B·P, h, w, C], which batching cannot split per sample.
-      const hint = i >= 2 && shape.length === 4 ? ` (P exemplars on an axis of their own, as stackPeers builds them; not the former [B·P, h, w, C])` : '';
+      // (Only peers can be rank 4 here: content and style of rank 4 have returned above.)
+      const hint = shape.length === 4 ? ` (P exemplars on an axis of their own, as stackPeers builds them; not the former [B·P, h, w, C])` : '';
       throw new ShapeError(fn, `${INPUT_NAMES[i]} of rank ${INPUT_RANKS[i]}${hint}`, `shape ${formatShape(shape)}`);
     });
     const [c, st, pc, ps] = s;
@@ -307,7 +308,6 @@ export class PeerRecombination extends tfl.layers.Layer {
         const qt = gatherRows(sq, rowsT);
         const ut = tf.reshape(gatherRows(tf.reshape(tf.slice(u, [g.q0], [g.nq]), [-1, 1]) as tf.Tensor2D, rowsT), [-1]) as tf.Tensor1D;
         const r = tiedNeighbourhoodAttention(qt, sp, k, ut, vg, valg, { metric: this.metric, memoryBudgetBytes: this.knnMemoryBudgetBytes, activation: this.activation, dropoutRate, seed: seedOf(-1 - base) });
-        tf.dispose([r.indices, r.counts]);
         return { output: r.output, weights: r.weights };
       });
       let t0 = 0;
@@ -332,7 +332,10 @@ export class PeerRecombination extends tfl.layers.Layer {
         outs.push(o);
         wts.push(wt);
       }
+      // Early frees of this pool's intermediates (call's tf.tidy frees them anyway): only the peak memory differs.
+      // Stryker disable next-line ArrayDeclaration: disposing nothing here leaves the values and the tensor count after the call unchanged
       if (tiedOut) tf.dispose([tiedOut.output, tiedOut.weights]);
+      // Stryker disable next-line ArrayDeclaration: as on the line before, an early free only
       if (folded) tf.dispose([folded.queries, folded.pool]);
     }
     const cat = (xs: tf.Tensor2D[]) => (xs.length === 1 ? xs[0] : tf.concat(xs, 0));

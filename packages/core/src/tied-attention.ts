@@ -83,6 +83,7 @@ export function tiedNeighbourhoodAttention(
   } finally {
     disposePoolTiles(tiles);
   }
+  // Stryker disable next-line ConditionalExpression: a shortcut; tf.concat of one tensor is a copy of it
   if (outs.length === 1) return outs[0];
   const cat = <T extends tf.Tensor>(key: keyof TiedAttentionResult): T => tf.concat(outs.map((o) => o[key]), 0) as T;
   const result = { output: cat<tf.Tensor2D>('output'), indices: cat<tf.Tensor2D>('indices'), weights: cat<tf.Tensor2D>('weights'), counts: cat<tf.Tensor1D>('counts') };
@@ -90,25 +91,38 @@ export function tiedNeighbourhoodAttention(
   return result;
 
   function queryTile(i0: number, rows: number): TiedAttentionResult {
-    const q = tf.tidy(() => {
-      const q0 = rows === n ? queries : tf.slice(queries, [i0, 0], [rows, d]);
-      return metric === 'cosine' ? l2NormalizeRows(q0) : tf.clone(q0);
-    });
-    const best = tf.tidy(() => runningTopK(scan, q, k, tiles, true) as unknown as tf.TensorContainer) as unknown as RunningBest;
-    const ui = tf.tidy(() => tf.reshape(tf.slice(u, [i0], [rows]), [rows, 1]));
+    // What the tile holds, freed in `finally` wherever it throws (a user activation may).
+    // Stryker disable next-line ArrayDeclaration: an array that starts with a non-tensor entry disposes the same (tf.dispose skips it)
+    const held: tf.Tensor[] = [];
     // Running state of the online softmax: max (a constant for the tape), sum, weighted values.
-    // It starts at the nearest neighbour's logit, which is always in the set.
-    let mx = tf.tidy(() => detach(applyAttentionActivation(tf.add(ui, gatherRows(tf.reshape(v, [m, 1]) as tf.Tensor2D, tf.reshape(tf.slice(best.indices, [0, 0], [rows, 1]), [rows]) as tf.Tensor1D)) as tf.Tensor2D, activation)));
-    let sum = tf.zeros([rows, 1]) as tf.Tensor2D;
-    let acc = tf.zeros([rows, c]) as tf.Tensor2D;
-    const thr = tf.slice(best.scores, [0, k - 1], [rows, 1]);
+    let run: { mx: tf.Tensor2D; sum: tf.Tensor2D; acc: tf.Tensor2D } | null = null;
     try {
+      const q = tf.tidy(() => {
+        // Stryker disable next-line ConditionalExpression: a shortcut; the slice of every row is the same tensor's values
+        const q0 = rows === n ? queries : tf.slice(queries, [i0, 0], [rows, d]);
+        return metric === 'cosine' ? l2NormalizeRows(q0) : tf.clone(q0);
+      });
+      held.push(q);
+      const best = tf.tidy(() => runningTopK(scan, q, k, tiles, true) as unknown as tf.TensorContainer) as unknown as RunningBest;
+      held.push(best.scores, best.indices, best.counts!);
+      const ui = tf.tidy(() => tf.reshape(tf.slice(u, [i0], [rows]), [rows, 1]));
+      held.push(ui);
+      const thr = tf.slice(best.scores, [0, k - 1]); // the k-th (last) column
+      held.push(thr);
+      // The max starts at the nearest neighbour's logit, which is always in the set.
+      run = {
+        mx: tf.tidy(() => detach(applyAttentionActivation(tf.add(ui, gatherRows(tf.reshape(v, [m, 1]) as tf.Tensor2D, tf.reshape(tf.slice(best.indices, [0, 0], [rows, 1]), [rows]) as tf.Tensor1D)) as tf.Tensor2D, activation))),
+        sum: tf.zeros([rows, 1]) as tf.Tensor2D,
+        acc: tf.zeros([rows, c]) as tf.Tensor2D,
+      };
       tiles.forEach((tile, t) => {
+        const { mx, sum, acc } = run!;
         const w = tile.t.shape[1];
         const next = tf.tidy(() => {
           // s ≥ thr as (s − thr) ≥ 0: exact for finite scores, and far faster than a broadcast compare on wasm.
           const inSet = detach(tf.greaterEqual(tf.sub(scorePoolTile(q, tile), thr), 0));
           let logits = tf.add(ui, tf.reshape(tf.slice(v, [tile.offset], [w]), [1, w])) as tf.Tensor2D;
+          // Stryker disable next-line ConditionalExpression,EqualityOperator: tf.dropout at rate 0 returns its input's clone
           if (rate > 0) logits = tf.dropout(logits, rate, undefined, opts.seed == null ? undefined : opts.seed + 7907 * t + 15485863 * i0) as tf.Tensor2D;
           const act = applyAttentionActivation(logits, activation);
           const masked = tf.where(inSet, act, tf.fill([rows, w], -Infinity)) as tf.Tensor2D;
@@ -123,8 +137,9 @@ export function tiedNeighbourhoodAttention(
           };
         });
         tf.dispose([mx, sum, acc]);
-        ({ mx, sum, acc } = next);
+        run = next;
       });
+      const { mx, sum, acc } = run;
       return tf.tidy(() => {
         const flat = tf.reshape(best.indices, [-1]) as tf.Tensor1D;
         const vTop = tf.reshape(gatherRows(tf.reshape(v, [m, 1]) as tf.Tensor2D, flat), [rows, k]);
@@ -132,7 +147,7 @@ export function tiedNeighbourhoodAttention(
         return { output: tf.div(acc, sum) as tf.Tensor2D, indices: detach(best.indices), weights, counts: detach(best.counts!) };
       });
     } finally {
-      tf.dispose([q, ui, mx, sum, acc, thr, best.scores, best.indices, best.counts!]);
+      tf.dispose(run ? [...held, run.mx, run.sum, run.acc] : held);
     }
   }
 }

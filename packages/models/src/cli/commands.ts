@@ -79,7 +79,7 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
   const batchSize = positiveInt('--batch', o.batch);
   const renderSize = o.renderSize === undefined ? undefined : positiveInt('--render-size', o.renderSize);
   if (renderSize !== undefined && o.data !== 'synthetic') throw new CliError(`option --render-size: only the synthetic set is rendered (image folders are cropped at random scales already)`, 2);
-  if (renderSize !== undefined && renderSize < size) throw new CliError(`option --render-size: expected an integer >= --size (${size}), received '${o.renderSize}'`, 2);
+  if ((renderSize ?? size) < size) throw new CliError(`option --render-size: expected an integer >= --size (${size}), received '${o.renderSize}'`, 2);
   const peerPaintings = positiveInt('--peer-paintings', o.peerPaintings);
   if (peerPaintings > 2) throw new CliError(`option --peer-paintings: expected 1 or 2, received '${o.peerPaintings}'`, 2);
   const seed = nonNegativeInt('--seed', o.seed);
@@ -170,22 +170,21 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
   const size = o.size === undefined ? undefined : positiveInt('--size', o.size);
   const pad = o.pad === undefined ? undefined : nonNegativeInt('--pad', o.pad);
   if (size === undefined && o.crop === false) throw new CliError(`option --no-crop: expected together with --size <S>, received no --size`, 2);
-  let pipeline: StylizePipelineOptions | undefined;
-  if (size !== undefined) pipeline = { size, crop: o.crop !== false, pad: pad ?? 'authors', stretch: o.stretch !== false };
-  else if (pad !== undefined && pad > 0) pipeline = { pad, stretch: false };
+  // Without --size: the content's own size and the plain mapping, padded by --pad (none: 0, which changes nothing).
+  const pipeline: StylizePipelineOptions = size !== undefined
+    ? { size, crop: o.crop !== false, pad: pad ?? 'authors', stretch: o.stretch !== false }
+    : { pad, stretch: false };
   formatFromPath(o.out, 'tpfr stylize --out');
   await setUp(o);
   const model = await openModel(o.model);
   const content = readImage(o.content);
   const styles = o.style.map((s) => readImage(s));
-  if (pad !== undefined) {
-    // The content's shorter side when it reaches the pad: S after --size, its own without.
-    const side = size ?? Math.min(content.shape[0], content.shape[1]);
-    if (pad > side - 1) {
-      tf.dispose([content, ...styles]);
-      model.dispose();
-      throw new CliError(`option --pad: expected an integer <= ${side - 1} (the content's shorter side${size === undefined ? '' : ' at --size'} − 1), received '${o.pad}'`, 2);
-    }
+  // The content's shorter side when it reaches the pad: S after --size, its own without.
+  const side = size ?? Math.min(content.shape[0], content.shape[1]);
+  if ((pad ?? 0) > side - 1) {
+    tf.dispose([content, ...styles]);
+    model.dispose();
+    throw new CliError(`option --pad: expected an integer <= ${side - 1} (the content's shorter side${size === undefined ? '' : ' at --size'} − 1), received '${o.pad}'`, 2);
   }
   const t0 = performance.now();
   const result = stylize(model, content, styles, { stages, k, pipeline }) as tf.Tensor3D;

@@ -71,7 +71,7 @@ export async function importTorchCommand(o: ImportTorchCommandOptions): Promise<
   await setUp({ backend: o.backend ?? 'cpu', quiet: true });
 
   const g = readCheckpointFile('<file.pth>', file);
-  const d = dFile === undefined ? undefined : readCheckpointFile('--discriminator', dFile);
+  const d = dFile === undefined ? undefined : { ...readCheckpointFile('--discriminator', dFile), file: dFile };
   const t1 = performance.now();
   let result: ReturnType<typeof importTorchGenerator>;
   try {
@@ -87,7 +87,8 @@ export async function importTorchCommand(o: ImportTorchCommandOptions): Promise<
     await saveModel(model, out, {
       importedFrom: {
         generator: { file: basename(file), format: g.ck.format, bytes: g.bytes },
-        ...(d && dFile ? { discriminator: { file: basename(dFile), format: d.ck.format, bytes: d.bytes, mapped: report.discriminator?.mapped ?? false } } : {}),
+        // A discriminator given is always reported on (mapped or not): report.discriminator is set.
+        ...(d ? { discriminator: { file: basename(d.file), format: d.ck.format, bytes: d.bytes, mapped: report.discriminator!.mapped } } : {}),
         parameterCount: report.parameterCount,
       },
     });

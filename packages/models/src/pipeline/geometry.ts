@@ -7,12 +7,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ValueError } from '@tpfr/core';
 import { checkImage, checkInt, sidesOf } from './checks.js';
 
-/** Python 3's `round` of a non-negative half-integer or integer: halves go to the even side. */
+/**
+ * Python 3's `round` of a non-negative half-integer or integer (the only values it is given: a
+ * surplus of whole pixels halved): halves go to the even side.
+ */
 function roundHalfEven(x: number): number {
   const f = Math.floor(x);
-  const d = x - f;
-  if (d < 0.5) return f;
-  if (d > 0.5) return f + 1;
+  if (x - f < 0.5) return f;
   return f % 2 === 0 ? f : f + 1;
 }
 

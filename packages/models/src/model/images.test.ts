@@ -98,3 +98,20 @@ it('padToMultiple mirrors the bottom and right up to the multiple and refuses im
     expect(() => padToMultiple('fnB', tf.zeros([1, 9, 7, 3]) as tf.Tensor4D, 4, 8)).toThrow(/fnB: expected images of at least 8×8 pixels for this network, received 9×7/);
   });
 });
+
+it("asks for an explicit range for float32 images on WebGPU, where 'auto' would need a synchronous read", async () => {
+  const { MathBackendCPU } = await import('@tensorflow/tfjs-backend-cpu');
+  const image = tf.zeros([2, 2, 3]);
+  const ints = tf.zeros([2, 2, 3], 'int32');
+  // A stand-in registered under the name: only the name matters before any op runs.
+  tf.registerBackend('webgpu', () => new MathBackendCPU(), -1);
+  try {
+    await tf.setBackend('webgpu');
+    expect(() => toModelBatch('stylize', 'content', image)).toThrow(/stylize: expected range '0-255' or '-1-1' for a float32 content on webgpu \('auto' reads the image's maximum back synchronously, which this backend cannot\), received 'auto'/);
+    expect(() => toModelBatch('stylize', 'content', ints, 'auto')).not.toThrow(/range/);
+  } finally {
+    await initBackend('wasm');
+    tf.removeBackend('webgpu');
+    tf.dispose([image, ints]);
+  }
+});

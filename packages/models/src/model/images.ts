@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError, ValueError } from '@tpfr/core';
-import { assertFinite, formatShape } from '@tpfr/core/utils';
+import { assertFinite, canReadSync, formatShape } from '@tpfr/core/utils';
 import { fromModelRange, toModelRange } from './pixel-range.js';
 
 /** Value range of images: `'0-255'` (bytes, as decoded files) or `'-1-1'` (the networks'). */
@@ -24,6 +24,9 @@ export function toModelBatch(fn: string, name: string, x: tf.Tensor, range: Pixe
   assertFinite(fn, name, x);
   let r: PixelRange;
   if (range === 'auto') {
+    if (x.dtype !== 'int32' && !canReadSync()) {
+      throw new ValueError(fn, `range '0-255' or '-1-1' for a float32 ${name} on ${tf.getBackend()} ('auto' reads the image's maximum back synchronously, which this backend cannot)`, "'auto'");
+    }
     r = x.dtype === 'int32' ? '0-255' : tf.tidy(() => tf.max(x).dataSync()[0]) > 1 + 1e-6 ? '0-255' : '-1-1';
   } else if (range === '0-255' || range === '-1-1') {
     r = range;

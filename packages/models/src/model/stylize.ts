@@ -58,7 +58,8 @@ export interface StylizeOptions {
   k?: number;
   /**
    * Range of the input images: `'auto'` (default: int32 or any value > 1 means 0–255, else
-   * −1…1), `'0-255'` or `'-1-1'`. The result comes back in the content image's range.
+   * −1…1), `'0-255'` or `'-1-1'`. The result comes back in the content image's range. On WebGPU,
+   * give it for float32 images: `'auto'` would read the maximum back synchronously.
    */
   range?: PixelRange | 'auto';
   /**

@@ -1,14 +1,18 @@
 /**
- * `pnpm bench:stylize [--quick]`: `stylize` with the paper preset (random weights) on wasm for
- * content/style 256²/256², 512²/512² and 1024²/512²; `--quick` runs the first only. Each case runs
- * in a child process of its own and reports the process's peak RSS (which includes the wasm heap).
- * One JSON line per case:
- * {"bench":"stylize","preset":"paper","size":…,"styleSize":…,"ms":…,"peakRssMiB":…}
+ * `pnpm bench:stylize [--quick] [--sizes 256,512]`: `stylize` with the paper preset (seeded random
+ * weights) on wasm for content/style 256²/256², 512²/512², 1024²/512² and 2048²/512²; `--quick`
+ * runs the first only, `--sizes` the named content sizes. Each case runs in a child process of its
+ * own and reports the process's peak RSS (which includes the wasm heap) and the milliseconds of
+ * each part (`timed` parts of `@tpfr/core/utils`: the pipeline's resize, both encodings, each
+ * stage's attention transforms, neighbour search and attention, the rest of the recombination,
+ * the decoder). One JSON line per case:
+ * {"bench":"stylize","preset":"paper","size":…,"styleSize":…,"ms":…,"peakRssMiB":…,"parts":{…}}
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../packages/core/src/index.ts';
+import { collectTimings } from '../../packages/core/src/utils/index.ts';
 import { stylize } from '../../packages/models/src/index.ts';
 import { TpfrTrainer } from '../../packages/models/src/train/index.ts';
 
@@ -23,11 +27,20 @@ async function child(size: number, styleSize: number): Promise<void> {
   const content = tf.randomUniform([size, size, 3], 0, 255, 'float32', 1) as tf.Tensor3D;
   const style = tf.randomUniform([styleSize, styleSize, 3], 0, 255, 'float32', 2) as tf.Tensor3D;
   const t0 = performance.now();
-  const out = stylize(model, content, style);
-  await out.data();
+  const { result: out, parts } = await collectTimings(async () => {
+    const y = stylize(model, content, style);
+    await y.data();
+    return y;
+  });
   const ms = performance.now() - t0;
+  out.dispose();
   const peakRssMiB = (process.resourceUsage().maxRSS * 1024) / 2 ** 20;
-  console.log(JSON.stringify({ bench: 'stylize', preset: 'paper', size, styleSize, ms: Math.round(ms), peakRssMiB: Math.round(peakRssMiB) }));
+  // The recombination's own parts, and what it spends outside them (slices, stacking, bands).
+  const stages = Object.entries(parts).filter(([k]) => k.startsWith('stage '));
+  const rest = (parts.recombine ?? 0) - stages.reduce((a, [, v]) => a + v, 0);
+  const named = Object.fromEntries([...Object.entries(parts).filter(([k]) => k !== 'recombine'), ['recombine: other', rest]].map(([k, v]) => [k, Math.round(v as number)]));
+  named['other (checks, conversions, crop)'] = Math.round(ms - Object.entries(parts).filter(([k]) => !k.startsWith('stage ')).reduce((a, [, v]) => a + v, 0));
+  console.log(JSON.stringify({ bench: 'stylize', preset: 'paper', size, styleSize, ms: Math.round(ms), peakRssMiB: Math.round(peakRssMiB), parts: named }));
 }
 
 async function main(): Promise<void> {
@@ -36,7 +49,9 @@ async function main(): Promise<void> {
     const [size, styleSize] = c.split('x').map(Number);
     return child(size, styleSize);
   }
-  const cases = process.argv.includes('--quick') ? [[256, 256]] : [[256, 256], [512, 512], [1024, 512]];
+  const all = [[256, 256], [512, 512], [1024, 512], [2048, 512]];
+  const sizes = arg('--sizes')?.split(',').map(Number);
+  const cases = process.argv.includes('--quick') ? all.slice(0, 1) : sizes ? all.filter(([s]) => sizes.includes(s)) : all;
   const self = fileURLToPath(import.meta.url);
   for (const [size, styleSize] of cases) {
     const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', `${size}x${styleSize}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { DEFAULT_KNN_MEMORY_BUDGET, ShapeError, ValueError, knn, neighbourhoodAttention, tiedNeighbourhoodAttention, type Metric } from '@tpfr/core';
-import { foldExemplarConstantChannels, formatShape, gatherRows, type PeerPooling } from '@tpfr/core/utils';
+import { foldExemplarConstantChannels, formatShape, gatherRows, timed, type PeerPooling } from '@tpfr/core/utils';
 import type { Kwargs, LayerArgs } from './layer-types.js';
 import {
   applyAttentionTransform, attentionScore, createAttentionTransformWeights,
@@ -272,8 +272,11 @@ export class PeerRecombination extends tfl.layers.Layer {
   /** One stage over pixel rows: queries `[N, d]`, pool `[M, d]`, values `[M, e]`. */
   private stage(w: AttentionTransformWeights, q: tf.Tensor2D, pool: tf.Tensor2D, values: tf.Tensor2D, groups: PoolGroup[], training: boolean, k: number, mPerMap: number): StageResult {
     const o = { training, epsilon: this.batchNormEpsilon, momentum: this.batchNormMomentum };
-    const u = attentionScore(applyAttentionTransform(q, w, o), w.queryKernel, w.queryBias);
-    const v = attentionScore(applyAttentionTransform(pool, w, o), w.peerKernel, w.peerBias);
+    const stage = w === this.styleAttention ? 'stage 2' : 'stage 1';
+    const [u, v] = timed(`${stage}: attention transforms`, () => [
+      attentionScore(applyAttentionTransform(q, w, o), w.queryKernel, w.queryBias),
+      attentionScore(applyAttentionTransform(pool, w, o), w.peerKernel, w.peerBias),
+    ]);
     const e = values.shape[1];
     const chunk = Math.max(1, Math.floor(this.valueMemoryBudgetBytes / (4 * k * Math.max(1, e))));
     const outs: tf.Tensor2D[] = [];
@@ -288,10 +291,10 @@ export class PeerRecombination extends tfl.layers.Layer {
       const qg = g.nq === q.shape[0] ? q : tf.slice(q, [g.q0, 0], [g.nq, d]);
       // Channels constant over each exemplar (the global style code) enter the squared distance as
       // one term per query and exemplar: the search runs on the other channels plus that term.
-      const folded = this.metric === 'euclidean' ? foldExemplarConstantChannels(qg, pg, mPerMap) : null;
+      const folded = this.metric === 'euclidean' ? timed(`${stage}: neighbour search`, () => foldExemplarConstantChannels(qg, pg, mPerMap)) : null;
       const [sq, sp] = folded ? [folded.queries, folded.pool] : [qg, pg];
       // knn's results are detached: the neighbour graph is a constant for the gradient tape.
-      const found = knn(sq, sp, k, { metric: this.metric, memoryBudgetBytes: this.knnMemoryBudgetBytes, checkFinite: false, ties: this.ties });
+      const found = timed(`${stage}: neighbour search`, () => knn(sq, sp, k, { metric: this.metric, memoryBudgetBytes: this.knnMemoryBudgetBytes, checkFinite: false, ties: this.ties }));
       found.distances.dispose();
       const idx = found.indices;
       idxs.push(idx);
@@ -316,7 +319,7 @@ export class PeerRecombination extends tfl.layers.Layer {
         let t1 = t0;
         while (t1 < tied.length && tied[t1] < r0 + rows) t1++;
         const [first, last] = [t0, t1];
-        const [o, wt] = tf.tidy((): [tf.Tensor2D, tf.Tensor2D] => {
+        const [o, wt] = timed(`${stage}: attention`, () => tf.tidy((): [tf.Tensor2D, tf.Tensor2D] => {
           const ui = tf.slice(u, [g.q0 + r0], [rows]);
           const ii = rows === g.nq ? idx : tf.slice(idx, [r0, 0], [rows, k]);
           const r = neighbourhoodAttention(ui, vg, ii, valg, { activation: this.activation, dropoutRate, seed: seedOf(base + j) });
@@ -327,7 +330,7 @@ export class PeerRecombination extends tfl.layers.Layer {
           const pickT = tf.tensor1d(pick, 'int32');
           const merge = (x: tf.Tensor2D, extra: tf.Tensor2D) => gatherRows(tf.concat([x, gatherRows(extra, sel)], 0) as tf.Tensor2D, pickT);
           return [merge(r.output, tiedOut.output), merge(r.weights, tiedOut.weights)];
-        });
+        }));
         t0 = t1;
         outs.push(o);
         wts.push(wt);
@@ -335,7 +338,7 @@ export class PeerRecombination extends tfl.layers.Layer {
       // Early frees of this pool's intermediates (call's tf.tidy frees them anyway): only the peak memory differs.
       // Stryker disable next-line ArrayDeclaration: disposing nothing here leaves the values and the tensor count after the call unchanged
       if (tiedOut) tf.dispose([tiedOut.output, tiedOut.weights]);
-      // Stryker disable next-line ArrayDeclaration: as on the line before, an early free only
+      // Stryker disable next-line ArrayDeclaration: as on the line before, an early free only lowers the peak memory
       if (folded) tf.dispose([folded.queries, folded.pool]);
     }
     const cat = (xs: tf.Tensor2D[]) => (xs.length === 1 ? xs[0] : tf.concat(xs, 0));

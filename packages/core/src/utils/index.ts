@@ -2,7 +2,8 @@
  * @tpfr/core/utils: the building blocks @tpfr's own packages share, for those who write their own
  * layers or losses on top of @tpfr: input checks (`assertRank`, `assertInteger`, …, and
  * `formatShape` for messages), the one seeded generator (`createRng`, `hashSeed`, `hashString`),
- * pixel rows of feature maps and peer pools, row gathers and top-k, and the registration of
+ * pixel rows of feature maps and peer pools, row gathers and top-k, named timings of a
+ * computation's parts (`timed`, `collectTimings`), and the registration of
  * gradients and wasm kernels (which importing `@tpfr/core` already does).
  * @module
  */
@@ -19,5 +20,6 @@ export { topkRows, TOPK_GROUP } from '../top-k-rows.js';
 export { applyAttentionActivation } from '../attention.js';
 export { foldExemplarConstantChannels } from '../exemplar-constant-channels.js';
 export { canReadSync, hostBacked } from '../sync-read.js';
+export { timed, collectTimings } from '../timing.js';
 export { featureMapToRows, rowsToFeatureMap, queryRows, peerPoolRows } from '../pixels.js';
 export type { PeerPooling } from '../pixels.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ValueError } from '@tpfr/core';
+import { timed } from '@tpfr/core/utils';
 import { stackPeers, type TpfrStages } from '@tpfr/layers';
 import { padToMultiple, toModelBatch, toPixelRange, type PixelRange } from './images.js';
 import { fromModelRange, toModelRange } from './pixel-range.js';
@@ -125,16 +126,17 @@ function runNetwork(fn: string, model: TpfrModel, content: tf.Tensor4D, exemplar
   const { multiple, minSide } = model.widths;
   return tf.tidy(() => {
     const [eh, ew] = exemplars[0].shape.slice(1, 3);
-    const pool = tf.concat(exemplars.map((e) => (e.shape[1] === eh && e.shape[2] === ew ? e : tf.image.resizeBilinear(e, [eh, ew], true))), 0);
-    const { padded, height, width } = padToMultiple(fn, content, multiple, minSide);
-    const style = padToMultiple(fn, pool as tf.Tensor4D, multiple, minSide).padded;
+    const { pool, padded, height, width, style } = timed('prepare', () => {
+      const pool = tf.concat(exemplars.map((e) => (e.shape[1] === eh && e.shape[2] === ew ? e : tf.image.resizeBilinear(e, [eh, ew], true))), 0);
+      return { pool, ...padToMultiple(fn, content, multiple, minSide), style: padToMultiple(fn, pool as tf.Tensor4D, multiple, minSide).padded };
+    });
     const b = padded.shape[0];
     // Very large images (above about 1500² with ngf 64): the codes stay in JS memory, each stage
     // reads and writes them band by band. Otherwise each code is freed as soon as it is used.
     const host = keepCodesOnHost(model, padded);
-    const zc = host ? model.hostCodes(padded) : model.codes(padded);
+    const zc = timed('encode content', () => (host ? model.hostCodes(padded) : model.codes(padded)));
     padded.dispose();
-    const zs = model.codes(style);
+    const zs = timed('encode exemplars', () => model.codes(style));
     style.dispose();
     // Every content sample meets the same P exemplars.
     const peers = { content: stackPeers(zs.content, b), style: stackPeers(zs.style, b) };
@@ -142,13 +144,13 @@ function runNetwork(fn: string, model: TpfrModel, content: tf.Tensor4D, exemplar
     const recombine = { stages: opts.stages, k: opts.k };
     let image: tf.Tensor4D;
     if (host) {
-      const z = recombineOnHost(model, zc as HostCodes, peers, recombine);
+      const z = timed('recombine', () => recombineOnHost(model, zc as HostCodes, peers, recombine));
       tf.dispose([peers.content, peers.style]);
-      image = model.decodeHost(z);
+      image = timed('decode', () => model.decodeHost(z));
     } else {
-      const z = recombineInBands(model, zc as Pick<Latent, 'content' | 'style'>, peers, recombine);
+      const z = timed('recombine', () => recombineInBands(model, zc as Pick<Latent, 'content' | 'style'>, peers, recombine));
       tf.dispose([peers.content, peers.style]);
-      image = model.decode(z, 'main');
+      image = timed('decode', () => model.decode(z, 'main'));
       tf.dispose([z.content, z.style]);
     }
     return tf.slice(image, [0, 0, 0, 0], [b, height, width, 3]) as tf.Tensor4D;
@@ -290,10 +292,10 @@ export function stylize(model: TpfrModel, content: tf.Tensor3D | tf.Tensor4D, st
         return content.rank === 3 ? (tf.squeeze(out, [0]) as tf.Tensor3D) : out;
       });
     }
-    const input = prepare(c.batch, pipeline);
+    const input = timed('pipeline: resize and crop', () => prepare(c.batch, pipeline));
     owned.push(input);
     const pool = exemplars.map((e) => {
-      const p = prepare(e, pipeline.style);
+      const p = timed('pipeline: resize and crop', () => prepare(e, pipeline.style));
       owned.push(p);
       return p;
     });
@@ -305,7 +307,7 @@ export function stylize(model: TpfrModel, content: tf.Tensor3D | tf.Tensor4D, st
     owned.push(image);
     let out: tf.Tensor4D;
     if (pipeline.stretch) {
-      const levels = minMaxStretch(image, { unitInterval: 'imageio' });
+      const levels = timed('pipeline: stretch', () => minMaxStretch(image, { unitInterval: 'imageio' }));
       owned.push(levels);
       out = tf.tidy(() => {
         const f = tf.cast(levels, 'float32');

@@ -12,8 +12,8 @@
 export { TpfrModel } from './model/model.js';
 export type { Latent, PeerCodes, RecombineOptions, InferenceOptions, ModelPart } from './model/model.js';
 export type { TpfrModelManifest } from './model/artifacts.js';
-export { stylize } from './model/stylize.js';
-export type { StylizeOptions, StylizePipelineOptions } from './model/stylize.js';
+export { stylize, encodeExemplars } from './model/stylize.js';
+export type { StylizeOptions, StylizePipelineOptions, EncodedExemplars, EncodeExemplarsOptions } from './model/stylize.js';
 export { PRESETS, resolveConfig, latentWidths } from './model/config.js';
 export type { TpfrModelConfig, ModelConfigInput, LatentWidths } from './model/config.js';
 export { createEncoder } from './model/encoder.js';

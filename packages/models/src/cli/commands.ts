@@ -1,16 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { initBackend, type BackendName } from '@tpfr/core';
 import type { TpfrStages } from '@tpfr/layers';
 import { HELD_OUT_STYLE_CLASSES } from '../data/style-classes.js';
 import { evaluateHeldOut, MAX_HELD_OUT_EXEMPLARS, type HeldOutReport } from '../eval/held-out.js';
 import { MIN_STYLE_IMAGE_SIDE } from '../eval/style-statistics.js';
 import { readImage, writeImage } from '../image-io/file-io.js';
-import { formatFromPath } from '../image-io/format.js';
+import { formatFromPath, IMAGE_EXTENSIONS } from '../image-io/format.js';
 import { TpfrModel } from '../model/model.js';
 import { MODEL_MANIFEST, loadModel, saveModel } from '../node/model-folder.js';
-import { stylize, type StylizePipelineOptions } from '../model/stylize.js';
+import { encodeExemplars, stylize, type StylizePipelineOptions } from '../model/stylize.js';
 import { TpfrTrainer, type ResumeOptions } from '../train/trainer.js';
 import { openDataset } from './datasets.js';
 import { CliError, nonNegativeInt, positiveInt } from './errors.js';
@@ -139,7 +139,8 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
 /** `tpfr stylize` options. */
 export interface StylizeCommandOptions extends CommonOptions {
   model: string;
-  content: string;
+  /** Content images or folders of them (repeatable). */
+  content: string[];
   style: string[];
   out: string;
   stages: string;
@@ -174,24 +175,56 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
   const pipeline: StylizePipelineOptions = size !== undefined
     ? { size, crop: o.crop !== false, pad: pad ?? 'authors', stretch: o.stretch !== false }
     : { pad, stretch: false };
-  formatFromPath(o.out, 'tpfr stylize --out');
+  const contents = o.content.flatMap((p) => contentFiles(p));
+  const several = contents.length > 1 || o.content.some((p) => isFolder(p));
+  if (several && IMAGE_EXTENSIONS.includes(extname(o.out).toLowerCase())) {
+    throw new CliError(`option --out: expected a folder for ${contents.length} content images, received the image path '${o.out}'`, 2);
+  }
+  if (!several) formatFromPath(o.out, 'tpfr stylize --out');
   await setUp(o);
   const model = await openModel(o.model);
-  const content = readImage(o.content);
   const styles = o.style.map((s) => readImage(s));
-  // The content's shorter side when it reaches the pad: S after --size, its own without.
-  const side = size ?? Math.min(content.shape[0], content.shape[1]);
-  if ((pad ?? 0) > side - 1) {
-    tf.dispose([content, ...styles]);
+  // The exemplars are encoded once, whatever the number of contents.
+  const encoded = encodeExemplars(model, styles, { pipeline });
+  tf.dispose(styles);
+  const bar = several ? startProgress('stylize', contents.length, o.quiet) : undefined;
+  try {
+    if (several) mkdirSync(o.out, { recursive: true });
+    for (const [i, file] of contents.entries()) {
+      const out = several ? join(o.out, `${basename(file, extname(file))}.png`) : o.out;
+      const content = readImage(file);
+      // The content's shorter side when it reaches the pad: S after --size, its own without.
+      const side = size ?? Math.min(content.shape[0], content.shape[1]);
+      if ((pad ?? 0) > side - 1) {
+        content.dispose();
+        throw new CliError(`option --pad: expected an integer <= ${side - 1} (the content's shorter side${size === undefined ? '' : ' at --size'} − 1), received '${o.pad}'`, 2);
+      }
+      const t0 = performance.now();
+      const result = stylize(model, content, encoded, { stages, k, pipeline }) as tf.Tensor3D;
+      writeImage(out, result);
+      const line = `${out}: ${result.shape[1]}×${result.shape[0]} in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+      if (bar) bar.update(i + 1, basename(file));
+      else console.log(line);
+      tf.dispose([content, result]);
+    }
+  } finally {
+    bar?.stop();
+    encoded.dispose();
     model.dispose();
-    throw new CliError(`option --pad: expected an integer <= ${side - 1} (the content's shorter side${size === undefined ? '' : ' at --size'} − 1), received '${o.pad}'`, 2);
   }
-  const t0 = performance.now();
-  const result = stylize(model, content, styles, { stages, k, pipeline }) as tf.Tensor3D;
-  writeImage(o.out, result);
-  console.log(`${o.out}: ${result.shape[1]}×${result.shape[0]} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  tf.dispose([content, ...styles, result]);
-  model.dispose();
+  if (several) console.log(`${o.out}: ${contents.length} images`);
+}
+
+function isFolder(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory();
+}
+
+/** A content path as files: itself, or a folder's images (PNG, JPEG) in name order. */
+function contentFiles(path: string): string[] {
+  if (!isFolder(path)) return [path];
+  const files = readdirSync(path).filter((f) => IMAGE_EXTENSIONS.includes(extname(f).toLowerCase())).sort().map((f) => join(path, f));
+  if (files.length === 0) throw new CliError(`option --content: expected a folder with PNG or JPEG images, received '${path}' with none`, 2);
+  return files;
 }
 
 /** `tpfr eval` options. */

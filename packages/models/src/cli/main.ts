@@ -36,11 +36,11 @@ export function createProgram(): Command {
     .action((o: TrainOptions, cmd: Command) => trainCommand({ ...o, explicit: new Set(Object.keys(o).filter((k) => cmd.getOptionValueSource(k) === 'cli')) }));
 
   program.command('stylize')
-    .description('stylize a content image (PNG or JPEG, any size) in the style of one or more exemplars')
+    .description('stylize content images (PNG or JPEG, any size) in the style of one or more exemplars')
     .requiredOption('--model <dir>', 'model folder')
-    .requiredOption('--content <img>', 'content image')
+    .requiredOption('--content <img>', 'content image or folder of images (repeat for several; the exemplars are encoded once)', collect)
     .requiredOption('--style <img>', 'style exemplar (repeat for several: they form one peer pool)', collect)
-    .requiredOption('--out <img>', 'output image (.png or .jpg)')
+    .requiredOption('--out <img>', 'output image (.png or .jpg), or a folder for several contents (one <name>.png each)')
     .option('--stages <s>', 'two-stage or style-only', 'two-stage')
     .option('--k <n>', 'neighbours per pixel (default: the model\'s)')
     .option('--size <S>', "the authors' test.py pipeline at S: content and styles resized (shorter side to S, Pillow bicubic) and centre-cropped to S×S, the content reflect-padded, the result min–max stretched to 0–255")

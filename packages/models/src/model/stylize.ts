@@ -122,25 +122,20 @@ function resolvePipeline(fn: string, p: StylizePipelineOptions): ResolvedPipelin
  * pool, images are reflect-padded bottom/right to the network's multiple and cropped back.
  * @returns `[B, H, W, 3]`, the decoder's output (about [−1, 1], unclipped).
  */
-function runNetwork(fn: string, model: TpfrModel, content: tf.Tensor4D, exemplars: tf.Tensor4D[], opts: StylizeOptions): tf.Tensor4D {
+function runNetwork(fn: string, model: TpfrModel, content: tf.Tensor4D, exemplars: tf.Tensor4D[] | EncodedExemplars, opts: StylizeOptions): tf.Tensor4D {
   const { multiple, minSide } = model.widths;
   return tf.tidy(() => {
-    const [eh, ew] = exemplars[0].shape.slice(1, 3);
-    const { pool, padded, height, width, style } = timed('prepare', () => {
-      const pool = tf.concat(exemplars.map((e) => (e.shape[1] === eh && e.shape[2] === ew ? e : tf.image.resizeBilinear(e, [eh, ew], true))), 0);
-      return { pool, ...padToMultiple(fn, content, multiple, minSide), style: padToMultiple(fn, pool as tf.Tensor4D, multiple, minSide).padded };
-    });
+    const { padded, height, width } = timed('prepare', () => padToMultiple(fn, content, multiple, minSide));
     const b = padded.shape[0];
     // Very large images (above about 1500² with ngf 64): the codes stay in JS memory, each stage
     // reads and writes them band by band. Otherwise each code is freed as soon as it is used.
     const host = keepCodesOnHost(model, padded);
     const zc = timed('encode content', () => (host ? model.hostCodes(padded) : model.codes(padded)));
     padded.dispose();
-    const zs = timed('encode exemplars', () => model.codes(style));
-    style.dispose();
+    const zs = Array.isArray(exemplars) ? timed('encode exemplars', () => encodePool(fn, model, exemplars)) : exemplars;
     // Every content sample meets the same P exemplars.
     const peers = { content: stackPeers(zs.content, b), style: stackPeers(zs.style, b) };
-    tf.dispose([zs.content, zs.style]);
+    if (Array.isArray(exemplars)) tf.dispose([zs.content, zs.style]);
     const recombine = { stages: opts.stages, k: opts.k };
     let image: tf.Tensor4D;
     if (host) {
@@ -155,6 +150,71 @@ function runNetwork(fn: string, model: TpfrModel, content: tf.Tensor4D, exemplar
     }
     return tf.slice(image, [0, 0, 0, 0], [b, height, width, 3]) as tf.Tensor4D;
   });
+}
+
+/** The exemplars (model range, resized to the first one's size) as one pool's codes. */
+function encodePool(fn: string, model: TpfrModel, exemplars: tf.Tensor4D[]): Pick<Latent, 'content' | 'style'> {
+  const { multiple, minSide } = model.widths;
+  const [eh, ew] = exemplars[0].shape.slice(1, 3);
+  const style = tf.tidy(() => {
+    const pool = tf.concat(exemplars.map((e) => (e.shape[1] === eh && e.shape[2] === ew ? e : tf.image.resizeBilinear(e, [eh, ew], true))), 0) as tf.Tensor4D;
+    return padToMultiple(fn, pool, multiple, minSide).padded;
+  });
+  try {
+    return model.codes(style);
+  } finally {
+    style.dispose();
+  }
+}
+
+/**
+ * Style exemplars encoded once, for many {@link stylize} calls with the same model: their content
+ * codes `[P, h′, w′, Cc]` and style codes `[P, h′, w′, Cs]`. Made by {@link encodeExemplars};
+ * `dispose()` frees them.
+ */
+export interface EncodedExemplars {
+  readonly content: tf.Tensor4D;
+  readonly style: tf.Tensor4D;
+  /** The model they were encoded with (stylize refuses another). */
+  readonly model: TpfrModel;
+  dispose(): void;
+}
+
+/** Options of {@link encodeExemplars}: the exemplars' range and the pipeline's exemplar steps. */
+export type EncodeExemplarsOptions = Pick<StylizeOptions, 'range' | 'pipeline'>;
+
+/**
+ * Encodes style exemplars once, so that stylizing many content images with them skips their
+ * encoder pass (`tpfr stylize` over several contents does this): `stylize(model, content,
+ * encodeExemplars(model, styles))` equals `stylize(model, content, styles)`. With a `pipeline`,
+ * its exemplar steps (resize and crop, `styleSize`) apply here, and `stylize` then applies only
+ * the content's.
+ * @param styles one or more exemplars, `[h, w, 3]` each or stacked `[P, h, w, 3]`, as {@link stylize} takes them.
+ */
+export function encodeExemplars(model: TpfrModel, styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[], opts: EncodeExemplarsOptions = {}): EncodedExemplars {
+  const fn = 'encodeExemplars';
+  const list = Array.isArray(styles) ? styles : [styles];
+  if (list.length === 0) throw new ValueError(fn, 'at least one style exemplar', 'an empty list');
+  const pipeline = opts.pipeline === undefined ? undefined : resolvePipeline(fn, opts.pipeline);
+  const owned: tf.Tensor4D[] = [];
+  const pool: tf.Tensor4D[] = [];
+  try {
+    list.forEach((s, i) => {
+      const e = toModelBatch(fn, `styles[${i}]`, s, opts.range ?? 'auto').batch;
+      owned.push(e);
+      const p = pipeline ? timed('pipeline: resize and crop', () => prepare(e, pipeline.style)) : e;
+      if (p !== e) owned.push(p);
+      pool.push(p);
+    });
+    const z = encodePool(fn, model, pool);
+    return { content: z.content, style: z.style, model, dispose: () => tf.dispose([z.content, z.style]) };
+  } finally {
+    tf.dispose(owned);
+  }
+}
+
+function isEncoded(x: unknown): x is EncodedExemplars {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof tf.Tensor) && 'model' in x && 'content' in x && 'style' in x;
 }
 
 /** Bytes of latent rows each recombination call may take when the latent is large (32 MiB). */
@@ -264,18 +324,21 @@ function prepare(batch: tf.Tensor4D, p: { size?: number; crop?: number | [number
  *
  * @param content `[H, W, 3]` or `[B, H, W, 3]`, 0–255 or −1…1 (see `range`).
  * @param styles one or more exemplars, `[h, w, 3]` each or stacked `[P, h, w, 3]`; exemplars of
- *   different sizes are resized to the first one's size.
+ *   different sizes are resized to the first one's size. Or exemplars encoded once by
+ *   {@link encodeExemplars}, for many content images.
  * @returns the stylized image(s), float32, same rank and range as `content`; same height and
  *   width too, unless a pipeline resizes or crops. With a stretching pipeline the values are
  *   whole levels 0–255 (or `level / 127.5 − 1` for content in −1…1).
  */
-export function stylize(model: TpfrModel, content: tf.Tensor3D, styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[], opts?: StylizeOptions): tf.Tensor3D;
-export function stylize(model: TpfrModel, content: tf.Tensor4D, styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[], opts?: StylizeOptions): tf.Tensor4D;
-export function stylize(model: TpfrModel, content: tf.Tensor3D | tf.Tensor4D, styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[], opts?: StylizeOptions): tf.Tensor3D | tf.Tensor4D;
-export function stylize(model: TpfrModel, content: tf.Tensor3D | tf.Tensor4D, styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[], opts: StylizeOptions = {}): tf.Tensor3D | tf.Tensor4D {
+export function stylize(model: TpfrModel, content: tf.Tensor3D, styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[] | EncodedExemplars, opts?: StylizeOptions): tf.Tensor3D;
+export function stylize(model: TpfrModel, content: tf.Tensor4D, styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[] | EncodedExemplars, opts?: StylizeOptions): tf.Tensor4D;
+export function stylize(model: TpfrModel, content: tf.Tensor3D | tf.Tensor4D, styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[] | EncodedExemplars, opts?: StylizeOptions): tf.Tensor3D | tf.Tensor4D;
+export function stylize(model: TpfrModel, content: tf.Tensor3D | tf.Tensor4D, styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[] | EncodedExemplars, opts: StylizeOptions = {}): tf.Tensor3D | tf.Tensor4D {
   const fn = 'stylize';
-  const list = Array.isArray(styles) ? styles : [styles];
-  if (list.length === 0) throw new ValueError(fn, 'at least one style exemplar', 'an empty list');
+  const encoded = isEncoded(styles) ? styles : undefined;
+  if (encoded && encoded.model !== model) throw new ValueError(fn, 'exemplars encoded with this model', 'exemplars encoded with another model (encodeExemplars)');
+  const list = encoded ? [] : Array.isArray(styles) ? styles : [styles as tf.Tensor3D | tf.Tensor4D];
+  if (!encoded && list.length === 0) throw new ValueError(fn, 'at least one style exemplar', 'an empty list');
   const pipeline = opts.pipeline === undefined ? undefined : resolvePipeline(fn, opts.pipeline);
   const c = toModelBatch(fn, 'content', content, opts.range ?? 'auto');
   const exemplars: tf.Tensor4D[] = [];
@@ -288,13 +351,13 @@ export function stylize(model: TpfrModel, content: tf.Tensor3D | tf.Tensor4D, st
     });
     if (!pipeline) {
       return tf.tidy(() => {
-        const out = toPixelRange(runNetwork(fn, model, c.batch, exemplars, opts), c.range);
+        const out = toPixelRange(runNetwork(fn, model, c.batch, encoded ?? exemplars, opts), c.range);
         return content.rank === 3 ? (tf.squeeze(out, [0]) as tf.Tensor3D) : out;
       });
     }
     const input = timed('pipeline: resize and crop', () => prepare(c.batch, pipeline));
     owned.push(input);
-    const pool = exemplars.map((e) => {
+    const pool = encoded ?? exemplars.map((e) => {
       const p = timed('pipeline: resize and crop', () => prepare(e, pipeline.style));
       owned.push(p);
       return p;

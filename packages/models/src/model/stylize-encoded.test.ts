@@ -1,0 +1,44 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { expect, it } from 'vitest';
+import { initBackend } from '@tpfr/core';
+import { expectNoLeaks } from '@tpfr/core/testing';
+import { collectTimings } from '@tpfr/core/utils';
+import { encodeExemplars, stylize } from '@tpfr/models';
+import { TpfrTrainer } from '@tpfr/models/train';
+
+const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+
+it('exemplars encoded once give every content what the exemplars themselves give, without encoding them again', async () => {
+  await initBackend('wasm');
+  const model = TpfrTrainer.createModel({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 }, 6);
+  const contents = [tf.randomUniform([36, 40, 3], 0, 255, 'float32', 1) as tf.Tensor3D, tf.randomUniform([33, 45, 3], 0, 255, 'float32', 2) as tf.Tensor3D];
+  const styles = [tf.randomUniform([32, 32, 3], 0, 255, 'float32', 3) as tf.Tensor3D, tf.randomUniform([40, 36, 3], 0, 255, 'float32', 4) as tf.Tensor3D];
+  const encoded = encodeExemplars(model, styles);
+  expect(encoded.content.shape).toEqual([2, 8, 8, model.widths.content]);
+  expect(encoded.style.shape).toEqual([2, 8, 8, model.widths.style]);
+  for (const c of contents) {
+    const [a, b] = [stylize(model, c, styles), stylize(model, c, encoded)];
+    expect(maxDiff(a, b)).toBe(0);
+    tf.dispose([a, b]);
+  }
+  // The pipeline's exemplar steps apply at encoding; stylize then runs the content's only.
+  const pipeline = { size: 32, styleSize: 32 };
+  const piped = encodeExemplars(model, styles, { pipeline });
+  const [p, q] = [stylize(model, contents[1], styles, { pipeline }), stylize(model, contents[1], piped, { pipeline })];
+  expect(maxDiff(p, q)).toBe(0);
+  const { parts } = await collectTimings(() => tf.dispose(stylize(model, contents[0], encoded)));
+  expect(parts).not.toHaveProperty('encode exemplars');
+  await expectNoLeaks(() => stylize(model, contents[0], encoded), 'stylize with encoded exemplars');
+  await expectNoLeaks(() => encodeExemplars(model, styles).dispose(), 'encodeExemplars + dispose');
+  const other = TpfrTrainer.createModel({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 }, 7);
+  expect(() => stylize(other, contents[0], encoded)).toThrow(/stylize: expected exemplars encoded with this model, received exemplars encoded with another model \(encodeExemplars\)/);
+  expect(() => encodeExemplars(model, [])).toThrow(/encodeExemplars: expected at least one style exemplar, received an empty list/);
+  expect(() => encodeExemplars(model, styles, { pipeline: { size: 0 } })).toThrow(/encodeExemplars: expected pipeline.size a positive integer, received 0/);
+  const before = tf.memory().numTensors;
+  encoded.dispose();
+  piped.dispose();
+  expect(tf.memory().numTensors).toBe(before - 4);
+  tf.dispose([...contents, ...styles, p, q]);
+  model.dispose();
+  other.dispose();
+});

@@ -27,6 +27,8 @@ export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'examples/**/*.test.ts'],
     globalSetup: ['./vitest.global-setup.ts'],
+    // One wasm thread per test process (two processes share the two cores); the thread tests ask for more.
+    env: { TPFR_WASM_THREADS: '1' },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -41,6 +41,13 @@ export interface InitBackendOptions {
    * `initBackend('auto', { load: { webgpu: () => import('@tensorflow/tfjs-backend-webgpu'), webgl: () => import('@tensorflow/tfjs-backend-webgl') } })`.
    */
   load?: Partial<Record<LoadableBackend, () => Promise<unknown>>>;
+  /**
+   * For wasm in Node: the threads of XNNPACK's pool (default: `TPFR_WASM_THREADS`, else every
+   * core). Above 1, tfjs' threaded SIMD build is started (tfjs itself runs one thread in Node);
+   * 1 keeps its single-threaded build. Results are the same either way. In browsers tfjs chooses
+   * (threads when the page is cross-origin isolated).
+   */
+  threads?: number;
 }
 
 const isNode = typeof process !== 'undefined' && process.versions?.node != null;
@@ -133,11 +140,19 @@ async function tryWebGl(opts: InitBackendOptions): Promise<BackendAttempt> {
 
 async function tryWasm(opts: InitBackendOptions): Promise<BackendAttempt> {
   try {
+    let threads = '';
+    if (isNode) {
+      const { defaultWasmThreads, useNodeWasmThreads } = await import('./wasm-threads.js');
+      const n = opts.threads ?? (await defaultWasmThreads());
+      if (!Number.isInteger(n) || n < 1) throw new BackendError('initBackend', `expected threads an integer >= 1, received ${String(n)}`);
+      await useNodeWasmThreads(n);
+      threads = ` on ${n} thread${n > 1 ? 's' : ''}`;
+    }
     if (opts.wasmPaths) {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       wasm.setWasmPaths(opts.wasmPaths);
     }
-    if (await trySet('wasm')) return { backend: 'wasm', ok: true, reason: 'WebAssembly (XNNPACK) is available' };
+    if (await trySet('wasm')) return { backend: 'wasm', ok: true, reason: `WebAssembly (XNNPACK) is available${threads}` };
     return { backend: 'wasm', ok: false, reason: 'the wasm backend did not initialise' };
   } catch (e) {
     return { backend: 'wasm', ok: false, reason: message(e) };

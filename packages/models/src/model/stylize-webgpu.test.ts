@@ -38,7 +38,7 @@ it.skipIf(why !== null && !required)('stylize on WebGPU (Dawn in Node) equals wa
     await initBackend(backend);
     expect(tf.getBackend()).toBe(backend);
     const model = seeded();
-    const [c, s] = pixels.map((p) => tf.tensor(p.data, p.shape) as tf.Tensor3D);
+    const [c, s] = pixels.map((p) => tf.tensor3d(p.data, p.shape as [number, number, number]));
     const y = stylize(model, c, s, { range: '0-255' });
     const out = await y.data();
     tf.dispose([c, s, y]);

@@ -73,7 +73,7 @@ export function resolveTrainerOptions(fn: string, options: TrainerOptions): Reso
   const weights = options.weights ?? {};
   const badNames = Object.keys(weights).filter((k) => !(k in DEFAULT_LOSS_WEIGHTS));
   if (badNames.length > 0) throw new ValueError(fn, `loss weights named ${Object.keys(DEFAULT_LOSS_WEIGHTS).join(', ')}`, `unknown ${badNames.join(', ')}`);
-  const badValues = Object.entries(weights).filter(([, w]) => !(typeof w === 'number' && Number.isFinite(w) && w >= 0));
+  const badValues = Object.entries(weights).filter(([, w]) => !(Number.isFinite(w) && w >= 0)); // Number.isFinite is false for non-numbers
   if (badValues.length > 0) throw new ValueError(fn, 'loss weights finite and ≥ 0', badValues.map(([k, w]) => `${k}: ${String(w)}`).join(', '));
   const o: ResolvedTrainerOptions = {
     steps: options.steps,

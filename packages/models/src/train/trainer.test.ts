@@ -124,6 +124,8 @@ it('warms up on reconstruction only, then trains everything; resumable in either
     await tick();
   }
   expect(Object.keys(all[0]).sort()).toEqual(['aux/reconstruction', 'main/reconstruction']);
+  expect(Object.keys(all[1]).sort()).toEqual(['aux/reconstruction', 'main/reconstruction']);
+  expect(Object.keys(all[2])).toHaveLength(8);
   expect(Object.keys(all[3])).toHaveLength(8);
   trainer.dispose();
   model.dispose();

@@ -3,7 +3,7 @@ import { expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { weightedLossSum } from '@tpfr/losses';
 import { createSyntheticDataset } from '@tpfr/models/data';
-import { TpfrTrainer } from '@tpfr/models/train';
+import { TpfrTrainer } from './trainer.js';
 import type { TpfrModel } from '../model/model.js';
 import { auxiliaryTerms } from './updates.js';
 
@@ -51,7 +51,8 @@ it("the auxiliary update moves the encoder by Adam's first step of the gradient 
   const data = createSyntheticDataset({ size: 32, seed: 10 });
   const weights = { reconstruction: 3, contentFeatureCycle: 0.5, metricLearning: 2, latentCycle: 0.25 };
   const model = TpfrTrainer.createModel(MICRO, 10);
-  const trainer = new TpfrTrainer(model, data, { steps: 1, seed: 10, learningRate: 1e-3, weights: { ...weights, adversarial: 0, transferLatentCycle: 0 } });
+  // decayFrom −1 of 1 step: the first step's rate is half the base rate (the schedule reaches the optimizer).
+  const trainer = new TpfrTrainer(model, data, { steps: 1, seed: 10, learningRate: 2e-3, decayFrom: -1, weights: { ...weights, adversarial: 0, transferLatentCycle: 0 } });
   const vars = model.encoder.trainableWeights.map((w) => w.read() as tf.Variable);
   // The gradient of Σ w·term at the initial weights, for the same batch (step 0).
   const batch = data.sampleBatch(0, 1);
@@ -60,7 +61,7 @@ it("the auxiliary update moves the encoder by Adam's first step of the gradient 
   const before = vars.map((v) => v.dataSync().slice());
   tf.dispose([...Object.values(grads), batch.photoA, batch.paintingB, batch.photoA2, batch.paintingB2]);
   await tick();
-  trainer.trainStep();
+  expect(trainer.trainStep().learningRate).toBe(1e-3);
   // Adam's first step: m̂ = g, v̂ = g², Δ = −lr · g / (|g| + ε), ε = 1e-7 (tfjs' float32 epsilon).
   let worst = 0;
   let moved = 0;

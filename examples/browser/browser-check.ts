@@ -7,7 +7,7 @@
  * No browser is downloaded: set TPFR_CHROMIUM or install Debian's `chromium`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -213,6 +213,11 @@ export async function checkBackend(browser: Browser, page: ServedPage, backend: 
     let maxAbsDiff = 0;
     for (let i = 0; i < reference.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(reference[i] - result.output[i]));
     if (reference.length !== result.output.length) maxAbsDiff = Infinity;
+    // A failing comparison keeps its inputs and both outputs, to be looked at in Node.
+    if (!(maxAbsDiff < 0.05)) {
+      mkdirSync(screenshotDir, { recursive: true });
+      writeFileSync(resolve(screenshotDir, `browser-${backend}-case.json`), JSON.stringify({ content: result.content, exemplars: result.exemplars, output: result.output, reference: Array.from(reference) }));
+    }
     return { bench: 'browser', backend, ran: state.choice.backend, reason: state.choice.reason, maxAbsDiff, firstResultMs: Math.round(state.firstResultMs), stylizeMs: Math.round(state.lastRunMs), kernels, inspectRows, screenshotColours: distinctColours(png), screenshot };
   } finally {
     await tab.close();

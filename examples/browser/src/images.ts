@@ -44,11 +44,20 @@ export function toBytes(output: Float32Array, width: number, height: number): Pi
 
 /** Sample images drawn here, so the page works without any file: a "photo" and two "paintings". */
 export function sampleImages(): { content: Pixels; styles: Pixels[] } {
+  // Seeded grain (±12 levels) as photos and canvases have: perfectly flat areas would make many
+  // exemplar pixels exact twins, whose order among equal distances is arbitrary.
+  let seed = 12345;
+  const grain = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return ((seed >>> 16) % 25) - 12;
+  };
   const draw = (w: number, h: number, paint: (ctx: OffscreenCanvasRenderingContext2D) => void): Pixels => {
     const c = new OffscreenCanvas(w, h);
     const ctx = c.getContext('2d')!;
     paint(ctx);
-    return fromRgba(ctx.getImageData(0, 0, w, h));
+    const p = fromRgba(ctx.getImageData(0, 0, w, h));
+    for (let i = 0; i < p.data.length; i++) p.data[i] = Math.max(0, Math.min(255, p.data[i] + grain()));
+    return p;
   };
   const content = draw(320, 256, (ctx) => {
     const sky = ctx.createLinearGradient(0, 0, 0, 256);

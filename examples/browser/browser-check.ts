@@ -3,7 +3,9 @@
  * CPU WebGPU and WebGL 2) through it, once per backend: a stylization of the sample images at
  * 256², compared with the same images stylized in Node on wasm; the kernel checks (k-NN against
  * brute force, attention convex); a click inside the result (the neighbours tables); a
- * screenshot. `pnpm test:browser` prints one JSON line per backend and one for the page's size.
+ * screenshot. `pnpm bench:browser` runs this file at 256² (`TPFR_BROWSER_SIZE`, and
+ * `TPFR_BROWSER_BACKENDS=webgl,wasm` for some) and prints one JSON line per backend and one for
+ * the page's size; it exits 1 when a check fails. `pnpm test:browser` runs the tests (128²).
  * No browser is downloaded: set TPFR_CHROMIUM or install Debian's `chromium`.
  */
 import * as tf from '@tensorflow/tfjs-core';

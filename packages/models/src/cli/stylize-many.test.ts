@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
@@ -28,6 +28,9 @@ beforeAll(async () => {
   writeImage(join(dir, 'c.png'), tf.tidy(() => tf.randomUniform([32, 44, 3], 0, 255, 'float32', 3) as tf.Tensor3D));
   writeImage(style, tf.tidy(() => tf.randomUniform([32, 32, 3], 0, 255, 'float32', 4) as tf.Tensor3D));
   mkdirSync(join(dir, 'empty'));
+  mkdirSync(join(dir, 'one'));
+  writeImage(join(dir, 'one', 'only.png'), tf.tidy(() => tf.randomUniform([32, 32, 3], 0, 255, 'float32', 5) as tf.Tensor3D));
+  writeFileSync(join(dir, 'one', 'notes.txt'), 'not an image');
 });
 afterAll(() => {
   vi.restoreAllMocks();
@@ -58,4 +61,14 @@ it('refuses an image path as --out for several contents, and a folder without im
   expect(output).toMatch(/option --out: expected a folder for 2 content images, received the image path '.*x\.png'/);
   expect(await run('--content', join(dir, 'empty'), '--out', join(dir, 'o'))).toBe(2);
   expect(output).toMatch(/option --content: expected a folder with PNG or JPEG images, received '.*empty' with none/);
+});
+
+it('a folder of one image still writes into an --out folder (created, however deep), skipping other files, with a progress bar', async () => {
+  const out = join(dir, 'deep', 'er', 'out');
+  output = '';
+  expect(await main(['stylize', '--model', modelDir, '--style', style, '--backend', 'wasm', '--content', join(dir, 'one'), '--out', out])).toBe(0);
+  expect(readdirSync(out)).toEqual(['only.png']);
+  expect(output).toContain(`${out}: 1 images`);
+  // The bar (written when it stops, off a terminal): its label, the count and the last file.
+  expect(output).toMatch(/stylize \[.*\] 1\/1 .*\| only\.png/);
 });

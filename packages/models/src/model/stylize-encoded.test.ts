@@ -34,6 +34,22 @@ it('exemplars encoded once give every content what the exemplars themselves give
   expect(() => stylize(other, contents[0], encoded)).toThrow(/stylize: expected exemplars encoded with this model, received exemplars encoded with another model \(encodeExemplars\)/);
   expect(() => encodeExemplars(model, [])).toThrow(/encodeExemplars: expected at least one style exemplar, received an empty list/);
   expect(() => encodeExemplars(model, styles, { pipeline: { size: 0 } })).toThrow(/encodeExemplars: expected pipeline.size a positive integer, received 0/);
+  // A single exemplar, an explicit range, the exemplars' names in errors, no leak with a pipeline.
+  const single = encodeExemplars(model, styles[0]);
+  expect(single.content.shape[0]).toBe(1);
+  const [s1, s2] = [stylize(model, contents[0], styles[0]), stylize(model, contents[0], single)];
+  expect(maxDiff(s1, s2)).toBe(0);
+  const unit = styles.map((s) => tf.div(s, 255) as tf.Tensor3D);
+  const ranged = encodeExemplars(model, unit, { range: '0-255' });
+  const [r1, r2] = [stylize(model, contents[0], unit, { range: '0-255' }), stylize(model, contents[0], ranged, { range: '0-255' })];
+  expect(maxDiff(r1, r2)).toBe(0);
+  const guessed = stylize(model, contents[0], encodeExemplars(model, unit));
+  expect(maxDiff(r1, guessed)).toBeGreaterThan(0);
+  expect(() => encodeExemplars(model, [styles[0], tf.zeros([4, 4]) as unknown as tf.Tensor3D])).toThrow(/encodeExemplars: expected styles\[1\] of shape \[H, W, 3\]/);
+  await expectNoLeaks(() => encodeExemplars(model, styles, { pipeline }).dispose(), 'encodeExemplars with a pipeline');
+  tf.dispose([s1, s2, r1, r2, guessed, ...unit]);
+  single.dispose();
+  ranged.dispose();
   const before = tf.memory().numTensors;
   encoded.dispose();
   piped.dispose();

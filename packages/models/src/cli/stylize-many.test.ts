@@ -72,3 +72,9 @@ it('a folder of one image still writes into an --out folder (created, however de
   // The bar (written when it stops, off a terminal): its label, the count and the last file.
   expect(output).toMatch(/stylize \[.*\] 1\/1 .*\| only\.png/);
 });
+
+it('two image files (no folder) also go into an --out folder', async () => {
+  const out = join(dir, 'two');
+  expect(await run('--content', join(dir, 'c.png'), '--content', join(folder, 'b.png'), '--out', out)).toBe(0);
+  expect(readdirSync(out).sort()).toEqual(['b.png', 'c.png']);
+});

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { readImage, writeImage } from '../image-io/file-io.js';
-import { TpfrTrainer } from '../train/trainer.js';
-import { loadModel, saveModel } from '../node/model-folder.js';
+import { loadModel } from '../node/model-folder.js';
 import { stylize } from '../model/stylize.js';
+import { writeMicroModel, writeNoiseImage } from './cli-harness.test-util.js';
 import { main } from './main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tpfr-stylize-flags-'));
@@ -22,11 +22,9 @@ beforeAll(async () => {
   vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { stdout += `${args.join(' ')}\n`; });
   await initBackend('wasm');
   // Seeded weights: the same images every run.
-  const model = TpfrTrainer.createModel({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 }, 4);
-  await saveModel(model, modelDir);
-  model.dispose();
-  writeImage(content, tf.tidy(() => tf.randomUniform([41, 50, 3], 0, 255, 'float32', 1) as tf.Tensor3D));
-  writeImage(style, tf.tidy(() => tf.randomUniform([45, 36, 3], 0, 255, 'float32', 2) as tf.Tensor3D));
+  await writeMicroModel(modelDir, 4);
+  writeNoiseImage(content, 41, 50, 1);
+  writeNoiseImage(style, 45, 36, 2);
 });
 afterAll(() => {
   vi.restoreAllMocks();

@@ -1,0 +1,30 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { vi } from 'vitest';
+import { writeImage } from '../image-io/file-io.js';
+import { saveModel } from '../node/model-folder.js';
+import { TpfrTrainer } from '../train/trainer.js';
+
+/** Captures what the CLI prints (stderr and console.log) until `vi.restoreAllMocks()`. */
+export function captureCliOutput(): { readonly text: string; reset(): void } {
+  let text = '';
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { text += String(chunk); return true; });
+  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { text += `${args.join(' ')}\n`; });
+  return { get text() { return text; }, reset: () => { text = ''; } };
+}
+
+/** Saves the smallest seeded model the CLI tests use (tiny preset, ngf 4, one residual block). */
+export async function writeMicroModel(dir: string, seed: number): Promise<void> {
+  const model = TpfrTrainer.createModel({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 }, seed);
+  try {
+    await saveModel(model, dir);
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Writes seeded uniform noise `[height, width, 3]` as an image file (PNG or JPEG by extension). */
+export function writeNoiseImage(path: string, height: number, width: number, seed: number): void {
+  const image = tf.randomUniform([height, width, 3], 0, 255, 'float32', seed) as tf.Tensor3D;
+  writeImage(path, image);
+  image.dispose();
+}

@@ -1,6 +1,7 @@
 /**
  * The page in real Chromium (Debian's, headless, SwiftShader's CPU WebGPU and WebGL 2): one
- * stylization per backend equal to Node's wasm result, the kernel checks, the look inside the
+ * stylization per backend equal to Node's wasm result on the page's neighbour graph (Node's own
+ * graph differing at a few near-ties at most), the kernel checks, the look inside the
  * method, a screenshot that is not blank. Skipped only when no Chromium is installed, with how
  * to install it; required where TPFR_REQUIRE_BROWSER=1 (CI's `.ci/run` sets it and installs
  * `chromium`). `pnpm test:browser` runs these alone and prints the JSON lines.
@@ -39,10 +40,10 @@ if (!chromium) {
     });
 
     for (const backend of PAGE_BACKENDS) {
-      it(`runs on ${backend} (no fallback), equal to Node's wasm result within 0.05, with exact k-NN and convex attention`, async () => {
+      it(`runs on ${backend} (no fallback), equal to Node's wasm result on its neighbour graph within 0.05 (the graphs differing only at near-ties), with exact k-NN and convex attention`, async () => {
         // 128² keeps the suite short (SwiftShader runs the GPU backends on the CPU); `pnpm test:browser` measures 256².
         const r = await checkBackend(browser, page, backend, reports, 128);
-        console.log(JSON.stringify({ bench: r.bench, backend: r.backend, maxAbsDiff: r.maxAbsDiff, firstResultMs: r.firstResultMs, screenshot: r.screenshot }));
+        console.log(JSON.stringify({ bench: r.bench, backend: r.backend, maxAbsDiff: r.maxAbsDiff, firstResultMs: r.firstResultMs, screenshot: r.screenshot, maxAbsDiffOwnGraph: r.maxAbsDiffOwnGraph, graph: r.graph }));
         expect(r.ran).toBe(backend);
         expect(problems(r)).toEqual([]);
       }, 600_000);

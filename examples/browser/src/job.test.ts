@@ -41,6 +41,16 @@ it("the page's job equals stylize() of the prepared images, with both stages' ne
     }
   }
   await expectNoLeaks(() => stylizeJob(model, content, styles, { size: 32 }), 'stylizeJob');
+  // Its prepared images with its own graph replayed give the same result; another graph, another result.
+  const graph = r.attention.map((a) => a.indices) as [Int32Array, Int32Array];
+  const replayed = await stylizeJob(model, r.content, r.exemplars, { size: 32, prepared: true, neighbours: graph });
+  expect(Array.from(replayed.output)).toEqual(Array.from(r.output));
+  expect(Array.from(replayed.attention[1].indices)).toEqual(Array.from(graph[1]));
+  const shifted = graph.map((ix) => ix.map((j) => (j + 1) % 128)) as [Int32Array, Int32Array];
+  const other = await stylizeJob(model, r.content, r.exemplars, { size: 32, prepared: true, neighbours: shifted });
+  expect(Array.from(other.attention[0].indices)).toEqual(Array.from(shifted[0]));
+  expect(Math.max(...Array.from(other.output, (v, i) => Math.abs(v - r.output[i])))).toBeGreaterThan(1e-3);
+  await expectNoLeaks(() => stylizeJob(model, r.content, r.exemplars, { size: 32, prepared: true, neighbours: graph }), 'stylizeJob replaying a graph');
   expect(() => prepareImages(model, content, [], 32)).toThrow(/stylizeJob: expected at least one style image, received none/);
   expect(() => prepareImages(model, content, styles, 8)).toThrow(/stylizeJob: expected a working size ≥ 32, received 8/);
   expect(() => prepareImages(model, { width: 2, height: 2, data: [1, 2, 3] }, styles, 32)).toThrow(/expected 2×2×3 = 12 bytes of RGB, received 3/);

@@ -58,6 +58,14 @@ export interface JobOptions {
   size?: number;
   /** Called before each step with its index in {@link JOB_STEPS}; may wait (e.g. for a frame). */
   onProgress?: (step: number, name: (typeof JOB_STEPS)[number]) => void | Promise<void>;
+  /**
+   * A neighbour graph to render instead of searching: both stages' indices as a result's
+   * `attention` lists them (the layer's `neighbours` call argument). The check compares backends
+   * on one graph this way: near-ties of distances may pick other neighbours on another backend.
+   */
+  neighbours?: [Int32Array, Int32Array];
+  /** The images are already prepared (a result's `content` and `exemplars`): skip the resize and crop. */
+  prepared?: boolean;
 }
 
 function levels(p: Pixels): tf.Tensor3D {
@@ -109,7 +117,7 @@ export async function stylizeJob(model: TpfrModel, content: Pixels, styles: Pixe
   };
   try {
     await step(0);
-    const { content: c8, exemplars: e8 } = prepareImages(model, content, styles, size);
+    const { content: c8, exemplars: e8 } = opts.prepared ? { content: levels(content), exemplars: styles.map(levels) } : prepareImages(model, content, styles, size);
     keep([c8, ...e8]);
     const x = keep(tf.tidy(() => tf.expandDims(toModelRange(c8), 0) as tf.Tensor4D));
     const pool = keep(tf.tidy(() => tf.stack(e8.map((e) => toModelRange(e))) as tf.Tensor4D));
@@ -125,7 +133,8 @@ export async function stylizeJob(model: TpfrModel, content: Pixels, styles: Pixe
     const inputs = [zc.content, zc.style, keep(stackPeers(zs.content, 1)), keep(stackPeers(zs.style, 1))];
     layer.build(inputs.map((t) => t.shape));
     layer.setWeights(source.getWeights());
-    const [cOut, sOut, i1, w1, i2, w2] = keep(layer.apply(inputs, { training: false }) as tf.Tensor[]);
+    const graph = opts.neighbours?.map((ix) => keep(tf.tensor4d(ix, [1, zc.content.shape[1], zc.content.shape[2], ix.length / (zc.content.shape[1] * zc.content.shape[2])], 'int32'))) as [tf.Tensor, tf.Tensor] | undefined;
+    const [cOut, sOut, i1, w1, i2, w2] = keep(layer.apply(inputs, { training: false, neighbours: graph }) as tf.Tensor[]);
     // Applied eagerly, the layer has no graph node and cannot be disposed: free its weights.
     layer.weights.forEach((w) => w.dispose());
     await step(4, w2);

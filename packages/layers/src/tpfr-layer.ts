@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { DEFAULT_KNN_MEMORY_BUDGET, ShapeError, ValueError, knn, neighbourhoodAttention, tiedNeighbourhoodAttention, type Metric } from '@tpfr/core';
-import { foldExemplarConstantChannels, formatShape, gatherRows, timed, type PeerPooling } from '@tpfr/core/utils';
+import { canReadSync, foldExemplarConstantChannels, formatShape, gatherRows, timed, type PeerPooling } from '@tpfr/core/utils';
 import type { Kwargs, LayerArgs } from './layer-types.js';
 import {
   applyAttentionTransform, attentionScore, createAttentionTransformWeights,
@@ -89,6 +89,15 @@ export interface PeerRecombinationCallArgs {
    * are updated) and attention dropout. `fit` sets it; `predict` and `evaluate` do not.
    */
   training?: boolean;
+  /**
+   * A neighbour graph to replay instead of searching (eager calls only): per stage, the indices
+   * `[B, H, W, k]` int32 as `returnAttention` outputs them (rows of the sample's pool, or of the
+   * whole pool when shared), or `null` for a stage that searches. Its k sets this call's k. The
+   * attention, values and outputs are computed as usual on them, so a graph found on one backend
+   * can be rendered on another; near-ties of distances (within float rounding) can otherwise pick
+   * different neighbours on different backends.
+   */
+  neighbours?: [tf.Tensor | null, (tf.Tensor | null)?];
 }
 
 /** The four inputs' names, as errors write them. */
@@ -100,6 +109,22 @@ interface StageResult {
   output: tf.Tensor2D;
   indices: tf.Tensor2D;
   weights: tf.Tensor2D;
+}
+
+/**
+ * The call argument `neighbours` checked and flattened: per stage `[B·H·W, k]` int32 or undefined.
+ */
+function replayedGraph(fn: string, given: PeerRecombinationCallArgs['neighbours'], b: number, h: number, w: number, stages: TpfrStages): [tf.Tensor2D | undefined, tf.Tensor2D | undefined] {
+  if (given === undefined) return [undefined, undefined];
+  if (!Array.isArray(given) || given.length < 1 || given.length > 2) throw new ValueError(fn, 'call argument neighbours [stage1, stage2?] (tensors or null)', String(given));
+  return [0, 1].map((s) => {
+    const t = given[s];
+    if (t == null || (s === 1 && stages === 'style-only')) return undefined;
+    if (!(t instanceof tf.Tensor) || t.dtype !== 'int32' || t.rank !== 4 || t.shape[0] !== b || t.shape[1] !== h || t.shape[2] !== w) {
+      throw new ShapeError(fn, `replayed neighbours of stage ${s + 1} as [${b}, ${h}, ${w}, k] int32`, t instanceof tf.Tensor ? `${t.dtype} ${formatShape(t.shape)}` : String(t));
+    }
+    return tf.reshape(t, [b * h * w, t.shape[3]!]) as tf.Tensor2D;
+  }) as [tf.Tensor2D | undefined, tf.Tensor2D | undefined];
 }
 
 /** Rows whose neighbour set is larger than k (ties at the k-th distance), from knn's counts `[N]`. */
@@ -270,7 +295,7 @@ export class PeerRecombination extends tfl.layers.Layer {
   }
 
   /** One stage over pixel rows: queries `[N, d]`, pool `[M, d]`, values `[M, e]`. */
-  private stage(w: AttentionTransformWeights, q: tf.Tensor2D, pool: tf.Tensor2D, values: tf.Tensor2D, groups: PoolGroup[], training: boolean, k: number, mPerMap: number): StageResult {
+  private stage(w: AttentionTransformWeights, q: tf.Tensor2D, pool: tf.Tensor2D, values: tf.Tensor2D, groups: PoolGroup[], training: boolean, k: number, mPerMap: number, given?: tf.Tensor2D): StageResult {
     const o = { training, epsilon: this.batchNormEpsilon, momentum: this.batchNormMomentum };
     const stage = w === this.styleAttention ? 'stage 2' : 'stage 1';
     const [u, v] = timed(`${stage}: attention transforms`, () => [
@@ -291,11 +316,14 @@ export class PeerRecombination extends tfl.layers.Layer {
       const qg = g.nq === q.shape[0] ? q : tf.slice(q, [g.q0, 0], [g.nq, d]);
       // Channels constant over each exemplar (the global style code) enter the squared distance as
       // one term per query and exemplar: the search runs on the other channels plus that term.
-      const folded = this.metric === 'euclidean' ? timed(`${stage}: neighbour search`, () => foldExemplarConstantChannels(qg, pg, mPerMap)) : null;
+      const folded = this.metric === 'euclidean' && !given ? timed(`${stage}: neighbour search`, () => foldExemplarConstantChannels(qg, pg, mPerMap)) : null;
       const [sq, sp] = folded ? [folded.queries, folded.pool] : [qg, pg];
-      // knn's results are detached: the neighbour graph is a constant for the gradient tape.
-      const found = timed(`${stage}: neighbour search`, () => knn(sq, sp, k, { metric: this.metric, memoryBudgetBytes: this.knnMemoryBudgetBytes, checkFinite: false, ties: this.ties }));
-      found.distances.dispose();
+      // knn's results are detached: the neighbour graph is a constant for the gradient tape. A
+      // replayed graph is used as given (no tie rule: it lists k neighbours per row).
+      const found = given
+        ? { indices: g.nq === given.shape[0] ? tf.clone(given) : tf.slice(given, [g.q0, 0], [g.nq, k]), counts: undefined }
+        : timed(`${stage}: neighbour search`, () => knn(sq, sp, k, { metric: this.metric, memoryBudgetBytes: this.knnMemoryBudgetBytes, checkFinite: false, ties: this.ties }));
+      if ('distances' in found) found.distances.dispose();
       const idx = found.indices;
       idxs.push(idx);
       const seedOf = (chunk: number) => (this.dropoutSeed == null ? undefined : this.dropoutSeed + 7919 * (w === this.styleAttention ? 1 : 0) + 104729 * chunk);
@@ -380,7 +408,8 @@ export class PeerRecombination extends tfl.layers.Layer {
       }
       // Per-call switches (not config), e.g. from stylize(): see PeerRecombinationCallArgs.
       const opts = (kwargs ?? {}) as PeerRecombinationCallArgs;
-      const k = opts.k ?? this.k;
+      const given = replayedGraph(fn, opts.neighbours, b, h, wd, opts.stages ?? this.stages);
+      const k = given[0]?.shape[1] ?? given[1]?.shape[1] ?? opts.k ?? this.k;
       const stages = opts.stages ?? this.stages;
       if (!Number.isInteger(k) || k < 1) throw new ValueError(fn, 'call argument k to be an integer >= 1', String(k));
       if (stages !== 'two-stage' && stages !== 'style-only') throw new ValueError(fn, `call argument stages 'two-stage' or 'style-only'`, String(stages));
@@ -395,7 +424,18 @@ export class PeerRecombination extends tfl.layers.Layer {
       const qc = tf.reshape(content, [-1, cc]) as tf.Tensor2D;
       const pc = tf.reshape(peerContent, [-1, cc]) as tf.Tensor2D;
       const psty = tf.reshape(peerStyle, [-1, cs]) as tf.Tensor2D;
-      const s1 = this.stage(this.contentAttention!, qc, pc, psty, groups, training, k, mPerMap);
+      // Replayed indices must lie in the pool (a gather past its end would read garbage on a GPU);
+      // checked where a synchronous read is possible.
+      const rowsPerPool = this.peerPooling === 'shared' ? poolSize : p * mPerMap;
+      const inPool = (t: tf.Tensor2D | undefined) => {
+        if (!t) return t;
+        const [lo, hi] = canReadSync() ? [tf.min(t).dataSync()[0], tf.max(t).dataSync()[0]] : [0, 0];
+        if (t.shape[1] !== k || lo < 0 || hi >= rowsPerPool) {
+          throw new ValueError(fn, `replayed neighbours with k = ${k} per row on both stages and indices in 0…${rowsPerPool - 1}`, `k = ${t.shape[1]}, indices ${lo}…${hi}`);
+        }
+        return t;
+      };
+      const s1 = this.stage(this.contentAttention!, qc, pc, psty, groups, training, k, mPerMap, inPool(given[0]));
       const newStyle = tf.reshape(s1.output, [b, h, wd, cs]);
       const map = (x: tf.Tensor2D) => tf.reshape(x, [b, h, wd, k]);
       if (stages === 'style-only') {
@@ -403,7 +443,7 @@ export class PeerRecombination extends tfl.layers.Layer {
         if (this.returnAttention) out.push(map(s1.indices), map(s1.weights));
         return out;
       }
-      const s2 = this.stage(this.styleAttention!, s1.output, psty, pc, groups, training, k, mPerMap);
+      const s2 = this.stage(this.styleAttention!, s1.output, psty, pc, groups, training, k, mPerMap, inPool(given[1]));
       const out: tf.Tensor[] = [tf.reshape(s2.output, [b, h, wd, cc]), newStyle];
       if (this.returnAttention) out.push(map(s1.indices), map(s1.weights), map(s2.indices), map(s2.weights));
       return out;

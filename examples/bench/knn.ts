@@ -30,7 +30,7 @@ async function child(n: number): Promise<void> {
   const p = tf.randomNormal([n, D], 0, 1, 'float32', 2) as tf.Tensor2D;
   // Warm up both paths on a small problem.
   tf.dispose(Object.values(knn(tf.slice(q, [0, 0], [64, D]), tf.slice(p, [0, 0], [256, D]), K)));
-  tf.tidy(() => tf.matMul(tf.slice(q, [0, 0], [64, D]), tf.slice(p, [0, 0], [256, D]), false, true).dataSync());
+  tf.tidy(() => void tf.matMul(tf.slice(q, [0, 0], [64, D]), tf.slice(p, [0, 0], [256, D]), false, true).dataSync());
   (globalThis as { gc?: () => void }).gc?.();
 
   const baseline = maxRssMiB();

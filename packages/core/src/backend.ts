@@ -138,21 +138,32 @@ async function tryWebGl(opts: InitBackendOptions): Promise<BackendAttempt> {
   }
 }
 
+/** The thread count of the active wasm backend's XNNPACK pool, when the build reports one. */
+function wasmPoolThreads(): number | undefined {
+  const n = (tf.backend() as { wasm?: { tfjs?: { getThreadsCount?: () => number } } }).wasm?.tfjs?.getThreadsCount?.();
+  return typeof n === 'number' && n >= 1 ? n : undefined;
+}
+
 async function tryWasm(opts: InitBackendOptions): Promise<BackendAttempt> {
   try {
-    let threads = '';
+    let asked: number | undefined;
     if (isNode) {
       const { defaultWasmThreads, useNodeWasmThreads } = await import('./wasm-threads.js');
       const n = opts.threads ?? (await defaultWasmThreads());
       if (!Number.isInteger(n) || n < 1) throw new BackendError('initBackend', `expected threads an integer >= 1, received ${String(n)}`);
       await useNodeWasmThreads(n);
-      threads = ` on ${n} thread${n > 1 ? 's' : ''}`;
+      asked = n;
     }
     if (opts.wasmPaths) {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       wasm.setWasmPaths(opts.wasmPaths);
     }
-    if (await trySet('wasm')) return { backend: 'wasm', ok: true, reason: `WebAssembly (XNNPACK) is available${threads}` };
+    if (await trySet('wasm')) {
+      // The threads XNNPACK's pool really has (the build has 8 workers at most).
+      const actual = asked === undefined ? undefined : wasmPoolThreads();
+      const threads = actual === undefined ? '' : ` on ${actual} thread${actual > 1 ? 's' : ''}${actual !== asked ? ` (${asked} asked for)` : ''}`;
+      return { backend: 'wasm', ok: true, reason: `WebAssembly (XNNPACK) is available${threads}` };
+    }
     return { backend: 'wasm', ok: false, reason: 'the wasm backend did not initialise' };
   } catch (e) {
     return { backend: 'wasm', ok: false, reason: message(e) };

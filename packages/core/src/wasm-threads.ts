@@ -70,11 +70,21 @@ export async function useNodeWasmThreads(threads: number): Promise<void> {
   const mainFile = path.join(dir, 'main.js');
   fs.writeFileSync(workerFile, workerModule.default.wasmWorkerContents.replace(/\n/g, '\\n'));
   fs.writeFileSync(mainFile, `var WasmBackendModuleThreadedSimd = ${factory.toString()}`);
+  const { createRequire } = (await importByName('node:module')) as typeof import('node:module');
+  const binary = fs.readFileSync(createRequire(import.meta.url).resolve(`${WASM_OUT}/tfjs-backend-wasm-threaded-simd.wasm`));
   wasm.setThreadsCount(threads);
   tf.registerBackend('wasm', async () => {
     const module = await factory({
       locateFile: (file: string, prefix: string) => (file.endsWith('.worker.js') ? workerFile : prefix + file),
       mainScriptUrlOrBlob: mainFile,
+      // The build caps its pool at half the logical cores it is told of (it assumes two
+      // hyper-threads per core), so a 2-core machine got one thread whatever was asked. It is
+      // told of 2·threads cores: the pool then has the threads asked for (up to its 8 workers).
+      instantiateWasm: (info: { env: Record<string, unknown> }, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) => {
+        info.env.emscripten_num_logical_cores = () => 2 * threads;
+        void WebAssembly.instantiate(binary, info as unknown as WebAssembly.Imports).then((r) => receive(r.instance, r.module));
+        return {};
+      },
     });
     module.tfjs = {
       init: module.cwrap('init', null, []),
@@ -84,7 +94,12 @@ export async function useNodeWasmThreads(threads: number): Promise<void> {
       disposeData: module.cwrap('dispose_data', null, ['number']),
       dispose: module.cwrap('dispose', null, []),
     };
-    return new wasm.BackendWasm(module as never);
+    const backend = new wasm.BackendWasm(module as never);
+    // The pool's threads must not keep the process alive: a script that is done exits (Emscripten
+    // leaves its pthreads' workers referenced in Node).
+    const pthreads = (module as { PThread?: { runningWorkers?: { unref?: () => void }[]; unusedWorkers?: { unref?: () => void }[] } }).PThread;
+    for (const w of [...(pthreads?.runningWorkers ?? []), ...(pthreads?.unusedWorkers ?? [])]) w.unref?.();
+    return backend;
   }, original.priority);
   current = threads;
 }

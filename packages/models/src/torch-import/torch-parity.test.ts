@@ -114,7 +114,10 @@ describe.skipIf(!HAVE_FIXTURES)('importTorchGenerator: parity with the authors\'
         tf.dispose([png, theirsPng]);
         const f = p.outputs.stylized_float;
         const theirsFloat = readF32(join(caseDir, f.file), f.shape);
-        const oursFloat = tf.tidy(() => tf.transpose(tf.expandDims(float, 0), [0, 3, 1, 2]).dataSync());
+        // Read outside the tidy: tidy walks a returned typed array value by value.
+        const nchw = tf.tidy(() => tf.transpose(tf.expandDims(float, 0), [0, 3, 1, 2]));
+        const oursFloat = nchw.dataSync();
+        nchw.dispose();
         float.dispose();
         let m = 0;
         for (let i = 0; i < theirsFloat.length; i++) m = Math.max(m, Math.abs(oursFloat[i] - theirsFloat[i]));

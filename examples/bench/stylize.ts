@@ -1,7 +1,9 @@
 /**
- * `pnpm bench:stylize [--quick] [--sizes 256,512]`: `stylize` with the paper preset (seeded random
- * weights) on wasm for content/style 256²/256², 512²/512², 1024²/512² and 2048²/512²; `--quick`
- * runs the first only, `--sizes` the named content sizes. Each case runs in a child process of its
+ * `pnpm bench:stylize [--quick] [--sizes 256,512] [--backend webgpu]`: `stylize` with the paper
+ * preset (seeded random weights) on wasm (or `--backend`: webgpu through the optional `webgpu`
+ * package in Node, tensorflow with tfjs-node) for content/style 256²/256², 512²/512², 1024²/512²,
+ * 2048²/512² and, with `--sizes 4096`, 4096²/512²; `--quick` runs the first only, `--sizes` the
+ * named content sizes. Each case runs in a child process of its
  * own and reports the process's peak RSS (which includes the wasm heap) and the milliseconds of
  * each part (`timed` parts of `@tpfr/core/utils`: the pipeline's resize, both encodings, each
  * stage's attention transforms, neighbour search and attention, the rest of the recombination,
@@ -21,14 +23,15 @@ const arg = (name: string) => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 
-async function child(size: number, styleSize: number): Promise<void> {
-  await initBackend('wasm');
+async function child(size: number, styleSize: number, backend: string): Promise<void> {
+  await initBackend(backend as Parameters<typeof initBackend>[0]);
   const model = TpfrTrainer.createModel('paper', 1);
   const content = tf.randomUniform([size, size, 3], 0, 255, 'float32', 1) as tf.Tensor3D;
   const style = tf.randomUniform([styleSize, styleSize, 3], 0, 255, 'float32', 2) as tf.Tensor3D;
   const t0 = performance.now();
   const { result: out, parts } = await collectTimings(async () => {
-    const y = stylize(model, content, style);
+    // range: explicit, as WebGPU cannot look at the values synchronously.
+    const y = stylize(model, content, style, { range: '0-255' });
     await y.data();
     return y;
   });
@@ -40,18 +43,18 @@ async function child(size: number, styleSize: number): Promise<void> {
   const rest = (parts.recombine ?? 0) - stages.reduce((a, [, v]) => a + v, 0);
   const named = Object.fromEntries([...Object.entries(parts).filter(([k]) => k !== 'recombine'), ['recombine: other', rest]].map(([k, v]) => [k, Math.round(v as number)]));
   named['other (checks, conversions, crop)'] = Math.round(ms - Object.entries(parts).filter(([k]) => !k.startsWith('stage ')).reduce((a, [, v]) => a + v, 0));
-  console.log(JSON.stringify({ bench: 'stylize', preset: 'paper', size, styleSize, ms: Math.round(ms), peakRssMiB: Math.round(peakRssMiB), parts: named }));
+  console.log(JSON.stringify({ bench: 'stylize', preset: 'paper', backend: tf.getBackend(), size, styleSize, ms: Math.round(ms), peakRssMiB: Math.round(peakRssMiB), parts: named }));
 }
 
 async function main(): Promise<void> {
   const c = arg('--child');
   if (c) {
     const [size, styleSize] = c.split('x').map(Number);
-    return child(size, styleSize);
+    return child(size, styleSize, arg('--backend') ?? 'wasm');
   }
-  const all = [[256, 256], [512, 512], [1024, 512], [2048, 512]];
+  const all = [[256, 256], [512, 512], [1024, 512], [2048, 512], [4096, 512]];
   const sizes = arg('--sizes')?.split(',').map(Number);
-  const cases = process.argv.includes('--quick') ? all.slice(0, 1) : sizes ? all.filter(([s]) => sizes.includes(s)) : all;
+  const cases = process.argv.includes('--quick') ? all.slice(0, 1) : sizes ? all.filter(([s]) => sizes.includes(s)) : all.slice(0, 4);
   const self = fileURLToPath(import.meta.url);
   for (const [size, styleSize] of cases) {
     const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', `${size}x${styleSize}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });

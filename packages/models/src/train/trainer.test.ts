@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { expectNoLeaks } from '@tpfr/core/testing';
 import { initBackend } from '@tpfr/core';
 import { createSyntheticDataset, type StyleBatch, type StyleDataset } from '@tpfr/models/data';
 import { TpfrTrainer } from '@tpfr/models/train';
@@ -25,12 +26,12 @@ function fixed(data: StyleDataset, batchSize: number): StyleDataset {
 /** Lets vitest's worker talk to the main process between long synchronous steps. */
 const tick = () => new Promise((r) => setImmediate(r));
 
-async function run(steps: number, seed: number) {
+async function run(steps: number, seed: number, read: 'sync' | 'async' = 'sync', warmupSteps?: number) {
   const model = TpfrTrainer.createModel(MICRO, seed);
-  const trainer = new TpfrTrainer(model, createSyntheticDataset({ size: 32, seed }), { steps, seed });
+  const trainer = new TpfrTrainer(model, createSyntheticDataset({ size: 32, seed }), { steps, seed, warmupSteps });
   const losses: Record<string, number>[] = [];
   for (let i = 0; i < steps; i++) {
-    losses.push(trainer.trainStep().losses);
+    losses.push((read === 'sync' ? trainer.trainStep() : await trainer.trainStepAsync()).losses);
     await tick();
   }
   trainer.dispose();
@@ -48,6 +49,23 @@ it('is seeded and deterministic on wasm', async () => {
     'disc/adversarial', 'main/adversarial', 'main/reconstruction', 'main/transferLatentCycle',
   ]);
   Object.values(a[1]).forEach((v) => expect(Number.isFinite(v)).toBe(true));
+});
+
+it('trainStepAsync is trainStep with the losses read asynchronously: same losses, warm-up steps too, no leak', async () => {
+  await initBackend('wasm');
+  expect(await run(2, 8, 'async', 1)).toEqual(await run(2, 8, 'sync', 1));
+  const model = TpfrTrainer.createModel(MICRO, 8);
+  const trainer = new TpfrTrainer(model, createSyntheticDataset({ size: 32, seed: 8 }), { steps: 4, seed: 8, warmupSteps: 2, imagePoolSize: 0 });
+  // The first step of each kind creates its optimizers' moments (state, not a leak); no image
+  // pool, which keeps generated images as they come.
+  await trainer.trainStepAsync();
+  await expectNoLeaks(() => trainer.trainStepAsync(), 'a warm-up step');
+  await trainer.trainStepAsync();
+  await expectNoLeaks(() => trainer.trainStepAsync(), 'a step');
+  await expect(trainer.trainStepAsync()).rejects.toThrow(/TpfrTrainer.trainStepAsync: all 4 steps are done/);
+  expect(() => trainer.trainStep()).toThrow(/TpfrTrainer.trainStep: all 4 steps are done/);
+  trainer.dispose();
+  model.dispose();
 });
 
 it('resumes from an atomically written checkpoint with the losses of an uninterrupted run', async () => {

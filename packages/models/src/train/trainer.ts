@@ -83,6 +83,21 @@ function restoreAdamPowers(opt: tf.AdamOptimizer, o: { beta1: number; beta2: num
   });
 }
 
+/** A step whose updates are done and whose losses are not read yet. */
+interface PendingStep {
+  t0: number;
+  lr: number;
+  names: string[];
+  values: tf.Tensor1D;
+}
+
+/** The losses by name from their values, in the order of `names`. */
+function lossRecord(names: string[], values: ArrayLike<number>): Record<string, number> {
+  const losses: Record<string, number> = {};
+  names.forEach((n, i) => { losses[n] = values[i]; });
+  return losses;
+}
+
 /**
  * The authors' training scheme (method §6). Each step draws a batch (photo A, painting B of class
  * c, another photo A′, another painting B′ of c), then runs, in this order:
@@ -165,9 +180,31 @@ export class TpfrTrainer {
     return { step: this.step, steps: this.options.steps, learningRate: lr, losses, ms: performance.now() - t0 };
   }
 
-  /** Runs one training step (a warm-up step during the first `warmupSteps`) and returns its report. */
+  /**
+   * Runs one training step (a warm-up step during the first `warmupSteps`) and returns its report.
+   * Reads the losses synchronously: on WebGPU (no synchronous read in Node) use {@link trainStepAsync}.
+   */
   trainStep(): StepInfo {
-    if (this.step >= this.options.steps) throw new TpfrError('TpfrTrainer.trainStep', `all ${this.options.steps} steps are done (resume with more steps to go on)`);
+    const p = this.runStep('TpfrTrainer.trainStep');
+    const values = p.values.dataSync();
+    p.values.dispose();
+    return this.finishStep(p.t0, p.lr, lossRecord(p.names, values));
+  }
+
+  /**
+   * {@link trainStep} with the losses read asynchronously: the same step, usable on every backend
+   * (WebGPU included). `fit` uses it.
+   */
+  async trainStepAsync(): Promise<StepInfo> {
+    const p = this.runStep('TpfrTrainer.trainStepAsync');
+    const values = await p.values.data();
+    p.values.dispose();
+    return this.finishStep(p.t0, p.lr, lossRecord(p.names, values));
+  }
+
+  /** One step's updates; its losses come back unread (`[L]` float32, in the order of `names`). */
+  private runStep(fn: string): PendingStep {
+    if (this.step >= this.options.steps) throw new TpfrError(fn, `all ${this.options.steps} steps are done (resume with more steps to go on)`);
     if (this.step < this.options.warmupSteps) return this.warmupStep();
     const t0 = performance.now();
     const { model, options: o } = this;
@@ -178,11 +215,13 @@ export class TpfrTrainer {
     const poolRng = createRng(hashSeed(seed, 2));
     this.poolRandom = () => poolRng.next();
     const batch = this.dataset.sampleBatch(step, o.batchSize);
-    const losses: Record<string, number> = {};
+    // Each update's loss terms, kept (unread) until the step is done.
+    const names: string[] = [];
+    const kept: tf.Tensor1D[] = [];
     const record = (prefix: string, terms: Record<string, tf.Scalar>) => {
-      const names = Object.keys(terms);
-      const values = tf.tidy(() => tf.stack(names.map((n) => terms[n])).dataSync());
-      names.forEach((n, i) => { losses[`${prefix}/${n}`] = values[i]; });
+      const own = Object.keys(terms);
+      names.push(...own.map((n) => `${prefix}/${n}`));
+      kept.push(tf.keep(tf.stack(own.map((n) => terms[n])) as tf.Tensor1D));
     };
     try {
       // 1. Auxiliary module: encoder + auxiliary decoder.
@@ -214,21 +253,25 @@ export class TpfrTrainer {
       } finally {
         pooled.dispose();
       }
+    } catch (e) {
+      tf.dispose(kept);
+      throw e;
     } finally {
       tf.dispose([batch.photoA, batch.paintingB, batch.photoA2, batch.paintingB2]);
       model.recombinationLayer.setDropoutSeed(null);
     }
     this.average.update(this.averagedVars());
-    return this.finishStep(t0, lr, losses);
+    const values = tf.concat(kept) as tf.Tensor1D;
+    tf.dispose(kept);
+    return { t0, lr, names, values };
   }
 
   /** Reconstruction only: encoder + aux decoder, then the main decoder on the frozen codes. */
-  private warmupStep(): StepInfo {
+  private warmupStep(): PendingStep {
     const t0 = performance.now();
     const { model, options: o } = this;
     const lr = this.startStep();
     const batch = this.dataset.sampleBatch(this.step, o.warmupBatchSize);
-    const losses: Record<string, number> = {};
     try {
       const images = tf.concat([batch.photoA, batch.paintingB2], 0) as tf.Tensor4D;
       // Stryker disable next-line BooleanLiteral,StringLiteral: training mode changes nothing in the encoder and decoders (no dropout; instance norm either way) at sizes below the inference bands; decode takes every value but 'main' for the auxiliary decoder
@@ -237,13 +280,12 @@ export class TpfrTrainer {
       const mainLoss = () => mseLoss(model.decode(model.encode(images), 'main', true), images);
       const aux = this.optimizers.warmupAux.minimize(auxLoss, true, this.vars([model.encoder, model.auxDecoder]));
       const main = this.optimizers.warmupMain.minimize(mainLoss, true, this.vars([model.mainDecoder]));
-      losses['aux/reconstruction'] = aux!.dataSync()[0];
-      losses['main/reconstruction'] = main!.dataSync()[0];
+      const values = tf.stack([aux!, main!]) as tf.Tensor1D;
       tf.dispose([aux!, main!, images]);
+      return { t0, lr, names: ['aux/reconstruction', 'main/reconstruction'], values };
     } finally {
       tf.dispose([batch.photoA, batch.paintingB, batch.photoA2, batch.paintingB2]);
     }
-    return this.finishStep(t0, lr, losses);
   }
 
   /** The generator's variables that {@link TrainerOptions.emaDecay} averages. */
@@ -282,7 +324,7 @@ export class TpfrTrainer {
     let saved = this.step;
     while (this.step < this.options.steps) {
       if (opts.signal?.aborted) { stoppedBy = 'signal'; break; }
-      const info = this.trainStep();
+      const info = await this.trainStepAsync();
       steps.push(info);
       const goOn = opts.onStep?.(info);
       // The last step's checkpoint is written after the loop, as on a stop.

@@ -1,0 +1,132 @@
+/**
+ * Training on WebGPU in Node: Dawn (the optional `webgpu` package) on SwiftShader's CPU Vulkan
+ * driver, as stylize-webgpu.test.ts. Each update's gradients (auxiliary, main, discriminator)
+ * equal wasm's within tolerance, with a gradient for every variable (a missing gradient kernel
+ * throws), and a whole step (`trainStepAsync`: WebGPU has no synchronous read in Node) gives
+ * wasm's losses and weights. Skipped with a message where no adapter is found, required where
+ * TPFR_REQUIRE_WEBGPU=1 (`.ci/run`).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { existsSync } from 'node:fs';
+import { expect, it } from 'vitest';
+import { initBackend } from '@tpfr/core';
+import { weightedLossSum } from '@tpfr/losses';
+import { createSyntheticDataset } from '@tpfr/models/data';
+import type { TpfrModel } from '../model/model.js';
+import { resolveTrainerOptions } from './options.js';
+import { TpfrTrainer } from './trainer.js';
+import { auxiliaryTerms, discriminatorTerms, mainTerms } from './updates.js';
+
+const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+if (!process.env.VK_ICD_FILENAMES && existsSync(ICD)) process.env.VK_ICD_FILENAMES = ICD;
+
+async function webgpu(): Promise<string | null> {
+  try {
+    await initBackend('webgpu');
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  } finally {
+    await initBackend('wasm');
+  }
+}
+
+const why = await webgpu();
+const required = process.env.TPFR_REQUIRE_WEBGPU === '1';
+if (why && !required) console.warn(`[webgpu] training skipped: ${why} (install Debian's chromium and libvulkan1 for SwiftShader's CPU adapter)`);
+
+const MICRO = { preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 } as const;
+const SEED = 5;
+const vars = (models: tfl.LayersModel[]) => models.flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
+
+/** Each update's gradients by variable name, on the active backend, for a seeded model and batch. */
+async function gradients(): Promise<Record<string, Record<string, Float32Array>>> {
+  const model: TpfrModel = TpfrTrainer.createModel(MICRO, SEED);
+  const o = resolveTrainerOptions('test', { steps: 1, seed: SEED });
+  const batch = createSyntheticDataset({ size: 32, seed: SEED }).sampleBatch(0, 2);
+  const out: Record<string, Record<string, Float32Array>> = {};
+  const grads = async (name: string, f: () => tf.Scalar, list: tf.Variable[]) => {
+    const { value, grads: g } = tf.variableGrads(f, list);
+    expect(Object.keys(g).length, `${name}: a gradient for every variable`).toBe(list.length);
+    out[name] = {};
+    // By position (layer names differ between two models of one process) and weight name.
+    for (const [i, v] of list.entries()) out[name][`${i} [${v.shape.join(",")}]`] = (await g[v.name].data()) as Float32Array;
+    out[name]['(loss)'] = (await value.data()) as Float32Array;
+    tf.dispose([value, ...Object.values(g)]);
+  };
+  try {
+    await grads('aux', () => weightedLossSum(auxiliaryTerms(model, batch, o), o.weights), vars([model.encoder, model.auxDecoder]));
+    model.recombinationLayer.setDropoutSeed(7);
+    await grads('main', () => weightedLossSum(mainTerms(model, batch, 11, o).terms, o.weights), vars([model.recombination, model.mainDecoder]));
+    model.recombinationLayer.setDropoutSeed(7);
+    const fakes = tf.tidy(() => {
+      const r = mainTerms(model, batch, 11, o);
+      return tf.concat([r.reconstruction, r.stylized], 0) as tf.Tensor4D;
+    });
+    await grads('disc', () => weightedLossSum(discriminatorTerms(model, batch, fakes, 11, o), o.weights), vars([model.discriminator]));
+    fakes.dispose();
+  } finally {
+    model.recombinationLayer.setDropoutSeed(null);
+    tf.dispose([batch.photoA, batch.paintingB, batch.photoA2, batch.paintingB2]);
+    model.dispose();
+  }
+  return out;
+}
+
+it.skipIf(why !== null && !required)('each update\'s gradients on WebGPU (Dawn in Node) equal wasm\'s, every variable getting one', async () => {
+  if (why) throw new Error(`TPFR_REQUIRE_WEBGPU=1 but no WebGPU adapter: ${why}`);
+  await initBackend('wasm');
+  const cpu = await gradients();
+  await initBackend('webgpu');
+  const gpu = await gradients();
+  await initBackend('wasm');
+  for (const update of ['aux', 'main', 'disc']) {
+    expect(Object.keys(gpu[update]).sort()).toEqual(Object.keys(cpu[update]).sort());
+    // The update's largest gradient entry: a gradient that is ~0 in exact arithmetic (a conv bias
+    // before an instance norm) is float noise on both backends, compared against this scale.
+    const whole = Math.max(...Object.entries(cpu[update]).filter(([k]) => k !== '(loss)').map(([, g]) => g.reduce((m, v) => Math.max(m, Math.abs(v)), 0)));
+    for (const [name, ref] of Object.entries(cpu[update])) {
+      const got = gpu[update][name];
+      let scale = 0;
+      let diff = 0;
+      for (let i = 0; i < ref.length; i++) {
+        scale = Math.max(scale, Math.abs(ref[i]));
+        diff = Math.max(diff, Math.abs(got[i] - ref[i]));
+      }
+      // Relative to the gradient's largest entry (float32 sums in another order), at least 1e-3 of the update's.
+      expect(diff / Math.max(scale, 1e-3 * whole), `${update} ${name}`).toBeLessThan(2e-3);
+    }
+  }
+}, 600_000);
+
+it.skipIf(why !== null && !required)('a training step on WebGPU (trainStepAsync) gives wasm\'s losses and weights; nearly all its weights', async () => {
+  if (why) throw new Error(`TPFR_REQUIRE_WEBGPU=1 but no WebGPU adapter: ${why}`);
+  const step = async (backend: 'wasm' | 'webgpu') => {
+    await initBackend(backend);
+    const model = TpfrTrainer.createModel(MICRO, SEED);
+    const trainer = new TpfrTrainer(model, createSyntheticDataset({ size: 32, seed: SEED }), { steps: 2, seed: SEED, warmupSteps: 1 });
+    const warm = await trainer.trainStepAsync();
+    const info = await trainer.trainStepAsync();
+    const weights = await Promise.all([model.encoder, model.recombination, model.mainDecoder, model.auxDecoder, model.discriminator].flatMap((m) => m.getWeights()).map(async (w) => (await w.data()) as Float32Array));
+    trainer.dispose();
+    model.dispose();
+    return { losses: { ...warm.losses, ...info.losses }, weights };
+  };
+  const cpu = await step('wasm');
+  const gpu = await step('webgpu');
+  await initBackend('wasm');
+  expect(Object.keys(gpu.losses)).toEqual(Object.keys(cpu.losses));
+  for (const [k, v] of Object.entries(cpu.losses)) expect(Math.abs(gpu.losses[k] - v) / Math.max(1, Math.abs(v)), k).toBeLessThan(1e-4);
+  // Adam's first steps move each weight by about ±lr whatever the gradient's size, so a weight
+  // whose gradient is ~0 may move either way: nearly all weights agree, none by more than 2·lr a step.
+  let [diff, off, n] = [0, 0, 0];
+  cpu.weights.forEach((w, i) => w.forEach((v, j) => {
+    const d = Math.abs(gpu.weights[i][j] - v);
+    diff = Math.max(diff, d);
+    if (d > 1e-5) off++;
+    n++;
+  }));
+  expect(diff).toBeLessThan(2 * 2 * 2e-4 * 1.01);
+  expect(off / n).toBeLessThan(0.01);
+}, 600_000);

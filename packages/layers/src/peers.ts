@@ -47,8 +47,10 @@ export function stackPeers(exemplars: ExemplarCodes, batch: number): tf.Tensor5D
   return tf.tidy(() => {
     const stack = exemplarStack(fn, 'exemplars', exemplars);
     const [p, h, w, c] = stack.shape;
-    // Tiled as rows of a matrix: tfjs has no gradient for tile on rank 5.
-    return tf.reshape(tf.tile(tf.reshape(stack, [1, -1]), [batch, 1]), [batch, p, h, w, c]) as tf.Tensor5D;
+    // B copies as rows of a matrix, joined by concat (a copy per sample; wasm's tile kernel is
+    // ~50× slower, and tfjs has no gradient for tile on rank 5); one sample needs no copy.
+    const row = tf.reshape(stack, [1, -1]);
+    return tf.reshape(batch === 1 ? row : tf.concat(Array.from({ length: batch }, () => row), 0), [batch, p, h, w, c]) as tf.Tensor5D;
   });
 }
 

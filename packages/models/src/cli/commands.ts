@@ -1,15 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { initBackend, type BackendName } from '@tpfr/core';
+import { initBackend, ValueError, type BackendName } from '@tpfr/core';
 import type { TpfrStages } from '@tpfr/layers';
 import { HELD_OUT_STYLE_CLASSES } from '../data/style-classes.js';
 import { evaluateHeldOut, MAX_HELD_OUT_EXEMPLARS, type HeldOutReport } from '../eval/held-out.js';
 import { MIN_STYLE_IMAGE_SIDE } from '../eval/style-statistics.js';
 import { readImage, writeImage } from '../image-io/file-io.js';
+import { writeFileAtomicallySync } from '../node/atomic-file.js';
 import { formatFromPath, IMAGE_EXTENSIONS } from '../image-io/format.js';
 import { TpfrModel } from '../model/model.js';
 import { MODEL_MANIFEST, loadModel, saveModel } from '../node/model-folder.js';
+import { recoverDir } from '../node/atomic-dir.js';
 import { encodeExemplars, stylize, type StylizePipelineOptions } from '../model/stylize.js';
 import { TpfrTrainer, type ResumeOptions } from '../train/trainer.js';
 import { openDataset } from './datasets.js';
@@ -33,6 +36,7 @@ export async function setUp(opts: CommonOptions): Promise<string> {
 }
 
 async function openModel(dir: string): Promise<TpfrModel> {
+  await recoverDir(dir, '--model'); // a writer killed mid-replace may have left the old folder aside
   if (!existsSync(join(dir, MODEL_MANIFEST))) {
     throw new CliError(`--model ${dir}: not a model directory (no ${MODEL_MANIFEST}); train one with 'tpfr train' or 'pnpm demo'`);
   }
@@ -64,15 +68,21 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
   const given = o.explicit ?? new Set<string>();
   const checkpoint = resolve(o.checkpoint);
   if (o.resume) {
+    await recoverDir(checkpoint, '--resume'); // as for --model
     if (!existsSync(join(checkpoint, 'trainer.json'))) throw new CliError(`--resume: no checkpoint in ${checkpoint}`);
     // The data flags not given on this command line are the checkpoint's: a resumed run trains on
     // the same data unless told otherwise (and then the trainer refuses the change).
-    const stored = JSON.parse(readFileSync(join(checkpoint, 'trainer.json'), 'utf8')) as { data?: Record<string, unknown>; options?: { seed?: number } };
-    const d = stored.data ?? {};
+    let stored: { data?: Record<string, unknown>; options?: { seed?: number } } | null;
+    try {
+      stored = JSON.parse(readFileSync(join(checkpoint, 'trainer.json'), 'utf8'));
+    } catch (e) {
+      throw new CliError(`--resume: expected a checkpoint in ${checkpoint}, could not read ${join(checkpoint, 'trainer.json')}: ${(e as Error).message}`);
+    }
+    const d = stored?.data ?? {};
     if (!given.has('data') && d.kind === 'folders' && typeof d.root === 'string') o = { ...o, data: d.root };
     if (!given.has('size') && typeof d.size === 'number') o = { ...o, size: String(d.size) };
     if (!given.has('renderSize') && d.kind === 'synthetic' && typeof d.renderSize === 'number' && d.renderSize !== d.size) o = { ...o, renderSize: String(d.renderSize) };
-    if (!given.has('seed') && typeof stored.options?.seed === 'number') o = { ...o, seed: String(stored.options.seed) };
+    if (!given.has('seed') && typeof stored?.options?.seed === 'number') o = { ...o, seed: String(stored.options.seed) };
   }
   const steps = positiveInt('--steps', o.steps);
   const size = positiveInt('--size', o.size);
@@ -153,6 +163,21 @@ export interface StylizeCommandOptions extends CommonOptions {
   crop?: boolean;
   /** `false` with `--no-stretch`. */
   stretch?: boolean;
+  /** `--memory-budget <MiB>`: refuse an image whose estimated peak is above it. */
+  memoryBudget?: string;
+}
+
+/**
+ * The memory a stylize call may take: `--memory-budget` in MiB, else on wasm its 4 GiB heap less
+ * what tensors hold now (the model, the exemplars), on cpu and tensorflow 90 % of the machine's
+ * memory less the same; none on the GPU backends.
+ */
+function memoryBudget(o: StylizeCommandOptions, backend: string): number | undefined {
+  if (o.memoryBudget !== undefined) return positiveInt('--memory-budget', o.memoryBudget) * 2 ** 20;
+  const held = tf.memory().numBytes;
+  if (backend === 'wasm') return 4 * 2 ** 30 - held;
+  if (backend === 'cpu' || backend === 'tensorflow') return 0.9 * totalmem() - held;
+  return undefined;
 }
 
 function parseStages(s: string): TpfrStages {
@@ -171,6 +196,7 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
   const size = o.size === undefined ? undefined : positiveInt('--size', o.size);
   const pad = o.pad === undefined ? undefined : nonNegativeInt('--pad', o.pad);
   if (size === undefined && o.crop === false) throw new CliError(`option --no-crop: expected together with --size <S>, received no --size`, 2);
+  if (o.memoryBudget !== undefined) positiveInt('--memory-budget', o.memoryBudget);
   // Without --size: the content's own size and the plain mapping, padded by --pad (none: 0, which changes nothing).
   const pipeline: StylizePipelineOptions = size !== undefined
     ? { size, crop: o.crop !== false, pad: pad ?? 'authors', stretch: o.stretch !== false }
@@ -183,7 +209,7 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
     throw new CliError(`option --out: expected a folder for ${contents.length} content images, received the image path '${o.out}'`, 2);
   }
   if (!several) formatFromPath(o.out, 'tpfr stylize --out');
-  await setUp(o);
+  const backend = await setUp(o);
   const model = await openModel(o.model);
   const styles = o.style.map((s) => readImage(s));
   // The exemplars are encoded once, whatever the number of contents.
@@ -201,7 +227,16 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
         throw new CliError(`option --pad: expected an integer <= ${side - 1} (the content's shorter side${size === undefined ? '' : ' at --size'} − 1), received '${o.pad}'`, 2);
       }
       const t0 = performance.now();
-      const result = stylize(model, content, encoded, { stages, k, pipeline }) as tf.Tensor3D;
+      let result: tf.Tensor3D;
+      try {
+        result = stylize(model, content, encoded, { stages, k, pipeline, memoryBudgetBytes: memoryBudget(o, backend) }) as tf.Tensor3D;
+      } catch (e) {
+        content.dispose();
+        if (e instanceof ValueError && e.message.includes('memoryBudgetBytes')) {
+          throw new CliError(`${file} cannot fit: ${e.message.replace(/^stylize: /, '')} (--memory-budget <MiB> to change the budget)`, 1);
+        }
+        throw e;
+      }
       writeImage(out, result);
       const line = `${out}: ${result.shape[1]}×${result.shape[0]} in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
       if (bar) bar.update(i + 1, basename(file));
@@ -220,11 +255,22 @@ function isFolder(path: string): boolean {
   return existsSync(path) && statSync(path).isDirectory();
 }
 
-/** A content path as files: itself, or a folder's images (PNG, JPEG) in name order. */
+/**
+ * A content path as files: itself, or a folder's images (PNG, JPEG) in name order. Other files
+ * and sub-folders (even named like images) are skipped; an image that cannot be read (a broken
+ * link, no read permission) is refused here, before any result is written.
+ */
 function contentFiles(path: string): string[] {
   if (!isFolder(path)) return [path];
-  const files = readdirSync(path).filter((f) => IMAGE_EXTENSIONS.includes(extname(f).toLowerCase())).sort().map((f) => join(path, f));
+  const files = readdirSync(path).filter((f) => IMAGE_EXTENSIONS.includes(extname(f).toLowerCase())).sort().map((f) => join(path, f)).filter((f) => !isFolder(f));
   if (files.length === 0) throw new CliError(`option --content: expected a folder with PNG or JPEG images, received '${path}' with none`, 2);
+  for (const f of files) {
+    try {
+      accessSync(f, constants.R_OK);
+    } catch (e) {
+      throw new CliError(`option --content: expected readable images in '${path}', cannot read '${f}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
   return files;
 }
 
@@ -263,7 +309,7 @@ export async function evalCommand(o: EvalOptions): Promise<void> {
   const summary = { styleDistanceReduction: report.styleDistanceReduction, edgeCorrelation: report.edgeCorrelation, heldOutClasses: HELD_OUT_STYLE_CLASSES, images: report.perItem.length, exemplars, stages };
   if (o.out) {
     mkdirSync(dirname(resolve(o.out)), { recursive: true });
-    writeFileSync(o.out, JSON.stringify({ ...summary, perItem: report.perItem.map((p, i) => ({ styleClass: report.styleClasses[i], ...p })) }, null, 2) + '\n');
+    writeFileAtomicallySync(o.out, JSON.stringify({ ...summary, perItem: report.perItem.map((p, i) => ({ styleClass: report.styleClasses[i], ...p })) }, null, 2) + '\n');
   }
   console.log(JSON.stringify(summary));
 }

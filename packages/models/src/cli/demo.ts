@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { initBackend } from '@tpfr/core';
 import { createSyntheticDataset } from '../data/synthetic.js';
@@ -12,6 +12,7 @@ import { fromModelRange } from '../model/pixel-range.js';
 import { saveModel } from '../node/model-folder.js';
 import { TpfrTrainer } from '../train/trainer.js';
 import { lossSummary, startProgress } from './progress.js';
+import { writeFileAtomicallySync } from '../node/atomic-file.js';
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
@@ -196,7 +197,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoMetrics> {
   gridBytes.dispose();
   grid.dispose();
   const metricsPath = join(out, 'metrics.json');
-  writeFileSync(metricsPath, JSON.stringify(metrics, null, 2) + '\n');
+  writeFileAtomicallySync(metricsPath, JSON.stringify(metrics, null, 2) + '\n');
   log(`held-out classes (zero-shot): ${HELD_OUT_STYLE_CLASSES.join(', ')}; ${exemplars} exemplar${exemplars > 1 ? 's' : ''} per stylization`);
   for (const [stages, sc] of Object.entries(metrics.byStages)) {
     const one = metrics.singleExemplar[stages as 'two-stage'];

@@ -47,6 +47,7 @@ export function createProgram(): Command {
     .option('--pad <px>', 'reflect pad of the content on every side, cropped off the result (default: 8·⌊S/256⌋ with --size, else 0)')
     .option('--no-crop', 'with --size: no centre crop (the resized images keep their aspect ratio)')
     .option('--no-stretch', 'with --size: the plain [-1, 1] → 0–255 mapping instead of the min–max stretch (always the case without --size)')
+    .option('--memory-budget <MiB>', 'refuse an image whose estimated peak memory is above this (default on wasm: its 4 GiB heap less what is in use; on cpu and tensorflow: 90 % of the machine\'s memory)')
     .addOption(backend()).addOption(quiet())
     .action(stylizeCommand);
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
@@ -129,4 +129,19 @@ it('reports bad flags as usage errors (exit 2) naming the flag, the expected and
     expect(await run('--out', out, ...flags), flags.join(' ')).toBe(2);
     expect(stderr).toMatch(message);
   }
+});
+
+it('--memory-budget refuses an image whose estimated peak is above it, before stylizing, exit 1 and nothing written', async () => {
+  const out = join(dir, 'budget.png');
+  const big = join(dir, 'big.png');
+  writeNoiseImage(big, 400, 300, 3);
+  const runBig = (...args: string[]) => main(['stylize', '--model', modelDir, '--content', big, '--style', style, '--backend', 'cpu', '--quiet', ...args]);
+  stderr = '';
+  expect(await runBig('--out', out, '--memory-budget', '1')).toBe(1);
+  expect(stderr).toMatch(/tpfr: [^\n]*big\.png cannot fit: expected a call within memoryBudgetBytes = 1\.0 MiB, received an estimated peak of \d+\.\d MiB \(in \w+\) for a content of 300×400[^\n]*--memory-budget <MiB> to change the budget/);
+  expect(existsSync(out)).toBe(false);
+  expect(await run('--out', out, '--memory-budget', '0')).toBe(2);
+  expect(stderr).toMatch(/option --memory-budget: expected a positive integer, received '0'/);
+  expect(await run('--out', out, '--memory-budget', '512')).toBe(0);
+  expect(existsSync(out)).toBe(true);
 });

@@ -70,8 +70,8 @@ describe('decodeImage / encodeImage', () => {
     expect(() => decodeImage(junk)).toThrow('decodeImage: expected a PNG or JPEG image, received 12 bytes starting 0x4749463839610102');
     expect(() => decodeImage(new Uint8Array(0))).toThrow(/received 0 bytes/);
     const png = encodeImage(tf.tidy(() => tf.zeros([4, 4, 3]) as tf.Tensor3D));
-    expect(() => decodeImage(png.slice(0, 30))).toThrow(ImageIoError);
-    expect(() => decodeImage(png.slice(0, 30))).toThrow(/decodeImage: expected a valid PNG image, received corrupt data/);
+    expect(() => decodeImage(png.slice(0, 40))).toThrow(ImageIoError);
+    expect(() => decodeImage(png.slice(0, 40))).toThrow(/decodeImage: expected a valid PNG image, received corrupt data/);
     expect(() => decodeImage(new Uint8Array([0xff, 0xd8, 0xff, 0, 1, 2]))).toThrow(/decodeImage: expected a valid JPEG image/);
     const bad = tf.zeros([2, 2, 2]) as tf.Tensor3D;
     expect(() => encodeImage(bad)).toThrow(ShapeError);

@@ -1,15 +1,19 @@
 /**
  * PNG and JPEG decoding and encoding in pure JS (pngjs, jpeg-js). No file-system access: these
  * functions work on bytes, in Node and in browsers (with a `Buffer` polyfill, which pngjs needs).
+ * Decoding reads the image size from the header first and refuses images above a pixel limit
+ * (`MAX_IMAGE_PIXELS`, or `maxPixels`) before allocating; interlaced PNGs, whose data pngjs
+ * inflates without a bound, are inflated once more here with the bound their header gives.
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { inflateSync } from 'zlib';
 import { ShapeError, ValueError } from '@tpfr/core';
 import { formatShape } from '@tpfr/core/utils';
 import { ImageIoError } from './errors.js';
-import { describeBytes, detectImageFormat, type ImageFormat } from './format.js';
+import { describeBytes, MAX_IMAGE_PIXELS, readImageHeader, type ImageFormat, type ImageHeader } from './format.js';
 
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -22,13 +26,61 @@ interface Rgba {
   data: Uint8Array;
 }
 
-function decodeRgba(bytes: Uint8Array, format: ImageFormat): Rgba {
+/** Options of {@link decodeImage}. */
+export interface DecodeImageOptions {
+  /**
+   * The most pixels (width × height) to decode (default {@link MAX_IMAGE_PIXELS}, 8192 × 8192).
+   * A header claiming more is refused before any pixel buffer is allocated.
+   */
+  maxPixels?: number;
+}
+
+/** Refuses a header whose size is empty or above `maxPixels`, before decoding allocates. */
+function checkHeader(fn: string, header: ImageHeader, maxPixels: number, bytes: Uint8Array): void {
+  const { width, height, format } = header;
+  const name = format.toUpperCase();
+  if (width === null || height === null) return; // no JPEG frame header found: jpeg-js's own limits apply
+  if (width < 1 || height < 1) {
+    throw new ImageIoError(fn, `expected a ${name} header with width and height >= 1, received ${width} × ${height} (${describeBytes(bytes)})`);
+  }
+  if (width * height > maxPixels) {
+    throw new ImageIoError(fn, `expected an image of at most ${maxPixels} pixels (maxPixels), received a ${name} header claiming ${width} × ${height} = ${width * height} pixels`);
+  }
+  if (header.interlaced) {
+    // pngjs inflates interlaced data without a bound: inflate it here first, bounded by the
+    // size the header allows (each of the 7 passes adds at most a filter byte and a partial byte per row).
+    const limit = header.rowBytes + 7 * 2 * (height + 1);
+    try {
+      inflateSync(pngImageData(bytes), { maxOutputLength: limit });
+    } catch (e) {
+      throw new ImageIoError(fn, `expected interlaced PNG data of at most ${limit} bytes once inflated (${width} × ${height}), received data that does not inflate within it: ${(e as Error).message}`);
+    }
+  }
+}
+
+/** The concatenated IDAT chunks of a PNG (walked by their lengths; a truncated chunk ends the walk). */
+function pngImageData(bytes: Uint8Array): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (let at = 8; at + 8 <= bytes.length;) {
+    const length = ((bytes[at] << 24) >>> 0) + (bytes[at + 1] << 16) + (bytes[at + 2] << 8) + bytes[at + 3];
+    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+    if (type === 'IDAT') parts.push(bytes.subarray(at + 8, Math.min(bytes.length, at + 8 + length)));
+    if (type === 'IEND') break;
+    at += 12 + length;
+  }
+  return Buffer.concat(parts);
+}
+
+function decodeRgba(bytes: Uint8Array, format: ImageFormat, maxPixels: number): Rgba {
   try {
     if (format === 'png') {
       const png = PNG.sync.read(asBuffer(bytes));
       return { width: png.width, height: png.height, data: png.data };
     }
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
+    // jpeg-js checks the same limit at the frame header, and bounds its own buffers (about 16
+    // bytes per pixel at most).
+    const maxMemoryUsageInMB = Math.max(64, Math.ceil((maxPixels * 16) / 2 ** 20));
+    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: maxPixels / 1e6, maxMemoryUsageInMB });
     return img;
   } catch (e) {
     throw new ImageIoError('decodeImage', `expected a valid ${format.toUpperCase()} image, received corrupt data (${describeBytes(bytes)}): ${(e as Error).message}`);
@@ -38,15 +90,22 @@ function decodeRgba(bytes: Uint8Array, format: ImageFormat): Rgba {
 /**
  * Decodes PNG or JPEG bytes (detected by their magic bytes) into an int32 tensor `[H, W, 3]` with
  * values in `[0, 255]`. Alpha is dropped; grayscale images are expanded to RGB; 16-bit PNGs are
- * rescaled to 8 bits.
- * @throws ImageIoError for bytes that are neither PNG nor JPEG, or corrupt data.
+ * rescaled to 8 bits. The size is read from the header first (PNG IHDR, JPEG SOF): an image of
+ * more than `maxPixels` pixels is refused before decoding allocates anything for it.
+ * @throws ImageIoError for bytes that are neither PNG nor JPEG, a header claiming an empty image
+ * or more than `maxPixels` pixels, or corrupt data; ValueError for a bad `maxPixels`.
  */
-export function decodeImage(bytes: Uint8Array): tf.Tensor3D {
-  const format = detectImageFormat(bytes);
-  if (!format) throw new ImageIoError('decodeImage', `expected a PNG or JPEG image, received ${describeBytes(bytes)}`);
-  const { width, height, data } = decodeRgba(bytes, format);
+export function decodeImage(bytes: Uint8Array, options: DecodeImageOptions = {}): tf.Tensor3D {
+  const fn = 'decodeImage';
+  const maxPixels = options.maxPixels ?? MAX_IMAGE_PIXELS;
+  if (!Number.isInteger(maxPixels) || maxPixels < 1) throw new ValueError(fn, 'maxPixels an integer >= 1', String(maxPixels));
+  const header = readImageHeader(bytes, fn);
+  if (!header) throw new ImageIoError(fn, `expected a PNG or JPEG image, received ${describeBytes(bytes)}`);
+  const { format } = header;
+  checkHeader(fn, header, maxPixels, bytes);
+  const { width, height, data } = decodeRgba(bytes, format, maxPixels);
   if (width < 1 || height < 1 || data.length < width * height * 4) {
-    throw new ImageIoError('decodeImage', `expected a non-empty ${format.toUpperCase()} image, received ${width}x${height} with ${data.length} bytes of pixels`);
+    throw new ImageIoError(fn, `expected a non-empty ${format.toUpperCase()} image, received ${width}x${height} with ${data.length} bytes of pixels`);
   }
   const rgb = new Int32Array(width * height * 3);
   for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ValueError } from '@tpfr/core';
-import { timed } from '@tpfr/core/utils';
+import { assertFinite, timed } from '@tpfr/core/utils';
 import { stackPeers, type TpfrStages } from '@tpfr/layers';
 import { padToMultiple, toModelBatch, toPixelRange, type PixelRange } from './images.js';
 import { fromModelRange, toModelRange } from './pixel-range.js';
@@ -8,6 +8,7 @@ import type { HostCodes, Latent, PeerCodes, RecombineOptions, TpfrModel } from '
 import { latentWidths } from './config.js';
 import { hostMap, hostRows, writeHostRows } from './host-map.js';
 import { BAND_THRESHOLD_BYTES } from './banded.js';
+import { estimateStylizeMemory, mib, type ExemplarSizes } from './memory-estimate.js';
 import { authorsContentPad, centerCrop, cropBorder, reflectPad } from '../pipeline/geometry.js';
 import { resizeShorterSide } from '../pipeline/resize.js';
 import { minMaxStretch } from '../pipeline/stretch.js';
@@ -69,6 +70,11 @@ export interface StylizeOptions {
    * in as they are (see {@link stylize}).
    */
   pipeline?: StylizePipelineOptions;
+  /**
+   * Refuse the call, before the networks allocate anything, when its estimated peak memory
+   * ({@link estimateStylizeMemory}) is above this many bytes. The error gives the estimate.
+   */
+  memoryBudgetBytes?: number;
 }
 
 /** A pipeline with every default filled in. */
@@ -149,6 +155,9 @@ function runNetwork(fn: string, model: TpfrModel, content: tf.Tensor4D, exemplar
       image = timed('decode', () => model.decode(z, 'main'));
       tf.dispose([z.content, z.style]);
     }
+    // A model whose weights hold NaN (or overflow) would give a NaN image, which encodes as black:
+    // refuse it instead (one reduction; skipped where the backend cannot read synchronously).
+    assertFinite(fn, 'the network\'s output (NaN or infinite values: check the model\'s weights)', image);
     return tf.slice(image, [0, 0, 0, 0], [b, height, width, 3]) as tf.Tensor4D;
   });
 }
@@ -224,6 +233,22 @@ class EncodedPool implements EncodedExemplars {
 
 function isEncoded(x: unknown): x is EncodedExemplars {
   return x instanceof EncodedPool;
+}
+
+/** Throws when `opts.memoryBudgetBytes` is set and the call's estimated peak is above it. */
+function checkBudget(fn: string, model: TpfrModel, input: tf.Tensor4D, pool: tf.Tensor4D[] | EncodedExemplars, opts: StylizeOptions): void {
+  const budget = opts.memoryBudgetBytes;
+  if (budget === undefined) return;
+  if (!(budget > 0)) throw new ValueError(fn, 'memoryBudgetBytes > 0', String(budget));
+  const [b, h, w] = input.shape;
+  const sizes: ExemplarSizes = isEncoded(pool)
+    ? { encoded: { pixels: pool.content.shape[0] * pool.content.shape[1] * pool.content.shape[2] } }
+    : { images: pool.flatMap((p) => Array.from({ length: p.shape[0] }, () => [p.shape[1], p.shape[2]] as [number, number])) };
+  const e = estimateStylizeMemory(model, [h, w], sizes, { k: opts.k, batch: b });
+  if (e.peakBytes > budget) {
+    const exemplars = 'images' in sizes ? `${sizes.images.length} exemplar(s) of ${sizes.images[0][1]}×${sizes.images[0][0]}` : 'encoded exemplars';
+    throw new ValueError(fn, `a call within memoryBudgetBytes = ${mib(budget)}`, `an estimated peak of ${mib(e.peakBytes)} (in ${e.peakPhase}) for ${b > 1 ? `${b} contents` : 'a content'} of ${w}×${h} and ${exemplars}; use a smaller size or fewer exemplars`);
+  }
 }
 
 /** Bytes of latent rows each recombination call may take when the latent is large (32 MiB). */
@@ -338,6 +363,8 @@ function prepare(batch: tf.Tensor4D, p: { size?: number; crop?: number | [number
  * @returns the stylized image(s), float32, same rank and range as `content`; same height and
  *   width too, unless a pipeline resizes or crops. With a stretching pipeline the values are
  *   whole levels 0–255 (or `level / 127.5 − 1` for content in −1…1).
+ * @throws ValueError for content or exemplars holding NaN or infinite values, and when the
+ *   network's output does (a model with NaN weights, say) rather than returning a NaN image.
  */
 export function stylize(model: TpfrModel, content: tf.Tensor3D, styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[] | EncodedExemplars, opts?: StylizeOptions): tf.Tensor3D;
 export function stylize(model: TpfrModel, content: tf.Tensor4D, styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[] | EncodedExemplars, opts?: StylizeOptions): tf.Tensor4D;
@@ -359,6 +386,7 @@ export function stylize(model: TpfrModel, content: tf.Tensor3D | tf.Tensor4D, st
       exemplars.push(e);
     });
     if (!pipeline) {
+      checkBudget(fn, model, c.batch, encoded ?? exemplars, opts);
       return tf.tidy(() => {
         const out = toPixelRange(runNetwork(fn, model, c.batch, encoded ?? exemplars, opts), c.range);
         return content.rank === 3 ? (tf.squeeze(out, [0]) as tf.Tensor3D) : out;
@@ -373,6 +401,7 @@ export function stylize(model: TpfrModel, content: tf.Tensor3D | tf.Tensor4D, st
     });
     const padded = reflectPad(input, pipeline.pad);
     owned.push(padded);
+    checkBudget(fn, model, padded, pool, opts);
     const raw = runNetwork(fn, model, padded, pool, opts);
     owned.push(raw);
     const image = cropBorder(raw, pipeline.pad);

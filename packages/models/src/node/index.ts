@@ -4,9 +4,10 @@
  * @module
  */
 export { saveModel, loadModel, readModelManifest, MODEL_MANIFEST } from './model-folder.js';
+export type { LoadModelOptions } from './model-folder.js';
 export { readImage, writeImage } from '../image-io/file-io.js';
 export { decodeImage, encodeImage } from '../image-io/codec.js';
-export type { EncodeImageOptions } from '../image-io/codec.js';
+export type { DecodeImageOptions, EncodeImageOptions } from '../image-io/codec.js';
 export { ImageIoError } from '../image-io/errors.js';
-export { detectImageFormat, IMAGE_EXTENSIONS } from '../image-io/format.js';
-export type { ImageFormat } from '../image-io/format.js';
+export { detectImageFormat, IMAGE_EXTENSIONS, MAX_IMAGE_PIXELS, readImageHeader } from '../image-io/format.js';
+export type { ImageFormat, ImageHeader } from '../image-io/format.js';

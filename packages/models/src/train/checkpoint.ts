@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { TpfrError } from '@tpfr/core';
 import type { TpfrModel } from '../model/model.js';
-import { writeDirAtomically } from '../node/atomic-dir.js';
+import { recoverDir, writeDirAtomically } from '../node/atomic-dir.js';
 import { loadModel, saveModel } from '../node/model-folder.js';
 import type { ResolvedTrainerOptions } from './options.js';
 
@@ -39,13 +39,14 @@ export async function writeCheckpoint(dir: string, model: TpfrModel, state: Chec
       format: 'tpfr-checkpoint', version: CHECKPOINT_VERSION, step: state.step, averagedSteps: state.averagedSteps,
       options: state.options, data: state.data, specs,
     }, null, 2));
-  });
+  }, 'writeCheckpoint');
 }
 
 /** A checkpoint read back: the model, and the state with its tensors (owned by the caller). */
 export async function readCheckpoint(dir: string, fn: string): Promise<{ model: TpfrModel; state: Omit<CheckpointState, 'options'> & { options: Partial<ResolvedTrainerOptions> } }> {
+  await recoverDir(dir, fn); // a writer killed mid-replace left the old folder aside
   const file = path.join(dir, TRAINER_STATE);
-  let json: { format?: string; version?: number; step: number; averagedSteps?: number; specs: tf.io.WeightsManifestEntry[]; options: Partial<ResolvedTrainerOptions>; data?: Record<string, unknown> };
+  let json: { format?: string; version?: unknown; step: number; averagedSteps?: number; specs: tf.io.WeightsManifestEntry[]; options: Partial<ResolvedTrainerOptions>; data?: Record<string, unknown> };
   try {
     // Stryker disable next-line StringLiteral: without an encoding JSON.parse gets a Buffer, whose text it reads as UTF-8 too
     json = JSON.parse(await fs.readFile(file, 'utf8'));
@@ -53,10 +54,23 @@ export async function readCheckpoint(dir: string, fn: string): Promise<{ model: 
     throw new TpfrError(fn, `expected a checkpoint directory with ${TRAINER_STATE}, could not read ${file}: ${(e as Error).message}`);
   }
   if (json?.format !== 'tpfr-checkpoint') throw new TpfrError(fn, `expected ${TRAINER_STATE} of format 'tpfr-checkpoint', received ${String(json?.format)}`);
-  if ((json.version ?? 1) > CHECKPOINT_VERSION) {
+  const version = json.version ?? 1;
+  if (typeof version === 'number' && version > CHECKPOINT_VERSION) {
     throw new TpfrError(fn, `expected a checkpoint of format version ≤ ${CHECKPOINT_VERSION}, found version ${json.version} in ${file} (written by a newer @tpfr/models)`);
   }
-  const bin = await fs.readFile(path.join(dir, 'state.bin'));
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    throw new TpfrError(fn, `expected a checkpoint of format version 1 to ${CHECKPOINT_VERSION}, found version ${JSON.stringify(json.version)} in ${file}`);
+  }
+  const validSpec = (s: tf.io.WeightsManifestEntry) => typeof s?.name === 'string' && (s.dtype === 'float32' || s.dtype === 'int32') && Array.isArray(s.shape) && s.shape.every((d) => Number.isInteger(d) && d >= 0);
+  if (!Array.isArray(json.specs) || !json.specs.every(validSpec)) {
+    throw new TpfrError(fn, `expected ${file} with 'specs', a manifest of float32 or int32 tensors (name, dtype, shape of integers >= 0), received ${JSON.stringify(json.specs)?.slice(0, 120) ?? 'nothing'}`);
+  }
+  let bin: Awaited<ReturnType<typeof fs.readFile>>;
+  try {
+    bin = await fs.readFile(path.join(dir, 'state.bin'));
+  } catch (e) {
+    throw new TpfrError(fn, `expected the checkpoint's tensors in ${path.join(dir, 'state.bin')}, could not read it: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
   const expected = json.specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
   if (bin.byteLength !== expected) throw new TpfrError(fn, `expected ${expected} bytes in ${path.join(dir, 'state.bin')} (its manifest in ${TRAINER_STATE}), found ${bin.byteLength}`);
   const model = await loadModel(path.join(dir, 'model'));

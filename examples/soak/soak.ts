@@ -1,0 +1,160 @@
+/**
+ * `pnpm soak [--calls 1000] [--steps 300] [--checkpoint-every 50]`: hours of use, compressed.
+ * `stylize` called many times on mixed sizes (odd sizes, one to three exemplars of other sizes,
+ * both ranges) and a training run with checkpoints, on wasm, tracking `tf.memory()` (tensors and
+ * bytes) around every call and step and the process's RSS. Prints one JSON line:
+ * {"bench":"soak","calls":…,"steps":…,"tensorGrowth":…,"byteGrowth":…,"rssGrowthPct":…,…}
+ * `tensorGrowth` and `byteGrowth`: the largest change of the tensor count and bytes across one
+ * call (after − before; 0 expected), and across the training steps once the optimizers' moments
+ * and the image pool are made (after the first checkpoint). `rssGrowthPct`: RSS growth over the
+ * last half of the calls and of the steps (garbage collected first where `--expose-gc` is on),
+ * the larger of the two. The tests run a short version (`runSoak({ calls: 30, steps: 8 })`).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initBackend } from '../../packages/core/src/index.ts';
+import { createSyntheticDataset } from '../../packages/models/src/data/index.ts';
+import { stylize } from '../../packages/models/src/index.ts';
+import { TpfrTrainer } from '../../packages/models/src/train/index.ts';
+
+/** Options of {@link runSoak}. */
+export interface SoakOptions {
+  /** stylize calls (default 1000). */
+  calls?: number;
+  /** Training steps (default 300). */
+  steps?: number;
+  /** Steps between checkpoints (default 50). */
+  checkpointEvery?: number;
+  /** The trainer's image pool (default 50, the paper's); the tracking starts once it is full. */
+  imagePoolSize?: number;
+  /** Called now and then with a line of progress. */
+  onProgress?: (line: string) => void;
+}
+
+/** What {@link runSoak} measured. */
+export interface SoakReport {
+  bench: 'soak';
+  calls: number;
+  steps: number;
+  checkpoints: number;
+  tensorGrowth: number;
+  byteGrowth: number;
+  rssGrowthPct: number;
+  /** RSS growth over the last half of the calls and of the steps, separately. */
+  rssGrowthPctCalls: number;
+  rssGrowthPctSteps: number;
+  rssMiB: { start: number; end: number };
+  ms: number;
+}
+
+const rss = () => process.memoryUsage().rss;
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
+
+/** A small seeded generator (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Runs the soak on the active backend (wasm is set) and returns its figures. */
+export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
+  const calls = opts.calls ?? 1000;
+  const steps = opts.steps ?? 300;
+  const every = opts.checkpointEvery ?? 50;
+  const say = opts.onProgress ?? (() => {});
+  await initBackend('wasm');
+  const t0 = performance.now();
+  let tensorGrowth = 0;
+  let byteGrowth = 0;
+  const note = (before: tf.MemoryInfo) => {
+    const after = tf.memory();
+    tensorGrowth = Math.max(tensorGrowth, Math.abs(after.numTensors - before.numTensors));
+    byteGrowth = Math.max(byteGrowth, Math.abs(after.numBytes - before.numBytes));
+  };
+  const r = rng(2026);
+  const side = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+
+  // 1. stylize, mixed: content 32…97 px a side (odd sizes too), 1–3 exemplars of 32…80 px.
+  const model = TpfrTrainer.createModel('tiny', 1);
+  const rss0 = rss();
+  let rssHalf = 0;
+  for (let i = 0; i < calls; i++) {
+    if (i === Math.floor(calls / 2)) { gc(); rssHalf = rss(); }
+    const content = tf.randomUniform([side(32, 97), side(32, 97), 3], 0, 255, 'int32', i) as tf.Tensor3D;
+    const styles = Array.from({ length: side(1, 3) }, (_, j) => tf.randomUniform([side(32, 80), side(32, 80), 3], 0, 255, 'int32', 10_000 + i * 3 + j) as tf.Tensor3D);
+    const before = tf.memory();
+    const y = stylize(model, content, styles, i % 2 === 0 ? {} : { k: 3 });
+    await y.data();
+    y.dispose();
+    note(before);
+    tf.dispose([content, ...styles]);
+    if ((i + 1) % 100 === 0) say(`stylize ${i + 1}/${calls}: ${tf.memory().numTensors} tensors, RSS ${(rss() / 2 ** 20).toFixed(0)} MiB`);
+  }
+  gc();
+  const rssCallsEnd = rss();
+  model.dispose();
+
+  // 2. Training with checkpoints: the micro model at 32², batch 2.
+  const dir = mkdtempSync(join(tmpdir(), 'tpfr-soak-'));
+  let checkpoints = 0;
+  let rssStepsHalf = 0;
+  let rssStepsEnd = 0;
+  try {
+    const micro = TpfrTrainer.createModel({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 }, 3);
+    const trainer = new TpfrTrainer(micro, createSyntheticDataset({ size: 32, seed: 3 }), { steps, seed: 3, warmupSteps: Math.min(5, steps), imagePoolSize: opts.imagePoolSize ?? 50 });
+    let settled: tf.MemoryInfo | null = null;
+    for (let s = 0; s < steps; s++) {
+      await trainer.trainStepAsync();
+      if ((s + 1) % every === 0 || s + 1 === steps) {
+        await trainer.saveCheckpoint(dir);
+        checkpoints++;
+      }
+      // Once the optimizers' moments exist and the image pool is full, nothing more is kept.
+      if (!settled && checkpoints > 0 && trainer.pooledImages >= (opts.imagePoolSize ?? 50)) settled = tf.memory();
+      if (settled) note(settled);
+      if (s === Math.floor(steps / 2)) { gc(); rssStepsHalf = rss(); }
+      if ((s + 1) % 25 === 0) say(`train ${s + 1}/${steps}: ${tf.memory().numTensors} tensors, RSS ${(rss() / 2 ** 20).toFixed(0)} MiB`);
+    }
+    gc();
+    rssStepsEnd = rss();
+    trainer.dispose();
+    micro.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const pct = (a: number, b: number) => (a > 0 ? +(((b - a) / a) * 100).toFixed(2) : 0);
+  const rssGrowthPctCalls = pct(rssHalf, rssCallsEnd);
+  const rssGrowthPctSteps = pct(rssStepsHalf, rssStepsEnd);
+  return {
+    bench: 'soak',
+    calls,
+    steps,
+    checkpoints,
+    tensorGrowth,
+    byteGrowth,
+    rssGrowthPct: Math.max(rssGrowthPctCalls, rssGrowthPctSteps),
+    rssGrowthPctCalls,
+    rssGrowthPctSteps,
+    rssMiB: { start: Math.round(rss0 / 2 ** 20), end: Math.round(rss() / 2 ** 20) },
+    ms: Math.round(performance.now() - t0),
+  };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const arg = (name: string, d: number) => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? Number(process.argv[i + 1]) : d;
+  };
+  const report = await runSoak({ calls: arg('--calls', 1000), steps: arg('--steps', 300), checkpointEvery: arg('--checkpoint-every', 50), onProgress: (l) => process.stderr.write(`${l}\n`) });
+  console.log(JSON.stringify(report));
+  process.exit(report.tensorGrowth === 0 && report.byteGrowth === 0 && report.rssGrowthPct < 5 ? 0 : 1);
+}

@@ -1,0 +1,93 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { initBackend, TpfrError } from '@tpfr/core';
+import { captureCliOutput } from '../cli/cli-harness.test-util.js';
+import { main } from '../cli/main.js';
+import { TpfrModel } from '../model/model.js';
+import { TRAINER_STATE, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import type { ResolvedTrainerOptions } from './options.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tpfr-checkpoint-hostile-'));
+const ckpt = join(dir, 'ckpt');
+const options: ResolvedTrainerOptions = {
+  steps: 9, batchSize: 1, learningRate: 4e-4, beta1: 0.5, beta2: 0.999, decayFrom: 2, weights: { reconstruction: 25, adversarial: 1 },
+  adversarial: 'ls', imagePoolSize: 50, warmupSteps: 0, warmupBatchSize: 4, emaDecay: 0, peerPaintings: 1, seed: 3,
+};
+let output: ReturnType<typeof captureCliOutput>;
+
+beforeAll(async () => {
+  output = captureCliOutput();
+  await initBackend('wasm');
+  const model = TpfrModel.create({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 });
+  const tensors = [{ name: 'aux/iter', tensor: tf.scalar(7) }];
+  await writeCheckpoint(ckpt, model, { step: 4, averagedSteps: 0, options, data: { kind: 'synthetic', seed: 3, size: 32 }, tensors });
+  tf.dispose(tensors.map((t) => t.tensor));
+  model.dispose();
+});
+afterAll(() => {
+  vi.restoreAllMocks();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A copy of the checkpoint with trainer.json edited by `edit` (or replaced by the text it returns). */
+function variant(name: string, edit: (j: Record<string, unknown>) => unknown): string {
+  const d = join(dir, name);
+  rmSync(d, { recursive: true, force: true });
+  cpSync(ckpt, d, { recursive: true });
+  const edited = edit(JSON.parse(readFileSync(join(ckpt, TRAINER_STATE), 'utf8')));
+  writeFileSync(join(d, TRAINER_STATE), typeof edited === 'string' ? edited : JSON.stringify(edited));
+  return d;
+}
+
+/** The error of reading `d`, checking that no tensor was made. */
+async function refusal(d: string): Promise<string> {
+  const before = tf.memory().numTensors;
+  const e = await readCheckpoint(d, 'fn').then(() => null, (err: Error) => err);
+  expect(e).toBeInstanceOf(TpfrError);
+  expect(tf.memory().numTensors).toBe(before);
+  return e!.message;
+}
+
+describe('readCheckpoint: a checkpoint from a newer format version, or a malformed one', () => {
+  it('a newer version is refused with the version found and the version supported, before the model is read', async () => {
+    for (const v of [3, 99, 2.5]) {
+      const d = variant(`v${v}`, (j) => ({ ...j, version: v }));
+      rmSync(join(d, 'model'), { recursive: true }); // never reached
+      expect(await refusal(d)).toBe(`fn: expected a checkpoint of format version ≤ 2, found version ${v} in ${join(d, TRAINER_STATE)} (written by a newer @tpfr/models)`);
+    }
+  });
+
+  it('a version that is not a positive integer', async () => {
+    for (const [name, v] of [['string', '3'], ['zero', 0], ['negative', -1], ['object', { major: 3 }]] as const) {
+      const d = variant(`version-${name}`, (j) => ({ ...j, version: v }));
+      expect(await refusal(d)).toBe(`fn: expected a checkpoint of format version 1 to 2, found version ${JSON.stringify(v)} in ${join(d, TRAINER_STATE)}`);
+    }
+  });
+
+  it('a tensor manifest (specs) missing or malformed, and a missing state.bin', async () => {
+    expect(await refusal(variant('no-specs', (j) => ({ ...j, specs: undefined })))).toMatch(/^fn: expected .*trainer\.json with 'specs', a manifest of float32 or int32 tensors \(name, dtype, shape of integers >= 0\), received nothing$/);
+    expect(await refusal(variant('bad-shape', (j) => ({ ...j, specs: [{ name: 'aux/iter', dtype: 'float32', shape: [-4] }] })))).toMatch(/with 'specs', .*received \[\{"name":"aux\/iter"/);
+    expect(await refusal(variant('bad-dtype', (j) => ({ ...j, specs: [{ name: 'aux/iter', dtype: 'string', shape: [] }] })))).toMatch(/with 'specs'/);
+    const d = variant('no-bin', (j) => j);
+    unlinkSync(join(d, 'state.bin'));
+    expect(await refusal(d)).toBe(`fn: expected the checkpoint's tensors in ${join(d, 'state.bin')}, could not read it: ENOENT`);
+  });
+
+  it('tpfr train --resume: a newer checkpoint and an unreadable trainer.json exit 1 with the reason; nothing is written', async () => {
+    const newer = variant('cli-v3', (j) => ({ ...j, version: 3 }));
+    const before = readFileSync(join(newer, TRAINER_STATE), 'utf8');
+    output.reset();
+    expect(await main(['train', '--resume', '--checkpoint', newer, '--backend', 'wasm', '--quiet'])).toBe(1);
+    expect(output.text).toMatch(/tpfr: TpfrTrainer\.resume: expected a checkpoint of format version ≤ 2, found version 3 in .*trainer\.json/);
+    expect(readFileSync(join(newer, TRAINER_STATE), 'utf8')).toBe(before);
+    const garbled = variant('cli-garbled', () => '{ "format": ');
+    output.reset();
+    expect(await main(['train', '--resume', '--checkpoint', garbled, '--backend', 'wasm', '--quiet'])).toBe(1);
+    expect(output.text).toMatch(/^tpfr: --resume: expected a checkpoint in .*cli-garbled, could not read .*trainer\.json: .*JSON/m);
+    expect(output.text).not.toContain('unexpected error');
+    expect(existsSync(join(garbled, 'model'))).toBe(true);
+  });
+});

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../packages/core/src/index.ts';
+import { createRng } from '../../packages/core/src/utils/index.ts';
 import { createSyntheticDataset } from '../../packages/models/src/data/index.ts';
 import { stylize } from '../../packages/models/src/index.ts';
 import { TpfrTrainer } from '../../packages/models/src/train/index.ts';
@@ -53,18 +54,6 @@ export interface SoakReport {
 const rss = () => process.memoryUsage().rss;
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
-/** A small seeded generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Runs the soak on the active backend (wasm is set) and returns its figures. */
 export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
   const calls = opts.calls ?? 1000;
@@ -80,7 +69,8 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
     tensorGrowth = Math.max(tensorGrowth, Math.abs(after.numTensors - before.numTensors));
     byteGrowth = Math.max(byteGrowth, Math.abs(after.numBytes - before.numBytes));
   };
-  const r = rng(2026);
+  const rand = createRng(2026);
+  const r = () => rand.next();
   const side = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 
   // 1. stylize, mixed: content 32…97 px a side (odd sizes too), 1–3 exemplars of 32…80 px.

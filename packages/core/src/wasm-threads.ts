@@ -70,19 +70,23 @@ export async function useNodeWasmThreads(threads: number): Promise<void> {
   const mainFile = path.join(dir, 'main.js');
   fs.writeFileSync(workerFile, workerModule.default.wasmWorkerContents.replace(/\n/g, '\\n'));
   fs.writeFileSync(mainFile, `var WasmBackendModuleThreadedSimd = ${factory.toString()}`);
-  const { createRequire } = (await importByName('node:module')) as typeof import('node:module');
-  const binary = fs.readFileSync(createRequire(import.meta.url).resolve(`${WASM_OUT}/tfjs-backend-wasm-threaded-simd.wasm`));
   wasm.setThreadsCount(threads);
   tf.registerBackend('wasm', async () => {
+    // Where the build looks for its .wasm (it asks locateFile before instantiating).
+    let wasmFile = '';
     const module = await factory({
-      locateFile: (file: string, prefix: string) => (file.endsWith('.worker.js') ? workerFile : prefix + file),
+      locateFile: (file: string, prefix: string) => {
+        if (file.endsWith('.worker.js')) return workerFile;
+        if (file.endsWith('.wasm')) wasmFile = prefix + file;
+        return prefix + file;
+      },
       mainScriptUrlOrBlob: mainFile,
       // The build caps its pool at half the logical cores it is told of (it assumes two
       // hyper-threads per core), so a 2-core machine got one thread whatever was asked. It is
       // told of 2·threads cores: the pool then has the threads asked for (up to its 8 workers).
       instantiateWasm: (info: { env: Record<string, unknown> }, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) => {
         info.env.emscripten_num_logical_cores = () => 2 * threads;
-        void WebAssembly.instantiate(binary, info as unknown as WebAssembly.Imports).then((r) => receive(r.instance, r.module));
+        void WebAssembly.instantiate(fs.readFileSync(wasmFile), info as unknown as WebAssembly.Imports).then((r) => receive(r.instance, r.module));
         return {};
       },
     });

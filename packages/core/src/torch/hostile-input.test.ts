@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { readTorchCheckpoint, CheckpointError, ForbiddenGlobalError } from './index.js';
 import type { TorchTensor } from './index.js';
 import { writeTorchCheckpoint } from '../testing/torch-writer.js';
+import { byteMutationArb, mutateBytes } from '../testing/byte-mutations.js';
 import { f32Bytes, stateDictPickle, thrown, zipCheckpoint, zipFile } from './craft.test-util.js';
 
 /*
@@ -16,26 +17,8 @@ const tensor = (name: string, shape: number[], seed: number): TorchTensor =>
 
 const small = [tensor('conv.weight', [2, 3], 1), tensor('conv.bias', [2], 2), { name: 'n', dtype: 'int64', shape: [], data: new BigInt64Array([5n]) } as TorchTensor];
 
-/** One edit of a file's bytes, at a fraction of its length. */
-const mutation = fc.oneof(
-  fc.record({ kind: fc.constant('cut' as const), at: fc.double({ min: 0, max: 1, noNaN: true }) }),
-  fc.record({ kind: fc.constant('set' as const), at: fc.double({ min: 0, max: 1, noNaN: true }), value: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.double({ min: 0, max: 1, noNaN: true }), values: fc.uint8Array({ minLength: 1, maxLength: 16 }) }),
-  fc.record({ kind: fc.constant('remove' as const), at: fc.double({ min: 0, max: 1, noNaN: true }), count: fc.integer({ min: 1, max: 16 }) }),
-);
-type Mutation = typeof mutation extends fc.Arbitrary<infer M> ? M : never;
-
-function mutate(bytes: Uint8Array, edits: readonly Mutation[]): Uint8Array {
-  let b = bytes;
-  for (const m of edits) {
-    const at = Math.min(b.length, Math.floor(m.at * b.length));
-    if (m.kind === 'cut') b = b.subarray(0, at);
-    else if (m.kind === 'set' && at < b.length) { b = b.slice(); b[at] = m.value; }
-    else if (m.kind === 'insert') b = Uint8Array.from([...b.subarray(0, at), ...m.values, ...b.subarray(at)]);
-    else if (m.kind === 'remove') b = Uint8Array.from([...b.subarray(0, at), ...b.subarray(at + m.count)]);
-  }
-  return b;
-}
+const mutation = byteMutationArb(16);
+const mutate = mutateBytes;
 
 describe('readTorchCheckpoint: mutated valid files (seeded property)', () => {
   it('cuts, byte changes, inserted and removed bytes: each file reads or throws a CheckpointError, within a bounded size', () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, ValueError } from '@tpfr/core';
+import { byteMutationArb, mutateBytes } from '@tpfr/core/testing';
 import { decodeImage, encodeImage } from './codec.js';
 import { ImageIoError } from './errors.js';
 import { readImage } from './file-io.js';
@@ -163,26 +164,8 @@ describe('decodeImage: zero-byte, truncated and corrupt files', () => {
   });
 });
 
-/** Mutations of valid files: cuts, byte changes, inserted and removed bytes. */
-const mutation = fc.oneof(
-  fc.record({ kind: fc.constant('cut' as const), at: fc.double({ min: 0, max: 1, noNaN: true }) }),
-  fc.record({ kind: fc.constant('set' as const), at: fc.double({ min: 0, max: 1, noNaN: true }), value: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.double({ min: 0, max: 1, noNaN: true }), values: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
-  fc.record({ kind: fc.constant('remove' as const), at: fc.double({ min: 0, max: 1, noNaN: true }), count: fc.integer({ min: 1, max: 8 }) }),
-);
-type Mutation = typeof mutation extends fc.Arbitrary<infer M> ? M : never;
-
-function mutate(bytes: Uint8Array, edits: readonly Mutation[]): Uint8Array {
-  let b = bytes;
-  for (const m of edits) {
-    const at = Math.min(b.length, Math.floor(m.at * b.length));
-    if (m.kind === 'cut') b = b.subarray(0, at);
-    else if (m.kind === 'set' && at < b.length) { b = b.slice(); b[at] = m.value; }
-    else if (m.kind === 'insert') b = Uint8Array.from([...b.subarray(0, at), ...m.values, ...b.subarray(at)]);
-    else if (m.kind === 'remove') b = Uint8Array.from([...b.subarray(0, at), ...b.subarray(at + m.count)]);
-  }
-  return b;
-}
+const mutation = byteMutationArb(8);
+const mutate = mutateBytes;
 
 describe('decodeImage: mutated valid files (seeded property)', () => {
   it('each decodes to a valid [H, W, 3] int32 tensor or throws an ImageIoError', () => {

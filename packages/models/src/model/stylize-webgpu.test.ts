@@ -6,31 +6,17 @@
  * TPFR_REQUIRE_WEBGPU=1 (`.ci/run` installs both packages and sets it).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync } from 'node:fs';
 import { expect, it } from 'vitest';
+import { probeNodeWebGpu } from '@tpfr/core/testing';
 import { initBackend, knn } from '@tpfr/core';
 import { stylize, type TpfrModel } from '@tpfr/models';
 import { TpfrTrainer } from '@tpfr/models/train';
 
-const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-if (!process.env.VK_ICD_FILENAMES && existsSync(ICD)) process.env.VK_ICD_FILENAMES = ICD;
-
-async function webgpu(): Promise<string | null> {
-  try {
-    await initBackend('webgpu');
-    return null;
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
-}
-
-const why = await webgpu();
-const required = process.env.TPFR_REQUIRE_WEBGPU === '1';
-if (why && !required) console.warn(`[webgpu] skipped: ${why} (install Debian's chromium and libvulkan1 for SwiftShader's CPU adapter)`);
+const { why, skip } = await probeNodeWebGpu('stylize');
 
 const seeded = (): TpfrModel => TpfrTrainer.createModel({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 }, 9);
 
-it.skipIf(why !== null && !required)('stylize on WebGPU (Dawn in Node) equals wasm, and knn equals brute force there', async () => {
+it.skipIf(skip)('stylize on WebGPU (Dawn in Node) equals wasm, and knn equals brute force there', async () => {
   if (why) throw new Error(`TPFR_REQUIRE_WEBGPU=1 but no WebGPU adapter: ${why}`);
   await initBackend('wasm');
   const pixels = [tf.randomUniform([36, 44, 3], 0, 255, 'float32', 1), tf.randomUniform([32, 32, 3], 0, 255, 'float32', 2)].map((t) => ({ data: t.dataSync().slice(), shape: t.shape }));

@@ -129,7 +129,7 @@ it('tpfr import-torch SIGKILLed 6 times at seeded moments (most inside the model
     const child = importInto(which, out);
     const stop = round % 3 === 2
       ? (killAfter(child, rng.uniform(200, 2000)), () => undefined)
-      : whenCreated(outs, 'model.lock', () => killAfter(child, rng.uniform(0, 15)));
+      : whenCreated(outs, 'model.lock', () => killAfter(child, rng.uniform(0, 8)));
     const { code, signal } = await child.exited;
     stop();
     if (signal === null) expect(code, child.stderr()).toBe(0);

@@ -8,8 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { existsSync } from 'node:fs';
 import { expect, it } from 'vitest';
+import { probeNodeWebGpu } from '@tpfr/core/testing';
 import { initBackend } from '@tpfr/core';
 import { weightedLossSum } from '@tpfr/losses';
 import { createSyntheticDataset } from '@tpfr/models/data';
@@ -18,23 +18,7 @@ import { resolveTrainerOptions } from './options.js';
 import { TpfrTrainer } from './trainer.js';
 import { auxiliaryTerms, discriminatorTerms, mainTerms } from './updates.js';
 
-const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-if (!process.env.VK_ICD_FILENAMES && existsSync(ICD)) process.env.VK_ICD_FILENAMES = ICD;
-
-async function webgpu(): Promise<string | null> {
-  try {
-    await initBackend('webgpu');
-    return null;
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  } finally {
-    await initBackend('wasm');
-  }
-}
-
-const why = await webgpu();
-const required = process.env.TPFR_REQUIRE_WEBGPU === '1';
-if (why && !required) console.warn(`[webgpu] training skipped: ${why} (install Debian's chromium and libvulkan1 for SwiftShader's CPU adapter)`);
+const { why, skip } = await probeNodeWebGpu('training');
 
 const MICRO = { preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 } as const;
 const SEED = 5;
@@ -74,7 +58,7 @@ async function gradients(): Promise<Record<string, Record<string, Float32Array>>
   return out;
 }
 
-it.skipIf(why !== null && !required)('each update\'s gradients on WebGPU (Dawn in Node) equal wasm\'s, every variable getting one', async () => {
+it.skipIf(skip)('each update\'s gradients on WebGPU (Dawn in Node) equal wasm\'s, every variable getting one', async () => {
   if (why) throw new Error(`TPFR_REQUIRE_WEBGPU=1 but no WebGPU adapter: ${why}`);
   await initBackend('wasm');
   const cpu = await gradients();
@@ -100,7 +84,7 @@ it.skipIf(why !== null && !required)('each update\'s gradients on WebGPU (Dawn i
   }
 }, 600_000);
 
-it.skipIf(why !== null && !required)('a training step on WebGPU (trainStepAsync) gives wasm\'s losses and weights; nearly all its weights', async () => {
+it.skipIf(skip)('a training step on WebGPU (trainStepAsync) gives wasm\'s losses and weights; nearly all its weights', async () => {
   if (why) throw new Error(`TPFR_REQUIRE_WEBGPU=1 but no WebGPU adapter: ${why}`);
   const step = async (backend: 'wasm' | 'webgpu') => {
     await initBackend(backend);

@@ -139,7 +139,7 @@ export const splitPath = (p: string): [string, string] => [dirname(p), basename(
  */
 export function importTorchFixtures(dir: string): ((out: string) => string[])[] {
   const pth = (seed: number, part: 'G' | 'D') => {
-    const keys = part === 'G' ? authorsGeneratorKeys({ ngf: 4, residualBlocks: 1 }) : authorsDiscriminatorKeys({ ndf: 4 });
+    const keys = part === 'G' ? authorsGeneratorKeys({ ngf: 16, residualBlocks: 2 }) : authorsDiscriminatorKeys({ ndf: 4 });
     const sd = syntheticAuthorsStateDict(keys, seed);
     const file = join(dir, `${part}${seed}.pth`);
     writeFileSync(file, writeTorchCheckpoint([...sd].map(([name, t]) => ({ name, ...t })) as Parameters<typeof writeTorchCheckpoint>[0], { format: 'zip' }));

@@ -135,7 +135,7 @@ it('stylize: says the backend, then the output, its size and the time; a refused
   expect(code, stderr).toBe(0);
   expect(tf.memory().numTensors).toBe(before);
   expect(stderr).toBe('backend: cpu\n');
-  expect(stdout).toMatch(new RegExp(`^${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 40×33 in \\d+\\.\\d s\\n$`));
+  expect(stdout).toMatch(new RegExp(`^${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 40×33 in \\d+\\.\\d s \\(estimated peak memory \\d+ MiB\\)\\n$`));
   expect(Number(/in (\d+\.\d) s/.exec(stdout)![1])).toBeLessThanOrEqual(elapsed + 0.05);
   // The largest pad: the shorter side − 1.
   expect(await run('stylize', '--model', modelDir, '--content', content, '--style', style, '--out', out, '--pad', '32', '--quiet')).toBe(0);

@@ -228,8 +228,9 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
       }
       const t0 = performance.now();
       let result: tf.Tensor3D;
+      let peak = 0;
       try {
-        result = stylize(model, content, encoded, { stages, k, pipeline, memoryBudgetBytes: memoryBudget(o, backend) }) as tf.Tensor3D;
+        result = stylize(model, content, encoded, { stages, k, pipeline, memoryBudgetBytes: memoryBudget(o, backend), onMemoryEstimate: (e) => { peak = e.peakBytes; } }) as tf.Tensor3D;
       } catch (e) {
         content.dispose();
         if (e instanceof ValueError && e.message.includes('memoryBudgetBytes')) {
@@ -238,7 +239,7 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
         throw e;
       }
       writeImage(out, result);
-      const line = `${out}: ${result.shape[1]}×${result.shape[0]} in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+      const line = `${out}: ${result.shape[1]}×${result.shape[0]} in ${((performance.now() - t0) / 1000).toFixed(1)} s (estimated peak memory ${(peak / 2 ** 20).toFixed(0)} MiB)`;
       if (bar) bar.update(i + 1, basename(file));
       else console.log(line);
       tf.dispose([content, result]);

@@ -62,8 +62,11 @@ describe('estimateStylizeMemory', () => {
     expect(() => stylize(model, c, pool, { memoryBudgetBytes: 2 ** 20 })).toThrow(/and encoded exemplars/);
     expect(() => stylize(model, c, s, { memoryBudgetBytes: 0 })).toThrow(/memoryBudgetBytes > 0, received 0/);
     expect(tf.memory().numTensors).toBe(before + 2); // the pool's two codes
-    const y = stylize(model, c, s, { memoryBudgetBytes: 2 ** 30 });
+    const seen: number[] = [];
+    const y = stylize(model, c, s, { memoryBudgetBytes: 2 ** 30, onMemoryEstimate: (e) => seen.push(e.peakBytes) });
     expect(y.shape).toEqual([300, 200, 3]);
+    // Reported from the sizes the networks see: here the images as they are.
+    expect(seen).toEqual([estimateStylizeMemory(model, [300, 200], { images: [[64, 64]] }).peakBytes]);
     tf.dispose([y, c, s]);
     pool.dispose();
     model.dispose();

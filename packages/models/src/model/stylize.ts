@@ -8,7 +8,7 @@ import type { HostCodes, Latent, PeerCodes, RecombineOptions, TpfrModel } from '
 import { latentWidths } from './config.js';
 import { hostMap, hostRows, writeHostRows } from './host-map.js';
 import { BAND_THRESHOLD_BYTES } from './banded.js';
-import { estimateStylizeMemory, mib, type ExemplarSizes } from './memory-estimate.js';
+import { estimateStylizeMemory, mib, type ExemplarSizes, type StylizeMemoryEstimate } from './memory-estimate.js';
 import { authorsContentPad, centerCrop, cropBorder, reflectPad } from '../pipeline/geometry.js';
 import { resizeShorterSide } from '../pipeline/resize.js';
 import { minMaxStretch } from '../pipeline/stretch.js';
@@ -75,6 +75,11 @@ export interface StylizeOptions {
    * ({@link estimateStylizeMemory}) is above this many bytes. The error gives the estimate.
    */
   memoryBudgetBytes?: number;
+  /**
+   * Called with the call's memory estimate ({@link estimateStylizeMemory}, from the sizes the
+   * networks will see, after any pipeline) before the networks run: to report it.
+   */
+  onMemoryEstimate?: (estimate: StylizeMemoryEstimate) => void;
 }
 
 /** A pipeline with every default filled in. */
@@ -235,17 +240,21 @@ function isEncoded(x: unknown): x is EncodedExemplars {
   return x instanceof EncodedPool;
 }
 
-/** Throws when `opts.memoryBudgetBytes` is set and the call's estimated peak is above it. */
+/**
+ * The call's memory estimate, given to `opts.onMemoryEstimate`; throws when `opts.memoryBudgetBytes`
+ * is set and the estimated peak is above it.
+ */
 function checkBudget(fn: string, model: TpfrModel, input: tf.Tensor4D, pool: tf.Tensor4D[] | EncodedExemplars, opts: StylizeOptions): void {
   const budget = opts.memoryBudgetBytes;
-  if (budget === undefined) return;
-  if (!(budget > 0)) throw new ValueError(fn, 'memoryBudgetBytes > 0', String(budget));
+  if (budget === undefined && !opts.onMemoryEstimate) return;
+  if (budget !== undefined && !(budget > 0)) throw new ValueError(fn, 'memoryBudgetBytes > 0', String(budget));
   const [b, h, w] = input.shape;
   const sizes: ExemplarSizes = isEncoded(pool)
     ? { encoded: { pixels: pool.content.shape[0] * pool.content.shape[1] * pool.content.shape[2] } }
     : { images: pool.flatMap((p) => Array.from({ length: p.shape[0] }, () => [p.shape[1], p.shape[2]] as [number, number])) };
   const e = estimateStylizeMemory(model, [h, w], sizes, { k: opts.k, batch: b });
-  if (e.peakBytes > budget) {
+  opts.onMemoryEstimate?.(e);
+  if (budget !== undefined && e.peakBytes > budget) {
     const exemplars = 'images' in sizes ? `${sizes.images.length} exemplar(s) of ${sizes.images[0][1]}×${sizes.images[0][0]}` : 'encoded exemplars';
     throw new ValueError(fn, `a call within memoryBudgetBytes = ${mib(budget)}`, `an estimated peak of ${mib(e.peakBytes)} (in ${e.peakPhase}) for ${b > 1 ? `${b} contents` : 'a content'} of ${w}×${h} and ${exemplars}; use a smaller size or fewer exemplars`);
   }

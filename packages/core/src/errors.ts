@@ -41,3 +41,8 @@ export class BackendError extends TpfrError {}
 export function formatShape(shape: readonly (number | null | undefined)[]): string {
   return `[${shape.map((d) => (d == null ? '?' : String(d))).join(',')}]`;
 }
+
+/** Formats a byte count as MiB with one decimal (`12.5 MiB`), for messages. */
+export function formatMiB(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}

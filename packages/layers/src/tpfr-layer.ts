@@ -112,12 +112,14 @@ interface StageResult {
 }
 
 /**
- * The call argument `neighbours` checked and flattened: per stage `[B·H·W, k]` int32 or undefined.
+ * The call argument `neighbours` checked and flattened: per stage `[B·H·W, k]` int32 or undefined,
+ * one k for both stages, indices in the pool of `poolSize` rows (checked where a synchronous read
+ * is possible: a gather past the pool's end would read garbage on a GPU).
  */
-function replayedGraph(fn: string, given: PeerRecombinationCallArgs['neighbours'], b: number, h: number, w: number, stages: TpfrStages): [tf.Tensor2D | undefined, tf.Tensor2D | undefined] {
+function replayedGraph(fn: string, given: PeerRecombinationCallArgs['neighbours'], b: number, h: number, w: number, stages: TpfrStages, poolSize: number): [tf.Tensor2D | undefined, tf.Tensor2D | undefined] {
   if (given === undefined) return [undefined, undefined];
   if (!Array.isArray(given) || given.length < 1 || given.length > 2) throw new ValueError(fn, 'call argument neighbours [stage1, stage2?] (tensors or null)', String(given));
-  return [0, 1].map((s) => {
+  const graph = [0, 1].map((s) => {
     const t = given[s];
     if (t == null || (s === 1 && stages === 'style-only')) return undefined;
     if (!(t instanceof tf.Tensor) || t.dtype !== 'int32' || t.rank !== 4 || t.shape[0] !== b || t.shape[1] !== h || t.shape[2] !== w) {
@@ -125,6 +127,15 @@ function replayedGraph(fn: string, given: PeerRecombinationCallArgs['neighbours'
     }
     return tf.reshape(t, [b * h * w, t.shape[3]!]) as tf.Tensor2D;
   }) as [tf.Tensor2D | undefined, tf.Tensor2D | undefined];
+  const k = (graph[0] ?? graph[1])?.shape[1];
+  for (const t of graph) {
+    if (!t) continue;
+    const [lo, hi] = canReadSync() ? tf.tidy(() => tf.stack([tf.min(t), tf.max(t)]).dataSync()) : [0, 0];
+    if (t.shape[1] !== k || lo < 0 || hi >= poolSize) {
+      throw new ValueError(fn, `replayed neighbours with k = ${k} per row on both stages and indices in 0…${poolSize - 1}`, `k = ${t.shape[1]}, indices ${lo}…${hi}`);
+    }
+  }
+  return graph;
 }
 
 /** Rows whose neighbour set is larger than k (ties at the k-th distance), from knn's counts `[N]`. */
@@ -408,14 +419,14 @@ export class PeerRecombination extends tfl.layers.Layer {
       }
       // Per-call switches (not config), e.g. from stylize(): see PeerRecombinationCallArgs.
       const opts = (kwargs ?? {}) as PeerRecombinationCallArgs;
-      const given = replayedGraph(fn, opts.neighbours, b, h, wd, opts.stages ?? this.stages);
-      const k = given[0]?.shape[1] ?? given[1]?.shape[1] ?? opts.k ?? this.k;
       const stages = opts.stages ?? this.stages;
+      const mPerMap = ph * pw;
+      const poolSize = (this.peerPooling === 'shared' ? b : 1) * p * mPerMap;
+      const given = replayedGraph(fn, opts.neighbours, b, h, wd, stages, poolSize);
+      const k = (given[0] ?? given[1])?.shape[1] ?? opts.k ?? this.k;
       if (!Number.isInteger(k) || k < 1) throw new ValueError(fn, 'call argument k to be an integer >= 1', String(k));
       if (stages !== 'two-stage' && stages !== 'style-only') throw new ValueError(fn, `call argument stages 'two-stage' or 'style-only'`, String(stages));
       if (stages === 'two-stage' && !this.styleAttention) throw new ValueError(fn, `stages 'style-only' for a layer built 'style-only' (it has no stage-2 weights)`, `'two-stage'`);
-      const mPerMap = ph * pw;
-      const poolSize = (this.peerPooling === 'shared' ? b : 1) * p * mPerMap;
       if (poolSize < k) {
         throw new ValueError(fn, `at least k = ${k} peer pixels per pool`, `${poolSize} (peer maps ${formatShape(peerContent.shape)}, '${this.peerPooling}' pooling)`);
       }
@@ -424,18 +435,7 @@ export class PeerRecombination extends tfl.layers.Layer {
       const qc = tf.reshape(content, [-1, cc]) as tf.Tensor2D;
       const pc = tf.reshape(peerContent, [-1, cc]) as tf.Tensor2D;
       const psty = tf.reshape(peerStyle, [-1, cs]) as tf.Tensor2D;
-      // Replayed indices must lie in the pool (a gather past its end would read garbage on a GPU);
-      // checked where a synchronous read is possible.
-      const rowsPerPool = this.peerPooling === 'shared' ? poolSize : p * mPerMap;
-      const inPool = (t: tf.Tensor2D | undefined) => {
-        if (!t) return t;
-        const [lo, hi] = canReadSync() ? [tf.min(t).dataSync()[0], tf.max(t).dataSync()[0]] : [0, 0];
-        if (t.shape[1] !== k || lo < 0 || hi >= rowsPerPool) {
-          throw new ValueError(fn, `replayed neighbours with k = ${k} per row on both stages and indices in 0…${rowsPerPool - 1}`, `k = ${t.shape[1]}, indices ${lo}…${hi}`);
-        }
-        return t;
-      };
-      const s1 = this.stage(this.contentAttention!, qc, pc, psty, groups, training, k, mPerMap, inPool(given[0]));
+      const s1 = this.stage(this.contentAttention!, qc, pc, psty, groups, training, k, mPerMap, given[0]);
       const newStyle = tf.reshape(s1.output, [b, h, wd, cs]);
       const map = (x: tf.Tensor2D) => tf.reshape(x, [b, h, wd, k]);
       if (stages === 'style-only') {
@@ -443,7 +443,7 @@ export class PeerRecombination extends tfl.layers.Layer {
         if (this.returnAttention) out.push(map(s1.indices), map(s1.weights));
         return out;
       }
-      const s2 = this.stage(this.styleAttention!, s1.output, psty, pc, groups, training, k, mPerMap, inPool(given[1]));
+      const s2 = this.stage(this.styleAttention!, s1.output, psty, pc, groups, training, k, mPerMap, given[1]);
       const out: tf.Tensor[] = [tf.reshape(s2.output, [b, h, wd, cc]), newStyle];
       if (this.returnAttention) out.push(map(s1.indices), map(s1.weights), map(s2.indices), map(s2.weights));
       return out;

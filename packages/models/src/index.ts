@@ -14,7 +14,7 @@ export type { Latent, PeerCodes, RecombineOptions, InferenceOptions, ModelPart }
 export type { TpfrModelManifest } from './model/artifacts.js';
 export { stylize, encodeExemplars } from './model/stylize.js';
 export type { StylizeOptions, StylizePipelineOptions, EncodedExemplars, EncodeExemplarsOptions } from './model/stylize.js';
-export { estimateStylizeMemory } from './model/memory-estimate.js';
+export { estimateStylizeMemory, MemoryBudgetError } from './model/memory-estimate.js';
 export type { StylizeMemoryEstimate, ExemplarSizes } from './model/memory-estimate.js';
 export { PRESETS, resolveConfig, latentWidths } from './model/config.js';
 export type { TpfrModelConfig, ModelConfigInput, LatentWidths } from './model/config.js';

@@ -1,7 +1,7 @@
 /**
  * @tpfr/core/utils: the building blocks @tpfr's own packages share, for those who write their own
  * layers or losses on top of @tpfr: input checks (`assertRank`, `assertInteger`, …, and
- * `formatShape` for messages), the one seeded generator (`createRng`, `hashSeed`, `hashString`),
+ * `formatShape`, `formatMiB` for messages), the one seeded generator (`createRng`, `hashSeed`, `hashString`),
  * pixel rows of feature maps and peer pools, row gathers and top-k, named timings of a
  * computation's parts (`timed`, `collectTimings`), and the registration of
  * gradients and wasm kernels (which importing `@tpfr/core` already does).
@@ -9,7 +9,7 @@
  */
 export { registerAllGradients } from '../register-gradients.js';
 export { registerWasmKernels } from '../wasm-kernels.js';
-export { formatShape } from '../errors.js';
+export { formatMiB, formatShape } from '../errors.js';
 export { assertRank, assertFloat, assertFinite, assertInteger } from '../checks.js';
 export { createRng, hashSeed, hashString } from '../random.js';
 export type { Rng } from '../random.js';

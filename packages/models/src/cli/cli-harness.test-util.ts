@@ -4,12 +4,17 @@ import { writeImage } from '../image-io/file-io.js';
 import { saveModel } from '../node/model-folder.js';
 import { TpfrTrainer } from '../train/trainer.js';
 
-/** Captures what the CLI prints (stderr and console.log) until `vi.restoreAllMocks()`. */
-export function captureCliOutput(): { readonly text: string; reset(): void } {
-  let text = '';
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { text += String(chunk); return true; });
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { text += `${args.join(' ')}\n`; });
-  return { get text() { return text; }, reset: () => { text = ''; } };
+/**
+ * Captures what the CLI prints until `vi.restoreAllMocks()`: `stderr` (process.stderr.write),
+ * `stdout` (console.log and process.stdout.write: commander's help), and `text`, all of it in
+ * the order written. `reset()` empties all three.
+ */
+export function captureCliOutput(): { readonly text: string; readonly stdout: string; readonly stderr: string; reset(): void } {
+  let [text, stdout, stderr] = ['', '', ''];
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { text += String(chunk); stderr += String(chunk); return true; });
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { text += String(chunk); stdout += String(chunk); return true; });
+  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { const line = `${args.join(' ')}\n`; text += line; stdout += line; });
+  return { get text() { return text; }, get stdout() { return stdout; }, get stderr() { return stderr; }, reset: () => { [text, stdout, stderr] = ['', '', '']; } };
 }
 
 /** Saves the smallest seeded model the CLI tests use (tiny preset, ngf 4, one residual block). */

@@ -1,29 +1,24 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { initBackend } from '@tpfr/core';
-import { loadModel, readImage, saveModel, writeImage } from '@tpfr/models/node';
+import { loadModel, readImage } from '@tpfr/models/node';
 import { TpfrTrainer } from '@tpfr/models/train';
 import { DEMO_LOSS_WEIGHTS, runDemo } from './demo.js';
+import { captureCliOutput, writeMicroModel, writeNoiseImage } from './cli-harness.test-util.js';
 import { main } from './main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tpfr-cli-'));
 const modelDir = join(dir, 'model');
-let stderr = '';
-let stdout = '';
+let cli: ReturnType<typeof captureCliOutput>;
 
 beforeAll(async () => {
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { stderr += String(chunk); return true; });
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { stdout += String(chunk); return true; });
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { stdout += `${args.join(' ')}\n`; });
+  cli = captureCliOutput();
   await initBackend('wasm');
-  const model = TpfrTrainer.createModel({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 }, 1);
-  await saveModel(model, modelDir);
-  model.dispose();
-  writeImage(join(dir, 'content.png'), tf.tidy(() => tf.randomUniform([41, 50, 3], 0, 255, 'float32', 1) as tf.Tensor3D));
-  writeImage(join(dir, 'style.jpg'), tf.tidy(() => tf.randomUniform([36, 36, 3], 0, 255, 'float32', 2) as tf.Tensor3D));
+  await writeMicroModel(modelDir, 1);
+  writeNoiseImage(join(dir, 'content.png'), 41, 50, 1);
+  writeNoiseImage(join(dir, 'style.jpg'), 36, 36, 2);
   writeFileSync(join(dir, 'corrupt.png'), 'not an image at all');
 });
 afterAll(() => {
@@ -32,17 +27,16 @@ afterAll(() => {
 });
 
 const run = async (...args: string[]) => {
-  stderr = '';
-  stdout = '';
+  cli.reset();
   return main(args);
 };
 
 it('prints help for the program and every command', async () => {
   expect(await run('--help')).toBe(0);
-  expect(stdout).toMatch(/Commands:[\s\S]*train[\s\S]*stylize[\s\S]*eval[\s\S]*info[\s\S]*demo/);
+  expect(cli.stdout).toMatch(/Commands:[\s\S]*train[\s\S]*stylize[\s\S]*eval[\s\S]*info[\s\S]*demo/);
   for (const cmd of ['train', 'stylize', 'import-torch', 'eval', 'info', 'demo']) {
     expect(await run(cmd, '--help')).toBe(0);
-    expect(stdout).toContain(`Usage: tpfr ${cmd}`);
+    expect(cli.stdout).toContain(`Usage: tpfr ${cmd}`);
   }
 });
 
@@ -57,29 +51,29 @@ it('stylizes an image of any size end to end', async () => {
 it('exits non-zero with a clear message on bad options and bad files', async () => {
   expect(await run('nonsense')).toBe(2);
   expect(await run('stylize', '--model', modelDir)).toBe(2);
-  expect(stderr).toMatch(/required option/);
+  expect(cli.stderr).toMatch(/required option/);
   const base = ['--model', modelDir, '--style', join(dir, 'style.jpg'), '--quiet'];
   expect(await run('stylize', ...base, '--content', join(dir, 'missing.png'), '--out', join(dir, 'x.png'))).toBe(1);
-  expect(stderr).toMatch(/tpfr: readImage: no such file: .*missing.png/);
+  expect(cli.stderr).toMatch(/tpfr: readImage: no such file: .*missing.png/);
   expect(await run('stylize', ...base, '--content', join(dir, 'corrupt.png'), '--out', join(dir, 'x.png'))).toBe(1);
-  expect(stderr).toMatch(/tpfr: readImage: .*corrupt.png: decodeImage: expected a PNG or JPEG image/);
+  expect(cli.stderr).toMatch(/tpfr: readImage: .*corrupt.png: decodeImage: expected a PNG or JPEG image/);
   expect(await run('stylize', ...base, '--content', join(dir, 'content.png'), '--out', join(dir, 'x.gif'))).toBe(1);
-  expect(stderr).toMatch(/gif/);
+  expect(cli.stderr).toMatch(/gif/);
   expect(await run('stylize', ...base, '--content', join(dir, 'content.png'), '--out', join(dir, 'x.png'), '--k', 'zero')).toBe(2);
-  expect(stderr).toMatch(/option --k: expected a positive integer, received 'zero'/);
+  expect(cli.stderr).toMatch(/option --k: expected a positive integer, received 'zero'/);
   expect(await run('stylize', '--model', dir, '--content', join(dir, 'content.png'), '--style', join(dir, 'style.jpg'), '--out', join(dir, 'x.png'))).toBe(1);
-  expect(stderr).toMatch(/not a model directory/);
+  expect(cli.stderr).toMatch(/not a model directory/);
   expect(await run('train', '--steps', '-3')).toBe(2);
   expect(await run('train', '--ema', '1')).toBe(2);
   expect(await run('train', '--size', '32', '--render-size', '16')).toBe(2);
-  expect(stderr).toMatch(/option --render-size: expected an integer >= --size \(32\), received '16'/);
+  expect(cli.stderr).toMatch(/option --render-size: expected an integer >= --size \(32\), received '16'/);
   expect(await run('train', '--peer-paintings', '3')).toBe(2);
-  expect(stderr).toMatch(/option --peer-paintings: expected 1 or 2, received '3'/);
+  expect(cli.stderr).toMatch(/option --peer-paintings: expected 1 or 2, received '3'/);
   expect(await run('eval', '--model', modelDir, '--exemplars', '11')).toBe(2);
-  expect(stderr).toMatch(/option --exemplars: expected an integer in \[1, 10\], received '11'/);
+  expect(cli.stderr).toMatch(/option --exemplars: expected an integer in \[1, 10\], received '11'/);
   expect(await run('eval', '--model', modelDir, '--stages', 'three')).toBe(2);
   expect(await run('train', '--data', join(dir, 'nowhere'))).toBe(1);
-  expect(stderr).toMatch(/no such folder/);
+  expect(cli.stderr).toMatch(/no such folder/);
   expect(await run('info', '--backend', 'metal')).toBe(2);
 });
 
@@ -91,23 +85,23 @@ it('trains with checkpoints, resumes, evaluates and reports', async () => {
   expect(existsSync(join(ckpt, 'model-averaged', 'tpfr-model.json'))).toBe(true);
   // Other data than the checkpoint's is refused; the data flags not given are the checkpoint's.
   expect(await run('train', '--steps', '3', '--size', '36', '--checkpoint', ckpt, '--resume', '--quiet')).toBe(1);
-  expect(stderr).toMatch(/tpfr: TpfrTrainer.resume: expected the checkpoint's data, received other data \(size: checkpoint 32, given 36\)/);
+  expect(cli.stderr).toMatch(/tpfr: TpfrTrainer.resume: expected the checkpoint's data, received other data \(size: checkpoint 32, given 36\)/);
   expect(await run('train', '--steps', '3', '--lr', '1e-3', '--checkpoint', ckpt, '--resume', '--quiet')).toBe(0);
-  expect(stderr).toMatch(/resumed at step 2 of 3/);
-  expect(stderr).toMatch(/steps: 2 \(checkpoint\) → 3/);
-  expect(stderr).toMatch(/learningRate: 0.0004 \(checkpoint\) → 0.001/);
+  expect(cli.stderr).toMatch(/resumed at step 2 of 3/);
+  expect(cli.stderr).toMatch(/steps: 2 \(checkpoint\) → 3/);
+  expect(cli.stderr).toMatch(/learningRate: 0.0004 \(checkpoint\) → 0.001/);
   expect(JSON.parse(readFileSync(join(ckpt, 'trainer.json'), 'utf8')).options).toMatchObject({ peerPaintings: 2, emaDecay: 0.99, learningRate: 1e-3 });
   expect(JSON.parse(readFileSync(join(ckpt, 'trainer.json'), 'utf8')).step).toBe(3);
   const report = join(dir, 'eval.json');
   expect(await run('eval', '--model', join(ckpt, 'model'), '--images', '1', '--size', '48', '--exemplars', '2', '--out', report, '--quiet')).toBe(0);
-  const summary = JSON.parse(stdout.trim().split('\n').pop()!);
+  const summary = JSON.parse(cli.stdout.trim().split('\n').pop()!);
   expect(Object.keys(summary)).toEqual(['styleDistanceReduction', 'edgeCorrelation', 'heldOutClasses', 'images', 'exemplars', 'stages']);
   expect(summary).toMatchObject({ images: 2, exemplars: 2, stages: 'two-stage' });
   const perItem = JSON.parse(readFileSync(report, 'utf8')).perItem;
   expect(perItem).toHaveLength(2);
   expect(perItem[0].styleClass).toBe('stipple-forest');
   expect(await run('info', '--model', join(ckpt, 'model'))).toBe(0);
-  expect(stdout).toMatch(/generator parameters/);
+  expect(cli.stdout).toMatch(/generator parameters/);
 }, 120_000);
 
 it('runs the demo end to end (a few steps) and writes grid.png and metrics.json', async () => {

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { initBackend, ValueError, type BackendName } from '@tpfr/core';
+import { initBackend, type BackendName } from '@tpfr/core';
+import { formatMiB } from '@tpfr/core/utils';
 import type { TpfrStages } from '@tpfr/layers';
 import { HELD_OUT_STYLE_CLASSES } from '../data/style-classes.js';
 import { evaluateHeldOut, MAX_HELD_OUT_EXEMPLARS, type HeldOutReport } from '../eval/held-out.js';
@@ -13,6 +14,7 @@ import { formatFromPath, IMAGE_EXTENSIONS } from '../image-io/format.js';
 import { TpfrModel } from '../model/model.js';
 import { MODEL_MANIFEST, loadModel, saveModel } from '../node/model-folder.js';
 import { recoverDir } from '../node/atomic-dir.js';
+import { MemoryBudgetError } from '../model/memory-estimate.js';
 import { encodeExemplars, stylize, type StylizePipelineOptions } from '../model/stylize.js';
 import { TpfrTrainer, type ResumeOptions } from '../train/trainer.js';
 import { openDataset } from './datasets.js';
@@ -172,8 +174,8 @@ export interface StylizeCommandOptions extends CommonOptions {
  * what tensors hold now (the model, the exemplars), on cpu and tensorflow 90 % of the machine's
  * memory less the same; none on the GPU backends.
  */
-function memoryBudget(o: StylizeCommandOptions, backend: string): number | undefined {
-  if (o.memoryBudget !== undefined) return positiveInt('--memory-budget', o.memoryBudget) * 2 ** 20;
+function memoryBudget(askedMiB: number | undefined, backend: string): number | undefined {
+  if (askedMiB !== undefined) return askedMiB * 2 ** 20;
   const held = tf.memory().numBytes;
   if (backend === 'wasm') return 4 * 2 ** 30 - held;
   if (backend === 'cpu' || backend === 'tensorflow') return 0.9 * totalmem() - held;
@@ -196,7 +198,7 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
   const size = o.size === undefined ? undefined : positiveInt('--size', o.size);
   const pad = o.pad === undefined ? undefined : nonNegativeInt('--pad', o.pad);
   if (size === undefined && o.crop === false) throw new CliError(`option --no-crop: expected together with --size <S>, received no --size`, 2);
-  if (o.memoryBudget !== undefined) positiveInt('--memory-budget', o.memoryBudget);
+  const budgetMiB = o.memoryBudget === undefined ? undefined : positiveInt('--memory-budget', o.memoryBudget);
   // Without --size: the content's own size and the plain mapping, padded by --pad (none: 0, which changes nothing).
   const pipeline: StylizePipelineOptions = size !== undefined
     ? { size, crop: o.crop !== false, pad: pad ?? 'authors', stretch: o.stretch !== false }
@@ -230,16 +232,16 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
       let result: tf.Tensor3D;
       let peak = 0;
       try {
-        result = stylize(model, content, encoded, { stages, k, pipeline, memoryBudgetBytes: memoryBudget(o, backend), onMemoryEstimate: (e) => { peak = e.peakBytes; } }) as tf.Tensor3D;
+        result = stylize(model, content, encoded, { stages, k, pipeline, memoryBudgetBytes: memoryBudget(budgetMiB, backend), onMemoryEstimate: (e) => { peak = e.peakBytes; } }) as tf.Tensor3D;
       } catch (e) {
         content.dispose();
-        if (e instanceof ValueError && e.message.includes('memoryBudgetBytes')) {
+        if (e instanceof MemoryBudgetError) {
           throw new CliError(`${file} cannot fit: ${e.message.replace(/^stylize: /, '')} (--memory-budget <MiB> to change the budget)`, 1);
         }
         throw e;
       }
       writeImage(out, result);
-      const line = `${out}: ${result.shape[1]}×${result.shape[0]} in ${((performance.now() - t0) / 1000).toFixed(1)} s (estimated peak memory ${(peak / 2 ** 20).toFixed(0)} MiB)`;
+      const line = `${out}: ${result.shape[1]}×${result.shape[0]} in ${((performance.now() - t0) / 1000).toFixed(1)} s (estimated peak memory ${formatMiB(peak)})`;
       if (bar) bar.update(i + 1, basename(file));
       else console.log(line);
       tf.dispose([content, result]);

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { TpfrError, readTorchCheckpoint, type TorchCheckpoint } from '@tpfr/core';
+import { formatMiB } from '@tpfr/core/utils';
 import { MODEL_MANIFEST, saveModel } from '../node/model-folder.js';
 import { importTorchGenerator, type TorchImportReport } from '../torch-import/index.js';
 import { setUp } from './commands.js';
@@ -41,7 +42,6 @@ function readCheckpointFile(option: string, path: string): { ck: TorchCheckpoint
 }
 
 const n = (v: number) => v.toLocaleString('en');
-const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /**
@@ -106,7 +106,7 @@ export async function importTorchCommand(o: ImportTorchCommandOptions): Promise<
     console.log(`imported ${file} (${g.ck.format}, ngf ${report.ngf}, ${n(report.parameterCount)} parameters, ${report.mapped} keys mapped, ${report.ignored.length} ignored) into ${out} in ${secs(t3 - t0)}`);
   } else {
     console.log([
-      `read ${file}: PyTorch ${g.ck.format} checkpoint, ${mib(g.bytes)}, ${report.keys} keys${report.modulePrefixed ? ` ('module.' prefix stripped from ${report.modulePrefixed})` : ''}`,
+      `read ${file}: PyTorch ${g.ck.format} checkpoint, ${formatMiB(g.bytes)}, ${report.keys} keys${report.modulePrefixed ? ` ('module.' prefix stripped from ${report.modulePrefixed})` : ''}`,
       `generator: ResnetGeneratorResidual, ngf ${report.ngf}, ${report.residualBlocks} residual blocks, ${n(report.parameterCount)} parameters (+ ${n(report.bufferCount)} BatchNorm running statistics)`,
       `keys: ${report.mapped} mapped, ${report.ignored.length} ignored${report.ignored.length ? ` (${report.ignored.join(', ')})` : ''}`,
       dLine,

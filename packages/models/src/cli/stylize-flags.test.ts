@@ -7,19 +7,17 @@ import { initBackend } from '@tpfr/core';
 import { readImage, writeImage } from '../image-io/file-io.js';
 import { loadModel } from '../node/model-folder.js';
 import { stylize } from '../model/stylize.js';
-import { writeMicroModel, writeNoiseImage } from './cli-harness.test-util.js';
+import { captureCliOutput, writeMicroModel, writeNoiseImage } from './cli-harness.test-util.js';
 import { main } from './main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tpfr-stylize-flags-'));
 const modelDir = join(dir, 'model');
 const content = join(dir, 'content.png');
 const style = join(dir, 'style.png');
-let stderr = '';
-let stdout = '';
+let cli: ReturnType<typeof captureCliOutput>;
 
 beforeAll(async () => {
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { stderr += String(chunk); return true; });
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { stdout += `${args.join(' ')}\n`; });
+  cli = captureCliOutput();
   await initBackend('wasm');
   // Seeded weights: the same images every run.
   await writeMicroModel(modelDir, 4);
@@ -32,8 +30,7 @@ afterAll(() => {
 });
 
 const run = async (...args: string[]) => {
-  stderr = '';
-  stdout = '';
+  cli.reset();
   return main(['stylize', '--model', modelDir, '--content', content, '--style', style, '--backend', 'cpu', '--quiet', ...args]);
 };
 
@@ -46,10 +43,9 @@ const written = (path: string) => {
 };
 
 it('documents the pipeline flags', async () => {
-  stdout = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { stdout += String(chunk); return true; });
+  cli.reset();
   expect(await main(['stylize', '--help'])).toBe(0);
-  expect(stdout).toMatch(/--size <S>[\s\S]*--pad <px>[\s\S]*--no-crop[\s\S]*--no-stretch/);
+  expect(cli.stdout).toMatch(/--size <S>[\s\S]*--pad <px>[\s\S]*--no-crop[\s\S]*--no-stretch/);
 });
 
 it("--size runs the authors' pipeline: S×S, stretched, as stylize({ pipeline })", async () => {
@@ -76,7 +72,7 @@ it('--no-crop keeps the aspect ratio; --pad alone keeps the size', async () => {
   expect(await run('--out', out, '--size', '40', '--no-crop')).toBe(0);
   // 41×50 → shorter side 40, the longer int(40·50/41) = 48.
   expect(written(out).shape).toEqual([40, 48, 3]);
-  expect(stdout).toContain('48×40');
+  expect(cli.stdout).toContain('48×40');
   const padded = join(dir, 'pad.png');
   expect(await run('--out', padded, '--pad', '4')).toBe(0);
   expect(written(padded).shape).toEqual([41, 50, 3]);
@@ -127,7 +123,7 @@ it('reports bad flags as usage errors (exit 2) naming the flag, the expected and
   ];
   for (const [flags, message] of cases) {
     expect(await run('--out', out, ...flags), flags.join(' ')).toBe(2);
-    expect(stderr).toMatch(message);
+    expect(cli.stderr).toMatch(message);
   }
 });
 
@@ -136,12 +132,12 @@ it('--memory-budget refuses an image whose estimated peak is above it, before st
   const big = join(dir, 'big.png');
   writeNoiseImage(big, 400, 300, 3);
   const runBig = (...args: string[]) => main(['stylize', '--model', modelDir, '--content', big, '--style', style, '--backend', 'cpu', '--quiet', ...args]);
-  stderr = '';
+  cli.reset();
   expect(await runBig('--out', out, '--memory-budget', '1')).toBe(1);
-  expect(stderr).toMatch(/tpfr: [^\n]*big\.png cannot fit: expected a call within memoryBudgetBytes = 1\.0 MiB, received an estimated peak of \d+\.\d MiB \(in \w+\) for a content of 300×400[^\n]*--memory-budget <MiB> to change the budget/);
+  expect(cli.stderr).toMatch(/tpfr: [^\n]*big\.png cannot fit: expected a call within memoryBudgetBytes = 1\.0 MiB, received an estimated peak of \d+\.\d MiB \(in \w+\) for a content of 300×400[^\n]*--memory-budget <MiB> to change the budget/);
   expect(existsSync(out)).toBe(false);
   expect(await run('--out', out, '--memory-budget', '0')).toBe(2);
-  expect(stderr).toMatch(/option --memory-budget: expected a positive integer, received '0'/);
+  expect(cli.stderr).toMatch(/option --memory-budget: expected a positive integer, received '0'/);
   expect(await run('--out', out, '--memory-budget', '512')).toBe(0);
   expect(existsSync(out)).toBe(true);
 });

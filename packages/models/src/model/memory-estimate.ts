@@ -1,4 +1,4 @@
-import { DEFAULT_KNN_MEMORY_BUDGET } from '@tpfr/core';
+import { DEFAULT_KNN_MEMORY_BUDGET, ValueError } from '@tpfr/core';
 import { BAND_THRESHOLD_BYTES } from './banded.js';
 import { latentWidths } from './config.js';
 import type { TpfrModel } from './model.js';
@@ -81,7 +81,9 @@ export function estimateStylizeMemory(model: TpfrModel, content: [number, number
   return { peakBytes: Math.round(phases[peakPhase]), phases, peakPhase, banded: Math.max(fc, fp) > BAND_THRESHOLD_BYTES };
 }
 
-/** Bytes as MiB with one decimal, for messages. */
-export function mib(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+/** A `stylize` call refused by its `memoryBudgetBytes`: the message gives the estimate, kept here too. */
+export class MemoryBudgetError extends ValueError {
+  constructor(fn: string, expected: string, received: string, readonly estimate: StylizeMemoryEstimate, readonly budgetBytes: number) {
+    super(fn, expected, received);
+  }
 }

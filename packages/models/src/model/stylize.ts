@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ValueError } from '@tpfr/core';
-import { assertFinite, timed } from '@tpfr/core/utils';
+import { assertFinite, formatMiB, timed } from '@tpfr/core/utils';
 import { stackPeers, type TpfrStages } from '@tpfr/layers';
 import { padToMultiple, toModelBatch, toPixelRange, type PixelRange } from './images.js';
 import { fromModelRange, toModelRange } from './pixel-range.js';
@@ -8,7 +8,7 @@ import type { HostCodes, Latent, PeerCodes, RecombineOptions, TpfrModel } from '
 import { latentWidths } from './config.js';
 import { hostMap, hostRows, writeHostRows } from './host-map.js';
 import { BAND_THRESHOLD_BYTES } from './banded.js';
-import { estimateStylizeMemory, mib, type ExemplarSizes, type StylizeMemoryEstimate } from './memory-estimate.js';
+import { estimateStylizeMemory, MemoryBudgetError, type ExemplarSizes, type StylizeMemoryEstimate } from './memory-estimate.js';
 import { authorsContentPad, centerCrop, cropBorder, reflectPad } from '../pipeline/geometry.js';
 import { resizeShorterSide } from '../pipeline/resize.js';
 import { minMaxStretch } from '../pipeline/stretch.js';
@@ -135,6 +135,8 @@ function resolvePipeline(fn: string, p: StylizePipelineOptions): ResolvedPipelin
  */
 function runNetwork(fn: string, model: TpfrModel, content: tf.Tensor4D, exemplars: tf.Tensor4D[] | EncodedExemplars, opts: StylizeOptions): tf.Tensor4D {
   const { multiple, minSide } = model.widths;
+  // Before anything is allocated: the memory estimate (reported, checked against the budget).
+  checkBudget(fn, model, content, exemplars, opts);
   return tf.tidy(() => {
     const { padded, height, width } = timed('prepare', () => padToMultiple(fn, content, multiple, minSide));
     const b = padded.shape[0];
@@ -256,7 +258,7 @@ function checkBudget(fn: string, model: TpfrModel, input: tf.Tensor4D, pool: tf.
   opts.onMemoryEstimate?.(e);
   if (budget !== undefined && e.peakBytes > budget) {
     const exemplars = 'images' in sizes ? `${sizes.images.length} exemplar(s) of ${sizes.images[0][1]}×${sizes.images[0][0]}` : 'encoded exemplars';
-    throw new ValueError(fn, `a call within memoryBudgetBytes = ${mib(budget)}`, `an estimated peak of ${mib(e.peakBytes)} (in ${e.peakPhase}) for ${b > 1 ? `${b} contents` : 'a content'} of ${w}×${h} and ${exemplars}; use a smaller size or fewer exemplars`);
+    throw new MemoryBudgetError(fn, `a call within memoryBudgetBytes = ${formatMiB(budget)}`, `an estimated peak of ${formatMiB(e.peakBytes)} (in ${e.peakPhase}) for ${b > 1 ? `${b} contents` : 'a content'} of ${w}×${h} and ${exemplars}; use a smaller size or fewer exemplars`, e, budget);
   }
 }
 
@@ -395,7 +397,6 @@ export function stylize(model: TpfrModel, content: tf.Tensor3D | tf.Tensor4D, st
       exemplars.push(e);
     });
     if (!pipeline) {
-      checkBudget(fn, model, c.batch, encoded ?? exemplars, opts);
       return tf.tidy(() => {
         const out = toPixelRange(runNetwork(fn, model, c.batch, encoded ?? exemplars, opts), c.range);
         return content.rank === 3 ? (tf.squeeze(out, [0]) as tf.Tensor3D) : out;
@@ -410,7 +411,6 @@ export function stylize(model: TpfrModel, content: tf.Tensor3D | tf.Tensor4D, st
     });
     const padded = reflectPad(input, pipeline.pad);
     owned.push(padded);
-    checkBudget(fn, model, padded, pool, opts);
     const raw = runNetwork(fn, model, padded, pool, opts);
     owned.push(raw);
     const image = cropBorder(raw, pipeline.pad);

@@ -66,6 +66,11 @@ it('the wasm Conv2DBackpropFilter and Conv2DBackpropInput kernels equal the cpu 
     { x: [1, 8, 10, 3], f: [4, 4, 3, 2], s: 2, pad: 'same' },
     { x: [1, 7, 7, 2], f: [1, 1, 2, 3], s: 2, pad: 'same' },
     { x: [1, 9, 8, 2], f: [3, 3, 2, 2], s: 2, pad: 'valid' },
+    // strides above 2, taps fewer than the stride, and kernels wider than two strides (phases of the transposed convolution)
+    { x: [1, 10, 11, 2], f: [3, 3, 2, 3], s: 3, pad: 'same' },
+    { x: [2, 7, 8, 3], f: [2, 2, 3, 2], s: 3, pad: 'valid' },
+    { x: [1, 9, 9, 2], f: [5, 5, 2, 2], s: 2, pad: 'same' },
+    { x: [1, 12, 13, 2], f: [7, 7, 2, 3], s: 2, pad: 'same' },
   ];
   for (const c of cases) {
     const run = async (backend: string) => {

@@ -10,6 +10,7 @@ export type { Metric } from './distances.js';
 export { knn, knnTileSizes, DEFAULT_KNN_MEMORY_BUDGET } from './knn.js';
 export type { KnnOptions, KnnResult } from './knn.js';
 export { neighbourhoodAttention } from './attention.js';
+export { spatialMean } from './spatial-mean.js';
 export { tiedNeighbourhoodAttention } from './tied-attention.js';
 export type { TiedAttentionOptions, TiedAttentionResult } from './tied-attention.js';
 export type { AttentionActivation, NeighbourhoodAttentionOptions, NeighbourhoodAttentionResult } from './attention.js';

@@ -2,6 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 // The wasm backend registers its kernels on import; ours are registered after (and one replaced).
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { conv2DBackpropInput, setWasmOwnBackpropInput } from './wasm-backprop-input.js';
+import { callKernel, type BackpropAttrs, type KernelArgs } from './wasm-kernel-call.js';
+import { setWasmOwnSliceKernel, slice, splitV, unpack } from './wasm-slice.js';
+import { conv2D, setWasmOwnConv2D } from './wasm-winograd.js';
 
 /**
  * Kernels that the wasm backend of tfjs 4.22 lacks and that training needs, written in
@@ -12,9 +16,14 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
  * - `Conv2DBackpropFilter`: the filter gradient of `conv2d` and of `conv2dTranspose`, composed
  *   of wasm's own (XNNPACK) kernels, see {@link conv2DBackpropFilter}.
  *
- * It also replaces one kernel that wasm has but runs ~20× slower than its convolutions:
+ * It also replaces kernels that wasm has, keeping wasm's own for the cases they do not take:
  * - `Conv2DBackpropInput` (the forward pass of `conv2dTranspose` and the input gradient of
- *   `conv2d`), recast as an XNNPACK convolution, see {@link conv2DBackpropInput}.
+ *   `conv2d`), which runs ~20× slower than wasm's convolutions: recast as XNNPACK convolutions,
+ *   one per output phase at strides above 1, see {@link conv2DBackpropInput}.
+ * - `Conv2D` for 3×3 stride-1 convolutions of at least 160 channels in and out: Winograd's
+ *   F(4×4, 3×3), 4× fewer multiply-adds, see {@link winogradConv2D}.
+ * - `Slice`, `SplitV` and `Unpack`, which copied their whole input out of the heap for every
+ *   piece: they copy only the piece, see {@link sliceFromHeap}.
  */
 function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const backend = args.backend as BackendWasm;
@@ -38,23 +47,6 @@ function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backend: unkn
     for (let j = 0; j < inner; j++) outVals[dst + j] += xVals[src + j];
   }
   return out;
-}
-
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
-
-/** The attributes both convolution-backprop kernels share. */
-interface BackpropAttrs {
-  strides: [number, number] | number;
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-}
-
-/** Runs another kernel registered for wasm (a backend-level call: no engine, no tape). */
-function callKernel(name: string, backend: unknown, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): tf.TensorInfo {
-  const kernel = tf.getKernel(name, 'wasm');
-  if (kernel == null) throw new Error(`@tpfr/core wasm kernels: kernel ${name} is not registered for wasm`);
-  return kernel.kernelFunc({ inputs, backend: backend as tf.KernelBackend, attrs }) as tf.TensorInfo;
 }
 
 /**
@@ -97,71 +89,31 @@ function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
   }
 }
 
-/** wasm's own Conv2DBackpropInput, kept for the layouts the fast path does not handle. */
-let wasmBackpropInput: tf.KernelFunc | null = null;
-
-/**
- * `dx = conv2d_transpose(dy, W)` as a plain convolution: `dy` with `s − 1` zeros inserted after
- * every row and column (stride s), convolved at stride 1 with W flipped in space and with its
- * in/out channels swapped, padded `k − 1 − pad` on the top/left. wasm's XNNPACK convolution then
- * does the work at ~30 GFLOP/s, against ~1.5 GFLOP/s for wasm 4.22's own Conv2DBackpropInput;
- * the inserted zeros cost s² more multiply-adds, still far ahead.
- */
-function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
-  const { backend } = args;
-  const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  const attrs = args.attrs as unknown as BackpropAttrs & { inputShape: [number, number, number, number] };
-  const [kh, kw, inC, outC] = filter.shape as [number, number, number, number];
-  const info = tf.backend_util.computeConv2DInfo(attrs.inputShape, [kh, kw, inC, outC], attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
-  const { top, left } = info.padInfo;
-  const [b, h, w] = attrs.inputShape;
-  const [sh, sw] = [info.strideHeight, info.strideWidth];
-  const [oh, ow] = [dy.shape[1], dy.shape[2]];
-  const padTop = kh - 1 - top;
-  const padLeft = kw - 1 - left;
-  if (attrs.dataFormat === 'NCHW' || padTop < 0 || padLeft < 0 || oh !== info.outHeight || ow !== info.outWidth) {
-    return wasmBackpropInput!(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
-  }
-  const bw = backend as BackendWasm;
-  const disposables: tf.TensorInfo[] = [];
-  const keep = (t: tf.TensorInfo) => { disposables.push(t); return t; };
-  try {
-    let up = dy;
-    if (sh > 1 || sw > 1) {
-      const r = keep(callKernel(tf.Reshape, bw, { x: dy }, { shape: [b, oh, 1, ow, 1, outC] }));
-      const padded = keep(callKernel(tf.PadV2, bw, { x: r }, { paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 }));
-      up = keep(callKernel(tf.Reshape, bw, { x: padded }, { shape: [b, oh * sh, ow * sw, outC] }));
-    }
-    const swapped = keep(callKernel(tf.Transpose, bw, { x: filter }, { perm: [0, 1, 3, 2] }));
-    const flipped = keep(callKernel(tf.Reverse, bw, { x: swapped }, { dims: [0, 1] }));
-    const padBottom = h + kh - 1 - up.shape[1] - padTop;
-    const padRight = w + kw - 1 - up.shape[2] - padLeft;
-    const conv = callKernel(tf.Conv2D, bw, { x: up, filter: flipped }, {
-      strides: [1, 1], pad: [[0, 0], [padTop, Math.max(0, padBottom)], [padLeft, Math.max(0, padRight)], [0, 0]],
-      dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined as unknown as string,
-    } as unknown as tf.NamedAttrMap);
-    if (padBottom >= 0 && padRight >= 0) return conv;
-    keep(conv);
-    return callKernel(tf.Slice, bw, { x: conv }, { begin: [0, 0, 0, 0], size: [b, h, w, inC] });
-  } finally {
-    for (const t of disposables) if (t !== dy) bw.disposeData(t.dataId);
-  }
-}
-
 const wasmKernels: tf.KernelConfig[] = [
   { kernelName: tf.Conv2DBackpropFilter, backendName: 'wasm', kernelFunc: conv2DBackpropFilter as unknown as tf.KernelFunc },
   { kernelName: tf.UnsortedSegmentSum, backendName: 'wasm', kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc },
 ];
 
-/** Registers the missing wasm kernels above (and the faster Conv2DBackpropInput); returns the names it registered. */
+/** Kernels wasm has that ours replace (each keeps wasm's own for the cases it does not take). */
+const replacements: { name: string; kernelFunc: tf.KernelFunc; keepOwn: (own: tf.KernelFunc) => void }[] = [
+  { name: tf.Conv2DBackpropInput, kernelFunc: conv2DBackpropInput as unknown as tf.KernelFunc, keepOwn: setWasmOwnBackpropInput },
+  { name: tf.Conv2D, kernelFunc: conv2D as unknown as tf.KernelFunc, keepOwn: setWasmOwnConv2D },
+  ...([[tf.Slice, slice], [tf.SplitV, splitV], [tf.Unpack, unpack]] as const).map(([name, f]) => ({
+    name, kernelFunc: f as unknown as tf.KernelFunc, keepOwn: (k: tf.KernelFunc) => setWasmOwnSliceKernel(name, k),
+  })),
+];
+
+/** Registers the missing wasm kernels above (and the faster replacements); returns the names it registered. */
 export function registerWasmKernels(): string[] {
   const done: string[] = [];
-  const own = tf.getKernel(tf.Conv2DBackpropInput, 'wasm');
-  if (own && own.kernelFunc !== (conv2DBackpropInput as unknown as tf.KernelFunc)) {
-    wasmBackpropInput = own.kernelFunc;
-    tf.unregisterKernel(tf.Conv2DBackpropInput, 'wasm');
-    tf.registerKernel({ ...own, kernelFunc: conv2DBackpropInput as unknown as tf.KernelFunc });
-    done.push(tf.Conv2DBackpropInput);
+  for (const r of replacements) {
+    const own = tf.getKernel(r.name, 'wasm');
+    if (own && own.kernelFunc !== r.kernelFunc) {
+      r.keepOwn(own.kernelFunc);
+      tf.unregisterKernel(r.name, 'wasm');
+      tf.registerKernel({ ...own, kernelFunc: r.kernelFunc });
+      done.push(r.name);
+    }
   }
   for (const k of wasmKernels) {
     if (tf.getKernel(k.kernelName, k.backendName) == null) {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { ShapeError } from '@tpfr/core';
+import { ShapeError, spatialMean } from '@tpfr/core';
 import { formatShape } from '@tpfr/core/utils';
 import type { Kwargs, LayerArgs } from './layer-types.js';
 import { registerLayer } from './register.js';
@@ -64,16 +64,15 @@ registerLayer(InstanceNormalization);
 
 /**
  * Instance normalization as a function: `x [B, H, W, C]` normalised per image and channel over
- * H×W; optional `gamma`, `beta` `[C]`. The statistics are computed in a scope of their own, so at
- * most two maps of x's size exist besides x at any time (it matters at 2048² and above).
+ * H×W; optional `gamma`, `beta` `[C]`. The statistics are computed in scopes of their own, so at
+ * most two maps of x's size exist besides x at any time (it matters at 2048² and above). The
+ * means are {@link spatialMean}'s (fast on wasm).
  */
 export function instanceNorm(x: tf.Tensor4D, epsilon = 1e-5, gamma?: tf.Tensor, beta?: tf.Tensor): tf.Tensor4D {
   return tf.tidy(() => {
-    const { mean, scale } = tf.tidy(() => {
-      const m = tf.moments(x, [1, 2], true);
-      return { mean: m.mean, scale: tf.rsqrt(tf.add(m.variance, epsilon)) };
-    });
-    let y = tf.tidy(() => tf.mul(tf.sub(x, mean), scale));
+    const centred = tf.tidy(() => tf.sub(x, spatialMean(x)));
+    const scale = tf.tidy(() => tf.rsqrt(tf.add(spatialMean(tf.square(centred) as tf.Tensor4D), epsilon)));
+    let y = tf.tidy(() => tf.mul(centred, scale));
     if (gamma) y = tf.tidy(() => tf.mul(y, gamma));
     if (beta) y = tf.tidy(() => tf.add(y, beta));
     return y as tf.Tensor4D;

@@ -9,6 +9,7 @@
  */
 export { registerAllGradients } from '../register-gradients.js';
 export { registerWasmKernels } from '../wasm-kernels.js';
+export { setWasmWinograd } from '../wasm-winograd.js';
 export { formatMiB, formatShape } from '../errors.js';
 export { assertRank, assertFloat, assertFinite, assertInteger } from '../checks.js';
 export { createRng, hashSeed, hashString } from '../random.js';

@@ -20,6 +20,7 @@ import { TpfrTrainer, type ResumeOptions } from '../train/trainer.js';
 import { openDataset } from './datasets.js';
 import { CliError, nonNegativeInt, positiveInt } from './errors.js';
 import { lossSummary, startProgress } from './progress.js';
+import { isPoolWorker, ownEntry, reportDone, runPool } from './stylize-pool.js';
 
 /** Options every command takes. */
 export interface CommonOptions {
@@ -167,6 +168,10 @@ export interface StylizeCommandOptions extends CommonOptions {
   stretch?: boolean;
   /** `--memory-budget <MiB>`: refuse an image whose estimated peak is above it. */
   memoryBudget?: string;
+  /** `--jobs <n>`: worker processes for several contents (default 1). */
+  jobs?: string;
+  /** How a `--jobs` worker is started (default: the command that runs now); tests give the TypeScript entry. */
+  workerEntry?: string[];
 }
 
 /**
@@ -206,18 +211,20 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
   const contents = o.content.flatMap((p) => contentFiles(p));
   // With one content path, `some` and `every` agree: the mutant that swaps them is equivalent.
   // Stryker disable next-line MethodExpression: one path when contents.length ≤ 1, so some = every
-  const several = contents.length > 1 || o.content.some((p) => isFolder(p));
+  const several = isPoolWorker() || contents.length > 1 || o.content.some((p) => isFolder(p));
   if (several && IMAGE_EXTENSIONS.includes(extname(o.out).toLowerCase())) {
     throw new CliError(`option --out: expected a folder for ${contents.length} content images, received the image path '${o.out}'`, 2);
   }
   if (!several) formatFromPath(o.out, 'tpfr stylize --out');
+  const jobs = o.jobs === undefined ? 1 : positiveInt('--jobs', o.jobs);
+  if (jobs > 1 && contents.length > 1 && !isPoolWorker()) return stylizeInPool(o, contents, jobs);
   const backend = await setUp(o);
   const model = await openModel(o.model);
   const styles = o.style.map((s) => readImage(s));
   // The exemplars are encoded once, whatever the number of contents.
   const encoded = encodeExemplars(model, styles, { pipeline });
   tf.dispose(styles);
-  const bar = several ? startProgress('stylize', contents.length, o.quiet) : undefined;
+  const bar = several ? startProgress('stylize', contents.length, o.quiet || isPoolWorker()) : undefined;
   try {
     for (const [i, file] of contents.entries()) {
       const out = several ? join(o.out, `${basename(file, extname(file))}.png`) : o.out;
@@ -242,7 +249,8 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
       }
       writeImage(out, result);
       const line = `${out}: ${result.shape[1]}×${result.shape[0]} in ${((performance.now() - t0) / 1000).toFixed(1)} s (estimated peak memory ${formatMiB(peak)})`;
-      if (bar) bar.update(i + 1, basename(file));
+      if (isPoolWorker()) reportDone(file, line);
+      else if (bar) bar.update(i + 1, basename(file));
       else console.log(line);
       tf.dispose([content, result]);
     }
@@ -251,7 +259,27 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
     encoded.dispose();
     model.dispose();
   }
-  if (several) console.log(`${o.out}: ${contents.length} images`);
+  if (several && !isPoolWorker()) console.log(`${o.out}: ${contents.length} images`);
+}
+
+/** `tpfr stylize --jobs N` with several contents: the same command in N worker processes, one share of the contents each. */
+async function stylizeInPool(o: StylizeCommandOptions, contents: string[], jobs: number): Promise<void> {
+  const flag = (name: string, v: string | undefined) => (v === undefined ? [] : [name, v]);
+  const args = (files: string[]) => [
+    'stylize', '--model', o.model, ...files.flatMap((f) => ['--content', f]), ...o.style.flatMap((s) => ['--style', s]), '--out', o.out,
+    '--stages', o.stages, ...flag('--k', o.k), ...flag('--size', o.size), ...flag('--pad', o.pad), ...(o.crop === false ? ['--no-crop'] : []),
+    ...(o.stretch === false ? ['--no-stretch'] : []), ...flag('--memory-budget', o.memoryBudget), '--backend', o.backend, '--quiet',
+  ];
+  const used = Math.min(jobs, contents.length);
+  if (!o.quiet) process.stderr.write(`stylize: ${used} worker processes\n`);
+  const bar = startProgress('stylize', contents.length, o.quiet);
+  let done = 0;
+  try {
+    await runPool({ jobs: used, files: contents, args, entry: o.workerEntry ?? ownEntry(), onDone: (file) => bar.update(++done, basename(file)) });
+  } finally {
+    bar.stop();
+  }
+  console.log(`${o.out}: ${contents.length} images`);
 }
 
 function isFolder(path: string): boolean {

@@ -1,0 +1,40 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+/** What a kernel function receives. */
+export type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+
+/** The attributes both convolution-backprop kernels share. */
+export interface BackpropAttrs {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** Runs another kernel registered for wasm (a backend-level call: no engine, no tape). */
+export function callKernel(name: string, backend: unknown, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): tf.TensorInfo {
+  const kernel = tf.getKernel(name, 'wasm');
+  if (kernel == null) throw new Error(`@tpfr/core wasm kernels: kernel ${name} is not registered for wasm`);
+  return kernel.kernelFunc({ inputs, backend: backend as tf.KernelBackend, attrs }) as tf.TensorInfo;
+}
+
+/** A wasm stride-1 convolution with explicit padding `[top, bottom, left, right]`. */
+export function convExplicit(backend: BackendWasm, x: tf.TensorInfo, filter: tf.TensorInfo, [top, bottom, left, right]: number[]): tf.TensorInfo {
+  return callKernel(tf.Conv2D, backend, { x, filter }, {
+    strides: [1, 1], pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dataFormat: 'NHWC',
+    dilations: [1, 1], dimRoundingMode: undefined as unknown as string,
+  } as unknown as tf.NamedAttrMap);
+}
+
+/**
+ * Intermediate results of a composed kernel: `keep(t)` records `t`, `release()` frees every
+ * recorded one except those named (the kernel's inputs and result).
+ */
+export function intermediates(backend: BackendWasm): { keep: (t: tf.TensorInfo) => tf.TensorInfo; release: (...except: tf.TensorInfo[]) => void } {
+  const kept: tf.TensorInfo[] = [];
+  return {
+    keep: (t) => { kept.push(t); return t; },
+    release: (...except) => { for (const t of kept) if (!except.some((e) => e.dataId === t.dataId)) backend.disposeData(t.dataId); },
+  };
+}

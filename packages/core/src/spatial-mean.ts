@@ -22,11 +22,12 @@ export function spatialMean(x: tf.Tensor4D): tf.Tensor4D {
 }
 
 /** Average pooling over the whole map, with the mean's gradient (wasm's AvgPoolGrad is ~25× slower). */
-const pooledMean = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
-  const [, h, w] = x.shape;
-  save([x]);
+const pooledMean = tf.customGrad(((x: tf.Tensor) => {
+  const shape = x.shape;
+  const [, h, w] = shape;
   return {
     value: tf.avgPool(x as tf.Tensor4D, [h, w], 1, 'valid'),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(tf.onesLike(saved[0]), tf.div(dy, h * w)),
+    // dy / (H·W) at every pixel: only x's shape is needed, so x is not kept for the gradient.
+    gradFunc: (dy: tf.Tensor) => tf.broadcastTo(tf.div(dy, h * w), shape),
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor4D) => tf.Tensor4D;

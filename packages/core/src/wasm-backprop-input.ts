@@ -1,14 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { callKernel, convExplicit, intermediates, type BackpropAttrs, type KernelArgs } from './wasm-kernel-call.js';
-
-/** wasm's own Conv2DBackpropInput, kept for the layouts the fast paths do not handle. */
-let wasmOwn: tf.KernelFunc | null = null;
-
-/** Records wasm's own kernel before ours replaces it. */
-export function setWasmOwnBackpropInput(kernel: tf.KernelFunc): void {
-  wasmOwn = kernel;
-}
+import { callKernel, callWasmOwn, convExplicit, intermediates, type BackpropAttrs, type KernelArgs } from './wasm-kernel-call.js';
 
 type Attrs = BackpropAttrs & { inputShape: [number, number, number, number] };
 
@@ -42,8 +34,9 @@ export function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
     : byPhases(backend, dy, filter, attrs.inputShape, [info.strideHeight, info.strideWidth], rows, cols);
 }
 
+/** wasm's own kernel, for the layouts the fast paths do not handle. */
 function own(args: KernelArgs): tf.TensorInfo {
-  return wasmOwn!(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  return callWasmOwn(tf.Conv2DBackpropInput, args) as tf.TensorInfo;
 }
 
 /**

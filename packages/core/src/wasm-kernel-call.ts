@@ -19,11 +19,26 @@ export function callKernel(name: string, backend: unknown, inputs: tf.NamedTenso
   return kernel.kernelFunc({ inputs, backend: backend as tf.KernelBackend, attrs }) as tf.TensorInfo;
 }
 
-/** A wasm stride-1 convolution with explicit padding `[top, bottom, left, right]`. */
-export function convExplicit(backend: BackendWasm, x: tf.TensorInfo, filter: tf.TensorInfo, [top, bottom, left, right]: number[]): tf.TensorInfo {
+/** wasm's own kernels that ours replaced, by name (see `registerWasmKernels`). */
+const wasmOwn = new Map<string, tf.KernelFunc>();
+
+/** Records wasm's own kernel `name` before ours replaces it. */
+export function keepWasmOwn(name: string, kernel: tf.KernelFunc): void {
+  wasmOwn.set(name, kernel);
+}
+
+/** Runs wasm's own kernel `name` (the one ours replaced) on the call's arguments. */
+export function callWasmOwn(name: string, args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const kernel = wasmOwn.get(name);
+  if (kernel == null) throw new Error(`@tpfr/core wasm kernels: wasm's own ${name} was not recorded`);
+  return kernel(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo | tf.TensorInfo[];
+}
+
+/** A wasm stride-1 convolution with explicit padding `[top, bottom, left, right]` (and dilations). */
+export function convExplicit(backend: BackendWasm, x: tf.TensorInfo, filter: tf.TensorInfo, [top, bottom, left, right]: number[], dilations: [number, number] = [1, 1]): tf.TensorInfo {
   return callKernel(tf.Conv2D, backend, { x, filter }, {
     strides: [1, 1], pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dataFormat: 'NHWC',
-    dilations: [1, 1], dimRoundingMode: undefined as unknown as string,
+    dilations, dimRoundingMode: undefined as unknown as string,
   } as unknown as tf.NamedAttrMap);
 }
 

@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 // The wasm backend registers its kernels on import; ours are registered after (and one replaced).
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { conv2DBackpropInput, setWasmOwnBackpropInput } from './wasm-backprop-input.js';
-import { callKernel, type BackpropAttrs, type KernelArgs } from './wasm-kernel-call.js';
-import { setWasmOwnSliceKernel, slice, splitV, unpack } from './wasm-slice.js';
-import { conv2D, setWasmOwnConv2D } from './wasm-winograd.js';
+import { conv2DBackpropInput } from './wasm-backprop-input.js';
+import { callKernel, convExplicit, intermediates, keepWasmOwn, type BackpropAttrs, type KernelArgs } from './wasm-kernel-call.js';
+import { slice, splitV, unpack } from './wasm-slice.js';
+import { conv2D } from './wasm-winograd.js';
 
 /**
  * Kernels that the wasm backend of tfjs 4.22 lacks and that training needs, written in
@@ -69,23 +69,19 @@ function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
   // bottom/right is harmless: those rows meet only zeros; fewer is cropped below).
   const bottom = Math.max(0, kh + (info.outHeight - 1) * info.strideHeight - info.inHeight - top);
   const right = Math.max(0, kw + (info.outWidth - 1) * info.strideWidth - info.inWidth - left);
-  const disposables: tf.TensorInfo[] = [];
-  const keep = (t: tf.TensorInfo) => { disposables.push(t); return t; };
   const b = backend as BackendWasm;
+  const { keep, release } = intermediates(b);
   try {
     const xT = keep(callKernel(tf.Transpose, b, { x }, { perm: [3, 1, 2, 0] }));
     const dyT = keep(callKernel(tf.Transpose, b, { x: dy }, { perm: [1, 2, 0, 3] }));
-    const conv = keep(callKernel(tf.Conv2D, b, { x: xT, filter: dyT }, {
-      strides: [1, 1], pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dataFormat: 'NHWC',
-      dilations: [info.strideHeight, info.strideWidth], dimRoundingMode: undefined as unknown as string,
-    } as unknown as tf.NamedAttrMap));
+    const conv = keep(convExplicit(b, xT, dyT, [top, bottom, left, right], [info.strideHeight, info.strideWidth]));
     let cropped = conv;
     if (conv.shape[1] !== kh || conv.shape[2] !== kw) {
       cropped = keep(callKernel(tf.Slice, b, { x: conv }, { begin: [0, 0, 0, 0], size: [ci, kh, kw, co] }));
     }
     return callKernel(tf.Transpose, b, { x: cropped }, { perm: [1, 2, 0, 3] });
   } finally {
-    for (const t of disposables) b.disposeData(t.dataId);
+    release();
   }
 }
 
@@ -95,13 +91,9 @@ const wasmKernels: tf.KernelConfig[] = [
 ];
 
 /** Kernels wasm has that ours replace (each keeps wasm's own for the cases it does not take). */
-const replacements: { name: string; kernelFunc: tf.KernelFunc; keepOwn: (own: tf.KernelFunc) => void }[] = [
-  { name: tf.Conv2DBackpropInput, kernelFunc: conv2DBackpropInput as unknown as tf.KernelFunc, keepOwn: setWasmOwnBackpropInput },
-  { name: tf.Conv2D, kernelFunc: conv2D as unknown as tf.KernelFunc, keepOwn: setWasmOwnConv2D },
-  ...([[tf.Slice, slice], [tf.SplitV, splitV], [tf.Unpack, unpack]] as const).map(([name, f]) => ({
-    name, kernelFunc: f as unknown as tf.KernelFunc, keepOwn: (k: tf.KernelFunc) => setWasmOwnSliceKernel(name, k),
-  })),
-];
+const replacements = ([
+  [tf.Conv2DBackpropInput, conv2DBackpropInput], [tf.Conv2D, conv2D], [tf.Slice, slice], [tf.SplitV, splitV], [tf.Unpack, unpack],
+] as const).map(([name, f]) => ({ name, kernelFunc: f as unknown as tf.KernelFunc }));
 
 /** Registers the missing wasm kernels above (and the faster replacements); returns the names it registered. */
 export function registerWasmKernels(): string[] {
@@ -109,7 +101,7 @@ export function registerWasmKernels(): string[] {
   for (const r of replacements) {
     const own = tf.getKernel(r.name, 'wasm');
     if (own && own.kernelFunc !== r.kernelFunc) {
-      r.keepOwn(own.kernelFunc);
+      keepWasmOwn(r.name, own.kernelFunc);
       tf.unregisterKernel(r.name, 'wasm');
       tf.registerKernel({ ...own, kernelFunc: r.kernelFunc });
       done.push(r.name);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import type { KernelArgs } from './wasm-kernel-call.js';
+import { callWasmOwn, type KernelArgs } from './wasm-kernel-call.js';
 
 /**
  * `Slice`, `SplitV` and `Unpack` for wasm, copying only the values they keep.
@@ -11,14 +11,6 @@ import type { KernelArgs } from './wasm-kernel-call.js';
  * (so a split into n pieces copies the input n times). These read the input through a view of
  * the heap instead. The values are the same bits; strings and complex numbers keep wasm's own.
  */
-
-/** wasm's own kernels, kept for the dtypes these do not take. */
-const own: Partial<Record<string, tf.KernelFunc>> = {};
-
-/** Records wasm's own kernel `name` before ours replaces it. */
-export function setWasmOwnSliceKernel(name: string, kernel: tf.KernelFunc): void {
-  own[name] = kernel;
-}
 
 const viewable = (dtype: tf.DataType) => dtype === 'float32' || dtype === 'int32' || dtype === 'bool';
 
@@ -69,7 +61,7 @@ export function sliceFromHeap(backend: BackendWasm, x: tf.TensorInfo, begin: num
 /** The `Slice` kernel. */
 export function slice(args: KernelArgs): tf.TensorInfo {
   const { x } = args.inputs as { x: tf.TensorInfo };
-  if (!viewable(x.dtype)) return own[tf.Slice]!(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  if (!viewable(x.dtype)) return callWasmOwn(tf.Slice, args) as tf.TensorInfo;
   const { begin, size } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
   const [b, s] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, begin, size);
   tf.slice_util.assertParamsValid(x as unknown as tf.Tensor, b, s);
@@ -79,7 +71,7 @@ export function slice(args: KernelArgs): tf.TensorInfo {
 /** The `SplitV` kernel (`tf.split`): one slice per piece. */
 export function splitV(args: KernelArgs): tf.TensorInfo[] {
   const { x } = args.inputs as { x: tf.TensorInfo };
-  if (!viewable(x.dtype)) return own[tf.SplitV]!(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo[];
+  if (!viewable(x.dtype)) return callWasmOwn(tf.SplitV, args) as tf.TensorInfo[];
   const { numOrSizeSplits, axis } = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
   const ax = tf.util.parseAxisParam(axis, x.shape)[0];
   const sizes = tf.backend_util.prepareSplitSize(x as unknown as tf.Tensor, numOrSizeSplits, ax);
@@ -97,7 +89,7 @@ export function splitV(args: KernelArgs): tf.TensorInfo[] {
 /** The `Unpack` kernel (`tf.unstack`): one slice per index of the axis, without that axis. */
 export function unpack(args: KernelArgs): tf.TensorInfo[] {
   const { value } = args.inputs as { value: tf.TensorInfo };
-  if (!viewable(value.dtype)) return own[tf.Unpack]!(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo[];
+  if (!viewable(value.dtype)) return callWasmOwn(tf.Unpack, args) as tf.TensorInfo[];
   const axis = tf.util.parseAxisParam((args.attrs as unknown as { axis: number }).axis, value.shape)[0];
   const n = value.shape[axis];
   const outShape = value.shape.filter((_, i) => i !== axis);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { callKernel, intermediates, type KernelArgs } from './wasm-kernel-call.js';
+import { callKernel, callWasmOwn, intermediates, type KernelArgs } from './wasm-kernel-call.js';
+import { sliceFromHeap } from './wasm-slice.js';
 
 /**
  * Winograd's minimal filtering F(4×4, 3×3) (Lavin & Gray, 2016) for wasm's 3×3 stride-1
@@ -77,14 +78,10 @@ function matMul(backend: BackendWasm, a: tf.TensorInfo, b: tf.TensorInfo): tf.Te
   return callKernel(tf.BatchMatMul, backend, { a, b }, { transposeA: false, transposeB: false });
 }
 
-/** `blocks` consecutive `[1, rows, cols]` tensors cut from `x [1, blocks·rows, cols]` (contiguous copies). */
+/** `blocks` consecutive `[1, rows, cols]` tensors cut from `x`, whose values are `blocks·rows·cols` in that order. */
 function split(backend: BackendWasm, x: tf.TensorInfo, blocks: number, rows: number, cols: number): tf.TensorInfo[] {
-  const parts: tf.TensorInfo[] = [];
-  for (let m = 0; m < blocks; m++) parts.push(backend.makeOutput([1, rows, cols], 'float32'));
-  const src = backend.typedArrayFromHeap(x) as Float32Array;
-  const n = rows * cols;
-  parts.forEach((p, m) => (backend.typedArrayFromHeap(p) as Float32Array).set(src.subarray(m * n, (m + 1) * n)));
-  return parts;
+  const view = { ...x, shape: [1, blocks * rows, cols] }; // the same values seen as [1, blocks·rows, cols]
+  return Array.from({ length: blocks }, (_, m) => sliceFromHeap(backend, view, [0, m * rows, 0], [1, rows, cols]));
 }
 
 /** The 3×3 stride-1 convolution of `x` with `filter` as planned, into a new `[B, outH, outW, Cout]`. */
@@ -170,18 +167,10 @@ export function winogradConv2D(backend: BackendWasm, x: tf.TensorInfo, filter: t
   }
 }
 
-/** wasm's own Conv2D, for every convolution the Winograd path does not take. */
-let wasmOwn: tf.KernelFunc | null = null;
-
-/** Records wasm's own kernel before ours replaces it. */
-export function setWasmOwnConv2D(kernel: tf.KernelFunc): void {
-  wasmOwn = kernel;
-}
-
 /** The Conv2D kernel: {@link winogradConv2D} where {@link winogradPlan} applies, wasm's own elsewhere. */
 export function conv2D(args: KernelArgs): tf.TensorInfo {
   const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
   const plan = winogradPlan(x.shape, filter.shape, args.attrs as unknown as ConvAttrs);
-  if (plan == null) return wasmOwn!(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  if (plan == null) return callWasmOwn(tf.Conv2D, args) as tf.TensorInfo;
   return winogradConv2D(args.backend as BackendWasm, x, filter, plan);
 }

@@ -72,9 +72,11 @@ export function instanceNorm(x: tf.Tensor4D, epsilon = 1e-5, gamma?: tf.Tensor, 
   return tf.tidy(() => {
     const centred = tf.tidy(() => tf.sub(x, spatialMean(x)));
     const scale = tf.tidy(() => tf.rsqrt(tf.add(spatialMean(tf.square(centred) as tf.Tensor4D), epsilon)));
-    let y = tf.tidy(() => tf.mul(centred, scale));
-    if (gamma) y = tf.tidy(() => tf.mul(y, gamma));
-    if (beta) y = tf.tidy(() => tf.add(y, beta));
+    // Each map is freed once the next is made (a gradient tape keeps what it needs regardless).
+    const then = (prev: tf.Tensor, next: tf.Tensor) => { prev.dispose(); return next; };
+    let y = then(centred, tf.mul(centred, scale));
+    if (gamma) y = then(y, tf.mul(y, gamma));
+    if (beta) y = then(y, tf.add(y, beta));
     return y as tf.Tensor4D;
   });
 }

@@ -1,5 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { vi } from 'vitest';
+import { initBackend } from '@tpfr/core';
 import { writeImage } from '../image-io/file-io.js';
 import { saveModel } from '../node/model-folder.js';
 import { TpfrTrainer } from '../train/trainer.js';
@@ -32,4 +36,29 @@ export function writeNoiseImage(path: string, height: number, width: number, see
   const image = tf.randomUniform([height, width, 3], 0, 255, 'float32', seed) as tf.Tensor3D;
   writeImage(path, image);
   image.dispose();
+}
+
+/**
+ * The stylize tests' fixture: a temporary folder `dir` with a micro model (`modelDir`, seed 8), an
+ * empty `folder` for content images and a 32² noise `style` image. `setUp()` (in beforeAll) writes
+ * them on wasm and starts capturing the CLI's output; `cleanUp()` (in afterAll) undoes both.
+ */
+export function stylizeFixture(prefix: string) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const paths = { dir, modelDir: join(dir, 'model'), folder: join(dir, 'photos'), style: join(dir, 'style.png') };
+  return {
+    ...paths,
+    async setUp(): Promise<ReturnType<typeof captureCliOutput>> {
+      const output = captureCliOutput();
+      await initBackend('wasm');
+      await writeMicroModel(paths.modelDir, 8);
+      mkdirSync(paths.folder);
+      writeNoiseImage(paths.style, 32, 32, 4);
+      return output;
+    },
+    cleanUp(): void {
+      vi.restoreAllMocks();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,37 +1,26 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { initBackend } from '@tpfr/core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readImage } from '../image-io/file-io.js';
-import { captureCliOutput, writeMicroModel, writeNoiseImage } from './cli-harness.test-util.js';
+import { captureCliOutput, stylizeFixture, writeNoiseImage } from './cli-harness.test-util.js';
 import { main } from './main.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'tpfr-stylize-many-'));
-const modelDir = join(dir, 'model');
-const folder = join(dir, 'photos');
-const style = join(dir, 'style.png');
+const fixture = stylizeFixture('tpfr-stylize-many-');
+const { dir, modelDir, folder, style } = fixture;
 let output: ReturnType<typeof captureCliOutput>;
 
 beforeAll(async () => {
-  output = captureCliOutput();
-  await initBackend('wasm');
-  await writeMicroModel(modelDir, 8);
-  mkdirSync(folder);
+  output = await fixture.setUp();
   writeNoiseImage(join(folder, 'b.png'), 36, 40, 1);
   writeNoiseImage(join(folder, 'a.jpg'), 33, 33, 2);
   writeNoiseImage(join(dir, 'c.png'), 32, 44, 3);
-  writeNoiseImage(style, 32, 32, 4);
   mkdirSync(join(dir, 'empty'));
   mkdirSync(join(dir, 'one'));
   writeNoiseImage(join(dir, 'one', 'only.png'), 32, 32, 5);
   writeFileSync(join(dir, 'one', 'notes.txt'), 'not an image');
 });
-afterAll(() => {
-  vi.restoreAllMocks();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => fixture.cleanUp());
 
 const run = (...args: string[]) => {
   output.reset();

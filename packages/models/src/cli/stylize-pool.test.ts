@@ -1,36 +1,25 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { initBackend } from '@tpfr/core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readImage } from '../image-io/file-io.js';
-import { captureCliOutput, writeMicroModel, writeNoiseImage } from './cli-harness.test-util.js';
+import { captureCliOutput, stylizeFixture, writeNoiseImage } from './cli-harness.test-util.js';
 import { stylizeCommand, type StylizeCommandOptions } from './commands.js';
 import { CliError } from './errors.js';
 import { main } from './main.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'tpfr-stylize-pool-'));
-const modelDir = join(dir, 'model');
-const folder = join(dir, 'photos');
-const style = join(dir, 'style.png');
+const fixture = stylizeFixture('tpfr-stylize-pool-');
+const { dir, modelDir, folder, style } = fixture;
 // The workers run the command line from its TypeScript source, as the tests do.
 const workerEntry = [process.execPath, '--import', 'tsx', fileURLToPath(new URL('./bin.ts', import.meta.url))];
 let output: ReturnType<typeof captureCliOutput>;
 
 beforeAll(async () => {
-  output = captureCliOutput();
-  await initBackend('wasm');
-  await writeMicroModel(modelDir, 8);
-  mkdirSync(folder);
+  output = await fixture.setUp();
   for (const [i, name] of ['a', 'b', 'c'].entries()) writeNoiseImage(join(folder, `${name}.png`), 32 + 4 * i, 36, 10 + i);
-  writeNoiseImage(style, 32, 32, 4);
 });
-afterAll(() => {
-  vi.restoreAllMocks();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => fixture.cleanUp());
 
 const options = (out: string, extra: Partial<StylizeCommandOptions> = {}): StylizeCommandOptions => ({
   model: modelDir, content: [folder], style: [style], out, stages: 'two-stage', backend: 'wasm', quiet: true, workerEntry, ...extra,

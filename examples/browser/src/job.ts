@@ -138,7 +138,7 @@ export async function stylizeJob(model: TpfrModel, content: Pixels, styles: Pixe
     // Applied eagerly, the layer has no graph node and cannot be disposed: free its weights.
     layer.weights.forEach((w) => w.dispose());
     await step(4, w2);
-    const image = keep(model.decode({ content: cOut as tf.Tensor4D, style: sOut as tf.Tensor4D }, 'main'));
+    const image = keep(model.decode({ content: cOut as tf.Tensor4D, style: sOut as tf.Tensor4D }));
     const output = (await image.data()) as Float32Array;
     await step(5);
     const [, h, w] = zc.content.shape;

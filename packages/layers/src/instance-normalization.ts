@@ -48,6 +48,14 @@ export class InstanceNormalization extends tfl.layers.Layer {
     return (inputShape as tfl.Shape).slice();
   }
 
+  /**
+   * The scale γ `[C]` and offset β `[C]` (the layer's own tensors), or nulls without `affine`: for
+   * code that computes the normalization in pieces (band-wise inference).
+   */
+  affineWeights(): { gamma: tf.Tensor1D | null; beta: tf.Tensor1D | null } {
+    return { gamma: (this.gamma?.read() as tf.Tensor1D | undefined) ?? null, beta: (this.beta?.read() as tf.Tensor1D | undefined) ?? null };
+  }
+
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;

@@ -69,6 +69,16 @@ export class ResidualBlock extends tfl.layers.Layer {
     return (inputShape as tfl.Shape).slice();
   }
 
+  /**
+   * The block's weights by role (the layer's own tensors): the two convolutions' kernels
+   * `[k, k, C, C]` and biases `[C]` (null without `useBias`), and the PReLU slopes `[1]` or `[C]`.
+   * For code that computes the block in pieces (band-wise inference).
+   */
+  blockWeights(): { conv1: { kernel: tf.Tensor4D; bias: tf.Tensor1D | null }; conv2: { kernel: tf.Tensor4D; bias: tf.Tensor1D | null }; alpha: tf.Tensor1D } {
+    const conv = (name: string) => ({ kernel: this.w[`${name}/kernel`].read() as tf.Tensor4D, bias: this.useBias ? (this.w[`${name}/bias`].read() as tf.Tensor1D) : null });
+    return { conv1: conv('conv1'), conv2: conv('conv2'), alpha: this.w['prelu/alpha'].read() as tf.Tensor1D };
+  }
+
   /** pad → conv (→ bias) → IN, in a scope of its own: only its result outlives it. */
   private convNorm(x: tf.Tensor4D, name: string): tf.Tensor4D {
     return tf.tidy(() => {

@@ -10,12 +10,13 @@
  * @module
  */
 export { TpfrModel } from './model/model.js';
-export type { Latent, PeerCodes, RecombineOptions, InferenceOptions, ModelPart } from './model/model.js';
+export type { Latent, PeerCodes, RecombineOptions, EncodeOptions, DecodeOptions, ModelPart } from './model/model.js';
+export type { InferenceOptions, InferencePlan } from './inference/plan.js';
 export type { TpfrModelManifest } from './model/artifacts.js';
 export { stylize, encodeExemplars } from './model/stylize.js';
 export type { StylizeOptions, StylizePipelineOptions, EncodedExemplars, EncodeExemplarsOptions } from './model/stylize.js';
 export { estimateStylizeMemory, MemoryBudgetError } from './model/memory-estimate.js';
-export type { StylizeMemoryEstimate, ExemplarSizes } from './model/memory-estimate.js';
+export type { StylizeMemoryEstimate, ExemplarSizes, MemoryEstimateOptions } from './model/memory-estimate.js';
 export { PRESETS, resolveConfig, latentWidths } from './model/config.js';
 export type { TpfrModelConfig, ModelConfigInput, LatentWidths } from './model/config.js';
 export { createEncoder } from './model/encoder.js';

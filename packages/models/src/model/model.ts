@@ -4,8 +4,8 @@ import { TpfrError, ValueError } from '@tpfr/core';
 import { peerRecombination, type PeerRecombination, type TpfrStages } from '@tpfr/layers';
 import { manifestOf, partsFromArtifacts, toModelArtifacts, type ModelPart } from './artifacts.js';
 import { latentWidths, resolveConfig, type ModelConfigInput, type TpfrModelConfig } from './config.js';
-import { BAND_THRESHOLD_BYTES, bandsSupported, decodeInBands, encodeInBands, encodeToHost } from './banded.js';
-import type { HostMap } from './host-map.js';
+import { planInference, type InferenceOptions, type InferencePlan } from '../inference/plan.js';
+import { decodeByPlan, encodeByPlan } from '../inference/run.js';
 import { createDecoder } from './decoder.js';
 import { createDiscriminator } from './discriminator.js';
 import { createEncoder } from './encoder.js';
@@ -42,27 +42,18 @@ export interface RecombineOptions {
   training?: boolean;
 }
 
-/** Content `[B, h, w, Cc]` and style `[B, h, w, Cs]` codes held in JS memory. @internal */
-export interface HostCodes {
-  content: HostMap;
-  style: HostMap;
+/** Options of {@link TpfrModel.encode}. */
+export interface EncodeOptions extends InferenceOptions {
+  /** Training mode (default false): the layers' `apply` with `training`, whole maps, every map kept for the gradients. */
+  training?: boolean;
 }
 
-/** How {@link TpfrModel.encode} and {@link TpfrModel.decode} run at inference. */
-export interface InferenceOptions {
-  /**
-   * Compute the convolution stages above the codes' resolution (the encoder's stem, downsamplings
-   * and latent convolution; the decoder's merge, upsamplings and output) in bands of rows: the
-   * same result up to rounding, a fraction of the memory. `'auto'` (default) when one
-   * full-resolution map (B·H·W·ngf floats) would take more than 256 MiB, `true` always, `false`
-   * never. Inference only.
-   */
-  bands?: 'auto' | boolean;
-  /**
-   * Rows per band (default: as many as fit 32 MiB per full-resolution map). Given, the residual
-   * blocks run in bands too whatever the size (by default only when a map exceeds 128 MiB).
-   */
-  bandRows?: number;
+/** Options of {@link TpfrModel.decode}. */
+export interface DecodeOptions extends InferenceOptions {
+  /** `'main'` (default: the decoder of stylization) or `'aux'` (the auxiliary autoencoder's). */
+  decoder?: 'main' | 'aux';
+  /** Training mode (default false): the layers' `apply` with `training`, whole maps. */
+  training?: boolean;
 }
 
 export type { ModelPart } from './artifacts.js';
@@ -89,8 +80,6 @@ export class TpfrModel {
   readonly auxDecoder: tfl.LayersModel;
   /** [image, condition] → patch scores `[B, H/4, W/4, 1]`. */
   readonly discriminator: tfl.LayersModel;
-
-  /** Sub-models of the band-wise inference, built on first use. */
 
   private constructor(config: TpfrModelConfig, parts: Record<ModelPart, tfl.LayersModel>) {
     this.config = config;
@@ -134,17 +123,17 @@ export class TpfrModel {
   }
 
   /**
-   * Encodes images.
+   * Encodes images. At inference the stages run whole or in bands as {@link planInference} decides
+   * from `opts` (the same result up to float rounding); in training, whole.
    * @param images `[B, H, W, 3]` in [−1, 1], H and W multiples of `widths.multiple`.
-   * @param opts band-wise inference for large images (see {@link InferenceOptions}).
    */
-  encode(images: tf.Tensor4D, training = false, opts: InferenceOptions = {}): Latent {
-    if (training) {
-      const [content, style, middle] = this.encoder.apply(images, { training }) as tf.Tensor4D[];
+  encode(images: tf.Tensor4D, opts: EncodeOptions = {}): Latent {
+    if (opts.training) {
+      const [content, style, middle] = this.encoder.apply(images, { training: true }) as tf.Tensor4D[];
       return { content, style, middle };
     }
-    const [content, style, middle] = this.encodeForInference(images, opts, true);
-    return { content, style, middle };
+    const { content, style, middle } = encodeByPlan(this.encoder, images, { ...this.plan('TpfrModel.encode', images.shape, opts), codes: 'backend' }, { middle: true });
+    return { content: content as tf.Tensor4D, style: style as tf.Tensor4D, middle: middle! };
   }
 
   /**
@@ -153,50 +142,13 @@ export class TpfrModel {
    * @param images `[B, H, W, 3]` in [−1, 1], H and W multiples of `widths.multiple`.
    */
   codes(images: tf.Tensor4D, opts: InferenceOptions = {}): Pick<Latent, 'content' | 'style'> {
-    const [content, style] = this.encodeForInference(images, opts, false);
-    return { content, style };
+    const { content, style } = encodeByPlan(this.encoder, images, { ...this.plan('TpfrModel.codes', images.shape, opts), codes: 'backend' }, { middle: false });
+    return { content: content as tf.Tensor4D, style: style as tf.Tensor4D };
   }
 
-  /**
-   * The content and style codes of images kept in JS memory, computed band-wise (what `stylize`
-   * uses when the codes alone would take hundreds of MiB of the backend's heap).
-   * @internal
-   */
-  hostCodes(images: tf.Tensor4D, opts: Pick<InferenceOptions, 'bandRows'> = {}): HostCodes {
-    if (!bandsSupported(this.config)) throw new ValueError('TpfrModel.hostCodes', "a model with transposed upsampling (band-wise inference)", `upsampling '${this.config.upsampling}'`);
-    return encodeToHost(this.config, this.encoder, images, opts.bandRows);
-  }
-
-  /**
-   * The main decoder's output for codes in JS memory, band-wise.
-   * @internal
-   */
-  decodeHost(z: HostCodes, opts: Pick<InferenceOptions, 'bandRows'> = {}): tf.Tensor4D {
-    return decodeInBands(this.config, this.mainDecoder, 'main_decoder', z.content, z.style, opts.bandRows);
-  }
-
-  /** Whether band-wise inference applies to this model. @internal */
-  get supportsBands(): boolean {
-    return bandsSupported(this.config);
-  }
-
-  /** `[content, style]`, then `middle` when asked: in bands for large images, else through predict. */
-  private encodeForInference(images: tf.Tensor4D, opts: InferenceOptions, middle: boolean): tf.Tensor4D[] {
-    const [b, h, w] = images.shape;
-    if (this.useBands(opts, b * h * w)) {
-      return encodeInBands(this.config, this.encoder, images, { rowsPerBand: opts.bandRows, middle });
-    }
-    // predict frees each layer's output as soon as the next layers have used it; apply keeps all.
-    const out = this.encoder.predict(images) as tf.Tensor4D[];
-    if (!middle) out.pop()!.dispose();
-    return out;
-  }
-
-  private useBands(opts: InferenceOptions, fullResolutionPixels: number): boolean {
-    const bands = opts.bands ?? 'auto';
-    if (opts.bandRows !== undefined && !(Number.isInteger(opts.bandRows) && opts.bandRows >= 1)) throw new ValueError('TpfrModel', 'bandRows a positive integer', String(opts.bandRows));
-    if (bands === false || !bandsSupported(this.config)) return false;
-    return bands === true || fullResolutionPixels * this.config.ngf * 4 > BAND_THRESHOLD_BYTES;
+  /** The inference plan for images `[B, H, W, 3]` (see {@link planInference}). */
+  private plan(fn: string, shape: number[], opts: InferenceOptions): InferencePlan {
+    return planInference(fn, this.config, [shape[0], shape[1], shape[2]], opts);
   }
 
   /**
@@ -213,20 +165,20 @@ export class TpfrModel {
   }
 
   /**
-   * Decodes a latent.
+   * Decodes a latent. At inference the decoder runs whole or in bands as {@link planInference}
+   * decides from `opts`; in training, whole.
    * @param latent content `[B, h, w, Cc]` and style `[B, h, w, Cs]`.
    * @returns `[B, h·2^d, w·2^d, 3]` in [−1, 1] (d downsamplings: `widths.multiple` = 2^d).
    */
-  decode(latent: Pick<Latent, 'content' | 'style'>, which: 'main' | 'aux' = 'main', training = false, opts: InferenceOptions = {}): tf.Tensor4D {
-    const decoder = which === 'main' ? this.mainDecoder : this.auxDecoder;
+  decode(latent: Pick<Latent, 'content' | 'style'>, opts: DecodeOptions = {}): tf.Tensor4D {
+    const decoder = opts.decoder === 'aux' ? this.auxDecoder : this.mainDecoder;
+    if (opts.decoder !== undefined && opts.decoder !== 'main' && opts.decoder !== 'aux') throw new ValueError('TpfrModel.decode', "decoder 'main' or 'aux'", String(opts.decoder));
+    if (opts.training) {
+      return tf.tidy(() => decoder.apply(tf.concat([latent.content, latent.style], -1), { training: true }) as tf.Tensor4D);
+    }
     const [b, h, w] = latent.content.shape;
     const side = this.widths.multiple;
-    const banded = !training && this.useBands(opts, b * h * w * side * side);
-    if (banded) return decodeInBands(this.config, decoder, which === 'main' ? 'main_decoder' : 'aux_decoder', latent.content, latent.style, opts.bandRows);
-    return tf.tidy(() => {
-      const z = tf.concat([latent.content, latent.style], -1) as tf.Tensor4D;
-      return (training ? decoder.apply(z, { training }) : decoder.predict(z)) as tf.Tensor4D;
-    });
+    return decodeByPlan(decoder, latent, this.plan('TpfrModel.decode', [b, h * side, w * side], opts));
   }
 
   /** Every sub-model by name. */

@@ -35,7 +35,7 @@ function networkByHand(content: tf.Tensor4D, pool: tf.Tensor4D, opts: { stages?:
     const e = model.encode(pool);
     const b = content.shape[0];
     const r = model.recombine(z, { content: stackPeers(e.content, b), style: stackPeers(e.style, b) }, opts);
-    return tf.clipByValue(model.decode(r, 'main'), -1, 1) as tf.Tensor4D;
+    return tf.clipByValue(model.decode(r), -1, 1) as tf.Tensor4D;
   });
 }
 

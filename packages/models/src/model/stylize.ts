@@ -4,10 +4,9 @@ import { assertFinite, formatMiB, timed } from '@tpfr/core/utils';
 import { stackPeers, type TpfrStages } from '@tpfr/layers';
 import { padToMultiple, toModelBatch, toPixelRange, type PixelRange } from './images.js';
 import { fromModelRange, toModelRange } from './pixel-range.js';
-import type { HostCodes, Latent, PeerCodes, RecombineOptions, TpfrModel } from './model.js';
-import { latentWidths } from './config.js';
-import { hostMap, hostRows, writeHostRows } from './host-map.js';
-import { BAND_THRESHOLD_BYTES } from './banded.js';
+import type { Latent, TpfrModel } from './model.js';
+import { DEFAULT_MAP_BUDGET_BYTES, describePlan, type InferenceOptions, type InferencePlan } from '../inference/plan.js';
+import { decodeByPlan, disposeCodes, encodeByPlan, recombineByPlan } from '../inference/run.js';
 import { estimateStylizeMemory, MemoryBudgetError, type ExemplarSizes, type StylizeMemoryEstimate } from './memory-estimate.js';
 import { authorsContentPad, centerCrop, cropBorder, reflectPad } from '../pipeline/geometry.js';
 import { resizeShorterSide } from '../pipeline/resize.js';
@@ -52,8 +51,8 @@ export interface StylizePipelineOptions {
   styleSize?: number;
 }
 
-/** Options of {@link stylize}. */
-export interface StylizeOptions {
+/** Options of {@link stylize}; the inference options say how large images run (see `planInference`). */
+export interface StylizeOptions extends InferenceOptions {
   /** `'two-stage'` (default) or `'style-only'` (content code kept, one-stage PeerNets variant). */
   stages?: TpfrStages;
   /** Neighbours per pixel (default: the model's, 5). */
@@ -71,8 +70,10 @@ export interface StylizeOptions {
    */
   pipeline?: StylizePipelineOptions;
   /**
-   * Refuse the call, before the networks allocate anything, when its estimated peak memory
-   * ({@link estimateStylizeMemory}) is above this many bytes. The error gives the estimate.
+   * The call's memory budget: its plan keeps fewer and smaller maps on the backend (more stages in
+   * bands) until its estimated peak ({@link estimateStylizeMemory}) fits; when none fits, the call
+   * is refused before the networks allocate anything, with a {@link MemoryBudgetError} that gives
+   * the estimate.
    */
   memoryBudgetBytes?: number;
   /**
@@ -135,33 +136,25 @@ function resolvePipeline(fn: string, p: StylizePipelineOptions): ResolvedPipelin
  */
 function runNetwork(fn: string, model: TpfrModel, content: tf.Tensor4D, exemplars: tf.Tensor4D[] | EncodedExemplars, opts: StylizeOptions): tf.Tensor4D {
   const { multiple, minSide } = model.widths;
-  // Before anything is allocated: the memory estimate (reported, checked against the budget).
-  checkBudget(fn, model, content, exemplars, opts);
+  // Before anything is allocated: the plan, and its memory estimate (reported, checked against the budget).
+  const { plan, inference } = planCall(fn, model, content, exemplars, opts);
   return tf.tidy(() => {
     const { padded, height, width } = timed('prepare', () => padToMultiple(fn, content, multiple, minSide));
     const b = padded.shape[0];
-    // Very large images (above about 1500² with ngf 64): the codes stay in JS memory, each stage
-    // reads and writes them band by band. Otherwise each code is freed as soon as it is used.
-    const host = keepCodesOnHost(model, padded);
-    const zc = timed('encode content', () => (host ? model.hostCodes(padded) : model.codes(padded)));
+    // Each code is freed as soon as it is used; very large codes wait in JS memory (see the plan).
+    const zc = timed('encode content', () => encodeByPlan(model.encoder, padded, plan, { middle: false }));
     padded.dispose();
-    const zs = Array.isArray(exemplars) ? timed('encode exemplars', () => encodePool(fn, model, exemplars)) : exemplars;
+    const zs = Array.isArray(exemplars) ? timed('encode exemplars', () => encodePool(fn, model, exemplars, inference)) : exemplars;
     // Every content sample meets the same P exemplars.
     const peers = { content: stackPeers(zs.content, b), style: stackPeers(zs.style, b) };
     // Stryker disable next-line ConditionalExpression,ArrayDeclaration: an early free inside this tidy, which frees the codes anyway
     if (Array.isArray(exemplars)) tf.dispose([zs.content, zs.style]);
     const recombine = { stages: opts.stages, k: opts.k };
-    let image: tf.Tensor4D;
-    if (host) {
-      const z = timed('recombine', () => recombineOnHost(model, zc as HostCodes, peers, recombine));
-      tf.dispose([peers.content, peers.style]);
-      image = timed('decode', () => model.decodeHost(z));
-    } else {
-      const z = timed('recombine', () => recombineInBands(model, zc as Pick<Latent, 'content' | 'style'>, peers, recombine));
-      tf.dispose([peers.content, peers.style]);
-      image = timed('decode', () => model.decode(z, 'main'));
-      tf.dispose([z.content, z.style]);
-    }
+    const z = timed('recombine', () => recombineByPlan(zc, plan, (rows) => model.recombine(rows, peers, recombine)));
+    disposeCodes(zc);
+    tf.dispose([peers.content, peers.style]);
+    const image = timed('decode', () => decodeByPlan(model.mainDecoder, z, plan));
+    disposeCodes(z);
     // A model whose weights hold NaN (or overflow) would give a NaN image, which encodes as black:
     // refuse it instead (one reduction; skipped where the backend cannot read synchronously).
     assertFinite(fn, 'the network\'s output (NaN or infinite values: check the model\'s weights)', image);
@@ -170,7 +163,7 @@ function runNetwork(fn: string, model: TpfrModel, content: tf.Tensor4D, exemplar
 }
 
 /** The exemplars (model range, resized to the first one's size) as one pool's codes. */
-function encodePool(fn: string, model: TpfrModel, exemplars: tf.Tensor4D[]): Pick<Latent, 'content' | 'style'> {
+function encodePool(fn: string, model: TpfrModel, exemplars: tf.Tensor4D[], opts: InferenceOptions): Pick<Latent, 'content' | 'style'> {
   const { multiple, minSide } = model.widths;
   const [eh, ew] = exemplars[0].shape.slice(1, 3);
   const style = tf.tidy(() => {
@@ -178,7 +171,7 @@ function encodePool(fn: string, model: TpfrModel, exemplars: tf.Tensor4D[]): Pic
     return padToMultiple(fn, pool, multiple, minSide).padded;
   });
   try {
-    return model.codes(style);
+    return model.codes(style, inferenceOptions(opts));
   } finally {
     style.dispose();
   }
@@ -198,7 +191,7 @@ export interface EncodedExemplars {
 }
 
 /** Options of {@link encodeExemplars}: the exemplars' range and the pipeline's exemplar steps. */
-export type EncodeExemplarsOptions = Pick<StylizeOptions, 'range' | 'pipeline'>;
+export type EncodeExemplarsOptions = Pick<StylizeOptions, 'range' | 'pipeline' | 'mapBudgetBytes' | 'bands' | 'bandRows'>;
 
 /**
  * Encodes style exemplars once, so that stylizing many content images with them skips their
@@ -223,7 +216,7 @@ export function encodeExemplars(model: TpfrModel, styles: tf.Tensor3D | tf.Tenso
       if (p !== e) owned.push(p);
       pool.push(p);
     });
-    const z = encodePool(fn, model, pool);
+    const z = encodePool(fn, model, pool, opts);
     return new EncodedPool(z.content, z.style, model);
   } finally {
     tf.dispose(owned);
@@ -243,87 +236,43 @@ function isEncoded(x: unknown): x is EncodedExemplars {
 }
 
 /**
- * The call's memory estimate, given to `opts.onMemoryEstimate`; throws when `opts.memoryBudgetBytes`
- * is set and the estimated peak is above it.
+ * The call's plan and its memory estimate, given to `opts.onMemoryEstimate`. With
+ * `memoryBudgetBytes`, the first plan whose estimated peak fits it, halving the map budget (smaller
+ * maps on the backend, more of them in bands) from the call's own down to bands of one row; throws
+ * when none fits.
+ * @returns the plan, and the inference options that give it (the exemplars are encoded with them).
  */
-function checkBudget(fn: string, model: TpfrModel, input: tf.Tensor4D, pool: tf.Tensor4D[] | EncodedExemplars, opts: StylizeOptions): void {
+function planCall(fn: string, model: TpfrModel, input: tf.Tensor4D, pool: tf.Tensor4D[] | EncodedExemplars, opts: StylizeOptions): { plan: InferencePlan; inference: InferenceOptions } {
   const budget = opts.memoryBudgetBytes;
-  if (budget === undefined && !opts.onMemoryEstimate) return;
   if (budget !== undefined && !(budget > 0)) throw new ValueError(fn, 'memoryBudgetBytes > 0', String(budget));
   const [b, h, w] = input.shape;
   const sizes: ExemplarSizes = isEncoded(pool)
     ? { encoded: { pixels: pool.content.shape[0] * pool.content.shape[1] * pool.content.shape[2] } }
     : { images: pool.flatMap((p) => Array.from({ length: p.shape[0] }, () => [p.shape[1], p.shape[2]] as [number, number])) };
-  const e = estimateStylizeMemory(model, [h, w], sizes, { k: opts.k, batch: b });
+  let inference = inferenceOptions(opts);
+  let e = estimateStylizeMemory(model, [h, w], sizes, { ...inference, k: opts.k, batch: b });
+  if (budget !== undefined && inference.bands !== 'never') {
+    let mapBudget = inference.mapBudgetBytes ?? DEFAULT_MAP_BUDGET_BYTES;
+    // Down to bands of one row of a full-resolution map.
+    const smallest = 8 * 4 * b * w * model.config.ngf;
+    while (e.peakBytes > budget && mapBudget / 2 >= smallest) {
+      mapBudget /= 2;
+      const tighter = { ...inference, mapBudgetBytes: mapBudget };
+      const next = estimateStylizeMemory(model, [h, w], sizes, { ...tighter, k: opts.k, batch: b });
+      if (next.peakBytes < e.peakBytes) [e, inference] = [next, tighter];
+    }
+  }
   opts.onMemoryEstimate?.(e);
   if (budget !== undefined && e.peakBytes > budget) {
     const exemplars = 'images' in sizes ? `${sizes.images.length} exemplar(s) of ${sizes.images[0][1]}×${sizes.images[0][0]}` : 'encoded exemplars';
-    throw new MemoryBudgetError(fn, `a call within memoryBudgetBytes = ${formatMiB(budget)}`, `an estimated peak of ${formatMiB(e.peakBytes)} (in ${e.peakPhase}) for ${b > 1 ? `${b} contents` : 'a content'} of ${w}×${h} and ${exemplars}; use a smaller size or fewer exemplars`, e, budget);
+    throw new MemoryBudgetError(fn, `a call within memoryBudgetBytes = ${formatMiB(budget)}`, `an estimated peak of ${formatMiB(e.peakBytes)} (in ${e.peakPhase}, ${describePlan(e.plan)}) for ${b > 1 ? `${b} contents` : 'a content'} of ${w}×${h} and ${exemplars}; use a smaller size or fewer exemplars`, e, budget);
   }
+  return { plan: e.plan, inference };
 }
 
-/** Bytes of latent rows each recombination call may take when the latent is large (32 MiB). */
-const LATENT_BAND_BYTES = 32 * 2 ** 20;
-
-/**
- * `model.recombine` over bands of latent rows when the latent is large (above the band-wise
- * inference threshold), else in one call. Each query pixel's result depends only on its own code
- * and the pool, so the bands give the whole call's result; the layer's temporaries then stay the
- * size of a band. Frees `z` (both codes) as it goes.
- */
-function recombineInBands(model: TpfrModel, z: Pick<Latent, 'content' | 'style'>, peers: PeerCodes, opts: RecombineOptions): Pick<Latent, 'content' | 'style'> {
-  const [b, h, w, cc] = z.content.shape;
-  const cs = z.style.shape[3];
-  const rowBytes = 4 * b * w * (cc + cs);
-  // Stryker disable next-line all: an optimisation; one call or bands give the same result (each pixel's recombination depends only on its code and the pool), the choice bounds memory only
-  if (rowBytes * h <= BAND_THRESHOLD_BYTES) {
-    const out = model.recombine(z, peers, opts);
-    tf.dispose([z.content, z.style]);
-    return out;
-  }
-  const band = Math.max(1, Math.floor(LATENT_BAND_BYTES / rowBytes));
-  const parts: Pick<Latent, 'content' | 'style'>[] = [];
-  for (let r0 = 0; r0 < h; r0 += band) {
-    const rows = Math.min(band, h - r0);
-    const slice = (t: tf.Tensor4D) => tf.slice(t, [0, r0, 0, 0], [b, rows, w, t.shape[3]]);
-    parts.push(tf.tidy(() => model.recombine({ content: slice(z.content), style: slice(z.style) }, peers, opts)));
-  }
-  tf.dispose([z.content, z.style]);
-  const join = (key: 'content' | 'style') => {
-    const x = tf.concat(parts.map((p) => p[key]), 1) as tf.Tensor4D;
-    tf.dispose(parts.map((p) => p[key]));
-    return x;
-  };
-  return { content: join('content'), style: join('style') };
-}
-
-/** Whether the codes of `images` `[B, H, W, 3]` would take more than the band threshold (and bands apply). */
-function keepCodesOnHost(model: TpfrModel, images: tf.Tensor4D): boolean {
-  if (!model.supportsBands) return false;
-  const [b, h, w] = images.shape;
-  const { content, style } = latentWidths(model.config);
-  const pixels = (b * h * w) / 4 ** model.config.downsamplings;
-  return 4 * pixels * (content + style) > BAND_THRESHOLD_BYTES;
-}
-
-/**
- * `model.recombine` of codes in JS memory, over bands of latent rows (see {@link recombineInBands}),
- * each band's result written back to JS memory.
- */
-function recombineOnHost(model: TpfrModel, z: HostCodes, peers: PeerCodes, opts: RecombineOptions): HostCodes {
-  const [b, h, w, cc] = z.content.shape;
-  const cs = z.style.shape[3];
-  const out: HostCodes = { content: hostMap([b, h, w, cc]), style: hostMap([b, h, w, cs]) };
-  const band = Math.max(1, Math.floor(LATENT_BAND_BYTES / (4 * b * w * (cc + cs))));
-  for (let r0 = 0; r0 < h; r0 += band) {
-    const r1 = Math.min(h, r0 + band);
-    tf.tidy(() => {
-      const y = model.recombine({ content: hostRows(z.content, r0, r1), style: hostRows(z.style, r0, r1) }, peers, opts);
-      writeHostRows(out.content, r0, y.content);
-      writeHostRows(out.style, r0, y.style);
-    });
-  }
-  return out;
+/** The inference options among `opts`. */
+function inferenceOptions(opts: InferenceOptions): InferenceOptions {
+  return { mapBudgetBytes: opts.mapBudgetBytes, bands: opts.bands, bandRows: opts.bandRows };
 }
 
 /**

@@ -275,9 +275,9 @@ export class TpfrTrainer {
     try {
       const images = tf.concat([batch.photoA, batch.paintingB2], 0) as tf.Tensor4D;
       // Stryker disable next-line BooleanLiteral,StringLiteral: training mode changes nothing in the encoder and decoders (no dropout; instance norm either way) at sizes below the inference bands; decode takes every value but 'main' for the auxiliary decoder
-      const auxLoss = () => mseLoss(model.decode(model.encode(images, true), 'aux', true), images);
+      const auxLoss = () => mseLoss(model.decode(model.encode(images, { training: true }), { decoder: 'aux', training: true }), images);
       // Stryker disable next-line BooleanLiteral: as above (training mode)
-      const mainLoss = () => mseLoss(model.decode(model.encode(images), 'main', true), images);
+      const mainLoss = () => mseLoss(model.decode(model.encode(images), { training: true }), images);
       const aux = this.optimizers.warmupAux.minimize(auxLoss, true, this.vars([model.encoder, model.auxDecoder]));
       const main = this.optimizers.warmupMain.minimize(mainLoss, true, this.vars([model.mainDecoder]));
       const values = tf.stack([aux!, main!]) as tf.Tensor1D;

@@ -2,11 +2,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { TpfrModel, type ModelConfigInput } from '@tpfr/models';
+import { toHostMap } from './host-map.js';
+import { planInference } from './plan.js';
+import { decodeByPlan, encodeByPlan } from './run.js';
 
 const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 
 const configs: [string, ModelConfigInput][] = [
   ['tiny', { preset: 'tiny', ngf: 4 }],
+  ['nearest upsampling', { preset: 'tiny', ngf: 4, upsampling: 'nearest' }],
   ["the authors' padding and two stages of instance norm", { preset: 'tiny', ngf: 4, downsamplePadding: 'symmetric' }],
   ['no norm, three downsamplings', { preset: 'tiny', ngf: 4, norm: 'none', downsamplings: 3, globalStyle: false }],
 ];
@@ -20,30 +24,32 @@ for (const [label, cfg] of configs) {
     for (const [h, w, bandRows] of [[72, 40, 6], [48, 88, 5], [40, 40, 1], [36, 44, 64], [44, 40, undefined]] as [number, number, number | undefined][]) {
       const x = tf.randomUniform([2, h, w, 3], -1, 1, 'float32', h) as tf.Tensor4D;
       const before = tf.memory().numTensors;
-      const whole = model.encode(x, false, { bands: false });
-      const banded = model.encode(x, false, { bands: true, bandRows });
+      const whole = model.encode(x, { bands: 'never' });
+      const banded = model.encode(x, { bands: 'always', bandRows });
       for (const key of ['content', 'style', 'middle'] as const) expect(maxAbsDiff(whole[key], banded[key]), `${key} ${h}×${w}, bands of ${bandRows}`).toBeLessThan(2e-5);
       // codes(): the same content and style, without assembling the middle map.
-      const codes = model.codes(x, { bands: true, bandRows });
+      const codes = model.codes(x, { bands: 'always', bandRows });
       expect(maxAbsDiff(whole.content, codes.content)).toBeLessThan(2e-5);
       expect(maxAbsDiff(whole.style, codes.style)).toBeLessThan(2e-5);
       tf.dispose([codes.content, codes.style]);
-      // hostCodes() and decodeHost(): the same maps kept in JS memory (stylize at 2048²).
-      const host = model.hostCodes(x, { bandRows });
-      const fromHost = (m: { shape: number[]; data: Float32Array }) => tf.tensor(m.data, m.shape);
+      // The plan of very large images: the codes in JS memory, decoded from there (stylize at 2048²).
+      const plan = { ...planInference('test', model.config, [2, h, w], { bands: 'always', bandRows }), codes: 'host' as const };
+      const host = encodeByPlan(model.encoder, x, plan, { middle: false });
       for (const key of ['content', 'style'] as const) {
-        const t = fromHost(host[key]);
+        const m = host[key];
+        expect(m).not.toBeInstanceOf(tf.Tensor);
+        const t = tf.tensor(m.data as Float32Array, m.shape);
         expect(maxAbsDiff(whole[key], t), `host ${key} ${h}×${w}`).toBeLessThan(2e-5);
         t.dispose();
       }
-      const imgHost = model.decodeHost({ content: { shape: whole.content.shape, data: whole.content.dataSync() as Float32Array }, style: { shape: whole.style.shape, data: whole.style.dataSync() as Float32Array } }, { bandRows });
-      const imgWhole = model.decode(whole, 'main', false, { bands: false });
-      const imgBanded = model.decode(whole, 'main', false, { bands: true, bandRows });
+      const imgHost = decodeByPlan(model.mainDecoder, { content: toHostMap(whole.content), style: toHostMap(whole.style) }, plan);
+      const imgWhole = model.decode(whole, { bands: 'never' });
+      const imgBanded = model.decode(whole, { bands: 'always', bandRows });
       expect(imgBanded.shape).toEqual(imgWhole.shape);
       expect(maxAbsDiff(imgWhole, imgBanded)).toBeLessThan(2e-5);
       expect(maxAbsDiff(imgWhole, imgHost)).toBeLessThan(2e-5);
       imgHost.dispose();
-      const aux = [model.decode(whole, 'aux', false, { bands: false }), model.decode(whole, 'aux', false, { bands: true, bandRows })];
+      const aux = [model.decode(whole, { decoder: 'aux', bands: 'never' }), model.decode(whole, { decoder: 'aux', bands: 'always', bandRows })];
       expect(maxAbsDiff(aux[0], aux[1])).toBeLessThan(2e-5);
       tf.dispose([...Object.values(whole), ...Object.values(banded), imgWhole, imgBanded, ...aux]);
       expect(tf.memory().numTensors).toBe(before);

@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { DEFAULT_KNN_MEMORY_BUDGET, ShapeError, ValueError, knn, neighbourhoodAttention, tiedNeighbourhoodAttention, type Metric } from '@tpfr/core';
-import { canReadSync, foldExemplarConstantChannels, formatShape, gatherRows, timed, type PeerPooling } from '@tpfr/core/utils';
+import { DEFAULT_KNN_MEMORY_BUDGET, ShapeError, ValueError, type Metric } from '@tpfr/core';
+import { canReadSync, formatShape, type PeerPooling } from '@tpfr/core/utils';
+import { DEFAULT_VALUE_MEMORY_BUDGET_BYTES } from './attention-chunks.js';
 import type { Kwargs, LayerArgs } from './layer-types.js';
-import {
-  applyAttentionTransform, attentionScore, createAttentionTransformWeights,
-  type AttentionTransformWeights, type WeightFactory,
-} from './peer-attention-transform.js';
+import { createAttentionTransformWeights, type AttentionTransformWeights, type WeightFactory } from './peer-attention-transform.js';
+import { poolGroups } from './pool-groups.js';
 import { registerLayer } from './register.js';
+import { runStage, tpfrStage, type StageOptions } from './tpfr-stage.js';
 import type { stackPeers, upgradePeerInputs } from './peers.js';
 
 /** Which stages run: both (method §5), or stage 1 only (PeerNets' one-stage variant). */
@@ -104,13 +104,6 @@ export interface PeerRecombinationCallArgs {
 const INPUT_NAMES = ['content [B, H, W, Cc]', 'style [B, H, W, Cs]', 'peer content [B, P, h, w, Cc]', 'peer style [B, P, h, w, Cs]'];
 const INPUT_RANKS = [4, 4, 5, 5];
 
-/** Result of one stage over pixel rows. */
-interface StageResult {
-  output: tf.Tensor2D;
-  indices: tf.Tensor2D;
-  weights: tf.Tensor2D;
-}
-
 /**
  * The call argument `neighbours` checked and flattened: per stage `[B·H·W, k]` int32 or undefined,
  * one k for both stages, indices in the pool of `poolSize` rows (checked where a synchronous read
@@ -136,19 +129,6 @@ function replayedGraph(fn: string, given: PeerRecombinationCallArgs['neighbours'
     }
   }
   return graph;
-}
-
-/** Rows whose neighbour set is larger than k (ties at the k-th distance), from knn's counts `[N]`. */
-function tiedRows(counts: tf.Tensor1D, k: number): number[] {
-  const c = counts.dataSync();
-  const rows: number[] = [];
-  c.forEach((n, i) => { if (n > k) rows.push(i); });
-  return rows;
-}
-
-/** A group of query rows that shares one peer pool. */
-interface PoolGroup {
-  q0: number; nq: number; p0: number; np: number;
 }
 
 function makeInitializer(init: 'glorotUniform' | 'zeros' | 'ones') {
@@ -226,7 +206,7 @@ export class PeerRecombination extends tfl.layers.Layer {
     this.attentionDropout = args.attentionDropout ?? 0.2;
     if (!(this.attentionDropout >= 0 && this.attentionDropout < 1)) throw new ValueError(fn, 'attentionDropout in [0, 1)', String(args.attentionDropout));
     this.knnMemoryBudgetBytes = args.knnMemoryBudgetBytes ?? DEFAULT_KNN_MEMORY_BUDGET;
-    this.valueMemoryBudgetBytes = args.valueMemoryBudgetBytes ?? 64 * 1024 * 1024;
+    this.valueMemoryBudgetBytes = args.valueMemoryBudgetBytes ?? DEFAULT_VALUE_MEMORY_BUDGET_BYTES;
     this.peerPooling = args.peerPooling ?? 'per-sample';
     if (this.peerPooling !== 'per-sample' && this.peerPooling !== 'shared') throw new ValueError(fn, `peerPooling 'per-sample' or 'shared'`, String(args.peerPooling));
     this.returnAttention = args.returnAttention ?? false;
@@ -296,95 +276,6 @@ export class PeerRecombination extends tfl.layers.Layer {
   }
 
   /**
-   * Pool groups of query and peer rows for the pooling policy: B samples of `nPerSample` query
-   * rows, P exemplars per sample of `mPerMap` peer rows (peer rows run over samples, exemplars,
-   * then pixels).
-   */
-  private groups(b: number, nPerSample: number, p: number, mPerMap: number): PoolGroup[] {
-    if (this.peerPooling === 'shared') return [{ q0: 0, nq: b * nPerSample, p0: 0, np: b * p * mPerMap }];
-    return Array.from({ length: b }, (_, i) => ({ q0: i * nPerSample, nq: nPerSample, p0: i * p * mPerMap, np: p * mPerMap }));
-  }
-
-  /** One stage over pixel rows: queries `[N, d]`, pool `[M, d]`, values `[M, e]`. */
-  private stage(w: AttentionTransformWeights, q: tf.Tensor2D, pool: tf.Tensor2D, values: tf.Tensor2D, groups: PoolGroup[], training: boolean, k: number, mPerMap: number, given?: tf.Tensor2D): StageResult {
-    const o = { training, epsilon: this.batchNormEpsilon, momentum: this.batchNormMomentum };
-    const stage = w === this.styleAttention ? 'stage 2' : 'stage 1';
-    const [u, v] = timed(`${stage}: attention transforms`, () => [
-      attentionScore(applyAttentionTransform(q, w, o), w.queryKernel, w.queryBias),
-      attentionScore(applyAttentionTransform(pool, w, o), w.peerKernel, w.peerBias),
-    ]);
-    const e = values.shape[1];
-    const chunk = Math.max(1, Math.floor(this.valueMemoryBudgetBytes / (4 * k * Math.max(1, e))));
-    const outs: tf.Tensor2D[] = [];
-    const idxs: tf.Tensor2D[] = [];
-    const wts: tf.Tensor2D[] = [];
-    const d = q.shape[1];
-    for (const g of groups) {
-      const whole = g.np === pool.shape[0];
-      const pg = whole ? pool : tf.slice(pool, [g.p0, 0], [g.np, d]);
-      const vg = whole ? v : tf.slice(v, [g.p0], [g.np]);
-      const valg = whole ? values : tf.slice(values, [g.p0, 0], [g.np, e]);
-      const qg = g.nq === q.shape[0] ? q : tf.slice(q, [g.q0, 0], [g.nq, d]);
-      // Channels constant over each exemplar (the global style code) enter the squared distance as
-      // one term per query and exemplar: the search runs on the other channels plus that term.
-      const folded = this.metric === 'euclidean' && !given ? timed(`${stage}: neighbour search`, () => foldExemplarConstantChannels(qg, pg, mPerMap)) : null;
-      const [sq, sp] = folded ? [folded.queries, folded.pool] : [qg, pg];
-      // knn's results are detached: the neighbour graph is a constant for the gradient tape. A
-      // replayed graph is used as given (no tie rule: it lists k neighbours per row).
-      const found = given
-        ? { indices: g.nq === given.shape[0] ? tf.clone(given) : tf.slice(given, [g.q0, 0], [g.nq, k]), counts: undefined }
-        : timed(`${stage}: neighbour search`, () => knn(sq, sp, k, { metric: this.metric, memoryBudgetBytes: this.knnMemoryBudgetBytes, checkFinite: false, ties: this.ties }));
-      if ('distances' in found) found.distances.dispose();
-      const idx = found.indices;
-      idxs.push(idx);
-      const seedOf = (chunk: number) => (this.dropoutSeed == null ? undefined : this.dropoutSeed + 7919 * (w === this.styleAttention ? 1 : 0) + 104729 * chunk);
-      const dropoutRate = training ? this.attentionDropout : 0;
-      // The authors' tie rule: queries whose k-th distance ties get every tied peer. Their
-      // results are computed first, then each chunk takes its tied rows' results in place of its
-      // own (one differentiable row gather per chunk: no copy of the whole stage output).
-      const base = outs.length;
-      const tied = found.counts ? tiedRows(found.counts, k) : [];
-      found.counts?.dispose();
-      const tiedOut = tied.length === 0 ? null : tf.tidy(() => {
-        const rowsT = tf.tensor1d(tied, 'int32');
-        const qt = gatherRows(sq, rowsT);
-        const ut = tf.reshape(gatherRows(tf.reshape(tf.slice(u, [g.q0], [g.nq]), [-1, 1]) as tf.Tensor2D, rowsT), [-1]) as tf.Tensor1D;
-        const r = tiedNeighbourhoodAttention(qt, sp, k, ut, vg, valg, { metric: this.metric, memoryBudgetBytes: this.knnMemoryBudgetBytes, activation: this.activation, dropoutRate, seed: seedOf(-1 - base) });
-        return { output: r.output, weights: r.weights };
-      });
-      let t0 = 0;
-      for (let j = 0, r0 = 0; r0 < g.nq; r0 += chunk, j++) {
-        const rows = Math.min(chunk, g.nq - r0);
-        let t1 = t0;
-        while (t1 < tied.length && tied[t1] < r0 + rows) t1++;
-        const [first, last] = [t0, t1];
-        const [o, wt] = timed(`${stage}: attention`, () => tf.tidy((): [tf.Tensor2D, tf.Tensor2D] => {
-          const ui = tf.slice(u, [g.q0 + r0], [rows]);
-          const ii = rows === g.nq ? idx : tf.slice(idx, [r0, 0], [rows, k]);
-          const r = neighbourhoodAttention(ui, vg, ii, valg, { activation: this.activation, dropoutRate, seed: seedOf(base + j) });
-          if (!tiedOut || first === last) return [r.output, r.weights];
-          const sel = tf.tensor1d(Int32Array.from({ length: last - first }, (_, t) => first + t), 'int32');
-          const pick = Int32Array.from({ length: rows }, (_, i) => i);
-          for (let t = first; t < last; t++) pick[tied[t] - r0] = rows + (t - first);
-          const pickT = tf.tensor1d(pick, 'int32');
-          const merge = (x: tf.Tensor2D, extra: tf.Tensor2D) => gatherRows(tf.concat([x, gatherRows(extra, sel)], 0) as tf.Tensor2D, pickT);
-          return [merge(r.output, tiedOut.output), merge(r.weights, tiedOut.weights)];
-        }));
-        t0 = t1;
-        outs.push(o);
-        wts.push(wt);
-      }
-      // Early frees of this pool's intermediates (call's tf.tidy frees them anyway): only the peak memory differs.
-      // Stryker disable next-line ArrayDeclaration: disposing nothing here leaves the values and the tensor count after the call unchanged
-      if (tiedOut) tf.dispose([tiedOut.output, tiedOut.weights]);
-      // Stryker disable next-line ArrayDeclaration: as on the line before, an early free only lowers the peak memory
-      if (folded) tf.dispose([folded.queries, folded.pool]);
-    }
-    const cat = (xs: tf.Tensor2D[]) => (xs.length === 1 ? xs[0] : tf.concat(xs, 0));
-    return { output: cat(outs), indices: cat(idxs), weights: cat(wts) };
-  }
-
-  /**
    * Applies the layer: `[content, style, peerContent, peerStyle]` as in the class comment, with
    * per-call options {@link PeerRecombinationCallArgs}. Eager on tensors (returns tensors),
    * symbolic on `tfl.SymbolicTensor`s (returns symbolic outputs for a `tf.model`).
@@ -431,11 +322,17 @@ export class PeerRecombination extends tfl.layers.Layer {
         throw new ValueError(fn, `at least k = ${k} peer pixels per pool`, `${poolSize} (peer maps ${formatShape(peerContent.shape)}, '${this.peerPooling}' pooling)`);
       }
       const training = opts.training === true;
-      const groups = this.groups(b, h * wd, p, mPerMap);
+      const options: StageOptions = {
+        k, groups: poolGroups(this.peerPooling, b, h * wd, p, mPerMap), rowsPerExemplar: mPerMap,
+        metric: this.metric, ties: this.ties, activation: this.activation,
+        knnMemoryBudgetBytes: this.knnMemoryBudgetBytes, valueMemoryBudgetBytes: this.valueMemoryBudgetBytes,
+        transform: { training, epsilon: this.batchNormEpsilon, momentum: this.batchNormMomentum },
+        dropoutRate: training ? this.attentionDropout : 0, dropoutSeed: this.dropoutSeed,
+      };
       const qc = tf.reshape(content, [-1, cc]) as tf.Tensor2D;
       const pc = tf.reshape(peerContent, [-1, cc]) as tf.Tensor2D;
       const psty = tf.reshape(peerStyle, [-1, cs]) as tf.Tensor2D;
-      const s1 = this.stage(this.contentAttention!, qc, pc, psty, groups, training, k, mPerMap, given[0]);
+      const s1 = runStage(tpfrStage({ index: 1, weights: this.contentAttention!, pool: pc, values: psty, replayed: given[0] }), qc, options);
       const newStyle = tf.reshape(s1.output, [b, h, wd, cs]);
       const map = (x: tf.Tensor2D) => tf.reshape(x, [b, h, wd, k]);
       if (stages === 'style-only') {
@@ -443,7 +340,7 @@ export class PeerRecombination extends tfl.layers.Layer {
         if (this.returnAttention) out.push(map(s1.indices), map(s1.weights));
         return out;
       }
-      const s2 = this.stage(this.styleAttention!, s1.output, psty, pc, groups, training, k, mPerMap, given[1]);
+      const s2 = runStage(tpfrStage({ index: 2, weights: this.styleAttention!, pool: psty, values: pc, replayed: given[1] }), s1.output, options);
       const out: tf.Tensor[] = [tf.reshape(s2.output, [b, h, wd, cc]), newStyle];
       if (this.returnAttention) out.push(map(s1.indices), map(s1.weights), map(s2.indices), map(s2.weights));
       return out;

@@ -207,5 +207,34 @@ function walk(model: tfl.LayersModel, inputs: RowMap[], sinks: OutputSink[]): Gr
     if (model.outputLayersTensorIndices[i] !== 0) throw new TpfrError('band-wise inference', `${model.name}'s output ${i} is not its layer's first output`);
     byLayer.get(l)!.sinks[i] = sinks[i];
   });
-  return nodes;
+  return schedule(nodes);
+}
+
+/** Which ready node runs first: those that free memory (views, maps written to JS memory) before those that allocate. */
+const PRIORITY: Record<GraphNode['role'], number> = { input: 0, view: 1, stored: 2, whole: 3 };
+
+/**
+ * The nodes in an order that keeps memory low: a topological order that, among the nodes whose
+ * inputs are computed, takes first the ones that allocate least (channel slices written to JS
+ * memory free the map they slice; a layer run whole allocates whole maps).
+ */
+function schedule(nodes: GraphNode[]): GraphNode[] {
+  const waiting = new Map(nodes.map((n) => [n, new Set(n.inputs).size]));
+  const readers = new Map<GraphNode, GraphNode[]>(nodes.map((n) => [n, []]));
+  for (const n of nodes) for (const m of new Set(n.inputs)) readers.get(m)!.push(n);
+  const rank = (n: GraphNode) => (n.host ? 1.5 : PRIORITY[n.role]);
+  const ready = nodes.filter((n) => waiting.get(n) === 0);
+  const order: GraphNode[] = [];
+  while (ready.length > 0) {
+    // The lowest rank first, then the model's own order.
+    ready.sort((a, b) => rank(a) - rank(b) || nodes.indexOf(a) - nodes.indexOf(b));
+    const n = ready.shift()!;
+    order.push(n);
+    for (const r of readers.get(n)!) {
+      const left = waiting.get(r)! - 1;
+      waiting.set(r, left);
+      if (left === 0) ready.push(r);
+    }
+  }
+  return order;
 }

@@ -60,7 +60,8 @@ async function main(): Promise<void> {
   const cases = process.argv.includes('--quick') ? all.slice(0, 1) : sizes ? all.filter(([s]) => sizes.includes(s)) : all.slice(0, 4);
   const self = fileURLToPath(import.meta.url);
   for (const [size, styleSize] of cases) {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', `${size}x${styleSize}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+    const backend = arg('--backend');
+    const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', `${size}x${styleSize}`, ...(backend ? ['--backend', backend] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
     printLine(out.trim().split('\n').filter((l) => l.startsWith('{')).pop()!);
   }
 }

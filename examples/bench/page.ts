@@ -375,6 +375,7 @@ const SPECS: Spec[] = [
       ]),
       col('training', (r) => (typeof r.trainingSeconds === 'number' ? r.trainingSeconds * 1000 : undefined), formatMs),
       col('whole run', (r) => (typeof r.wallSeconds === 'number' ? r.wallSeconds * 1000 : undefined), formatMs),
+      col('CPU time', (r) => (typeof r.cpuSeconds === 'number' ? r.cpuSeconds * 1000 : undefined), formatMs),
     ],
   },
   {

@@ -10,6 +10,8 @@
  * (the wasm heap included). JSON lines:
  * {"bench":"authors","importMs":…,"peakRssMiB":…,"format":…,"ngf":…,"parameters":…}
  * {"bench":"authors","size":S,"styleSize":…,"ms":…,"peakRssMiB":…} for each S (style at min(S, 512)).
+ * `--record [FILE]` (and `--source TEXT`) also appends each JSON line to `docs/benchmarks/results.jsonl`
+ * (or FILE) with the date, the machine, the command and the source (record.ts); stdout is unchanged.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +25,7 @@ import { fromModelRange, importTorchGenerator, stylize } from '../../packages/mo
 import { authorsGeneratorKeys, syntheticAuthorsStateDict } from '../../packages/models/src/torch-import/index.ts';
 import { renderPhoto, stylizeWithClass } from '../../packages/models/src/data/index.ts';
 import { readImage } from '../../packages/models/src/node/index.ts';
+import { printLine } from './record.ts';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -86,7 +89,7 @@ async function main(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   const run = (what: string) => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', what, '--file', file!, ...process.argv.slice(2)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
-    console.log(out.trim().split('\n').filter((l) => l.startsWith('{')).pop());
+    printLine(out.trim().split('\n').filter((l) => l.startsWith('{')).pop()!);
   };
   try {
     run('import');

@@ -5,11 +5,14 @@
  * Each size runs in a child process of its own, so its peak memory (the process's max RSS, which
  * includes the wasm heap that never shrinks) is not hidden by an earlier size's high-water mark.
  * Prints a table row and one JSON line per size; the last JSON line is the largest size.
+ * `--record [FILE]` (and `--source TEXT`) also appends each JSON line to `docs/benchmarks/results.jsonl`
+ * (or FILE) with the date, the machine, the command and the source (record.ts); stdout is unchanged.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, knn, knnTileSizes } from '../../packages/core/src/index.ts';
+import { printLine } from './record.ts';
 
 const D = 256;
 const K = 5;
@@ -75,7 +78,7 @@ async function main(): Promise<void> {
     console.log(`${r.N}\t${r.msKnn}\t${r.msMatmul}\t\t${r.ratio}\t${r.peakExtraMiB}`);
     lines.push(line);
   }
-  for (const l of lines) console.log(l);
+  for (const l of lines) printLine(l);
 }
 
 await main();

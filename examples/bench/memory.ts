@@ -3,6 +3,8 @@
  * real peak of `stylize` on wasm (`tf.profile`'s peak tensor bytes above those before the call),
  * content S² with one exemplar of min(S, 512)², each size in a child process of its own. JSON lines:
  * {"bench":"memory","preset":…,"size":…,"styleSize":…,"estimateMiB":…,"peakMiB":…,"errorPct":…,"peakPhase":…}
+ * `--record [FILE]` (and `--source TEXT`) also appends each JSON line to `docs/benchmarks/results.jsonl`
+ * (or FILE) with the date, the machine, the command and the source (record.ts); stdout is unchanged.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../packages/core/src/index.ts';
 import { estimateStylizeMemory, stylize } from '../../packages/models/src/index.ts';
 import { TpfrTrainer } from '../../packages/models/src/train/index.ts';
+import { printLine } from './record.ts';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -39,5 +42,5 @@ if (child) {
 const self = fileURLToPath(import.meta.url);
 for (const size of (arg('--sizes') ?? '256,512,1024').split(',').map(Number)) {
   const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', String(size), '--preset', preset], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  console.log(out.trim().split('\n').filter((l) => l.startsWith('{')).pop());
+  printLine(out.trim().split('\n').filter((l) => l.startsWith('{')).pop()!);
 }

@@ -9,6 +9,8 @@
  * stage's attention transforms, neighbour search and attention, the rest of the recombination,
  * the decoder). One JSON line per case:
  * {"bench":"stylize","preset":"paper","size":…,"styleSize":…,"ms":…,"peakRssMiB":…,"parts":{…}}
+ * `--record [FILE]` (and `--source TEXT`) also appends each JSON line to `docs/benchmarks/results.jsonl`
+ * (or FILE) with the date, the machine, the command and the source (record.ts); stdout is unchanged.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +19,7 @@ import { initBackend } from '../../packages/core/src/index.ts';
 import { collectTimings } from '../../packages/core/src/utils/index.ts';
 import { stylize } from '../../packages/models/src/index.ts';
 import { TpfrTrainer } from '../../packages/models/src/train/index.ts';
+import { printLine } from './record.ts';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -57,8 +60,9 @@ async function main(): Promise<void> {
   const cases = process.argv.includes('--quick') ? all.slice(0, 1) : sizes ? all.filter(([s]) => sizes.includes(s)) : all.slice(0, 4);
   const self = fileURLToPath(import.meta.url);
   for (const [size, styleSize] of cases) {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', `${size}x${styleSize}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
-    console.log(out.trim().split('\n').filter((l) => l.startsWith('{')).pop());
+    const backend = arg('--backend');
+    const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', `${size}x${styleSize}`, ...(backend ? ['--backend', backend] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+    printLine(out.trim().split('\n').filter((l) => l.startsWith('{')).pop()!);
   }
 }
 

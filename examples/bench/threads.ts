@@ -4,6 +4,8 @@
  * (1×256×256×64 → 64), a 1024² matMul, `knn` (4096 queries in 16384 rows of 64 channels, k = 5)
  * and `stylize` of the paper preset at 256². Median of 5 (1 for stylize). One JSON line per count:
  * {"bench":"threads","threads":…,"conv3x3Ms":…,"matMul1024Ms":…,"knnMs":…,"stylize256Ms":…}
+ * `--record [FILE]` (and `--source TEXT`) also appends each JSON line to `docs/benchmarks/results.jsonl`
+ * (or FILE) with the date, the machine, the command and the source (record.ts); stdout is unchanged.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, knn } from '../../packages/core/src/index.ts';
 import { stylize } from '../../packages/models/src/index.ts';
 import { TpfrTrainer } from '../../packages/models/src/train/index.ts';
+import { printLine } from './record.ts';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -65,6 +68,6 @@ else {
   const self = fileURLToPath(import.meta.url);
   for (const n of (arg('--threads') ?? '1,2').split(',').map(Number)) {
     const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', String(n)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    console.log(out.trim().split('\n').filter((l) => l.startsWith('{')).pop());
+    printLine(out.trim().split('\n').filter((l) => l.startsWith('{')).pop()!);
   }
 }

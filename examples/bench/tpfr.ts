@@ -17,12 +17,15 @@
  *   pnpm bench:tpfr --quick        # L = 32, 64
  *   pnpm bench:tpfr --sizes 32,64
  *   pnpm bench:tpfr --random-style # style codes without the encoder's global half
+ * `--record [FILE]` (and `--source TEXT`) also appends each JSON line to `docs/benchmarks/results.jsonl`
+ * (or FILE) with the date, the machine, the command and the source (record.ts); stdout is unchanged.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../packages/core/src/index.ts';
 import { PeerRecombination } from '../../packages/layers/src/index.ts';
+import { printLine } from './record.ts';
 
 const CC = 256;
 const CS = 512;
@@ -72,9 +75,9 @@ if (single >= 0) {
     const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, '--single', String(L), ...(args.includes('--random-style') ? ['--random-style'] : [])], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
     const line = r.stdout.split('\n').find((l) => l.startsWith('{"bench"'));
     if (r.status !== 0 || !line) {
-      console.log(JSON.stringify({ bench: 'tpfr', L, error: `exit ${r.status}${r.signal ? ` (${r.signal})` : ''}` }));
+      printLine(JSON.stringify({ bench: 'tpfr', L, error: `exit ${r.status}${r.signal ? ` (${r.signal})` : ''}` }));
     } else {
-      console.log(line);
+      printLine(line);
     }
   }
 }

@@ -9,10 +9,13 @@
  * backend instead (the paper preset at 256² by default; `trainStepAsync`, as WebGPU has no
  * synchronous read in Node), median of 3 steps after a warm-up step:
  * {"bench":"train","backend":"webgpu","preset":"paper","size":256,"msPerStep":…,"stepsPerSecond":…}
+ * `--record [FILE]` (and `--source TEXT`) also appends each JSON line to `docs/benchmarks/results.jsonl`
+ * (or FILE) with the date, the machine, the command and the source (record.ts); stdout is unchanged.
  */
 import { initBackend } from '../../packages/core/src/index.ts';
 import { createSyntheticDataset } from '../../packages/models/src/data/index.ts';
 import { TpfrTrainer } from '../../packages/models/src/train/index.ts';
+import { printLine } from './record.ts';
 
 async function stepTimes(backend: 'wasm' | 'cpu', steps: number): Promise<number[]> {
   await initBackend(backend);
@@ -48,10 +51,10 @@ if (backend) {
   trainer.dispose();
   model.dispose();
   const ms = median(times.slice(1));
-  console.log(JSON.stringify({ bench: 'train', backend, preset, size, batch: 1, msPerStep: Math.round(ms), stepsPerSecond: +(1000 / ms).toFixed(3) }));
+  printLine(JSON.stringify({ bench: 'train', backend, preset, size, batch: 1, msPerStep: Math.round(ms), stepsPerSecond: +(1000 / ms).toFixed(3) }));
   process.exit(0);
 }
 const wasm = median((await stepTimes('wasm', 6)).slice(1));
 const cpu = (await stepTimes('cpu', 2))[1];
 console.log(`tiny preset, 64×64, batch 1: wasm ${wasm.toFixed(0)} ms/step, cpu ${cpu.toFixed(0)} ms/step`);
-console.log(JSON.stringify({ bench: 'train', preset: 'tiny', size: 64, batch: 1, msWasm: Math.round(wasm), msCpu: Math.round(cpu), speedupWasmOverCpu: +(cpu / wasm).toFixed(1) }));
+printLine(JSON.stringify({ bench: 'train', preset: 'tiny', size: 64, batch: 1, msWasm: Math.round(wasm), msCpu: Math.round(cpu), speedupWasmOverCpu: +(cpu / wasm).toFixed(1) }));

@@ -7,6 +7,8 @@
  * `TPFR_BROWSER_BACKENDS=webgl,wasm` for some) and prints one JSON line per backend and one for
  * the page's size; it exits 1 when a check fails. `pnpm test:browser` runs the tests (128²).
  * No browser is downloaded: set TPFR_CHROMIUM or install Debian's `chromium`.
+ * `--record [FILE]` (and `--source TEXT`) also appends each JSON line to `docs/benchmarks/results.jsonl`
+ * (or FILE) with the date, the machine, the command and the source (examples/bench/record.ts); stdout is unchanged.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,7 @@ import type { KernelReport } from './src/checks.js';
 import { differingRows } from './src/graph-diff.js';
 import { stylizeJob, type JobResult, type Pixels } from './src/job.js';
 import { writeSeededModel } from './scripts/prepare-model.js';
+import { printLine } from '../bench/record.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 /** The backends the page must run on, each exactly (no silent fallback). */
@@ -311,14 +314,14 @@ async function main(): Promise<void> {
     const only = process.env.TPFR_BROWSER_BACKENDS?.split(',');
     for (const backend of PAGE_BACKENDS.filter((b) => !only || only.includes(b))) {
       const r = await checkBackend(browser, page, backend, out, Number(process.env.TPFR_BROWSER_SIZE ?? 256));
-      console.log(JSON.stringify({ bench: r.bench, backend: r.backend, maxAbsDiff: r.maxAbsDiff, firstResultMs: r.firstResultMs, screenshot: r.screenshot, ran: r.ran, reason: r.reason, stylizeMs: r.stylizeMs, maxAbsDiffOwnGraph: r.maxAbsDiffOwnGraph, graph: r.graph, kernels: r.kernels }));
+      printLine(JSON.stringify({ bench: r.bench, backend: r.backend, maxAbsDiff: r.maxAbsDiff, firstResultMs: r.firstResultMs, screenshot: r.screenshot, ran: r.ran, reason: r.reason, stylizeMs: r.stylizeMs, maxAbsDiffOwnGraph: r.maxAbsDiffOwnGraph, graph: r.graph, kernels: r.kernels }));
       const bad = problems(r);
       if (bad.length > 0) {
         console.error(`browser-check: ${r.backend}: ${bad.join('; ')}`);
         process.exitCode = 1;
       }
     }
-    console.log(JSON.stringify(pageSize(page.dist)));
+    printLine(JSON.stringify(pageSize(page.dist)));
   } finally {
     await browser.close();
     await page.close();

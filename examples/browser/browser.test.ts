@@ -41,7 +41,7 @@ if (!chromium) {
 
     for (const backend of PAGE_BACKENDS) {
       it(`runs on ${backend} (no fallback), equal to Node's wasm result on its neighbour graph within 0.05 (the graphs differing only at near-ties), with exact k-NN and convex attention`, async () => {
-        // 128² keeps the suite short (SwiftShader runs the GPU backends on the CPU); `pnpm test:browser` measures 256².
+        // 128² keeps the suite short (SwiftShader runs the GPU backends on the CPU); `pnpm bench:browser` measures 256².
         const r = await checkBackend(browser, page, backend, reports, 128);
         console.log(JSON.stringify({ bench: r.bench, backend: r.backend, maxAbsDiff: r.maxAbsDiff, firstResultMs: r.firstResultMs, screenshot: r.screenshot, maxAbsDiffOwnGraph: r.maxAbsDiffOwnGraph, graph: r.graph }));
         expect(r.ran).toBe(backend);

@@ -8,7 +8,9 @@
  * call (after − before; 0 expected), and across the training steps once the optimizers' moments
  * and the image pool are made (after the first checkpoint). `rssGrowthPct`: RSS growth over the
  * last half of the calls and of the steps (garbage collected first where `--expose-gc` is on),
- * the larger of the two. The tests run a short version (`runSoak({ calls: 30, steps: 8 })`).
+ * the larger of the two. The tests run a short version (`runSoak({ calls: 30, steps: 10, … })`).
+ * `--record [FILE]` (and `--source TEXT`) also appends each JSON line to `docs/benchmarks/results.jsonl`
+ * (or FILE) with the date, the machine, the command and the source (examples/bench/record.ts); stdout is unchanged.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,6 +22,7 @@ import { createRng } from '../../packages/core/src/utils/index.ts';
 import { createSyntheticDataset } from '../../packages/models/src/data/index.ts';
 import { stylize } from '../../packages/models/src/index.ts';
 import { TpfrTrainer } from '../../packages/models/src/train/index.ts';
+import { printLine } from '../bench/record.ts';
 
 /** Options of {@link runSoak}. */
 export interface SoakOptions {
@@ -145,6 +148,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     return i >= 0 ? Number(process.argv[i + 1]) : d;
   };
   const report = await runSoak({ calls: arg('--calls', 1000), steps: arg('--steps', 300), checkpointEvery: arg('--checkpoint-every', 50), onProgress: (l) => process.stderr.write(`${l}\n`) });
-  console.log(JSON.stringify(report));
+  printLine(JSON.stringify(report));
   process.exit(report.tensorGrowth === 0 && report.byteGrowth === 0 && report.rssGrowthPct < 5 ? 0 : 1);
 }

@@ -123,6 +123,25 @@ it('runs the demo end to end (a few steps) and writes grid.png and metrics.json'
   expect(saved.exemplars).toBe(2);
   expect(Object.keys(saved.singleExemplar)).toEqual(['two-stage', 'style-only']);
   expect(saved.byStages['two-stage'].styleDistanceReduction).toBe(saved.styleDistanceReduction);
+  expect(saved.steps).toBe(3);
   await expect(runDemo({ out, exemplars: 0 })).rejects.toThrow(/runDemo: expected exemplars an integer in \[1, 10\], received 0/);
+  expect(lines.join('\n')).toMatch(/trained 3 steps in \d+ s/);
   expect(lines.join('\n')).toMatch(/grid: .*grid.png/);
 }, 120_000);
+
+it('the demo\'s result depends only on the seed and the steps: the same on one and on two wasm threads', async () => {
+  const demo = async (name: string, threads: number) => {
+    const out = join(dir, name);
+    try {
+      const { trainingSeconds, ...metrics } = await runDemo({ out, steps: 4, warmupSteps: 2, evalImages: 1, exemplars: 2, threads, quiet: true, log: () => {} });
+      expect(trainingSeconds).toBeGreaterThanOrEqual(0);
+      return { metrics, weights: readFileSync(join(out, 'model', 'weights.bin')) };
+    } finally {
+      await initBackend('wasm', { threads: 1 });
+    }
+  };
+  const one = await demo('demo-1-thread', 1);
+  const two = await demo('demo-2-threads', 2);
+  expect(two.metrics).toEqual(one.metrics);
+  expect(two.weights.equals(one.weights)).toBe(true);
+}, 180_000);

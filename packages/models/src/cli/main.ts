@@ -83,7 +83,7 @@ export function createProgram(): Command {
     .action(infoCommand);
 
   program.command('demo')
-    .description('the main job: train the tiny preset on the synthetic set (≤ 10 min), stylize held-out styles, write grid.png and metrics.json')
+    .description('the main job: train the tiny preset on the synthetic set (every one of --steps, no time limit), stylize held-out styles, write grid.png and metrics.json')
     .option('--out <dir>', 'output folder', 'out/demo')
     .option('--steps <n>', 'training steps, warm-up included', '3000')
     .option('--warmup <n>', 'reconstruction-only warm-up steps', '1000')

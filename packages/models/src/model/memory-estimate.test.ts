@@ -5,20 +5,20 @@ import { encodeExemplars, estimateStylizeMemory, MemoryBudgetError, stylize } fr
 import { TpfrTrainer } from '@tpfr/models/train';
 
 /** The real peak of a stylize call on wasm: tf.profile's peak tensor bytes above those before it. */
-async function realPeak(preset: 'tiny' | 'paper', size: number, styleSize: number, styles: number): Promise<{ real: number; estimate: number }> {
+async function realPeak(preset: 'tiny' | 'paper', size: number, styleSize: number, styles: number, mapBudgetBytes?: number): Promise<{ real: number; estimate: number; plan: string }> {
   const model = TpfrTrainer.createModel(preset, 1);
   const c = tf.randomUniform([size, size, 3], 0, 255, 'float32', 1) as tf.Tensor3D;
   const s = Array.from({ length: styles }, (_, i) => tf.randomUniform([styleSize, styleSize, 3], 0, 255, 'float32', 2 + i) as tf.Tensor3D);
   const before = tf.memory().numBytes;
   const info = await tf.profile(() => {
-    const y = stylize(model, c, s, { range: '0-255' });
+    const y = stylize(model, c, s, { range: '0-255', mapBudgetBytes });
     y.dataSync();
     y.dispose();
   });
   tf.dispose([c, ...s]);
   model.dispose();
-  const estimate = estimateStylizeMemory(model, [size, size], { images: s.map(() => [styleSize, styleSize] as [number, number]) }).peakBytes;
-  return { real: info.peakBytes - before, estimate };
+  const e = estimateStylizeMemory(model, [size, size], { images: s.map(() => [styleSize, styleSize] as [number, number]) }, { mapBudgetBytes });
+  return { real: info.peakBytes - before, estimate: e.peakBytes, plan: `${e.plan.encode}, codes on the ${e.plan.codes}` };
 }
 
 describe('estimateStylizeMemory', () => {
@@ -31,6 +31,16 @@ describe('estimateStylizeMemory', () => {
     it(`is within 25 % of the real peak on wasm: ${preset}, ${size}² with ${styles} exemplar(s) of ${styleSize}²`, async () => {
       const { real, estimate } = await realPeak(preset, size, styleSize, styles);
       console.log(JSON.stringify({ preset, size, styleSize, styles, estimateMiB: +(estimate / 2 ** 20).toFixed(1), peakMiB: +(real / 2 ** 20).toFixed(1) }));
+      expect(Math.abs(estimate - real) / real).toBeLessThan(0.25);
+    }, 240_000);
+  }
+
+  // Small map budgets: the paths of 2048² and above (bands, codes in JS memory) at sizes a test affords.
+  for (const [preset, size, styleSize, mapMiB] of [['paper', 256, 256, 4], ['tiny', 512, 256, 1]] as const) {
+    it(`is within 25 % of the real peak on wasm in bands: ${preset}, ${size}², map budget ${mapMiB} MiB`, async () => {
+      const { real, estimate, plan } = await realPeak(preset, size, styleSize, 1, mapMiB * 2 ** 20);
+      console.log(JSON.stringify({ preset, size, styleSize, mapMiB, plan, estimateMiB: +(estimate / 2 ** 20).toFixed(1), peakMiB: +(real / 2 ** 20).toFixed(1) }));
+      expect(plan).toBe('bands, codes on the host');
       expect(Math.abs(estimate - real) / real).toBeLessThan(0.25);
     }, 240_000);
   }

@@ -27,6 +27,9 @@ export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'examples/**/*.test.ts'],
     globalSetup: ['./vitest.global-setup.ts'],
+    // A test that hangs its worker (a synchronous loop: testTimeout cannot stop it) fails the run
+    // with its name after twice its timeout (TPFR_HUNG_TEST_MS overrides): see vitest.setup.ts.
+    setupFiles: ['./vitest.setup.ts'],
     // One wasm thread per test process (two processes share the two cores); the thread tests ask for more.
     env: { TPFR_WASM_THREADS: '1' },
     testTimeout: 60_000,

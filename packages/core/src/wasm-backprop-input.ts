@@ -44,13 +44,14 @@ function own(args: KernelArgs): tf.TensorInfo {
  * `q + start + j` (j < taps) with filter taps `first + s·(taps − 1 − j)`; `dy` is padded by
  * `padBefore`/`padAfter` zeros so that phase row q is the convolution's output row q.
  */
-interface Phase { a: number; count: number; taps: number; first: number; padBefore: number; padAfter: number }
+export interface Phase { a: number; count: number; taps: number; first: number; padBefore: number; padAfter: number }
 
 /**
  * The phases of one axis (stride s, kernel k, padding `pad` before the first input, `size`
- * outputs of dx from `n` of dy), or null when one would need negative padding.
+ * outputs of dx from `n` of dy), or null when one would need negative padding (then wasm's own
+ * kernel runs). Exported for the tests, which check that their cases take these phases.
  */
-function phases(k: number, s: number, pad: number, size: number, n: number): Phase[] | null {
+export function phases(k: number, s: number, pad: number, size: number, n: number): Phase[] | null {
   const out: Phase[] = [];
   for (let a = 0; a < s; a++) {
     const count = Math.ceil((size - a) / s);

@@ -95,11 +95,12 @@ const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/
 
 /**
  * The command that reproduces this run: `pnpm <script> <flags>` when pnpm started it, else
- * `node … <script file> <flags>`; the `TPFR_*` variables that are set come first.
+ * `node … <script file> <flags>`; the variables that change what a benchmark measures come first
+ * (the `TPFR_*` settings, not the test suite's `TPFR_REQUIRE_*` switches or fixture paths).
  */
 export function thisCommand(argv: string[] = process.argv, env: NodeJS.ProcessEnv = process.env): string {
   const { rest } = recordFlags(argv.slice(2));
-  const vars = Object.keys(env).filter((k) => k.startsWith('TPFR_')).sort().map((k) => `${k}=${quote(env[k]!)}`);
+  const vars = Object.keys(env).filter((k) => k.startsWith('TPFR_') && !/^TPFR_(REQUIRE_|PARITY_DIR$|TORCH_FIXTURES$|HUNG_TEST_MS$)/.test(k)).sort().map((k) => `${k}=${quote(env[k]!)}`);
   const script = env.npm_lifecycle_event;
   const head = script && /^(bench:|soak$)/.test(script) ? ['pnpm', script] : ['node', ...process.execArgv, relative(REPO_ROOT, argv[1] ?? '')];
   return [...vars, ...head, ...rest.map(quote)].join(' ');

@@ -98,25 +98,39 @@ export interface PeerRecombinationCallArgs {
    * different neighbours on different backends.
    */
   neighbours?: [tf.Tensor | null, (tf.Tensor | null)?];
+  /**
+   * Hysteresis on the neighbour sets, for frames of a video (eager calls only): per stage, last
+   * frame's neighbours `[B, H, W, k]` int32 as `returnAttention` outputs them, or `null` for a
+   * stage without. Each query keeps those whose distance is within `(1 + margin)` times its new
+   * k-th distance (default margin 0.05) and new nearest ones fill its set: exactly k neighbours,
+   * no tie rule. Not with `neighbours`.
+   */
+  hysteresis?: { previous: [tf.Tensor | null, (tf.Tensor | null)?]; margin?: number };
+  /** Output the neighbour indices and weights per stage for this call (eager calls only; default: the layer's `returnAttention`). */
+  returnAttention?: boolean;
 }
+
+/** The default margin of the call argument `hysteresis`: a previous neighbour stays while within 5 % of the new k-th distance. */
+export const DEFAULT_HYSTERESIS_MARGIN = 0.05;
 
 /** The four inputs' names, as errors write them. */
 const INPUT_NAMES = ['content [B, H, W, Cc]', 'style [B, H, W, Cs]', 'peer content [B, P, h, w, Cc]', 'peer style [B, P, h, w, Cs]'];
 const INPUT_RANKS = [4, 4, 5, 5];
 
 /**
- * The call argument `neighbours` checked and flattened: per stage `[B·H·W, k]` int32 or undefined,
- * one k for both stages, indices in the pool of `poolSize` rows (checked where a synchronous read
- * is possible: a gather past the pool's end would read garbage on a GPU).
+ * A neighbour-graph call argument (`neighbours`, or `hysteresis.previous`, named `what`) checked
+ * and flattened: per stage `[B·H·W, k]` int32 or undefined, one k for both stages, indices in the
+ * pool of `poolSize` rows (checked where a synchronous read is possible: a gather past the pool's
+ * end would read garbage on a GPU).
  */
-function replayedGraph(fn: string, given: PeerRecombinationCallArgs['neighbours'], b: number, h: number, w: number, stages: TpfrStages, poolSize: number): [tf.Tensor2D | undefined, tf.Tensor2D | undefined] {
+function graphArgument(fn: string, what: string, given: PeerRecombinationCallArgs['neighbours'], b: number, h: number, w: number, stages: TpfrStages, poolSize: number): [tf.Tensor2D | undefined, tf.Tensor2D | undefined] {
   if (given === undefined) return [undefined, undefined];
-  if (!Array.isArray(given) || given.length < 1 || given.length > 2) throw new ValueError(fn, 'call argument neighbours [stage1, stage2?] (tensors or null)', String(given));
+  if (!Array.isArray(given) || given.length < 1 || given.length > 2) throw new ValueError(fn, `call argument ${what} [stage1, stage2?] (tensors or null)`, String(given));
   const graph = [0, 1].map((s) => {
     const t = given[s];
     if (t == null || (s === 1 && stages === 'style-only')) return undefined;
     if (!(t instanceof tf.Tensor) || t.dtype !== 'int32' || t.rank !== 4 || t.shape[0] !== b || t.shape[1] !== h || t.shape[2] !== w) {
-      throw new ShapeError(fn, `replayed neighbours of stage ${s + 1} as [${b}, ${h}, ${w}, k] int32`, t instanceof tf.Tensor ? `${t.dtype} ${formatShape(t.shape)}` : String(t));
+      throw new ShapeError(fn, `${what} of stage ${s + 1} as [${b}, ${h}, ${w}, k] int32`, t instanceof tf.Tensor ? `${t.dtype} ${formatShape(t.shape)}` : String(t));
     }
     return tf.reshape(t, [b * h * w, t.shape[3]!]) as tf.Tensor2D;
   }) as [tf.Tensor2D | undefined, tf.Tensor2D | undefined];
@@ -125,7 +139,7 @@ function replayedGraph(fn: string, given: PeerRecombinationCallArgs['neighbours'
     if (!t) continue;
     const [lo, hi] = canReadSync() ? tf.tidy(() => tf.stack([tf.min(t), tf.max(t)]).dataSync()) : [0, 0];
     if (t.shape[1] !== k || lo < 0 || hi >= poolSize) {
-      throw new ValueError(fn, `replayed neighbours with k = ${k} per row on both stages and indices in 0…${poolSize - 1}`, `k = ${t.shape[1]}, indices ${lo}…${hi}`);
+      throw new ValueError(fn, `${what} with k = ${k} per row on both stages and indices in 0…${poolSize - 1}`, `k = ${t.shape[1]}, indices ${lo}…${hi}`);
     }
   }
   return graph;
@@ -313,8 +327,15 @@ export class PeerRecombination extends tfl.layers.Layer {
       const stages = opts.stages ?? this.stages;
       const mPerMap = ph * pw;
       const poolSize = (this.peerPooling === 'shared' ? b : 1) * p * mPerMap;
-      const given = replayedGraph(fn, opts.neighbours, b, h, wd, stages, poolSize);
+      const given = graphArgument(fn, 'replayed neighbours', opts.neighbours, b, h, wd, stages, poolSize);
+      const sticky = graphArgument(fn, 'previous neighbours', opts.hysteresis?.previous, b, h, wd, stages, poolSize);
+      if (opts.hysteresis !== undefined && opts.neighbours !== undefined) throw new ValueError(fn, 'call argument neighbours or hysteresis, not both', 'both');
+      const margin = opts.hysteresis?.margin ?? DEFAULT_HYSTERESIS_MARGIN;
+      if (!(margin >= 0 && Number.isFinite(margin))) throw new ValueError(fn, 'hysteresis.margin a finite number >= 0', String(margin));
       const k = (given[0] ?? given[1])?.shape[1] ?? opts.k ?? this.k;
+      const stickyK = (sticky[0] ?? sticky[1])?.shape[1];
+      if (stickyK !== undefined && stickyK !== k) throw new ValueError(fn, `previous neighbours with k = ${k} per row (this call's k)`, `k = ${stickyK}`);
+      const returnAttention = opts.returnAttention ?? this.returnAttention;
       if (!Number.isInteger(k) || k < 1) throw new ValueError(fn, 'call argument k to be an integer >= 1', String(k));
       if (stages !== 'two-stage' && stages !== 'style-only') throw new ValueError(fn, `call argument stages 'two-stage' or 'style-only'`, String(stages));
       if (stages === 'two-stage' && !this.styleAttention) throw new ValueError(fn, `stages 'style-only' for a layer built 'style-only' (it has no stage-2 weights)`, `'two-stage'`);
@@ -332,17 +353,17 @@ export class PeerRecombination extends tfl.layers.Layer {
       const qc = tf.reshape(content, [-1, cc]) as tf.Tensor2D;
       const pc = tf.reshape(peerContent, [-1, cc]) as tf.Tensor2D;
       const psty = tf.reshape(peerStyle, [-1, cs]) as tf.Tensor2D;
-      const s1 = runStage(tpfrStage({ index: 1, weights: this.contentAttention!, pool: pc, values: psty, replayed: given[0] }), qc, options);
+      const s1 = runStage(tpfrStage({ index: 1, weights: this.contentAttention!, pool: pc, values: psty, replayed: given[0], hysteresis: sticky[0] && { previous: sticky[0], margin } }), qc, options);
       const newStyle = tf.reshape(s1.output, [b, h, wd, cs]);
       const map = (x: tf.Tensor2D) => tf.reshape(x, [b, h, wd, k]);
       if (stages === 'style-only') {
         const out: tf.Tensor[] = [tf.clone(content), newStyle];
-        if (this.returnAttention) out.push(map(s1.indices), map(s1.weights));
+        if (returnAttention) out.push(map(s1.indices), map(s1.weights));
         return out;
       }
-      const s2 = runStage(tpfrStage({ index: 2, weights: this.styleAttention!, pool: psty, values: pc, replayed: given[1] }), s1.output, options);
+      const s2 = runStage(tpfrStage({ index: 2, weights: this.styleAttention!, pool: psty, values: pc, replayed: given[1], hysteresis: sticky[1] && { previous: sticky[1], margin } }), s1.output, options);
       const out: tf.Tensor[] = [tf.reshape(s2.output, [b, h, wd, cc]), newStyle];
-      if (this.returnAttention) out.push(map(s1.indices), map(s1.weights), map(s2.indices), map(s2.weights));
+      if (returnAttention) out.push(map(s1.indices), map(s1.weights), map(s2.indices), map(s2.weights));
       return out;
     });
   }

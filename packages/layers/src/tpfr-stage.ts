@@ -8,6 +8,7 @@ import {
   type AttentionTransformOptions, type AttentionTransformWeights,
 } from './peer-attention-transform.js';
 import { groupRows, type PoolGroup } from './pool-groups.js';
+import { keepNearPrevious } from './sticky-neighbours.js';
 import { attendTiedRows, type TiedAttentionSettings } from './tied-merge.js';
 
 /** A stage's name in timings: `'stage 1'` or `'stage 2'`. */
@@ -27,6 +28,8 @@ export interface TpfrStage {
   readonly values: tf.Tensor2D;
   /** `[N, k]` int32: a replayed neighbour graph (rows of each group's pool), or undefined to search. */
   readonly replayed?: tf.Tensor2D;
+  /** Last frame's neighbours `[N, k]` (rows of each group's pool) to keep while near, and the margin; or undefined. */
+  readonly hysteresis?: { previous: tf.Tensor2D; margin: number };
 }
 
 /** Builds stage `index` (its label follows from it). */
@@ -80,7 +83,11 @@ export function runStage(stage: TpfrStage, queries: tf.Tensor2D, options: StageO
   const weights: tf.Tensor2D[] = [];
   for (const group of options.groups) {
     const rows = groupRows(group, { queries, queryScores, pool: stage.pool, peerScores, values: stage.values });
-    const found = stage.replayed ? replayNeighbours(rows, stage.replayed, options.k) : searchNeighbours(stage.label, rows, options);
+    let found = stage.replayed ? replayNeighbours(rows, stage.replayed, options.k) : searchNeighbours(stage.label, rows, options);
+    if (stage.hysteresis) {
+      const previous = replayNeighbours(rows, stage.hysteresis.previous, options.k).indices;
+      found = keepNearPrevious(stage.label, rows, found, { previous, margin: stage.hysteresis.margin }, options.metric);
+    }
     indices.push(found.indices);
     // Chunks are counted over the pools: the seeds of this pool's chunks start after the others'.
     const firstChunk = outputs.length;

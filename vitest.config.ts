@@ -16,6 +16,7 @@ export default defineConfig({
       { find: /^@tpfr\/models\/eval$/, replacement: src('./packages/models/src/eval/index.ts') },
       { find: /^@tpfr\/models\/node$/, replacement: src('./packages/models/src/node/index.ts') },
       { find: /^@tpfr\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
+      { find: /^@tpfr\/core\/internal$/, replacement: src('./packages/core/src/internal/index.ts') },
       { find: /^@tpfr\/core\/utils$/, replacement: src('./packages/core/src/utils/index.ts') },
       { find: /^@tpfr\/core\/torch$/, replacement: src('./packages/core/src/torch/index.ts') },
       { find: /^@tpfr\/core$/, replacement: src('./packages/core/src/index.ts') },

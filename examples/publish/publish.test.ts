@@ -36,7 +36,7 @@ const BUILD_OUTPUTS: Record<PackageDir, string[]> = {
 /** Named exports that must exist in every entry point, ESM and CJS alike. */
 const EXPECTED_EXPORTS: Record<string, string[]> = {
   '@tpfr/core': ['initBackend', 'knn', 'neighbourhoodAttention', 'TpfrError', 'ShapeError', 'DEFAULT_KNN_MEMORY_BUDGET', 'readTorchCheckpoint'],
-  '@tpfr/core/utils': ['registerAllGradients', 'assertRank', 'createRng', 'formatShape', 'featureMapToRows'],
+  '@tpfr/core/utils': ['assertRank', 'createRng', 'formatShape', 'featureMapToRows', 'gatherRows', 'timed'],
   '@tpfr/core/torch': ['readTorchCheckpoint', 'CheckpointError', 'ForbiddenGlobalError'],
   '@tpfr/layers': ['PeerRecombination', 'peerRecombination', 'stackPeers', 'stackPeersPerSample', 'upgradePeerInputs', 'loadTorchTpfrWeights', 'InstanceNormalization', 'ReflectionPadding2D'],
   '@tpfr/layers/node': ['fileSystemIO'],

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { DEFAULT_KNN_MEMORY_BUDGET, ShapeError, ValueError, type Metric } from '@tpfr/core';
-import { canReadSync, formatShape, type PeerPooling } from '@tpfr/core/utils';
+import { canReadSync } from '@tpfr/core/internal';
+import { formatShape, type PeerPooling } from '@tpfr/core/utils';
 import { DEFAULT_VALUE_MEMORY_BUDGET_BYTES } from './attention-chunks.js';
 import type { Kwargs, LayerArgs } from './layer-types.js';
 import { createAttentionTransformWeights, type AttentionTransformWeights, type WeightFactory } from './peer-attention-transform.js';

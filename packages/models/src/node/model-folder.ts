@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { TpfrError, ValueError } from '@tpfr/core';
-import { canReadSync } from '@tpfr/core/utils';
+import { canReadSync } from '@tpfr/core/internal';
 import { fileSystemIO, MODEL_JSON } from '@tpfr/layers/node';
 import { MODEL_PARTS, loadPart, type ModelPart, type TpfrModelManifest } from '../model/artifacts.js';
 import { resolveConfig } from '../model/config.js';

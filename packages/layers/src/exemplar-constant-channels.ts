@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { hostBacked } from './sync-read.js';
+import { hostBacked } from './host-backed.js';
 
 /**
  * Search features with the exemplar-constant channels folded into one column per exemplar, for

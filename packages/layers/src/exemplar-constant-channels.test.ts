@@ -3,7 +3,7 @@ import { fc, test } from '@fast-check/vitest';
 import { expect, it } from 'vitest';
 import { describeEachBackend, expectNoLeaks } from '@tpfr/core/testing';
 import { knn } from '@tpfr/core';
-import { foldExemplarConstantChannels } from '@tpfr/core/utils';
+import { foldExemplarConstantChannels } from './exemplar-constant-channels.js';
 
 /** A pool of P exemplars of m rows: `g` channels constant per exemplar (first), then `l` varying ones. */
 function exemplarPool(p: number, m: number, g: number, l: number, seed: number): tf.Tensor2D {

@@ -35,12 +35,12 @@ const BUILD_OUTPUTS: Record<PackageDir, string[]> = {
 
 /** Named exports that must exist in every entry point, ESM and CJS alike. */
 const EXPECTED_EXPORTS: Record<string, string[]> = {
-  '@tpfr/core': ['initBackend', 'knn', 'neighbourhoodAttention', 'TpfrError', 'ShapeError', 'DEFAULT_KNN_MEMORY_BUDGET', 'readTorchCheckpoint'],
+  '@tpfr/core': ['initBackend', 'knn', 'neighbourhoodAttention', 'TpfrError', 'ShapeError', 'DEFAULT_KNN_MEMORY_BUDGET'],
   '@tpfr/core/utils': ['assertRank', 'createRng', 'formatShape', 'featureMapToRows', 'gatherRows', 'timed'],
   '@tpfr/core/torch': ['readTorchCheckpoint', 'CheckpointError', 'ForbiddenGlobalError'],
   '@tpfr/layers': ['PeerRecombination', 'peerRecombination', 'stackPeers', 'stackPeersPerSample', 'upgradePeerInputs', 'loadTorchTpfrWeights', 'InstanceNormalization', 'ReflectionPadding2D'],
   '@tpfr/layers/node': ['fileSystemIO'],
-  '@tpfr/layers/torch': ['loadTorchTpfrWeights', 'torchTpfrWeightSpecs', 'torchTensorValues'],
+  '@tpfr/layers/torch': ['loadTorchTpfrWeights', 'torchTpfrWeightSpecs', 'stateDictTensorValues'],
   '@tpfr/losses': ['latentDistance', 'metricLearningLoss', 'raganLsGeneratorLoss', 'WeightedLossSet', 'DEFAULT_LOSS_WEIGHTS', 'ImagePool'],
   '@tpfr/models': ['stylize', 'TpfrModel', 'PRESETS', 'importTorchGenerator', 'toModelRange', 'fromModelRange'],
   '@tpfr/models/pipeline': ['resizeShorterSide', 'centerCrop', 'reflectPad', 'cropBorder', 'minMaxStretch'],

@@ -10,7 +10,7 @@ export type { PeerRecombinationArgs, PeerRecombinationCallArgs, TpfrStages, Tpfr
 export { stackPeers, stackPeersPerSample, upgradePeerInputs } from './peers.js';
 export type { ExemplarCodes } from './peers.js';
 export { loadTorchTpfrWeights } from './torch-import.js';
-export type { TorchStateDict, TorchTensorJson, TorchTpfrVariant, TorchTensor, TorchTensors } from './torch-import.js';
+export type { TorchStateDict, StateDictTensorJson, TorchTpfrVariant, StateDictTensor, StateDictTensors } from './torch-import.js';
 export { InstanceNormalization, instanceNormalization, instanceNorm } from './instance-normalization.js';
 export type { InstanceNormalizationArgs } from './instance-normalization.js';
 export { ReflectionPadding2D, reflectionPadding2d, reflectionPad } from './reflection-padding.js';

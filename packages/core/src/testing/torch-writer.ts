@@ -1,6 +1,6 @@
 /**
  * `writeTorchCheckpoint`: writes a state_dict in either of the formats of `torch.save`, for tests
- * and benchmarks of `readTorchCheckpoint` (`@tpfr/core`) (and of anything that loads checkpoints).
+ * and benchmarks of `readTorchCheckpoint` (`@tpfr/core/torch`) (and of anything that loads checkpoints).
  * PyTorch reads the result with `torch.load` (checked with torch 1.13, `weights_only=True` too).
  * @module
  */
@@ -389,7 +389,7 @@ function writeZip(entries: Entry[], storages: Storage[], archive: string): Uint8
  * `storage.data`) is the same array share one storage. One allocation of the output, one copy
  * of each storage: a 100 MB checkpoint takes well under a second.
  * @param tensors whole tensors (`{name, dtype, shape, data}` with `data` in C order and of the
- * dtype's array type, as `readTorchCheckpoint` (`@tpfr/core`) returns them) or {@link TorchTensorView}s.
+ * dtype's array type, as `readTorchCheckpoint` (`@tpfr/core/torch`) returns them) or {@link TorchTensorView}s.
  * @throws {ValueError} for duplicate names, a data array of the wrong type or length, a view
  * outside its storage, or (zip) an output of 4 GiB or more.
  */

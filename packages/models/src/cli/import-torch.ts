@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { TpfrError, readTorchCheckpoint, type TorchCheckpoint } from '@tpfr/core';
+import { TpfrError } from '@tpfr/core';
+import { readTorchCheckpoint, type TorchCheckpoint } from '@tpfr/core/torch';
 import { formatMiB } from '@tpfr/core/utils';
 import { MODEL_MANIFEST, saveModel } from '../node/model-folder.js';
 import { importTorchGenerator, type TorchImportReport } from '../torch-import/index.js';

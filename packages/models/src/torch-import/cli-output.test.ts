@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest';
-import { initBackend, readTorchCheckpoint } from '@tpfr/core';
+import { initBackend } from '@tpfr/core';
+import { readTorchCheckpoint } from '@tpfr/core/torch';
 import { writeTorchCheckpoint } from '@tpfr/core/testing';
 import { importTorchCommand } from '../cli/import-torch.js';
 import { CliError } from '../cli/errors.js';
@@ -12,8 +13,8 @@ import { MODEL_MANIFEST, loadModel } from '../node/model-folder.js';
 import { authorsDiscriminatorKeys, authorsGeneratorKeys, importTorchGenerator, syntheticAuthorsStateDict } from './index.js';
 
 // The real reader and importer, recorded (and, in one test, made to fail as a bug would).
-vi.mock('@tpfr/core', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('@tpfr/core')>();
+vi.mock('@tpfr/core/torch', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('@tpfr/core/torch')>();
   return { ...actual, readTorchCheckpoint: vi.fn(actual.readTorchCheckpoint) };
 });
 vi.mock('./index.js', async (importOriginal) => {

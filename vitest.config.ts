@@ -15,7 +15,6 @@ export default defineConfig({
       { find: /^@tpfr\/models\/data$/, replacement: src('./packages/models/src/data/index.ts') },
       { find: /^@tpfr\/models\/eval$/, replacement: src('./packages/models/src/eval/index.ts') },
       { find: /^@tpfr\/models\/node$/, replacement: src('./packages/models/src/node/index.ts') },
-      { find: /^@tpfr\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
       { find: /^@tpfr\/core\/internal$/, replacement: src('./packages/core/src/internal/index.ts') },
       { find: /^@tpfr\/core\/utils$/, replacement: src('./packages/core/src/utils/index.ts') },
       { find: /^@tpfr\/core\/torch$/, replacement: src('./packages/core/src/torch/index.ts') },
@@ -23,6 +22,13 @@ export default defineConfig({
       { find: /^@tpfr\/layers$/, replacement: src('./packages/layers/src/index.ts') },
       { find: /^@tpfr\/losses$/, replacement: src('./packages/losses/src/index.ts') },
       { find: /^@tpfr\/models$/, replacement: src('./packages/models/src/index.ts') },
+      // The workspace's test helpers (private, never built).
+      { find: /^@tpfr\/testing$/, replacement: src('./packages/testing/src/index.ts') },
+      { find: /^@tpfr\/testing\/layers$/, replacement: src('./packages/testing/src/layer-contract.ts') },
+      { find: /^@tpfr\/testing\/torch-craft$/, replacement: src('./packages/testing/src/torch-craft.ts') },
+      { find: /^@tpfr\/testing\/zip-craft$/, replacement: src('./packages/testing/src/zip-craft.ts') },
+      { find: /^@tpfr\/testing\/torch-fixtures$/, replacement: src('./packages/testing/src/torch-fixtures.ts') },
+      { find: /^@tpfr\/testing\/crash-testing$/, replacement: src('./packages/testing/src/crash-testing/children.ts') },
     ],
   },
   test: {

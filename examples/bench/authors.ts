@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../packages/core/src/index.ts';
 import { readTorchCheckpoint } from '../../packages/core/src/torch/index.ts';
-import { writeTorchCheckpoint } from '../../packages/core/src/testing/torch-writer.ts';
+import { writeTorchCheckpoint } from '../../packages/testing/src/torch-writer.ts';
 import { fromModelRange, importTorchGenerator, stylize } from '../../packages/models/src/index.ts';
 import { authorsGeneratorKeys, syntheticAuthorsStateDict } from '../../packages/models/src/torch-import/index.ts';
 import { renderPhoto, stylizeWithClass } from '../../packages/models/src/data/index.ts';

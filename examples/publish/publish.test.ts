@@ -27,7 +27,7 @@ const TFJS_VERSION = '4.22.0';
 
 /** Files each package's `exports` / `bin` point at: the build must have produced them. */
 const BUILD_OUTPUTS: Record<PackageDir, string[]> = {
-  core: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', ...['utils', 'torch', 'testing'].flatMap((e) => ['js', 'cjs', 'd.ts', 'd.cts'].map((x) => `${e}/index.${x}`))],
+  core: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', ...['utils', 'torch'].flatMap((e) => ['js', 'cjs', 'd.ts', 'd.cts'].map((x) => `${e}/index.${x}`))],
   layers: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', ...['torch', 'node'].flatMap((e) => ['js', 'cjs', 'd.ts', 'd.cts'].map((x) => `${e}/index.${x}`))],
   losses: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts'],
   models: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', 'cli.js', ...['pipeline', 'torch', 'train', 'data', 'eval', 'node'].flatMap((e) => ['js', 'cjs', 'd.ts', 'd.cts'].map((x) => `${e}/index.${x}`))],
@@ -206,21 +206,26 @@ describe('the packed @tpfr packages, installed from their tarballs', () => {
     for (const out of [esm, cjs]) expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ shape: true, tpfr: true, model: true });
   }, 60_000);
 
-  it('resolves @tpfr/core/testing (evaluated only where its optional peer vitest is installed)', () => {
-    // @tpfr/core/testing imports vitest and fast-check, optional peer dependencies that this
-    // project does not install. Resolving the subpath checks the exports map and the files; it
-    // is only evaluated when vitest is resolvable from the project.
-    const resolved = node(['-e', `console.log(require.resolve('@tpfr/core/testing'))`]);
-    expect(resolved).toMatch(/testing[\\/]index\.cjs/);
-    const hasVitest = run(process.execPath, ['-e', `require.resolve('vitest')`], project).status === 0;
-    if (hasVitest) {
-      const keys = JSON.parse(node(['--input-type=module', '-e', `import * as m from '@tpfr/core/testing'; console.log(JSON.stringify(Object.keys(m)))`])) as string[];
-      expect(keys).toEqual(expect.arrayContaining(['expectNoLeaks', 'describeEachBackend']));
-    } else {
-      // Without vitest the import must fail for that reason only (not a broken path).
-      const r = run(process.execPath, ['--input-type=module', '-e', `import '@tpfr/core/testing'`], project);
-      expect(r.status).not.toBe(0);
-      expect(r.stderr).toMatch(/Cannot find (package|module) '(vitest|fast-check)/);
+  it('reaches no internal module: none resolves from the project, no installed file imports one', () => {
+    // @tpfr/core/internal is bundled into each package that uses it (in no exports map);
+    // @tpfr/testing is the workspace's private test helpers; @tpfr/core/testing is gone.
+    const internals = ['@tpfr/core/internal', '@tpfr/core/testing', '@tpfr/testing'];
+    for (const spec of internals) {
+      const esm = run(process.execPath, ['--input-type=module', '-e', `await import('${spec}')`], project);
+      const cjs = run(process.execPath, ['-e', `require('${spec}')`], project);
+      for (const [kind, r] of [['ESM', esm], ['CJS', cjs]] as const) {
+        expect(r.status, `${spec} (${kind}) resolved`).not.toBe(0);
+        expect(r.stderr, `${spec} (${kind})`).toMatch(/ERR_PACKAGE_PATH_NOT_EXPORTED|Cannot find (package|module) '@tpfr\/testing'/);
+      }
+    }
+    const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+    for (const p of PACKAGES) {
+      const dist = files(join(project, 'node_modules', '@tpfr', p, 'dist')).filter((f) => /\.(c?js|d\.c?ts)$/.test(f));
+      expect(dist.length, `@tpfr/${p} dist`).toBeGreaterThan(0);
+      for (const f of dist) {
+        const text = readFileSync(f, 'utf8');
+        for (const spec of internals) expect(text.includes(`'${spec}'`) || text.includes(`"${spec}"`), `${f} imports ${spec}`).toBe(false);
+      }
     }
   }, 30_000);
 

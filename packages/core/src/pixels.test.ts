@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { expect, it } from 'vitest';
-import { expectNoLeaks, featureMapArb } from '@tpfr/core/testing';
+import { expectNoLeaks, featureMapArb } from '@tpfr/testing';
 import { initBackend } from '@tpfr/core';
 import { featureMapToRows, rowsToFeatureMap } from '@tpfr/core/utils';
 import { peerPoolRows, queryRows } from './pixels.js';

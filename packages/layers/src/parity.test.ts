@@ -7,7 +7,7 @@ import { initBackend } from '@tpfr/core';
 import { stackPeers } from './peers.js';
 import { PeerRecombination } from './tpfr-layer.js';
 import { loadTorchTpfrWeights, torchImageToNhwc, stateDictTensorValues, type TorchStateDict, type StateDictTensorJson } from './torch-import.js';
-import { fixturesPresent } from '@tpfr/core/testing';
+import { fixturesPresent } from '@tpfr/testing';
 
 // Parity with the authors' PyTorch layers (fixtures: see their README). The folder comes from
 // TPFR_PARITY_DIR, by default <repo>/../shared/fixtures/tpfr-parity.

@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
-import { expectNoLeaks } from '@tpfr/core/testing';
+import { expectNoLeaks } from '@tpfr/testing';
 import { stackPeers, stackPeersPerSample, upgradePeerInputs } from './peers.js';
 import { peerRecombination } from './tpfr-layer.js';
 

@@ -7,3 +7,5 @@
  * @module
  */
 export { canReadSync } from '../sync-read.js';
+export { PICKLE_OP } from '../torch/pickle-opcodes.js';
+export type { PickleOpName } from '../torch/pickle-opcodes.js';

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vi } from 'vitest';
 import { initBackend } from '@tpfr/core';
+import { MICRO_MODEL } from '@tpfr/testing';
 import { writeImage } from '../image-io/file-io.js';
 import { saveModel } from '../node/model-folder.js';
 import { TpfrTrainer } from '../train/trainer.js';
@@ -21,9 +22,9 @@ export function captureCliOutput(): { readonly text: string; readonly stdout: st
   return { get text() { return text; }, get stdout() { return stdout; }, get stderr() { return stderr; }, reset: () => { [text, stdout, stderr] = ['', '', '']; } };
 }
 
-/** Saves the smallest seeded model the CLI tests use (tiny preset, ngf 4, one residual block). */
+/** Saves the smallest seeded model the tests use (`MICRO_MODEL`), seeded. */
 export async function writeMicroModel(dir: string, seed: number): Promise<void> {
-  const model = TpfrTrainer.createModel({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 }, seed);
+  const model = TpfrTrainer.createModel(MICRO_MODEL, seed);
   try {
     await saveModel(model, dir);
   } finally {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '@tpfr/core';
-import { writeTorchCheckpoint } from '@tpfr/core/testing';
+import { writeTorchCheckpoint } from '@tpfr/testing';
 import { captureCliOutput, writeMicroModel, writeNoiseImage } from './cli-harness.test-util.js';
 import { main } from './main.js';
 

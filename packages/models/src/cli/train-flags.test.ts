@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { initBackend } from '@tpfr/core';
+import { MICRO_MODEL } from '@tpfr/testing';
 import { createImageFolderDataset } from '../data/image-folder.js';
 import { createSyntheticDataset } from '../data/synthetic.js';
 import { writeImage } from '../image-io/file-io.js';
@@ -22,7 +23,7 @@ let stdout = '';
 
 const realCreateModel = TpfrTrainer.createModel.bind(TpfrTrainer);
 /** A small network of any preset: the flags, not the architecture, are under test. */
-const small = (seed = 0) => realCreateModel({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 }, seed);
+const small = (seed = 0) => realCreateModel(MICRO_MODEL, seed);
 
 interface FitCall { options: TpfrTrainer['options']; source: TpfrTrainer['dataset']['source']; step: number; opts: FitOptions; sigintDuring: number }
 let calls: FitCall[] = [];

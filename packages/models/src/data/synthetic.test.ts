@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, ShapeError, ValueError } from '@tpfr/core';
-import { expectNoLeaks } from '@tpfr/core/testing';
+import { expectNoLeaks } from '@tpfr/testing';
 import { createSyntheticDataset, renderPhoto, stylizeWithClass } from './synthetic.js';
 import { HELD_OUT_STYLE_CLASSES, SYNTHETIC_STYLE_CLASSES, TRAIN_STYLE_CLASSES } from './style-classes.js';
 import { renderScenePixels } from './scene.js';

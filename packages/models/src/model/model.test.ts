@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { expectNoLeaks } from '@tpfr/core/testing';
+import { expectNoLeaks } from '@tpfr/testing';
 import { initBackend, ShapeError, ValueError } from '@tpfr/core';
 import { stackPeers, stackPeersPerSample } from '@tpfr/layers';
 import { stylize, TpfrModel } from '@tpfr/models';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { acquireDirLock } from './dir-lock.js';
-import { CHILD, checkCheckpointFolder, checkModelFolder, importTorchFixtures, startChild, type Child } from './crash-testing/children.test-util.js';
+import { CHILD, checkCheckpointFolder, checkModelFolder, importTorchFixtures, startChild, type Child } from '@tpfr/testing/crash-testing';
 
 /*
  * Concurrency: two processes writing the same model or checkpoint folder at once never leave a

@@ -6,7 +6,7 @@ import { afterAll, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { createRng } from '@tpfr/core/utils';
 import { oldDirOf, recoverDir } from './atomic-dir.js';
-import { CHILD, checkCheckpointFolder, checkModelFolder, importTorchFixtures, killAfter, leftAt, startChild, whenCreated, type Child } from './crash-testing/children.test-util.js';
+import { CHILD, checkCheckpointFolder, checkModelFolder, importTorchFixtures, killAfter, leftAt, startChild, whenCreated, type Child } from '@tpfr/testing/crash-testing';
 import { loadModel } from './model-folder.js';
 
 /*

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend, TpfrError, ValueError } from '@tpfr/core';
+import { MICRO_MODEL } from '@tpfr/testing';
 import { captureCliOutput, writeMicroModel, writeNoiseImage } from '../cli/cli-harness.test-util.js';
 import { main } from '../cli/main.js';
 import { stylize } from '../model/stylize.js';
@@ -144,7 +145,7 @@ describe('NaN or infinite weights', () => {
   });
 
   it('stylize refuses the NaN output of a model poisoned in memory', () => {
-    const model = TpfrTrainer.createModel({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 }, 1);
+    const model = TpfrTrainer.createModel(MICRO_MODEL, 1);
     const w = model.parts().mainDecoder.weights[0];
     w.write(tf.tidy(() => tf.fill(w.shape as number[], NaN)));
     const content = tf.randomUniform([32, 32, 3], 0, 255, 'float32', 2) as tf.Tensor3D;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { readTorchCheckpoint } from '@tpfr/core/torch';
-import { writeTorchCheckpoint } from '@tpfr/core/testing';
+import { writeTorchCheckpoint } from '@tpfr/testing';
 import { importTorchCommand } from '../cli/import-torch.js';
 import { CliError } from '../cli/errors.js';
 import { main } from '../cli/main.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { initBackend } from '@tpfr/core';
-import { writeTorchCheckpoint } from '@tpfr/core/testing';
+import { writeTorchCheckpoint } from '@tpfr/testing';
 import { importTorchCommand } from '../cli/import-torch.js';
 import { CliError } from '../cli/errors.js';
 import { MODEL_MANIFEST, loadModel } from '../node/model-folder.js';

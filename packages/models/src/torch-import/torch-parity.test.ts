@@ -16,8 +16,8 @@ import { resizeShorterSide } from '../pipeline/resize.js';
 import { minMaxStretch } from '../pipeline/stretch.js';
 import { stylize } from '../model/stylize.js';
 import { importTorchGenerator, type TorchImportReport } from './index.js';
-import { readF32, readFixtureManifest, runNetCase, torchFixturesDir, type FixtureCase, type FixtureManifest } from './fixtures.js';
-import { fixturesPresent } from '@tpfr/core/testing';
+import { readF32, readFixtureManifest, runNetCase, torchFixturesDir, type FixtureCase, type FixtureManifest } from '@tpfr/testing/torch-fixtures';
+import { fixturesPresent } from '@tpfr/testing';
 
 const DIR = torchFixturesDir();
 const HAVE_FIXTURES = fixturesPresent(existsSync(join(DIR, 'manifest.json')), `torch-parity: no torch-generator fixtures at ${DIR} (set TPFR_TORCH_FIXTURES to the folder with manifest.json)`);

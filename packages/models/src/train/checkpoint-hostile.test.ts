@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend, TpfrError } from '@tpfr/core';
+import { MICRO_MODEL } from '@tpfr/testing';
 import { captureCliOutput } from '../cli/cli-harness.test-util.js';
 import { main } from '../cli/main.js';
 import { TpfrModel } from '../model/model.js';
@@ -21,7 +22,7 @@ let output: ReturnType<typeof captureCliOutput>;
 beforeAll(async () => {
   output = captureCliOutput();
   await initBackend('wasm');
-  const model = TpfrModel.create({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 });
+  const model = TpfrModel.create(MICRO_MODEL);
   const tensors = [{ name: 'aux/iter', tensor: tf.scalar(7) }];
   await writeCheckpoint(ckpt, model, { step: 4, averagedSteps: 0, options, data: { kind: 'synthetic', seed: 3, size: 32 }, tensors });
   tf.dispose(tensors.map((t) => t.tensor));

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
+import { MICRO_MODEL } from '@tpfr/testing';
 import { TpfrModel } from '../model/model.js';
 import { seedKernels } from '../model/seeded-init.js';
 import { TRAINER_STATE, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import type { ResolvedTrainerOptions } from './options.js';
 
-const MICRO = { preset: 'tiny' as const, ngf: 4, ndf: 4, residualBlocks: 1 };
 const dir = mkdtempSync(join(tmpdir(), 'tpfr-checkpoint-'));
 let model: TpfrModel;
 let ckpt: string;
@@ -22,7 +22,7 @@ const data = { kind: 'synthetic', seed: 3, size: 32, styleClasses: ['a', 'b'] };
 
 beforeAll(async () => {
   await initBackend('wasm');
-  model = TpfrModel.create(MICRO);
+  model = TpfrModel.create(MICRO_MODEL);
   seedKernels(Object.values(model.parts()), 3);
   ckpt = join(dir, 'ckpt');
 });

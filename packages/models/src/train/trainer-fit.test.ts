@@ -6,10 +6,10 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { createSyntheticDataset, type StyleDataset } from '@tpfr/models/data';
 import { TpfrTrainer } from '@tpfr/models/train';
+import { MICRO_MODEL } from '@tpfr/testing';
 import { readCheckpoint } from './checkpoint.js';
 
 /** The smallest useful network: a step takes a fraction of a second on wasm. */
-const MICRO = { preset: 'tiny' as const, ngf: 4, ndf: 4, residualBlocks: 1 };
 const dir = mkdtempSync(join(tmpdir(), 'tpfr-trainer-fit-'));
 beforeAll(async () => {
   await initBackend('wasm');
@@ -35,7 +35,7 @@ const tensorNames = async (d: string) => {
 };
 
 it('refuses images of a side below the minimum or not a multiple of it, and steps past the end', async () => {
-  const model = TpfrTrainer.createModel(MICRO, 1);
+  const model = TpfrTrainer.createModel(MICRO_MODEL, 1);
   const fake = (size: number): StyleDataset => ({ size, styleClasses: ['a'], sampleBatch: data.sampleBatch.bind(data) });
   for (const size of [28, 34, 30]) {
     expect(() => new TpfrTrainer(model, fake(size), { steps: 1 })).toThrow(new RegExp(`^TpfrTrainer: expected training images of a side ≥ 32 and a multiple of 4, received ${size}$`));
@@ -52,7 +52,7 @@ it('refuses images of a side below the minimum or not a multiple of it, and step
 });
 
 it('fit checks checkpointEvery and timeLimitMs', async () => {
-  const model = TpfrTrainer.createModel(MICRO, 1);
+  const model = TpfrTrainer.createModel(MICRO_MODEL, 1);
   const t = new TpfrTrainer(model, data, { steps: 1 });
   for (const every of [0, 1.5, -2]) {
     await expect(t.fit({ checkpointEvery: every })).rejects.toThrow(new RegExp(`^TpfrTrainer.fit: expected checkpointEvery an integer >= 1, received ${every}$`));
@@ -70,7 +70,7 @@ it('fit checks checkpointEvery and timeLimitMs', async () => {
 
 it('fit writes a checkpoint every checkpointEvery steps and at the end, each once; the pool replaces its images over the steps', async () => {
   const ckpt = join(dir, 'every');
-  const t = new TpfrTrainer(TpfrTrainer.createModel(MICRO, 23), data, { steps: 5, seed: 23, imagePoolSize: 2 });
+  const t = new TpfrTrainer(TpfrTrainer.createModel(MICRO_MODEL, 23), data, { steps: 5, seed: 23, imagePoolSize: 2 });
   const save = vi.spyOn(t, 'saveCheckpoint');
   const seen: (number | null)[] = [];
   const pools: number[][] = [];
@@ -89,7 +89,7 @@ it('fit writes a checkpoint every checkpointEvery steps and at the end, each onc
   tf.dispose(state.tensors.map((x) => x.tensor));
   model.dispose();
   // By default every 100 steps (so here only at the end); a fit that has nothing left to do writes nothing.
-  const t2 = new TpfrTrainer(TpfrTrainer.createModel(MICRO, 23), data, { steps: 3, seed: 23, imagePoolSize: 2 });
+  const t2 = new TpfrTrainer(TpfrTrainer.createModel(MICRO_MODEL, 23), data, { steps: 3, seed: 23, imagePoolSize: 2 });
   const save2 = vi.spyOn(t2, 'saveCheckpoint');
   const ckpt2 = join(dir, 'default');
   const seen2: (number | null)[] = [];
@@ -114,7 +114,7 @@ it('fit writes a checkpoint every checkpointEvery steps and at the end, each onc
 
 it('keeps no tensors: warm-up steps, checkpoints, a resume and a refused resume; dispose frees all it made', async () => {
   const base = tf.memory().numTensors;
-  const model = TpfrTrainer.createModel(MICRO, 29);
+  const model = TpfrTrainer.createModel(MICRO_MODEL, 29);
   const withModel = tf.memory().numTensors;
   const t = new TpfrTrainer(model, data, { steps: 4, seed: 29, warmupSteps: 3, warmupBatchSize: 1, emaDecay: 0.5, imagePoolSize: 0 });
   t.trainStep(); // creates the warm-up optimizers' state
@@ -149,7 +149,7 @@ it('keeps no tensors: warm-up steps, checkpoints, a resume and a refused resume;
 it('a resumed run writes checkpoints with the names of the first (optimizer states, average, pool)', async () => {
   const first = join(dir, 'names-1');
   const second = join(dir, 'names-2');
-  const t = new TpfrTrainer(TpfrTrainer.createModel(MICRO, 31), data, { steps: 3, seed: 31, emaDecay: 0.5, imagePoolSize: 2 });
+  const t = new TpfrTrainer(TpfrTrainer.createModel(MICRO_MODEL, 31), data, { steps: 3, seed: 31, emaDecay: 0.5, imagePoolSize: 2 });
   t.trainStep();
   await t.saveCheckpoint(first);
   t.dispose();
@@ -173,7 +173,7 @@ it('a resumed run writes checkpoints with the names of the first (optimizer stat
 }, 120_000);
 
 it('seeds the TPFR layer\'s dropout for the step only, anew each step', () => {
-  const model = TpfrTrainer.createModel(MICRO, 37);
+  const model = TpfrTrainer.createModel(MICRO_MODEL, 37);
   const t = new TpfrTrainer(model, data, { steps: 2, seed: 37, imagePoolSize: 0 });
   const spy = vi.spyOn(model.recombinationLayer, 'setDropoutSeed');
   t.trainStep();
@@ -188,7 +188,7 @@ it('seeds the TPFR layer\'s dropout for the step only, anew each step', () => {
 });
 
 it('fit stops at the first step that reaches the time limit (a clock of 1 s per step)', async () => {
-  const t = new TpfrTrainer(TpfrTrainer.createModel(MICRO, 43), data, { steps: 4, seed: 43, imagePoolSize: 0 });
+  const t = new TpfrTrainer(TpfrTrainer.createModel(MICRO_MODEL, 43), data, { steps: 4, seed: 43, imagePoolSize: 0 });
   const clock = vi.spyOn(performance, 'now').mockImplementation(() => 1e6 + 1000 * t.step);
   try {
     const a = await t.fit({ timeLimitMs: 1500 });
@@ -206,7 +206,7 @@ it('fit stops at the first step that reaches the time limit (a clock of 1 s per 
 
 it('resumes a checkpoint that lacks the warm-up optimizers (written before warm-up steps existed)', async () => {
   const ckpt = join(dir, 'no-warmup');
-  const t = new TpfrTrainer(TpfrTrainer.createModel(MICRO, 47), data, { steps: 2, seed: 47, imagePoolSize: 0 });
+  const t = new TpfrTrainer(TpfrTrainer.createModel(MICRO_MODEL, 47), data, { steps: 2, seed: 47, imagePoolSize: 0 });
   t.trainStep();
   await t.saveCheckpoint(ckpt);
   const second = t.trainStep().losses;

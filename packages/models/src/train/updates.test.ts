@@ -8,6 +8,7 @@ import {
 } from '@tpfr/losses';
 import { stackPeersPerSample } from '@tpfr/layers';
 import { createSyntheticDataset, type StyleBatch } from '@tpfr/models/data';
+import { MICRO_MODEL } from '@tpfr/testing';
 import { TpfrModel } from '../model/model.js';
 import { seedKernels } from '../model/seeded-init.js';
 import { auxiliaryTerms, discriminatorTerms, mainTerms } from './updates.js';
@@ -17,7 +18,6 @@ import { auxiliaryTerms, discriminatorTerms, mainTerms } from './updates.js';
  * parts. The discriminator's input noise is off (discriminatorNoise 0) where values are compared.
  */
 
-const MICRO = { preset: 'tiny' as const, ngf: 4, ndf: 4, residualBlocks: 1 };
 let model: TpfrModel;
 let noisy: TpfrModel;
 let batch: StyleBatch;
@@ -27,8 +27,8 @@ const close = (a: tf.Tensor, b: tf.Tensor) => expect(Math.abs(value(a) - value(b
 beforeAll(async () => {
   await initBackend('wasm');
   // Made here without TpfrTrainer.createModel: hooks are outside Stryker's per-test coverage.
-  model = TpfrModel.create({ ...MICRO, discriminatorNoise: 0 });
-  noisy = TpfrModel.create(MICRO);
+  model = TpfrModel.create({ ...MICRO_MODEL, discriminatorNoise: 0 });
+  noisy = TpfrModel.create(MICRO_MODEL);
   for (const m of [model, noisy]) seedKernels(Object.values(m.parts()), 41);
   batch = createSyntheticDataset({ size: 32, seed: 41 }).sampleBatch(0, 2);
 });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { initBackend } from '../backend.js';
+import { initBackend } from '@tpfr/core';
 
 /** SwiftShader's Vulkan driver as Debian's `chromium` package ships it. */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';

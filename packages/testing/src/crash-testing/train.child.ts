@@ -10,9 +10,7 @@
 import { initBackend } from '@tpfr/core';
 import { createSyntheticDataset } from '@tpfr/models/data';
 import { TpfrTrainer } from '@tpfr/models/train';
-
-/** The micro network of the trainer tests. */
-export const MICRO = { preset: 'tiny' as const, ngf: 4, ndf: 4, residualBlocks: 1 };
+import { MICRO_MODEL } from '../micro-model.js';
 
 const [dir, stepsArg, everyArg, seedArg, mode] = process.argv.slice(2);
 const steps = Number(stepsArg);
@@ -28,7 +26,7 @@ try {
     trainer = await TpfrTrainer.resume(dir, data);
     say(`resumed ${trainer.step}`);
   } else {
-    trainer = new TpfrTrainer(TpfrTrainer.createModel(MICRO, seed), data, { steps, seed, warmupSteps: 1 });
+    trainer = new TpfrTrainer(TpfrTrainer.createModel(MICRO_MODEL, seed), data, { steps, seed, warmupSteps: 1 });
   }
   await trainer.fit({
     checkpointDir: dir,

@@ -1,5 +1,5 @@
 /**
- * The shared contract every @tpfr/layers layer passes (test helper, not shipped): output shape
+ * The shared contract every @tpfr/layers layer passes (`@tpfr/testing/layers`): output shape
  * = `computeOutputShape`, config round trip through the serialization registry, weights
  * tracked by a `tf.model` (trainableWeights, countParams, summary), and, inside a `tf.model`:
  * `predict` (with a `batchSize` smaller than B, so that tfjs-layers slices every input into
@@ -13,8 +13,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { describeEachBackend, expectNoLeaks } from '@tpfr/core/testing';
-import { fileSystemIO } from './node/file-system-io.js';
+import { fileSystemIO } from '@tpfr/layers/node';
+import { describeEachBackend } from './backends.js';
+import { expectNoLeaks } from './leaks.js';
 
 /** A layer under the contract. */
 export interface LayerContractCase {

@@ -9,8 +9,9 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeDirAtomically } from '../atomic-dir.js';
-import { DirLockedError } from '../dir-lock.js';
+// Internals of @tpfr/models, from its source: the folder writer under test and its lock's error.
+import { writeDirAtomically } from '../../../models/src/node/atomic-dir.js';
+import { DirLockedError } from '../../../models/src/node/dir-lock.js';
 
 const [dir, label, startAt, slowMs] = process.argv.slice(2);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,10 +1,11 @@
 /**
- * Test helpers: hand-made pickles, legacy files and zips, valid or deliberately broken, for the
- * tests of `readTorchCheckpoint`. Not part of the package (no entry imports it).
+ * Hand-made pickles, legacy files and zips, valid or deliberately broken, for the tests of
+ * `readTorchCheckpoint` (`@tpfr/testing/torch-craft`).
  * @module
  */
-import { CheckpointError } from './errors.js';
-import { crc32 } from '../testing/torch-writer.js';
+import { PICKLE_OP } from '@tpfr/core/internal';
+import { CheckpointError } from '@tpfr/core/torch';
+import { crc32 } from './crc32.js';
 
 /** Bytes, a byte array or one byte. */
 export type Part = number | readonly number[] | Uint8Array;
@@ -22,39 +23,22 @@ export function bytes(...parts: Part[]): Uint8Array {
 const enc = new TextEncoder();
 const u32 = (n: number): number[] => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
 
-/** Pickle opcodes used by the tests. */
-export const OP = {
-  PROTO2: [0x80, 2],
-  MARK: 0x28,
-  STOP: 0x2e,
-  NONE: 0x4e,
-  TUPLE: 0x74,
-  TUPLE1: 0x85,
-  EMPTY_TUPLE: 0x29,
-  EMPTY_DICT: 0x7d,
-  EMPTY_LIST: 0x5d,
-  APPENDS: 0x65,
-  SETITEM: 0x73,
-  SETITEMS: 0x75,
-  REDUCE: 0x52,
-  BINPERSID: 0x51,
-  NEWFALSE: 0x89,
-  NEWTRUE: 0x88,
-  STACK_GLOBAL: 0x93,
-  BINPUT: 0x71,
-  BINGET: 0x68,
-} as const;
+/**
+ * The pickle opcodes by name: the reader's own table (`PICKLE_OP`), and `PROTO2`, the header
+ * `PROTO 2` that starts a protocol-2 pickle.
+ */
+export const OP = { ...PICKLE_OP, PROTO2: [PICKLE_OP.PROTO, 2] } as const;
 
 /** BINUNICODE. */
 export const str = (s: string): Uint8Array => {
   const b = enc.encode(s);
-  return bytes(0x58, u32(b.length), b);
+  return bytes(OP.BINUNICODE, u32(b.length), b);
 };
 
 /** BININT1 / BININT / LONG1. */
 export function int(n: number | bigint): number[] {
-  if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < 256) return [0x4b, n];
-  if (typeof n === 'number' && Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31) return [0x4a, ...u32(n >>> 0)];
+  if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < 256) return [OP.BININT1, n];
+  if (typeof n === 'number' && Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31) return [OP.BININT, ...u32(n >>> 0)];
   let v = BigInt(n);
   const out: number[] = [];
   for (;;) {
@@ -63,11 +47,11 @@ export function int(n: number | bigint): number[] {
     v >>= 8n;
     if ((v === 0n && !(b & 0x80)) || (v === -1n && b & 0x80)) break;
   }
-  return [0x8a, out.length, ...out];
+  return [OP.LONG1, out.length, ...out];
 }
 
 /** GLOBAL 'module name'. */
-export const global = (module: string, name: string): Uint8Array => bytes(0x63, enc.encode(`${module}\n${name}\n`));
+export const global = (module: string, name: string): Uint8Array => bytes(OP.GLOBAL, enc.encode(`${module}\n${name}\n`));
 
 /** A tuple of ints. */
 export const intTuple = (v: readonly (number | bigint)[]): Uint8Array => bytes(OP.MARK, ...v.map(int), OP.TUPLE);
@@ -103,9 +87,9 @@ export function stateDictPickle(tensors: readonly CraftTensor[], legacy: boolean
 
 /** The first three pickles of a legacy file: magic number, protocol version 1001, sys_info. */
 export const LEGACY_HEAD = bytes(
-  OP.PROTO2, 0x8a, 10, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, OP.STOP,
-  OP.PROTO2, 0x4d, 0xe9, 0x03, OP.STOP,
-  OP.PROTO2, OP.EMPTY_DICT, str('protocol_version'), 0x4d, 0xe9, 0x03, OP.SETITEM, str('little_endian'), OP.NEWTRUE, OP.SETITEM, OP.STOP,
+  OP.PROTO2, OP.LONG1, 10, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, OP.STOP,
+  OP.PROTO2, OP.BININT2, 0xe9, 0x03, OP.STOP,
+  OP.PROTO2, OP.EMPTY_DICT, str('protocol_version'), OP.BININT2, 0xe9, 0x03, OP.SETITEM, str('little_endian'), OP.NEWTRUE, OP.SETITEM, OP.STOP,
 );
 
 /** A legacy file: head, `state`, the key list, then each storage's int64 count and bytes. */

@@ -2,16 +2,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync, watch, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeTorchCheckpoint } from '@tpfr/core/testing';
-import { authorsDiscriminatorKeys, authorsGeneratorKeys, syntheticAuthorsStateDict } from '../../torch-import/index.js';
-import { oldDirOf } from '../atomic-dir.js';
+import { authorsDiscriminatorKeys, authorsGeneratorKeys, syntheticAuthorsStateDict } from '@tpfr/models/torch';
+// An internal of @tpfr/models, from its source: where a writer killed mid-replace left the old folder.
+import { oldDirOf } from '../../../models/src/node/atomic-dir.js';
+import { writeTorchCheckpoint } from '../torch-writer.js';
 
 /** The repository root: children run from it, so that tsx maps `@tpfr/*` to the sources. */
-export const REPO_ROOT = fileURLToPath(new URL('../../../../../', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 /** The scripts the crash tests run as children. */
 export const CHILD = {
-  train: join(REPO_ROOT, 'packages/models/src/node/crash-testing/train.child.ts'),
-  write: join(REPO_ROOT, 'packages/models/src/node/crash-testing/write.child.ts'),
+  train: join(REPO_ROOT, 'packages/testing/src/crash-testing/train.child.ts'),
+  write: join(REPO_ROOT, 'packages/testing/src/crash-testing/write.child.ts'),
   cli: join(REPO_ROOT, 'packages/models/src/cli/bin.ts'),
 };
 

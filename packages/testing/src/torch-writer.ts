@@ -4,9 +4,11 @@
  * PyTorch reads the result with `torch.load` (checked with torch 1.13, `weights_only=True` too).
  * @module
  */
-import { ValueError } from '../errors.js';
-import { TORCH_DTYPES, isTorchData, torchArrayName } from '../torch/index.js';
-import type { TorchDataTypes, TorchDType, TorchTensor } from '../torch/index.js';
+import { ValueError } from '@tpfr/core';
+import { PICKLE_OP as OP } from '@tpfr/core/internal';
+import { TORCH_DTYPES, isTorchData, torchArrayName } from '@tpfr/core/torch';
+import type { TorchDataTypes, TorchDType, TorchTensor } from '@tpfr/core/torch';
+import { crc32 } from './crc32.js';
 
 /** A storage: the flat elements that one or more tensors view. */
 export type TorchStorage = { [D in TorchDType]: { readonly dtype: D; readonly data: TorchDataTypes[D] } }[TorchDType];
@@ -136,7 +138,7 @@ class PickleBuilder {
   /** BINUNICODE. */
   str(s: string): this {
     const b = PickleBuilder.utf8.encode(s);
-    this.op(0x58);
+    this.op(OP.BINUNICODE);
     this.u32(b.length);
     this.raw(b);
     return this;
@@ -145,9 +147,9 @@ class PickleBuilder {
   private memoised(id: string, emit: () => void): this {
     const at = this.memo.get(id);
     if (at !== undefined) {
-      if (at < 256) this.op(0x68, at);
+      if (at < 256) this.op(OP.BINGET, at);
       else {
-        this.op(0x6a);
+        this.op(OP.LONG_BINGET);
         this.u32(at);
       }
       return this;
@@ -155,16 +157,16 @@ class PickleBuilder {
     emit();
     const i = this.memo.size;
     this.memo.set(id, i);
-    if (i < 256) this.op(0x71, i);
+    if (i < 256) this.op(OP.BINPUT, i);
     else {
-      this.op(0x72);
+      this.op(OP.LONG_BINPUT);
       this.u32(i);
     }
     return this;
   }
   global(module: string, name: string): this {
     return this.memoised(`g:${module}.${name}`, () => {
-      this.op(0x63);
+      this.op(OP.GLOBAL);
       this.raw(PickleBuilder.utf8.encode(`${module}\n${name}\n`));
     });
   }
@@ -172,14 +174,14 @@ class PickleBuilder {
     return this.memoised(`s:${s}`, () => this.str(s));
   }
   int(n: number | bigint): this {
-    if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < 256) return this.op(0x4b, n);
+    if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < 256) return this.op(OP.BININT1, n);
     if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < 65536) {
-      this.op(0x4d);
+      this.op(OP.BININT2);
       this.u16(n);
       return this;
     }
     if (typeof n === 'number' && Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31) {
-      this.op(0x4a);
+      this.op(OP.BININT);
       this.u32(n >>> 0);
       return this;
     }
@@ -192,13 +194,13 @@ class PickleBuilder {
       v >>= 8n;
       if ((v === 0n && (b & 0x80) === 0) || (v === -1n && (b & 0x80) !== 0)) break;
     }
-    return this.op(0x8a, bytes.length, ...bytes);
+    return this.op(OP.LONG1, bytes.length, ...bytes);
   }
   intTuple(v: readonly number[]): this {
-    if (v.length === 0) return this.op(0x29);
-    if (v.length > 3) this.op(0x28);
+    if (v.length === 0) return this.op(OP.EMPTY_TUPLE);
+    if (v.length > 3) this.op(OP.MARK);
     for (const d of v) this.int(d);
-    return this.op(v.length === 1 ? 0x85 : v.length === 2 ? 0x86 : v.length === 3 ? 0x87 : 0x74);
+    return this.op(v.length === 1 ? OP.TUPLE1 : v.length === 2 ? OP.TUPLE2 : v.length === 3 ? OP.TUPLE3 : OP.TUPLE);
   }
   bytes(): Uint8Array {
     return this.buf.subarray(0, this.len);
@@ -207,21 +209,21 @@ class PickleBuilder {
 
 function statePickle(entries: Entry[], legacy: boolean): Uint8Array {
   const p = new PickleBuilder();
-  p.op(0x80, 2).global('collections', 'OrderedDict').op(0x29, 0x52); // OrderedDict()
+  p.op(OP.PROTO, 2).global('collections', 'OrderedDict').op(OP.EMPTY_TUPLE, OP.REDUCE); // OrderedDict()
   for (let i = 0; i < entries.length; i++) {
-    if (i % 1000 === 0) p.op(0x28); // MARK a batch, as pickle does
+    if (i % 1000 === 0) p.op(OP.MARK); // a batch, as pickle does
     const e = entries[i]!;
-    p.str(e.name).global('torch._utils', '_rebuild_tensor_v2').op(0x28);
+    p.str(e.name).global('torch._utils', '_rebuild_tensor_v2').op(OP.MARK);
     // persistent id ('storage', torch.<T>Storage, key, 'cpu', numel[, None])
-    p.op(0x28).memoStr('storage').global('torch', TORCH_DTYPES[e.storage.dtype].storage).str(e.storage.key).memoStr('cpu').int(e.storage.data.length);
-    if (legacy) p.op(0x4e);
-    p.op(0x74, 0x51); // TUPLE, BINPERSID
-    p.int(e.offset).intTuple(e.shape).intTuple(e.stride).op(0x89); // requires_grad False
-    p.global('collections', 'OrderedDict').op(0x29, 0x52); // backward_hooks OrderedDict()
-    p.op(0x74, 0x52); // args TUPLE, REDUCE
-    if (i % 1000 === 999 || i === entries.length - 1) p.op(0x75); // SETITEMS
+    p.op(OP.MARK).memoStr('storage').global('torch', TORCH_DTYPES[e.storage.dtype].storage).str(e.storage.key).memoStr('cpu').int(e.storage.data.length);
+    if (legacy) p.op(OP.NONE);
+    p.op(OP.TUPLE, OP.BINPERSID);
+    p.int(e.offset).intTuple(e.shape).intTuple(e.stride).op(OP.NEWFALSE); // requires_grad
+    p.global('collections', 'OrderedDict').op(OP.EMPTY_TUPLE, OP.REDUCE); // backward_hooks OrderedDict()
+    p.op(OP.TUPLE, OP.REDUCE); // the arguments, then the call
+    if (i % 1000 === 999 || i === entries.length - 1) p.op(OP.SETITEMS);
   }
-  return p.op(0x2e).bytes();
+  return p.op(OP.STOP).bytes();
 }
 
 function storageBytes(s: Storage): Uint8Array {
@@ -240,18 +242,18 @@ function copyLittleEndian(out: Uint8Array, at: number, s: Storage): void {
 function writeLegacy(entries: Entry[], storages: Storage[]): Uint8Array {
   const head = new PickleBuilder();
   // magic number 0x1950a86a20f9469cfc6c, protocol version 1001, sys_info
-  head.op(0x80, 2).op(0x8a, 10, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19).op(0x2e);
-  head.op(0x80, 2).int(1001).op(0x2e);
-  head.op(0x80, 2, 0x7d, 0x28).str('protocol_version').int(1001).str('little_endian').op(0x88);
-  head.str('type_sizes').op(0x7d, 0x28).str('short').int(2).str('int').int(4).str('long').int(4).op(0x75, 0x75, 0x2e);
+  head.op(OP.PROTO, 2).int(0x1950a86a20f9469cfc6cn).op(OP.STOP);
+  head.op(OP.PROTO, 2).int(1001).op(OP.STOP);
+  head.op(OP.PROTO, 2, OP.EMPTY_DICT, OP.MARK).str('protocol_version').int(1001).str('little_endian').op(OP.NEWTRUE);
+  head.str('type_sizes').op(OP.EMPTY_DICT, OP.MARK).str('short').int(2).str('int').int(4).str('long').int(4).op(OP.SETITEMS, OP.SETITEMS, OP.STOP);
   const state = statePickle(entries, true);
-  const keys = new PickleBuilder().op(0x80, 2, 0x5d);
+  const keys = new PickleBuilder().op(OP.PROTO, 2, OP.EMPTY_LIST);
   if (storages.length > 0) {
-    keys.op(0x28);
+    keys.op(OP.MARK);
     for (const s of storages) keys.str(s.key);
-    keys.op(0x65);
+    keys.op(OP.APPENDS);
   }
-  keys.op(0x2e);
+  keys.op(OP.STOP);
   const parts = [head.bytes(), state, keys.bytes()];
   let size = parts.reduce((a, b) => a + b.length, 0);
   for (const s of storages) size += 8 + s.data.byteLength;
@@ -268,36 +270,6 @@ function writeLegacy(entries: Entry[], storages: Storage[]): Uint8Array {
     at += 8 + s.data.byteLength;
   }
   return out;
-}
-
-// CRC-32 (zip's polynomial), slice-by-8.
-const CRC_TABLES = (() => {
-  const t = new Uint32Array(8 * 256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  for (let n = 0; n < 256; n++) {
-    for (let k = 1; k < 8; k++) t[k * 256 + n] = (t[(k - 1) * 256 + n]! >>> 8) ^ t[t[(k - 1) * 256 + n]! & 0xff]!;
-  }
-  return t;
-})();
-
-/** CRC-32 of `b`, as zip stores it. */
-export function crc32(b: Uint8Array): number {
-  const t = CRC_TABLES;
-  let c = 0xffffffff;
-  let i = 0;
-  const end8 = b.length - (b.length % 8);
-  for (; i < end8; i += 8) {
-    const lo = (c ^ (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24))) >>> 0;
-    c =
-      t[7 * 256 + (lo & 0xff)]! ^ t[6 * 256 + ((lo >>> 8) & 0xff)]! ^ t[5 * 256 + ((lo >>> 16) & 0xff)]! ^ t[4 * 256 + (lo >>> 24)]! ^
-      t[3 * 256 + b[i + 4]!]! ^ t[2 * 256 + b[i + 5]!]! ^ t[256 + b[i + 6]!]! ^ t[b[i + 7]!]!;
-  }
-  for (; i < b.length; i++) c = t[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 function writeZip(entries: Entry[], storages: Storage[], archive: string): Uint8Array {

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { expect, it } from 'vitest';
-import { availableBackends, collectTensors, expectNoLeaks, featureMapArb, matrixArb } from '@tpfr/core/testing';
-import { initBackend, ShapeError, TpfrError } from '@tpfr/core';
+import { availableBackends, collectTensors, crc32, expectNoLeaks, featureMapArb, matrixArb } from '@tpfr/testing';
+import { initBackend } from '@tpfr/core';
 
 it('expectNoLeaks passes clean code and names a leak', async () => {
   await initBackend('cpu');
@@ -25,10 +25,19 @@ test.prop([featureMapArb({ integerRange: 2 }), matrixArb([1, 3], [2, 2])], { see
   void fc;
 });
 
-it('errors carry the function, the expectation and what was received', () => {
-  const e = new ShapeError('knn', 'pool of rank 2 [M, d]', 'shape [2,2,2]');
-  expect(e).toBeInstanceOf(TpfrError);
-  expect(e.name).toBe('ShapeError');
-  expect(e.fn).toBe('knn');
-  expect(e.message).toBe('knn: expected pool of rank 2 [M, d], received shape [2,2,2]');
+it('crc32 is the CRC-32 of zip and PNG, whatever the length (slice-by-8 and the tail)', () => {
+  const bitwise = (b: Uint8Array): number => {
+    let c = ~0;
+    for (const x of b) {
+      c ^= x;
+      for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+    }
+    return ~c >>> 0;
+  };
+  expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926); // the check value of CRC-32/ISO-HDLC
+  expect(crc32(new Uint8Array(0))).toBe(0);
+  for (let n = 1; n < 40; n++) {
+    const b = Uint8Array.from({ length: n }, (_, i) => (i * 37 + n) & 0xff);
+    expect(crc32(b), `${n} bytes`).toBe(bitwise(b));
+  }
 });

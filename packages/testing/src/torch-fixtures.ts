@@ -1,3 +1,9 @@
+/**
+ * The torch-generator fixtures (a folder with `manifest.json`, made with the authors' code; not
+ * shipped with the project): reading their tensors and running a `kind: 'net'` case on an
+ * imported model (`@tpfr/testing/torch-fixtures`).
+ * @module
+ */
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -5,21 +11,14 @@ import { fileURLToPath } from 'node:url';
 import { ShapeError } from '@tpfr/core';
 import { formatShape } from '@tpfr/core/utils';
 import { stackPeers } from '@tpfr/layers';
-import type { TpfrModel } from '../model/model.js';
-
-/**
- * The torch-generator fixtures (a folder with `manifest.json`, made with the authors' code; not
- * shipped with the project): reading their tensors and running a `kind: 'net'` case on an
- * imported model. Node only; not part of the package's index.
- * @module
- */
+import type { TpfrModel } from '@tpfr/models';
 
 /**
  * The fixtures folder: `$TPFR_TORCH_FIXTURES`, else `shared/fixtures/torch-generator` in the
  * folder that holds the checkout (where the project's machines keep them).
  */
 export function torchFixturesDir(): string {
-  const repo = fileURLToPath(new URL('../../../../', import.meta.url));
+  const repo = fileURLToPath(new URL('../../../', import.meta.url));
   return resolve(process.env.TPFR_TORCH_FIXTURES ?? join(repo, '..', 'shared', 'fixtures', 'torch-generator'));
 }
 

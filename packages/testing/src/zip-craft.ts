@@ -1,11 +1,10 @@
 /**
- * Test helpers: zip archives built field by field, so that each header of the zip reader's tests
- * can be made valid or broken on purpose (data descriptors, zip64 extra fields and end records,
- * comments, trailing bytes, local headers that disagree with the central directory...). Not part
- * of the package (no entry imports it).
+ * Zip archives built field by field, so that each header of the zip reader's tests can be made
+ * valid or broken on purpose (data descriptors, zip64 extra fields and end records, comments,
+ * trailing bytes, local headers that disagree with the central directory...).
  * @module
  */
-import { crc32 } from '../testing/torch-writer.js';
+import { crc32 } from './crc32.js';
 
 const enc = new TextEncoder();
 

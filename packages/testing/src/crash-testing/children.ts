@@ -13,7 +13,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
 export const CHILD = {
   train: join(REPO_ROOT, 'packages/testing/src/crash-testing/train.child.ts'),
   write: join(REPO_ROOT, 'packages/testing/src/crash-testing/write.child.ts'),
-  cli: join(REPO_ROOT, 'packages/models/src/cli/bin.ts'),
+  cli: join(REPO_ROOT, 'packages/cli/src/bin.ts'),
 };
 
 /** A child process started by {@link startChild}, with what it printed so far. */

@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readImage } from '../image-io/file-io.js';
+import { readImage } from '@tpfr/models/node';
 import { captureCliOutput, stylizeFixture, writeNoiseImage } from './cli-harness.test-util.js';
 import { stylizeCommand, type StylizeCommandOptions } from './commands.js';
 import { CliError } from './errors.js';

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { writeTorchCheckpoint } from '@tpfr/testing';
-import { importTorchCommand } from '../cli/import-torch.js';
-import { CliError } from '../cli/errors.js';
-import { MODEL_MANIFEST, loadModel } from '../node/model-folder.js';
-import { authorsDiscriminatorKeys, authorsGeneratorKeys, syntheticAuthorsStateDict } from './index.js';
+import { MODEL_MANIFEST, loadModel } from '@tpfr/models/node';
+import { authorsDiscriminatorKeys, authorsGeneratorKeys, syntheticAuthorsStateDict } from '@tpfr/models/torch';
+import { importTorchCommand } from './import-torch.js';
+import { CliError } from './errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tpfr-import-torch-cli-'));
 let stdout = '';

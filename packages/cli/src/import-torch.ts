@@ -3,8 +3,8 @@ import { basename, resolve } from 'node:path';
 import { TpfrError } from '@tpfr/core';
 import { readTorchCheckpoint, type TorchCheckpoint } from '@tpfr/core/torch';
 import { formatMiB } from '@tpfr/core/utils';
-import { MODEL_MANIFEST, saveModel } from '../node/model-folder.js';
-import { importTorchGenerator, type TorchImportReport } from '../torch-import/index.js';
+import { MODEL_MANIFEST, saveModel } from '@tpfr/models/node';
+import { importTorchGenerator, type TorchImportReport } from '@tpfr/models/torch';
 import { setUp } from './commands.js';
 import { CliError } from './errors.js';
 

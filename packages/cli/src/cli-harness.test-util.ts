@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { vi } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { MICRO_MODEL } from '@tpfr/testing';
-import { writeImage } from '../image-io/file-io.js';
-import { saveModel } from '../node/model-folder.js';
-import { TpfrTrainer } from '../train/trainer.js';
+import { writeImage, saveModel } from '@tpfr/models/node';
+import { TpfrTrainer } from '@tpfr/models/train';
 
 /**
  * Captures what the CLI prints until `vi.restoreAllMocks()`: `stderr` (process.stderr.write),

@@ -2,17 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { initBackend } from '@tpfr/core';
-import { createSyntheticDataset } from '../data/synthetic.js';
-import { HELD_OUT_STYLE_CLASSES, TRAIN_STYLE_CLASSES } from '../data/style-classes.js';
-import { evaluateStylization } from '../eval/evaluate.js';
-import { disposeHeldOut, evaluateHeldOut, HELD_OUT_SEED, resolveHeldOutOptions, stylizeHeldOut, type HeldOutItem } from '../eval/held-out.js';
-import { makeGrid } from '../image-io/grid.js';
-import { writeImage } from '../image-io/file-io.js';
-import { fromModelRange } from '../model/pixel-range.js';
-import { saveModel } from '../node/model-folder.js';
-import { TpfrTrainer } from '../train/trainer.js';
+import { createSyntheticDataset, HELD_OUT_STYLE_CLASSES, TRAIN_STYLE_CLASSES } from '@tpfr/models/data';
+import { evaluateStylization, disposeHeldOut, evaluateHeldOut, HELD_OUT_SEED, resolveHeldOutOptions, stylizeHeldOut, type HeldOutItem } from '@tpfr/models/eval';
+import { makeGrid } from './grid.js';
+import { writeImage, saveModel, writeFileAtomicallySync } from '@tpfr/models/node';
+import { fromModelRange } from '@tpfr/models';
+import { TpfrTrainer } from '@tpfr/models/train';
 import { lossSummary, startProgress } from './progress.js';
-import { writeFileAtomicallySync } from '../node/atomic-file.js';
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {

@@ -6,19 +6,19 @@ import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { readTorchCheckpoint } from '@tpfr/core/torch';
 import { writeTorchCheckpoint } from '@tpfr/testing';
-import { importTorchCommand } from '../cli/import-torch.js';
-import { CliError } from '../cli/errors.js';
-import { main } from '../cli/main.js';
-import { MODEL_MANIFEST, loadModel } from '../node/model-folder.js';
-import { authorsDiscriminatorKeys, authorsGeneratorKeys, importTorchGenerator, syntheticAuthorsStateDict } from './index.js';
+import { MODEL_MANIFEST, loadModel } from '@tpfr/models/node';
+import { authorsDiscriminatorKeys, authorsGeneratorKeys, importTorchGenerator, syntheticAuthorsStateDict } from '@tpfr/models/torch';
+import { importTorchCommand } from './import-torch.js';
+import { CliError } from './errors.js';
+import { main } from './main.js';
 
 // The real reader and importer, recorded (and, in one test, made to fail as a bug would).
 vi.mock('@tpfr/core/torch', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@tpfr/core/torch')>();
   return { ...actual, readTorchCheckpoint: vi.fn(actual.readTorchCheckpoint) };
 });
-vi.mock('./index.js', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('./index.js')>();
+vi.mock('@tpfr/models/torch', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('@tpfr/models/torch')>();
   return { ...actual, importTorchGenerator: vi.fn(actual.importTorchGenerator) };
 });
 

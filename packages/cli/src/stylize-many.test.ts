@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readImage } from '../image-io/file-io.js';
+import { readImage } from '@tpfr/models/node';
 import { captureCliOutput, stylizeFixture, writeNoiseImage } from './cli-harness.test-util.js';
 import { main } from './main.js';
 

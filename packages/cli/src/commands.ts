@@ -1,22 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { totalmem } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { initBackend, type BackendName } from '@tpfr/core';
 import { formatMiB } from '@tpfr/core/utils';
-import type { TpfrStages } from '@tpfr/layers';
-import { HELD_OUT_STYLE_CLASSES } from '../data/style-classes.js';
-import { evaluateHeldOut, MAX_HELD_OUT_EXEMPLARS, type HeldOutReport } from '../eval/held-out.js';
-import { MIN_STYLE_IMAGE_SIDE } from '../eval/style-statistics.js';
-import { readImage, writeImage } from '../image-io/file-io.js';
-import { writeFileAtomicallySync } from '../node/atomic-file.js';
-import { formatFromPath, IMAGE_EXTENSIONS } from '../image-io/format.js';
-import { TpfrModel } from '../model/model.js';
-import { MODEL_MANIFEST, loadModel, saveModel } from '../node/model-folder.js';
-import { recoverDir } from '../node/atomic-dir.js';
-import { MemoryBudgetError } from '../model/memory-estimate.js';
-import { encodeExemplars, stylize, type StylizePipelineOptions } from '../model/stylize.js';
-import { TpfrTrainer, type ResumeOptions } from '../train/trainer.js';
+import { HELD_OUT_STYLE_CLASSES } from '@tpfr/models/data';
+import { evaluateHeldOut, MAX_HELD_OUT_EXEMPLARS, type HeldOutReport, MIN_STYLE_IMAGE_SIDE } from '@tpfr/models/eval';
+import { readImage, writeImage, writeFileAtomicallySync, formatFromPath, IMAGE_EXTENSIONS, MODEL_MANIFEST, loadModel, saveModel, recoverDir } from '@tpfr/models/node';
+import { TpfrModel, MemoryBudgetError, encodeExemplars, stylize, type StylizeOptions, type StylizePipelineOptions } from '@tpfr/models';
+import { TpfrTrainer, type ResumeOptions } from '@tpfr/models/train';
 import { openDataset } from './datasets.js';
 import { CliError, nonNegativeInt, positiveInt } from './errors.js';
 import { lossSummary, startProgress } from './progress.js';
@@ -187,7 +180,7 @@ function memoryBudget(askedMiB: number | undefined, backend: string): number | u
   return undefined;
 }
 
-function parseStages(s: string): TpfrStages {
+function parseStages(s: string): NonNullable<StylizeOptions['stages']> {
   if (s !== 'two-stage' && s !== 'style-only') throw new CliError(`option --stages: expected 'two-stage' or 'style-only', received '${s}'`, 2);
   return s;
 }
@@ -345,24 +338,25 @@ export async function evalCommand(o: EvalOptions): Promise<void> {
   console.log(JSON.stringify(summary));
 }
 
-/** This package's package.json, from the built `dist/` or from the sources. */
-function ownPackage(): { version: string } {
-  for (const rel of ['../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version: string };
-      if (pkg.name === '@tpfr/models') return pkg;
-    } catch {
-      // not there
-    }
+/**
+ * The version in `package.json` of `name`: @tpfr/cli's own beside `dist/` and `src/` alike
+ * (`../package.json`), @tpfr/models's where it resolves from here; `'unknown'` when unreadable.
+ */
+function versionOf(name: '@tpfr/cli' | '@tpfr/models'): string {
+  try {
+    const file = name === '@tpfr/cli' ? new URL('../package.json', import.meta.url) : createRequire(import.meta.url).resolve(`${name}/package.json`);
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === name && typeof pkg.version === 'string') return pkg.version;
+  } catch {
+    // not there, or not JSON
   }
-  return { version: 'unknown' };
+  return 'unknown';
 }
 
 /** `tpfr info`: versions, the backend, and a model's configuration and size. */
 export async function infoCommand(o: CommonOptions & { model?: string }): Promise<void> {
   const backend = await setUp({ ...o, quiet: true });
-  const own = ownPackage();
-  const lines = [`@tpfr/models ${own.version}`, `@tensorflow/tfjs-core ${tf.version_core}`, `backend ${backend}`, `node ${process.versions.node}`];
+  const lines = [`@tpfr/cli ${versionOf('@tpfr/cli')}`, `@tpfr/models ${versionOf('@tpfr/models')}`, `@tensorflow/tfjs-core ${tf.version_core}`, `backend ${backend}`, `node ${process.versions.node}`];
   if (o.model) {
     const model = await openModel(o.model);
     lines.push(`model ${resolve(o.model)}`, `config ${JSON.stringify(model.config)}`, `generator parameters ${model.generatorParameterCount().toLocaleString('en')}`, `discriminator parameters ${model.discriminator.countParams().toLocaleString('en')}`);

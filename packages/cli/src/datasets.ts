@@ -1,6 +1,4 @@
-import { createImageFolderDataset } from '../data/image-folder.js';
-import { createSyntheticDataset } from '../data/synthetic.js';
-import type { StyleDataset } from '../data/types.js';
+import { createImageFolderDataset, createSyntheticDataset, type StyleDataset } from '@tpfr/models/data';
 
 /** `synthetic` (the built-in seeded set, crops of `renderSize` scenes when given) or a folder in the authors' layout. */
 export function openDataset(data: string, size: number, seed: number, renderSize?: number): StyleDataset {

@@ -4,15 +4,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { initBackend } from '@tpfr/core';
-import { HELD_OUT_STYLE_CLASSES } from '../data/style-classes.js';
-import { evaluateHeldOut, type HeldOutReport } from '../eval/held-out.js';
-import { MODEL_MANIFEST, loadModel } from '../node/model-folder.js';
+import { HELD_OUT_STYLE_CLASSES } from '@tpfr/models/data';
+import { evaluateHeldOut, type HeldOutReport } from '@tpfr/models/eval';
+import { MODEL_MANIFEST, loadModel } from '@tpfr/models/node';
 import { captureCliOutput, writeMicroModel, writeNoiseImage } from './cli-harness.test-util.js';
 import { main } from './main.js';
 
 // evaluateHeldOut is the real one unless a test says otherwise; the mock records what it was given.
-vi.mock('../eval/held-out.js', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('../eval/held-out.js')>();
+vi.mock('@tpfr/models/eval', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('@tpfr/models/eval')>();
   return { ...actual, evaluateHeldOut: vi.fn(actual.evaluateHeldOut) };
 });
 
@@ -101,8 +101,8 @@ it('eval: bad flags are usage errors (exit 2) naming the flag, the expected and 
 });
 
 it('info: versions, the backend, and the model\'s configuration and parameter counts', async () => {
-  const own = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  const head = [`@tpfr/models ${own.version}`, `@tensorflow/tfjs-core ${tf.version_core}`, 'backend cpu', `node ${process.versions.node}`];
+  const version = (rel: string) => (JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { version: string }).version;
+  const head = [`@tpfr/cli ${version('../package.json')}`, `@tpfr/models ${version('../../models/package.json')}`, `@tensorflow/tfjs-core ${tf.version_core}`, 'backend cpu', `node ${process.versions.node}`];
   expect(await run('info', '--backend', 'cpu')).toBe(0);
   expect(cli.stdout).toBe(`${head.join('\n')}\n`);
   expect(cli.stderr).toBe('');

@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { initBackend } from '@tpfr/core';
-import { readImage, writeImage } from '../image-io/file-io.js';
-import { loadModel } from '../node/model-folder.js';
-import { stylize } from '../model/stylize.js';
+import { readImage, writeImage, loadModel } from '@tpfr/models/node';
+import { stylize } from '@tpfr/models';
 import { captureCliOutput, writeMicroModel, writeNoiseImage } from './cli-harness.test-util.js';
 import { main } from './main.js';
 

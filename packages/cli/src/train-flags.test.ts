@@ -5,11 +5,9 @@ import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { MICRO_MODEL } from '@tpfr/testing';
-import { createImageFolderDataset } from '../data/image-folder.js';
-import { createSyntheticDataset } from '../data/synthetic.js';
-import { writeImage } from '../image-io/file-io.js';
-import { MODEL_MANIFEST } from '../node/model-folder.js';
-import { TpfrTrainer, type FitOptions, type FitResult, type StepInfo } from '../train/trainer.js';
+import { createImageFolderDataset, createSyntheticDataset } from '@tpfr/models/data';
+import { writeImage, MODEL_MANIFEST } from '@tpfr/models/node';
+import { TpfrTrainer, type FitOptions, type FitResult, type StepInfo } from '@tpfr/models/train';
 import { main } from './main.js';
 
 // `tpfr train` turns flags into a dataset, trainer options and fit options: the training itself is

@@ -39,7 +39,7 @@ const EXPECTED_EXPORTS: Record<string, string[]> = {
   '@tpfr/core': ['initBackend', 'knn', 'neighbourhoodAttention', 'TpfrError', 'ShapeError', 'DEFAULT_KNN_MEMORY_BUDGET'],
   '@tpfr/core/utils': ['assertRank', 'createRng', 'formatShape', 'featureMapToRows', 'gatherRows', 'timed'],
   '@tpfr/core/torch': ['readTorchCheckpoint', 'CheckpointError', 'ForbiddenGlobalError'],
-  '@tpfr/layers': ['PeerRecombination', 'peerRecombination', 'stackPeers', 'stackPeersPerSample', 'upgradePeerInputs', 'loadTorchTpfrWeights', 'InstanceNormalization', 'ReflectionPadding2D'],
+  '@tpfr/layers': ['PeerRecombination', 'peerRecombination', 'stackPeers', 'stackPeersPerSample', 'loadTorchTpfrWeights', 'InstanceNormalization', 'ReflectionPadding2D'],
   '@tpfr/layers/node': ['fileSystemIO'],
   '@tpfr/layers/torch': ['loadTorchTpfrWeights', 'torchTpfrWeightSpecs', 'stateDictTensorValues'],
   '@tpfr/losses': ['latentDistance', 'metricLearningLoss', 'raganLsGeneratorLoss', 'WeightedLossSet', 'DEFAULT_LOSS_WEIGHTS', 'ImagePool'],
@@ -55,6 +55,7 @@ const EXPECTED_EXPORTS: Record<string, string[]> = {
 /** Names no entry point may export any more: internals, tuning switches, the reader's second copy. */
 const UNEXPORTED: Record<string, string[]> = {
   '@tpfr/core': ['readTorchCheckpoint', 'CheckpointError', 'torchTensorToFloat32', 'TORCH_DTYPES'],
+  '@tpfr/layers': ['upgradePeerInputs'],
   '@tpfr/core/utils': ['setWasmWinograd', 'TOPK_GROUP', 'topkRows', 'pickColumns', 'canReadSync', 'hostBacked', 'detach', 'foldExemplarConstantChannels', 'registerAllGradients', 'registerWasmKernels', 'queryRows', 'peerPoolRows'],
 };
 

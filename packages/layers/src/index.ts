@@ -7,7 +7,7 @@
  */
 export { PeerRecombination, peerRecombination } from './tpfr-layer.js';
 export type { PeerRecombinationArgs, PeerRecombinationCallArgs, TpfrStages, TpfrActivation } from './tpfr-layer.js';
-export { stackPeers, stackPeersPerSample, upgradePeerInputs } from './peers.js';
+export { stackPeers, stackPeersPerSample } from './peers.js';
 export type { ExemplarCodes } from './peers.js';
 export { loadTorchTpfrWeights } from './torch-import.js';
 export type { TorchStateDict, StateDictTensorJson, TorchTpfrVariant, StateDictTensor, StateDictTensors } from './torch-import.js';

@@ -281,7 +281,7 @@ describe('PeerRecombination options and errors', () => {
       ['content of rank 3', [[2, 2, CC], [1, 2, 2, CS], [1, 1, 2, 2, CC], [1, 1, 2, 2, CS]], /TpfrPeerRecombination: expected content \[B, H, W, Cc\] of rank 4, received shape \[2,2,6\]/],
       ['style of rank 5', [[1, 2, 2, CC], [1, 1, 2, 2, CS], [1, 1, 2, 2, CC], [1, 1, 2, 2, CS]], /expected style \[B, H, W, Cs\] of rank 4, received shape \[1,1,2,2,12\]/],
       ['peer content of rank 6', [[1, 2, 2, CC], [1, 2, 2, CS], [1, 1, 1, 2, 2, CC], [1, 1, 2, 2, CS]], /expected peer content \[B, P, h, w, Cc\] of rank 5, received shape \[1,1,1,2,2,6\]/],
-      ['peer style of rank 4', [[1, 2, 2, CC], [1, 2, 2, CS], [1, 1, 2, 2, CC], [2, 2, 2, CS]], /expected peer style \[B, P, h, w, Cs\] of rank 5 \(P exemplars on an axis of their own, as stackPeers builds them; not the former \[B·P, h, w, C\]\), received shape \[2,2,2,12\]/],
+      ['peer style of rank 4', [[1, 2, 2, CC], [1, 2, 2, CS], [1, 1, 2, 2, CC], [2, 2, 2, CS]], /expected peer style \[B, P, h, w, Cs\] of rank 5, received shape \[2,2,2,12\]/],
       ['unknown Cc', [[null, 2, 2, null], [null, 2, 2, CS], [null, 1, 2, 2, null], [null, 1, 2, 2, CS]], /TpfrPeerRecombination: expected known channel counts Cc and Cs, received shapes \[\?,2,2,\?\] and \[\?,2,2,12\]/],
       ['unknown Cs', [[null, 2, 2, CC], [null, 2, 2, null], [null, 1, 2, 2, CC], [null, 1, 2, 2, null]], /expected known channel counts Cc and Cs, received shapes \[\?,2,2,6\] and \[\?,2,2,\?\]/],
       ['peer style of another Cs', [[1, 2, 2, CC], [1, 2, 2, CS], [1, 1, 2, 2, CC], [1, 1, 2, 2, CS - 1]], /TpfrPeerRecombination: expected peer style \[B, P, h, w, Cs\] with Cs = 12, received shape \[1,1,2,2,11\]/],

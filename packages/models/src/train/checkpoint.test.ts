@@ -95,19 +95,12 @@ it('reads back the model, step, averagedSteps, options, data and every tensor by
   loaded.dispose();
 });
 
-it('reads a version-1 checkpoint: no version, no averagedSteps (0), no data ({}), checkpointEvery among the options (dropped)', async () => {
+it('refuses a checkpoint of another format version than 2 (none was ever released), before the model is read', async () => {
   await write();
-  const d = variant('v1', (j) => {
-    const { version: _v, averagedSteps: _a, data: _d, ...rest } = j;
-    return { ...rest, options: { ...(j.options as object), checkpointEvery: 5 } };
-  });
-  const { model: loaded, state } = await readCheckpoint(d, 'fn');
-  expect(state.averagedSteps).toBe(0);
-  expect(state.data).toEqual({});
-  expect(state.options).toEqual(options);
-  expect(state.step).toBe(4);
-  tf.dispose(state.tensors.map((t) => t.tensor));
-  loaded.dispose();
+  const v1 = variant('v1', (j) => ({ ...j, version: 1 }));
+  rmSync(join(v1, 'model'), { recursive: true }); // never reached
+  await expect(readCheckpoint(v1, 'fn')).rejects.toThrow(/^fn: expected a checkpoint of format version 2, found version 1 in .*trainer.json$/);
+  await expect(readCheckpoint(variant('unversioned', ({ version: _v, ...rest }) => rest), 'fn')).rejects.toThrow(/^fn: expected a checkpoint of format version 2, found version none in .*trainer.json$/);
 });
 
 it('refuses a folder without trainer.json, naming the file and the cause', async () => {

@@ -42,7 +42,7 @@ const EXPECTED_EXPORTS: Record<string, string[]> = {
   '@tpfr/layers': ['PeerRecombination', 'peerRecombination', 'stackPeers', 'stackPeersPerSample', 'loadTorchTpfrWeights', 'InstanceNormalization', 'ReflectionPadding2D'],
   '@tpfr/layers/node': ['fileSystemIO'],
   '@tpfr/layers/torch': ['loadTorchTpfrWeights', 'torchTpfrWeightSpecs', 'stateDictTensorValues'],
-  '@tpfr/losses': ['latentDistance', 'metricLearningLoss', 'raganLsGeneratorLoss', 'WeightedLossSet', 'DEFAULT_LOSS_WEIGHTS', 'ImagePool'],
+  '@tpfr/losses': ['latentDistance', 'metricLearningLoss', 'raganLsGeneratorLoss', 'WeightedLossSet', 'DEFAULT_LOSS_WEIGHTS', 'ImageHistory'],
   '@tpfr/models': ['stylize', 'TpfrModel', 'PRESETS', 'importTorchGenerator', 'toModelRange', 'fromModelRange'],
   '@tpfr/models/pipeline': ['resizeShorterSide', 'centerCrop', 'reflectPad', 'cropBorder', 'minMaxStretch'],
   '@tpfr/models/torch': ['importTorchGenerator', 'authorsGeneratorKeys', 'syntheticAuthorsStateDict'],
@@ -52,10 +52,12 @@ const EXPECTED_EXPORTS: Record<string, string[]> = {
   '@tpfr/models/node': ['saveModel', 'loadModel', 'readImage', 'writeImage'],
 };
 
-/** Names no entry point may export any more: internals, tuning switches, the reader's second copy. */
+/** Names no entry point may export any more: internals, tuning switches, the reader's second copy, the old names. */
 const UNEXPORTED: Record<string, string[]> = {
   '@tpfr/core': ['readTorchCheckpoint', 'CheckpointError', 'torchTensorToFloat32', 'TORCH_DTYPES'],
   '@tpfr/layers': ['upgradePeerInputs'],
+  '@tpfr/losses': ['ImagePool', 'DEFAULT_IMAGE_POOL_SIZE'],
+  '@tpfr/models/data': ['stylizePixels', 'stylizeWithClass'],
   '@tpfr/core/utils': ['setWasmWinograd', 'TOPK_GROUP', 'topkRows', 'pickColumns', 'canReadSync', 'hostBacked', 'detach', 'foldExemplarConstantChannels', 'registerAllGradients', 'registerWasmKernels', 'queryRows', 'peerPoolRows'],
 };
 

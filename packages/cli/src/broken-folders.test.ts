@@ -20,7 +20,7 @@ const good = join(dir, 'good');
 const ckpt = join(dir, 'ckpt');
 const options: ResolvedTrainerOptions = {
   steps: 9, batchSize: 1, learningRate: 4e-4, beta1: 0.5, beta2: 0.999, decayFrom: 2, weights: { reconstruction: 25, adversarial: 1 },
-  adversarial: 'ls', imagePoolSize: 50, warmupSteps: 0, warmupBatchSize: 4, emaDecay: 0, peerPaintings: 1, seed: 3,
+  adversarial: 'ls', imageHistorySize: 50, warmupSteps: 0, warmupBatchSize: 4, emaDecay: 0, peerPaintings: 1, seed: 3,
 };
 let output: ReturnType<typeof captureCliOutput>;
 

@@ -13,7 +13,7 @@ import { TpfrTrainer, type ResumeOptions } from '@tpfr/models/train';
 import { openDataset } from './datasets.js';
 import { CliError, nonNegativeInt, positiveInt } from './errors.js';
 import { lossSummary, startProgress } from './progress.js';
-import { isPoolWorker, ownEntry, reportDone, runPool } from './stylize-pool.js';
+import { isStylizeWorker, ownEntry, reportDone, runWorkers } from './stylize-workers.js';
 
 /** Options every command takes. */
 export interface CommonOptions {
@@ -204,20 +204,20 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
   const contents = o.content.flatMap((p) => contentFiles(p));
   // With one content path, `some` and `every` agree: the mutant that swaps them is equivalent.
   // Stryker disable next-line MethodExpression: one path when contents.length ≤ 1, so some = every
-  const several = isPoolWorker() || contents.length > 1 || o.content.some((p) => isFolder(p));
+  const several = isStylizeWorker() || contents.length > 1 || o.content.some((p) => isFolder(p));
   if (several && IMAGE_EXTENSIONS.includes(extname(o.out).toLowerCase())) {
     throw new CliError(`option --out: expected a folder for ${contents.length} content images, received the image path '${o.out}'`, 2);
   }
   if (!several) formatFromPath(o.out, 'tpfr stylize --out');
   const jobs = o.jobs === undefined ? 1 : positiveInt('--jobs', o.jobs);
-  if (jobs > 1 && contents.length > 1 && !isPoolWorker()) return stylizeInPool(o, contents, jobs);
+  if (jobs > 1 && contents.length > 1 && !isStylizeWorker()) return stylizeWithWorkers(o, contents, jobs);
   const backend = await setUp(o);
   const model = await openModel(o.model);
   const styles = o.style.map((s) => readImage(s));
   // The exemplars are encoded once, whatever the number of contents.
   const encoded = encodeExemplars(model, styles, { pipeline });
   tf.dispose(styles);
-  const bar = several ? startProgress('stylize', contents.length, o.quiet || isPoolWorker()) : undefined;
+  const bar = several ? startProgress('stylize', contents.length, o.quiet || isStylizeWorker()) : undefined;
   try {
     for (const [i, file] of contents.entries()) {
       const out = several ? join(o.out, `${basename(file, extname(file))}.png`) : o.out;
@@ -242,7 +242,7 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
       }
       writeImage(out, result);
       const line = `${out}: ${result.shape[1]}×${result.shape[0]} in ${((performance.now() - t0) / 1000).toFixed(1)} s (estimated peak memory ${formatMiB(peak)})`;
-      if (isPoolWorker()) reportDone(file, line);
+      if (isStylizeWorker()) reportDone(file, line);
       else if (bar) bar.update(i + 1, basename(file));
       else console.log(line);
       tf.dispose([content, result]);
@@ -252,11 +252,11 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
     encoded.dispose();
     model.dispose();
   }
-  if (several && !isPoolWorker()) console.log(`${o.out}: ${contents.length} images`);
+  if (several && !isStylizeWorker()) console.log(`${o.out}: ${contents.length} images`);
 }
 
 /** `tpfr stylize --jobs N` with several contents: the same command in N worker processes, one share of the contents each. */
-async function stylizeInPool(o: StylizeCommandOptions, contents: string[], jobs: number): Promise<void> {
+async function stylizeWithWorkers(o: StylizeCommandOptions, contents: string[], jobs: number): Promise<void> {
   const flag = (name: string, v: string | undefined) => (v === undefined ? [] : [name, v]);
   const args = (files: string[]) => [
     'stylize', '--model', o.model, ...files.flatMap((f) => ['--content', f]), ...o.style.flatMap((s) => ['--style', s]), '--out', o.out,
@@ -268,7 +268,7 @@ async function stylizeInPool(o: StylizeCommandOptions, contents: string[], jobs:
   const bar = startProgress('stylize', contents.length, o.quiet);
   let done = 0;
   try {
-    await runPool({ jobs: used, files: contents, args, entry: o.workerEntry ?? ownEntry(), onDone: (file) => bar.update(++done, basename(file)) });
+    await runWorkers({ jobs: used, files: contents, args, entry: o.workerEntry ?? ownEntry(), onDone: (file) => bar.update(++done, basename(file)) });
   } finally {
     bar.stop();
   }

@@ -16,7 +16,7 @@ let ckpt: string;
 /** Resolved options, written out (not resolved in a hook: Stryker counts code run in hooks as static). */
 const options: ResolvedTrainerOptions = {
   steps: 9, batchSize: 1, learningRate: 4e-4, beta1: 0.5, beta2: 0.999, decayFrom: 2, weights: { reconstruction: 25, adversarial: 1 },
-  adversarial: 'ls', imagePoolSize: 50, warmupSteps: 0, warmupBatchSize: 4, emaDecay: 0.5, peerPaintings: 1, seed: 3,
+  adversarial: 'ls', imageHistorySize: 50, warmupSteps: 0, warmupBatchSize: 4, emaDecay: 0.5, peerPaintings: 1, seed: 3,
 };
 const data = { kind: 'synthetic', seed: 3, size: 32, styleClasses: ['a', 'b'] };
 
@@ -34,7 +34,7 @@ function write(): Promise<void> {
     const tensors = [
       { name: 'aux/iter', tensor: tf.scalar(7) },
       { name: 'ema/0', tensor: tf.tensor2d([[1, 2, 3], [4, 5, 6]]) },
-      { name: 'pool/images', tensor: tf.tensor4d([0.5, -0.25], [2, 1, 1, 1]) },
+      { name: 'history/images', tensor: tf.tensor4d([0.5, -0.25], [2, 1, 1, 1]) },
     ];
     await writeCheckpoint(ckpt, model, { step: 4, averagedSteps: 3, options, data, tensors });
     expect(tensors.every((t) => !t.tensor.isDisposed)).toBe(true); // not disposed
@@ -68,7 +68,7 @@ it('writes trainer.json (format, version 2, step, averagedSteps, options, data, 
     specs: [
       { name: 'aux/iter', shape: [], dtype: 'float32' },
       { name: 'ema/0', shape: [2, 3], dtype: 'float32' },
-      { name: 'pool/images', shape: [2, 1, 1, 1], dtype: 'float32' },
+      { name: 'history/images', shape: [2, 1, 1, 1], dtype: 'float32' },
     ],
   });
   expect(readFileSync(join(ckpt, TRAINER_STATE), 'utf8')).toMatch(/^\{\n {2}"format": "tpfr-checkpoint",\n {2}"version": 2,/);
@@ -87,7 +87,7 @@ it('reads back the model, step, averagedSteps, options, data and every tensor by
   expect(state.tensors.map((t) => [t.name, t.tensor.shape, Array.from(t.tensor.dataSync())])).toEqual([
     ['aux/iter', [], [7]],
     ['ema/0', [2, 3], [1, 2, 3, 4, 5, 6]],
-    ['pool/images', [2, 1, 1, 1], [0.5, -0.25]],
+    ['history/images', [2, 1, 1, 1], [0.5, -0.25]],
   ]);
   const w = (m: TpfrModel) => Object.values(m.parts()).flatMap((p) => p.getWeights().map((t) => Array.from(t.dataSync())));
   expect(w(loaded)).toEqual(w(model));

@@ -9,7 +9,7 @@ import type { ResolvedTrainerOptions } from './options.js';
 
 /*
  * A training checkpoint (Node): a folder with the model (`model/`), the optimizers' states, the
- * weight average and the image pool (`state.bin`, tfjs' weight encoding) and `trainer.json`
+ * weight average and the image history (`state.bin`, tfjs' weight encoding) and `trainer.json`
  * (step, options, the data's description, the weights manifest). Written atomically.
  */
 
@@ -25,7 +25,7 @@ export interface CheckpointState {
   options: ResolvedTrainerOptions;
   /** The dataset's `source` (or its size and classes) when the checkpoint was written. */
   data: Record<string, unknown>;
-  /** Optimizer states (`name/weight`), the average (`ema/i`) and the pool (`pool/images`). */
+  /** Optimizer states (`name/weight`), the average (`ema/i`) and the image history (`history/images`). */
   tensors: { name: string; tensor: tf.Tensor }[];
 }
 

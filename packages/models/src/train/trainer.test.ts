@@ -54,7 +54,7 @@ it('trainStepAsync is trainStep with the losses read asynchronously: same losses
   await initBackend('wasm');
   expect(await run(2, 8, 'async', 1)).toEqual(await run(2, 8, 'sync', 1));
   const model = TpfrTrainer.createModel(MICRO_MODEL, 8);
-  const trainer = new TpfrTrainer(model, createSyntheticDataset({ size: 32, seed: 8 }), { steps: 4, seed: 8, warmupSteps: 2, imagePoolSize: 0 });
+  const trainer = new TpfrTrainer(model, createSyntheticDataset({ size: 32, seed: 8 }), { steps: 4, seed: 8, warmupSteps: 2, imageHistorySize: 0 });
   // The first step of each kind creates its optimizers' moments (state, not a leak); no image
   // pool, which keeps generated images as they come.
   await trainer.trainStepAsync();
@@ -160,17 +160,17 @@ it('warms up on reconstruction only, then trains everything; resumable in either
   resumed.model.dispose();
 });
 
-it('keeps no tensors across 10 training steps on wasm (besides the image pool), with a pool of 2 peer paintings', async () => {
+it('keeps no tensors across 10 training steps on wasm (besides the image history), with a peer pool of 2 paintings', async () => {
   await initBackend('wasm');
   const model = TpfrTrainer.createModel(MICRO_MODEL, 1);
   const trainer = new TpfrTrainer(model, createSyntheticDataset({ size: 32, seed: 1 }), { steps: 12, seed: 1, peerPaintings: 2 });
   trainer.trainStep(); // creates the optimizers' state
-  const before = tf.memory().numTensors - trainer.pooledImages;
+  const before = tf.memory().numTensors - trainer.historyImages;
   for (let i = 0; i < 10; i++) {
     trainer.trainStep();
     await tick();
   }
-  expect(tf.memory().numTensors - trainer.pooledImages).toBe(before);
+  expect(tf.memory().numTensors - trainer.historyImages).toBe(before);
   trainer.dispose();
   model.dispose();
 });
@@ -190,7 +190,7 @@ it('overfits a fixed batch: the reconstruction loss falls by 80% within 150 step
   model.dispose();
 }, 300_000);
 
-it('peerPaintings 2 stylizes each A with a pool of its B′ and B, laid out per sample', async () => {
+it('peerPaintings 2 stylizes each A with a peer pool of its B′ and B, laid out per sample', async () => {
   await initBackend('wasm');
   const model = TpfrTrainer.createModel(MICRO_MODEL, 2);
   const data = fixed(createSyntheticDataset({ size: 32, seed: 2 }), 2);
@@ -234,7 +234,7 @@ it('checks its options', async () => {
 
 it('fit stops on the callback, the time limit and the signal, checkpoints on a stop, and a resumed fit with non-default options equals the uninterrupted run', async () => {
   await initBackend('wasm');
-  const options = { steps: 4, seed: 17, learningRate: 1e-3, decayFrom: 1, emaDecay: 0.5, peerPaintings: 2 as const, imagePoolSize: 1, weights: { reconstruction: 10, latentCycle: 0.5 } };
+  const options = { steps: 4, seed: 17, learningRate: 1e-3, decayFrom: 1, emaDecay: 0.5, peerPaintings: 2 as const, imageHistorySize: 1, weights: { reconstruction: 10, latentCycle: 0.5 } };
   const data = createSyntheticDataset({ size: 32, seed: 17 });
   const whole = new TpfrTrainer(TpfrTrainer.createModel(MICRO_MODEL, 17), data, options);
   const all = await whole.fit();

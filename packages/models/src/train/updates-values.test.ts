@@ -25,7 +25,7 @@ it("each loss term's weight reaches its update: weights of 0 leave that update's
   const step = async (weights: Record<string, number>) => {
     await tick();
     const model = TpfrTrainer.createModel(MICRO_MODEL, 9);
-    const trainer = new TpfrTrainer(model, data, { steps: 1, seed: 9, imagePoolSize: 0, weights });
+    const trainer = new TpfrTrainer(model, data, { steps: 1, seed: 9, imageHistorySize: 0, weights });
     const before = snapshot(model);
     trainer.trainStep();
     const after = snapshot(model);

@@ -9,7 +9,7 @@ import { stylizeCommand, type StylizeCommandOptions } from './commands.js';
 import { CliError } from './errors.js';
 import { main } from './main.js';
 
-const fixture = stylizeFixture('tpfr-stylize-pool-');
+const fixture = stylizeFixture('tpfr-stylize-workers-');
 const { dir, modelDir, folder, style } = fixture;
 // The workers run the command line from its TypeScript source, as the tests do.
 const workerEntry = [process.execPath, '--import', 'tsx', fileURLToPath(new URL('./bin.ts', import.meta.url))];
@@ -26,15 +26,15 @@ const options = (out: string, extra: Partial<StylizeCommandOptions> = {}): Styli
 });
 
 it('--jobs 2 shares a folder between two worker processes and writes what one process writes, bit for bit', async () => {
-  const pooled = join(dir, 'pooled');
+  const shared = join(dir, 'shared');
   const single = join(dir, 'single');
   output.reset();
-  await stylizeCommand(options(pooled, { jobs: '2', size: '32' }));
-  expect(output.stdout).toContain(`${pooled}: 3 images`);
+  await stylizeCommand(options(shared, { jobs: '2', size: '32' }));
+  expect(output.stdout).toContain(`${shared}: 3 images`);
   await stylizeCommand(options(single, { size: '32' }));
-  expect(readdirSync(pooled).sort()).toEqual(['a.png', 'b.png', 'c.png']);
+  expect(readdirSync(shared).sort()).toEqual(['a.png', 'b.png', 'c.png']);
   for (const name of ['a.png', 'b.png', 'c.png']) {
-    const [x, y] = [readImage(join(pooled, name)), readImage(join(single, name))];
+    const [x, y] = [readImage(join(shared, name)), readImage(join(single, name))];
     expect(Array.from(x.dataSync()), name).toEqual(Array.from(y.dataSync()));
     tf.dispose([x, y]);
   }

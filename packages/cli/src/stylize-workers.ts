@@ -12,12 +12,12 @@ import { CliError } from './errors.js';
  */
 
 /** Set in a worker's environment: report each finished image on stdout, no progress bar. */
-export const POOL_WORKER_ENV = 'TPFR_STYLIZE_WORKER';
+export const WORKER_ENV = 'TPFR_STYLIZE_WORKER';
 const DONE = 'tpfr-stylize-done ';
 
-/** Whether this process is a worker of a `--jobs` pool. */
-export function isPoolWorker(): boolean {
-  return process.env[POOL_WORKER_ENV] === '1';
+/** Whether this process is one of the workers of `tpfr stylize --jobs`. */
+export function isStylizeWorker(): boolean {
+  return process.env[WORKER_ENV] === '1';
 }
 
 /** In a worker: tells the parent that `file` is done (`line`: what a single run would print). */
@@ -25,8 +25,8 @@ export function reportDone(file: string, line: string): void {
   process.stdout.write(`${DONE}${JSON.stringify({ file, line })}\n`);
 }
 
-/** What {@link runPool} needs. */
-export interface PoolOptions {
+/** What {@link runWorkers} needs. */
+export interface WorkersOptions {
   /** Worker processes (at most one per file). */
   jobs: number;
   /** The content files, dealt to the workers in turn. */
@@ -48,7 +48,7 @@ export function ownEntry(): string[] {
  * Runs the workers and waits for all of them. When one fails, the others are stopped and the
  * failure is thrown as a CliError with the worker's own message and exit code.
  */
-export async function runPool(o: PoolOptions): Promise<void> {
+export async function runWorkers(o: WorkersOptions): Promise<void> {
   const jobs = Math.max(1, Math.min(o.jobs, o.files.length));
   const shares = Array.from({ length: jobs }, (_, j) => o.files.filter((_, i) => i % jobs === j));
   // An explicit TPFR_WASM_THREADS is the user's choice per process; else the cores are shared.
@@ -57,7 +57,7 @@ export async function runPool(o: PoolOptions): Promise<void> {
   const stopAll = () => { for (const c of children) if (c.exitCode === null) c.kill('SIGTERM'); };
   const runs = shares.map((share, j) => new Promise<void>((resolve, reject) => {
     const child = spawn(o.entry[0], [...o.entry.slice(1), ...o.args(share)], {
-      env: { ...process.env, [POOL_WORKER_ENV]: '1', TPFR_WASM_THREADS: threads },
+      env: { ...process.env, [WORKER_ENV]: '1', TPFR_WASM_THREADS: threads },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);

@@ -137,15 +137,15 @@ function paletteColour(palette: readonly Rgb[], l: number, posterize: boolean): 
 }
 
 /**
- * Stylises `pixels` (`[H, W, 3]` row-major, values in `[0, 1]`) as a painting of the synthetic
+ * Paints `pixels` (`[H, W, 3]` row-major, values in `[0, 1]`) as a painting of the synthetic
  * style class `className`, returning a new `[H, W, 3]` Float32Array in `[0, 1]`. `seed` varies the
  * pattern's phase and noise between paintings of the same class. Deterministic.
  * @throws ValueError for an unknown class or a buffer whose length is not `height * width * 3`.
  */
-export function stylizePixels(pixels: Float32Array, height: number, width: number, className: string, seed: number): Float32Array {
-  const spec = styleClassSpec(className, 'stylizePixels');
+export function paintPixels(pixels: Float32Array, height: number, width: number, className: string, seed: number): Float32Array {
+  const spec = styleClassSpec(className, 'paintPixels');
   if (pixels.length !== height * width * 3) {
-    throw new ValueError('stylizePixels', `pixels of length H*W*3 = ${height * width * 3}`, `length ${pixels.length}`);
+    throw new ValueError('paintPixels', `pixels of length H*W*3 = ${height * width * 3}`, `length ${pixels.length}`);
   }
   const scale = Math.min(height, width) / 64;
   const src = Float32Array.from(pixels);

@@ -3,58 +3,58 @@ import { ShapeError, TpfrError } from '@tpfr/core';
 import { assertInteger, createRng, formatShape } from '@tpfr/core/utils';
 import { assertFeatureMap, NHWC } from './validate.js';
 
-/** Default pool size, as the authors (and CycleGAN) keep 50 past images. */
-export const DEFAULT_IMAGE_POOL_SIZE = 50;
+/** Default history size, as the authors (and CycleGAN) keep 50 past images. */
+export const DEFAULT_IMAGE_HISTORY_SIZE = 50;
 
-/** Options of {@link ImagePool}. */
-export interface ImagePoolOptions {
-  /** How many past images to keep (default 50); 0 turns the pool into a pass-through. */
+/** Options of {@link ImageHistory}. */
+export interface ImageHistoryOptions {
+  /** How many past images to keep (default 50); 0 turns the history into a pass-through. */
   size?: number;
-  /** Seed of the pool's own RNG (`createRng` of `@tpfr/core`), for reproducible draws. Ignored when `random` is given. */
+  /** Seed of the history's own RNG (`createRng` of `@tpfr/core`), for reproducible draws. Ignored when `random` is given. */
   seed?: number;
   /** A source of uniform numbers in `[0, 1)` (default `Math.random`, or the seeded RNG). */
   random?: () => number;
 }
 
 /**
- * A pool of past generated images for discriminator updates (Shrivastava et al. 2017, as in
+ * A history of past generated images for discriminator updates (Shrivastava et al. 2017, as in
  * CycleGAN and the TPFR authors' training). For each image of a queried batch:
- * - while the pool holds fewer than `size` images, the new image is stored and returned;
+ * - while the history holds fewer than `size` images, the new image is stored and returned;
  * - once full, with probability ½ a random stored image is returned and the new image takes
- *   its place; otherwise the new image is returned and the pool is unchanged.
+ *   its place; otherwise the new image is returned and the history is unchanged.
  *
  * Ownership:
- * - `query(images)` never disposes or keeps `images`; the pool stores its own copies.
+ * - `query(images)` never disposes or keeps `images`; the history stores its own copies.
  * - the returned `[B, H, W, C]` tensor is new and owned by the caller (dispose it, or create it
  *   inside a `tf.tidy`); it is safe to use after later queries.
  * - stored copies are `tf.keep`-ed (they survive the caller's `tf.tidy`), disposed when replaced,
- *   and all freed by {@link ImagePool.dispose}.
+ *   and all freed by {@link ImageHistory.dispose}.
  *
- * All images in one pool must share `[H, W, C]` (the returned batch mixes stored and new ones).
- * For a class-conditional discriminator keep one pool per style class.
+ * All images in one history must share `[H, W, C]` (the returned batch mixes stored and new ones).
+ * For a class-conditional discriminator keep one history per style class.
  */
-export class ImagePool {
-  /** Capacity: the most images the pool keeps. */
+export class ImageHistory {
+  /** Capacity: the most images the history keeps. */
   readonly size: number;
   private readonly random: () => number;
   private readonly images: tf.Tensor3D[] = [];
   private disposed = false;
 
-  constructor(options: ImagePoolOptions = {}) {
-    const size = options.size ?? DEFAULT_IMAGE_POOL_SIZE;
-    assertInteger('ImagePool', 'size', size, 0);
-    if (options.seed !== undefined) assertInteger('ImagePool', 'seed', options.seed, 0, 0xffffffff);
+  constructor(options: ImageHistoryOptions = {}) {
+    const size = options.size ?? DEFAULT_IMAGE_HISTORY_SIZE;
+    assertInteger('ImageHistory', 'size', size, 0);
+    if (options.seed !== undefined) assertInteger('ImageHistory', 'seed', options.seed, 0, 0xffffffff);
     this.size = size;
     this.random = options.random ?? (options.seed !== undefined ? createRng(options.seed).next : Math.random);
   }
 
-  /** How many images the pool holds now (at most `size`). */
+  /** How many images the history holds now (at most `size`). */
   get length(): number {
     return this.images.length;
   }
 
   /**
-   * Passes a batch of generated images through the pool (rule in the class doc).
+   * Passes a batch of generated images through the history (rule in the class doc).
    * @param images `[B, H, W, C]` generated images; not disposed, not kept.
    * @returns a new `[B, H, W, C]` tensor owned by the caller: per image either the new image or
    *   a stored past one.
@@ -62,11 +62,11 @@ export class ImagePool {
    *   from the stored images'; TpfrError after `dispose()`.
    */
   query(images: tf.Tensor4D): tf.Tensor4D {
-    const fn = 'ImagePool.query';
-    if (this.disposed) throw new TpfrError(fn, 'the pool was disposed; create a new ImagePool');
+    const fn = 'ImageHistory.query';
+    if (this.disposed) throw new TpfrError(fn, 'the history was disposed; create a new ImageHistory');
     assertFeatureMap(fn, 'images', images);
     if (this.images.length > 0 && !tf.util.arraysEqual(this.images[0].shape, images.shape.slice(1))) {
-      throw new ShapeError(fn, `images of shape [B, ${this.images[0].shape.join(', ')}] ${NHWC} like the pooled ones`, `shape ${formatShape(images.shape)}`);
+      throw new ShapeError(fn, `images of shape [B, ${this.images[0].shape.join(', ')}] ${NHWC} like the stored ones`, `shape ${formatShape(images.shape)}`);
     }
     if (this.size === 0) return tf.clone(images);
     return tf.tidy(() => {
@@ -100,7 +100,7 @@ export class ImagePool {
    * @throws ShapeError when `images` is not rank 4 or holds more than `size` images.
    */
   restore(images: tf.Tensor4D | null): void {
-    const fn = 'ImagePool.restore';
+    const fn = 'ImageHistory.restore';
     if (images != null) {
       assertFeatureMap(fn, 'images', images);
       if (images.shape[0] > this.size) throw new ShapeError(fn, `at most size = ${this.size} images`, `shape ${formatShape(images.shape)}`);
@@ -110,7 +110,7 @@ export class ImagePool {
     if (images != null) for (const t of tf.unstack(images) as tf.Tensor3D[]) this.images.push(tf.keep(t));
   }
 
-  /** Frees every stored image; the pool cannot be queried afterwards. Safe to call twice. */
+  /** Frees every stored image; the history cannot be queried afterwards. Safe to call twice. */
   dispose(): void {
     tf.dispose(this.images);
     this.images.length = 0;

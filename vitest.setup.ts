@@ -1,11 +1,11 @@
 import { relative } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
-import { hungTestLimit, hungTestWatchdog } from './packages/core/src/testing/hung-test-watchdog.ts';
+import { hungTestLimit, hungTestWatchdog } from './packages/testing/src/hung-test-watchdog.ts';
 
 /**
  * Run before every test file (`setupFiles`): arms the hung-test watchdog (see
- * `packages/core/src/testing/hung-test-watchdog.ts`). A test that runs past twice its timeout
+ * `packages/testing/src/hung-test-watchdog.ts`). A test that runs past twice its timeout
  * (`$TPFR_HUNG_TEST_MS` overrides the limit) is taken for hung: its name goes to stderr as
  * `hung test: <file> > <suite> > <test> (<seconds> s …)` and its process is killed, so that the
  * run fails with that name instead of stalling. The file's hooks are watched the same way,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { fromModelRange } from '@tpfr/models';
-import { writeTorchCheckpoint } from '@tpfr/core/testing';
+import { writeTorchCheckpoint } from '@tpfr/testing';
 import { renderPhoto } from '@tpfr/models/data';
 import { loadModel, readImage, writeImage } from '@tpfr/models/node';
 import { authorsGeneratorKeys, syntheticAuthorsStateDict } from '@tpfr/models/torch';

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, readTorchCheckpoint } from '@tpfr/core';
+import { initBackend } from '@tpfr/core';
+import { readTorchCheckpoint } from '@tpfr/core/torch';
 import { importTorchGenerator, stylize, type TorchImportReport } from '@tpfr/models';
 import { readImage, saveModel, writeImage } from '@tpfr/models/node';
 

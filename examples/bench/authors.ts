@@ -19,11 +19,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, readTorchCheckpoint } from '../../packages/core/src/index.ts';
-import { writeTorchCheckpoint } from '../../packages/core/src/testing/torch-writer.ts';
+import { initBackend } from '../../packages/core/src/index.ts';
+import { readTorchCheckpoint } from '../../packages/core/src/torch/index.ts';
+import { writeTorchCheckpoint } from '../../packages/testing/src/torch-writer.ts';
 import { fromModelRange, importTorchGenerator, stylize } from '../../packages/models/src/index.ts';
 import { authorsGeneratorKeys, syntheticAuthorsStateDict } from '../../packages/models/src/torch-import/index.ts';
-import { renderPhoto, stylizeWithClass } from '../../packages/models/src/data/index.ts';
+import { renderPhoto, paintWithClass } from '../../packages/models/src/data/index.ts';
 import { readImage } from '../../packages/models/src/node/index.ts';
 import { printLine } from './record.ts';
 
@@ -48,7 +49,7 @@ function images(side: number): [tf.Tensor3D, tf.Tensor3D] {
   if (c && s) return [readImage(c), readImage(s)];
   return tf.tidy(() => {
     const photo = renderPhoto(11, side);
-    const painting = stylizeWithClass(renderPhoto(12, side), 'stripes-pop', 3);
+    const painting = paintWithClass(renderPhoto(12, side), 'stripes-pop', 3);
     const bytes = (x: tf.Tensor3D) => tf.round(fromModelRange(x));
     return [bytes(photo), bytes(painting)];
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
-import { expectNoLeaks } from '@tpfr/core/testing';
+import { expectNoLeaks } from '@tpfr/testing';
 import { tpfrLayerInAModel } from './tpfr-layer-in-a-model.js';
 
 it('the guide\'s example (small channels): predict and the loaded model equal layer.apply', async () => {

@@ -24,6 +24,11 @@ const BROWSER_ENTRIES: Record<string, string> = {
   '@tpfr/models/torch': 'packages/models/src/torch-import/index.ts',
 };
 
+/** Internal modules that the packages bundle (not entry points), and their sources. */
+const BUNDLED_INTERNALS: Record<string, string> = {
+  '@tpfr/core/internal': 'packages/core/src/internal/index.ts',
+};
+
 /**
  * Node built-ins reached while bundling `entry`, each with the file that imports it. Packages
  * that map a built-in away for browsers (tfjs' own `"browser"` fields do for its Node platform
@@ -33,7 +38,10 @@ async function nodeBuiltinsReached(entry: string): Promise<string[]> {
   const workspace: Plugin = {
     name: 'workspace-sources',
     setup(b) {
-      b.onResolve({ filter: /^@tpfr\// }, (a) => (BROWSER_ENTRIES[a.path] ? { path: root + BROWSER_ENTRIES[a.path] } : { errors: [{ text: `not a browser entry: ${a.path}` }] }));
+      b.onResolve({ filter: /^@tpfr\// }, (a) => {
+        const source = BROWSER_ENTRIES[a.path] ?? BUNDLED_INTERNALS[a.path];
+        return source ? { path: root + source } : { errors: [{ text: `not a browser entry: ${a.path}` }] };
+      });
     },
   };
   try {

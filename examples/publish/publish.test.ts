@@ -1,14 +1,14 @@
 /**
- * Publishability of the four @tpfr packages, checked the way a user meets them: packed with
+ * Publishability of the five @tpfr packages, checked the way a user meets them: packed with
  * `pnpm pack` (which rewrites `workspace:^` to real versions), installed with npm into a fresh
  * project outside the workspace, then imported (ESM and CommonJS), type-checked (strict,
- * nodenext) and linted with publint.
+ * nodenext), linted with publint, and the `tpfr` command line run from the install.
  *
  * Needs the npm registry (for @tensorflow/tfjs-* and the few runtime dependencies); nothing else
  * is downloaded. Runs in about 20–40 s with a warm npm cache.
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,27 +21,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const requireFromRoot = createRequire(join(repoRoot, 'package.json'));
 
-const PACKAGES = ['core', 'layers', 'losses', 'models'] as const;
+const PACKAGES = ['core', 'layers', 'losses', 'models', 'cli'] as const;
 type PackageDir = (typeof PACKAGES)[number];
 const TFJS_VERSION = '4.22.0';
 
 /** Files each package's `exports` / `bin` point at: the build must have produced them. */
 const BUILD_OUTPUTS: Record<PackageDir, string[]> = {
-  core: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', ...['utils', 'torch', 'testing'].flatMap((e) => ['js', 'cjs', 'd.ts', 'd.cts'].map((x) => `${e}/index.${x}`))],
+  core: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', ...['utils', 'torch'].flatMap((e) => ['js', 'cjs', 'd.ts', 'd.cts'].map((x) => `${e}/index.${x}`))],
   layers: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', ...['torch', 'node'].flatMap((e) => ['js', 'cjs', 'd.ts', 'd.cts'].map((x) => `${e}/index.${x}`))],
   losses: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts'],
-  models: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', 'cli.js', ...['pipeline', 'torch', 'train', 'data', 'eval', 'node'].flatMap((e) => ['js', 'cjs', 'd.ts', 'd.cts'].map((x) => `${e}/index.${x}`))],
+  models: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', ...['pipeline', 'torch', 'train', 'data', 'eval', 'node'].flatMap((e) => ['js', 'cjs', 'd.ts', 'd.cts'].map((x) => `${e}/index.${x}`))],
+  cli: ['cli.js'],
 };
 
 /** Named exports that must exist in every entry point, ESM and CJS alike. */
 const EXPECTED_EXPORTS: Record<string, string[]> = {
-  '@tpfr/core': ['initBackend', 'knn', 'neighbourhoodAttention', 'TpfrError', 'ShapeError', 'DEFAULT_KNN_MEMORY_BUDGET', 'readTorchCheckpoint'],
-  '@tpfr/core/utils': ['registerAllGradients', 'assertRank', 'createRng', 'formatShape', 'featureMapToRows'],
+  '@tpfr/core': ['initBackend', 'knn', 'neighbourhoodAttention', 'TpfrError', 'ShapeError', 'DEFAULT_KNN_MEMORY_BUDGET'],
+  '@tpfr/core/utils': ['assertRank', 'createRng', 'formatShape', 'featureMapToRows', 'gatherRows', 'timed'],
   '@tpfr/core/torch': ['readTorchCheckpoint', 'CheckpointError', 'ForbiddenGlobalError'],
-  '@tpfr/layers': ['PeerRecombination', 'peerRecombination', 'stackPeers', 'stackPeersPerSample', 'upgradePeerInputs', 'loadTorchTpfrWeights', 'InstanceNormalization', 'ReflectionPadding2D'],
+  '@tpfr/layers': ['PeerRecombination', 'peerRecombination', 'stackPeers', 'stackPeersPerSample', 'loadTorchTpfrWeights', 'InstanceNormalization', 'ReflectionPadding2D'],
   '@tpfr/layers/node': ['fileSystemIO'],
-  '@tpfr/layers/torch': ['loadTorchTpfrWeights', 'torchTpfrWeightSpecs', 'torchTensorValues'],
-  '@tpfr/losses': ['latentDistance', 'metricLearningLoss', 'raganLsGeneratorLoss', 'WeightedLossSet', 'DEFAULT_LOSS_WEIGHTS', 'ImagePool'],
+  '@tpfr/layers/torch': ['loadTorchTpfrWeights', 'torchTpfrWeightSpecs', 'stateDictTensorValues'],
+  '@tpfr/losses': ['latentDistance', 'metricLearningLoss', 'raganLsGeneratorLoss', 'WeightedLossSet', 'DEFAULT_LOSS_WEIGHTS', 'ImageHistory'],
   '@tpfr/models': ['stylize', 'TpfrModel', 'PRESETS', 'importTorchGenerator', 'toModelRange', 'fromModelRange'],
   '@tpfr/models/pipeline': ['resizeShorterSide', 'centerCrop', 'reflectPad', 'cropBorder', 'minMaxStretch'],
   '@tpfr/models/torch': ['importTorchGenerator', 'authorsGeneratorKeys', 'syntheticAuthorsStateDict'],
@@ -49,6 +50,15 @@ const EXPECTED_EXPORTS: Record<string, string[]> = {
   '@tpfr/models/data': ['createSyntheticDataset', 'createImageFolderDataset'],
   '@tpfr/models/eval': ['evaluateStylization', 'styleDistance'],
   '@tpfr/models/node': ['saveModel', 'loadModel', 'readImage', 'writeImage'],
+};
+
+/** Names no entry point may export any more: internals, tuning switches, the reader's second copy, the old names. */
+const UNEXPORTED: Record<string, string[]> = {
+  '@tpfr/core': ['readTorchCheckpoint', 'CheckpointError', 'torchTensorToFloat32', 'TORCH_DTYPES'],
+  '@tpfr/layers': ['upgradePeerInputs'],
+  '@tpfr/losses': ['ImagePool', 'DEFAULT_IMAGE_POOL_SIZE'],
+  '@tpfr/models/data': ['stylizePixels', 'stylizeWithClass'],
+  '@tpfr/core/utils': ['setWasmWinograd', 'TOPK_GROUP', 'topkRows', 'pickColumns', 'canReadSync', 'hostBacked', 'detach', 'foldExemplarConstantChannels', 'registerAllGradients', 'registerWasmKernels', 'queryRows', 'peerPoolRows'],
 };
 
 /**
@@ -183,6 +193,7 @@ describe('the packed @tpfr packages, installed from their tarballs', () => {
       expect(esm, `${name} (ESM)`).toEqual(expect.arrayContaining(names));
       expect(cjs, `${name} (CJS)`).toEqual(expect.arrayContaining(names));
       expect([...cjs].sort(), `${name}: the CJS and ESM builds export the same names`).toEqual([...esm].sort());
+      for (const gone of UNEXPORTED[name] ?? []) expect(esm, `${name} exports ${gone}`).not.toContain(gone);
     }
   }, 60_000);
 
@@ -206,21 +217,26 @@ describe('the packed @tpfr packages, installed from their tarballs', () => {
     for (const out of [esm, cjs]) expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ shape: true, tpfr: true, model: true });
   }, 60_000);
 
-  it('resolves @tpfr/core/testing (evaluated only where its optional peer vitest is installed)', () => {
-    // @tpfr/core/testing imports vitest and fast-check, optional peer dependencies that this
-    // project does not install. Resolving the subpath checks the exports map and the files; it
-    // is only evaluated when vitest is resolvable from the project.
-    const resolved = node(['-e', `console.log(require.resolve('@tpfr/core/testing'))`]);
-    expect(resolved).toMatch(/testing[\\/]index\.cjs/);
-    const hasVitest = run(process.execPath, ['-e', `require.resolve('vitest')`], project).status === 0;
-    if (hasVitest) {
-      const keys = JSON.parse(node(['--input-type=module', '-e', `import * as m from '@tpfr/core/testing'; console.log(JSON.stringify(Object.keys(m)))`])) as string[];
-      expect(keys).toEqual(expect.arrayContaining(['expectNoLeaks', 'describeEachBackend']));
-    } else {
-      // Without vitest the import must fail for that reason only (not a broken path).
-      const r = run(process.execPath, ['--input-type=module', '-e', `import '@tpfr/core/testing'`], project);
-      expect(r.status).not.toBe(0);
-      expect(r.stderr).toMatch(/Cannot find (package|module) '(vitest|fast-check)/);
+  it('reaches no internal module: none resolves from the project, no installed file imports one', () => {
+    // @tpfr/core/internal is bundled into each package that uses it (in no exports map);
+    // @tpfr/testing is the workspace's private test helpers; @tpfr/core/testing is gone.
+    const internals = ['@tpfr/core/internal', '@tpfr/core/testing', '@tpfr/testing'];
+    for (const spec of internals) {
+      const esm = run(process.execPath, ['--input-type=module', '-e', `await import('${spec}')`], project);
+      const cjs = run(process.execPath, ['-e', `require('${spec}')`], project);
+      for (const [kind, r] of [['ESM', esm], ['CJS', cjs]] as const) {
+        expect(r.status, `${spec} (${kind}) resolved`).not.toBe(0);
+        expect(r.stderr, `${spec} (${kind})`).toMatch(/ERR_PACKAGE_PATH_NOT_EXPORTED|Cannot find (package|module) '@tpfr\/testing'/);
+      }
+    }
+    const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+    for (const p of PACKAGES) {
+      const dist = files(join(project, 'node_modules', '@tpfr', p, 'dist')).filter((f) => /\.(c?js|d\.c?ts)$/.test(f));
+      expect(dist.length, `@tpfr/${p} dist`).toBeGreaterThan(0);
+      for (const f of dist) {
+        const text = readFileSync(f, 'utf8');
+        for (const spec of internals) expect(text.includes(`'${spec}'`) || text.includes(`"${spec}"`), `${f} imports ${spec}`).toBe(false);
+      }
     }
   }, 30_000);
 
@@ -252,13 +268,68 @@ describe('the packed @tpfr packages, installed from their tarballs', () => {
     }
   }, 60_000);
 
-  it('installs the tpfr command line', () => {
+  it('installs the tpfr command line (@tpfr/cli): npx tpfr --help, and stylize --jobs 2 finds its workers\' script', () => {
     const bin = join(project, 'node_modules', '.bin', process.platform === 'win32' ? 'tpfr.cmd' : 'tpfr');
     expect(existsSync(bin)).toBe(true);
-    const r = run(process.execPath, [join(project, 'node_modules', '@tpfr', 'models', 'dist', 'cli.js'), '--help'], project);
+    const help = run('npx', ['--no-install', 'tpfr', '--help'], project);
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/train[\s\S]*stylize[\s\S]*import-torch[\s\S]*eval[\s\S]*info[\s\S]*demo/);
+    const info = run('npx', ['--no-install', 'tpfr', 'info', '--backend', 'cpu'], project);
+    expect(info.status, info.stderr).toBe(0);
+    expect(info.stdout).toMatch(/^@tpfr\/cli 0\.1\.0\n@tpfr\/models 0\.1\.0\n/);
+    // A micro model and three photos, then two worker processes started from the installed bin.
+    const cli = join(work, 'cli');
+    node(['--input-type=module', '-e', `
+      import * as tf from '@tensorflow/tfjs-core';
+      import { initBackend } from '@tpfr/core';
+      import { TpfrModel } from '@tpfr/models';
+      import { saveModel, writeImage } from '@tpfr/models/node';
+      await initBackend('cpu');
+      await saveModel(TpfrModel.create({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 }), ${JSON.stringify(join(cli, 'model'))});
+      for (const name of ['a', 'b', 'c', 'style']) writeImage(${JSON.stringify(cli)} + '/' + (name === 'style' ? '' : 'photos/') + name + '.png', tf.randomUniform([32, 32, 3], 0, 255));`]);
+    const r = run('npx', ['--no-install', 'tpfr', 'stylize', '--model', join(cli, 'model'), '--content', join(cli, 'photos'), '--style', join(cli, 'style.png'), '--out', join(cli, 'out'), '--jobs', '2', '--backend', 'cpu', '--quiet'], project, 120_000);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/train[\s\S]*stylize[\s\S]*eval[\s\S]*info/);
-  }, 30_000);
+    expect(readdirSync(join(cli, 'out')).sort()).toEqual(['a.png', 'b.png', 'c.png']);
+  }, 180_000);
+
+  it('reads and writes image files with the optional pngjs and jpeg-js, and says how to install them when they are missing (ESM and CJS)', () => {
+    const codecs = (dir: string) => `
+      await initBackend('cpu');
+      const img = tfc.randomUniform([5, 7, 3], 0, 255);
+      const result = {};
+      for (const ext of ['png', 'jpg']) {
+        const file = ${JSON.stringify(dir)} + '/x.' + ext;
+        try {
+          writeImage(file, img);
+          result[ext] = readImage(file).shape;
+        } catch (e) {
+          result[ext] = (e instanceof ImageIoError) + ' ' + e.message;
+        }
+      }
+      console.log(JSON.stringify(result));`;
+    const esm = (dir: string) => node(['--input-type=module', '-e', `
+      import * as tfc from '@tensorflow/tfjs-core';
+      import { initBackend } from '@tpfr/core';
+      import { ImageIoError, readImage, writeImage } from '@tpfr/models/node';
+      ${codecs(dir)}`]);
+    const cjs = (dir: string) => node(['-e', `
+      const tfc = require('@tensorflow/tfjs-core');
+      const { initBackend } = require('@tpfr/core');
+      const { ImageIoError, readImage, writeImage } = require('@tpfr/models/node');
+      (async () => { ${codecs(dir)} })().catch((e) => { console.error(e); process.exit(1); });`]);
+    const last = (out: string) => JSON.parse(out.trim().split('\n').pop()!);
+    mkdirSync(join(work, 'images'));
+    for (const run of [esm, cjs]) expect(last(run(join(work, 'images')))).toEqual({ png: [5, 7, 3], jpg: [5, 7, 3] });
+    // Without them (hidden for this check; @tpfr/cli brought them into the project).
+    const modules = join(project, 'node_modules');
+    for (const name of ['pngjs', 'jpeg-js']) renameSync(join(modules, name), join(modules, `${name}.hidden`));
+    try {
+      const missing = (name: string, format: string) => `true encodeImage: expected the package '${name}' for ${format} images, an optional peer dependency of @tpfr/models that is not installed: npm i pngjs jpeg-js`;
+      for (const run of [esm, cjs]) expect(last(run(join(work, 'images')))).toEqual({ png: missing('pngjs', 'PNG'), jpg: missing('jpeg-js', 'JPEG') });
+    } finally {
+      for (const name of ['pngjs', 'jpeg-js']) renameSync(join(modules, `${name}.hidden`), join(modules, name));
+    }
+  }, 60_000);
 
   it('type-checks against the public API (strict, module nodenext, ESM and CJS)', () => {
     const api = `

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { initBackend, readTorchCheckpoint } from '@tpfr/core';
+import { initBackend } from '@tpfr/core';
+import { readTorchCheckpoint } from '@tpfr/core/torch';
 import { importTorchGenerator, stylize } from '@tpfr/models';
 import { readImage, saveModel, writeImage } from '@tpfr/models/node';
 

@@ -5,11 +5,11 @@ declare const mainDecoder: (z: Latent) => tf.Tensor4D, encode: (x: tf.Tensor4D) 
 // #region doc
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  WeightedLossSet, reconstructionLoss, raganLsGeneratorLoss, transferLatentCycleLoss, ImagePool,
+  WeightedLossSet, reconstructionLoss, raganLsGeneratorLoss, transferLatentCycleLoss, ImageHistory,
 } from '@tpfr/losses';
 
 const losses = new WeightedLossSet(); // authors' weights: reconstruction 25, the rest 1
-const pool = new ImagePool({ size: 50, seed: 0 });
+const history = new ImageHistory({ size: 50, seed: 0 });
 
 optimizer.minimize(() => {
   const recA = mainDecoder(zA), recB = mainDecoder(zB2), stylized = mainDecoder(zAtoB);
@@ -22,6 +22,6 @@ optimizer.minimize(() => {
 });
 console.log(await losses.read()); // { reconstruction: 0.08, adversarial: 0.51, transferLatentCycle: 0.9 }
 
-const pooledFakes = pool.query(stylizedBatch); // owned by you: dispose it after the D update
+const pastFakes = history.query(stylizedBatch); // owned by you: dispose it after the D update
 // #endregion
-tf.dispose(pooledFakes);
+tf.dispose(pastFakes);

@@ -22,5 +22,5 @@ const { stoppedBy } = await trainer.fit({
 console.log('stopped by', stoppedBy);
 // With emaDecay set: trainer.applyAveragedWeights() here, to save the averaged weights.
 await saveModel(model, 'out/mine-final'); // a model folder for loadModel / tpfr stylize
-trainer.dispose(); // optimizer state and image pool (not the model)
+trainer.dispose(); // optimizer state and image history (not the model)
 model.dispose();

@@ -4,7 +4,7 @@ import { runSoak } from './soak.js';
 // The soak's short version (`pnpm soak` runs 1,000 calls and 300 steps): every stylize call and
 // every training step after the first checkpoint leaves the tensor count and bytes as they were.
 it('a short soak: mixed stylize calls and a training run with checkpoints keep no tensors', async () => {
-  const r = await runSoak({ calls: 30, steps: 10, checkpointEvery: 3, imagePoolSize: 2 });
+  const r = await runSoak({ calls: 30, steps: 10, checkpointEvery: 3, imageHistorySize: 2 });
   console.log(JSON.stringify(r));
   expect(r.calls).toBe(30);
   expect(r.checkpoints).toBe(4);

@@ -6,7 +6,7 @@
  * {"bench":"soak","calls":…,"steps":…,"tensorGrowth":…,"byteGrowth":…,"rssGrowthPct":…,…}
  * `tensorGrowth` and `byteGrowth`: the largest change of the tensor count and bytes across one
  * call (after − before; 0 expected), and across the training steps once the optimizers' moments
- * and the image pool are made (after the first checkpoint). `rssGrowthPct`: RSS growth over the
+ * and the image history are made (after the first checkpoint). `rssGrowthPct`: RSS growth over the
  * last half of the calls and of the steps (garbage collected first where `--expose-gc` is on),
  * the larger of the two. The tests run a short version (`runSoak({ calls: 30, steps: 10, … })`).
  * `--record [FILE]` (and `--source TEXT`) also appends each JSON line to `docs/benchmarks/results.jsonl`
@@ -32,8 +32,8 @@ export interface SoakOptions {
   steps?: number;
   /** Steps between checkpoints (default 50). */
   checkpointEvery?: number;
-  /** The trainer's image pool (default 50, the paper's); the tracking starts once it is full. */
-  imagePoolSize?: number;
+  /** The trainer's image history (default 50, the paper's); the tracking starts once it is full. */
+  imageHistorySize?: number;
   /** Called now and then with a line of progress. */
   onProgress?: (line: string) => void;
 }
@@ -103,7 +103,7 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
   let rssStepsEnd = 0;
   try {
     const micro = TpfrTrainer.createModel({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 }, 3);
-    const trainer = new TpfrTrainer(micro, createSyntheticDataset({ size: 32, seed: 3 }), { steps, seed: 3, warmupSteps: Math.min(5, steps), imagePoolSize: opts.imagePoolSize ?? 50 });
+    const trainer = new TpfrTrainer(micro, createSyntheticDataset({ size: 32, seed: 3 }), { steps, seed: 3, warmupSteps: Math.min(5, steps), imageHistorySize: opts.imageHistorySize ?? 50 });
     let settled: tf.MemoryInfo | null = null;
     for (let s = 0; s < steps; s++) {
       await trainer.trainStepAsync();
@@ -111,8 +111,8 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
         await trainer.saveCheckpoint(dir);
         checkpoints++;
       }
-      // Once the optimizers' moments exist and the image pool is full, nothing more is kept.
-      if (!settled && checkpoints > 0 && trainer.pooledImages >= (opts.imagePoolSize ?? 50)) settled = tf.memory();
+      // Once the optimizers' moments exist and the image history is full, nothing more is kept.
+      if (!settled && checkpoints > 0 && trainer.historyImages >= (opts.imageHistorySize ?? 50)) settled = tf.memory();
       if (settled) note(settled);
       if (s === Math.floor(steps / 2)) { gc(); rssStepsHalf = rss(); }
       if ((s + 1) % 25 === 0) say(`train ${s + 1}/${steps}: ${tf.memory().numTensors} tensors, RSS ${(rss() / 2 ** 20).toFixed(0)} MiB`);

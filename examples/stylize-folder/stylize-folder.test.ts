@@ -9,13 +9,14 @@ import { stylize } from '@tpfr/models';
 import { renderPhoto } from '@tpfr/models/data';
 import { readImage, saveModel, writeImage } from '@tpfr/models/node';
 import { TpfrTrainer } from '@tpfr/models/train';
+import { MICRO_MODEL } from '@tpfr/testing';
 import { stylizeFolder } from './stylize-folder.js';
 
 it('stylizes every image of a folder (odd sizes included) as stylize does, one PNG each', async () => {
   await initBackend('cpu');
   const dir = mkdtempSync(join(tmpdir(), 'tpfr-stylize-folder-'));
   try {
-    const model = TpfrTrainer.createModel({ preset: 'tiny', ngf: 4, residualBlocks: 1 }, 1);
+    const model = TpfrTrainer.createModel(MICRO_MODEL, 1);
     await saveModel(model, join(dir, 'model'));
     mkdirSync(join(dir, 'photos'));
     const bytes = (x: tf.Tensor3D) => tf.tidy(() => tf.round(fromModelRange(x)));

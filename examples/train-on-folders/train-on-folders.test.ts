@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { fromModelRange } from '@tpfr/models';
-import { renderPhoto, stylizeWithClass } from '@tpfr/models/data';
+import { renderPhoto, paintWithClass } from '@tpfr/models/data';
 import { loadModel, writeImage } from '@tpfr/models/node';
 import { trainOnFolders } from './train-on-folders.js';
 
@@ -15,7 +15,7 @@ it('trains on image folders, stops on its signal, and a second run resumes and e
   try {
     const data = join(dir, 'data');
     const bytes = (x: tf.Tensor3D) => tf.tidy(() => tf.round(fromModelRange(x)));
-    for (const [folder, make] of [['photo', (i: number) => renderPhoto(i, 40)], ['stripes', (i: number) => stylizeWithClass(renderPhoto(10 + i, 40), 'stripes-pop', i)], ['dots', (i: number) => stylizeWithClass(renderPhoto(20 + i, 40), 'pointillist-pastel', i)]] as const) {
+    for (const [folder, make] of [['photo', (i: number) => renderPhoto(i, 40)], ['stripes', (i: number) => paintWithClass(renderPhoto(10 + i, 40), 'stripes-pop', i)], ['dots', (i: number) => paintWithClass(renderPhoto(20 + i, 40), 'pointillist-pastel', i)]] as const) {
       mkdirSync(join(data, folder), { recursive: true });
       for (let i = 0; i < 2; i++) {
         const x = make(i);

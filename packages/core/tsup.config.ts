@@ -2,9 +2,8 @@ import { defineConfig } from 'tsup';
 import { libraryBuild } from '../../tsup.shared';
 
 export default defineConfig(libraryBuild(
-  { index: 'src/index.ts', 'utils/index': 'src/utils/index.ts', 'torch/index': 'src/torch/index.ts', 'testing/index': 'src/testing/index.ts' },
-  // index and utils/index share chunks (one copy of the error classes and the registrations);
-  // the testing entry imports the main entry by name, so it shares that copy too. torch/index
-  // (readTorchCheckpoint) imports neither tfjs nor Node built-ins.
-  { splitting: true, external: ['@tpfr/core', 'vitest', 'fast-check', 'webgpu', '@tensorflow/tfjs-backend-webgpu'] },
+  { index: 'src/index.ts', 'utils/index': 'src/utils/index.ts', 'torch/index': 'src/torch/index.ts' },
+  // index and utils/index share chunks (one copy of the error classes and the registrations).
+  // torch/index (readTorchCheckpoint) imports neither tfjs nor Node built-ins.
+  { splitting: true, external: ['webgpu', '@tensorflow/tfjs-backend-webgpu'] },
 ));

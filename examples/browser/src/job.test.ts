@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
-import { expectNoLeaks } from '@tpfr/core/testing';
+import { expectNoLeaks } from '@tpfr/testing';
 import { stylize, toModelRange } from '@tpfr/models';
 import { TpfrTrainer } from '@tpfr/models/train';
 import { JOB_STEPS, prepareImages, stylizeJob, type Pixels } from './job.js';

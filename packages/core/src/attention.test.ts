@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { expect, it } from 'vitest';
-import { describeEachBackend, expectNoLeaks } from '@tpfr/core/testing';
+import { describeEachBackend, expectNoLeaks } from '@tpfr/testing';
 import { knn, neighbourhoodAttention, ShapeError } from '@tpfr/core';
 
 /** A random attention problem: scores, a pool of values, and kNN indices into it. */

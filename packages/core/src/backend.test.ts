@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { BackendError, initBackend } from '@tpfr/core';
-import { registerAllGradients, registerWasmKernels } from '@tpfr/core/utils';
+import { registerAllGradients } from './register-gradients.js';
+import { registerWasmKernels } from './wasm-kernels.js';
 
 it('sets up a named backend and says why', async () => {
   for (const name of ['cpu', 'wasm'] as const) {

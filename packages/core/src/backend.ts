@@ -42,7 +42,7 @@ export interface InitBackendOptions {
    */
   load?: Partial<Record<LoadableBackend, () => Promise<unknown>>>;
   /**
-   * For wasm in Node: the threads of XNNPACK's pool (default: `TPFR_WASM_THREADS`, else every
+   * For wasm in Node: XNNPACK's threads (default: `TPFR_WASM_THREADS`, else every
    * core). Above 1, tfjs' threaded SIMD build is started (tfjs itself runs one thread in Node);
    * 1 keeps its single-threaded build. Results are the same either way. In browsers tfjs chooses
    * (threads when the page is cross-origin isolated).
@@ -138,8 +138,8 @@ async function tryWebGl(opts: InitBackendOptions): Promise<BackendAttempt> {
   }
 }
 
-/** The thread count of the active wasm backend's XNNPACK pool, when the build reports one. */
-function wasmPoolThreads(): number | undefined {
+/** The thread count of the active wasm backend's XNNPACK, when the build reports one. */
+function wasmThreadCount(): number | undefined {
   const n = (tf.backend() as { wasm?: { tfjs?: { getThreadsCount?: () => number } } }).wasm?.tfjs?.getThreadsCount?.();
   return typeof n === 'number' && n >= 1 ? n : undefined;
 }
@@ -159,8 +159,8 @@ async function tryWasm(opts: InitBackendOptions): Promise<BackendAttempt> {
       wasm.setWasmPaths(opts.wasmPaths);
     }
     if (await trySet('wasm')) {
-      // The threads XNNPACK's pool really has (the build has 8 workers at most).
-      const actual = asked === undefined ? undefined : wasmPoolThreads();
+      // The threads XNNPACK really has (the build has 8 workers at most).
+      const actual = asked === undefined ? undefined : wasmThreadCount();
       const threads = actual === undefined ? '' : ` on ${actual} thread${actual > 1 ? 's' : ''}${actual !== asked ? ` (${asked} asked for)` : ''}`;
       return { backend: 'wasm', ok: true, reason: `WebAssembly (XNNPACK) is available${threads}` };
     }

@@ -27,7 +27,7 @@ export function assertFloat(fn: string, name: string, x: tf.Tensor): void {
 /**
  * Throws a {@link ValueError} when `x` holds a NaN or an infinity. Reads back one boolean, so it
  * synchronises with the backend; the functions that call it take a `checkFinite: false` option.
- * Skipped on WebGPU, which cannot read synchronously (see {@link canReadSync}).
+ * Skipped on WebGPU, which cannot read synchronously.
  */
 export function assertFinite(fn: string, name: string, x: tf.Tensor): void {
   if (x.dtype !== 'float32' || x.size === 0 || !canReadSync()) return;

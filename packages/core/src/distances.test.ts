@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
-import { describeEachBackend, expectNoLeaks } from '@tpfr/core/testing';
+import { describeEachBackend, expectNoLeaks } from '@tpfr/testing';
 import { cosineDistance, pairwiseDistance, squaredEuclideanDistance } from '@tpfr/core';
 
 describeEachBackend('pairwise distances', () => {

@@ -14,5 +14,3 @@ export { spatialMean } from './spatial-mean.js';
 export { tiedNeighbourhoodAttention } from './tied-attention.js';
 export type { TiedAttentionOptions, TiedAttentionResult } from './tied-attention.js';
 export type { AttentionActivation, NeighbourhoodAttentionOptions, NeighbourhoodAttentionResult } from './attention.js';
-export { readTorchCheckpoint, CheckpointError, ForbiddenGlobalError, UnknownOpcodeError, float16ToFloat32, bfloat16ToFloat32, torchTensorToFloat32, TORCH_DTYPES } from './torch/index.js';
-export type { TorchCheckpoint, TorchTensor, ReadTorchCheckpointOptions, TorchDType, TorchDataTypes, TorchData, CheckpointErrorReason } from './torch/index.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeEachBackend } from '@tpfr/core/testing';
+import { describeEachBackend } from '@tpfr/testing';
 import { initBackend, knn, knnTileSizes, tiedNeighbourhoodAttention } from '@tpfr/core';
 import { disposePoolTiles, preparePoolTiles, runningTopK } from './knn.js';
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { expect, it } from 'vitest';
-import { describeEachBackend, expectNoLeaks, matrixArb } from '@tpfr/core/testing';
+import { describeEachBackend, expectNoLeaks, matrixArb } from '@tpfr/testing';
 import { knn, knnTileSizes, ShapeError, ValueError } from '@tpfr/core';
 
 /** Dense distances in float64 and a full stable sort: the reference knn must equal. */

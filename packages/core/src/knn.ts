@@ -86,8 +86,8 @@ export function knnTileSizes(n: number, m: number, budgetBytes = DEFAULT_KNN_MEM
  *
  * Scores are `q·p − ½‖p‖²` (one fused matMul with a bias per tile), which orders the pool as
  * the squared Euclidean distance `‖q‖² − 2·q·p + ‖p‖²` does; for `cosine`, rows are L2-normalised
- * first and the score is `q·p`. Ties go to the lower pool index. The results are detached
- * (see {@link detach}): calling knn inside `tf.grad` is fine, no gradient flows through it.
+ * first and the score is `q·p`. Ties go to the lower pool index. The results are detached (no
+ * gradient flows through them): calling knn inside `tf.grad` is fine.
  *
  * @param queries `[N, d]`
  * @param pool `[M, d]`

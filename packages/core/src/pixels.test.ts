@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { expect, it } from 'vitest';
-import { expectNoLeaks, featureMapArb } from '@tpfr/core/testing';
+import { expectNoLeaks, featureMapArb } from '@tpfr/testing';
 import { initBackend } from '@tpfr/core';
-import { featureMapToRows, peerPoolRows, queryRows, rowsToFeatureMap } from '@tpfr/core/utils';
+import { featureMapToRows, rowsToFeatureMap } from '@tpfr/core/utils';
+import { peerPoolRows, queryRows } from './pixels.js';
 
 test.prop([featureMapArb()], { seed: 1, numRuns: 25 })('rows follow b·H·W + h·W + w and map back exactly', async ({ shape, data }) => {
   await initBackend('cpu');

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import { describeEachBackend, expectNoLeaks } from '@tpfr/core/testing';
+import { describeEachBackend, expectNoLeaks } from '@tpfr/testing';
 import { spatialMean } from '@tpfr/core';
-import { PAPER, U32 } from './testing/kernel-references.js';
+import { PAPER, U32 } from '@tpfr/testing/kernel-references';
 
 /** Integers in [−8, 8] from a seed: every partial sum of up to 2²¹ of them is exact in float32. */
 function smallIntegers(n: number, seed: number): Float32Array {

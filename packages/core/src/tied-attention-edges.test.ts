@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { expect, it } from 'vitest';
-import { describeEachBackend, expectNoLeaks } from '@tpfr/core/testing';
+import { describeEachBackend, expectNoLeaks } from '@tpfr/testing';
 import { knn, knnTileSizes, tiedNeighbourhoodAttention, type TiedAttentionOptions } from '@tpfr/core';
 
 const all = (r: { output: tf.Tensor; indices: tf.Tensor; weights: tf.Tensor; counts: tf.Tensor }) => [r.output, r.indices, r.weights, r.counts];

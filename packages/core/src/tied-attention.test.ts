@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { expect, it } from 'vitest';
-import { describeEachBackend, expectNoLeaks } from '@tpfr/core/testing';
+import { describeEachBackend, expectNoLeaks } from '@tpfr/testing';
 import { knn, neighbourhoodAttention, tiedNeighbourhoodAttention } from '@tpfr/core';
 
 /** The authors' rule in float64: the set {j : dist_j ≤ k-th smallest}, and softmax(softplus(u+v)) over it. */

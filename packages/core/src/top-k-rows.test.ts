@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { expect, it } from 'vitest';
-import { describeEachBackend, expectNoLeaks } from '@tpfr/core/testing';
+import { describeEachBackend, expectNoLeaks } from '@tpfr/testing';
 import { knn } from '@tpfr/core';
-import { detach, gatherRows, pickColumns, topkRows, TOPK_GROUP } from '@tpfr/core/utils';
+import { detach } from './detach.js';
+import { gatherRows, pickColumns } from './gather-rows.js';
+import { topkRows, TOPK_GROUP } from './top-k-rows.js';
 
 describeEachBackend('topkRows', () => {
   test.prop([

@@ -2,13 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
-import { PAPER, conv2dTransposeAt, convGeometry, filterGradAt, probeIndices, roundoffs, seededValues, type ConvGeometry, type RefValue } from './testing/kernel-references.js';
+import { PAPER, conv2dTransposeAt, convGeometry, filterGradAt, probeIndices, roundoffs, seededValues, type ConvGeometry, type RefValue } from '@tpfr/testing/kernel-references';
 import { phases } from './wasm-backprop-input.js';
 
 /**
  * wasm's Conv2DBackpropInput (`wasm-backprop-input.ts`: XNNPACK convolutions, one per output
  * phase) and Conv2DBackpropFilter (`wasm-kernels.ts`: a convolution of x by dy) against float64
- * index arithmetic (`testing/kernel-references.ts`): every value of small cases, and every
+ * index arithmetic (`@tpfr/testing/kernel-references`): every value of small cases, and every
  * residue of rows and columns mod the stride and mod 4, at both ends, of the paper's shapes.
  * A float32 sum of n terms is within n unit roundoffs of Σ|terms| (first order, whatever the
  * order of the sum); an index error is off by about a whole term, ~Σ|terms|/√n.

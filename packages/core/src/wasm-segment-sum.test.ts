@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { gatherRows } from '@tpfr/core/utils';
-import { PAPER, firstMismatch } from './testing/kernel-references.js';
+import { PAPER, firstMismatch } from '@tpfr/testing/kernel-references';
 
 /**
  * wasm's UnsortedSegmentSum (`wasm-kernels.ts`, the gradient of `gatherRows` and so of the

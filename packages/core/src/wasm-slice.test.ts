@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '@tpfr/core';
-import { expectNoLeaks } from '@tpfr/core/testing';
-import { PAPER, firstMismatch, iota, sliceReference } from './testing/kernel-references.js';
+import { expectNoLeaks } from '@tpfr/testing';
+import { PAPER, firstMismatch, iota, sliceReference } from '@tpfr/testing/kernel-references';
 
 beforeAll(async () => {
   await initBackend('wasm');

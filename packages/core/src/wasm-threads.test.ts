@@ -11,7 +11,7 @@ afterAll(async () => {
 
 async function compute(threads: number) {
   const choice = await initBackend('wasm', { threads });
-  // Large enough for XNNPACK to split the work over the pool.
+  // Large enough for XNNPACK to split the work over its threads.
   const x = tf.randomUniform([1, 96, 96, 32], -1, 1, 'float32', 1) as tf.Tensor4D;
   const w = tf.randomUniform([3, 3, 32, 32], -1, 1, 'float32', 2) as tf.Tensor4D;
   const a = tf.randomUniform([256, 192], -1, 1, 'float32', 3) as tf.Tensor2D;
@@ -19,18 +19,18 @@ async function compute(threads: number) {
   const mm = await tf.matMul(a, a, false, true).data();
   const found = knn(a, tf.randomUniform([200, 192], -1, 1, 'float32', 4) as tf.Tensor2D, 5);
   const idx = await found.indices.data();
-  const pool = (tf.backend() as unknown as { wasm: { tfjs: { getThreadsCount(): number } } }).wasm.tfjs.getThreadsCount();
-  return { choice, conv, mm, idx, pool };
+  const threadCount = (tf.backend() as unknown as { wasm: { tfjs: { getThreadsCount(): number } } }).wasm.tfjs.getThreadsCount();
+  return { choice, conv, mm, idx, threadCount };
 }
 
-it('wasm in Node runs on a pool of threads (tfjs threaded build started from files) with the single thread results', async () => {
+it('wasm in Node runs on several threads (tfjs threaded build started from files) with the single thread results', async () => {
   const two = await compute(2);
   expect(two.choice.reason).toMatch(/WebAssembly \(XNNPACK\) is available on 2 threads/);
   expect(tf.getBackend()).toBe('wasm');
-  // XNNPACK's pool has them (tfjs' build caps it at half the cores it is told of: 1 on 2 cores).
-  expect(two.pool).toBe(2);
+  // XNNPACK has them (tfjs' build caps its threads at half the cores it is told of: 1 on 2 cores).
+  expect(two.threadCount).toBe(2);
   const one = await compute(1);
-  expect(one.pool).toBe(1);
+  expect(one.threadCount).toBe(1);
   expect(one.choice.reason).toMatch(/on 1 thread$/);
   expect(Array.from(two.conv)).toEqual(Array.from(one.conv));
   expect(Array.from(two.mm)).toEqual(Array.from(one.mm));
@@ -38,7 +38,7 @@ it('wasm in Node runs on a pool of threads (tfjs threaded build started from fil
   await expect(initBackend('wasm', { threads: 0 })).rejects.toThrow(/initBackend: could not set up 'wasm': wasm: initBackend: expected threads an integer >= 1, received 0/);
 }, 120_000);
 
-it('a Node script on several wasm threads exits by itself when it is done (the pool does not hold the process)', () => {
+it('a Node script on several wasm threads exits by itself when it is done (its threads do not hold the process)', () => {
   const script = `import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from ${JSON.stringify(fileURLToPath(new URL('./index.ts', import.meta.url)))};
 await initBackend('wasm', { threads: 2 });

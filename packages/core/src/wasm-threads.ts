@@ -3,8 +3,8 @@
  * build but never starts it in Node: it hands Emscripten its pthread worker and main script as
  * `blob:` URLs, which Node's `worker_threads` refuse (tensorflow/tfjs#3830). Here the same build
  * is started with both written to files (once per process, in the OS temporary folder) and
- * registered as the `wasm` backend, so XNNPACK's convolutions and matrix products run on a pool
- * of threads. Results are those of the single-threaded build (each thread computes its own
+ * registered as the `wasm` backend, so XNNPACK's convolutions and matrix products run on several
+ * threads. Results are those of the single-threaded build (each thread computes its own
  * outputs). Node only; reached through imports by name, so bundles for browsers never see it.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -81,9 +81,9 @@ export async function useNodeWasmThreads(threads: number): Promise<void> {
         return prefix + file;
       },
       mainScriptUrlOrBlob: mainFile,
-      // The build caps its pool at half the logical cores it is told of (it assumes two
+      // The build caps its threads at half the logical cores it is told of (it assumes two
       // hyper-threads per core), so a 2-core machine got one thread whatever was asked. It is
-      // told of 2·threads cores: the pool then has the threads asked for (up to its 8 workers).
+      // told of 2·threads cores: it then runs the threads asked for (up to its 8 workers).
       instantiateWasm: (info: { env: Record<string, unknown> }, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) => {
         info.env.emscripten_num_logical_cores = () => 2 * threads;
         void WebAssembly.instantiate(fs.readFileSync(wasmFile), info as unknown as WebAssembly.Imports).then((r) => receive(r.instance, r.module));
@@ -99,7 +99,7 @@ export async function useNodeWasmThreads(threads: number): Promise<void> {
       dispose: module.cwrap('dispose', null, []),
     };
     const backend = new wasm.BackendWasm(module as never);
-    // The pool's threads must not keep the process alive: a script that is done exits (Emscripten
+    // XNNPACK's threads must not keep the process alive: a script that is done exits (Emscripten
     // leaves its pthreads' workers referenced in Node).
     const pthreads = (module as { PThread?: { runningWorkers?: { unref?: () => void }[]; unusedWorkers?: { unref?: () => void }[] } }).PThread;
     for (const w of [...(pthreads?.runningWorkers ?? []), ...(pthreads?.unusedWorkers ?? [])]) w.unref?.();

@@ -2,10 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
-import { expectNoLeaks } from '@tpfr/core/testing';
-import { setWasmWinograd } from '@tpfr/core/utils';
-import { PAPER, conv2dAt, convGeometry, probeIndices, roundoffs, seededValues } from './testing/kernel-references.js';
-import { WINOGRAD_MIN_CHANNELS, winogradPlan } from './wasm-winograd.js';
+import { expectNoLeaks } from '@tpfr/testing';
+import { PAPER, conv2dAt, convGeometry, probeIndices, roundoffs, seededValues } from '@tpfr/testing/kernel-references';
+import { WINOGRAD_MIN_CHANNELS, setWasmWinograd, winogradPlan } from './wasm-winograd.js';
 
 type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
 

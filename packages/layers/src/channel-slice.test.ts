@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { ChannelSlice, channelSlice } from './channel-slice.js';
-import { describeLayerContract } from './layer-contract.js';
+import { describeLayerContract } from '@tpfr/testing/layers';
 
 describeLayerContract({ name: 'ChannelSlice', make: () => channelSlice({ start: 1, size: 2 }), inputShapes: [[2, 3, 4, 5]], symbolicShapes: [[null, null, 5]], trainableWeights: 0 });
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { GlobalStyle, globalStyle } from './global-style.js';
-import { describeLayerContract } from './layer-contract.js';
+import { describeLayerContract } from '@tpfr/testing/layers';
 
 describeLayerContract({ name: 'GlobalStyle', make: () => globalStyle({ filters: 4 }), inputShapes: [[2, 9, 8, 3]], symbolicShapes: [[null, null, 3]], trainableWeights: 6, atol: 1e-5 });
 

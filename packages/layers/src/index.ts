@@ -7,10 +7,10 @@
  */
 export { PeerRecombination, peerRecombination } from './tpfr-layer.js';
 export type { PeerRecombinationArgs, PeerRecombinationCallArgs, TpfrStages, TpfrActivation } from './tpfr-layer.js';
-export { stackPeers, stackPeersPerSample, upgradePeerInputs } from './peers.js';
+export { stackPeers, stackPeersPerSample } from './peers.js';
 export type { ExemplarCodes } from './peers.js';
 export { loadTorchTpfrWeights } from './torch-import.js';
-export type { TorchStateDict, TorchTensorJson, TorchTpfrVariant, TorchTensor, TorchTensors } from './torch-import.js';
+export type { TorchStateDict, StateDictTensorJson, TorchTpfrVariant, StateDictTensor, StateDictTensors } from './torch-import.js';
 export { InstanceNormalization, instanceNormalization, instanceNorm } from './instance-normalization.js';
 export type { InstanceNormalizationArgs } from './instance-normalization.js';
 export { ReflectionPadding2D, reflectionPadding2d, reflectionPad } from './reflection-padding.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { InstanceNormalization, instanceNormalization } from './instance-normalization.js';
-import { describeLayerContract } from './layer-contract.js';
+import { describeLayerContract } from '@tpfr/testing/layers';
 
 describeLayerContract({ name: 'InstanceNormalization', make: () => instanceNormalization(), inputShapes: [[2, 4, 5, 3]], symbolicShapes: [[null, null, 3]], trainableWeights: 0 });
 describeLayerContract({ name: 'InstanceNormalization (affine)', make: () => instanceNormalization({ affine: true }), inputShapes: [[2, 4, 5, 3]], symbolicShapes: [[null, null, 3]], trainableWeights: 2 });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { knn, type Metric } from '@tpfr/core';
-import { foldExemplarConstantChannels, timed } from '@tpfr/core/utils';
+import { timed } from '@tpfr/core/utils';
+import { foldExemplarConstantChannels } from './exemplar-constant-channels.js';
 import type { GroupRows } from './pool-groups.js';
 import { tiedRows } from './tied-merge.js';
 

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { stackPeers } from './peers.js';
 import { PeerRecombination } from './tpfr-layer.js';
-import { loadTorchTpfrWeights, torchImageToNhwc, torchTensorValues, type TorchStateDict, type TorchTensorJson } from './torch-import.js';
-import { fixturesPresent } from '@tpfr/core/testing';
+import { loadTorchTpfrWeights, torchImageToNhwc, stateDictTensorValues, type TorchStateDict, type StateDictTensorJson } from './torch-import.js';
+import { fixturesPresent } from '@tpfr/testing';
 
 // Parity with the authors' PyTorch layers (fixtures: see their README). The folder comes from
 // TPFR_PARITY_DIR, by default <repo>/../shared/fixtures/tpfr-parity.
@@ -21,12 +21,12 @@ const RTOL = 1e-4;
 
 interface Fixture {
   config: { K: number; bn_eps: number };
-  inputs: Record<'inp_cont' | 'inp_style' | 'peers_cont' | 'peers_style', TorchTensorJson>;
+  inputs: Record<'inp_cont' | 'inp_style' | 'peers_cont' | 'peers_style', StateDictTensorJson>;
   params_bidir: TorchStateDict;
   params_att: TorchStateDict;
-  outputs: Record<'bidir' | 'att', TorchTensorJson>;
-  intermediates_bidir: Record<string, TorchTensorJson>;
-  intermediates_att: Record<string, TorchTensorJson>;
+  outputs: Record<'bidir' | 'att', StateDictTensorJson>;
+  intermediates_bidir: Record<string, StateDictTensorJson>;
+  intermediates_att: Record<string, StateDictTensorJson>;
 }
 
 function expectClose(actual: Float32Array | number[], expected: Float32Array, what: string): number {
@@ -74,7 +74,7 @@ describe.skipIf(files.length === 0)('TPFR parity with the authors\' PyTorch laye
           const idx = Array.from(out[2 + 2 * s].dataSync());
           expect(idx, `${file} ${variant} stage ${s + 1} top-k indices`).toEqual(Array.from(inter[`stage${s + 1}_topk_idx`].data));
           // Attention weights equal the dense matrix's entries at the top-k indices.
-          const att = torchTensorValues(inter[`stage${s + 1}_attention`]);
+          const att = stateDictTensorValues(inter[`stage${s + 1}_attention`]);
           const m = inter[`stage${s + 1}_attention`].shape[1];
           const k = fx.config.K;
           const dense = Float32Array.from(idx, (j, r) => att[Math.floor(r / k) * m + j]);

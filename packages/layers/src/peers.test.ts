@@ -1,11 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
-import { expectNoLeaks } from '@tpfr/core/testing';
-import { stackPeers, stackPeersPerSample, upgradePeerInputs } from './peers.js';
-import { peerRecombination } from './tpfr-layer.js';
+import { expectNoLeaks } from '@tpfr/testing';
+import { stackPeers, stackPeersPerSample } from './peers.js';
 
 const PROP = { seed: 7, numRuns: 20 };
 const same = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
@@ -63,40 +61,5 @@ describe('stackPeers, stackPeersPerSample', () => {
     expect(() => stackPeers(a, 0)).toThrow(/stackPeers: expected batch to be an integer >= 1, received 0/);
     expect(() => stackPeers(tf.zeros([0, 2, 2, 3]) as tf.Tensor4D, 1)).toThrow(/stackPeers: expected at least one exemplar in exemplars, received P = 0/);
     tf.dispose([a, other]);
-  });
-});
-
-describe('upgradePeerInputs', () => {
-  beforeAll(async () => {
-    await initBackend('wasm');
-  });
-
-  it("converts a model saved with rank-4 peer inputs [B·P, h, w, C]; the layer's weights load unchanged", async () => {
-    const ins = [[null, null, 4], [null, null, 6], [null, null, null, 4], [null, null, null, 6]].map((s) => tfl.input({ shape: s as number[] }));
-    const layer = peerRecombination({ k: 2, name: 'tpfr' });
-    const model = tfl.model({ inputs: ins, outputs: layer.apply(ins as tfl.SymbolicTensor[]) });
-    let saved: tf.io.ModelArtifacts | null = null;
-    await model.save(tf.io.withSaveHandler(async (a) => {
-      saved = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }));
-    // The former layout: the peer inputs' batch_input_shape has four entries.
-    const old = JSON.parse(JSON.stringify(saved!.modelTopology));
-    for (const l of old.config.layers) if (l.config.name === ins[2].sourceLayer.name || l.config.name === ins[3].sourceLayer.name) l.config.batch_input_shape.splice(1, 1);
-    const oldArtifacts = { ...saved!, modelTopology: old };
-    await expect(tfl.loadLayersModel(tf.io.fromMemory(oldArtifacts))).rejects.toThrow(/TpfrPeerRecombination: expected peer content \[B, P, h, w, Cc\] of rank 5 .*received shape \[\?,\?,\?,4\]/);
-    const { artifacts, upgraded } = upgradePeerInputs(oldArtifacts);
-    expect(upgraded).toEqual([ins[2].sourceLayer.name, ins[3].sourceLayer.name]);
-    expect(upgradePeerInputs(saved!).upgraded).toEqual([]);
-    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
-    expect(loaded.inputs.map((t) => t.shape.length)).toEqual([4, 4, 5, 5]);
-    const xs = [tf.randomNormal([2, 3, 3, 4], 0, 1, 'float32', 1), tf.randomNormal([2, 3, 3, 6], 0, 1, 'float32', 2),
-      stackPeers(tf.randomNormal([2, 2, 2, 4], 0, 1, 'float32', 3) as tf.Tensor4D, 2), stackPeers(tf.randomNormal([2, 2, 2, 6], 0, 1, 'float32', 4) as tf.Tensor4D, 2)];
-    const a = layer.apply(xs);
-    const b = loaded.predict(xs, { batchSize: 1 }) as tf.Tensor[];
-    a.forEach((t, i) => expect(same(t, b[i])).toBeLessThan(1e-6));
-    tf.dispose([...xs, ...a, ...b]);
-    model.dispose();
-    loaded.dispose();
   });
 });

@@ -1,14 +1,12 @@
 /**
- * The peer inputs of the TPFR layer ({@link PeerRecombination}): peer content `[B, P, h, w, Cc]`
- * and peer style `[B, P, h, w, Cs]`, P exemplars per sample on an axis of their own. Built here
- * from exemplar codes; {@link upgradePeerInputs} converts models saved with the former rank-4
- * layout `[B·P, h, w, C]`.
+ * The peer inputs of the TPFR layer (`PeerRecombination`): peer content `[B, P, h, w, Cc]` and
+ * peer style `[B, P, h, w, Cs]`, P exemplars per sample on an axis of their own, built here from
+ * exemplar codes.
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError, ValueError } from '@tpfr/core';
 import { assertInteger, assertRank, formatShape } from '@tpfr/core/utils';
-import type { PeerRecombination } from './tpfr-layer.js';
 
 /**
  * Latent codes of style exemplars: a stack `[P, h, w, C]` (one exemplar is `[1, h, w, C]`), or a
@@ -77,66 +75,4 @@ export function stackPeersPerSample(samples: readonly ExemplarCodes[]): tf.Tenso
     });
     return tf.stack(stacks, 0) as tf.Tensor5D;
   });
-}
-
-/** The class name under which {@link PeerRecombination} is serialized. */
-const TPFR_CLASS = 'TpfrPeerRecombination';
-
-type Json = Record<string, unknown>;
-
-/** Layer configs of a (possibly nested) Keras model topology, the nested models' included. */
-function layerConfigs(config: Json | undefined, out: Json[]): Json[] {
-  // Stryker disable next-line ArrayDeclaration: a non-layer entry in the list (no class_name, no name) is skipped by every use
-  const layers = (config?.layers as Json[] | undefined) ?? [];
-  for (const l of layers) {
-    out.push(l);
-    if (l.config && (l.config as Json).layers) layerConfigs(l.config as Json, out);
-  }
-  return out;
-}
-
-/**
- * Converts the topology of a model saved with the TPFR layer's former peer layout
- * (`[B·P, h, w, C]`, rank 4) to the current one (`[B, P, h, w, C]`): every input layer that feeds
- * a {@link PeerRecombination}'s peer content or peer style with a rank-4 `batch_input_shape` gets
- * an unknown P axis, `[null, h, w, C]` → `[null, null, h, w, C]`. The layer's weights do not
- * depend on the layout, so the weights load unchanged. Then feed the converted model peers built
- * with {@link stackPeers}. Peer inputs computed by other layers of the model (not input layers)
- * cannot be converted: loading such a model fails with the layer's rank error.
- * @param artifacts as an `IOHandler`'s `load()` returns them (`fileSystemIO(dir).load()`).
- * @returns the artifacts to pass to `tf.io.fromMemory` (a copy when something changed) and the
- *   names of the converted input layers (empty: nothing to convert).
- * @example
- * const { artifacts } = upgradePeerInputs(await fileSystemIO(dir).load!()); // fileSystemIO: @tpfr/layers/node
- * const model = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
- */
-export function upgradePeerInputs(artifacts: tf.io.ModelArtifacts): { artifacts: tf.io.ModelArtifacts; upgraded: string[] } {
-  const fn = 'upgradePeerInputs';
-  const topology = artifacts.modelTopology;
-  if (topology == null || topology instanceof ArrayBuffer) return { artifacts, upgraded: [] };
-  const copy = JSON.parse(JSON.stringify(topology)) as Json;
-  const root = ((copy.model_config as Json | undefined) ?? copy).config as Json | undefined;
-  // Stryker disable next-line ArrayDeclaration: a non-layer entry in the list (no class_name, no name) is skipped by every use
-  const layers = layerConfigs(root, []);
-  const byName = new Map(layers.map((l) => [(l.config as Json | undefined)?.name ?? l.name, l]));
-  const upgraded: string[] = [];
-  for (const l of layers) {
-    if (l.class_name !== TPFR_CLASS) continue;
-    for (const node of (l.inbound_nodes as unknown[][][] | undefined) ?? []) {
-      if (!Array.isArray(node) || node.length !== 4) {
-        throw new ShapeError(fn, `four inbound tensors of ${TPFR_CLASS} '${String(l.name)}'`, `${Array.isArray(node) ? node.length : typeof node}`);
-      }
-      for (const entry of node.slice(2)) {
-        const source = byName.get(entry[0] as string);
-        if (source?.class_name !== 'InputLayer') continue;
-        const cfg = source.config as Json;
-        const shape = cfg.batch_input_shape as (number | null)[] | undefined;
-        if (!Array.isArray(shape) || shape.length !== 4) continue;
-        cfg.batch_input_shape = [shape[0], null, ...shape.slice(1)];
-        upgraded.push(String(cfg.name));
-      }
-    }
-  }
-  if (upgraded.length === 0) return { artifacts, upgraded };
-  return { artifacts: { ...artifacts, modelTopology: copy }, upgraded };
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { describeLayerContract } from './layer-contract.js';
+import { describeLayerContract } from '@tpfr/testing/layers';
 import { ReflectionPadding2D, reflectionPadding2d } from './reflection-padding.js';
 
 describeLayerContract({ name: 'ReflectionPadding2D', make: () => reflectionPadding2d({ padding: [[1, 2], [2, 1]] }), inputShapes: [[2, 4, 5, 3]], symbolicShapes: [[null, null, 3]], trainableWeights: 0 });

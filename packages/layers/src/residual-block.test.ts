@@ -1,4 +1,4 @@
-import { describeLayerContract } from './layer-contract.js';
+import { describeLayerContract } from '@tpfr/testing/layers';
 import { residualBlock } from './residual-block.js';
 
 describeLayerContract({ name: 'ResidualBlock', make: () => residualBlock(), inputShapes: [[2, 5, 6, 4]], symbolicShapes: [[null, null, 4]], trainableWeights: 5, atol: 1e-5 });

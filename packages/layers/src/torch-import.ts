@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
-import { ShapeError, ValueError, bfloat16ToFloat32, float16ToFloat32 } from '@tpfr/core';
+import { ShapeError, ValueError } from '@tpfr/core';
+import { bfloat16ToFloat32, float16ToFloat32 } from '@tpfr/core/torch';
 import { formatShape } from '@tpfr/core/utils';
 import type { AttentionTransformWeights } from './peer-attention-transform.js';
 import type { PeerRecombination } from './tpfr-layer.js';
@@ -9,34 +10,34 @@ import type { PeerRecombination } from './tpfr-layer.js';
  * One tensor of a PyTorch `state_dict` in JSON form: `data` flattened row-major (C order) in
  * PyTorch's layout, as in the parity fixtures (`{"shape": [8, 16], "dtype": "float32", "data": [...]}`).
  */
-export interface TorchTensorJson {
+export interface StateDictTensorJson {
   shape: number[];
   dtype: string;
   data: number[];
 }
 
 /** A PyTorch `state_dict()` in JSON form: parameter name → tensor. */
-export type TorchStateDict = Record<string, TorchTensorJson>;
+export type TorchStateDict = Record<string, StateDictTensorJson>;
 
 /**
- * One tensor of a PyTorch `state_dict`, in JSON form ({@link TorchTensorJson}) or as read from a
- * checkpoint file: `data` flattened row-major (C order) in PyTorch's layout, as a plain array or
+ * One tensor of a PyTorch `state_dict`, in JSON form ({@link StateDictTensorJson}) or as read from a
+ * checkpoint file (a `TorchTensor` of `readTorchCheckpoint`, `@tpfr/core/torch`, is one): `data` flattened row-major (C order) in PyTorch's layout, as a plain array or
  * a typed array (`Float32Array`, `Float64Array`, `BigInt64Array` for int64, or the raw
  * `Uint16Array` bits of a `float16`/`bfloat16` tensor).
  */
-export interface TorchTensor {
+export interface StateDictTensor {
   shape: readonly number[];
   dtype?: string;
   data: ArrayLike<number> | ArrayLike<bigint>;
 }
 
-/** A `state_dict` as a record or a `Map` of name → {@link TorchTensor} ({@link TorchStateDict} is one). */
-export type TorchTensors = Readonly<Record<string, TorchTensor>> | ReadonlyMap<string, TorchTensor>;
+/** A `state_dict` as a record or a `Map` of name → {@link StateDictTensor} ({@link TorchStateDict} is one). */
+export type StateDictTensors = Readonly<Record<string, StateDictTensor>> | ReadonlyMap<string, StateDictTensor>;
 
 /** The tensor named `key` of a record or map state dict. */
-export function getTorchTensor(stateDict: TorchTensors, key: string): TorchTensor | undefined {
-  if (stateDict instanceof Map) return (stateDict as ReadonlyMap<string, TorchTensor>).get(key);
-  const rec = stateDict as Readonly<Record<string, TorchTensor>>;
+export function getStateDictTensor(stateDict: StateDictTensors, key: string): StateDictTensor | undefined {
+  if (stateDict instanceof Map) return (stateDict as ReadonlyMap<string, StateDictTensor>).get(key);
+  const rec = stateDict as Readonly<Record<string, StateDictTensor>>;
   return Object.prototype.hasOwnProperty.call(rec, key) ? rec[key] : undefined;
 }
 
@@ -57,9 +58,9 @@ const NAMES: Record<TorchTpfrVariant, StageNames[]> = {
 };
 
 /** Guesses the variant from the keys (`transf_att_cont.*` → bidir, `transf_att.*` → att), after `prefix`. */
-export function detectTorchTpfrVariant(stateDict: TorchTensors, prefix = ''): TorchTpfrVariant {
-  if (getTorchTensor(stateDict, `${prefix}transf_att_cont.0.weight`)) return 'bidir';
-  if (getTorchTensor(stateDict, `${prefix}transf_att.0.weight`)) return 'att';
+export function detectTorchTpfrVariant(stateDict: StateDictTensors, prefix = ''): TorchTpfrVariant {
+  if (getStateDictTensor(stateDict, `${prefix}transf_att_cont.0.weight`)) return 'bidir';
+  if (getStateDictTensor(stateDict, `${prefix}transf_att.0.weight`)) return 'att';
   const keys = stateDict instanceof Map ? [...stateDict.keys()] : Object.keys(stateDict);
   throw new ValueError('loadTorchTpfrWeights', `a state_dict with '${prefix}transf_att_cont.0.weight' (two-stage) or '${prefix}transf_att.0.weight' (one-stage)`, `keys ${keys.slice(0, 6).join(', ')}…`);
 }
@@ -68,7 +69,7 @@ export function detectTorchTpfrVariant(stateDict: TorchTensors, prefix = ''): To
  * A PyTorch tensor's values as float32 (floats rounded with `Math.fround`). A `Float32Array`
  * is returned as is (not copied); `float16`/`bfloat16` tensors given as `Uint16Array` bits are decoded.
  */
-export function torchTensorValues(t: TorchTensor): Float32Array {
+export function stateDictTensorValues(t: StateDictTensor): Float32Array {
   const d = t.data;
   if (d instanceof Float32Array) return d;
   if (d instanceof Uint16Array && t.dtype === 'float16') return float16ToFloat32(d);
@@ -217,17 +218,17 @@ export function torchTpfrKeyShapes(variant: TorchTpfrVariant, attDim: number, pr
  * Build the layer first, e.g. `layer.build([[null, null, null, Cc], [null, null, null, Cs], [null, null, null, Cc], [null, null, null, Cs]])`
  * or by applying it once.
  *
- * @param stateDict the module's `state_dict()` as {@link TorchStateDict} (JSON) or {@link TorchTensors} (typed arrays, record or Map).
+ * @param stateDict the module's `state_dict()` as {@link TorchStateDict} (JSON) or {@link StateDictTensors} (typed arrays, record or Map).
  * @param variant detected from the keys when omitted.
  * @throws ValueError for a missing parameter or a variant that does not fit the layer's stages;
  *   ShapeError when a parameter's size does not fit.
  */
-export function loadTorchTpfrWeights(layer: PeerRecombination, stateDict: TorchTensors, variant: TorchTpfrVariant = detectTorchTpfrVariant(stateDict)): void {
+export function loadTorchTpfrWeights(layer: PeerRecombination, stateDict: StateDictTensors, variant: TorchTpfrVariant = detectTorchTpfrVariant(stateDict)): void {
   const fn = 'loadTorchTpfrWeights';
   for (const spec of torchTpfrWeightSpecs(layer, variant)) {
-    const t = getTorchTensor(stateDict, spec.key);
+    const t = getStateDictTensor(stateDict, spec.key);
     if (!t) throw new ValueError(fn, `parameter '${spec.key}' in the state_dict`, 'none');
-    const values = torchTensorValues(t);
+    const values = stateDictTensorValues(t);
     const shape = spec.target.shape as number[];
     const size = shape.reduce((x, y) => x * y, 1);
     if (values.length !== size) {
@@ -242,8 +243,8 @@ export function loadTorchTpfrWeights(layer: PeerRecombination, stateDict: TorchT
 /**
  * An NCHW PyTorch tensor `[B, C, H, W]` in JSON form as an NHWC tensor `[B, H, W, C]`.
  */
-export function torchImageToNhwc(t: TorchTensor): tf.Tensor4D {
+export function torchImageToNhwc(t: StateDictTensor): tf.Tensor4D {
   if (t.shape.length !== 4) throw new ShapeError('torchImageToNhwc', 'an NCHW tensor of rank 4 [B, C, H, W]', `shape ${formatShape(t.shape)}`);
   const [b, c, h, w] = t.shape;
-  return tf.tidy(() => tf.transpose(tf.tensor4d(torchTensorValues(t), [b, c, h, w]), [0, 2, 3, 1]));
+  return tf.tidy(() => tf.transpose(tf.tensor4d(stateDictTensorValues(t), [b, c, h, w]), [0, 2, 3, 1]));
 }

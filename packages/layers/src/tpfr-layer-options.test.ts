@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_KNN_MEMORY_BUDGET, initBackend, knn } from '@tpfr/core';
-import { expectNoLeaks } from '@tpfr/core/testing';
+import { expectNoLeaks } from '@tpfr/testing';
 import { PeerRecombination, peerRecombination, type PeerRecombinationArgs } from './tpfr-layer.js';
 
 // Options, defaults, initial weights and errors of the TPFR layer (the properties and the
@@ -281,7 +281,7 @@ describe('PeerRecombination options and errors', () => {
       ['content of rank 3', [[2, 2, CC], [1, 2, 2, CS], [1, 1, 2, 2, CC], [1, 1, 2, 2, CS]], /TpfrPeerRecombination: expected content \[B, H, W, Cc\] of rank 4, received shape \[2,2,6\]/],
       ['style of rank 5', [[1, 2, 2, CC], [1, 1, 2, 2, CS], [1, 1, 2, 2, CC], [1, 1, 2, 2, CS]], /expected style \[B, H, W, Cs\] of rank 4, received shape \[1,1,2,2,12\]/],
       ['peer content of rank 6', [[1, 2, 2, CC], [1, 2, 2, CS], [1, 1, 1, 2, 2, CC], [1, 1, 2, 2, CS]], /expected peer content \[B, P, h, w, Cc\] of rank 5, received shape \[1,1,1,2,2,6\]/],
-      ['peer style of rank 4', [[1, 2, 2, CC], [1, 2, 2, CS], [1, 1, 2, 2, CC], [2, 2, 2, CS]], /expected peer style \[B, P, h, w, Cs\] of rank 5 \(P exemplars on an axis of their own, as stackPeers builds them; not the former \[B·P, h, w, C\]\), received shape \[2,2,2,12\]/],
+      ['peer style of rank 4', [[1, 2, 2, CC], [1, 2, 2, CS], [1, 1, 2, 2, CC], [2, 2, 2, CS]], /expected peer style \[B, P, h, w, Cs\] of rank 5, received shape \[2,2,2,12\]/],
       ['unknown Cc', [[null, 2, 2, null], [null, 2, 2, CS], [null, 1, 2, 2, null], [null, 1, 2, 2, CS]], /TpfrPeerRecombination: expected known channel counts Cc and Cs, received shapes \[\?,2,2,\?\] and \[\?,2,2,12\]/],
       ['unknown Cs', [[null, 2, 2, CC], [null, 2, 2, null], [null, 1, 2, 2, CC], [null, 1, 2, 2, null]], /expected known channel counts Cc and Cs, received shapes \[\?,2,2,6\] and \[\?,2,2,\?\]/],
       ['peer style of another Cs', [[1, 2, 2, CC], [1, 2, 2, CS], [1, 1, 2, 2, CC], [1, 1, 2, 2, CS - 1]], /TpfrPeerRecombination: expected peer style \[B, P, h, w, Cs\] with Cs = 12, received shape \[1,1,2,2,11\]/],

@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
-import { expectNoLeaks } from '@tpfr/core/testing';
+import { expectNoLeaks } from '@tpfr/testing';
 import { PeerRecombination, type PeerRecombinationArgs } from './tpfr-layer.js';
 
 // The call argument `neighbours`: a neighbour graph replayed instead of searched.

@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, knn, neighbourhoodAttention, tiedNeighbourhoodAttention } from '@tpfr/core';
-import { expectNoLeaks } from '@tpfr/core/testing';
+import { expectNoLeaks } from '@tpfr/testing';
 import { chunkRows } from './attention-chunks.js';
 import { CHUNK_SEED_SALT, STAGE_2_SEED_SALT, stageDropout, tiedRowsChunk } from './dropout-seeds.js';
 import { applyAttentionTransform, attentionScore } from './peer-attention-transform.js';

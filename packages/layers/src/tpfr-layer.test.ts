@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, knn } from '@tpfr/core';
-import { describeLayerContract } from './layer-contract.js';
+import { describeLayerContract } from '@tpfr/testing/layers';
 import { applyAttentionTransform, attentionScore, type AttentionTransformWeights } from './peer-attention-transform.js';
 import { PeerRecombination, peerRecombination, type PeerRecombinationArgs } from './tpfr-layer.js';
 
@@ -353,13 +353,13 @@ describe('PeerRecombination properties', () => {
     const z = (s: number[]) => tf.zeros(s);
     const bad = [z([1, 2, 2, CC]), z([1, 2, 2, CS]), z([1, 1, 2, 2, CC + 1]), z([1, 1, 2, 2, CS])];
     expect(() => layer.apply(bad)).toThrow(/TpfrPeerRecombination: expected peer content \[B, P, h, w, Cc\] with Cc = 6, received shape \[1,1,2,2,7\]/);
-    const old = [z([1, 2, 2, CC]), z([1, 2, 2, CS]), z([2, 2, 2, CC]), z([2, 2, 2, CS])];
-    expect(() => layer.apply(old)).toThrow(/expected peer content \[B, P, h, w, Cc\] of rank 5 \(P exemplars on an axis of their own, as stackPeers builds them; not the former \[B·P, h, w, C\]\), received shape \[2,2,2,6\]/);
+    const rank4 = [z([1, 2, 2, CC]), z([1, 2, 2, CS]), z([2, 2, 2, CC]), z([2, 2, 2, CS])];
+    expect(() => layer.apply(rank4)).toThrow(/expected peer content \[B, P, h, w, Cc\] of rank 5, received shape \[2,2,2,6\]/);
     const otherBatch = [z([2, 2, 2, CC]), z([2, 2, 2, CS]), z([1, 2, 2, 2, CC]), z([1, 2, 2, 2, CS])];
     expect(() => layer.apply(otherBatch)).toThrow(/expected peer content \[B, P, h, w, Cc\] with B = 2 as content, received shape \[1,2,2,2,6\]/);
     const few = [z([1, 2, 2, CC]), z([1, 2, 2, CS]), z([1, 1, 1, 1, CC]), z([1, 1, 1, 1, CS])];
     expect(() => layer.apply(few)).toThrow(/at least k = 2 peer pixels per pool, received 1/);
     expect(() => peerRecombination({ stages: 'three' as never })).toThrow(/stages 'two-stage' or 'style-only'/);
-    tf.dispose([...bad, ...old, ...otherBatch, ...few]);
+    tf.dispose([...bad, ...rank4, ...otherBatch, ...few]);
   });
 });

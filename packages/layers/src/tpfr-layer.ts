@@ -1,14 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { DEFAULT_KNN_MEMORY_BUDGET, ShapeError, ValueError, type Metric } from '@tpfr/core';
-import { canReadSync, formatShape, type PeerPooling } from '@tpfr/core/utils';
+import { canReadSync } from '@tpfr/core/internal';
+import { formatShape, type PeerPooling } from '@tpfr/core/utils';
 import { DEFAULT_VALUE_MEMORY_BUDGET_BYTES } from './attention-chunks.js';
 import type { Kwargs, LayerArgs } from './layer-types.js';
 import { createAttentionTransformWeights, type AttentionTransformWeights, type WeightFactory } from './peer-attention-transform.js';
 import { poolGroups } from './pool-groups.js';
 import { registerLayer } from './register.js';
 import { runStage, tpfrStage, type StageOptions } from './tpfr-stage.js';
-import type { stackPeers, upgradePeerInputs } from './peers.js';
+import type { stackPeers } from './peers.js';
 
 /** Which stages run: both (method §5), or stage 1 only (PeerNets' one-stage variant). */
 export type TpfrStages = 'two-stage' | 'style-only';
@@ -172,8 +173,6 @@ function makeInitializer(init: 'glorotUniform' | 'zeros' | 'ones') {
  *
  * `apply(inputs, { k, stages, training })` ({@link PeerRecombinationCallArgs}) overrides k and
  * the stages for one call (a two-stage layer can run as 'style-only'), without copying weights.
- * Models saved with the former rank-4 peer inputs `[B·P, h, w, C]` load after
- * {@link upgradePeerInputs} (`TpfrModel.load` calls it).
  */
 export class PeerRecombination extends tfl.layers.Layer {
   /** The name this class is registered and serialized under. */
@@ -236,11 +235,7 @@ export class PeerRecombination extends tfl.layers.Layer {
     }
     const s = inputShape as tfl.Shape[];
     s.forEach((shape, i) => {
-      if (shape.length === INPUT_RANKS[i]) return;
-      // Rank-4 peers are the earlier layout [B·P, h, w, C], which batching cannot split per sample.
-      // (Only peers can be rank 4 here: content and style of rank 4 have returned above.)
-      const hint = shape.length === 4 ? ` (P exemplars on an axis of their own, as stackPeers builds them; not the former [B·P, h, w, C])` : '';
-      throw new ShapeError(fn, `${INPUT_NAMES[i]} of rank ${INPUT_RANKS[i]}${hint}`, `shape ${formatShape(shape)}`);
+      if (shape.length !== INPUT_RANKS[i]) throw new ShapeError(fn, `${INPUT_NAMES[i]} of rank ${INPUT_RANKS[i]}`, `shape ${formatShape(shape)}`);
     });
     const [c, st, pc, ps] = s;
     if (c[3] == null || st[3] == null) throw new ShapeError(fn, 'known channel counts Cc and Cs', `shapes ${formatShape(c)} and ${formatShape(st)}`);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { ShapeError, ValueError } from '@tpfr/core';
-import { describeEachBackend, expectNoLeaks } from '@tpfr/core/testing';
+import { describeEachBackend, expectNoLeaks } from '@tpfr/testing';
 import { DEFAULT_LOSS_WEIGHTS, WeightedLossSet, combineLosses, lossWeight, weightedLossSum } from './composite.js';
 import { reconstructionLoss } from './reconstruction.js';
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { test } from '@fast-check/vitest';
 import { ShapeError } from '@tpfr/core';
-import { describeEachBackend, expectNoLeaks, featureMapArb } from '@tpfr/core/testing';
+import { describeEachBackend, expectNoLeaks, featureMapArb } from '@tpfr/testing';
 import {
   ContentFeatureCycleLoss,
   LatentCycleLoss,

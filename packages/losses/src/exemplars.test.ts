@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { ShapeError } from '@tpfr/core';
-import { describeEachBackend, expectNoLeaks } from '@tpfr/core/testing';
+import { describeEachBackend, expectNoLeaks } from '@tpfr/testing';
 import { meanOverExemplars } from './exemplars.js';
 import { raganLsDiscriminatorLoss } from './ragan.js';
 

@@ -2,7 +2,7 @@
  * Losses of TPFR style transfer (Svoboda et al., CVPR 2020) for TensorFlow.js, NHWC: latent
  * SmoothL1 distance, metric learning on style codes, reconstruction, content/latent/transfer
  * cycles, relativistic average GAN losses (least-squares and sigmoid cross-entropy), an image
- * pool and exemplar averaging for the discriminator, and a weighted composite.
+ * history and exemplar averaging for the discriminator, and a weighted composite.
  *
  * Each loss is a pure function (checked inputs, one `tf.tidy`, nothing leaked) plus a thin class
  * holding its options and weight, whose `call(...)` returns `weight · loss`.
@@ -46,8 +46,8 @@ export type {
   LatentCycleLossOptions,
 } from './cycle.js';
 export { meanOverExemplars } from './exemplars.js';
-export { ImagePool, DEFAULT_IMAGE_POOL_SIZE } from './image-pool.js';
-export type { ImagePoolOptions } from './image-pool.js';
+export { ImageHistory, DEFAULT_IMAGE_HISTORY_SIZE } from './image-history.js';
+export type { ImageHistoryOptions } from './image-history.js';
 export { combineLosses, weightedLossSum, lossWeight, WeightedLossSet, DEFAULT_LOSS_WEIGHTS } from './composite.js';
 export type { CombinedLoss, LossTerms, LossWeights } from './composite.js';
 export { WeightedLoss } from './weighted-loss.js';

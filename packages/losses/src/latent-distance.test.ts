@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
 import { ShapeError, ValueError } from '@tpfr/core';
-import { describeEachBackend, expectNoLeaks, featureMapArb } from '@tpfr/core/testing';
+import { describeEachBackend, expectNoLeaks, featureMapArb } from '@tpfr/testing';
 import { LatentDistance, latentDistance, perSampleLatentDistance, smoothL1 } from './latent-distance.js';
 
 const sl1 = (x: number, beta = 1) => (Math.abs(x) < beta ? (0.5 * x * x) / beta : Math.abs(x) - 0.5 * beta);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
 import { ShapeError } from '@tpfr/core';
-import { describeEachBackend, expectNoLeaks } from '@tpfr/core/testing';
+import { describeEachBackend, expectNoLeaks } from '@tpfr/testing';
 import {
   RaganBceDiscriminatorLoss,
   RaganBceGeneratorLoss,

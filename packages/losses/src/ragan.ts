@@ -16,7 +16,7 @@ import { assertTensor } from './validate.js';
 
 /**
  * Checks two score maps: float32, non-empty, the same rank and the same shape apart from the
- * leading (batch) dimension, so a pooled fake batch may differ in size from the real one.
+ * leading (batch) dimension, so a fake batch from the image history may differ in size from the real one.
  */
 function checkScores(fn: string, real: unknown, fake: unknown): asserts real is tf.Tensor {
   assertTensor(fn, 'real', real);

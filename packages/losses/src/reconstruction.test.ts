@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
 import { ShapeError, ValueError } from '@tpfr/core';
-import { describeEachBackend, expectNoLeaks, featureMapArb } from '@tpfr/core/testing';
+import { describeEachBackend, expectNoLeaks, featureMapArb } from '@tpfr/testing';
 import { ReconstructionLoss, l1Loss, mseLoss, reconstructionLoss } from './reconstruction.js';
 
 const opts = { seed: 42, numRuns: 25 };

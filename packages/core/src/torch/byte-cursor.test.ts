@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ByteCursor } from './byte-cursor.js';
 import { CheckpointError } from './errors.js';
-import { thrown } from './craft.test-util.js';
+import { thrown } from '@tpfr/testing/torch-craft';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

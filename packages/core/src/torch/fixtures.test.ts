@@ -6,13 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { fixturesPresent } from '@tpfr/testing';
+import { torchFixturesDir } from '@tpfr/testing/torch-fixtures';
 import { readTorchCheckpoint, type TorchTensor } from './index.js';
-import { fixturesPresent } from '../testing/fixtures.js';
 
-const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
-const DIR = resolve(process.env.TPFR_TORCH_FIXTURES ?? join(REPO, '..', 'shared', 'fixtures', 'torch-generator'));
+const DIR = torchFixturesDir();
 const HAVE = fixturesPresent(existsSync(join(DIR, 'g8_seed0_legacy.pth')) && existsSync(join(DIR, 'g8_seed0_zip.pth')),
   `torch/fixtures.test.ts: no g8_seed0_{legacy,zip}.pth in ${DIR} (set TPFR_TORCH_FIXTURES to the torch-generator fixtures folder)`);
 

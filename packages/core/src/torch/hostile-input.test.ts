@@ -2,9 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { readTorchCheckpoint, CheckpointError, ForbiddenGlobalError } from './index.js';
 import type { TorchTensor } from './index.js';
-import { writeTorchCheckpoint } from '../testing/torch-writer.js';
-import { byteMutationArb, mutateBytes } from '../testing/byte-mutations.js';
-import { f32Bytes, stateDictPickle, thrown, zipCheckpoint, zipFile } from './craft.test-util.js';
+import { byteMutationArb, mutateBytes, writeTorchCheckpoint } from '@tpfr/testing';
+import { f32Bytes, stateDictPickle, thrown, zipCheckpoint, zipFile } from '@tpfr/testing/torch-craft';
 
 /*
  * Hostile and broken PyTorch files beyond the ones the other suites craft: a fuzz of

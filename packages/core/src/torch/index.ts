@@ -1,7 +1,7 @@
 /**
  * Reading PyTorch checkpoints: `readTorchCheckpoint(bytes)` turns the bytes of a
  * `torch.save(state_dict)` file (zip or legacy format) into named typed arrays. Imports no tfjs
- * and no Node built-in. Import from `@tpfr/core/torch` (or `@tpfr/core`).
+ * and no Node built-in. Import from `@tpfr/core/torch` (its only entry point).
  * @module
  */
 export { readTorchCheckpoint } from './read-checkpoint.js';

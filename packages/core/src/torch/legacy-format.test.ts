@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readTorchCheckpoint, ForbiddenGlobalError } from './index.js';
 import { LEGACY_MAGIC, LEGACY_PROTOCOL, parseLegacyCheckpoint } from './legacy-format.js';
-import { bytes, f32Bytes, global, int, OP, stateDictPickle, str, thrown, type CraftTensor, type Part } from './craft.test-util.js';
+import { bytes, f32Bytes, global, int, OP, stateDictPickle, str, thrown, type CraftTensor, type Part } from '@tpfr/testing/torch-craft';
 
 /**
  * The legacy format (torch.save(..., _use_new_zipfile_serialization=False)), one pickle at a

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gunzipSync } from 'node:zlib';
 import { readTorchCheckpoint } from './index.js';
-import { writeTorchCheckpoint } from '../testing/torch-writer.js';
+import { writeTorchCheckpoint } from '@tpfr/testing';
 
 /**
  * Two files written by PyTorch 1.13 itself (gzipped, base64), from:

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { readTorchCheckpoint, CheckpointError, ForbiddenGlobalError, UnknownOpcodeError, TORCH_DTYPES } from './index.js';
 import type { TorchDType, TorchTensor, TorchDataTypes } from './index.js';
-import { writeTorchCheckpoint, type TorchStorage, type TorchTensorView, type WritableTorchTensor } from '../testing/torch-writer.js';
+import { writeTorchCheckpoint, type TorchStorage, type TorchTensorView, type WritableTorchTensor } from '@tpfr/testing';
 import { ValueError } from '../errors.js';
-import { bytes, f32Bytes, global, int, intTuple, legacyFile, OP, stateDictPickle, str, zipCheckpoint, zipFile, thrown } from './craft.test-util.js';
+import { bytes, f32Bytes, global, int, intTuple, legacyFile, OP, stateDictPickle, str, zipCheckpoint, zipFile, thrown } from '@tpfr/testing/torch-craft';
 
 const FORMATS = ['legacy', 'zip'] as const;
 const DTYPES = Object.keys(TORCH_DTYPES) as TorchDType[];

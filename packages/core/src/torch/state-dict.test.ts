@@ -12,7 +12,7 @@ import {
   toIndex,
 } from './state-dict.js';
 import { PickleGlobal, unpickle } from './unpickler.js';
-import { bytes, global, int, intTuple, OP, str, thrown } from './craft.test-util.js';
+import { bytes, global, int, intTuple, OP, str, thrown } from '@tpfr/testing/torch-craft';
 
 const W = 'data.pkl (byte 7)';
 const F32 = TORCH_DTYPES.float32;

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { checkTensorInStorage, copyTensor, isContiguous, numelOf } from './tensor-copy.js';
 import { StorageRef, TensorRef } from './state-dict.js';
 import { TORCH_DTYPES, type TorchDType } from './dtypes.js';
-import { thrown } from './craft.test-util.js';
+import { thrown } from '@tpfr/testing/torch-craft';
 
 /** A float64 storage holding 0, 1, 2, ... (so a copied element's value is its storage index). */
 const iota = (n: number): Uint8Array => new Uint8Array(Float64Array.from({ length: n }, (_, i) => i).buffer);

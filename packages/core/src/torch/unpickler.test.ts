@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { unpickle, isTuple, isList, describe as describeValue, PickleGlobal, type UnpickleOptions } from './unpickler.js';
 import { CheckpointError, ForbiddenGlobalError, UnknownOpcodeError } from './errors.js';
 import { STATE_DICT_GLOBALS, STATE_DICT_GLOBALS_TEXT } from './state-dict.js';
-import { bytes, global, int, OP, str } from './craft.test-util.js';
+import { bytes, global, int, OP, str } from '@tpfr/testing/torch-craft';
 
 const opts: UnpickleOptions = { where: 'test.pkl', globals: STATE_DICT_GLOBALS, allowedText: STATE_DICT_GLOBALS_TEXT };
 const load = (...parts: Parameters<typeof bytes>): unknown => unpickle(bytes(...parts), 0, opts).value;

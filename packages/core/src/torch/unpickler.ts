@@ -14,6 +14,7 @@
  */
 import { ByteCursor } from './byte-cursor.js';
 import { CheckpointError, ForbiddenGlobalError, UnknownOpcodeError } from './errors.js';
+import { PICKLE_OP } from './pickle-opcodes.js';
 
 /** What the unpickler does with an allowed global. */
 export interface GlobalImpl {
@@ -148,100 +149,100 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
     at = c.offset;
     const op = c.u8('an opcode (the pickle has no STOP)');
     switch (op) {
-      case 0x80: { // PROTO
+      case PICKLE_OP.PROTO: {
         const v = c.u8('the protocol number');
         if (v < 2 || v > 5) throw new CheckpointError('unsupported', `pickle protocol 2 to 5 at byte ${at} of ${where}`, `protocol ${v}`);
         break;
       }
-      case 0x95: { // FRAME
+      case PICKLE_OP.FRAME: {
         const n = c.u64('the frame length');
         c.need(n, 'the frame');
         break;
       }
-      case 0x2e: // STOP '.'
+      case PICKLE_OP.STOP:
         return { value: pop(), end: c.pos };
-      case 0x28: // MARK '('
+      case PICKLE_OP.MARK:
         marks.push(stack);
         stack = [];
         break;
-      case 0x30: // POP '0'
+      case PICKLE_OP.POP:
         pop();
         break;
-      case 0x31: // POP_MARK '1'
+      case PICKLE_OP.POP_MARK:
         popMark();
         break;
-      case 0x32: // DUP '2'
+      case PICKLE_OP.DUP:
         push(top());
         break;
       // Memo.
-      case 0x71: setMemo(c.u8()); break; // BINPUT 'q'
-      case 0x72: setMemo(c.u32()); break; // LONG_BINPUT 'r'
-      case 0x94: setMemo(memo.size); break; // MEMOIZE
-      case 0x68: getMemo(c.u8()); break; // BINGET 'h'
-      case 0x6a: getMemo(c.u32()); break; // LONG_BINGET 'j'
+      case PICKLE_OP.BINPUT: setMemo(c.u8()); break;
+      case PICKLE_OP.LONG_BINPUT: setMemo(c.u32()); break;
+      case PICKLE_OP.MEMOIZE: setMemo(memo.size); break;
+      case PICKLE_OP.BINGET: getMemo(c.u8()); break;
+      case PICKLE_OP.LONG_BINGET: getMemo(c.u32()); break;
       // Scalars.
-      case 0x4e: push(null); break; // NONE 'N'
-      case 0x88: push(true); break; // NEWTRUE
-      case 0x89: push(false); break; // NEWFALSE
-      case 0x4a: push(c.i32()); break; // BININT 'J'
-      case 0x4b: push(c.u8()); break; // BININT1 'K'
-      case 0x4d: push(c.u16()); break; // BININT2 'M'
-      case 0x8a: { // LONG1
+      case PICKLE_OP.NONE: push(null); break;
+      case PICKLE_OP.NEWTRUE: push(true); break;
+      case PICKLE_OP.NEWFALSE: push(false); break;
+      case PICKLE_OP.BININT: push(c.i32()); break;
+      case PICKLE_OP.BININT1: push(c.u8()); break;
+      case PICKLE_OP.BININT2: push(c.u16()); break;
+      case PICKLE_OP.LONG1: {
         const n = c.u8('the LONG1 length');
         push(signedLittleEndian(c.take(n, 'a LONG1 integer')));
         break;
       }
-      case 0x8b: { // LONG4
+      case PICKLE_OP.LONG4: {
         const n = c.i32('the LONG4 length');
         if (n < 0 || n > 64) throw corrupt('a LONG4 integer of 0 to 64 bytes', `${n} bytes`);
         push(signedLittleEndian(c.take(n, 'a LONG4 integer')));
         break;
       }
-      case 0x47: push(c.f64be()); break; // BINFLOAT 'G'
+      case PICKLE_OP.BINFLOAT: push(c.f64be()); break;
       // Strings and bytes.
-      case 0x58: push(text(c.take(c.u32('a string length'), 'a string'))); break; // BINUNICODE 'X'
-      case 0x8c: push(text(c.take(c.u8('a string length'), 'a string'))); break; // SHORT_BINUNICODE
-      case 0x8d: push(text(c.take(c.u64('a string length'), 'a string'))); break; // BINUNICODE8
-      case 0x54: { // BINSTRING 'T' (Python 2 str)
+      case PICKLE_OP.BINUNICODE: push(text(c.take(c.u32('a string length'), 'a string'))); break;
+      case PICKLE_OP.SHORT_BINUNICODE: push(text(c.take(c.u8('a string length'), 'a string'))); break;
+      case PICKLE_OP.BINUNICODE8: push(text(c.take(c.u64('a string length'), 'a string'))); break;
+      case PICKLE_OP.BINSTRING: { // Python 2 str
         const n = c.i32('a string length');
         if (n < 0) throw corrupt('a non-negative string length', String(n));
         push(latin1.decode(c.take(n, 'a string')));
         break;
       }
-      case 0x55: push(latin1.decode(c.take(c.u8('a string length'), 'a string'))); break; // SHORT_BINSTRING 'U'
-      case 0x42: push(c.take(c.u32('a bytes length'), 'bytes').slice()); break; // BINBYTES 'B'
-      case 0x43: push(c.take(c.u8('a bytes length'), 'bytes').slice()); break; // SHORT_BINBYTES 'C'
-      case 0x8e: push(c.take(c.u64('a bytes length'), 'bytes').slice()); break; // BINBYTES8
+      case PICKLE_OP.SHORT_BINSTRING: push(latin1.decode(c.take(c.u8('a string length'), 'a string'))); break;
+      case PICKLE_OP.BINBYTES: push(c.take(c.u32('a bytes length'), 'bytes').slice()); break;
+      case PICKLE_OP.SHORT_BINBYTES: push(c.take(c.u8('a bytes length'), 'bytes').slice()); break;
+      case PICKLE_OP.BINBYTES8: push(c.take(c.u64('a bytes length'), 'bytes').slice()); break;
       // Containers.
-      case 0x29: push(tuple([])); break; // EMPTY_TUPLE ')'
-      case 0x74: push(tuple(popMark())); break; // TUPLE 't'
-      case 0x85: push(tuple([pop()])); break; // TUPLE1
-      case 0x86: { // TUPLE2
+      case PICKLE_OP.EMPTY_TUPLE: push(tuple([])); break;
+      case PICKLE_OP.TUPLE: push(tuple(popMark())); break;
+      case PICKLE_OP.TUPLE1: push(tuple([pop()])); break;
+      case PICKLE_OP.TUPLE2: {
         const b = pop();
         push(tuple([pop(), b]));
         break;
       }
-      case 0x87: { // TUPLE3
+      case PICKLE_OP.TUPLE3: {
         const c3 = pop();
         const b = pop();
         push(tuple([pop(), b, c3]));
         break;
       }
-      case 0x5d: push([]); break; // EMPTY_LIST ']'
-      case 0x6c: push(popMark()); break; // LIST 'l'
-      case 0x61: { // APPEND 'a'
+      case PICKLE_OP.EMPTY_LIST: push([]); break;
+      case PICKLE_OP.LIST: push(popMark()); break;
+      case PICKLE_OP.APPEND: {
         const v = pop();
         listAt(top()).push(v);
         break;
       }
-      case 0x65: { // APPENDS 'e'
+      case PICKLE_OP.APPENDS: {
         const items = popMark();
         const list = listAt(top());
         for (const v of items) list.push(v);
         break;
       }
-      case 0x7d: push(new Map()); break; // EMPTY_DICT '}'
-      case 0x64: { // DICT 'd'
+      case PICKLE_OP.EMPTY_DICT: push(new Map()); break;
+      case PICKLE_OP.DICT: {
         const items = popMark();
         if (items.length % 2 !== 0) throw corrupt('key/value pairs after MARK', `${items.length} items`);
         const d: PickleDict = new Map();
@@ -249,13 +250,13 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
         push(d);
         break;
       }
-      case 0x73: { // SETITEM 's'
+      case PICKLE_OP.SETITEM: {
         const v = pop();
         const k = key(pop());
         dictAt(top()).set(k, v);
         break;
       }
-      case 0x75: { // SETITEMS 'u'
+      case PICKLE_OP.SETITEMS: {
         const items = popMark();
         if (items.length % 2 !== 0) throw corrupt('key/value pairs after MARK', `${items.length} items`);
         const d = dictAt(top());
@@ -263,26 +264,26 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
         break;
       }
       // Globals and calls.
-      case 0x63: { // GLOBAL 'c'
+      case PICKLE_OP.GLOBAL: {
         const module = latin1.decode(c.line('a GLOBAL module name', 256));
         const name = latin1.decode(c.line('a GLOBAL name', 256));
         push(global(module, name));
         break;
       }
-      case 0x93: { // STACK_GLOBAL
+      case PICKLE_OP.STACK_GLOBAL: {
         const name = pop();
         const module = pop();
         if (typeof module !== 'string' || typeof name !== 'string') throw corrupt('module and name strings for STACK_GLOBAL', `${describe(module)}, ${describe(name)}`);
         push(global(module, name));
         break;
       }
-      case 0x52: // REDUCE 'R'
-      case 0x81: { // NEWOBJ (the same here: the allowed globals are functions)
+      case PICKLE_OP.REDUCE:
+      case PICKLE_OP.NEWOBJ: { // the same as REDUCE here: the allowed globals are functions
         const args = pop();
         push(call(pop(), args));
         break;
       }
-      case 0x62: { // BUILD 'b': only the attributes an OrderedDict carries (state_dict._metadata)
+      case PICKLE_OP.BUILD: { // only the attributes an OrderedDict carries (state_dict._metadata)
         const state = pop();
         const obj = top();
         if (!(obj instanceof Map)) throw corrupt('BUILD on a dict (state_dict attributes)', describe(obj));
@@ -290,7 +291,7 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
         if (!ok) throw corrupt('a dict of attributes for BUILD', describe(state));
         break;
       }
-      case 0x51: { // BINPERSID 'Q'
+      case PICKLE_OP.BINPERSID: {
         const pid = pop();
         if (opts.persistentLoad === undefined) throw corrupt('no persistent ids in this pickle', 'BINPERSID');
         push(opts.persistentLoad(pid, `${where} (byte ${at})`));

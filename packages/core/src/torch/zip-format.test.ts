@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseZipCheckpoint } from './zip-format.js';
-import { f32Bytes, stateDictPickle, thrown, zipCheckpoint, zipFile } from './craft.test-util.js';
+import { f32Bytes, stateDictPickle, thrown, zipCheckpoint, zipFile } from '@tpfr/testing/torch-craft';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const pkl = stateDictPickle([{ name: 'w', key: '0', numel: 2, shape: [2] }], false);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { readZipEntries, storedEntryBytes, checkEntryName, type ZipEntry } from './zip-reader.js';
-import { craftZip, extraField, le16, le32, le64, stored, utf8, zip64Extra, type CraftEntry } from './zip-craft.test-util.js';
+import { craftZip, extraField, le16, le32, le64, stored, utf8, zip64Extra, type CraftEntry } from '@tpfr/testing/zip-craft';
 import { readTorchCheckpoint } from './index.js';
-import { writeTorchCheckpoint } from '../testing/torch-writer.js';
-import { f32Bytes, stateDictPickle, zipCheckpoint, zipFile, thrown } from './craft.test-util.js';
+import { writeTorchCheckpoint } from '@tpfr/testing';
+import { f32Bytes, stateDictPickle, zipCheckpoint, zipFile, thrown } from '@tpfr/testing/torch-craft';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const pkl = stateDictPickle([{ name: 'w', key: '0', numel: 2, shape: [2] }], false);

@@ -5,7 +5,7 @@
  * @module
  */
 export {
-  loadTorchTpfrWeights, detectTorchTpfrVariant, torchImageToNhwc, torchTensorValues, getTorchTensor, torchTpfrWeightSpecs,
+  loadTorchTpfrWeights, detectTorchTpfrVariant, torchImageToNhwc, stateDictTensorValues, getStateDictTensor, torchTpfrWeightSpecs,
   torchTpfrKeyShapes, torchTpfrIgnoredKeys, torchShapeOf, writeTorchValues,
 } from '../torch-import.js';
-export type { TorchStateDict, TorchTensorJson, TorchTpfrVariant, TorchTensor, TorchTensors, TorchLayout, TorchWeightSpec } from '../torch-import.js';
+export type { TorchStateDict, StateDictTensorJson, TorchTpfrVariant, StateDictTensor, StateDictTensors, TorchLayout, TorchWeightSpec } from '../torch-import.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, ValueError } from '@tpfr/core';
-import { expectNoLeaks } from '@tpfr/core/testing';
+import { expectNoLeaks } from '@tpfr/testing';
 import { writeImage } from '../image-io/file-io.js';
 import { DatasetError } from './errors.js';
 import { createImageFolderDataset } from './image-folder.js';

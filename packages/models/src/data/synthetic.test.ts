@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, ShapeError, ValueError } from '@tpfr/core';
-import { expectNoLeaks } from '@tpfr/core/testing';
-import { createSyntheticDataset, renderPhoto, stylizeWithClass } from './synthetic.js';
+import { expectNoLeaks } from '@tpfr/testing';
+import { createSyntheticDataset, renderPhoto, paintWithClass } from './synthetic.js';
 import { HELD_OUT_STYLE_CLASSES, SYNTHETIC_STYLE_CLASSES, TRAIN_STYLE_CLASSES } from './style-classes.js';
 import { renderScenePixels } from './scene.js';
-import { stylizePixels } from './stylize.js';
+import { paintPixels } from './paint.js';
 
 beforeAll(async () => {
   await initBackend('cpu');
@@ -33,15 +33,15 @@ describe('style classes', () => {
     expect(SYNTHETIC_STYLE_CLASSES).toContain('hatch-sepia');
   });
 
-  it('stylizePixels works on non-square images and rejects bad input', () => {
+  it('paintPixels works on non-square images and rejects bad input', () => {
     const px = new Float32Array(12 * 20 * 3).fill(0.5);
     for (const c of SYNTHETIC_STYLE_CLASSES) {
-      const out = stylizePixels(px, 12, 20, c, 1);
+      const out = paintPixels(px, 12, 20, c, 1);
       expect(out.length).toBe(px.length);
       expect(out.every((v) => v >= 0 && v <= 1)).toBe(true);
     }
-    expect(() => stylizePixels(px, 12, 20, 'nope', 1)).toThrow(/stylizePixels: expected a synthetic style class/);
-    expect(() => stylizePixels(px, 10, 20, 'hatch-sepia', 1)).toThrow(ValueError);
+    expect(() => paintPixels(px, 12, 20, 'nope', 1)).toThrow(/paintPixels: expected a synthetic style class/);
+    expect(() => paintPixels(px, 10, 20, 'hatch-sepia', 1)).toThrow(ValueError);
   });
 });
 
@@ -174,11 +174,11 @@ describe('synthetic dataset', () => {
     expect(ms).toBeLessThan(50); // about 3-5 ms here; generous for slow CI
   });
 
-  it('stylizeWithClass maps a photo to a painting, deterministically', () => {
+  it('paintWithClass maps a photo to a painting, deterministically', () => {
     const photo = renderPhoto(3, 32);
-    const a = stylizeWithClass(photo, 'wave-sunset', 1);
-    const b = stylizeWithClass(photo, 'wave-sunset', 1);
-    const c = stylizeWithClass(photo, 'rings-neon', 1);
+    const a = paintWithClass(photo, 'wave-sunset', 1);
+    const b = paintWithClass(photo, 'wave-sunset', 1);
+    const c = paintWithClass(photo, 'rings-neon', 1);
     expect(a.shape).toEqual([32, 32, 3]);
     expect(same(a, b)).toBe(true);
     expect(same(a, c)).toBe(false);
@@ -194,7 +194,7 @@ describe('synthetic dataset', () => {
     await expectNoLeaks(() => createSyntheticDataset({ size: 8, renderSize: 16 }).sampleBatch(3, 2), 'sampleBatch with crops');
     await expectNoLeaks(() => renderPhoto(1, 16), 'renderPhoto');
     const photo = renderPhoto(2, 16);
-    await expectNoLeaks(() => stylizeWithClass(photo, 'grain-noir', 2), 'stylizeWithClass');
+    await expectNoLeaks(() => paintWithClass(photo, 'grain-noir', 2), 'paintWithClass');
     photo.dispose();
   });
 
@@ -208,7 +208,7 @@ describe('synthetic dataset', () => {
     expect(() => ds.painting('nope', 0)).toThrow(/painting: expected a synthetic style class/);
     expect(() => ds.sampleBatch(0, 0)).toThrow(/sampleBatch: expected batchSize an integer >= 1, received 0/);
     const bad = tf.zeros([4, 4, 1]) as tf.Tensor3D;
-    expect(() => stylizeWithClass(bad, 'hatch-sepia')).toThrow(ShapeError);
+    expect(() => paintWithClass(bad, 'hatch-sepia')).toThrow(ShapeError);
     bad.dispose();
   });
 });

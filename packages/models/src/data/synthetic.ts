@@ -8,7 +8,7 @@ import { ShapeError, ValueError } from '@tpfr/core';
 import { formatShape } from '@tpfr/core/utils';
 import { createRng, hashSeed, hashString } from '@tpfr/core/utils';
 import { renderScenePixels } from './scene.js';
-import { styleClassSpec, stylizePixels } from './stylize.js';
+import { styleClassSpec, paintPixels } from './paint.js';
 import { TRAIN_STYLE_CLASSES } from './style-classes.js';
 import type { StyleBatch, StyleDataset } from './types.js';
 
@@ -81,7 +81,7 @@ function photoPixels(seed: number, index: number, size: number): Float32Array {
 
 function paintingPixels(seed: number, className: string, index: number, size: number): Float32Array {
   const s = hashSeed(seed, PAINTING_TAG, hashString(className), index);
-  return stylizePixels(renderScenePixels(s, size), size, size, className, s);
+  return paintPixels(renderScenePixels(s, size), size, size, className, s);
 }
 
 /**
@@ -96,22 +96,22 @@ export function renderPhoto(seed: number, size = 64): tf.Tensor3D {
 }
 
 /**
- * Stylises a photo `[H, W, 3]` in `[-1, 1]` as a painting of the synthetic class `className`
+ * Paints a photo `[H, W, 3]` in `[-1, 1]` as a painting of the synthetic class `className`
  * (palette mapping, texture and edge treatment), returning `[H, W, 3]` in `[-1, 1]`. `seed` varies
  * the texture's phase and noise.
  * @throws ShapeError unless `photo` is `[H, W, 3]`; ValueError for an unknown class.
  */
-export function stylizeWithClass(photo: tf.Tensor3D, className: string, seed = 0): tf.Tensor3D {
-  styleClassSpec(className, 'stylizeWithClass');
+export function paintWithClass(photo: tf.Tensor3D, className: string, seed = 0): tf.Tensor3D {
+  styleClassSpec(className, 'paintWithClass');
   if (photo.rank !== 3 || photo.shape[2] !== 3) {
-    throw new ShapeError('stylizeWithClass', 'photo of shape [H, W, 3]', formatShape(photo.shape));
+    throw new ShapeError('paintWithClass', 'photo of shape [H, W, 3]', formatShape(photo.shape));
   }
   const [h, w] = photo.shape;
   const data = photo.dataSync();
   const px = new Float32Array(data.length);
   for (let i = 0; i < data.length; i++) px[i] = (data[i] + 1) / 2;
   const out = new Float32Array(px.length);
-  writeModelRange(stylizePixels(px, h, w, className, seed), out, 0);
+  writeModelRange(paintPixels(px, h, w, className, seed), out, 0);
   return tf.tensor3d(out, [h, w, 3], 'float32');
 }
 
@@ -126,7 +126,7 @@ function twoDistinct(rng: ReturnType<typeof createRng>, n: number): [number, num
 /**
  * Creates the seeded synthetic dataset. Photos are procedural scenes (sky and ground gradients,
  * sun, hills, houses, trees, free shapes); a painting of class c is a fresh procedural scene
- * stylised with class c. Everything is a pure function of (seed, index) or (seed, step), so runs
+ * painted with class c. Everything is a pure function of (seed, index) or (seed, step), so runs
  * are reproducible. A 2 × 64 × 64 batch takes a few milliseconds.
  * @throws ValueError for a bad size, an unknown class or an empty class list.
  */

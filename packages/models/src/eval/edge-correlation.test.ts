@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { beforeAll, expect, it } from 'vitest';
 import { initBackend, ShapeError } from '@tpfr/core';
-import { expectNoLeaks } from '@tpfr/core/testing';
+import { expectNoLeaks } from '@tpfr/testing';
 import { renderPhoto } from '../data/synthetic.js';
 import { edgeCorrelation } from './edge-correlation.js';
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { initBackend, ValueError } from '@tpfr/core';
-import { expectNoLeaks } from '@tpfr/core/testing';
+import { expectNoLeaks, MICRO_MODEL } from '@tpfr/testing';
 import { createSyntheticDataset } from '../data/synthetic.js';
 import { HELD_OUT_STYLE_CLASSES } from '../data/style-classes.js';
 import { TpfrModel } from '../model/model.js';
@@ -12,7 +12,7 @@ import { disposeHeldOut, evaluateHeldOut, HELD_OUT_SEED, heldOutExemplars, MAX_H
 let model: TpfrModel;
 beforeAll(async () => {
   await initBackend('wasm');
-  model = TpfrModel.create({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 });
+  model = TpfrModel.create(MICRO_MODEL);
 });
 afterAll(() => model.dispose());
 

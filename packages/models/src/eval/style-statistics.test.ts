@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { expect, it } from 'vitest';
 import { ShapeError } from '@tpfr/core';
-import { describeEachBackend, expectNoLeaks } from '@tpfr/core/testing';
+import { describeEachBackend, expectNoLeaks } from '@tpfr/testing';
 import { renderPhoto } from '../data/synthetic.js';
 import { disposeStyleStatistics, styleDistance, styleStatistics } from './style-statistics.js';
 

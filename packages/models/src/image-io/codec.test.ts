@@ -3,7 +3,7 @@ import { fc, test } from '@fast-check/vitest';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, ShapeError, ValueError } from '@tpfr/core';
-import { expectNoLeaks } from '@tpfr/core/testing';
+import { expectNoLeaks } from '@tpfr/testing';
 import { decodeImage, encodeImage } from './codec.js';
 import { ImageIoError } from './errors.js';
 import { detectImageFormat, formatFromPath } from './format.js';

@@ -1,19 +1,49 @@
 /**
- * PNG and JPEG decoding and encoding in pure JS (pngjs, jpeg-js). No file-system access: these
- * functions work on bytes, in Node and in browsers (with a `Buffer` polyfill, which pngjs needs).
- * Decoding reads the image size from the header first and refuses images above a pixel limit
- * (`MAX_IMAGE_PIXELS`, or `maxPixels`) before allocating; interlaced PNGs, whose data pngjs
- * inflates without a bound, are inflated once more here with the bound their header gives.
+ * PNG and JPEG decoding and encoding in pure JS (pngjs, jpeg-js: optional peer dependencies of
+ * @tpfr/models, loaded on first use, so that only those who read or write image files install
+ * them). No file-system access: these functions work on bytes. Decoding reads the image size from
+ * the header first and refuses images above a pixel limit (`MAX_IMAGE_PIXELS`, or `maxPixels`)
+ * before allocating; interlaced PNGs, whose data pngjs inflates without a bound, are inflated
+ * once more here with the bound their header gives.
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import jpeg from 'jpeg-js';
-import { PNG } from 'pngjs';
+import type * as JpegJs from 'jpeg-js';
+import { createRequire } from 'node:module';
+import type * as PngJs from 'pngjs';
 import { inflateSync } from 'zlib';
 import { ShapeError, ValueError } from '@tpfr/core';
 import { formatShape } from '@tpfr/core/utils';
 import { ImageIoError } from './errors.js';
 import { describeBytes, MAX_IMAGE_PIXELS, readImageHeader, type ImageFormat, type ImageHeader } from './format.js';
+
+/** The codec packages, by format. */
+interface Codecs {
+  png: typeof PngJs;
+  jpeg: typeof JpegJs;
+}
+
+const CODEC_PACKAGES = { png: 'pngjs', jpeg: 'jpeg-js' } as const;
+const loaded: Partial<Codecs> = {};
+// Resolved from this file, so from wherever @tpfr/models is installed (ESM and CJS builds alike).
+const requireHere = createRequire(import.meta.url);
+
+/**
+ * The codec package of `format` (`pngjs` or `jpeg-js`), loaded on first use.
+ * @throws ImageIoError naming `fn` and the install command when the package is not installed.
+ */
+function codec<F extends ImageFormat>(fn: string, format: F): Codecs[F] {
+  const name = CODEC_PACKAGES[format];
+  if (loaded[format] === undefined) {
+    try {
+      loaded[format] = requireHere(name) as Codecs[F];
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
+      throw new ImageIoError(fn, `expected the package '${name}' for ${format.toUpperCase()} images, an optional peer dependency of @tpfr/models that is not installed: npm i pngjs jpeg-js`);
+    }
+  }
+  return loaded[format] as Codecs[F];
+}
 
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -72,16 +102,18 @@ function pngImageData(bytes: Uint8Array): Uint8Array {
 }
 
 function decodeRgba(bytes: Uint8Array, format: ImageFormat, maxPixels: number): Rgba {
+  // Loaded before the decoding's try: a missing package is not corrupt data.
+  const png = format === 'png' ? codec('decodeImage', 'png') : undefined;
+  const jpeg = format === 'jpeg' ? codec('decodeImage', 'jpeg') : undefined;
   try {
-    if (format === 'png') {
-      const png = PNG.sync.read(asBuffer(bytes));
-      return { width: png.width, height: png.height, data: png.data };
+    if (png) {
+      const img = png.PNG.sync.read(asBuffer(bytes));
+      return { width: img.width, height: img.height, data: img.data };
     }
     // jpeg-js checks the same limit at the frame header, and bounds its own buffers (about 16
     // bytes per pixel at most).
     const maxMemoryUsageInMB = Math.max(64, Math.ceil((maxPixels * 16) / 2 ** 20));
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: maxPixels / 1e6, maxMemoryUsageInMB });
-    return img;
+    return jpeg!.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: maxPixels / 1e6, maxMemoryUsageInMB });
   } catch (e) {
     throw new ImageIoError('decodeImage', `expected a valid ${format.toUpperCase()} image, received corrupt data (${describeBytes(bytes)}): ${(e as Error).message}`);
   }
@@ -144,9 +176,10 @@ export function encodeImage(image: tf.Tensor3D, format: ImageFormat = 'png', opt
     rgba[p * 4 + 3] = 255;
   }
   if (format === 'jpeg') {
-    const out = jpeg.encode({ data: rgba, width, height }, quality).data;
+    const out = codec('encodeImage', 'jpeg').encode({ data: rgba, width, height }, quality).data;
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   }
+  const { PNG } = codec('encodeImage', 'png');
   const png = new PNG({ width, height });
   png.data = rgba;
   const out = PNG.sync.write(png, { colorType: 2 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
-import { expectNoLeaks } from '@tpfr/core/testing';
+import { expectNoLeaks } from '@tpfr/testing';
 import { ImageIoError } from './errors.js';
 import { readImage, writeImage } from './file-io.js';
 import { fromModelRange, toModelRange } from '../model/pixel-range.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, ValueError } from '@tpfr/core';
-import { byteMutationArb, mutateBytes } from '@tpfr/core/testing';
+import { byteMutationArb, crc32, mutateBytes } from '@tpfr/testing';
 import { decodeImage, encodeImage } from './codec.js';
 import { ImageIoError } from './errors.js';
 import { readImage } from './file-io.js';
@@ -23,16 +23,6 @@ function sample(format: 'png' | 'jpeg', h = 6, w = 7): Uint8Array {
   const bytes = encodeImage(img, format, { quality: 80 });
   img.dispose();
   return bytes;
-}
-
-/** CRC-32 of PNG chunks. */
-function crc32(bytes: Uint8Array): number {
-  let c = ~0;
-  for (const b of bytes) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
 }
 
 function chunk(type: string, data: Uint8Array): Uint8Array {

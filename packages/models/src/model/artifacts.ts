@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { TpfrError } from '@tpfr/core';
-import { upgradePeerInputs } from '@tpfr/layers';
 import type { TpfrModelConfig } from './config.js';
 
 /** The sub-models of a TPFR model, in the order they are saved. */
@@ -12,7 +11,7 @@ export type ModelPart = (typeof MODEL_PARTS)[number];
 /** What a saved TPFR model's topology holds besides the parts' own topologies. */
 export interface TpfrModelManifest {
   format: 'tpfr-model';
-  /** 2: one set of artifacts (this); 1: a directory with a folder per part (still loaded). */
+  /** The format version: 2 (the only one; a newer @tpfr/models may write more). */
   version: number;
   config: TpfrModelConfig;
   /** Anything the saver added (the trainer's step, the command that made it, …). */
@@ -54,6 +53,22 @@ export async function toModelArtifacts(parts: Record<ModelPart, tfl.LayersModel>
   };
 }
 
+/** The format version this package writes and reads. */
+export const MODEL_FORMAT_VERSION = 2;
+
+/**
+ * Throws unless `manifest` has the format version this package reads, saying whether the model
+ * was saved by a newer @tpfr/models.
+ * @param where the file or source named in the message (or '').
+ */
+export function checkFormatVersion(fn: string, manifest: TpfrModelManifest, where: string): void {
+  const v = manifest.version;
+  if (v === MODEL_FORMAT_VERSION) return;
+  const at = where ? ` in ${where}` : '';
+  const newer = typeof v === 'number' && v > MODEL_FORMAT_VERSION ? ' (saved by a newer @tpfr/models)' : '';
+  throw new TpfrError(fn, `expected a model of format version ${MODEL_FORMAT_VERSION}, found version ${JSON.stringify(v) ?? 'none'}${at}${newer}`);
+}
+
 /** The manifest of artifacts made by {@link toModelArtifacts}, or null when they are not a TPFR model's. */
 export function manifestOf(artifacts: tf.io.ModelArtifacts): TpfrModelManifest | null {
   const topology = artifacts.modelTopology as { tpfr?: TpfrModelManifest } | undefined;
@@ -61,12 +76,10 @@ export function manifestOf(artifacts: tf.io.ModelArtifacts): TpfrModelManifest |
   return m && m.format === 'tpfr-model' && typeof m.config === 'object' ? m : null;
 }
 
-/** One part's artifacts, upgraded to the current peer layout when saved with the former one. */
-export async function loadPart(fn: string, name: ModelPart, artifacts: tf.io.ModelArtifacts): Promise<tfl.LayersModel> {
+/** One part from its artifacts; errors name `fn` and the part. */
+async function loadPart(fn: string, name: ModelPart, artifacts: tf.io.ModelArtifacts): Promise<tfl.LayersModel> {
   try {
-    // A recombination saved with the former rank-4 peer inputs [B·P, h, w, C] gets rank-5 ones
-    // [B, P, h, w, C]; the TPFR layer's weights do not depend on the layout.
-    return await tfl.loadLayersModel(tf.io.fromMemory(upgradePeerInputs(artifacts).artifacts));
+    return await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
   } catch (e) {
     throw new TpfrError(fn, `could not load part '${name}': ${(e as Error).message}`);
   }

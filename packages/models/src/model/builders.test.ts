@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
-import { expectNoLeaks } from '@tpfr/core/testing';
+import { expectNoLeaks } from '@tpfr/testing';
 import { initBackend } from '@tpfr/core';
 import { createDecoder, createDiscriminator, createEncoder, latentWidths, PRESETS, resolveConfig, TpfrModel } from '@tpfr/models';
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError, ValueError } from '@tpfr/core';
-import { assertFinite, canReadSync, formatShape } from '@tpfr/core/utils';
+import { canReadSync } from '@tpfr/core/internal';
+import { assertFinite, formatShape } from '@tpfr/core/utils';
 import { fromModelRange, toModelRange } from './pixel-range.js';
 
 /** Value range of images: `'0-255'` (bytes, as decoded files) or `'-1-1'` (the networks'). */

@@ -3,12 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { expectNoLeaks } from '@tpfr/core/testing';
+import { expectNoLeaks } from '@tpfr/testing';
 import { initBackend, ShapeError, ValueError } from '@tpfr/core';
 import { stackPeers, stackPeersPerSample } from '@tpfr/layers';
 import { stylize, TpfrModel } from '@tpfr/models';
 import { loadModel, saveModel } from '@tpfr/models/node';
-import { fileSystemIO } from '@tpfr/layers/node';
 import { TpfrTrainer } from '@tpfr/models/train';
 
 let model: TpfrModel;
@@ -98,37 +97,20 @@ it('explains a missing or corrupt model folder, a plain path without the Node en
   writeFileSync(join(bad, 'weights.bin'), weights.subarray(0, weights.length - 8));
   await expect(loadModel(bad)).rejects.toThrow(/loadModel: expected \d+ bytes of weights for the manifest's \d+ weights, found \d+/);
   writeFileSync(join(bad, 'tpfr-model.json'), JSON.stringify({ format: 'tpfr-model', version: 3, config: model.config }));
-  await expect(loadModel(bad)).rejects.toThrow(/expected a model of format version 1 or 2, found version 3/);
+  await expect(loadModel(bad)).rejects.toThrow(/^loadModel: expected a model of format version 2, found version 3 in .*bad\/tpfr-model\.json \(saved by a newer @tpfr\/models\)$/);
 });
 
-it('loads a folder of format 1 (a folder per part) with the former rank-4 peer inputs [B·P, h, w, C], converted to [B, P, h, w, C]', async () => {
-  const path = join(dir, 'old-layout');
-  for (const [name, part] of Object.entries(model.parts())) await part.save(fileSystemIO(join(path, name)));
-  writeFileSync(join(path, 'tpfr-model.json'), JSON.stringify({ format: 'tpfr-model', version: 1, config: model.config }));
-  // The recombination part as saved before the exemplar axis: 4-entry batch_input_shape on the peers.
-  const file = join(path, 'recombination', 'model.json');
-  const json = JSON.parse(readFileSync(file, 'utf8'));
-  const peerInputs = json.modelTopology.config.layers.filter((l: { class_name: string; config: { name: string } }) => l.class_name === 'InputLayer' && /peer/.test(l.config.name));
-  expect(peerInputs).toHaveLength(2);
-  for (const l of peerInputs) {
-    expect(l.config.batch_input_shape).toHaveLength(5);
-    l.config.batch_input_shape.splice(1, 1);
+it('refuses any format version but 2 (none other was released): a folder, or artifacts, of version 1 or of none', async () => {
+  const old = join(dir, 'version-1');
+  await saveModel(model, old);
+  for (const version of [1, undefined]) {
+    writeFileSync(join(old, 'tpfr-model.json'), JSON.stringify({ format: 'tpfr-model', version, config: model.config }));
+    const found = version === undefined ? 'none' : '1';
+    await expect(loadModel(old)).rejects.toThrow(new RegExp(`^loadModel: expected a model of format version 2, found version ${found} in .*version-1/tpfr-model\\.json$`));
   }
-  writeFileSync(file, JSON.stringify(json));
-  const loaded = await loadModel(path);
-  expect(loaded.recombination.inputs.map((t) => t.shape.length)).toEqual([4, 4, 5, 5]);
-  const content = tf.randomUniform([2, 32, 32, 3], -1, 1, 'float32', 7) as tf.Tensor4D;
-  const styles = [tf.randomUniform([32, 40, 3], -1, 1, 'float32', 8), tf.randomUniform([32, 40, 3], -1, 1, 'float32', 9)] as tf.Tensor3D[];
-  const before = stylize(model, content, styles);
-  const after = stylize(loaded, content, styles);
-  expect(Array.from(after.dataSync())).toEqual(Array.from(before.dataSync()));
-  // Saved again, it is in the current format and layout.
-  const again = join(dir, 'old-layout-saved');
-  await saveModel(loaded, again);
-  const topology = JSON.parse(readFileSync(join(again, 'model.json'), 'utf8')).modelTopology.parts.recombination;
-  expect(topology.config.layers.filter((l: { class_name: string }) => l.class_name === 'InputLayer').map((l: { config: { batch_input_shape: unknown[] } }) => l.config.batch_input_shape.length)).toEqual([4, 4, 5, 5]);
-  loaded.dispose();
-  tf.dispose([content, ...styles, before, after]);
+  const artifacts = await model.toArtifacts();
+  (artifacts.modelTopology as { tpfr: { version: number } }).tpfr.version = 1;
+  await expect(TpfrModel.fromArtifacts(artifacts)).rejects.toThrow(/^TpfrModel\.fromArtifacts: expected a model of format version 2, found version 1$/);
 });
 
 it('recombine takes each sample with its own P exemplars [B, P, h, w, C]; predict of the recombination part agrees', () => {

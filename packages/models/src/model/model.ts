@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { TpfrError, ValueError } from '@tpfr/core';
 import { peerRecombination, type PeerRecombination, type TpfrStages } from '@tpfr/layers';
-import { manifestOf, partsFromArtifacts, toModelArtifacts, type ModelPart } from './artifacts.js';
+import { checkFormatVersion, manifestOf, MODEL_FORMAT_VERSION, partsFromArtifacts, toModelArtifacts, type ModelPart } from './artifacts.js';
 import { latentWidths, resolveConfig, type ModelConfigInput, type TpfrModelConfig } from './config.js';
 import { planInference, type InferenceOptions, type InferencePlan } from '../inference/plan.js';
 import { decodeByPlan, encodeByPlan } from '../inference/run.js';
@@ -201,15 +201,13 @@ export class TpfrModel {
 
   /** The model as one set of tfjs artifacts (what {@link save} stores). */
   async toArtifacts(extra: Record<string, unknown> = {}): Promise<tf.io.ModelArtifacts> {
-    return toModelArtifacts(this.parts(), { ...extra, format: 'tpfr-model', version: 2, config: this.config });
+    return toModelArtifacts(this.parts(), { ...extra, format: 'tpfr-model', version: MODEL_FORMAT_VERSION, config: this.config });
   }
 
   /**
    * Loads a model saved by {@link save}, from a tfjs `IOHandler` or URL (in a browser:
    * `TpfrModel.load('/models/demo/model.json')`). In Node, `loadModel(dir)` of
-   * `@tpfr/models/node` reads a folder. A model saved before the peer inputs had their own
-   * exemplar axis (recombination inputs `[B·P, h, w, C]`) is converted on load (see
-   * `upgradePeerInputs` of `@tpfr/layers`): same weights, rank-5 peer inputs.
+   * `@tpfr/models/node` reads a folder.
    */
   static async load(source: string | tf.io.IOHandler): Promise<TpfrModel> {
     const fn = 'TpfrModel.load';
@@ -222,13 +220,8 @@ export class TpfrModel {
   static async fromArtifacts(artifacts: tf.io.ModelArtifacts, fn = 'TpfrModel.fromArtifacts'): Promise<TpfrModel> {
     const manifest = manifestOf(artifacts);
     if (!manifest) throw new TpfrError(fn, `expected the artifacts of a TPFR model (topology with 'tpfr' of format 'tpfr-model'), received ${JSON.stringify(artifacts.modelTopology)?.slice(0, 120)}`);
-    if (manifest.version > 2) throw new TpfrError(fn, `expected a model of format version 1 or 2, found version ${manifest.version} (saved by a newer @tpfr/models)`);
+    checkFormatVersion(fn, manifest, '');
     return new TpfrModel(resolveConfig(manifest.config), await partsFromArtifacts(fn, artifacts));
-  }
-
-  /** A model from its config and loaded parts (the Node folder loader uses it). @internal */
-  static fromParts(config: TpfrModelConfig, parts: Record<ModelPart, tfl.LayersModel>): TpfrModel {
-    return new TpfrModel(resolveConfig(config), parts);
   }
 
   /** Frees every weight. */

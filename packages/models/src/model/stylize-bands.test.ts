@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '@tpfr/core';
+import { MICRO_MODEL } from '@tpfr/testing';
 import { TpfrModel } from './model.js';
 import { latentWidths } from './config.js';
 import { stylize } from './stylize.js';
@@ -11,8 +12,8 @@ let nearest: TpfrModel;
 
 beforeAll(async () => {
   await initBackend('wasm');
-  transposed = TpfrModel.create({ preset: 'tiny', ngf: 4, residualBlocks: 1 });
-  nearest = TpfrModel.create({ preset: 'tiny', ngf: 4, residualBlocks: 1, upsampling: 'nearest' });
+  transposed = TpfrModel.create(MICRO_MODEL);
+  nearest = TpfrModel.create({ ...MICRO_MODEL, upsampling: 'nearest' });
 });
 afterAll(() => {
   transposed.dispose();

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
-import { expectNoLeaks } from '@tpfr/core/testing';
+import { expectNoLeaks, MICRO_MODEL } from '@tpfr/testing';
 import { collectTimings } from '@tpfr/core/utils';
 import { encodeExemplars, stylize } from '@tpfr/models';
 import { TpfrTrainer } from '@tpfr/models/train';
@@ -10,7 +10,7 @@ const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.s
 
 it('exemplars encoded once give every content what the exemplars themselves give, without encoding them again', async () => {
   await initBackend('wasm');
-  const model = TpfrTrainer.createModel({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 }, 6);
+  const model = TpfrTrainer.createModel(MICRO_MODEL, 6);
   const contents = [tf.randomUniform([36, 40, 3], 0, 255, 'float32', 1) as tf.Tensor3D, tf.randomUniform([33, 45, 3], 0, 255, 'float32', 2) as tf.Tensor3D];
   const styles = [tf.randomUniform([32, 32, 3], 0, 255, 'float32', 3) as tf.Tensor3D, tf.randomUniform([40, 36, 3], 0, 255, 'float32', 4) as tf.Tensor3D];
   const encoded = encodeExemplars(model, styles);
@@ -30,7 +30,7 @@ it('exemplars encoded once give every content what the exemplars themselves give
   expect(parts).not.toHaveProperty('encode exemplars');
   await expectNoLeaks(() => stylize(model, contents[0], encoded), 'stylize with encoded exemplars');
   await expectNoLeaks(() => encodeExemplars(model, styles).dispose(), 'encodeExemplars + dispose');
-  const other = TpfrTrainer.createModel({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 }, 7);
+  const other = TpfrTrainer.createModel(MICRO_MODEL, 7);
   expect(() => stylize(other, contents[0], encoded)).toThrow(/stylize: expected exemplars encoded with this model, received exemplars encoded with another model \(encodeExemplars\)/);
   expect(() => encodeExemplars(model, [])).toThrow(/encodeExemplars: expected at least one style exemplar, received an empty list/);
   expect(() => encodeExemplars(model, styles, { pipeline: { size: 0 } })).toThrow(/encodeExemplars: expected pipeline.size a positive integer, received 0/);

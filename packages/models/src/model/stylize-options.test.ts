@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { expectNoLeaks } from '@tpfr/core/testing';
+import { expectNoLeaks, MICRO_MODEL } from '@tpfr/testing';
 import { initBackend, ValueError } from '@tpfr/core';
 import { stackPeers } from '@tpfr/layers';
 import { TpfrModel } from './model.js';
@@ -11,7 +11,7 @@ let model: TpfrModel;
 
 beforeAll(async () => {
   await initBackend('wasm');
-  model = TpfrModel.create({ preset: 'tiny', ngf: 4, residualBlocks: 1 });
+  model = TpfrModel.create(MICRO_MODEL);
 });
 afterAll(() => model.dispose());
 

@@ -3,10 +3,11 @@ import { expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { stylize } from '@tpfr/models';
 import { TpfrTrainer } from '@tpfr/models/train';
+import { MICRO_MODEL } from '@tpfr/testing';
 
 it("the pipeline writes an output inside [0, 1] as imageio does (x·255, no stretch), as the authors' test.py", async () => {
   await initBackend('wasm');
-  const model = TpfrTrainer.createModel({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 }, 5);
+  const model = TpfrTrainer.createModel(MICRO_MODEL, 5);
   // Every decoder weight 0 but the last bias: the output is tanh(bias) = 0.46 everywhere.
   const weights = model.mainDecoder.getWeights();
   const last = weights.length - 1;

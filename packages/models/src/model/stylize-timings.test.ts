@@ -4,10 +4,11 @@ import { initBackend } from '@tpfr/core';
 import { collectTimings } from '@tpfr/core/utils';
 import { stylize } from '@tpfr/models';
 import { TpfrTrainer } from '@tpfr/models/train';
+import { MICRO_MODEL } from '@tpfr/testing';
 
 it('stylize names its parts for collectTimings (what bench:stylize reports)', async () => {
   await initBackend('wasm');
-  const model = TpfrTrainer.createModel({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 }, 2);
+  const model = TpfrTrainer.createModel(MICRO_MODEL, 2);
   const content = tf.randomUniform([40, 36, 3], 0, 255, 'float32', 1) as tf.Tensor3D;
   const style = tf.randomUniform([32, 32, 3], 0, 255, 'float32', 2) as tf.Tensor3D;
   const plain = await collectTimings(() => stylize(model, content, style));

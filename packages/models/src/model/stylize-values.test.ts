@@ -4,12 +4,13 @@ import { initBackend } from '@tpfr/core';
 import { stackPeers } from '@tpfr/layers';
 import { stylize } from '@tpfr/models';
 import { TpfrTrainer } from '@tpfr/models/train';
+import { MICRO_MODEL } from '@tpfr/testing';
 
 const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 
 it('stylize of odd sizes equals the network on the image reflect-padded at the bottom and right, cropped back', async () => {
   await initBackend('wasm');
-  const model = TpfrTrainer.createModel({ preset: 'tiny', ngf: 4, residualBlocks: 1 }, 5);
+  const model = TpfrTrainer.createModel(MICRO_MODEL, 5);
   const content = tf.randomUniform([1, 37, 45, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
   const styles = [tf.randomUniform([33, 41, 3], -1, 1, 'float32', 2), tf.randomUniform([33, 41, 3], -1, 1, 'float32', 3)] as tf.Tensor3D[];
   const got = stylize(model, content, styles, { range: '-1-1' });
@@ -38,7 +39,7 @@ it('stylize of odd sizes equals the network on the image reflect-padded at the b
 
 it('a batch of two with two exemplars equals each sample stylized alone (the pool repeated per sample)', async () => {
   await initBackend('wasm');
-  const model = TpfrTrainer.createModel({ preset: 'tiny', ngf: 4, residualBlocks: 1 }, 6);
+  const model = TpfrTrainer.createModel(MICRO_MODEL, 6);
   const batch = tf.randomUniform([2, 36, 40, 3], 0, 255, 'float32', 4) as tf.Tensor4D;
   const styles = [tf.randomUniform([32, 32, 3], 0, 255, 'float32', 5), tf.randomUniform([32, 32, 3], 0, 255, 'float32', 6)] as tf.Tensor3D[];
   const both = stylize(model, batch, styles);

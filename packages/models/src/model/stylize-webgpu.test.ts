@@ -7,14 +7,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
-import { probeNodeWebGpu } from '@tpfr/core/testing';
+import { MICRO_MODEL, probeNodeWebGpu } from '@tpfr/testing';
 import { initBackend, knn } from '@tpfr/core';
 import { stylize, type TpfrModel } from '@tpfr/models';
 import { TpfrTrainer } from '@tpfr/models/train';
 
 const { why, skip } = await probeNodeWebGpu('stylize');
 
-const seeded = (): TpfrModel => TpfrTrainer.createModel({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 }, 9);
+const seeded = (): TpfrModel => TpfrTrainer.createModel(MICRO_MODEL, 9);
 
 it.skipIf(skip)('stylize on WebGPU (Dawn in Node) equals wasm, and knn equals brute force there', async () => {
   if (why) throw new Error(`TPFR_REQUIRE_WEBGPU=1 but no WebGPU adapter: ${why}`);

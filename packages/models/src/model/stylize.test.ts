@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { expectNoLeaks } from '@tpfr/core/testing';
+import { expectNoLeaks } from '@tpfr/testing';
 import { initBackend, ValueError } from '@tpfr/core';
 import { TpfrModel } from './model.js';
 import { centerCrop, cropBorder, minMaxStretch, reflectPad, resizeShorterSide } from '../pipeline/index.js';

@@ -144,7 +144,7 @@ function runNetwork(fn: string, model: TpfrModel, content: tf.Tensor4D, exemplar
     // Each code is freed as soon as it is used; very large codes wait in JS memory (see the plan).
     const zc = timed('encode content', () => encodeByPlan(model.encoder, padded, plan, { middle: false }));
     padded.dispose();
-    const zs = Array.isArray(exemplars) ? timed('encode exemplars', () => encodePool(fn, model, exemplars, inference)) : exemplars;
+    const zs = Array.isArray(exemplars) ? timed('encode exemplars', () => encodePeerPool(fn, model, exemplars, inference)) : exemplars;
     // Every content sample meets the same P exemplars.
     const peers = { content: stackPeers(zs.content, b), style: stackPeers(zs.style, b) };
     // Stryker disable next-line ConditionalExpression,ArrayDeclaration: an early free inside this tidy, which frees the codes anyway
@@ -162,8 +162,8 @@ function runNetwork(fn: string, model: TpfrModel, content: tf.Tensor4D, exemplar
   });
 }
 
-/** The exemplars (model range, resized to the first one's size) as one pool's codes. */
-function encodePool(fn: string, model: TpfrModel, exemplars: tf.Tensor4D[], opts: InferenceOptions): Pick<Latent, 'content' | 'style'> {
+/** The exemplars (model range, resized to the first one's size) as the codes of one peer pool. */
+function encodePeerPool(fn: string, model: TpfrModel, exemplars: tf.Tensor4D[], opts: InferenceOptions): Pick<Latent, 'content' | 'style'> {
   const { multiple, minSide } = model.widths;
   const [eh, ew] = exemplars[0].shape.slice(1, 3);
   const style = tf.tidy(() => {
@@ -216,15 +216,15 @@ export function encodeExemplars(model: TpfrModel, styles: tf.Tensor3D | tf.Tenso
       if (p !== e) owned.push(p);
       pool.push(p);
     });
-    const z = encodePool(fn, model, pool, opts);
-    return new EncodedPool(z.content, z.style, model);
+    const z = encodePeerPool(fn, model, pool, opts);
+    return new EncodedExemplarSet(z.content, z.style, model);
   } finally {
     tf.dispose(owned);
   }
 }
 
 /** What {@link encodeExemplars} returns. */
-class EncodedPool implements EncodedExemplars {
+class EncodedExemplarSet implements EncodedExemplars {
   constructor(readonly content: tf.Tensor4D, readonly style: tf.Tensor4D, readonly model: TpfrModel) {}
   dispose(): void {
     tf.dispose([this.content, this.style]);
@@ -232,7 +232,7 @@ class EncodedPool implements EncodedExemplars {
 }
 
 function isEncoded(x: unknown): x is EncodedExemplars {
-  return x instanceof EncodedPool;
+  return x instanceof EncodedExemplarSet;
 }
 
 /**

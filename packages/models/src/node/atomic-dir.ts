@@ -133,10 +133,13 @@ export async function writeDirAtomically(dir: string, fill: (tmp: string) => Pro
 }
 
 /**
- * Puts `dir` back when a writer was killed between moving the old folder aside and renaming the
- * new one in (the old one is restored). Readers call it before reading `dir`; it does nothing,
- * at the cost of one `stat`, when `dir` exists or nothing was moved aside. A live writer in that
- * moment is waited for (up to `waitMs`).
+ * Puts the folder `dir` back when its writer (`saveModel`, a training checkpoint) was killed
+ * between moving the old folder aside and renaming the new one in: the old one is restored.
+ * Readers call it before reading `dir` (`loadModel` and `TpfrTrainer.resume` do); it does
+ * nothing, at the cost of one `stat`, when `dir` exists or nothing was moved aside. A live writer
+ * in that moment is waited for (up to `waitMs`).
+ * @param fn the caller, named in messages.
+ * @throws TpfrError when another process still writes `dir` after `waitMs`.
  */
 export async function recoverDir(dir: string, fn = 'recoverDir', waitMs = 10_000): Promise<void> {
   dir = path.resolve(dir);

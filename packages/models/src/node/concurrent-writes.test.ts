@@ -1,13 +1,14 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { CHILD, checkCheckpointFolder, startChild, type Child } from '@tpfr/testing/crash-testing';
 import { acquireDirLock } from './dir-lock.js';
-import { CHILD, checkCheckpointFolder, checkModelFolder, importTorchFixtures, startChild, type Child } from './crash-testing/children.test-util.js';
 
 /*
  * Concurrency: two processes writing the same model or checkpoint folder at once never leave a
- * mix; one wins, the other fails with an error naming the folder and the winner.
+ * mix; one wins, the other fails with an error naming the folder and the winner. Two
+ * `tpfr import-torch` into one folder: packages/cli/src/concurrent-writes.test.ts.
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'tpfr-concurrent-'));
@@ -39,57 +40,6 @@ it('of two processes writing one folder at once (slow fills), one wins whole and
   expect(await exitCode(second)).toBe(0);
   expect(read(out)).toEqual(written('Y'));
 }, 60_000);
-
-it('of two tpfr import-torch into one --out at once, the folder is one of the two imports byte for byte, loadable; a loser fails naming the folder', async () => {
-  const imports = importTorchFixtures(dir);
-  const run = (which: number, out: string) => {
-    const [script, ...args] = imports[which](out);
-    return startChild(script, args);
-  };
-  const refs = [];
-  for (const which of [0, 1]) {
-    const ref = join(dir, `ref${which}`);
-    const child = run(which, ref);
-    expect(await exitCode(child), child.stderr()).toBe(0);
-    refs.push({ weights: checkModelFolder(ref), topology: readFileSync(join(ref, 'model.json')) });
-  }
-  const outs = join(dir, 'imports');
-  mkdirSync(outs);
-  // While another process (this one) writes --out, an import fails naming it, and leaves --out as it was.
-  const held = join(outs, 'held');
-  const first = run(0, held);
-  expect(await exitCode(first)).toBe(0);
-  const release = acquireDirLock(held, 'test');
-  const blocked = run(1, held);
-  expect(await exitCode(blocked)).toBe(1);
-  release();
-  expect(blocked.stderr()).toMatch(new RegExp(`^tpfr: saveModel: expected no other writer of ${held}, received one: process ${process.pid} on .* \\(lock ${held}\\.lock; remove it only if that process is gone\\)$`, 'm'));
-  expect(checkModelFolder(held).equals(refs[0].weights)).toBe(true);
-  rmSync(held, { recursive: true });
-  // Both at once: whichever order the writes take, the folder is one import's.
-  let lost = 0;
-  for (let round = 0; round < 3; round++) {
-    const out = join(outs, `model${round}`);
-    const children = [run(0, out), run(1, out)];
-    const codes = await Promise.all(children.map(exitCode));
-    children.forEach((c, i) => {
-      if (codes[i] !== 0) {
-        lost++;
-        expect(codes[i]).toBe(1);
-        expect(c.stderr()).toMatch(new RegExp(`^tpfr: saveModel: expected no other writer of ${out}, received one: process ${children[1 - i].proc.pid} `, 'm'));
-      }
-    });
-    expect(codes).toContain(0);
-    const weights = checkModelFolder(out);
-    const which = refs.findIndex((r) => r.weights.equals(weights));
-    expect(which, `round ${round}: the weights are one import's`).toBeGreaterThanOrEqual(0);
-    expect(readFileSync(join(out, 'model.json')).equals(refs[which].topology)).toBe(true);
-    expect(JSON.parse(readFileSync(join(out, 'tpfr-model.json'), 'utf8')).importedFrom.generator.file).toBe(`G${which + 2}.pth`);
-    expect(codes[which]).toBe(0);
-  }
-  expect(readdirSync(outs).sort()).toEqual(['model0', 'model1', 'model2']);
-  console.log(`import-torch: ${lost} of 3 rounds had a loser`);
-}, 90_000);
 
 it('of two trainers checkpointing into one folder at once, the checkpoint is one run\'s, byte for byte; a loser fails naming the folder', async () => {
   const steps = '6';

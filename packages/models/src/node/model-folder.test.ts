@@ -1,26 +1,24 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, TpfrError, ValueError } from '@tpfr/core';
-import { captureCliOutput, writeMicroModel, writeNoiseImage } from '../cli/cli-harness.test-util.js';
-import { main } from '../cli/main.js';
+import { MICRO_MODEL } from '@tpfr/testing';
 import { stylize } from '../model/stylize.js';
 import { TpfrTrainer } from '../train/trainer.js';
-import { loadModel } from './model-folder.js';
+import { loadModel, saveModel } from './model-folder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tpfr-model-folder-'));
 const good = join(dir, 'good');
-let output: ReturnType<typeof captureCliOutput>;
 
 beforeAll(async () => {
-  output = captureCliOutput();
   await initBackend('wasm');
-  await writeMicroModel(good, 3);
+  const model = TpfrTrainer.createModel(MICRO_MODEL, 3);
+  await saveModel(model, good);
+  model.dispose();
 });
 afterAll(() => {
-  vi.restoreAllMocks();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -144,31 +142,12 @@ describe('NaN or infinite weights', () => {
   });
 
   it('stylize refuses the NaN output of a model poisoned in memory', () => {
-    const model = TpfrTrainer.createModel({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 }, 1);
+    const model = TpfrTrainer.createModel(MICRO_MODEL, 1);
     const w = model.parts().mainDecoder.weights[0];
     w.write(tf.tidy(() => tf.fill(w.shape as number[], NaN)));
     const content = tf.randomUniform([32, 32, 3], 0, 255, 'float32', 2) as tf.Tensor3D;
     expect(() => stylize(model, content, content)).toThrow(/^stylize: expected the network's output .* to be finite/);
     tf.dispose(content);
     model.dispose();
-  });
-
-  it('tpfr stylize with a NaN model: exit code 1, the weight named, no image written', async () => {
-    const { dir: d, weight } = poisoned('nan-cli', NaN);
-    const img = join(dir, 'content.png');
-    writeNoiseImage(img, 32, 32, 3);
-    const out = join(dir, 'out', 'nan.png');
-    output.reset();
-    expect(await main(['stylize', '--model', d, '--content', img, '--style', img, '--out', out, '--backend', 'wasm', '--quiet'])).toBe(1);
-    expect(output.text).toContain(`tpfr: loadModel: expected finite weights in the model folder ${d}, received NaN or infinite values in 1 weight(s): ${weight}`);
-    expect(existsSync(out)).toBe(false);
-  });
-
-  it('tpfr info and tpfr stylize with a truncated weights file: exit code 1, the file named', async () => {
-    const d = variant('cli-short');
-    writeFileSync(join(d, 'weights.bin'), readFileSync(join(good, 'weights.bin')).subarray(0, 100));
-    output.reset();
-    expect(await main(['info', '--model', d, '--backend', 'wasm'])).toBe(1);
-    expect(output.text).toMatch(/tpfr: loadModel: expected \d+ bytes of weights for the manifest's \d+ weights, found 100 in .*cli-short\/weights\.bin/);
   });
 });

@@ -1,12 +1,10 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { TpfrError, ValueError } from '@tpfr/core';
-import { canReadSync } from '@tpfr/core/utils';
+import { canReadSync } from '@tpfr/core/internal';
 import { fileSystemIO, MODEL_JSON } from '@tpfr/layers/node';
-import { MODEL_PARTS, loadPart, type ModelPart, type TpfrModelManifest } from '../model/artifacts.js';
-import { resolveConfig } from '../model/config.js';
+import { checkFormatVersion, type TpfrModelManifest } from '../model/artifacts.js';
 import { TpfrModel } from '../model/model.js';
 import { recoverDir, writeDirAtomically } from './atomic-dir.js';
 
@@ -41,9 +39,7 @@ export async function readModelManifest(dir: string, fn = 'readModelManifest'): 
   if (manifest?.format !== 'tpfr-model' || typeof manifest.config !== 'object') {
     throw new TpfrError(fn, `expected ${MODEL_MANIFEST} of format 'tpfr-model', received ${JSON.stringify(manifest).slice(0, 120)}`);
   }
-  if (!(manifest.version === undefined || manifest.version === 1 || manifest.version === 2)) {
-    throw new TpfrError(fn, `expected a model of format version 1 or 2, found version ${manifest.version} in ${file} (saved by a newer @tpfr/models)`);
-  }
+  checkFormatVersion(fn, manifest, file);
   return manifest;
 }
 
@@ -133,17 +129,17 @@ export interface LoadModelOptions {
 }
 
 /**
- * Loads a model folder written by {@link saveModel}, or by earlier versions (format version 1:
- * one sub-folder per part; models with the former rank-4 peer inputs are converted). The weight
- * files are checked against `model.json`'s manifest (present, of the sizes it gives) before any
- * tensor is made, and the loaded weights checked to be finite.
- * @throws TpfrError for a missing or malformed manifest or weights file; ValueError naming the
- * weights that hold NaN or an infinity.
+ * Loads a model folder written by {@link saveModel} (format version 2). The weight files are
+ * checked against `model.json`'s manifest (present, of the sizes it gives) before any tensor is
+ * made, and the loaded weights checked to be finite.
+ * @throws TpfrError for a missing or malformed manifest or weights file, or another format
+ * version; ValueError naming the weights that hold NaN or an infinity.
  */
 export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<TpfrModel> {
   const fn = 'loadModel';
-  const manifest = await readModelManifest(dir, fn);
-  const model = await loadChecked(fn, dir, manifest);
+  await readModelManifest(dir, fn);
+  await checkWeightFiles(dir, fn);
+  const model = await TpfrModel.fromArtifacts(await fileSystemIO(dir).load!(), fn);
   if (options.checkFinite !== false) {
     try {
       assertFiniteWeights(fn, model, dir);
@@ -153,30 +149,4 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
     }
   }
   return model;
-}
-
-async function loadChecked(fn: string, dir: string, manifest: TpfrModelManifest): Promise<TpfrModel> {
-  if (manifest.version === 2) {
-    await checkWeightFiles(dir, fn);
-    return TpfrModel.fromArtifacts(await fileSystemIO(dir).load!(), fn);
-  }
-  const parts = {} as Record<ModelPart, tfl.LayersModel>;
-  for (const name of MODEL_PARTS) {
-    let artifacts;
-    try {
-      await checkWeightFiles(path.join(dir, name), fn);
-      artifacts = await fileSystemIO(path.join(dir, name)).load!();
-    } catch (e) {
-      Object.values(parts).forEach((m) => m.dispose());
-      if (e instanceof TpfrError) throw e;
-      throw new TpfrError(fn, `could not load part '${name}' from ${path.join(dir, name)}: ${(e as Error).message}`);
-    }
-    try {
-      parts[name] = await loadPart(fn, name, artifacts);
-    } catch (e) {
-      Object.values(parts).forEach((m) => m.dispose());
-      throw e;
-    }
-  }
-  return TpfrModel.fromParts(resolveConfig(manifest.config), parts);
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, expect, it } from 'vitest';
-import { expectNoLeaks } from '@tpfr/core/testing';
+import { expectNoLeaks } from '@tpfr/testing';
 import { initBackend, ShapeError, ValueError } from '@tpfr/core';
 import { authorsContentPad, centerCrop, centerCropOffsets, cropBorder, reflectPad } from './index.js';
 

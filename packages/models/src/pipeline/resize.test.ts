@@ -2,13 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectNoLeaks } from '@tpfr/core/testing';
+import { expectNoLeaks, fixturesPresent } from '@tpfr/testing';
 import { initBackend, ShapeError, ValueError } from '@tpfr/core';
 import { readImage } from '../image-io/file-io.js';
 import { centerCrop } from './geometry.js';
 import { resizeBicubicPil, resizeShorterSide, shorterSideSize } from './resize.js';
-import { torchFixturesDir } from '../torch-import/fixtures.js';
-import { fixturesPresent } from '@tpfr/core/testing';
+import { torchFixturesDir } from '@tpfr/testing/torch-fixtures';
 
 beforeAll(async () => {
   await initBackend('cpu');

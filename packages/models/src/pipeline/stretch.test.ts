@@ -2,12 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { expectNoLeaks } from '@tpfr/core/testing';
+import { expectNoLeaks, fixturesPresent } from '@tpfr/testing';
 import { initBackend, ShapeError, ValueError } from '@tpfr/core';
 import { readImage } from '../image-io/file-io.js';
 import { minMaxStretch } from './index.js';
-import { torchFixturesDir } from '../torch-import/fixtures.js';
-import { fixturesPresent } from '@tpfr/core/testing';
+import { torchFixturesDir } from '@tpfr/testing/torch-fixtures';
 
 beforeAll(async () => {
   await initBackend('cpu');

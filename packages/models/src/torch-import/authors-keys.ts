@@ -1,6 +1,6 @@
 import { ValueError } from '@tpfr/core';
 import { createRng } from '@tpfr/core/utils';
-import { torchTpfrKeyShapes, type TorchTensor } from '@tpfr/layers/torch';
+import { torchTpfrKeyShapes, type StateDictTensor } from '@tpfr/layers/torch';
 
 /**
  * The state_dict layout of the authors' networks (nnaisense/conditional-style-transfer,
@@ -125,9 +125,9 @@ export function authorsParameterCount(keys: readonly AuthorsKey[]): number {
  * running variances in [0.5, 1.5], `num_batches_tracked` = 1 (`BigInt64Array`). For tests and
  * for writing full-size checkpoints in benchmarks.
  */
-export function syntheticAuthorsStateDict(keys: readonly AuthorsKey[], seed = 0): Map<string, TorchTensor & { dtype: string }> {
+export function syntheticAuthorsStateDict(keys: readonly AuthorsKey[], seed = 0): Map<string, StateDictTensor & { dtype: string }> {
   const { next } = createRng(seed);
-  const out = new Map<string, TorchTensor & { dtype: string }>();
+  const out = new Map<string, StateDictTensor & { dtype: string }>();
   for (const k of keys) {
     const n = shapeSize(k.shape);
     if (k.dtype === 'int64') {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TpfrError, initBackend } from '@tpfr/core';
-import { stackPeers, type TorchTensor } from '@tpfr/layers';
+import { stackPeers, type StateDictTensor } from '@tpfr/layers';
 import { TpfrModel } from '../model/model.js';
 import { loadModel, saveModel } from '../node/model-folder.js';
 import {
@@ -231,4 +231,4 @@ describe('importTorchGenerator', () => {
 });
 
 // Type check only: the reader's tensors (name, dtype, shape, typed data) are accepted as they are.
-export const _readerShape: TorchTensor & { name: string } = { name: 'x', dtype: 'float32', shape: [1], data: new Float32Array(1) };
+export const _readerShape: StateDictTensor & { name: string } = { name: 'x', dtype: 'float32', shape: [1], data: new Float32Array(1) };

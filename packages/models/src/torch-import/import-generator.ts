@@ -1,6 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { TpfrError, ValueError } from '@tpfr/core';
-import { getTorchTensor, torchTensorValues, writeTorchValues, type TorchTensor, type TorchWeightSpec } from '@tpfr/layers/torch';
+import { getStateDictTensor, stateDictTensorValues, writeTorchValues, type StateDictTensor, type TorchWeightSpec } from '@tpfr/layers/torch';
 import { TpfrModel } from '../model/model.js';
 import { authorsDiscriminatorKeys, authorsGeneratorKeys, authorsParameterCount, shapeSize, type AuthorsKey } from './authors-keys.js';
 import { discriminatorWeightSpecs, generatorWeightSpecs } from './mapping.js';
@@ -67,7 +67,7 @@ export interface TorchImportResult {
   report: TorchImportReport;
 }
 
-function dim(t: TorchTensor | undefined, rank: number, axis: number, div = 1): number | undefined {
+function dim(t: StateDictTensor | undefined, rank: number, axis: number, div = 1): number | undefined {
   if (!t || t.shape.length !== rank) return undefined;
   const v = t.shape[axis] / div;
   return Number.isInteger(v) && v > 0 ? v : undefined;
@@ -75,7 +75,7 @@ function dim(t: TorchTensor | undefined, rank: number, axis: number, div = 1): n
 
 /** ngf from the first key that has it (the stem conv `[ngf, 3, 7, 7]` first). */
 function inferNgf(sd: NormalizedStateDict): number | undefined {
-  const t = (k: string) => getTorchTensor(sd.tensors, k);
+  const t = (k: string) => getStateDictTensor(sd.tensors, k);
   return dim(t('model_enc_pre.1.weight'), 4, 0)
     ?? dim(t('model_enc_pre.4.weight'), 4, 1)
     ?? dim(t('model_enc.0.weight'), 4, 0, 4)
@@ -96,7 +96,7 @@ function inferBlocks(sd: NormalizedStateDict): number {
 function writeAll(specs: readonly TorchWeightSpec[], sd: NormalizedStateDict): void {
   for (const s of specs) {
     const t = sd.tensors.get(s.key)!;
-    writeTorchValues(s.target, torchTensorValues(t), s.torchShape, s.layout);
+    writeTorchValues(s.target, stateDictTensorValues(t), s.torchShape, s.layout);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * @tpfr/models/torch: the authors' PyTorch generator in @tpfr. `importTorchGenerator` turns the
- * state_dict of their `200_net_G.pth` (read with `readTorchCheckpoint` of `@tpfr/core`) into a
+ * state_dict of their `200_net_G.pth` (read with `readTorchCheckpoint` of `@tpfr/core/torch`) into a
  * `TpfrModel`; the key lists and a synthetic state_dict serve tests and benchmarks.
  * @module
  */

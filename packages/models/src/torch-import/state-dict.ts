@@ -1,21 +1,21 @@
 import { TpfrError } from '@tpfr/core';
 import { formatShape } from '@tpfr/core/utils';
-import type { TorchTensor, TorchTensors } from '@tpfr/layers';
+import type { StateDictTensor, StateDictTensors } from '@tpfr/layers';
 import type { AuthorsKey } from './authors-keys.js';
 
 /**
  * A state_dict as importers take it: a record or `Map` of name → tensor (JSON arrays or typed
- * arrays, see `TorchTensor` of `@tpfr/layers`), or a checkpoint as `readTorchCheckpoint` of
- * `@tpfr/core` returns it (`{ format, tensors }`, tensors a record, a `Map` or an array of
+ * arrays, see `StateDictTensor` of `@tpfr/layers`), or a checkpoint as `readTorchCheckpoint` of
+ * `@tpfr/core/torch` returns it (`{ format, tensors }`, tensors a record, a `Map` or an array of
  * `{ name, shape, dtype, data }`).
  */
 export type TorchStateDictInput =
-  | TorchTensors
-  | { format?: string; tensors: TorchTensors | readonly (TorchTensor & { name: string })[] };
+  | StateDictTensors
+  | { format?: string; tensors: StateDictTensors | readonly (StateDictTensor & { name: string })[] };
 
 /** A state dict with its `module.` prefix (of `nn.DataParallel`) stripped. */
 export interface NormalizedStateDict {
-  tensors: Map<string, TorchTensor>;
+  tensors: Map<string, StateDictTensor>;
   /** Keys that had a `module.` prefix. */
   prefixed: number;
   /** Keys present both with and without the prefix. */
@@ -24,7 +24,7 @@ export interface NormalizedStateDict {
   format?: string;
 }
 
-function isMapLike(x: unknown): x is ReadonlyMap<string, TorchTensor> {
+function isMapLike(x: unknown): x is ReadonlyMap<string, StateDictTensor> {
   return x instanceof Map;
 }
 
@@ -32,21 +32,21 @@ function isMapLike(x: unknown): x is ReadonlyMap<string, TorchTensor> {
 export function normalizeStateDict(input: TorchStateDictInput, fn: string): NormalizedStateDict {
   if (input == null || typeof input !== 'object') throw new TpfrError(fn, `expected a state_dict (a record or Map of tensors), received ${input === null ? 'null' : typeof input}`);
   let format: string | undefined;
-  let entries: [string, TorchTensor][];
+  let entries: [string, StateDictTensor][];
   const hasTensors = !isMapLike(input) && 'tensors' in (input as object) && typeof (input as { tensors: unknown }).tensors === 'object' && !('shape' in ((input as { tensors: object }).tensors ?? {}));
   if (hasTensors) {
-    const ck = input as { format?: string; tensors: TorchTensors | readonly (TorchTensor & { name: string })[] };
+    const ck = input as { format?: string; tensors: StateDictTensors | readonly (StateDictTensor & { name: string })[] };
     format = ck.format;
     const t = ck.tensors;
-    if (Array.isArray(t)) entries = (t as readonly (TorchTensor & { name: string })[]).map((x) => [x.name, x]);
+    if (Array.isArray(t)) entries = (t as readonly (StateDictTensor & { name: string })[]).map((x) => [x.name, x]);
     else if (isMapLike(t)) entries = [...t.entries()];
-    else entries = Object.entries(t as Record<string, TorchTensor>);
+    else entries = Object.entries(t as Record<string, StateDictTensor>);
   } else if (isMapLike(input)) {
     entries = [...input.entries()];
   } else {
-    entries = Object.entries(input as Record<string, TorchTensor>);
+    entries = Object.entries(input as Record<string, StateDictTensor>);
   }
-  const tensors = new Map<string, TorchTensor>();
+  const tensors = new Map<string, StateDictTensor>();
   const duplicates: string[] = [];
   let prefixed = 0;
   for (const [raw, t] of entries) {
@@ -78,7 +78,7 @@ export interface StateDictProblems {
 
 const FLOAT_DTYPES = new Set(['float32', 'float64', 'float16', 'bfloat16', 'float', 'double', 'half']);
 
-function dataLength(t: TorchTensor): number {
+function dataLength(t: StateDictTensor): number {
   return t.data == null ? -1 : t.data.length;
 }
 

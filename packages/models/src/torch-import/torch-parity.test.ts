@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, readTorchCheckpoint, type TorchCheckpoint } from '@tpfr/core';
+import { initBackend } from '@tpfr/core';
+import { readTorchCheckpoint, type TorchCheckpoint } from '@tpfr/core/torch';
 import { readImage } from '../image-io/file-io.js';
 import type { TpfrModel } from '../model/model.js';
 import { centerCrop } from '../pipeline/geometry.js';
@@ -18,8 +19,8 @@ import { importTorchGenerator, type TorchImportReport } from './index.js';
 import {
   float32Bound, maxAbsDiff, netCaseOutputs, perturbCheckpoint, perturbUlp, readF32, readFixtureManifest, torchFixturesDir,
   type FixtureCase, type FixtureManifest,
-} from './fixtures.js';
-import { fixturesPresent } from '@tpfr/core/testing';
+} from '@tpfr/testing/torch-fixtures';
+import { fixturesPresent } from '@tpfr/testing';
 
 const DIR = torchFixturesDir();
 const HAVE_FIXTURES = fixturesPresent(existsSync(join(DIR, 'manifest.json')), `torch-parity: no torch-generator fixtures at ${DIR} (set TPFR_TORCH_FIXTURES to the folder with manifest.json)`);

@@ -4,25 +4,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
+import { MICRO_MODEL } from '@tpfr/testing';
 import { TpfrModel } from '../model/model.js';
 import { seedKernels } from '../model/seeded-init.js';
 import { TRAINER_STATE, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import type { ResolvedTrainerOptions } from './options.js';
 
-const MICRO = { preset: 'tiny' as const, ngf: 4, ndf: 4, residualBlocks: 1 };
 const dir = mkdtempSync(join(tmpdir(), 'tpfr-checkpoint-'));
 let model: TpfrModel;
 let ckpt: string;
 /** Resolved options, written out (not resolved in a hook: Stryker counts code run in hooks as static). */
 const options: ResolvedTrainerOptions = {
   steps: 9, batchSize: 1, learningRate: 4e-4, beta1: 0.5, beta2: 0.999, decayFrom: 2, weights: { reconstruction: 25, adversarial: 1 },
-  adversarial: 'ls', imagePoolSize: 50, warmupSteps: 0, warmupBatchSize: 4, emaDecay: 0.5, peerPaintings: 1, seed: 3,
+  adversarial: 'ls', imageHistorySize: 50, warmupSteps: 0, warmupBatchSize: 4, emaDecay: 0.5, peerPaintings: 1, seed: 3,
 };
 const data = { kind: 'synthetic', seed: 3, size: 32, styleClasses: ['a', 'b'] };
 
 beforeAll(async () => {
   await initBackend('wasm');
-  model = TpfrModel.create(MICRO);
+  model = TpfrModel.create(MICRO_MODEL);
   seedKernels(Object.values(model.parts()), 3);
   ckpt = join(dir, 'ckpt');
 });
@@ -34,7 +34,7 @@ function write(): Promise<void> {
     const tensors = [
       { name: 'aux/iter', tensor: tf.scalar(7) },
       { name: 'ema/0', tensor: tf.tensor2d([[1, 2, 3], [4, 5, 6]]) },
-      { name: 'pool/images', tensor: tf.tensor4d([0.5, -0.25], [2, 1, 1, 1]) },
+      { name: 'history/images', tensor: tf.tensor4d([0.5, -0.25], [2, 1, 1, 1]) },
     ];
     await writeCheckpoint(ckpt, model, { step: 4, averagedSteps: 3, options, data, tensors });
     expect(tensors.every((t) => !t.tensor.isDisposed)).toBe(true); // not disposed
@@ -68,7 +68,7 @@ it('writes trainer.json (format, version 2, step, averagedSteps, options, data, 
     specs: [
       { name: 'aux/iter', shape: [], dtype: 'float32' },
       { name: 'ema/0', shape: [2, 3], dtype: 'float32' },
-      { name: 'pool/images', shape: [2, 1, 1, 1], dtype: 'float32' },
+      { name: 'history/images', shape: [2, 1, 1, 1], dtype: 'float32' },
     ],
   });
   expect(readFileSync(join(ckpt, TRAINER_STATE), 'utf8')).toMatch(/^\{\n {2}"format": "tpfr-checkpoint",\n {2}"version": 2,/);
@@ -87,7 +87,7 @@ it('reads back the model, step, averagedSteps, options, data and every tensor by
   expect(state.tensors.map((t) => [t.name, t.tensor.shape, Array.from(t.tensor.dataSync())])).toEqual([
     ['aux/iter', [], [7]],
     ['ema/0', [2, 3], [1, 2, 3, 4, 5, 6]],
-    ['pool/images', [2, 1, 1, 1], [0.5, -0.25]],
+    ['history/images', [2, 1, 1, 1], [0.5, -0.25]],
   ]);
   const w = (m: TpfrModel) => Object.values(m.parts()).flatMap((p) => p.getWeights().map((t) => Array.from(t.dataSync())));
   expect(w(loaded)).toEqual(w(model));
@@ -95,19 +95,12 @@ it('reads back the model, step, averagedSteps, options, data and every tensor by
   loaded.dispose();
 });
 
-it('reads a version-1 checkpoint: no version, no averagedSteps (0), no data ({}), checkpointEvery among the options (dropped)', async () => {
+it('refuses a checkpoint of another format version than 2 (none was ever released), before the model is read', async () => {
   await write();
-  const d = variant('v1', (j) => {
-    const { version: _v, averagedSteps: _a, data: _d, ...rest } = j;
-    return { ...rest, options: { ...(j.options as object), checkpointEvery: 5 } };
-  });
-  const { model: loaded, state } = await readCheckpoint(d, 'fn');
-  expect(state.averagedSteps).toBe(0);
-  expect(state.data).toEqual({});
-  expect(state.options).toEqual(options);
-  expect(state.step).toBe(4);
-  tf.dispose(state.tensors.map((t) => t.tensor));
-  loaded.dispose();
+  const v1 = variant('v1', (j) => ({ ...j, version: 1 }));
+  rmSync(join(v1, 'model'), { recursive: true }); // never reached
+  await expect(readCheckpoint(v1, 'fn')).rejects.toThrow(/^fn: expected a checkpoint of format version 2, found version 1 in .*trainer.json$/);
+  await expect(readCheckpoint(variant('unversioned', ({ version: _v, ...rest }) => rest), 'fn')).rejects.toThrow(/^fn: expected a checkpoint of format version 2, found version none in .*trainer.json$/);
 });
 
 it('refuses a folder without trainer.json, naming the file and the cause', async () => {

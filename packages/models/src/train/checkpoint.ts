@@ -9,13 +9,13 @@ import type { ResolvedTrainerOptions } from './options.js';
 
 /*
  * A training checkpoint (Node): a folder with the model (`model/`), the optimizers' states, the
- * weight average and the image pool (`state.bin`, tfjs' weight encoding) and `trainer.json`
+ * weight average and the image history (`state.bin`, tfjs' weight encoding) and `trainer.json`
  * (step, options, the data's description, the weights manifest). Written atomically.
  */
 
 /** The file that marks a checkpoint folder. */
 export const TRAINER_STATE = 'trainer.json';
-/** Checkpoints this version writes; it reads 1 and 2. */
+/** The checkpoint format version this package writes and reads. */
 const CHECKPOINT_VERSION = 2;
 
 /** What a checkpoint holds besides the model. */
@@ -25,7 +25,7 @@ export interface CheckpointState {
   options: ResolvedTrainerOptions;
   /** The dataset's `source` (or its size and classes) when the checkpoint was written. */
   data: Record<string, unknown>;
-  /** Optimizer states (`name/weight`), the average (`ema/i`) and the pool (`pool/images`). */
+  /** Optimizer states (`name/weight`), the average (`ema/i`) and the image history (`history/images`). */
   tensors: { name: string; tensor: tf.Tensor }[];
 }
 
@@ -54,12 +54,12 @@ export async function readCheckpoint(dir: string, fn: string): Promise<{ model: 
     throw new TpfrError(fn, `expected a checkpoint directory with ${TRAINER_STATE}, could not read ${file}: ${(e as Error).message}`);
   }
   if (json?.format !== 'tpfr-checkpoint') throw new TpfrError(fn, `expected ${TRAINER_STATE} of format 'tpfr-checkpoint', received ${String(json?.format)}`);
-  const version = json.version ?? 1;
+  const version = json.version;
   if (typeof version === 'number' && version > CHECKPOINT_VERSION) {
-    throw new TpfrError(fn, `expected a checkpoint of format version ≤ ${CHECKPOINT_VERSION}, found version ${json.version} in ${file} (written by a newer @tpfr/models)`);
+    throw new TpfrError(fn, `expected a checkpoint of format version ≤ ${CHECKPOINT_VERSION}, found version ${version} in ${file} (written by a newer @tpfr/models)`);
   }
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
-    throw new TpfrError(fn, `expected a checkpoint of format version 1 to ${CHECKPOINT_VERSION}, found version ${JSON.stringify(json.version)} in ${file}`);
+  if (version !== CHECKPOINT_VERSION) {
+    throw new TpfrError(fn, `expected a checkpoint of format version ${CHECKPOINT_VERSION}, found version ${JSON.stringify(version) ?? 'none'} in ${file}`);
   }
   const validSpec = (s: tf.io.WeightsManifestEntry) => typeof s?.name === 'string' && (s.dtype === 'float32' || s.dtype === 'int32') && Array.isArray(s.shape) && s.shape.every((d) => Number.isInteger(d) && d >= 0);
   if (!Array.isArray(json.specs) || !json.specs.every(validSpec)) {
@@ -76,10 +76,8 @@ export async function readCheckpoint(dir: string, fn: string): Promise<{ model: 
   const model = await loadModel(path.join(dir, 'model'));
   // Stryker disable next-line MethodExpression: fs.readFile gives a buffer of its own (offset 0, whole length); the slice guards against a pooled one
   const named = tf.io.decodeWeights(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength), json.specs);
-  const options = { ...json.options };
-  delete (options as Record<string, unknown>).checkpointEvery; // version 1 stored it among the options
   return {
     model,
-    state: { step: json.step, averagedSteps: json.averagedSteps ?? 0, options, data: json.data ?? {}, tensors: Object.entries(named).map(([name, tensor]) => ({ name, tensor })) },
+    state: { step: json.step, averagedSteps: json.averagedSteps ?? 0, options: { ...json.options }, data: json.data ?? {}, tensors: Object.entries(named).map(([name, tensor]) => ({ name, tensor })) },
   };
 }

@@ -7,7 +7,7 @@ const resolve = (o: unknown) => resolveTrainerOptions('fn', o as TrainerOptions)
 describe('resolveTrainerOptions', () => {
   it('lists the option names in checkpoint order', () => {
     expect(TRAINER_OPTION_NAMES).toEqual([
-      'seed', 'steps', 'batchSize', 'learningRate', 'beta1', 'beta2', 'decayFrom', 'adversarial', 'imagePoolSize', 'weights',
+      'seed', 'steps', 'batchSize', 'learningRate', 'beta1', 'beta2', 'decayFrom', 'adversarial', 'imageHistorySize', 'weights',
       'warmupSteps', 'warmupBatchSize', 'emaDecay', 'peerPaintings',
     ]);
   });
@@ -15,7 +15,7 @@ describe('resolveTrainerOptions', () => {
   it('fills in every default', () => {
     expect(resolve({ steps: 10 })).toEqual({
       steps: 10, batchSize: 1, learningRate: 4e-4, beta1: 0.5, beta2: 0.999, decayFrom: 2, weights: { ...DEFAULT_LOSS_WEIGHTS },
-      adversarial: 'ls', imagePoolSize: 50, warmupSteps: 0, warmupBatchSize: 4, emaDecay: 0, peerPaintings: 1, seed: 0,
+      adversarial: 'ls', imageHistorySize: 50, warmupSteps: 0, warmupBatchSize: 4, emaDecay: 0, peerPaintings: 1, seed: 0,
     });
     // decayFrom = ⌊steps / 4⌋; warmupBatchSize = 4 × batchSize.
     expect(resolve({ steps: 7, batchSize: 3 })).toMatchObject({ decayFrom: 1, batchSize: 3, warmupBatchSize: 12 });
@@ -24,7 +24,7 @@ describe('resolveTrainerOptions', () => {
   it('keeps every given value, and merges the loss weights over the defaults', () => {
     const given = {
       steps: 20, batchSize: 2, learningRate: 1e-3, beta1: 0.9, beta2: 0.99, decayFrom: -1.5, weights: { reconstruction: 3, adversarial: 0 },
-      adversarial: 'bce', imagePoolSize: 0, warmupSteps: 5, warmupBatchSize: 3, emaDecay: 0.999, peerPaintings: 2, seed: 7,
+      adversarial: 'bce', imageHistorySize: 0, warmupSteps: 5, warmupBatchSize: 3, emaDecay: 0.999, peerPaintings: 2, seed: 7,
     } as const;
     expect(resolve(given)).toEqual({ ...given, weights: { ...DEFAULT_LOSS_WEIGHTS, reconstruction: 3, adversarial: 0 } });
     expect(DEFAULT_LOSS_WEIGHTS.reconstruction).toBe(25); // not changed by the merge
@@ -38,7 +38,7 @@ describe('resolveTrainerOptions', () => {
 
   it('refuses unknown option names, naming all of them', () => {
     expect(() => resolve({ steps: 1, stepz: 2, lr: 1 })).toThrow(
-      /^fn: expected options among seed, steps, batchSize, learningRate, beta1, beta2, decayFrom, adversarial, imagePoolSize, weights, warmupSteps, warmupBatchSize, emaDecay, peerPaintings, received unknown stepz, lr$/,
+      /^fn: expected options among seed, steps, batchSize, learningRate, beta1, beta2, decayFrom, adversarial, imageHistorySize, weights, warmupSteps, warmupBatchSize, emaDecay, peerPaintings, received unknown stepz, lr$/,
     );
   });
 
@@ -61,15 +61,15 @@ describe('resolveTrainerOptions', () => {
     [{ steps: 1, decayFrom: Infinity }, /^fn: expected decayFrom a finite number, received Infinity$/],
     [{ steps: 1, warmupSteps: -1 }, /^fn: expected warmupSteps to be an integer >= 0, received -1$/],
     [{ steps: 1, warmupSteps: 0.5 }, /^fn: expected warmupSteps to be an integer >= 0, received 0.5$/],
-    [{ steps: 1, imagePoolSize: -1 }, /^fn: expected imagePoolSize to be an integer >= 0, received -1$/],
-    [{ steps: 1, imagePoolSize: 2.5 }, /^fn: expected imagePoolSize to be an integer >= 0, received 2.5$/],
+    [{ steps: 1, imageHistorySize: -1 }, /^fn: expected imageHistorySize to be an integer >= 0, received -1$/],
+    [{ steps: 1, imageHistorySize: 2.5 }, /^fn: expected imageHistorySize to be an integer >= 0, received 2.5$/],
   ])('refuses %j', (o, message) => {
     expect(() => resolve(o)).toThrow(message);
   });
 
   it('accepts the edges of each range', () => {
-    const o = resolve({ steps: 1, learningRate: 1e-9, emaDecay: 0, warmupSteps: 0, imagePoolSize: 0, decayFrom: -1e6, peerPaintings: 2, adversarial: 'bce' });
-    expect(o).toMatchObject({ learningRate: 1e-9, emaDecay: 0, warmupSteps: 0, imagePoolSize: 0, decayFrom: -1e6, peerPaintings: 2, adversarial: 'bce' });
+    const o = resolve({ steps: 1, learningRate: 1e-9, emaDecay: 0, warmupSteps: 0, imageHistorySize: 0, decayFrom: -1e6, peerPaintings: 2, adversarial: 'bce' });
+    expect(o).toMatchObject({ learningRate: 1e-9, emaDecay: 0, warmupSteps: 0, imageHistorySize: 0, decayFrom: -1e6, peerPaintings: 2, adversarial: 'bce' });
     expect(resolve({ steps: 1, emaDecay: 0.9999, peerPaintings: 1, adversarial: 'ls' })).toMatchObject({ emaDecay: 0.9999, peerPaintings: 1, adversarial: 'ls' });
   });
 

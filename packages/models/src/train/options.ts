@@ -26,8 +26,8 @@ export interface TrainerOptions {
   weights?: LossWeights;
   /** Adversarial form: `'ls'` (least-squares RaGAN, the authors', default) or `'bce'`. */
   adversarial?: 'ls' | 'bce';
-  /** Past generated images kept for the discriminator (default 50; 0 disables the pool). */
-  imagePoolSize?: number;
+  /** Past generated images kept for the discriminator (default 50; 0 keeps none). */
+  imageHistorySize?: number;
   /**
    * Steps at the start that fit only the reconstruction terms: the encoder with both decoders as
    * autoencoders (default 0). Not in the authors' scheme: it makes short runs (minutes on a CPU)
@@ -49,7 +49,7 @@ export interface TrainerOptions {
    * authors', default) or 2 (B′ and B, two exemplars of the class).
    */
   peerPaintings?: 1 | 2;
-  /** Seed of everything random in training: data order, weight init, dropout, noise, pool. */
+  /** Seed of everything random in training: data order, weight init, dropout, noise, image history. */
   seed?: number;
 }
 
@@ -58,7 +58,7 @@ export type ResolvedTrainerOptions = Required<Omit<TrainerOptions, 'weights'>> &
 
 /** The names of the options, in the order checkpoints list them. */
 export const TRAINER_OPTION_NAMES = [
-  'seed', 'steps', 'batchSize', 'learningRate', 'beta1', 'beta2', 'decayFrom', 'adversarial', 'imagePoolSize', 'weights',
+  'seed', 'steps', 'batchSize', 'learningRate', 'beta1', 'beta2', 'decayFrom', 'adversarial', 'imageHistorySize', 'weights',
   'warmupSteps', 'warmupBatchSize', 'emaDecay', 'peerPaintings',
 ] as const satisfies readonly (keyof TrainerOptions)[];
 
@@ -84,7 +84,7 @@ export function resolveTrainerOptions(fn: string, options: TrainerOptions): Reso
     decayFrom: options.decayFrom ?? Math.floor(options.steps / 4),
     weights: { ...DEFAULT_LOSS_WEIGHTS, ...weights },
     adversarial: options.adversarial ?? 'ls',
-    imagePoolSize: options.imagePoolSize ?? 50,
+    imageHistorySize: options.imageHistorySize ?? 50,
     warmupSteps: options.warmupSteps ?? 0,
     warmupBatchSize: options.warmupBatchSize ?? 4 * batchSize,
     emaDecay: options.emaDecay ?? 0,
@@ -98,6 +98,6 @@ export function resolveTrainerOptions(fn: string, options: TrainerOptions): Reso
   // A resumed run that was extended may start its decay at a fraction of a step, or before 0.
   if (!Number.isFinite(o.decayFrom)) throw new ValueError(fn, 'decayFrom a finite number', String(o.decayFrom));
   assertInteger(fn, 'warmupSteps', o.warmupSteps, 0);
-  assertInteger(fn, 'imagePoolSize', o.imagePoolSize, 0);
+  assertInteger(fn, 'imageHistorySize', o.imageHistorySize, 0);
   return o;
 }

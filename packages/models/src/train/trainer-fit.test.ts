@@ -6,10 +6,10 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { createSyntheticDataset, type StyleDataset } from '@tpfr/models/data';
 import { TpfrTrainer } from '@tpfr/models/train';
+import { MICRO_MODEL } from '@tpfr/testing';
 import { readCheckpoint } from './checkpoint.js';
 
 /** The smallest useful network: a step takes a fraction of a second on wasm. */
-const MICRO = { preset: 'tiny' as const, ngf: 4, ndf: 4, residualBlocks: 1 };
 const dir = mkdtempSync(join(tmpdir(), 'tpfr-trainer-fit-'));
 beforeAll(async () => {
   await initBackend('wasm');
@@ -35,13 +35,13 @@ const tensorNames = async (d: string) => {
 };
 
 it('refuses images of a side below the minimum or not a multiple of it, and steps past the end', async () => {
-  const model = TpfrTrainer.createModel(MICRO, 1);
+  const model = TpfrTrainer.createModel(MICRO_MODEL, 1);
   const fake = (size: number): StyleDataset => ({ size, styleClasses: ['a'], sampleBatch: data.sampleBatch.bind(data) });
   for (const size of [28, 34, 30]) {
     expect(() => new TpfrTrainer(model, fake(size), { steps: 1 })).toThrow(new RegExp(`^TpfrTrainer: expected training images of a side ≥ 32 and a multiple of 4, received ${size}$`));
   }
   new TpfrTrainer(model, fake(36), { steps: 1 }).dispose();
-  const t = new TpfrTrainer(model, data, { steps: 1, seed: 1, imagePoolSize: 0 });
+  const t = new TpfrTrainer(model, data, { steps: 1, seed: 1, imageHistorySize: 0 });
   const info = t.trainStep();
   expect([info.step, info.steps, info.learningRate]).toEqual([1, 1, 4e-4]);
   expect(info.ms).toBeGreaterThanOrEqual(0);
@@ -52,7 +52,7 @@ it('refuses images of a side below the minimum or not a multiple of it, and step
 });
 
 it('fit checks checkpointEvery and timeLimitMs', async () => {
-  const model = TpfrTrainer.createModel(MICRO, 1);
+  const model = TpfrTrainer.createModel(MICRO_MODEL, 1);
   const t = new TpfrTrainer(model, data, { steps: 1 });
   for (const every of [0, 1.5, -2]) {
     await expect(t.fit({ checkpointEvery: every })).rejects.toThrow(new RegExp(`^TpfrTrainer.fit: expected checkpointEvery an integer >= 1, received ${every}$`));
@@ -68,9 +68,9 @@ it('fit checks checkpointEvery and timeLimitMs', async () => {
   model.dispose();
 });
 
-it('fit writes a checkpoint every checkpointEvery steps and at the end, each once; the pool replaces its images over the steps', async () => {
+it('fit writes a checkpoint every checkpointEvery steps and at the end, each once; the image history replaces its images over the steps', async () => {
   const ckpt = join(dir, 'every');
-  const t = new TpfrTrainer(TpfrTrainer.createModel(MICRO, 23), data, { steps: 5, seed: 23, imagePoolSize: 2 });
+  const t = new TpfrTrainer(TpfrTrainer.createModel(MICRO_MODEL, 23), data, { steps: 5, seed: 23, imageHistorySize: 2 });
   const save = vi.spyOn(t, 'saveCheckpoint');
   const seen: (number | null)[] = [];
   const pools: number[][] = [];
@@ -85,11 +85,11 @@ it('fit writes a checkpoint every checkpointEvery steps and at the end, each onc
   expect(save.mock.calls).toEqual([[ckpt], [ckpt], [ckpt]]);
   expect(stepOf(ckpt)).toBe(5);
   const { model, state } = await readCheckpoint(ckpt, 't');
-  pools.push(Array.from(state.tensors.find((x) => x.name === 'pool/images')!.tensor.dataSync()));
+  pools.push(Array.from(state.tensors.find((x) => x.name === 'history/images')!.tensor.dataSync()));
   tf.dispose(state.tensors.map((x) => x.tensor));
   model.dispose();
   // By default every 100 steps (so here only at the end); a fit that has nothing left to do writes nothing.
-  const t2 = new TpfrTrainer(TpfrTrainer.createModel(MICRO, 23), data, { steps: 3, seed: 23, imagePoolSize: 2 });
+  const t2 = new TpfrTrainer(TpfrTrainer.createModel(MICRO_MODEL, 23), data, { steps: 3, seed: 23, imageHistorySize: 2 });
   const save2 = vi.spyOn(t2, 'saveCheckpoint');
   const ckpt2 = join(dir, 'default');
   const seen2: (number | null)[] = [];
@@ -101,10 +101,10 @@ it('fit writes a checkpoint every checkpointEvery steps and at the end, each onc
   const done = await t2.fit({ checkpointDir: ckpt2 });
   expect([done.stoppedBy, done.steps.length, save2.mock.calls.length]).toEqual(['done', 0, 2]);
   const r = await readCheckpoint(ckpt2, 't');
-  pools.push(Array.from(r.state.tensors.find((x) => x.name === 'pool/images')!.tensor.dataSync()));
+  pools.push(Array.from(r.state.tensors.find((x) => x.name === 'history/images')!.tensor.dataSync()));
   tf.dispose(r.state.tensors.map((x) => x.tensor));
   r.model.dispose();
-  // Both runs drew the same first two steps (same seeds): after 3 and 5 steps the pools differ (the pool swapped images).
+  // Both runs drew the same first two steps (same seeds): after 3 and 5 steps the histories differ (the history swapped images).
   expect(pools[0].some((v, i) => v !== pools[1][i])).toBe(true);
   for (const x of [t, t2]) {
     x.dispose();
@@ -114,9 +114,9 @@ it('fit writes a checkpoint every checkpointEvery steps and at the end, each onc
 
 it('keeps no tensors: warm-up steps, checkpoints, a resume and a refused resume; dispose frees all it made', async () => {
   const base = tf.memory().numTensors;
-  const model = TpfrTrainer.createModel(MICRO, 29);
+  const model = TpfrTrainer.createModel(MICRO_MODEL, 29);
   const withModel = tf.memory().numTensors;
-  const t = new TpfrTrainer(model, data, { steps: 4, seed: 29, warmupSteps: 3, warmupBatchSize: 1, emaDecay: 0.5, imagePoolSize: 0 });
+  const t = new TpfrTrainer(model, data, { steps: 4, seed: 29, warmupSteps: 3, warmupBatchSize: 1, emaDecay: 0.5, imageHistorySize: 0 });
   t.trainStep(); // creates the warm-up optimizers' state
   const before = tf.memory().numTensors;
   t.trainStep();
@@ -126,18 +126,18 @@ it('keeps no tensors: warm-up steps, checkpoints, a resume and a refused resume;
   const ckpt = join(dir, 'mem');
   await t.saveCheckpoint(ckpt);
   expect(tf.memory().numTensors).toBe(before);
-  t.trainStep(); // a main step: the optimizers' and the average's state; the pool stays empty
-  expect(t.pooledImages).toBe(0);
+  t.trainStep(); // a main step: the optimizers' and the average's state; the image history stays empty
+  expect(t.historyImages).toBe(0);
   const after = tf.memory().numTensors;
   await t.saveCheckpoint(ckpt);
   expect(tf.memory().numTensors).toBe(after);
-  expect(await tensorNames(ckpt)).not.toContain('pool/images');
+  expect(await tensorNames(ckpt)).not.toContain('history/images');
   t.dispose();
   expect(tf.memory().numTensors).toBe(withModel);
   model.dispose();
   expect(tf.memory().numTensors).toBe(base);
   const resumed = await TpfrTrainer.resume(ckpt, data, { steps: 5 });
-  expect(resumed.pooledImages).toBe(0);
+  expect(resumed.historyImages).toBe(0);
   resumed.dispose();
   resumed.model.dispose();
   expect(tf.memory().numTensors).toBe(base);
@@ -146,10 +146,10 @@ it('keeps no tensors: warm-up steps, checkpoints, a resume and a refused resume;
   expect(tf.memory().numTensors).toBe(base);
 }, 120_000);
 
-it('a resumed run writes checkpoints with the names of the first (optimizer states, average, pool)', async () => {
+it('a resumed run writes checkpoints with the names of the first (optimizer states, average, image history)', async () => {
   const first = join(dir, 'names-1');
   const second = join(dir, 'names-2');
-  const t = new TpfrTrainer(TpfrTrainer.createModel(MICRO, 31), data, { steps: 3, seed: 31, emaDecay: 0.5, imagePoolSize: 2 });
+  const t = new TpfrTrainer(TpfrTrainer.createModel(MICRO_MODEL, 31), data, { steps: 3, seed: 31, emaDecay: 0.5, imageHistorySize: 2 });
   t.trainStep();
   await t.saveCheckpoint(first);
   t.dispose();
@@ -162,19 +162,19 @@ it('a resumed run writes checkpoints with the names of the first (optimizer stat
   expect(await tensorNames(second)).toEqual(names);
   for (const prefix of ['aux/', 'main/', 'disc/', 'warmupAux/', 'warmupMain/']) expect(names).toContain(`${prefix}iter`);
   expect(names).toContain('ema/0');
-  expect(names).toContain('pool/images');
+  expect(names).toContain('history/images');
   expect(names.filter((n) => n.startsWith('aux/')).length).toBeGreaterThan(1);
-  expect(resumed.pooledImages).toBe(2);
+  expect(resumed.historyImages).toBe(2);
   resumed.dispose();
   resumed.model.dispose();
   await expect(TpfrTrainer.resume(first, data, { stepz: 5, lr: 1 } as never)).rejects.toThrow(
-    /^TpfrTrainer.resume: expected options among seed, steps, batchSize, learningRate, beta1, beta2, decayFrom, adversarial, imagePoolSize, weights, warmupSteps, warmupBatchSize, emaDecay, peerPaintings, allowDataChange, received unknown stepz, lr$/,
+    /^TpfrTrainer.resume: expected options among seed, steps, batchSize, learningRate, beta1, beta2, decayFrom, adversarial, imageHistorySize, weights, warmupSteps, warmupBatchSize, emaDecay, peerPaintings, allowDataChange, received unknown stepz, lr$/,
   );
 }, 120_000);
 
 it('seeds the TPFR layer\'s dropout for the step only, anew each step', () => {
-  const model = TpfrTrainer.createModel(MICRO, 37);
-  const t = new TpfrTrainer(model, data, { steps: 2, seed: 37, imagePoolSize: 0 });
+  const model = TpfrTrainer.createModel(MICRO_MODEL, 37);
+  const t = new TpfrTrainer(model, data, { steps: 2, seed: 37, imageHistorySize: 0 });
   const spy = vi.spyOn(model.recombinationLayer, 'setDropoutSeed');
   t.trainStep();
   t.trainStep();
@@ -188,7 +188,7 @@ it('seeds the TPFR layer\'s dropout for the step only, anew each step', () => {
 });
 
 it('fit stops at the first step that reaches the time limit (a clock of 1 s per step)', async () => {
-  const t = new TpfrTrainer(TpfrTrainer.createModel(MICRO, 43), data, { steps: 4, seed: 43, imagePoolSize: 0 });
+  const t = new TpfrTrainer(TpfrTrainer.createModel(MICRO_MODEL, 43), data, { steps: 4, seed: 43, imageHistorySize: 0 });
   const clock = vi.spyOn(performance, 'now').mockImplementation(() => 1e6 + 1000 * t.step);
   try {
     const a = await t.fit({ timeLimitMs: 1500 });
@@ -206,7 +206,7 @@ it('fit stops at the first step that reaches the time limit (a clock of 1 s per 
 
 it('resumes a checkpoint that lacks the warm-up optimizers (written before warm-up steps existed)', async () => {
   const ckpt = join(dir, 'no-warmup');
-  const t = new TpfrTrainer(TpfrTrainer.createModel(MICRO, 47), data, { steps: 2, seed: 47, imagePoolSize: 0 });
+  const t = new TpfrTrainer(TpfrTrainer.createModel(MICRO_MODEL, 47), data, { steps: 2, seed: 47, imageHistorySize: 0 });
   t.trainStep();
   await t.saveCheckpoint(ckpt);
   const second = t.trainStep().losses;

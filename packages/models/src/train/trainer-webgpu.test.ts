@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { expect, it } from 'vitest';
-import { probeNodeWebGpu } from '@tpfr/core/testing';
+import { MICRO_MODEL, probeNodeWebGpu } from '@tpfr/testing';
 import { initBackend } from '@tpfr/core';
 import { weightedLossSum } from '@tpfr/losses';
 import { createSyntheticDataset } from '@tpfr/models/data';
@@ -20,13 +20,12 @@ import { auxiliaryTerms, discriminatorTerms, mainTerms } from './updates.js';
 
 const { why, skip } = await probeNodeWebGpu('training');
 
-const MICRO = { preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 } as const;
 const SEED = 5;
 const vars = (models: tfl.LayersModel[]) => models.flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
 
 /** Each update's gradients by variable name, on the active backend, for a seeded model and batch. */
 async function gradients(): Promise<Record<string, Record<string, Float32Array>>> {
-  const model: TpfrModel = TpfrTrainer.createModel(MICRO, SEED);
+  const model: TpfrModel = TpfrTrainer.createModel(MICRO_MODEL, SEED);
   const o = resolveTrainerOptions('test', { steps: 1, seed: SEED });
   const batch = createSyntheticDataset({ size: 32, seed: SEED }).sampleBatch(0, 2);
   const out: Record<string, Record<string, Float32Array>> = {};
@@ -88,7 +87,7 @@ it.skipIf(skip)('a training step on WebGPU (trainStepAsync) gives wasm\'s losses
   if (why) throw new Error(`TPFR_REQUIRE_WEBGPU=1 but no WebGPU adapter: ${why}`);
   const step = async (backend: 'wasm' | 'webgpu') => {
     await initBackend(backend);
-    const model = TpfrTrainer.createModel(MICRO, SEED);
+    const model = TpfrTrainer.createModel(MICRO_MODEL, SEED);
     const trainer = new TpfrTrainer(model, createSyntheticDataset({ size: 32, seed: SEED }), { steps: 2, seed: SEED, warmupSteps: 1 });
     const warm = await trainer.trainStepAsync();
     const info = await trainer.trainStepAsync();

@@ -3,13 +3,12 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { expectNoLeaks } from '@tpfr/core/testing';
+import { expectNoLeaks, MICRO_MODEL } from '@tpfr/testing';
 import { initBackend } from '@tpfr/core';
 import { createSyntheticDataset, type StyleBatch, type StyleDataset } from '@tpfr/models/data';
 import { TpfrTrainer } from '@tpfr/models/train';
 
 /** The smallest useful network: a few steps take a second on wasm. */
-const MICRO = { preset: 'tiny' as const, ngf: 4, ndf: 4, residualBlocks: 1 };
 const dir = mkdtempSync(join(tmpdir(), 'tpfr-trainer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -27,7 +26,7 @@ function fixed(data: StyleDataset, batchSize: number): StyleDataset {
 const tick = () => new Promise((r) => setImmediate(r));
 
 async function run(steps: number, seed: number, read: 'sync' | 'async' = 'sync', warmupSteps?: number) {
-  const model = TpfrTrainer.createModel(MICRO, seed);
+  const model = TpfrTrainer.createModel(MICRO_MODEL, seed);
   const trainer = new TpfrTrainer(model, createSyntheticDataset({ size: 32, seed }), { steps, seed, warmupSteps });
   const losses: Record<string, number>[] = [];
   for (let i = 0; i < steps; i++) {
@@ -54,8 +53,8 @@ it('is seeded and deterministic on wasm', async () => {
 it('trainStepAsync is trainStep with the losses read asynchronously: same losses, warm-up steps too, no leak', async () => {
   await initBackend('wasm');
   expect(await run(2, 8, 'async', 1)).toEqual(await run(2, 8, 'sync', 1));
-  const model = TpfrTrainer.createModel(MICRO, 8);
-  const trainer = new TpfrTrainer(model, createSyntheticDataset({ size: 32, seed: 8 }), { steps: 4, seed: 8, warmupSteps: 2, imagePoolSize: 0 });
+  const model = TpfrTrainer.createModel(MICRO_MODEL, 8);
+  const trainer = new TpfrTrainer(model, createSyntheticDataset({ size: 32, seed: 8 }), { steps: 4, seed: 8, warmupSteps: 2, imageHistorySize: 0 });
   // The first step of each kind creates its optimizers' moments (state, not a leak); no image
   // pool, which keeps generated images as they come.
   await trainer.trainStepAsync();
@@ -71,7 +70,7 @@ it('trainStepAsync is trainStep with the losses read asynchronously: same losses
 it('resumes from an atomically written checkpoint with the losses of an uninterrupted run', async () => {
   await initBackend('wasm');
   const uninterrupted = await run(3, 11);
-  const model = TpfrTrainer.createModel(MICRO, 11);
+  const model = TpfrTrainer.createModel(MICRO_MODEL, 11);
   const data = createSyntheticDataset({ size: 32, seed: 11 });
   const first = new TpfrTrainer(model, data, { steps: 3, seed: 11 });
   const losses = [first.trainStep().losses];
@@ -95,7 +94,7 @@ it('resumes from an atomically written checkpoint with the losses of an uninterr
 it('averages the generator weights (emaDecay), keeps the average in checkpoints and applies it on demand', async () => {
   await initBackend('wasm');
   const data = createSyntheticDataset({ size: 32, seed: 13 });
-  const model = TpfrTrainer.createModel(MICRO, 13);
+  const model = TpfrTrainer.createModel(MICRO_MODEL, 13);
   const trainer = new TpfrTrainer(model, data, { steps: 3, seed: 13, emaDecay: 0.9 });
   expect(trainer.applyAveragedWeights()).toBe(false);
   const weight = () => model.mainDecoder.getWeights()[0].dataSync().slice();
@@ -134,7 +133,7 @@ it('warms up on reconstruction only, then trains everything; resumable in either
   await initBackend('wasm');
   const data = createSyntheticDataset({ size: 32, seed: 3 });
   const opts = { steps: 4, seed: 3, warmupSteps: 2, warmupBatchSize: 2 };
-  const model = TpfrTrainer.createModel(MICRO, 3);
+  const model = TpfrTrainer.createModel(MICRO_MODEL, 3);
   const trainer = new TpfrTrainer(model, data, opts);
   const all: Record<string, number>[] = [];
   for (let i = 0; i < 4; i++) {
@@ -147,7 +146,7 @@ it('warms up on reconstruction only, then trains everything; resumable in either
   expect(Object.keys(all[3])).toHaveLength(8);
   trainer.dispose();
   model.dispose();
-  const again = new TpfrTrainer(TpfrTrainer.createModel(MICRO, 3), data, opts);
+  const again = new TpfrTrainer(TpfrTrainer.createModel(MICRO_MODEL, 3), data, opts);
   again.trainStep();
   await again.saveCheckpoint(join(dir, 'warm'));
   again.dispose();
@@ -161,17 +160,17 @@ it('warms up on reconstruction only, then trains everything; resumable in either
   resumed.model.dispose();
 });
 
-it('keeps no tensors across 10 training steps on wasm (besides the image pool), with a pool of 2 peer paintings', async () => {
+it('keeps no tensors across 10 training steps on wasm (besides the image history), with a peer pool of 2 paintings', async () => {
   await initBackend('wasm');
-  const model = TpfrTrainer.createModel(MICRO, 1);
+  const model = TpfrTrainer.createModel(MICRO_MODEL, 1);
   const trainer = new TpfrTrainer(model, createSyntheticDataset({ size: 32, seed: 1 }), { steps: 12, seed: 1, peerPaintings: 2 });
   trainer.trainStep(); // creates the optimizers' state
-  const before = tf.memory().numTensors - trainer.pooledImages;
+  const before = tf.memory().numTensors - trainer.historyImages;
   for (let i = 0; i < 10; i++) {
     trainer.trainStep();
     await tick();
   }
-  expect(tf.memory().numTensors - trainer.pooledImages).toBe(before);
+  expect(tf.memory().numTensors - trainer.historyImages).toBe(before);
   trainer.dispose();
   model.dispose();
 });
@@ -191,9 +190,9 @@ it('overfits a fixed batch: the reconstruction loss falls by 80% within 150 step
   model.dispose();
 }, 300_000);
 
-it('peerPaintings 2 stylizes each A with a pool of its B′ and B, laid out per sample', async () => {
+it('peerPaintings 2 stylizes each A with a peer pool of its B′ and B, laid out per sample', async () => {
   await initBackend('wasm');
-  const model = TpfrTrainer.createModel(MICRO, 2);
+  const model = TpfrTrainer.createModel(MICRO_MODEL, 2);
   const data = fixed(createSyntheticDataset({ size: 32, seed: 2 }), 2);
   const trainer = new TpfrTrainer(model, data, { steps: 3, seed: 2, batchSize: 2, peerPaintings: 2 });
   const recombine = model.recombine.bind(model);
@@ -223,7 +222,7 @@ it('peerPaintings 2 stylizes each A with a pool of its B′ and B, laid out per 
 
 it('checks its options', async () => {
   await initBackend('wasm');
-  const model = TpfrTrainer.createModel(MICRO, 1);
+  const model = TpfrTrainer.createModel(MICRO_MODEL, 1);
   const data = createSyntheticDataset({ size: 32, seed: 1 });
   expect(() => new TpfrTrainer(model, data, { steps: 0 })).toThrow(/TpfrTrainer: expected steps to be an integer >= 1, received 0/);
   expect(() => new TpfrTrainer(model, createSyntheticDataset({ size: 30, seed: 1 }), { steps: 1 })).toThrow(/training images of a side ≥ 32 and a multiple of 4/);
@@ -235,9 +234,9 @@ it('checks its options', async () => {
 
 it('fit stops on the callback, the time limit and the signal, checkpoints on a stop, and a resumed fit with non-default options equals the uninterrupted run', async () => {
   await initBackend('wasm');
-  const options = { steps: 4, seed: 17, learningRate: 1e-3, decayFrom: 1, emaDecay: 0.5, peerPaintings: 2 as const, imagePoolSize: 1, weights: { reconstruction: 10, latentCycle: 0.5 } };
+  const options = { steps: 4, seed: 17, learningRate: 1e-3, decayFrom: 1, emaDecay: 0.5, peerPaintings: 2 as const, imageHistorySize: 1, weights: { reconstruction: 10, latentCycle: 0.5 } };
   const data = createSyntheticDataset({ size: 32, seed: 17 });
-  const whole = new TpfrTrainer(TpfrTrainer.createModel(MICRO, 17), data, options);
+  const whole = new TpfrTrainer(TpfrTrainer.createModel(MICRO_MODEL, 17), data, options);
   const all = await whole.fit();
   expect(all.stoppedBy).toBe('done');
   expect(all.steps.map((s) => s.step)).toEqual([1, 2, 3, 4]);
@@ -248,7 +247,7 @@ it('fit stops on the callback, the time limit and the signal, checkpoints on a s
   whole.model.dispose();
 
   const ckpt = join(dir, 'fit');
-  const first = new TpfrTrainer(TpfrTrainer.createModel(MICRO, 17), data, options);
+  const first = new TpfrTrainer(TpfrTrainer.createModel(MICRO_MODEL, 17), data, options);
   const part = await first.fit({ checkpointDir: ckpt, checkpointEvery: 10, onStep: (info) => info.step < 2 });
   expect(part.stoppedBy).toBe('callback');
   expect(first.step).toBe(2);
@@ -274,7 +273,7 @@ it('fit stops on the callback, the time limit and the signal, checkpoints on a s
 it('resume refuses other data, applies and reports explicit changes, and keeps an extended schedule continuous', async () => {
   await initBackend('wasm');
   const data = createSyntheticDataset({ size: 32, seed: 19 });
-  const t = new TpfrTrainer(TpfrTrainer.createModel(MICRO, 19), data, { steps: 4, seed: 19, decayFrom: 2 });
+  const t = new TpfrTrainer(TpfrTrainer.createModel(MICRO_MODEL, 19), data, { steps: 4, seed: 19, decayFrom: 2 });
   await t.fit({ checkpointDir: join(dir, 'change'), onStep: (i) => i.step < 3 });
   const rateAt3 = t.learningRateAt(3);
   t.dispose();
@@ -307,7 +306,7 @@ it('resume refuses other data, applies and reports explicit changes, and keeps a
 
 it('refuses unknown options and loss-weight names', async () => {
   await initBackend('wasm');
-  const model = TpfrTrainer.createModel(MICRO, 1);
+  const model = TpfrTrainer.createModel(MICRO_MODEL, 1);
   const data = createSyntheticDataset({ size: 32, seed: 1 });
   expect(() => new TpfrTrainer(model, data, { steps: 1, weights: { reconstruction: 1, reconstrution: 2 } })).toThrow(/TpfrTrainer: expected loss weights named reconstruction, .*, received unknown reconstrution/);
   expect(() => new TpfrTrainer(model, data, { steps: 1, weights: { adversarial: -1 } })).toThrow(/loss weights finite and ≥ 0/);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { TpfrError, ValueError } from '@tpfr/core';
 import { createRng, hashSeed } from '@tpfr/core/utils';
-import { ImagePool, mseLoss, weightedLossSum } from '@tpfr/losses';
+import { ImageHistory, mseLoss, weightedLossSum } from '@tpfr/losses';
 import type { StyleDataset } from '../data/types.js';
 import { TpfrModel } from '../model/model.js';
 import { seedKernels } from '../model/seeded-init.js';
@@ -106,7 +106,7 @@ function lossRecord(names: string[], values: ArrayLike<number>): Record<string, 
  *    metric learning on style codes, latent cycle;
  * 2. the main update (TPFR attention + main decoder; encoder frozen): relativistic adversarial,
  *    reconstruction (×25), transfer latent cycle;
- * 3. the discriminator update, on the main update's generated images (through the image pool),
+ * 3. the discriminator update, on the main update's generated images (through the image history),
  *    without gradient into the generator.
  *
  * Each update has its own Adam(4e-4, 0.5, 0.999); the learning rate is constant, then falls
@@ -126,9 +126,9 @@ export class TpfrTrainer {
   /** What {@link resume} changed or noticed (new option values, an extended schedule). */
   readonly notes: string[] = [];
   private readonly optimizers: Record<OptimizerName, tf.AdamOptimizer>;
-  private readonly pool: ImagePool;
-  // Stryker disable next-line ArrowFunction: never called: trainStep sets the step's generator before the pool is queried
-  private poolRandom: () => number = () => 0;
+  private readonly history: ImageHistory;
+  // Stryker disable next-line ArrowFunction: never called: trainStep sets the step's generator before the history is queried
+  private historyRandom: () => number = () => 0;
   private readonly average: WeightAverage;
   /** Steps done so far. */
   step = 0;
@@ -144,7 +144,7 @@ export class TpfrTrainer {
     this.options = o;
     const adam = () => tf.train.adam(o.learningRate, o.beta1, o.beta2);
     this.optimizers = { aux: adam(), main: adam(), disc: adam(), warmupAux: adam(), warmupMain: adam() };
-    this.pool = new ImagePool({ size: o.imagePoolSize, random: () => this.poolRandom() });
+    this.history = new ImageHistory({ size: o.imageHistorySize, random: () => this.historyRandom() });
     this.average = new WeightAverage(o.emaDecay);
   }
 
@@ -212,8 +212,8 @@ export class TpfrTrainer {
     const lr = this.startStep();
     const seed = hashSeed(o.seed, step);
     model.recombinationLayer.setDropoutSeed(hashSeed(seed, 1) >>> 1);
-    const poolRng = createRng(hashSeed(seed, 2));
-    this.poolRandom = () => poolRng.next();
+    const historyRng = createRng(hashSeed(seed, 2));
+    this.historyRandom = () => historyRng.next();
     const batch = this.dataset.sampleBatch(step, o.batchSize);
     // Each update's loss terms, kept (unread) until the step is done.
     const names: string[] = [];
@@ -242,16 +242,16 @@ export class TpfrTrainer {
 
       // 3. Discriminator, on the generated images (no gradient into the generator).
       const f = fakes as unknown as { reconstruction: tf.Tensor4D; stylized: tf.Tensor4D };
-      const pooled = tf.tidy(() => this.pool.query(tf.concat([f.reconstruction, f.stylized], 0)));
+      const fromHistory = tf.tidy(() => this.history.query(tf.concat([f.reconstruction, f.stylized], 0)));
       tf.dispose([f.reconstruction, f.stylized]);
       try {
         this.optimizers.disc.minimize(() => {
-          const terms = discriminatorTerms(model, batch, pooled, seed, o);
+          const terms = discriminatorTerms(model, batch, fromHistory, seed, o);
           record('disc', terms);
           return weightedLossSum(terms, o.weights);
         }, false, this.vars([model.discriminator]));
       } finally {
-        pooled.dispose();
+        fromHistory.dispose();
       }
     } catch (e) {
       tf.dispose(kept);
@@ -341,7 +341,7 @@ export class TpfrTrainer {
   }
 
   /**
-   * Writes model, optimizer states, weight average, image pool, step, options and the data's
+   * Writes model, optimizer states, weight average, image history, step, options and the data's
    * description into the folder `dir` (Node), atomically.
    */
   async saveCheckpoint(dir: string): Promise<void> {
@@ -351,12 +351,12 @@ export class TpfrTrainer {
     }
     // By position: variable names get numeric suffixes when a model is loaded twice in a process.
     this.average.values.forEach((avg, i) => tensors.push({ name: `ema/${i}`, tensor: avg }));
-    const pool = this.pool.snapshot();
-    if (pool) tensors.push({ name: 'pool/images', tensor: pool });
+    const history = this.history.snapshot();
+    if (history) tensors.push({ name: 'history/images', tensor: history });
     try {
       await writeCheckpoint(dir, this.model, { step: this.step, averagedSteps: this.average.count, options: this.options, data: describeData(this.dataset), tensors });
     } finally {
-      // The step counts (`iter`, made by getWeights) and the pool's snapshot are new tensors; the
+      // The step counts (`iter`, made by getWeights) and the history's snapshot are new tensors; the
       // rest are the optimizers' and the average's own variables.
       tf.dispose(tensors.map((t) => t.tensor).filter((t) => !(t instanceof tf.Variable)));
     }
@@ -391,7 +391,7 @@ export class TpfrTrainer {
           restoreAdamPowers(opt, trainer.options);
         }
       }
-      trainer.pool.restore((tensors['pool/images'] as tf.Tensor4D | undefined) ?? null);
+      trainer.history.restore((tensors['history/images'] as tf.Tensor4D | undefined) ?? null);
       const ema: tf.Tensor[] = [];
       for (let i = 0; tensors[`ema/${i}`]; i++) ema.push(tensors[`ema/${i}`]);
       trainer.average.restore(ema, state.averagedSteps); // none saved (count 0): a fresh average
@@ -404,15 +404,15 @@ export class TpfrTrainer {
     }
   }
 
-  /** Generated images held by the discriminator's image pool (at most `imagePoolSize`). */
-  get pooledImages(): number {
-    return this.pool.length;
+  /** Generated images held by the discriminator's image history (at most `imageHistorySize`). */
+  get historyImages(): number {
+    return this.history.length;
   }
 
-  /** Frees the optimizers' state, the weight average and the image pool (not the model). */
+  /** Frees the optimizers' state, the weight average and the image history (not the model). */
   dispose(): void {
     for (const opt of Object.values(this.optimizers)) opt.dispose();
     this.average.dispose();
-    this.pool.dispose();
+    this.history.dispose();
   }
 }

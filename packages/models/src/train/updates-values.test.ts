@@ -3,11 +3,11 @@ import { expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { weightedLossSum } from '@tpfr/losses';
 import { createSyntheticDataset } from '@tpfr/models/data';
+import { MICRO_MODEL } from '@tpfr/testing';
 import { TpfrTrainer } from './trainer.js';
 import type { TpfrModel } from '../model/model.js';
 import { auxiliaryTerms } from './updates.js';
 
-const MICRO = { preset: 'tiny' as const, ngf: 4, ndf: 4, residualBlocks: 1 };
 const ZERO = { reconstruction: 0, adversarial: 0, contentFeatureCycle: 0, metricLearning: 0, latentCycle: 0, transferLatentCycle: 0 };
 
 /** The trainable weights of each sub-model, copied. */
@@ -24,8 +24,8 @@ it("each loss term's weight reaches its update: weights of 0 leave that update's
   const data = createSyntheticDataset({ size: 32, seed: 9 });
   const step = async (weights: Record<string, number>) => {
     await tick();
-    const model = TpfrTrainer.createModel(MICRO, 9);
-    const trainer = new TpfrTrainer(model, data, { steps: 1, seed: 9, imagePoolSize: 0, weights });
+    const model = TpfrTrainer.createModel(MICRO_MODEL, 9);
+    const trainer = new TpfrTrainer(model, data, { steps: 1, seed: 9, imageHistorySize: 0, weights });
     const before = snapshot(model);
     trainer.trainStep();
     const after = snapshot(model);
@@ -50,7 +50,7 @@ it("the auxiliary update moves the encoder by Adam's first step of the gradient 
   await initBackend('wasm');
   const data = createSyntheticDataset({ size: 32, seed: 10 });
   const weights = { reconstruction: 3, contentFeatureCycle: 0.5, metricLearning: 2, latentCycle: 0.25 };
-  const model = TpfrTrainer.createModel(MICRO, 10);
+  const model = TpfrTrainer.createModel(MICRO_MODEL, 10);
   // decayFrom −1 of 1 step: the first step's rate is half the base rate (the schedule reaches the optimizer).
   const trainer = new TpfrTrainer(model, data, { steps: 1, seed: 10, learningRate: 2e-3, decayFrom: -1, weights: { ...weights, adversarial: 0, transferLatentCycle: 0 } });
   const vars = model.encoder.trainableWeights.map((w) => w.read() as tf.Variable);

@@ -8,6 +8,7 @@ import {
 } from '@tpfr/losses';
 import { stackPeersPerSample } from '@tpfr/layers';
 import { createSyntheticDataset, type StyleBatch } from '@tpfr/models/data';
+import { MICRO_MODEL } from '@tpfr/testing';
 import { TpfrModel } from '../model/model.js';
 import { seedKernels } from '../model/seeded-init.js';
 import { auxiliaryTerms, discriminatorTerms, mainTerms } from './updates.js';
@@ -17,7 +18,6 @@ import { auxiliaryTerms, discriminatorTerms, mainTerms } from './updates.js';
  * parts. The discriminator's input noise is off (discriminatorNoise 0) where values are compared.
  */
 
-const MICRO = { preset: 'tiny' as const, ngf: 4, ndf: 4, residualBlocks: 1 };
 let model: TpfrModel;
 let noisy: TpfrModel;
 let batch: StyleBatch;
@@ -27,8 +27,8 @@ const close = (a: tf.Tensor, b: tf.Tensor) => expect(Math.abs(value(a) - value(b
 beforeAll(async () => {
   await initBackend('wasm');
   // Made here without TpfrTrainer.createModel: hooks are outside Stryker's per-test coverage.
-  model = TpfrModel.create({ ...MICRO, discriminatorNoise: 0 });
-  noisy = TpfrModel.create(MICRO);
+  model = TpfrModel.create({ ...MICRO_MODEL, discriminatorNoise: 0 });
+  noisy = TpfrModel.create(MICRO_MODEL);
   for (const m of [model, noisy]) seedKernels(Object.values(m.parts()), 41);
   batch = createSyntheticDataset({ size: 32, seed: 41 }).sampleBatch(0, 2);
 });
@@ -39,7 +39,7 @@ afterAll(() => {
 });
 
 /** Sample i's peer pool: B′ᵢ (and Bᵢ). */
-const pool = (zB2: tf.Tensor4D, zB: tf.Tensor4D | null) =>
+const peerPool = (zB2: tf.Tensor4D, zB: tf.Tensor4D | null) =>
   stackPeersPerSample([0, 1].map((i) => {
     const r = tf.slice(zB2, [i], [1]) as tf.Tensor4D;
     return zB ? [r, tf.slice(zB, [i], [1]) as tf.Tensor4D] : r;
@@ -55,7 +55,7 @@ it.each([1, 2] as const)('the auxiliary terms are their definitions (peerPaintin
     const recA = m.decode(zA, { decoder: 'aux', training: true });
     const recB2 = m.decode(zB2, { decoder: 'aux', training: true });
     close(terms.reconstruction, reconstructionLoss([[recA, batch.photoA], [recB2, batch.paintingB2]]));
-    const peers = { content: pool(zB2.content, peerPaintings === 2 ? zB.content : null), style: pool(zB2.style, peerPaintings === 2 ? zB.style : null) };
+    const peers = { content: peerPool(zB2.content, peerPaintings === 2 ? zB.content : null), style: peerPool(zB2.style, peerPaintings === 2 ? zB.style : null) };
     const stylized = m.decode(m.recombine(zA, peers));
     const mainRec = m.decode(zA);
     close(terms.contentFeatureCycle, contentFeatureCycleLoss([[m.encode(stylized, { training: true }).content, zA.content], [m.encode(mainRec, { training: true }).content, zA.content]]));
@@ -78,7 +78,7 @@ it.each([['ls', raganLsGeneratorLoss], ['bce', raganBceGeneratorLoss]] as const)
     const zB = m.encode(batch.paintingB);
     const recA = m.decode(zA, { training: true });
     const recB2 = m.decode(zB2, { training: true });
-    const stylized = m.decode(m.recombine(zA, { content: pool(zB2.content, zB.content), style: pool(zB2.style, zB.style) }, { training: true }), { training: true });
+    const stylized = m.decode(m.recombine(zA, { content: peerPool(zB2.content, zB.content), style: peerPool(zB2.style, zB.style) }, { training: true }), { training: true });
     m.recombinationLayer.setDropoutSeed(null);
     expect(tf.max(tf.abs(tf.sub(out.reconstruction, recA))).dataSync()[0]).toBeLessThan(1e-5);
     expect(tf.max(tf.abs(tf.sub(out.stylized, stylized))).dataSync()[0]).toBeLessThan(1e-5);
@@ -91,14 +91,14 @@ it.each([['ls', raganLsGeneratorLoss], ['bce', raganBceGeneratorLoss]] as const)
   });
 });
 
-it.each([['ls', raganLsDiscriminatorLoss], ['bce', raganBceDiscriminatorLoss]] as const)('the discriminator term is its definition on the pooled images, reconstructions then stylizations (%s)', (adversarial, dLoss) => {
+it.each([['ls', raganLsDiscriminatorLoss], ['bce', raganBceDiscriminatorLoss]] as const)('the discriminator term is its definition on the images from the history, reconstructions then stylizations (%s)', (adversarial, dLoss) => {
   tf.tidy(() => {
     const m = model;
-    // Stand-ins for the pool's output: the batch's 2 reconstructions, then its 2 stylizations.
+    // Stand-ins for the image history's output: the batch's 2 reconstructions, then its 2 stylizations.
     const fakeRec = tf.reverse(batch.photoA2, 1) as tf.Tensor4D;
     const fakeSty = tf.reverse(batch.paintingB, 2) as tf.Tensor4D;
-    const pooled = tf.concat([fakeRec, fakeSty], 0) as tf.Tensor4D;
-    const terms = discriminatorTerms(m, batch, pooled, 3, { adversarial, peerPaintings: 1 });
+    const fakes = tf.concat([fakeRec, fakeSty], 0) as tf.Tensor4D;
+    const terms = discriminatorTerms(m, batch, fakes, 3, { adversarial, peerPaintings: 1 });
     expect(Object.keys(terms)).toEqual(['adversarial']);
     const expected = tf.div(tf.add(dLoss(D(m, batch.photoA, batch.photoA2), D(m, fakeRec, batch.photoA2)), dLoss(D(m, batch.paintingB, batch.paintingB2), D(m, fakeSty, batch.paintingB2))), 2);
     close(terms.adversarial, expected);
@@ -107,9 +107,9 @@ it.each([['ls', raganLsDiscriminatorLoss], ['bce', raganBceDiscriminatorLoss]] a
 
 it("the discriminator's input noise is seeded by the step's seed, and off at discriminatorNoise 0", () => {
   tf.tidy(() => {
-    const pooled = tf.concat([batch.photoA2, batch.paintingB], 0) as tf.Tensor4D;
+    const fakes = tf.concat([batch.photoA2, batch.paintingB], 0) as tf.Tensor4D;
     const o = { adversarial: 'ls', peerPaintings: 1 } as const;
-    const at = (m: TpfrModel, seed: number) => value(discriminatorTerms(m, batch, pooled, seed, o).adversarial);
+    const at = (m: TpfrModel, seed: number) => value(discriminatorTerms(m, batch, fakes, seed, o).adversarial);
     expect(at(noisy, 3)).toBe(at(noisy, 3));
     expect(at(noisy, 3)).not.toBe(at(noisy, 4));
     expect(at(model, 3)).toBe(at(model, 4));

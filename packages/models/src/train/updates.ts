@@ -121,13 +121,13 @@ export function mainTerms(model: TpfrModel, batch: StyleBatch, seed: number, o: 
 
 /**
  * The discriminator update's term: relativistic adversarial loss of real against generated
- * images (`pooled`: B reconstructions then B stylizations, from the image pool), conditioned on
+ * images (`fakes`: B reconstructions then B stylizations, through the image history), conditioned on
  * the second photo / painting.
  */
-export function discriminatorTerms(model: TpfrModel, batch: StyleBatch, pooled: tf.Tensor4D, seed: number, o: UpdateOptions): Record<string, tf.Scalar> {
+export function discriminatorTerms(model: TpfrModel, batch: StyleBatch, fakes: tf.Tensor4D, seed: number, o: UpdateOptions): Record<string, tf.Scalar> {
   const b = batch.photoA.shape[0];
-  const fakeRec = tf.slice(pooled, [0, 0, 0, 0], [b, -1, -1, -1]) as tf.Tensor4D;
-  const fakeSty = tf.slice(pooled, [b, 0, 0, 0], [b, -1, -1, -1]) as tf.Tensor4D;
+  const fakeRec = tf.slice(fakes, [0, 0, 0, 0], [b, -1, -1, -1]) as tf.Tensor4D;
+  const fakeSty = tf.slice(fakes, [b, 0, 0, 0], [b, -1, -1, -1]) as tf.Tensor4D;
   const dLoss = o.adversarial === 'ls' ? raganLsDiscriminatorLoss : raganBceDiscriminatorLoss;
   return { adversarial: relativisticLoss(model, batch, fakeRec, fakeSty, seed, 10, dLoss) };
 }

@@ -6,7 +6,7 @@ import { isMainThread } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hungTestLimit, hungTestWatchdog } from './hung-test-watchdog.js';
 
-const repo = fileURLToPath(new URL('../../../../', import.meta.url));
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const moduleFile = fileURLToPath(new URL('./hung-test-watchdog.ts', import.meta.url));
 
 /** The environment of a child process, without what vitest tells its own workers. */

@@ -10,13 +10,47 @@ import { fileURLToPath } from 'node:url';
 // `TPFR_STRYKER_CONCURRENCY=1` runs one test process at a time (default 2).
 // Not part of CI: it takes hours on two cores.
 const GROUPS = {
-  stylize: { mutate: ['packages/models/src/model/stylize.ts', 'packages/models/src/model/images.ts', 'packages/models/src/pipeline/geometry.ts'], tests: ['packages/models/src/model/stylize*.test.ts', 'packages/models/src/model/model*.test.ts', 'packages/models/src/model/images*.test.ts', 'packages/models/src/pipeline/geometry*.test.ts'] },
+  stylize: {
+    mutate: ['packages/models/src/model/stylize.ts', 'packages/models/src/model/images.ts', 'packages/models/src/pipeline/geometry.ts'],
+    tests: [
+      'packages/models/src/model/stylize*.test.ts',
+      'packages/models/src/model/model*.test.ts',
+      'packages/models/src/model/images*.test.ts',
+      'packages/models/src/pipeline/geometry*.test.ts',
+    ],
+  },
   trainer: { mutate: ['packages/models/src/train/!(*.test).ts'], tests: ['packages/models/src/train/*.test.ts'] },
-  attention: { mutate: ['packages/core/src/attention.ts', 'packages/core/src/tied-attention.ts'], tests: ['packages/core/src/attention*.test.ts', 'packages/core/src/tied-attention*.test.ts'] },
-  layer: { mutate: ['packages/layers/src/tpfr-layer.ts', 'packages/layers/src/tpfr-stage.ts', 'packages/layers/src/pool-groups.ts', 'packages/layers/src/neighbour-search.ts', 'packages/layers/src/tied-merge.ts', 'packages/layers/src/attention-chunks.ts', 'packages/layers/src/dropout-seeds.ts', 'packages/layers/src/peers.ts'], tests: ['packages/layers/src/tpfr-layer*.test.ts', 'packages/layers/src/peers*.test.ts', 'packages/layers/src/parity*.test.ts'] },
-  knn: { mutate: ['packages/core/src/knn.ts'], tests: ['packages/core/src/knn*.test.ts', 'packages/core/src/tied-attention*.test.ts', 'packages/core/src/top-k-rows.test.ts', 'packages/layers/src/exemplar-constant-channels.test.ts'] },
+  attention: {
+    mutate: ['packages/core/src/attention.ts', 'packages/core/src/tied-attention.ts'],
+    tests: ['packages/core/src/attention*.test.ts', 'packages/core/src/tied-attention*.test.ts'],
+  },
+  layer: {
+    mutate: [
+      'packages/layers/src/tpfr-layer.ts',
+      'packages/layers/src/tpfr-stage.ts',
+      'packages/layers/src/pool-groups.ts',
+      'packages/layers/src/neighbour-search.ts',
+      'packages/layers/src/tied-merge.ts',
+      'packages/layers/src/attention-chunks.ts',
+      'packages/layers/src/dropout-seeds.ts',
+      'packages/layers/src/peers.ts',
+    ],
+    tests: ['packages/layers/src/tpfr-layer*.test.ts', 'packages/layers/src/peers*.test.ts', 'packages/layers/src/parity*.test.ts'],
+  },
+  knn: {
+    mutate: ['packages/core/src/knn.ts'],
+    tests: [
+      'packages/core/src/knn*.test.ts',
+      'packages/core/src/tied-attention*.test.ts',
+      'packages/core/src/top-k-rows.test.ts',
+      'packages/layers/src/exemplar-constant-channels.test.ts',
+    ],
+  },
   checkpoint: { mutate: ['packages/core/src/torch/!(*.test|*.test-util).ts'], tests: ['packages/core/src/torch/*.test.ts'] },
-  cli: { mutate: ['packages/cli/src/commands.ts', 'packages/cli/src/import-torch.ts'], tests: ['packages/cli/src/!(crash-safety|concurrent-writes).test.ts'] },
+  cli: {
+    mutate: ['packages/cli/src/commands.ts', 'packages/cli/src/import-torch.ts'],
+    tests: ['packages/cli/src/!(crash-safety|concurrent-writes).test.ts'],
+  },
 };
 
 // The reference tests need the authors' fixtures; Stryker runs them from a sandbox copy, so name them.

@@ -17,7 +17,8 @@ import { hungTestLimit, hungTestWatchdog } from './packages/testing/src/hung-tes
 
 /** `{ testTimeout, hookTimeout }` of the worker's resolved config (vitest's internal worker state; 60 s when absent). */
 function timeouts(): { testTimeout: number; hookTimeout: number } {
-  const config = (globalThis as { __vitest_worker__?: { config?: { testTimeout?: number; hookTimeout?: number } } }).__vitest_worker__?.config;
+  const config = (globalThis as { __vitest_worker__?: { config?: { testTimeout?: number; hookTimeout?: number } } }).__vitest_worker__
+    ?.config;
   return { testTimeout: config?.testTimeout ?? 60_000, hookTimeout: config?.hookTimeout ?? 60_000 };
 }
 

@@ -16,12 +16,24 @@ it("stylizes with a checkpoint in the authors' legacy format (small: ngf 8) and 
   const dir = mkdtempSync(join(tmpdir(), 'tpfr-authors-example-'));
   try {
     const tensors = syntheticAuthorsStateDict(authorsGeneratorKeys({ ngf: 8, residualBlocks: 1 }), 3);
-    writeFileSync(join(dir, 'G.pth'), writeTorchCheckpoint([...tensors].map(([name, t]) => ({ name, ...t })) as Parameters<typeof writeTorchCheckpoint>[0], { format: 'legacy' }));
+    writeFileSync(
+      join(dir, 'G.pth'),
+      writeTorchCheckpoint([...tensors].map(([name, t]) => ({ name, ...t })) as Parameters<typeof writeTorchCheckpoint>[0], {
+        format: 'legacy',
+      }),
+    );
     const bytes = (x: tf.Tensor3D) => tf.tidy(() => tf.round(fromModelRange(x)));
     const [photo, painting] = [bytes(renderPhoto(1, 90)), bytes(renderPhoto(2, 70))];
     writeImage(join(dir, 'photo.png'), photo);
     writeImage(join(dir, 'painting.png'), painting);
-    const report = await stylizeWithAuthorsModel({ checkpoint: join(dir, 'G.pth'), content: join(dir, 'photo.png'), style: join(dir, 'painting.png'), out: join(dir, 'out.png'), size: 64, modelDir: join(dir, 'model') });
+    const report = await stylizeWithAuthorsModel({
+      checkpoint: join(dir, 'G.pth'),
+      content: join(dir, 'photo.png'),
+      style: join(dir, 'painting.png'),
+      out: join(dir, 'out.png'),
+      size: 64,
+      modelDir: join(dir, 'model'),
+    });
     expect([report.format, report.ngf]).toEqual(['legacy', 8]);
     const out = readImage(join(dir, 'out.png'));
     expect(out.shape).toEqual([64, 64, 3]);

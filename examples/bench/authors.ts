@@ -59,7 +59,16 @@ async function child(file: string, what: string): Promise<void> {
   await initBackend('wasm');
   if (what === 'import') {
     const { model, report, ms } = load(file);
-    console.log(JSON.stringify({ bench: 'authors', importMs: Math.round(ms), peakRssMiB: peakRssMiB(), format: report.format, ngf: report.ngf, parameters: report.parameterCount }));
+    console.log(
+      JSON.stringify({
+        bench: 'authors',
+        importMs: Math.round(ms),
+        peakRssMiB: peakRssMiB(),
+        format: report.format,
+        ngf: report.ngf,
+        parameters: report.parameterCount,
+      }),
+    );
     model.dispose();
     return;
   }
@@ -89,8 +98,18 @@ async function main(): Promise<void> {
   }
   const self = fileURLToPath(import.meta.url);
   const run = (what: string) => {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', what, '--file', file!, ...process.argv.slice(2)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
-    printLine(out.trim().split('\n').filter((l) => l.startsWith('{')).pop()!);
+    const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', what, '--file', file!, ...process.argv.slice(2)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 1 << 20,
+    });
+    printLine(
+      out
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .pop()!,
+    );
   };
   try {
     run('import');

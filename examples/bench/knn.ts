@@ -59,8 +59,20 @@ async function child(n: number): Promise<void> {
   }
   const msMatmul = performance.now() - t1;
   pT.dispose();
-  const line = { bench: 'knn', N: n, M: n, d: D, k: K, backend: tf.getBackend(), queryTile, peakExtraMiB: +peakExtraMiB.toFixed(1), msKnn: Math.round(msKnn), msMatmul: Math.round(msMatmul), ratio: +(msKnn / msMatmul).toFixed(3) };
-  process.stdout.write(JSON.stringify(line) + '\n');
+  const line = {
+    bench: 'knn',
+    N: n,
+    M: n,
+    d: D,
+    k: K,
+    backend: tf.getBackend(),
+    queryTile,
+    peakExtraMiB: +peakExtraMiB.toFixed(1),
+    msKnn: Math.round(msKnn),
+    msMatmul: Math.round(msMatmul),
+    ratio: +(msKnn / msMatmul).toFixed(3),
+  };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
 async function main(): Promise<void> {
@@ -72,8 +84,15 @@ async function main(): Promise<void> {
   console.log('N\tknn ms\tmatMul ms\tratio\tpeak extra MiB');
   const lines: string[] = [];
   for (const n of sizes) {
-    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, '--child', String(n)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    const line = out.trim().split('\n').filter((l) => l.startsWith('{')).pop()!;
+    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, '--child', String(n)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const line = out
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .pop()!;
     const r = JSON.parse(line);
     console.log(`${r.N}\t${r.msKnn}\t${r.msMatmul}\t\t${r.ratio}\t${r.peakExtraMiB}`);
     lines.push(line);

@@ -36,11 +36,31 @@ if (child) {
   const e = estimateStylizeMemory(model, [size, size], { images: [[styleSize, styleSize]] });
   const peak = info.peakBytes - before;
   const m = (b: number) => +(b / 2 ** 20).toFixed(1);
-  console.log(JSON.stringify({ bench: 'memory', preset, size, styleSize, estimateMiB: m(e.peakBytes), peakMiB: m(peak), errorPct: +(((e.peakBytes - peak) / peak) * 100).toFixed(1), peakPhase: e.peakPhase }));
+  console.log(
+    JSON.stringify({
+      bench: 'memory',
+      preset,
+      size,
+      styleSize,
+      estimateMiB: m(e.peakBytes),
+      peakMiB: m(peak),
+      errorPct: +(((e.peakBytes - peak) / peak) * 100).toFixed(1),
+      peakPhase: e.peakPhase,
+    }),
+  );
   process.exit(0);
 }
 const self = fileURLToPath(import.meta.url);
 for (const size of (arg('--sizes') ?? '256,512,1024').split(',').map(Number)) {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', String(size), '--preset', preset], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  printLine(out.trim().split('\n').filter((l) => l.startsWith('{')).pop()!);
+  const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', String(size), '--preset', preset], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  printLine(
+    out
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .pop()!,
+  );
 }

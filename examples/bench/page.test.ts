@@ -16,15 +16,47 @@ it('the committed benchmarks page is what `pnpm bench:page` makes of the committ
 });
 
 const machine = { cpu: 'Test CPU', cores: 2, memoryGiB: 8, wasmThreads: 2 };
-const line = (fields: Record<string, unknown>, date: string, source: string, command: string | null = 'pnpm bench:stylize --sizes 256') => JSON.stringify({ ...fields, date, machine, command, source });
+const line = (fields: Record<string, unknown>, date: string, source: string, command: string | null = 'pnpm bench:stylize --sizes 256') =>
+  JSON.stringify({ ...fields, date, machine, command, source });
 
 it('renders a small results file: latest figures per configuration, ranges, runs dated with machine and command, side by side', () => {
   const text = [
-    line({ bench: 'stylize', preset: 'paper', backend: 'wasm', size: 256, styleSize: 256, ms: 9000, peakRssMiB: 700 }, '2026-01-01', 'old run'),
-    line({ bench: 'stylize', preset: 'paper', backend: 'wasm', size: 512, styleSize: 512, ms: 20000, peakRssMiB: 1100 }, '2026-01-01', 'old run', 'pnpm bench:stylize --sizes 512'),
-    line({ bench: 'authors-torch', what: 'stylize', size: 256, styleSize: 256, threads: 2, ms: [2000, 1500], peakRssMiB: 800 }, '2026-02-01', 'pair run', 'python3 examples/bench/authors-torch.py --repo R stylize --size 256'),
-    line({ bench: 'stylize', preset: 'paper', backend: 'wasm', size: 256, styleSize: 256, ms: 4000, peakRssMiB: 600, parts: { 'encode content': 1000, 'stage 1: neighbour search': 200, 'stage 2: neighbour search': 300, decode: 1500 } }, '2026-02-01', 'pair run'),
-    line({ bench: 'stylize', preset: 'paper', backend: 'wasm', size: 256, styleSize: 256, ms: 5000, peakRssMiB: 640 }, '2026-02-01', 'pair run'),
+    line(
+      { bench: 'stylize', preset: 'paper', backend: 'wasm', size: 256, styleSize: 256, ms: 9000, peakRssMiB: 700 },
+      '2026-01-01',
+      'old run',
+    ),
+    line(
+      { bench: 'stylize', preset: 'paper', backend: 'wasm', size: 512, styleSize: 512, ms: 20000, peakRssMiB: 1100 },
+      '2026-01-01',
+      'old run',
+      'pnpm bench:stylize --sizes 512',
+    ),
+    line(
+      { bench: 'authors-torch', what: 'stylize', size: 256, styleSize: 256, threads: 2, ms: [2000, 1500], peakRssMiB: 800 },
+      '2026-02-01',
+      'pair run',
+      'python3 examples/bench/authors-torch.py --repo R stylize --size 256',
+    ),
+    line(
+      {
+        bench: 'stylize',
+        preset: 'paper',
+        backend: 'wasm',
+        size: 256,
+        styleSize: 256,
+        ms: 4000,
+        peakRssMiB: 600,
+        parts: { 'encode content': 1000, 'stage 1: neighbour search': 200, 'stage 2: neighbour search': 300, decode: 1500 },
+      },
+      '2026-02-01',
+      'pair run',
+    ),
+    line(
+      { bench: 'stylize', preset: 'paper', backend: 'wasm', size: 256, styleSize: 256, ms: 5000, peakRssMiB: 640 },
+      '2026-02-01',
+      'pair run',
+    ),
     line({ bench: 'widget', name: 'spin', ms: 12, ok: true }, '2026-02-02', 'someone', null),
     '',
   ].join('\n');
@@ -40,7 +72,9 @@ it('renders a small results file: latest figures per configuration, ranges, runs
   expect(page).toContain('| paper | wasm | 512² | 512² | 20.0 s | 1.07 GiB | 1 |');
   expect(page).toContain('Machine: Test CPU, 2 cores, 8 GiB; wasm on 2 threads.');
   expect(page).toContain('Command: `pnpm bench:stylize --sizes 512`.');
-  expect(page).toContain('Commands: `python3 examples/bench/authors-torch.py --repo R stylize --size 256`, `pnpm bench:stylize --sizes 256`.');
+  expect(page).toContain(
+    'Commands: `python3 examples/bench/authors-torch.py --repo R stylize --size 256`, `pnpm bench:stylize --sizes 256`.',
+  );
   // The parts: both stages' searches summed, the rest is the total less the parts.
   expect(page).toContain('| neighbour searches (both stages) | 500 |');
   expect(page).toContain('| the rest (checks, conversions, slices) | 1,000 |');
@@ -55,14 +89,19 @@ it('renders a small results file: latest figures per configuration, ranges, runs
 });
 
 it('groups the latest lines of each configuration by run', () => {
-  const rs = parseResults([
-    line({ bench: 'x', size: 1, ms: 1 }, '2026-01-01', 'a'),
-    line({ bench: 'x', size: 2, ms: 2 }, '2026-01-01', 'a'),
-    line({ bench: 'x', size: 1, ms: 3 }, '2026-01-02', 'b'),
-    line({ bench: 'x', size: 1, ms: 4 }, '2026-01-02', 'b'),
-  ].join('\n'));
+  const rs = parseResults(
+    [
+      line({ bench: 'x', size: 1, ms: 1 }, '2026-01-01', 'a'),
+      line({ bench: 'x', size: 2, ms: 2 }, '2026-01-01', 'a'),
+      line({ bench: 'x', size: 1, ms: 3 }, '2026-01-02', 'b'),
+      line({ bench: 'x', size: 1, ms: 4 }, '2026-01-02', 'b'),
+    ].join('\n'),
+  );
   const runs = latestByRun(rs, (r) => String(r.size));
-  expect(runs.map((g) => [g.run.source, g.rows.map((row) => row.map((r) => r.ms))])).toEqual([['b', [[3, 4]]], ['a', [[2]]]]);
+  expect(runs.map((g) => [g.run.source, g.rows.map((row) => row.map((r) => r.ms))])).toEqual([
+    ['b', [[3, 4]]],
+    ['a', [[2]]],
+  ]);
 });
 
 it('refuses a results line without its date, machine or source', () => {
@@ -81,7 +120,9 @@ it('--record: the flag, the command that reproduces the run, the fields added to
   expect(recordFlags(['--record', '--quick', '--source', 'me'])).toEqual({ file: RESULTS_FILE, source: 'me', rest: ['--quick'] });
   expect(recordFlags(['--record', 'x.jsonl']).file).toBe(join(process.cwd(), 'x.jsonl'));
   const env = { npm_lifecycle_event: 'bench:stylize', TPFR_WASM_THREADS: '1', HOME: '/root' };
-  expect(thisCommand(['node', 'examples/bench/stylize.ts', '--sizes', '256,512', '--record', '--source', 'a b'], env)).toBe('TPFR_WASM_THREADS=1 pnpm bench:stylize --sizes 256,512');
+  expect(thisCommand(['node', 'examples/bench/stylize.ts', '--sizes', '256,512', '--record', '--source', 'a b'], env)).toBe(
+    'TPFR_WASM_THREADS=1 pnpm bench:stylize --sizes 256,512',
+  );
   const fields = { date: '2026-12-06', machine, command: 'pnpm bench:knn', source: 's' };
   expect(toRecord('{"bench":"knn","N":4096,"ms":5}', fields)).toEqual({ bench: 'knn', N: 4096, ms: 5, ...fields });
 });
@@ -91,7 +132,10 @@ it('a benchmark with --record prints its line unchanged and appends it with the 
   const results = join(dir, 'results.jsonl');
   const record = fileURLToPath(new URL('./record.ts', import.meta.url));
   writeFileSync(script, `import { printLine } from ${JSON.stringify(record)};\nprintLine('{"bench":"demo-line","ms":12}');\n`);
-  const out = execFileSync(process.execPath, ['--import', 'tsx', script, '--size', '3', '--record', results, '--source', 'the test'], { encoding: 'utf8', env: { ...process.env, npm_lifecycle_event: '' } });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', script, '--size', '3', '--record', results, '--source', 'the test'], {
+    encoding: 'utf8',
+    env: { ...process.env, npm_lifecycle_event: '' },
+  });
   expect(out).toBe('{"bench":"demo-line","ms":12}\n');
   const [r] = parseResults(readFileSync(results, 'utf8'));
   expect(r).toMatchObject({ bench: 'demo-line', ms: 12, source: 'the test', date: new Date().toISOString().slice(0, 10) });

@@ -20,19 +20,24 @@ type Rec = BenchRecord & Record<string, unknown>;
 
 /** The records of a results file (JSON lines; blank lines are skipped). */
 export function parseResults(text: string): Rec[] {
-  return text.split('\n').map((l, i) => [l.trim(), i + 1] as const).filter(([l]) => l !== '').map(([l, n]) => {
-    let r: Rec;
-    try {
-      r = JSON.parse(l) as Rec;
-    } catch {
-      throw new Error(`results line ${n}: not JSON`);
-    }
-    for (const f of ['bench', 'date', 'source'] as const) if (typeof r[f] !== 'string') throw new Error(`results line ${n}: expected ${f} a string, received ${JSON.stringify(r[f])}`);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(r.date)) throw new Error(`results line ${n}: expected date YYYY-MM-DD, received ${r.date}`);
-    if (typeof r.machine !== 'object' || r.machine === null) throw new Error(`results line ${n}: expected machine an object`);
-    if (r.command !== null && typeof r.command !== 'string') throw new Error(`results line ${n}: expected command a string or null`);
-    return r;
-  });
+  return text
+    .split('\n')
+    .map((l, i) => [l.trim(), i + 1] as const)
+    .filter(([l]) => l !== '')
+    .map(([l, n]) => {
+      let r: Rec;
+      try {
+        r = JSON.parse(l) as Rec;
+      } catch {
+        throw new Error(`results line ${n}: not JSON`);
+      }
+      for (const f of ['bench', 'date', 'source'] as const)
+        if (typeof r[f] !== 'string') throw new Error(`results line ${n}: expected ${f} a string, received ${JSON.stringify(r[f])}`);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(r.date)) throw new Error(`results line ${n}: expected date YYYY-MM-DD, received ${r.date}`);
+      if (typeof r.machine !== 'object' || r.machine === null) throw new Error(`results line ${n}: expected machine an object`);
+      if (r.command !== null && typeof r.command !== 'string') throw new Error(`results line ${n}: expected command a string or null`);
+      return r;
+    });
 }
 
 // ---------------------------------------------------------------- formatting
@@ -116,11 +121,20 @@ interface Spec {
 }
 
 const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
-const nums = (rs: Rec[], f: (r: Rec) => unknown): number[] => rs.flatMap((r) => {
-  const v = f(r);
-  return (Array.isArray(v) ? v : [v]).filter((x): x is number => typeof x === 'number');
-});
-const texts = (rs: Rec[], f: (r: Rec) => unknown) => [...new Set(rs.map(f).filter((v) => v !== undefined && v !== null && v !== '').map(String))].join(', ');
+const nums = (rs: Rec[], f: (r: Rec) => unknown): number[] =>
+  rs.flatMap((r) => {
+    const v = f(r);
+    return (Array.isArray(v) ? v : [v]).filter((x): x is number => typeof x === 'number');
+  });
+const texts = (rs: Rec[], f: (r: Rec) => unknown) =>
+  [
+    ...new Set(
+      rs
+        .map(f)
+        .filter((v) => v !== undefined && v !== null && v !== '')
+        .map(String),
+    ),
+  ].join(', ');
 const col = (label: string, f: (r: Rec) => unknown, fmt: (x: number) => string = formatNumber): Column => ({
   label,
   cell: (rs) => {
@@ -151,14 +165,22 @@ export function latestByRun(records: Rec[], key: (r: Rec) => string, split: (r: 
     entry.rows.set(k, [...(entry.rows.get(k) ?? []), r]);
     runs.set(l.run, entry);
   });
-  return [...runs.values()].sort((a, b) => (a.date === b.date ? b.last - a.last : a.date < b.date ? 1 : -1)).map((e) => ({ run: e.run, rows: [...e.rows.values()] }));
+  return [...runs.values()]
+    .sort((a, b) => (a.date === b.date ? b.last - a.last : a.date < b.date ? 1 : -1))
+    .map((e) => ({ run: e.run, rows: [...e.rows.values()] }));
 }
 
 function markdownTable(header: string[], rows: string[][]): string[] {
   // Columns empty in every row are left out.
   const keep = header.map((_, i) => rows.some((r) => r[i] !== ''));
   const pick = (cells: string[]) => cells.filter((_, i) => keep[i]).map((c) => c.replace(/\|/g, '\\|'));
-  return [`| ${pick(header).join(' | ')} |`, `| ${pick(header).map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${pick(r).join(' | ')} |`)];
+  return [
+    `| ${pick(header).join(' | ')} |`,
+    `| ${pick(header)
+      .map(() => '---')
+      .join(' | ')} |`,
+    ...rows.map((r) => `| ${pick(r).join(' | ')} |`),
+  ];
 }
 
 /** The lines under a run's heading: machine, command(s), commits and notes. */
@@ -192,11 +214,38 @@ const PARTS: [string, RegExp][] = [
   ['decode', /^decode$/],
 ];
 function partsTable(rows: Rec[][]): string[] {
-  const part = (rs: Rec[], re: RegExp) => rs.map((r) => Object.entries(r.parts as Record<string, number>).filter(([k]) => re.test(k)).reduce((s, [, v]) => s + v, 0));
+  const part = (rs: Rec[], re: RegExp) =>
+    rs.map((r) =>
+      Object.entries(r.parts as Record<string, number>)
+        .filter(([k]) => re.test(k))
+        .reduce((s, [, v]) => s + v, 0),
+    );
   const body = PARTS.map(([label, re]) => [label, ...rows.map((rs) => numberRange(part(rs, re), formatNumber))]);
-  body.push(['the rest (checks, conversions, slices)', ...rows.map((rs) => numberRange(rs.map((r) => (r.ms as number) - PARTS.reduce((s, [, re]) => s + part([r], re)[0], 0)), formatNumber))]);
-  body.push(['total', ...rows.map((rs) => numberRange(rs.map((r) => r.ms as number), formatNumber))]);
-  const header = ['part (ms)', ...rows.map((rs) => `${square(rs[0].size)}${rs[0].styleSize !== rs[0].size ? ` (style ${square(rs[0].styleSize)})` : ''}${rs[0].preset !== 'paper' ? `, ${str(rs[0].preset)}` : ''}`)];
+  body.push([
+    'the rest (checks, conversions, slices)',
+    ...rows.map((rs) =>
+      numberRange(
+        rs.map((r) => (r.ms as number) - PARTS.reduce((s, [, re]) => s + part([r], re)[0], 0)),
+        formatNumber,
+      ),
+    ),
+  ]);
+  body.push([
+    'total',
+    ...rows.map((rs) =>
+      numberRange(
+        rs.map((r) => r.ms as number),
+        formatNumber,
+      ),
+    ),
+  ]);
+  const header = [
+    'part (ms)',
+    ...rows.map(
+      (rs) =>
+        `${square(rs[0].size)}${rs[0].styleSize !== rs[0].size ? ` (style ${square(rs[0].styleSize)})` : ''}${rs[0].preset !== 'paper' ? `, ${str(rs[0].preset)}` : ''}`,
+    ),
+  ];
   return markdownTable(header, body);
 }
 
@@ -257,8 +306,13 @@ function sideBySide(records: Rec[]): string[] {
       const theirMem = nums(theirs, (r) => r.peakRssMiB);
       const ourMem = nums(ours, (r) => (layer ? r.peakExtraMiB : r.peakRssMiB));
       const error = texts(theirs, (r) => r.error);
-      const a = error !== '' && theirMs.length === 0 ? error : [numberRange(theirMs, formatMs), numberRange(theirMem, formatMiB)].filter((s) => s !== '').join(', ');
-      const o = [numberRange(ourMs, formatMs), ourMem.length > 0 ? `${layer ? '+' : ''}${numberRange(ourMem, formatMiB)}` : ''].filter((s) => s !== '').join(', ');
+      const a =
+        error !== '' && theirMs.length === 0
+          ? error
+          : [numberRange(theirMs, formatMs), numberRange(theirMem, formatMiB)].filter((s) => s !== '').join(', ');
+      const o = [numberRange(ourMs, formatMs), ourMem.length > 0 ? `${layer ? '+' : ''}${numberRange(ourMem, formatMiB)}` : '']
+        .filter((s) => s !== '')
+        .join(', ');
       const time = theirMs.length === 0 ? 'only @tpfr runs' : rankRatio(ourMs, theirMs);
       const memory = layer || theirMs.length === 0 ? '' : rankRatio(ourMem, theirMem);
       return [sideBySideWork(ours[0]), a, o, time, memory];
@@ -271,14 +325,24 @@ function sideBySide(records: Rec[]): string[] {
 const SPECS: Spec[] = [
   {
     title: 'stylize',
-    about: "`pnpm bench:stylize [--sizes 256,512,1024,2048]`: `stylize` of the `'paper'` preset (seeded random weights) on content and style of uniform noise, no pipeline; each size in a fresh process; the call's time and the process's peak RSS (the wasm heap included). Rows of other presets come from runs that were not scripted.",
+    about:
+      "`pnpm bench:stylize [--sizes 256,512,1024,2048]`: `stylize` of the `'paper'` preset (seeded random weights) on content and style of uniform noise, no pipeline; each size in a fresh process; the call's time and the process's peak RSS (the wasm heap included). Rows of other presets come from runs that were not scripted.",
     match: isStylize,
     key: stylizeKey,
-    columns: [textCol('preset', (r) => r.preset), textCol('backend', (r) => r.backend), textCol('content', (r) => square(r.size)), textCol('style', (r) => square(r.styleSize)), col('time', (r) => r.ms, formatMs), col('peak RSS', (r) => r.peakRssMiB, formatMiB), runsCol],
+    columns: [
+      textCol('preset', (r) => r.preset),
+      textCol('backend', (r) => r.backend),
+      textCol('content', (r) => square(r.size)),
+      textCol('style', (r) => square(r.styleSize)),
+      col('time', (r) => r.ms, formatMs),
+      col('peak RSS', (r) => r.peakRssMiB, formatMiB),
+      runsCol,
+    ],
   },
   {
     title: 'Where the time of a stylization goes',
-    about: '`pnpm bench:stylize` prints the milliseconds of every part of each call (`timed` parts of `@tpfr/core/utils`); here they are summed over the two stages of the TPFR layer.',
+    about:
+      '`pnpm bench:stylize` prints the milliseconds of every part of each call (`timed` parts of `@tpfr/core/utils`); here they are summed over the two stages of the TPFR layer.',
     match: (r) => isStylize(r) && typeof r.parts === 'object' && r.parts !== null,
     key: stylizeKey,
     columns: [],
@@ -286,14 +350,23 @@ const SPECS: Spec[] = [
   },
   {
     title: 'The TPFR layer',
-    about: "`pnpm bench:tpfr [--sizes 32,64,128,256] [--random-style]`: the two-stage layer's forward pass on wasm (Cc = 256, Cs = 512, k = 5, one exemplar of the input's size, latent L×L so N = M = L²), each size in a fresh process; peak extra memory is the growth of RSS over the call. Style codes are shaped as the encoder makes them (the global half one vector per image) unless `--random-style`.",
+    about:
+      "`pnpm bench:tpfr [--sizes 32,64,128,256] [--random-style]`: the two-stage layer's forward pass on wasm (Cc = 256, Cs = 512, k = 5, one exemplar of the input's size, latent L×L so N = M = L²), each size in a fresh process; peak extra memory is the growth of RSS over the call. Style codes are shaped as the encoder makes them (the global half one vector per image) unless `--random-style`.",
     match: (r) => r.bench === 'tpfr',
     key: layerKey,
-    columns: [textCol('latent L', (r) => r.L), textCol('N = M', (r) => (typeof r.L === 'number' ? formatNumber(r.L * r.L) : '')), textCol('style codes', (r) => (r.randomStyle === true ? 'all random' : "the encoder's shape")), col('time', (r) => r.ms, formatMs), col('peak extra memory', (r) => r.peakExtraMiB, formatMiB), textCol('error', (r) => r.error)],
+    columns: [
+      textCol('latent L', (r) => r.L),
+      textCol('N = M', (r) => (typeof r.L === 'number' ? formatNumber(r.L * r.L) : '')),
+      textCol('style codes', (r) => (r.randomStyle === true ? 'all random' : "the encoder's shape")),
+      col('time', (r) => r.ms, formatMs),
+      col('peak extra memory', (r) => r.peakExtraMiB, formatMiB),
+      textCol('error', (r) => r.error),
+    ],
   },
   {
     title: "The authors' code alone",
-    about: "`python3 examples/bench/authors-torch.py --repo <their checkout> stylize --size S [--style-size S′] [--calls n]` or `layer --L L [--random-style]` times the authors' own PyTorch code (not part of the tests: it needs PyTorch and their repository); `ms` lists each call. Rows on a GPU were measured with their code unchanged.",
+    about:
+      "`python3 examples/bench/authors-torch.py --repo <their checkout> stylize --size S [--style-size S′] [--calls n]` or `layer --L L [--random-style]` times the authors' own PyTorch code (not part of the tests: it needs PyTorch and their repository); `ms` lists each call. Rows on a GPU were measured with their code unchanged.",
     match: (r) => r.bench === 'authors-torch',
     key: (r) => `${str(r.what)}|${str(r.size)}|${str(r.styleSize)}|${str(r.L)}|${r.randomStyle === true}|${str(r.device)}`,
     columns: [
@@ -307,71 +380,144 @@ const SPECS: Spec[] = [
   },
   {
     title: "The authors' model imported",
-    about: "`pnpm bench:authors [--sizes 256,512,1024]`: the authors' generator read from a PyTorch checkpoint (a full-size one with random weights is written first), then `stylize` with their test-time pipeline (resize, centre crop, content pad 8·⌊S/256⌋, stretch) on a synthetic photo and painting of 1.5·S; each measurement in a fresh process; peak RSS includes the wasm heap.",
+    about:
+      "`pnpm bench:authors [--sizes 256,512,1024]`: the authors' generator read from a PyTorch checkpoint (a full-size one with random weights is written first), then `stylize` with their test-time pipeline (resize, centre crop, content pad 8·⌊S/256⌋, stretch) on a synthetic photo and painting of 1.5·S; each measurement in a fresh process; peak RSS includes the wasm heap.",
     match: (r) => r.bench === 'authors',
     key: (r) => (typeof r.size === 'number' ? `${r.size}|${str(r.styleSize)}` : 'import'),
-    columns: [textCol('work', (r) => (typeof r.size === 'number' ? `S = ${r.size} (content ${r.size + 2 * 8 * Math.floor(r.size / 256)}² with the pad)` : `import (read + map the keys)`)), textCol('style', (r) => square(r.styleSize)), col('time', (r) => r.ms ?? r.importMs, formatMs), col('peak RSS', (r) => r.peakRssMiB, formatMiB)],
+    columns: [
+      textCol('work', (r) =>
+        typeof r.size === 'number'
+          ? `S = ${r.size} (content ${r.size + 2 * 8 * Math.floor(r.size / 256)}² with the pad)`
+          : `import (read + map the keys)`,
+      ),
+      textCol('style', (r) => square(r.styleSize)),
+      col('time', (r) => r.ms ?? r.importMs, formatMs),
+      col('peak RSS', (r) => r.peakRssMiB, formatMiB),
+    ],
   },
   {
     title: 'Exact k-NN',
-    about: "`pnpm bench:knn [--sizes 4096,16384,36864]`: `knn` (streamed, exact top 5, N = M, d = 256) against wasm's plain matMul of the same `[N, d] × [d, M]` product in the same row tiles (scores only, no top-k); peak extra memory is the growth of RSS over the call.",
+    about:
+      "`pnpm bench:knn [--sizes 4096,16384,36864]`: `knn` (streamed, exact top 5, N = M, d = 256) against wasm's plain matMul of the same `[N, d] × [d, M]` product in the same row tiles (scores only, no top-k); peak extra memory is the growth of RSS over the call.",
     match: (r) => r.bench === 'knn',
     key: (r) => `${str(r.N)}|${str(r.M)}|${str(r.d)}|${str(r.k)}|${str(r.backend)}`,
-    columns: [textCol('N = M', (r) => formatNumber(r.N as number)), textCol('d', (r) => r.d), textCol('k', (r) => r.k), col('`knn`', (r) => r.msKnn, formatMs), col('plain `tf.matMul`', (r) => r.msMatmul, formatMs), col('ratio', (r) => r.ratio), col('peak extra memory', (r) => r.peakExtraMiB, formatMiB)],
+    columns: [
+      textCol('N = M', (r) => formatNumber(r.N as number)),
+      textCol('d', (r) => r.d),
+      textCol('k', (r) => r.k),
+      col('`knn`', (r) => r.msKnn, formatMs),
+      col('plain `tf.matMul`', (r) => r.msMatmul, formatMs),
+      col('ratio', (r) => r.ratio),
+      col('peak extra memory', (r) => r.peakExtraMiB, formatMiB),
+    ],
   },
   {
     title: 'Threads',
-    about: '`pnpm bench:threads [--threads 1,2]`: the wasm backend in Node on each thread count, each in a fresh process: a 3×3 convolution (1×256×256×64 → 64), a 1024² matMul, `knn` (4096 queries in 16,384 rows of 64, k = 5), median of 5 runs, and `stylize` 256² of the paper preset, one run.',
+    about:
+      '`pnpm bench:threads [--threads 1,2]`: the wasm backend in Node on each thread count, each in a fresh process: a 3×3 convolution (1×256×256×64 → 64), a 1024² matMul, `knn` (4096 queries in 16,384 rows of 64, k = 5), median of 5 runs, and `stylize` 256² of the paper preset, one run.',
     match: (r) => r.bench === 'threads',
     key: (r) => str(r.threads),
-    columns: [textCol('threads', (r) => r.threads), col('3×3 convolution', (r) => r.conv3x3Ms, formatMs), col('matMul 1024²', (r) => r.matMul1024Ms, formatMs), col('`knn`', (r) => r.knnMs, formatMs), col('`stylize` 256²', (r) => r.stylize256Ms, formatMs)],
+    columns: [
+      textCol('threads', (r) => r.threads),
+      col('3×3 convolution', (r) => r.conv3x3Ms, formatMs),
+      col('matMul 1024²', (r) => r.matMul1024Ms, formatMs),
+      col('`knn`', (r) => r.knnMs, formatMs),
+      col('`stylize` 256²', (r) => r.stylize256Ms, formatMs),
+    ],
   },
   {
     title: 'Many images at once',
-    about: '`tpfr stylize --jobs N` runs N worker processes, each on its share of the cores, instead of one process on all of them; the time of the whole command.',
+    about:
+      '`tpfr stylize --jobs N` runs N worker processes, each on its share of the cores, instead of one process on all of them; the time of the whole command.',
     match: (r) => r.bench === 'stylize-jobs',
     key: (r) => `${str(r.images)}|${str(r.size)}|${str(r.jobs)}`,
-    columns: [textCol('images', (r) => `${str(r.images)} of ${square(r.size)}`), textCol('processes', (r) => r.jobs), col('time', (r) => r.ms, formatMs)],
+    columns: [
+      textCol('images', (r) => `${str(r.images)} of ${square(r.size)}`),
+      textCol('processes', (r) => r.jobs),
+      col('time', (r) => r.ms, formatMs),
+    ],
   },
   {
-    title: "The wasm kernels @tpfr/core adds or replaces",
-    about: "What the kernels of the [backends guide](./backends.md#the-kernels-tpfrcore-adds-to-wasm-and-those-it-replaces) save, measured by hand on wasm (no script): Winograd's F(4×4, 3×3) against XNNPACK's direct 3×3 convolution, and wasm's own kernels against @tpfr's.",
+    title: 'The wasm kernels @tpfr/core adds or replaces',
+    about:
+      "What the kernels of the [backends guide](./backends.md#the-kernels-tpfrcore-adds-to-wasm-and-those-it-replaces) save, measured by hand on wasm (no script): Winograd's F(4×4, 3×3) against XNNPACK's direct 3×3 convolution, and wasm's own kernels against @tpfr's.",
     match: (r) => r.bench === 'winograd' || r.bench === 'wasm-kernel',
     key: (r) => `${r.bench}|${str(r.size)}|${str(r.channels)}|${str(r.kernel)}|${str(r.what)}`,
-    columns: [textCol('kernel', (r) => (r.bench === 'winograd' ? 'Conv2D 3×3' : r.kernel)), textCol('measured on', (r) => (r.bench === 'winograd' ? `${square(r.size)} × ${str(r.channels)} → ${str(r.channels)}` : r.what)), col("wasm's own", (r) => r.msXnnpack ?? r.msWasmOwn, formatMs), col("@tpfr's", (r) => r.msWinograd ?? r.msTpfr, formatMs)],
+    columns: [
+      textCol('kernel', (r) => (r.bench === 'winograd' ? 'Conv2D 3×3' : r.kernel)),
+      textCol('measured on', (r) => (r.bench === 'winograd' ? `${square(r.size)} × ${str(r.channels)} → ${str(r.channels)}` : r.what)),
+      col("wasm's own", (r) => r.msXnnpack ?? r.msWasmOwn, formatMs),
+      col("@tpfr's", (r) => r.msWinograd ?? r.msTpfr, formatMs),
+    ],
   },
   {
     title: 'Memory estimates',
-    about: "`pnpm bench:memory [--sizes 256,512,1024]`: `estimateStylizeMemory` against the real peak of `stylize` on wasm (`tf.profile`'s peak tensor bytes above those before the call), content S² with one exemplar of min(S, 512)².",
+    about:
+      "`pnpm bench:memory [--sizes 256,512,1024]`: `estimateStylizeMemory` against the real peak of `stylize` on wasm (`tf.profile`'s peak tensor bytes above those before the call), content S² with one exemplar of min(S, 512)².",
     match: (r) => r.bench === 'memory' || r.bench === 'wasm-heap',
     key: (r) => `${r.bench}|${str(r.preset)}|${str(r.size)}|${str(r.styleSize)}`,
-    columns: [textCol('preset', (r) => r.preset), textCol('content', (r) => square(r.size)), textCol('style', (r) => square(r.styleSize)), col('estimate', (r) => r.estimateMiB, formatMiB), col('real peak', (r) => r.peakMiB, formatMiB), col('error (%)', (r) => r.errorPct), textCol('peak in', (r) => r.peakPhase), col('wasm heap after the call', (r) => r.heapMiB, formatMiB)],
+    columns: [
+      textCol('preset', (r) => r.preset),
+      textCol('content', (r) => square(r.size)),
+      textCol('style', (r) => square(r.styleSize)),
+      col('estimate', (r) => r.estimateMiB, formatMiB),
+      col('real peak', (r) => r.peakMiB, formatMiB),
+      col('error (%)', (r) => r.errorPct),
+      textCol('peak in', (r) => r.peakPhase),
+      col('wasm heap after the call', (r) => r.heapMiB, formatMiB),
+    ],
   },
   {
     title: 'Soak',
-    about: '`pnpm soak [--calls 1000] [--steps 300]`: `stylize` on mixed sizes and a training run with checkpoints, on wasm, tracking `tf.memory()` around every call and step, and the RSS (see the [reliability guide](./reliability.md#no-leaks)).',
+    about:
+      '`pnpm soak [--calls 1000] [--steps 300]`: `stylize` on mixed sizes and a training run with checkpoints, on wasm, tracking `tf.memory()` around every call and step, and the RSS (see the [reliability guide](./reliability.md#no-leaks)).',
     match: (r) => r.bench === 'soak',
     key: (r) => `${str(r.calls)}|${str(r.steps)}`,
-    columns: [col('calls', (r) => r.calls), col('steps', (r) => r.steps), col('checkpoints', (r) => r.checkpoints), col('tensorGrowth', (r) => r.tensorGrowth), col('byteGrowth', (r) => r.byteGrowth), col('RSS growth, 2nd half of the calls (%)', (r) => r.rssGrowthPctCalls), col('RSS growth, 2nd half of the steps (%)', (r) => r.rssGrowthPctSteps), textCol('RSS', (r) => (r.rssMiB ? `${(r.rssMiB as { start: number }).start} → ${(r.rssMiB as { end: number }).end} MiB` : '')), col('time', (r) => r.ms, formatMs)],
+    columns: [
+      col('calls', (r) => r.calls),
+      col('steps', (r) => r.steps),
+      col('checkpoints', (r) => r.checkpoints),
+      col('tensorGrowth', (r) => r.tensorGrowth),
+      col('byteGrowth', (r) => r.byteGrowth),
+      col('RSS growth, 2nd half of the calls (%)', (r) => r.rssGrowthPctCalls),
+      col('RSS growth, 2nd half of the steps (%)', (r) => r.rssGrowthPctSteps),
+      textCol('RSS', (r) => (r.rssMiB ? `${(r.rssMiB as { start: number }).start} → ${(r.rssMiB as { end: number }).end} MiB` : '')),
+      col('time', (r) => r.ms, formatMs),
+    ],
   },
   {
     title: 'Training',
-    about: '`pnpm bench:train`: one training step of the tiny preset at 64×64, batch 1, on wasm (median of 5 after a warm-up) and on cpu; `--backend webgpu` gives steps per second on that backend instead. The step times at 32×32 come from runs that were not scripted.',
+    about:
+      '`pnpm bench:train`: one training step of the tiny preset at 64×64, batch 1, on wasm (median of 5 after a warm-up) and on cpu; `--backend webgpu` gives steps per second on that backend instead. The step times at 32×32 come from runs that were not scripted.',
     match: (r) => r.bench === 'train' || r.bench === 'train-step',
     key: (r) => `${r.bench}|${str(r.backend)}|${str(r.preset)}|${str(r.network)}|${str(r.size)}|${str(r.batch)}`,
-    columns: [textCol('model', (r) => r.preset ?? r.network), textCol('size', (r) => square(r.size)), textCol('backend', (r) => r.backend), col('wasm, per step', (r) => r.msWasm ?? r.msMainStep, formatMs), col('wasm, per warm-up step', (r) => r.msWarmupStep, formatMs), col('cpu, per step', (r) => r.msCpu, formatMs), col('wasm ÷ cpu', (r) => r.speedupWasmOverCpu), col('per step', (r) => r.msPerStep, formatMs)],
+    columns: [
+      textCol('model', (r) => r.preset ?? r.network),
+      textCol('size', (r) => square(r.size)),
+      textCol('backend', (r) => r.backend),
+      col('wasm, per step', (r) => r.msWasm ?? r.msMainStep, formatMs),
+      col('wasm, per warm-up step', (r) => r.msWarmupStep, formatMs),
+      col('cpu, per step', (r) => r.msCpu, formatMs),
+      col('wasm ÷ cpu', (r) => r.speedupWasmOverCpu),
+      col('per step', (r) => r.msPerStep, formatMs),
+    ],
   },
   {
     title: 'The demo',
-    about: "`pnpm demo`: 3000 training steps (1000 of them warm-up) of the demo's network, then the held-out scores (style distance reduction – edge correlation, as it prints them; see the [training guide](./training.md#the-demos-set-up)). The scores depend only on the seed and the steps; the time is this machine's.",
+    about:
+      "`pnpm demo`: 3000 training steps (1000 of them warm-up) of the demo's network, then the held-out scores (style distance reduction – edge correlation, as it prints them; see the [training guide](./training.md#the-demos-set-up)). The scores depend only on the seed and the steps; the time is this machine's.",
     match: (r) => r.bench === 'demo',
     key: (r) => `${str(r.seed)}|${str(r.steps)}|${str(r.warmupSteps)}`,
     columns: [
       textCol('seed', (r) => r.seed),
       textCol('steps', (r) => (typeof r.warmupSteps === 'number' ? `${r.warmupSteps} + ${(r.steps as number) - r.warmupSteps}` : r.steps)),
       ...(['two-stage', 'style-only'] as const).flatMap((st) => [
-        textCol(`${st}, pool of 4`, (r) => (r.byStages ? formatScores(Object.values((r.byStages as Record<string, Record<string, number>>)[st]), 3) : '')),
-        textCol(`${st}, 1 exemplar`, (r) => (r.singleExemplar ? formatScores(Object.values((r.singleExemplar as Record<string, Record<string, number>>)[st]), 3) : '')),
+        textCol(`${st}, pool of 4`, (r) =>
+          r.byStages ? formatScores(Object.values((r.byStages as Record<string, Record<string, number>>)[st]), 3) : '',
+        ),
+        textCol(`${st}, 1 exemplar`, (r) =>
+          r.singleExemplar ? formatScores(Object.values((r.singleExemplar as Record<string, Record<string, number>>)[st]), 3) : '',
+        ),
       ]),
       col('training', (r) => (typeof r.trainingSeconds === 'number' ? r.trainingSeconds * 1000 : undefined), formatMs),
       col('whole run', (r) => (typeof r.wallSeconds === 'number' ? r.wallSeconds * 1000 : undefined), formatMs),
@@ -380,7 +526,8 @@ const SPECS: Spec[] = [
   },
   {
     title: 'Held-out scores of training set-ups',
-    about: "The demo's protocol (`evaluateHeldOut`: photos of each held-out class, a pool of 4 exemplars, or the shown one alone) on models trained for 1000 warm-up + 2000 steps at 32×32, learning rate 1e-3, `emaDecay: 0.999`, `transferLatentCycle: 2`, `metricLearning: 0.5` unless the row says otherwise (the demo's set-up of that day); each entry is style distance reduction – edge correlation. A model with another seed is scored on that seed's held-out images unless the row says otherwise (`tpfr eval --seed` takes 1000003 + N).",
+    about:
+      "The demo's protocol (`evaluateHeldOut`: photos of each held-out class, a pool of 4 exemplars, or the shown one alone) on models trained for 1000 warm-up + 2000 steps at 32×32, learning rate 1e-3, `emaDecay: 0.999`, `transferLatentCycle: 2`, `metricLearning: 0.5` unless the row says otherwise (the demo's set-up of that day); each entry is style distance reduction – edge correlation. A model with another seed is scored on that seed's held-out images unless the row says otherwise (`tpfr eval --seed` takes 1000003 + N).",
     match: (r) => r.bench === 'scores',
     key: (r) => `${str(r.network)}|${str(r.change)}|${str(r.seed)}|${str(r.heldOutSeed)}|${str(r.photosPerClass)}`,
     split: (r) => `${str(r.network)}|${str(r.photosPerClass)}`,
@@ -397,14 +544,19 @@ const SPECS: Spec[] = [
   },
   {
     title: 'In the browser',
-    about: "`pnpm bench:browser` (256²) and `pnpm test:browser` (128²): the example page in Debian's headless Chromium, on each backend (WebGPU and WebGL 2 on SwiftShader, a CPU implementation: correctness, not GPU speed): `maxAbsDiff` against Node's wasm on the page's neighbour graph, the rows whose neighbours differ from Node's own search, the k-NN check against brute force, and the time from load to the first result (see the [browser guide](./browser.md#checked-in-a-real-browser)).",
+    about:
+      "`pnpm bench:browser` (256²) and `pnpm test:browser` (128²): the example page in Debian's headless Chromium, on each backend (WebGPU and WebGL 2 on SwiftShader, a CPU implementation: correctness, not GPU speed): `maxAbsDiff` against Node's wasm on the page's neighbour graph, the rows whose neighbours differ from Node's own search, the k-NN check against brute force, and the time from load to the first result (see the [browser guide](./browser.md#checked-in-a-real-browser)).",
     match: (r) => r.bench === 'browser',
     key: (r) => `${str(r.backend)}|${str(r.size)}`,
     columns: [
       textCol('backend', (r) => r.backend),
       textCol('size', (r) => square(r.size)),
       col('maxAbsDiff', (r) => r.maxAbsDiff),
-      textCol('rows with other neighbours (stage 1, 2)', (r) => (r.graph ? `${(r.graph as { differingRows: number[] }).differingRows.join(', ')} of ${formatNumber((r.graph as { rows: number }).rows)}` : '')),
+      textCol('rows with other neighbours (stage 1, 2)', (r) =>
+        r.graph
+          ? `${(r.graph as { differingRows: number[] }).differingRows.join(', ')} of ${formatNumber((r.graph as { rows: number }).rows)}`
+          : '',
+      ),
       col('stage-1 gap', (r) => (r.graph as { stage1Gap?: number } | undefined)?.stage1Gap),
       col('maxAbsDiffOwnGraph', (r) => r.maxAbsDiffOwnGraph),
       col('k-NN: rows off brute force', (r) => (r.kernels as { knnIndexMismatches?: number } | undefined)?.knnIndexMismatches),
@@ -414,15 +566,43 @@ const SPECS: Spec[] = [
   },
   {
     title: "The page's size",
-    about: '`pnpm bench:browser` also prints the built page\'s size, gzipped: the JavaScript every visitor loads (the page and the worker with tfjs, the layers and the model code), the SIMD wasm binary (fetched only on wasm), the chunks loaded only when tried, and the model it serves (the tiny preset).',
+    about:
+      "`pnpm bench:browser` also prints the built page's size, gzipped: the JavaScript every visitor loads (the page and the worker with tfjs, the layers and the model code), the SIMD wasm binary (fetched only on wasm), the chunks loaded only when tried, and the model it serves (the tiny preset).",
     match: (r) => r.bench === 'browser-size',
     key: () => 'page',
-    columns: [col('JavaScript, loaded up front', (r) => r.jsGzipBytes, formatBytes), col('wasm SIMD binary', (r) => r.wasmGzipBytes, formatBytes), textCol('chunks loaded when tried', (r) => Object.entries((r.lazyChunksGzipBytes ?? {}) as Record<string, number>).map(([k, v]) => `${k} ${formatBytes(v)}`).join(', ')), col('model', (r) => r.modelBytes, formatBytes)],
+    columns: [
+      col('JavaScript, loaded up front', (r) => r.jsGzipBytes, formatBytes),
+      col('wasm SIMD binary', (r) => r.wasmGzipBytes, formatBytes),
+      textCol('chunks loaded when tried', (r) =>
+        Object.entries((r.lazyChunksGzipBytes ?? {}) as Record<string, number>)
+          .map(([k, v]) => `${k} ${formatBytes(v)}`)
+          .join(', '),
+      ),
+      col('model', (r) => r.modelBytes, formatBytes),
+    ],
   },
 ];
 
 /** Fields taken as configuration by benchmarks the page has no table for. */
-const CONFIG_FIELDS = new Set(['preset', 'backend', 'size', 'styleSize', 'L', 'N', 'M', 'd', 'k', 'threads', 'steps', 'seed', 'batch', 'what', 'kind', 'name', 'case']);
+const CONFIG_FIELDS = new Set([
+  'preset',
+  'backend',
+  'size',
+  'styleSize',
+  'L',
+  'N',
+  'M',
+  'd',
+  'k',
+  'threads',
+  'steps',
+  'seed',
+  'batch',
+  'what',
+  'kind',
+  'name',
+  'case',
+]);
 const META = new Set(['bench', 'date', 'machine', 'command', 'source', 'commit', 'note']);
 
 function genericSpec(bench: string, all: Rec[]): Spec {
@@ -434,7 +614,18 @@ function genericSpec(bench: string, all: Rec[]): Spec {
     about: `The lines of the \`${bench}\` benchmark, as it printed them.`,
     match: (r) => r.bench === bench,
     key: (r) => JSON.stringify(config.map((f) => r[f] ?? null)),
-    columns: fields.map((f) => ({ label: f, cell: (rs: Rec[]) => (config.includes(f) ? texts(rs, (r) => (typeof r[f] === 'object' ? JSON.stringify(r[f]) : r[f])) : (nums(rs, (r) => r[f]).length > 0 ? numberRange(nums(rs, (r) => r[f]), formatNumber) : texts(rs, (r) => JSON.stringify(r[f])))) })),
+    columns: fields.map((f) => ({
+      label: f,
+      cell: (rs: Rec[]) =>
+        config.includes(f)
+          ? texts(rs, (r) => (typeof r[f] === 'object' ? JSON.stringify(r[f]) : r[f]))
+          : nums(rs, (r) => r[f]).length > 0
+            ? numberRange(
+                nums(rs, (r) => r[f]),
+                formatNumber,
+              )
+            : texts(rs, (r) => JSON.stringify(r[f])),
+    })),
   };
 }
 
@@ -445,7 +636,15 @@ function section(spec: Spec, records: Rec[]): string[] {
   for (const { run, rows } of latestByRun(mine, spec.key, spec.split)) {
     const sub = spec.splitTitle ? `, ${spec.splitTitle(run)}` : '';
     out.push(`### ${run.date}: ${run.source}${sub}`, '', ...runInfo(rows.flat()), '');
-    out.push(...(spec.table ? spec.table(rows) : markdownTable(spec.columns.map((c) => c.label), rows.map((rs) => spec.columns.map((c) => c.cell(rs))))), '');
+    out.push(
+      ...(spec.table
+        ? spec.table(rows)
+        : markdownTable(
+            spec.columns.map((c) => c.label),
+            rows.map((rs) => spec.columns.map((c) => c.cell(rs))),
+          )),
+      '',
+    );
   }
   return out;
 }
@@ -454,9 +653,18 @@ function section(spec: Spec, records: Rec[]): string[] {
 export function renderPage(records: Rec[]): string {
   const known = (r: Rec) => SPECS.some((s) => s.match(r)) || SIDE_BY_SIDE.match(r);
   const others = [...new Set(records.filter((r) => !known(r)).map((r) => r.bench))].sort();
-  const sections = [sideBySide(records), ...SPECS.map((s) => section(s, records)), ...others.map((b) => section(genericSpec(b, records), records))].filter((s) => s.length > 0);
+  const sections = [
+    sideBySide(records),
+    ...SPECS.map((s) => section(s, records)),
+    ...others.map((b) => section(genericSpec(b, records), records)),
+  ].filter((s) => s.length > 0);
   const titles = sections.map((s) => s[0].slice(3));
-  const anchor = (t: string) => t.toLowerCase().replace(/[^\p{L}\p{N}\s-]/gu, '').trim().replace(/\s/g, '-');
+  const anchor = (t: string) =>
+    t
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s-]/gu, '')
+      .trim()
+      .replace(/\s/g, '-');
   return [
     '---',
     'title: Benchmarks',
@@ -473,7 +681,9 @@ export function renderPage(records: Rec[]): string {
     ...titles.map((t) => `- [${t}](#${anchor(t)})`),
     '',
     ...sections.flat(),
-  ].join('\n').replace(/\n+$/, '\n');
+  ]
+    .join('\n')
+    .replace(/\n+$/, '\n');
 }
 
 async function main(): Promise<void> {

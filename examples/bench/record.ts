@@ -100,16 +100,29 @@ const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/
  */
 export function thisCommand(argv: string[] = process.argv, env: NodeJS.ProcessEnv = process.env): string {
   const { rest } = recordFlags(argv.slice(2));
-  const vars = Object.keys(env).filter((k) => k.startsWith('TPFR_') && !/^TPFR_(REQUIRE_|PARITY_DIR$|TORCH_FIXTURES$|HUNG_TEST_MS$)/.test(k)).sort().map((k) => `${k}=${quote(env[k]!)}`);
+  const vars = Object.keys(env)
+    .filter((k) => k.startsWith('TPFR_') && !/^TPFR_(REQUIRE_|PARITY_DIR$|TORCH_FIXTURES$|HUNG_TEST_MS$)/.test(k))
+    .sort()
+    .map((k) => `${k}=${quote(env[k]!)}`);
   const script = env.npm_lifecycle_event;
-  const head = script && /^(bench:|soak$)/.test(script) ? ['pnpm', script] : ['node', ...process.execArgv, relative(REPO_ROOT, argv[1] ?? '')];
+  const head =
+    script && /^(bench:|soak$)/.test(script) ? ['pnpm', script] : ['node', ...process.execArgv, relative(REPO_ROOT, argv[1] ?? '')];
   return [...vars, ...head, ...rest.map(quote)].join(' ');
 }
 
 function commit(): string {
   try {
-    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    const dirty =
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim() !== '';
     return `${sha}${dirty ? ' with local changes' : ''}`;
   } catch {
     return 'an unknown commit';
@@ -123,7 +136,13 @@ let recording: { file: string; fields: RecordFields } | null | undefined;
 function recorder() {
   if (recording !== undefined) return recording;
   const { file, source } = recordFlags(process.argv.slice(2));
-  recording = file === null ? null : { file, fields: { date: started, machine: thisMachine(), command: thisCommand(), source: source ?? `--record at commit ${commit()}` } };
+  recording =
+    file === null
+      ? null
+      : {
+          file,
+          fields: { date: started, machine: thisMachine(), command: thisCommand(), source: source ?? `--record at commit ${commit()}` },
+        };
   return recording;
 }
 
@@ -141,5 +160,5 @@ export function printLine(line: string): void {
   const r = recorder();
   if (!r) return;
   mkdirSync(dirname(r.file), { recursive: true });
-  appendFileSync(r.file, JSON.stringify(toRecord(line, r.fields)) + '\n');
+  appendFileSync(r.file, `${JSON.stringify(toRecord(line, r.fields))}\n`);
 }

@@ -44,9 +44,27 @@ async function child(size: number, styleSize: number, backend: string): Promise<
   // The recombination's own parts, and what it spends outside them (slices, stacking, bands).
   const stages = Object.entries(parts).filter(([k]) => k.startsWith('stage '));
   const rest = (parts.recombine ?? 0) - stages.reduce((a, [, v]) => a + v, 0);
-  const named = Object.fromEntries([...Object.entries(parts).filter(([k]) => k !== 'recombine'), ['recombine: other', rest]].map(([k, v]) => [k, Math.round(v as number)]));
-  named['other (checks, conversions, crop)'] = Math.round(ms - Object.entries(parts).filter(([k]) => !k.startsWith('stage ')).reduce((a, [, v]) => a + v, 0));
-  console.log(JSON.stringify({ bench: 'stylize', preset: 'paper', backend: tf.getBackend(), size, styleSize, ms: Math.round(ms), peakRssMiB: Math.round(peakRssMiB), parts: named }));
+  const named = Object.fromEntries(
+    [...Object.entries(parts).filter(([k]) => k !== 'recombine'), ['recombine: other', rest]].map(([k, v]) => [k, Math.round(v as number)]),
+  );
+  named['other (checks, conversions, crop)'] = Math.round(
+    ms -
+      Object.entries(parts)
+        .filter(([k]) => !k.startsWith('stage '))
+        .reduce((a, [, v]) => a + v, 0),
+  );
+  console.log(
+    JSON.stringify({
+      bench: 'stylize',
+      preset: 'paper',
+      backend: tf.getBackend(),
+      size,
+      styleSize,
+      ms: Math.round(ms),
+      peakRssMiB: Math.round(peakRssMiB),
+      parts: named,
+    }),
+  );
 }
 
 async function main(): Promise<void> {
@@ -55,14 +73,30 @@ async function main(): Promise<void> {
     const [size, styleSize] = c.split('x').map(Number);
     return child(size, styleSize, arg('--backend') ?? 'wasm');
   }
-  const all = [[256, 256], [512, 512], [1024, 512], [2048, 512], [4096, 512]];
+  const all = [
+    [256, 256],
+    [512, 512],
+    [1024, 512],
+    [2048, 512],
+    [4096, 512],
+  ];
   const sizes = arg('--sizes')?.split(',').map(Number);
   const cases = process.argv.includes('--quick') ? all.slice(0, 1) : sizes ? all.filter(([s]) => sizes.includes(s)) : all.slice(0, 4);
   const self = fileURLToPath(import.meta.url);
   for (const [size, styleSize] of cases) {
     const backend = arg('--backend');
-    const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', `${size}x${styleSize}`, ...(backend ? ['--backend', backend] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
-    printLine(out.trim().split('\n').filter((l) => l.startsWith('{')).pop()!);
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', self, '--child', `${size}x${styleSize}`, ...(backend ? ['--backend', backend] : [])],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
+    );
+    printLine(
+      out
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .pop()!,
+    );
   }
 }
 

@@ -67,7 +67,16 @@ if (c) await child(Number(c));
 else {
   const self = fileURLToPath(import.meta.url);
   for (const n of (arg('--threads') ?? '1,2').split(',').map(Number)) {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', String(n)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    printLine(out.trim().split('\n').filter((l) => l.startsWith('{')).pop()!);
+    const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', String(n)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    printLine(
+      out
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .pop()!,
+    );
   }
 }

@@ -44,13 +44,27 @@ function styleCode(lead: number[], L: number, seed: number, random: boolean): tf
 async function runOne(L: number, random: boolean): Promise<void> {
   await initBackend('wasm');
   const layer = new PeerRecombination({ k: K, stages: 'two-stage' });
-  layer.build([[1, L, L, CC], [1, L, L, CS], [1, 1, L, L, CC], [1, 1, L, L, CS]]);
+  layer.build([
+    [1, L, L, CC],
+    [1, L, L, CS],
+    [1, 1, L, L, CC],
+    [1, 1, L, L, CS],
+  ]);
   // Warm-up on a small map (kernel set-up), then the real inputs.
-  const warm = [tf.randomNormal([1, 8, 8, CC]), tf.randomNormal([1, 8, 8, CS]), tf.randomNormal([1, 1, 8, 8, CC]), tf.randomNormal([1, 1, 8, 8, CS])];
+  const warm = [
+    tf.randomNormal([1, 8, 8, CC]),
+    tf.randomNormal([1, 8, 8, CS]),
+    tf.randomNormal([1, 1, 8, 8, CC]),
+    tf.randomNormal([1, 1, 8, 8, CS]),
+  ];
   tf.dispose(layer.apply(warm) as tf.Tensor[]);
   tf.dispose(warm);
-  const inputs = [tf.randomNormal([1, L, L, CC], 0, 1, 'float32', 1), styleCode([1], L, 2, random),
-    tf.randomNormal([1, 1, L, L, CC], 0, 1, 'float32', 3), styleCode([1, 1], L, 4, random)];
+  const inputs = [
+    tf.randomNormal([1, L, L, CC], 0, 1, 'float32', 1),
+    styleCode([1], L, 2, random),
+    tf.randomNormal([1, 1, L, L, CC], 0, 1, 'float32', 3),
+    styleCode([1, 1], L, 4, random),
+  ];
   await Promise.all(inputs.map((t) => t.data()));
   (globalThis as { gc?: () => void }).gc?.();
   const rssBefore = process.memoryUsage().rss;
@@ -59,7 +73,9 @@ async function runOne(L: number, random: boolean): Promise<void> {
   await Promise.all(out.map((t) => t.data()));
   const ms = performance.now() - t0;
   const rssAfter = process.memoryUsage().rss;
-  console.log(JSON.stringify({ bench: 'tpfr', L, ms: Math.round(ms), peakExtraMiB: Math.round(((rssAfter - rssBefore) / 2 ** 20) * 10) / 10 }));
+  console.log(
+    JSON.stringify({ bench: 'tpfr', L, ms: Math.round(ms), peakExtraMiB: Math.round(((rssAfter - rssBefore) / 2 ** 20) * 10) / 10 }),
+  );
   tf.dispose([...out, ...inputs]);
 }
 
@@ -72,7 +88,11 @@ if (single >= 0) {
   const sizes = sizesArg >= 0 ? args[sizesArg + 1].split(',').map(Number) : args.includes('--quick') ? [32, 64] : [32, 64, 128, 256];
   const self = fileURLToPath(import.meta.url);
   for (const L of sizes) {
-    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, '--single', String(L), ...(args.includes('--random-style') ? ['--random-style'] : [])], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', self, '--single', String(L), ...(args.includes('--random-style') ? ['--random-style'] : [])],
+      { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' },
+    );
     const line = r.stdout.split('\n').find((l) => l.startsWith('{"bench"'));
     if (r.status !== 0 || !line) {
       printLine(JSON.stringify({ bench: 'tpfr', L, error: `exit ${r.status}${r.signal ? ` (${r.signal})` : ''}` }));

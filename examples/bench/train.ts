@@ -51,10 +51,22 @@ if (backend) {
   trainer.dispose();
   model.dispose();
   const ms = median(times.slice(1));
-  printLine(JSON.stringify({ bench: 'train', backend, preset, size, batch: 1, msPerStep: Math.round(ms), stepsPerSecond: +(1000 / ms).toFixed(3) }));
+  printLine(
+    JSON.stringify({ bench: 'train', backend, preset, size, batch: 1, msPerStep: Math.round(ms), stepsPerSecond: +(1000 / ms).toFixed(3) }),
+  );
   process.exit(0);
 }
 const wasm = median((await stepTimes('wasm', 6)).slice(1));
 const cpu = (await stepTimes('cpu', 2))[1];
 console.log(`tiny preset, 64×64, batch 1: wasm ${wasm.toFixed(0)} ms/step, cpu ${cpu.toFixed(0)} ms/step`);
-printLine(JSON.stringify({ bench: 'train', preset: 'tiny', size: 64, batch: 1, msWasm: Math.round(wasm), msCpu: Math.round(cpu), speedupWasmOverCpu: +(cpu / wasm).toFixed(1) }));
+printLine(
+  JSON.stringify({
+    bench: 'train',
+    preset: 'tiny',
+    size: 64,
+    batch: 1,
+    msWasm: Math.round(wasm),
+    msCpu: Math.round(cpu),
+    speedupWasmOverCpu: +(cpu / wasm).toFixed(1),
+  }),
+);

@@ -35,7 +35,15 @@ export const PAGE_BACKENDS = ['webgpu', 'webgl', 'wasm'] as const;
 export type PageBackendName = (typeof PAGE_BACKENDS)[number];
 
 /** Chromium's flags for SwiftShader's WebGPU and WebGL 2 on the CPU. */
-export const CHROMIUM_FLAGS = ['--headless=new', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--no-sandbox', '--disable-dev-shm-usage'];
+export const CHROMIUM_FLAGS = [
+  '--headless=new',
+  '--enable-unsafe-webgpu',
+  '--use-webgpu-adapter=swiftshader',
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader',
+  '--no-sandbox',
+  '--disable-dev-shm-usage',
+];
 
 /** The system's Chromium: `$TPFR_CHROMIUM`, else Debian's. Undefined when there is none. */
 export function findChromium(): string | undefined {
@@ -103,7 +111,12 @@ export async function servePage(): Promise<ServedPage> {
   await writeSeededModel(modelDir, 0);
   const dist = join(tmp, 'dist');
   await build({ configFile: join(here, 'vite.config.ts'), publicDir, build: { outDir: dist, emptyOutDir: true }, logLevel: 'warn' });
-  const server: PreviewServer = await preview({ configFile: join(here, 'vite.config.ts'), build: { outDir: dist }, preview: { host: '127.0.0.1', port: 0, strictPort: false }, logLevel: 'warn' });
+  const server: PreviewServer = await preview({
+    configFile: join(here, 'vite.config.ts'),
+    build: { outDir: dist },
+    preview: { host: '127.0.0.1', port: 0, strictPort: false },
+    logLevel: 'warn',
+  });
   const address = server.httpServer.address();
   if (!address || typeof address === 'string') throw new Error('servePage: the preview server has no port');
   return {
@@ -146,7 +159,12 @@ export function pageSize(dist: string): SizeRecord {
 
 /** Launches the system Chromium with SwiftShader. */
 export async function launchChromium(executablePath: string): Promise<Browser> {
-  return puppeteer.launch({ executablePath, headless: true, args: CHROMIUM_FLAGS.filter((f) => !f.startsWith('--headless')), protocolTimeout: 600_000 });
+  return puppeteer.launch({
+    executablePath,
+    headless: true,
+    args: CHROMIUM_FLAGS.filter((f) => !f.startsWith('--headless')),
+    protocolTimeout: 600_000,
+  });
 }
 
 /** The Node references of a page result: the same prepared images on wasm with the same model. */
@@ -168,19 +186,26 @@ export interface NodeReference {
  * Stylizes the page's prepared images in Node on wasm twice, with Node's own neighbour search and
  * with the page's graph, and measures the stage-1 rows where the graphs differ.
  */
-export async function nodeReference(modelDir: string, result: Pick<JobResult, 'content' | 'exemplars' | 'attention' | 'latent'>): Promise<NodeReference> {
+export async function nodeReference(
+  modelDir: string,
+  result: Pick<JobResult, 'content' | 'exemplars' | 'attention' | 'latent'>,
+): Promise<NodeReference> {
   const previous = tf.getBackend();
   await initBackend('wasm');
   const model = await loadModel(modelDir);
   try {
     const opts = { size: Math.min(result.content.width, result.content.height), prepared: true };
     const ownGraph = await stylizeJob(model, result.content, result.exemplars, opts);
-    const pageGraph = await stylizeJob(model, result.content, result.exemplars, { ...opts, neighbours: [result.attention[0].indices, result.attention[1].indices] });
+    const pageGraph = await stylizeJob(model, result.content, result.exemplars, {
+      ...opts,
+      neighbours: [result.attention[0].indices, result.attention[1].indices],
+    });
     const k = result.latent.k;
     const rows = [0, 1].map((s) => differingRows(result.attention[s].indices, ownGraph.attention[s].indices, k)) as [number[], number[]];
     let stage1Gap = 0;
     if (rows[0].length > 0) {
-      const t = (p: Pixels) => tf.tidy(() => tf.expandDims(toModelRange(tf.tensor3d(Int32Array.from(p.data), [p.height, p.width, 3], 'int32')), 0) as tf.Tensor4D);
+      const t = (p: Pixels) =>
+        tf.tidy(() => tf.expandDims(toModelRange(tf.tensor3d(Int32Array.from(p.data), [p.height, p.width, 3], 'int32')), 0) as tf.Tensor4D);
       const x = t(result.content);
       const pool = tf.concat(result.exemplars.map(t), 0);
       const [zc, zs] = [model.codes(x), model.codes(pool)];
@@ -229,11 +254,13 @@ export function problems(r: BackendRecord): string[] {
   r.graph.differingRows.forEach((n, s) => {
     if (n > r.graph.rows / 100) out.push(`stage ${s + 1}: ${n} of ${r.graph.rows} rows have other neighbours than Node's (above 1 %)`);
   });
-  if (!(r.graph.stage1Gap < 1e-3)) out.push(`stage 1: a neighbour set differs from Node's by a relative distance gap of ${r.graph.stage1Gap} (not a near-tie)`);
+  if (!(r.graph.stage1Gap < 1e-3))
+    out.push(`stage 1: a neighbour set differs from Node's by a relative distance gap of ${r.graph.stage1Gap} (not a near-tie)`);
   if (k.backend !== r.backend) out.push(`kernel checks ran on ${k.backend}`);
   if (k.knnIndexMismatches !== 0) out.push(`${k.knnIndexMismatches} k-NN rows differ from brute force`);
   if (!(k.knnMaxDistanceError < 1e-4)) out.push(`k-NN distance error ${k.knnMaxDistanceError}`);
-  if (!(k.attentionMaxSumError < 1e-5) || !(k.attentionMinWeight >= 0)) out.push(`attention not convex (sum error ${k.attentionMaxSumError}, min weight ${k.attentionMinWeight})`);
+  if (!(k.attentionMaxSumError < 1e-5) || !(k.attentionMinWeight >= 0))
+    out.push(`attention not convex (sum error ${k.attentionMaxSumError}, min weight ${k.attentionMinWeight})`);
   if (!(k.attentionMaxOutputError < 1e-5)) out.push(`attention output error ${k.attentionMaxOutputError}`);
   if (r.inspectRows[0] !== 5 || r.inspectRows[1] !== 5) out.push(`the neighbour tables have ${r.inspectRows.join(' and ')} rows, not 5`);
   if (!(r.screenshotColours > 500)) out.push(`the screenshot looks blank (${r.screenshotColours} colours)`);
@@ -241,7 +268,13 @@ export function problems(r: BackendRecord): string[] {
 }
 
 /** Runs the page on one backend and measures it against Node. */
-export async function checkBackend(browser: Browser, page: ServedPage, backend: PageBackendName, screenshotDir: string, size = 256): Promise<BackendRecord> {
+export async function checkBackend(
+  browser: Browser,
+  page: ServedPage,
+  backend: PageBackendName,
+  screenshotDir: string,
+  size = 256,
+): Promise<BackendRecord> {
   const tab = await browser.newPage();
   const errors: string[] = [];
   tab.on('pageerror', (e) => errors.push(String(e)));
@@ -251,21 +284,50 @@ export async function checkBackend(browser: Browser, page: ServedPage, backend: 
     await tab.setViewport({ width: 1400, height: 1000 });
     await tab.goto(`${page.url}?backend=${backend}&size=${size}&autorun=samples`, { waitUntil: 'load' });
     const ticker = process.env.TPFR_BROWSER_VERBOSE
-      ? setInterval(() => void tab.evaluate(() => document.getElementById('status')?.textContent).then((t) => console.error(`[${backend}] ${t}`), () => {}), 15_000)
+      ? setInterval(
+          () =>
+            void tab
+              .evaluate(() => document.getElementById('status')?.textContent)
+              .then(
+                (t) => console.error(`[${backend}] ${t}`),
+                () => {},
+              ),
+          15_000,
+        )
       : undefined;
-    await tab.waitForFunction(() => ['done', 'error'].includes((window as unknown as { tpfrPage: { state: string } }).tpfrPage?.state), { timeout: 540_000, polling: 250 }).finally(() => clearInterval(ticker));
-    type PageView = { state: string; error?: string; choice: { backend: string; reason: string }; firstResultMs: number; lastRunMs: number; result: JobResult };
+    await tab
+      .waitForFunction(() => ['done', 'error'].includes((window as unknown as { tpfrPage: { state: string } }).tpfrPage?.state), {
+        timeout: 540_000,
+        polling: 250,
+      })
+      .finally(() => clearInterval(ticker));
+    type PageView = {
+      state: string;
+      error?: string;
+      choice: { backend: string; reason: string };
+      firstResultMs: number;
+      lastRunMs: number;
+      result: JobResult;
+    };
     const state = await tab.evaluate(() => {
       const p = (window as unknown as { tpfrPage: PageView }).tpfrPage;
       return { state: p.state, error: p.error, choice: p.choice, firstResultMs: p.firstResultMs, lastRunMs: p.lastRunMs };
     });
     if (state.state !== 'done') {
       const status = await tab.evaluate(() => document.getElementById('status')?.textContent);
-      throw new Error(`the page on ${backend} ended in '${state.state}': ${state.error ?? errors.join('; ')} (status: ${status}; console: ${log.slice(-8).join(' | ')})`);
+      throw new Error(
+        `the page on ${backend} ended in '${state.state}': ${state.error ?? errors.join('; ')} (status: ${status}; console: ${log.slice(-8).join(' | ')})`,
+      );
     }
     const result = await tab.evaluate(() => {
       const r = (window as unknown as { tpfrPage: PageView }).tpfrPage.result;
-      return { output: Array.from(r.output), width: r.width, height: r.height, content: { ...r.content, data: Array.from(r.content.data) }, exemplars: r.exemplars.map((e) => ({ ...e, data: Array.from(e.data) })) };
+      return {
+        output: Array.from(r.output),
+        width: r.width,
+        height: r.height,
+        content: { ...r.content, data: Array.from(r.content.data) },
+        exemplars: r.exemplars.map((e) => ({ ...e, data: Array.from(e.data) })),
+      };
     });
     const kernels = await tab.evaluate(() => (window as unknown as { tpfrCheckKernels: () => Promise<KernelReport> }).tpfrCheckKernels());
     const inspectRows = await tab.evaluate(() => {
@@ -289,13 +351,42 @@ export async function checkBackend(browser: Browser, page: ServedPage, backend: 
     const ref = await nodeReference(page.modelDir, pageResult);
     const maxAbsDiff = maxAbsDiffOf(result.output, ref.pageGraph.output);
     const maxAbsDiffOwnGraph = maxAbsDiffOf(result.output, ref.ownGraph.output);
-    const graph = { rows: latent.height * latent.width, differingRows: ref.differingRows.map((r) => r.length) as [number, number], stage1Gap: ref.stage1Gap };
+    const graph = {
+      rows: latent.height * latent.width,
+      differingRows: ref.differingRows.map((r) => r.length) as [number, number],
+      stage1Gap: ref.stage1Gap,
+    };
     // A failing comparison keeps its inputs, both outputs and the graphs, to be looked at in Node.
     if (!(maxAbsDiff < 0.05) || graph.differingRows.some((n) => n > graph.rows / 100)) {
       mkdirSync(screenshotDir, { recursive: true });
-      writeFileSync(resolve(screenshotDir, `browser-${backend}-case.json`), JSON.stringify({ content: result.content, exemplars: result.exemplars, output: result.output, reference: Array.from(ref.pageGraph.output), referenceOwnGraph: Array.from(ref.ownGraph.output), attention, differingRows: ref.differingRows }));
+      writeFileSync(
+        resolve(screenshotDir, `browser-${backend}-case.json`),
+        JSON.stringify({
+          content: result.content,
+          exemplars: result.exemplars,
+          output: result.output,
+          reference: Array.from(ref.pageGraph.output),
+          referenceOwnGraph: Array.from(ref.ownGraph.output),
+          attention,
+          differingRows: ref.differingRows,
+        }),
+      );
     }
-    return { bench: 'browser', backend, ran: state.choice.backend, reason: state.choice.reason, maxAbsDiff, maxAbsDiffOwnGraph, graph, firstResultMs: Math.round(state.firstResultMs), stylizeMs: Math.round(state.lastRunMs), kernels, inspectRows, screenshotColours: distinctColours(png), screenshot };
+    return {
+      bench: 'browser',
+      backend,
+      ran: state.choice.backend,
+      reason: state.choice.reason,
+      maxAbsDiff,
+      maxAbsDiffOwnGraph,
+      graph,
+      firstResultMs: Math.round(state.firstResultMs),
+      stylizeMs: Math.round(state.lastRunMs),
+      kernels,
+      inspectRows,
+      screenshotColours: distinctColours(png),
+      screenshot,
+    };
   } finally {
     await tab.close();
   }
@@ -304,7 +395,7 @@ export async function checkBackend(browser: Browser, page: ServedPage, backend: 
 async function main(): Promise<void> {
   const chromium = findChromium();
   if (!chromium) {
-    console.error('browser-check: no Chromium (install Debian\'s: apt-get install chromium, or set TPFR_CHROMIUM)');
+    console.error("browser-check: no Chromium (install Debian's: apt-get install chromium, or set TPFR_CHROMIUM)");
     process.exit(2);
   }
   const page = await servePage();
@@ -314,7 +405,21 @@ async function main(): Promise<void> {
     const only = process.env.TPFR_BROWSER_BACKENDS?.split(',');
     for (const backend of PAGE_BACKENDS.filter((b) => !only || only.includes(b))) {
       const r = await checkBackend(browser, page, backend, out, Number(process.env.TPFR_BROWSER_SIZE ?? 256));
-      printLine(JSON.stringify({ bench: r.bench, backend: r.backend, maxAbsDiff: r.maxAbsDiff, firstResultMs: r.firstResultMs, screenshot: r.screenshot, ran: r.ran, reason: r.reason, stylizeMs: r.stylizeMs, maxAbsDiffOwnGraph: r.maxAbsDiffOwnGraph, graph: r.graph, kernels: r.kernels }));
+      printLine(
+        JSON.stringify({
+          bench: r.bench,
+          backend: r.backend,
+          maxAbsDiff: r.maxAbsDiff,
+          firstResultMs: r.firstResultMs,
+          screenshot: r.screenshot,
+          ran: r.ran,
+          reason: r.reason,
+          stylizeMs: r.stylizeMs,
+          maxAbsDiffOwnGraph: r.maxAbsDiffOwnGraph,
+          graph: r.graph,
+          kernels: r.kernels,
+        }),
+      );
       const bad = problems(r);
       if (bad.length > 0) {
         console.error(`browser-check: ${r.backend}: ${bad.join('; ')}`);

@@ -10,7 +10,16 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkBackend, findChromium, launchChromium, PAGE_BACKENDS, pageSize, problems, servePage, type ServedPage } from './browser-check.js';
+import {
+  checkBackend,
+  findChromium,
+  launchChromium,
+  PAGE_BACKENDS,
+  pageSize,
+  problems,
+  servePage,
+  type ServedPage,
+} from './browser-check.js';
 
 const chromium = findChromium();
 const required = process.env.TPFR_REQUIRE_BROWSER === '1';
@@ -43,7 +52,17 @@ if (!chromium) {
       it(`runs on ${backend} (no fallback), equal to Node's wasm result on its neighbour graph within 0.05 (the graphs differing only at near-ties), with exact k-NN and convex attention`, async () => {
         // 128² keeps the suite short (SwiftShader runs the GPU backends on the CPU); `pnpm bench:browser` measures 256².
         const r = await checkBackend(browser, page, backend, reports, 128);
-        console.log(JSON.stringify({ bench: r.bench, backend: r.backend, maxAbsDiff: r.maxAbsDiff, firstResultMs: r.firstResultMs, screenshot: r.screenshot, maxAbsDiffOwnGraph: r.maxAbsDiffOwnGraph, graph: r.graph }));
+        console.log(
+          JSON.stringify({
+            bench: r.bench,
+            backend: r.backend,
+            maxAbsDiff: r.maxAbsDiff,
+            firstResultMs: r.firstResultMs,
+            screenshot: r.screenshot,
+            maxAbsDiffOwnGraph: r.maxAbsDiffOwnGraph,
+            graph: r.graph,
+          }),
+        );
         expect(r.ran).toBe(backend);
         expect(problems(r)).toEqual([]);
       }, 600_000);

@@ -6,7 +6,7 @@ import { initBackend } from '@tpfr/core';
 import { expectNoLeaks } from '@tpfr/testing';
 import { tpfrLayerInAModel } from './tpfr-layer-in-a-model.js';
 
-it('the guide\'s example (small channels): predict and the loaded model equal layer.apply', async () => {
+it("the guide's example (small channels): predict and the loaded model equal layer.apply", async () => {
   await initBackend('cpu');
   const dir = mkdtempSync(join(tmpdir(), 'tpfr-compose-'));
   try {

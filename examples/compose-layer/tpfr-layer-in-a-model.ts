@@ -25,7 +25,10 @@ export interface ExampleSizes {
  * Builds a model around the layer, runs it batched and eagerly, saves it into `dir` and loads it.
  * @returns the max |predict − apply| before and after the save and load.
  */
-export async function tpfrLayerInAModel(dir: string, { channels = [256, 512], batch = 2, exemplars = 2 }: ExampleSizes = {}): Promise<{ predict: number; loaded: number }> {
+export async function tpfrLayerInAModel(
+  dir: string,
+  { channels = [256, 512], batch = 2, exemplars = 2 }: ExampleSizes = {},
+): Promise<{ predict: number; loaded: number }> {
   const [cc, cs] = channels;
   // Unknown H, W and P, h, w: only the channel counts are fixed. The peers have rank 5.
   const content = tfl.input({ shape: [null, null, cc], name: 'content' });

@@ -45,7 +45,15 @@ async function nodeBuiltinsReached(entry: string): Promise<string[]> {
     },
   };
   try {
-    await build({ entryPoints: [root + BROWSER_ENTRIES[entry]], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent', plugins: [workspace] });
+    await build({
+      entryPoints: [root + BROWSER_ENTRIES[entry]],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      logLevel: 'silent',
+      plugins: [workspace],
+    });
     return [];
   } catch (e) {
     const errors = (e as { errors?: { text: string; location?: { file: string } | null }[] }).errors;

@@ -27,10 +27,28 @@ const TFJS_VERSION = '4.22.0';
 
 /** Files each package's `exports` / `bin` point at: the build must have produced them. */
 const BUILD_OUTPUTS: Record<PackageDir, string[]> = {
-  core: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', ...['utils', 'torch'].flatMap((e) => ['js', 'cjs', 'd.ts', 'd.cts'].map((x) => `${e}/index.${x}`))],
-  layers: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', ...['torch', 'node'].flatMap((e) => ['js', 'cjs', 'd.ts', 'd.cts'].map((x) => `${e}/index.${x}`))],
+  core: [
+    'index.js',
+    'index.cjs',
+    'index.d.ts',
+    'index.d.cts',
+    ...['utils', 'torch'].flatMap((e) => ['js', 'cjs', 'd.ts', 'd.cts'].map((x) => `${e}/index.${x}`)),
+  ],
+  layers: [
+    'index.js',
+    'index.cjs',
+    'index.d.ts',
+    'index.d.cts',
+    ...['torch', 'node'].flatMap((e) => ['js', 'cjs', 'd.ts', 'd.cts'].map((x) => `${e}/index.${x}`)),
+  ],
   losses: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts'],
-  models: ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', ...['pipeline', 'torch', 'train', 'data', 'eval', 'node'].flatMap((e) => ['js', 'cjs', 'd.ts', 'd.cts'].map((x) => `${e}/index.${x}`))],
+  models: [
+    'index.js',
+    'index.cjs',
+    'index.d.ts',
+    'index.d.cts',
+    ...['pipeline', 'torch', 'train', 'data', 'eval', 'node'].flatMap((e) => ['js', 'cjs', 'd.ts', 'd.cts'].map((x) => `${e}/index.${x}`)),
+  ],
   cli: ['cli.js'],
 };
 
@@ -39,10 +57,25 @@ const EXPECTED_EXPORTS: Record<string, string[]> = {
   '@tpfr/core': ['initBackend', 'knn', 'neighbourhoodAttention', 'TpfrError', 'ShapeError', 'DEFAULT_KNN_MEMORY_BUDGET'],
   '@tpfr/core/utils': ['assertRank', 'createRng', 'formatShape', 'featureMapToRows', 'gatherRows', 'timed'],
   '@tpfr/core/torch': ['readTorchCheckpoint', 'CheckpointError', 'ForbiddenGlobalError'],
-  '@tpfr/layers': ['PeerRecombination', 'peerRecombination', 'stackPeers', 'stackPeersPerSample', 'loadTorchTpfrWeights', 'InstanceNormalization', 'ReflectionPadding2D'],
+  '@tpfr/layers': [
+    'PeerRecombination',
+    'peerRecombination',
+    'stackPeers',
+    'stackPeersPerSample',
+    'loadTorchTpfrWeights',
+    'InstanceNormalization',
+    'ReflectionPadding2D',
+  ],
   '@tpfr/layers/node': ['fileSystemIO'],
   '@tpfr/layers/torch': ['loadTorchTpfrWeights', 'torchTpfrWeightSpecs', 'stateDictTensorValues'],
-  '@tpfr/losses': ['latentDistance', 'metricLearningLoss', 'raganLsGeneratorLoss', 'WeightedLossSet', 'DEFAULT_LOSS_WEIGHTS', 'ImageHistory'],
+  '@tpfr/losses': [
+    'latentDistance',
+    'metricLearningLoss',
+    'raganLsGeneratorLoss',
+    'WeightedLossSet',
+    'DEFAULT_LOSS_WEIGHTS',
+    'ImageHistory',
+  ],
   '@tpfr/models': ['stylize', 'TpfrModel', 'PRESETS', 'importTorchGenerator', 'toModelRange', 'fromModelRange'],
   '@tpfr/models/pipeline': ['resizeShorterSide', 'centerCrop', 'reflectPad', 'cropBorder', 'minMaxStretch'],
   '@tpfr/models/torch': ['importTorchGenerator', 'authorsGeneratorKeys', 'syntheticAuthorsStateDict'],
@@ -58,7 +91,20 @@ const UNEXPORTED: Record<string, string[]> = {
   '@tpfr/layers': ['upgradePeerInputs'],
   '@tpfr/losses': ['ImagePool', 'DEFAULT_IMAGE_POOL_SIZE'],
   '@tpfr/models/data': ['stylizePixels', 'stylizeWithClass'],
-  '@tpfr/core/utils': ['setWasmWinograd', 'TOPK_GROUP', 'topkRows', 'pickColumns', 'canReadSync', 'hostBacked', 'detach', 'foldExemplarConstantChannels', 'registerAllGradients', 'registerWasmKernels', 'queryRows', 'peerPoolRows'],
+  '@tpfr/core/utils': [
+    'setWasmWinograd',
+    'TOPK_GROUP',
+    'topkRows',
+    'pickColumns',
+    'canReadSync',
+    'hostBacked',
+    'detach',
+    'foldExemplarConstantChannels',
+    'registerAllGradients',
+    'registerWasmKernels',
+    'queryRows',
+    'peerPoolRows',
+  ],
 };
 
 /**
@@ -82,27 +128,48 @@ let project = '';
  * node_modules/.pnpm/node_modules, which would make every workspace package resolvable there.
  * pnpm's own npm_* variables go too; npm's registry, proxy and certificate settings stay.
  */
-const childEnv: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) =>
-  k !== 'NODE_PATH' &&
-  !/^pnpm_/i.test(k) &&
-  (!/^npm_/i.test(k) || /^npm_config_(registry|@.*:registry|.*proxy|cafile|ca|strict_ssl|userconfig|cache)$/i.test(k))));
+const childEnv: NodeJS.ProcessEnv = Object.fromEntries(
+  Object.entries(process.env).filter(
+    ([k]) =>
+      k !== 'NODE_PATH' &&
+      !/^pnpm_/i.test(k) &&
+      (!/^npm_/i.test(k) || /^npm_config_(registry|@.*:registry|.*proxy|cafile|ca|strict_ssl|userconfig|cache)$/i.test(k)),
+  ),
+);
 
 function run(cmd: string, args: string[], cwd: string, timeout = 60_000): SpawnSyncReturns<string> {
   return spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout, env: childEnv });
 }
 
 /** Like {@link run}, without blocking the worker (vitest's RPC must keep running during npm install). */
-function runAsync(cmd: string, args: string[], cwd: string, timeout: number): Promise<{ status: number | null; stdout: string; stderr: string; timedOut: boolean }> {
+function runAsync(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  timeout: number,
+): Promise<{ status: number | null; stdout: string; stderr: string; timedOut: boolean }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGTERM'); }, timeout);
-    child.on('error', (e) => { stderr += `\n${e.message}`; });
-    child.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr, timedOut }); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGTERM');
+    }, timeout);
+    child.on('error', (e) => {
+      stderr += `\n${e.message}`;
+    });
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr, timedOut });
+    });
   });
 }
 
@@ -115,10 +182,15 @@ function node(args: string[]): string {
 
 beforeAll(async () => {
   // 1. Build only what is missing (CI builds before testing).
-  const missing = PACKAGES.flatMap((p) => BUILD_OUTPUTS[p].map((f) => join(repoRoot, 'packages', p, 'dist', f))).filter((f) => !existsSync(f));
+  const missing = PACKAGES.flatMap((p) => BUILD_OUTPUTS[p].map((f) => join(repoRoot, 'packages', p, 'dist', f))).filter(
+    (f) => !existsSync(f),
+  );
   if (missing.length > 0) {
     const build = await runAsync('pnpm', ['build'], repoRoot, 180_000);
-    if (build.status !== 0) throw new Error(`pnpm build failed (missing: ${missing.slice(0, 3).join(', ')}):\n${build.stdout.slice(-2000)}\n${build.stderr.slice(-2000)}`);
+    if (build.status !== 0)
+      throw new Error(
+        `pnpm build failed (missing: ${missing.slice(0, 3).join(', ')}):\n${build.stdout.slice(-2000)}\n${build.stderr.slice(-2000)}`,
+      );
   }
 
   // 2. Pack each package as npm would publish it.
@@ -138,28 +210,51 @@ beforeAll(async () => {
     return `file:${join(tarballs, f)}`;
   };
   mkdirSync(project, { recursive: true });
-  writeFileSync(join(project, 'package.json'), JSON.stringify({
-    name: 'tpfr-publish-check',
-    version: '0.0.0',
-    private: true,
-    dependencies: {
-      ...Object.fromEntries(PACKAGES.map((p) => [`@tpfr/${p}`, tarball(p)])),
-      '@tensorflow/tfjs-core': TFJS_VERSION,
-      '@tensorflow/tfjs-layers': TFJS_VERSION,
-    },
-  }, null, 2));
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'tpfr-publish-check',
+        version: '0.0.0',
+        private: true,
+        dependencies: {
+          ...Object.fromEntries(PACKAGES.map((p) => [`@tpfr/${p}`, tarball(p)])),
+          '@tensorflow/tfjs-core': TFJS_VERSION,
+          '@tensorflow/tfjs-layers': TFJS_VERSION,
+        },
+      },
+      null,
+      2,
+    ),
+  );
   const registry = run('npm', ['config', 'get', 'registry'], project).stdout.trim() || 'the npm registry';
   // Few, short retries: an unreachable registry fails in seconds rather than minutes.
-  const install = await runAsync('npm', [
-    'install', '--no-audit', '--no-fund', '--ignore-scripts',
-    '--fetch-retries=1', '--fetch-retry-mintimeout=2000', '--fetch-retry-maxtimeout=5000', '--fetch-timeout=60000',
-  ], project, 150_000);
+  const install = await runAsync(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      '--fetch-retries=1',
+      '--fetch-retry-mintimeout=2000',
+      '--fetch-retry-maxtimeout=5000',
+      '--fetch-timeout=60000',
+    ],
+    project,
+    150_000,
+  );
   if (install.status !== 0) {
     // npm may hide a network failure behind another error (ERESOLVE "Found: …@undefined"), so
     // ask the registry directly whether it answers.
-    const probe = await runAsync('npm', ['view', `@tensorflow/tfjs-core@${TFJS_VERSION}`, 'version', '--fetch-retries=0', '--fetch-timeout=20000'], project, 30_000);
-    const network = install.timedOut || probe.status !== 0 ||
-      /ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|ENETUNREACH/.test(install.stderr);
+    const probe = await runAsync(
+      'npm',
+      ['view', `@tensorflow/tfjs-core@${TFJS_VERSION}`, 'version', '--fetch-retries=0', '--fetch-timeout=20000'],
+      project,
+      30_000,
+    );
+    const network =
+      install.timedOut || probe.status !== 0 || /ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|ENETUNREACH/.test(install.stderr);
     throw new Error(
       `npm install in ${project} ${install.timedOut ? 'timed out after 150 s' : `failed (exit ${install.status})`}` +
         (network
@@ -188,7 +283,9 @@ describe('the packed @tpfr packages, installed from their tarballs', () => {
 
   it('imports as ESM and as CommonJS with the expected named exports', () => {
     for (const [name, names] of Object.entries(EXPECTED_EXPORTS)) {
-      const esm = JSON.parse(node(['--input-type=module', '-e', `import * as m from '${name}'; console.log(JSON.stringify(Object.keys(m)))`])) as string[];
+      const esm = JSON.parse(
+        node(['--input-type=module', '-e', `import * as m from '${name}'; console.log(JSON.stringify(Object.keys(m)))`]),
+      ) as string[];
       const cjs = JSON.parse(node(['-e', `const m = require('${name}'); console.log(JSON.stringify(Object.keys(m)))`])) as string[];
       expect(esm, `${name} (ESM)`).toEqual(expect.arrayContaining(names));
       expect(cjs, `${name} (CJS)`).toEqual(expect.arrayContaining(names));
@@ -197,7 +294,7 @@ describe('the packed @tpfr packages, installed from their tarballs', () => {
     }
   }, 60_000);
 
-  it('shares one copy of each class between entry points (a subpath\'s errors and models are the root\'s)', () => {
+  it("shares one copy of each class between entry points (a subpath's errors and models are the root's)", () => {
     const check = (dir: string) => `(async () => {
       await core.initBackend('cpu');
       const e = (() => { try { utils.assertRank('f', 'x', tfc.zeros([2]), 3); } catch (err) { return err; } })();
@@ -206,14 +303,21 @@ describe('the packed @tpfr packages, installed from their tarballs', () => {
       const loaded = await node.loadModel(${JSON.stringify(dir)});
       console.log(JSON.stringify({ shape: e instanceof core.ShapeError, tpfr: e instanceof core.TpfrError, model: loaded instanceof models.TpfrModel }));
     })();`;
-    const esm = node(['--input-type=module', '-e', `
+    const esm = node([
+      '--input-type=module',
+      '-e',
+      `
       import * as tfc from '@tensorflow/tfjs-core';
       import * as core from '@tpfr/core'; import * as utils from '@tpfr/core/utils'; import * as models from '@tpfr/models'; import * as node from '@tpfr/models/node';
-      ${check(join(work, 'esm-model'))}`]);
-    const cjs = node(['-e', `
+      ${check(join(work, 'esm-model'))}`,
+    ]);
+    const cjs = node([
+      '-e',
+      `
       const tfc = require('@tensorflow/tfjs-core');
       const core = require('@tpfr/core'), utils = require('@tpfr/core/utils'), models = require('@tpfr/models'), node = require('@tpfr/models/node');
-      ${check(join(work, 'cjs-model'))}`]);
+      ${check(join(work, 'cjs-model'))}`,
+    ]);
     for (const out of [esm, cjs]) expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ shape: true, tpfr: true, model: true });
   }, 60_000);
 
@@ -224,12 +328,16 @@ describe('the packed @tpfr packages, installed from their tarballs', () => {
     for (const spec of internals) {
       const esm = run(process.execPath, ['--input-type=module', '-e', `await import('${spec}')`], project);
       const cjs = run(process.execPath, ['-e', `require('${spec}')`], project);
-      for (const [kind, r] of [['ESM', esm], ['CJS', cjs]] as const) {
+      for (const [kind, r] of [
+        ['ESM', esm],
+        ['CJS', cjs],
+      ] as const) {
         expect(r.status, `${spec} (${kind}) resolved`).not.toBe(0);
         expect(r.stderr, `${spec} (${kind})`).toMatch(/ERR_PACKAGE_PATH_NOT_EXPORTED|Cannot find (package|module) '@tpfr\/testing'/);
       }
     }
-    const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
     for (const p of PACKAGES) {
       const dist = files(join(project, 'node_modules', '@tpfr', p, 'dist')).filter((f) => /\.(c?js|d\.c?ts)$/.test(f));
       expect(dist.length, `@tpfr/${p} dist`).toBeGreaterThan(0);
@@ -252,23 +360,30 @@ describe('the packed @tpfr packages, installed from their tarballs', () => {
       const out = stylize(model, tf.randomUniform([32, 40, 3], 0, 255), tf.randomUniform([32, 32, 3], 0, 255));
       console.log(JSON.stringify({ backend: tfc.getBackend(), idx, shape: out.shape }));
     `;
-    const esm = node(['--input-type=module', '-e', `
+    const esm = node([
+      '--input-type=module',
+      '-e',
+      `
       import * as tfc from '@tensorflow/tfjs-core';
       import { initBackend, knn } from '@tpfr/core';
       import { stylize, TpfrModel } from '@tpfr/models';
-      ${body}`]);
-    const cjs = node(['-e', `
+      ${body}`,
+    ]);
+    const cjs = node([
+      '-e',
+      `
       const tfc = require('@tensorflow/tfjs-core');
       const { initBackend, knn } = require('@tpfr/core');
       const { stylize, TpfrModel } = require('@tpfr/models');
-      (async () => { ${body} })().catch((e) => { console.error(e); process.exit(1); });`]);
+      (async () => { ${body} })().catch((e) => { console.error(e); process.exit(1); });`,
+    ]);
     for (const out of [esm, cjs]) {
       const r = JSON.parse(out.trim().split('\n').pop()!);
       expect(r).toEqual({ backend: 'wasm', idx: [1, 2, 2, 1, 0, 2], shape: [32, 40, 3] });
     }
   }, 60_000);
 
-  it('installs the tpfr command line (@tpfr/cli): npx tpfr --help, and stylize --jobs 2 finds its workers\' script', () => {
+  it("installs the tpfr command line (@tpfr/cli): npx tpfr --help, and stylize --jobs 2 finds its workers' script", () => {
     const bin = join(project, 'node_modules', '.bin', process.platform === 'win32' ? 'tpfr.cmd' : 'tpfr');
     expect(existsSync(bin)).toBe(true);
     const help = run('npx', ['--no-install', 'tpfr', '--help'], project);
@@ -279,15 +394,41 @@ describe('the packed @tpfr packages, installed from their tarballs', () => {
     expect(info.stdout).toMatch(/^@tpfr\/cli 0\.1\.0\n@tpfr\/models 0\.1\.0\n/);
     // A micro model and three photos, then two worker processes started from the installed bin.
     const cli = join(work, 'cli');
-    node(['--input-type=module', '-e', `
+    node([
+      '--input-type=module',
+      '-e',
+      `
       import * as tf from '@tensorflow/tfjs-core';
       import { initBackend } from '@tpfr/core';
       import { TpfrModel } from '@tpfr/models';
       import { saveModel, writeImage } from '@tpfr/models/node';
       await initBackend('cpu');
       await saveModel(TpfrModel.create({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 }), ${JSON.stringify(join(cli, 'model'))});
-      for (const name of ['a', 'b', 'c', 'style']) writeImage(${JSON.stringify(cli)} + '/' + (name === 'style' ? '' : 'photos/') + name + '.png', tf.randomUniform([32, 32, 3], 0, 255));`]);
-    const r = run('npx', ['--no-install', 'tpfr', 'stylize', '--model', join(cli, 'model'), '--content', join(cli, 'photos'), '--style', join(cli, 'style.png'), '--out', join(cli, 'out'), '--jobs', '2', '--backend', 'cpu', '--quiet'], project, 120_000);
+      for (const name of ['a', 'b', 'c', 'style']) writeImage(${JSON.stringify(cli)} + '/' + (name === 'style' ? '' : 'photos/') + name + '.png', tf.randomUniform([32, 32, 3], 0, 255));`,
+    ]);
+    const r = run(
+      'npx',
+      [
+        '--no-install',
+        'tpfr',
+        'stylize',
+        '--model',
+        join(cli, 'model'),
+        '--content',
+        join(cli, 'photos'),
+        '--style',
+        join(cli, 'style.png'),
+        '--out',
+        join(cli, 'out'),
+        '--jobs',
+        '2',
+        '--backend',
+        'cpu',
+        '--quiet',
+      ],
+      project,
+      120_000,
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(readdirSync(join(cli, 'out')).sort()).toEqual(['a.png', 'b.png', 'c.png']);
   }, 180_000);
@@ -307,16 +448,25 @@ describe('the packed @tpfr packages, installed from their tarballs', () => {
         }
       }
       console.log(JSON.stringify(result));`;
-    const esm = (dir: string) => node(['--input-type=module', '-e', `
+    const esm = (dir: string) =>
+      node([
+        '--input-type=module',
+        '-e',
+        `
       import * as tfc from '@tensorflow/tfjs-core';
       import { initBackend } from '@tpfr/core';
       import { ImageIoError, readImage, writeImage } from '@tpfr/models/node';
-      ${codecs(dir)}`]);
-    const cjs = (dir: string) => node(['-e', `
+      ${codecs(dir)}`,
+      ]);
+    const cjs = (dir: string) =>
+      node([
+        '-e',
+        `
       const tfc = require('@tensorflow/tfjs-core');
       const { initBackend } = require('@tpfr/core');
       const { ImageIoError, readImage, writeImage } = require('@tpfr/models/node');
-      (async () => { ${codecs(dir)} })().catch((e) => { console.error(e); process.exit(1); });`]);
+      (async () => { ${codecs(dir)} })().catch((e) => { console.error(e); process.exit(1); });`,
+      ]);
     const last = (out: string) => JSON.parse(out.trim().split('\n').pop()!);
     mkdirSync(join(work, 'images'));
     for (const run of [esm, cjs]) expect(last(run(join(work, 'images')))).toEqual({ png: [5, 7, 3], jpg: [5, 7, 3] });
@@ -324,8 +474,10 @@ describe('the packed @tpfr packages, installed from their tarballs', () => {
     const modules = join(project, 'node_modules');
     for (const name of ['pngjs', 'jpeg-js']) renameSync(join(modules, name), join(modules, `${name}.hidden`));
     try {
-      const missing = (name: string, format: string) => `true encodeImage: expected the package '${name}' for ${format} images, an optional peer dependency of @tpfr/models that is not installed: npm i pngjs jpeg-js`;
-      for (const run of [esm, cjs]) expect(last(run(join(work, 'images')))).toEqual({ png: missing('pngjs', 'PNG'), jpg: missing('jpeg-js', 'JPEG') });
+      const missing = (name: string, format: string) =>
+        `true encodeImage: expected the package '${name}' for ${format} images, an optional peer dependency of @tpfr/models that is not installed: npm i pngjs jpeg-js`;
+      for (const run of [esm, cjs])
+        expect(last(run(join(work, 'images')))).toEqual({ png: missing('pngjs', 'PNG'), jpg: missing('jpeg-js', 'JPEG') });
     } finally {
       for (const name of ['pngjs', 'jpeg-js']) renameSync(join(modules, `${name}.hidden`), join(modules, name));
     }
@@ -381,10 +533,28 @@ describe('the packed @tpfr packages, installed from their tarballs', () => {
     // skipLibCheck is false so that our own .d.ts files are checked too. tfjs-layers 4.22's
     // typings do not pass strict lib checking themselves (TS2420 LayersModel vs InferenceModel,
     // TS2411 in keras_format/*), so diagnostics located in node_modules/@tensorflow/ are ignored.
-    const r = run(process.execPath, [
-      tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022',
-      '--skipLibCheck', 'false', '--pretty', 'false', 'api-check.mts', 'api-check.cts',
-    ], project, 120_000);
+    const r = run(
+      process.execPath,
+      [
+        tsc,
+        '--noEmit',
+        '--strict',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2022',
+        '--skipLibCheck',
+        'false',
+        '--pretty',
+        'false',
+        'api-check.mts',
+        'api-check.cts',
+      ],
+      project,
+      120_000,
+    );
     // A diagnostic line starts with a file name; continuation lines are indented.
     const lines = r.stdout.split('\n').filter((l) => /^\S.*error TS\d+/.test(l));
     const ours = lines.filter((l) => !l.startsWith('node_modules/@tensorflow/'));
@@ -401,7 +571,10 @@ describe('the packed @tpfr packages, installed from their tarballs', () => {
       const text = messages.map((m) => `${m.type} ${m.code}: ${formatMessage(m, pkg) ?? ''}`);
       const suggestions = text.filter((t) => t.startsWith('suggestion'));
       if (suggestions.length > 0) console.info(`publint suggestions for @tpfr/${p}:\n${suggestions.join('\n')}`);
-      expect(messages.filter((m) => m.type !== 'suggestion').map((m) => text[messages.indexOf(m)]), `@tpfr/${p}`).toEqual([]);
+      expect(
+        messages.filter((m) => m.type !== 'suggestion').map((m) => text[messages.indexOf(m)]),
+        `@tpfr/${p}`,
+      ).toEqual([]);
     }
   }, 60_000);
 });

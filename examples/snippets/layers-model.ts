@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '@tpfr/core';
 import { peerRecombination, stackPeers } from '@tpfr/layers';
@@ -8,7 +8,12 @@ declare const zC: tf.Tensor4D, zS: tf.Tensor4D, exemplarC: tf.Tensor4D, exemplar
 // #region doc
 await initBackend('wasm');
 // content [B, H, W, 256], style [B, H, W, 512], P peers per sample: [B, P, h, w, 256|512]
-const ins = [[null, null, 256], [null, null, 512], [null, null, null, 256], [null, null, null, 512]].map((shape) => tfl.input({ shape }));
+const ins = [
+  [null, null, 256],
+  [null, null, 512],
+  [null, null, null, 256],
+  [null, null, null, 512],
+].map((shape) => tfl.input({ shape }));
 const [content, style] = peerRecombination({ k: 5 }).apply(ins);
 const model = tfl.model({ inputs: ins, outputs: [content, style] });
 // The exemplars' codes [P, h, w, C], the same for each of the B samples.

@@ -9,4 +9,5 @@ const data = createImageFolderDataset('my-data', { size: 64 });
 const trainer = new TpfrTrainer(TpfrTrainer.createModel('tiny'), data, { steps: 5000 });
 const { stoppedBy } = await trainer.fit({ checkpointDir: 'out/run', timeLimitMs: 3_600_000, onStep: (s) => console.log(s.step, s.losses) });
 // Later, or after Ctrl-C: `await TpfrTrainer.resume('out/run', data)` goes on exactly where it stopped.
+console.log(`stopped by ${stoppedBy}`); // 'steps', 'time-limit' or 'signal'
 await saveModel(trainer.model, 'out/my-model');

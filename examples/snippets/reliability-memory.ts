@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { estimateStylizeMemory, stylize, type TpfrModel } from '@tpfr/models';
 
 declare const model: TpfrModel, photo: tf.Tensor3D, painting: tf.Tensor3D;

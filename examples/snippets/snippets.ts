@@ -18,7 +18,9 @@ export interface DocBlock {
 
 /** The Markdown files whose examples must compile. */
 export function docFiles(root: string): string[] {
-  const guides = readdirSync(join(root, 'docs/guides')).filter((f) => f.endsWith('.md')).map((f) => `docs/guides/${f}`);
+  const guides = readdirSync(join(root, 'docs/guides'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/guides/${f}`);
   const packages = readdirSync(join(root, 'packages')).map((p) => `packages/${p}/README.md`);
   return ['README.md', ...guides.sort(), ...packages.sort()];
 }

@@ -81,9 +81,15 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
   const rss0 = rss();
   let rssHalf = 0;
   for (let i = 0; i < calls; i++) {
-    if (i === Math.floor(calls / 2)) { gc(); rssHalf = rss(); }
+    if (i === Math.floor(calls / 2)) {
+      gc();
+      rssHalf = rss();
+    }
     const content = tf.randomUniform([side(32, 97), side(32, 97), 3], 0, 255, 'int32', i) as tf.Tensor3D;
-    const styles = Array.from({ length: side(1, 3) }, (_, j) => tf.randomUniform([side(32, 80), side(32, 80), 3], 0, 255, 'int32', 10_000 + i * 3 + j) as tf.Tensor3D);
+    const styles = Array.from(
+      { length: side(1, 3) },
+      (_, j) => tf.randomUniform([side(32, 80), side(32, 80), 3], 0, 255, 'int32', 10_000 + i * 3 + j) as tf.Tensor3D,
+    );
     const before = tf.memory();
     const y = stylize(model, content, styles, i % 2 === 0 ? {} : { k: 3 });
     await y.data();
@@ -103,7 +109,12 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
   let rssStepsEnd = 0;
   try {
     const micro = TpfrTrainer.createModel({ preset: 'tiny', ngf: 4, ndf: 4, residualBlocks: 1 }, 3);
-    const trainer = new TpfrTrainer(micro, createSyntheticDataset({ size: 32, seed: 3 }), { steps, seed: 3, warmupSteps: Math.min(5, steps), imageHistorySize: opts.imageHistorySize ?? 50 });
+    const trainer = new TpfrTrainer(micro, createSyntheticDataset({ size: 32, seed: 3 }), {
+      steps,
+      seed: 3,
+      warmupSteps: Math.min(5, steps),
+      imageHistorySize: opts.imageHistorySize ?? 50,
+    });
     let settled: tf.MemoryInfo | null = null;
     for (let s = 0; s < steps; s++) {
       await trainer.trainStepAsync();
@@ -114,7 +125,10 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
       // Once the optimizers' moments exist and the image history is full, nothing more is kept.
       if (!settled && checkpoints > 0 && trainer.historyImages >= (opts.imageHistorySize ?? 50)) settled = tf.memory();
       if (settled) note(settled);
-      if (s === Math.floor(steps / 2)) { gc(); rssStepsHalf = rss(); }
+      if (s === Math.floor(steps / 2)) {
+        gc();
+        rssStepsHalf = rss();
+      }
       if ((s + 1) % 25 === 0) say(`train ${s + 1}/${steps}: ${tf.memory().numTensors} tensors, RSS ${(rss() / 2 ** 20).toFixed(0)} MiB`);
     }
     gc();
@@ -147,7 +161,12 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const i = process.argv.indexOf(name);
     return i >= 0 ? Number(process.argv[i + 1]) : d;
   };
-  const report = await runSoak({ calls: arg('--calls', 1000), steps: arg('--steps', 300), checkpointEvery: arg('--checkpoint-every', 50), onProgress: (l) => process.stderr.write(`${l}\n`) });
+  const report = await runSoak({
+    calls: arg('--calls', 1000),
+    steps: arg('--steps', 300),
+    checkpointEvery: arg('--checkpoint-every', 50),
+    onProgress: (l) => process.stderr.write(`${l}\n`),
+  });
   printLine(JSON.stringify(report));
   process.exit(report.tensorGrowth === 0 && report.byteGrowth === 0 && report.rssGrowthPct < 5 ? 0 : 1);
 }

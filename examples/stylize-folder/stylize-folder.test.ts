@@ -23,7 +23,12 @@ it('stylizes every image of a folder (odd sizes included) as stylize does, one P
     const images = [renderPhoto(1, 36), renderPhoto(2, 33)].map(bytes);
     images.forEach((im, i) => writeImage(join(dir, 'photos', `p${i}.png`), im));
     writeImage(join(dir, 'style.png'), images[1]);
-    const written = await stylizeFolder({ model: join(dir, 'model'), contents: join(dir, 'photos'), styles: [join(dir, 'style.png')], out: join(dir, 'out') });
+    const written = await stylizeFolder({
+      model: join(dir, 'model'),
+      contents: join(dir, 'photos'),
+      styles: [join(dir, 'style.png')],
+      out: join(dir, 'out'),
+    });
     expect(written.map((f) => f.slice(dir.length))).toEqual(['/out/p0.png', '/out/p1.png']);
     for (const [i, f] of written.entries()) {
       const got = readImage(f);

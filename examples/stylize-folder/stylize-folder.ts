@@ -29,7 +29,9 @@ export interface StylizeFolderOptions {
 export async function stylizeFolder(o: StylizeFolderOptions): Promise<string[]> {
   const model = await loadModel(o.model);
   const styles = o.styles.map((f) => readImage(f)); // [h, w, 3] each, 0–255
-  const files = readdirSync(o.contents).filter((f) => IMAGE_EXTENSIONS.includes(extname(f).toLowerCase())).sort();
+  const files = readdirSync(o.contents)
+    .filter((f) => IMAGE_EXTENSIONS.includes(extname(f).toLowerCase()))
+    .sort();
   mkdirSync(o.out, { recursive: true });
   const written: string[] = [];
   try {

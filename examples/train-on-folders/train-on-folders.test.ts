@@ -15,7 +15,11 @@ it('trains on image folders, stops on its signal, and a second run resumes and e
   try {
     const data = join(dir, 'data');
     const bytes = (x: tf.Tensor3D) => tf.tidy(() => tf.round(fromModelRange(x)));
-    for (const [folder, make] of [['photo', (i: number) => renderPhoto(i, 40)], ['stripes', (i: number) => paintWithClass(renderPhoto(10 + i, 40), 'stripes-pop', i)], ['dots', (i: number) => paintWithClass(renderPhoto(20 + i, 40), 'pointillist-pastel', i)]] as const) {
+    for (const [folder, make] of [
+      ['photo', (i: number) => renderPhoto(i, 40)],
+      ['stripes', (i: number) => paintWithClass(renderPhoto(10 + i, 40), 'stripes-pop', i)],
+      ['dots', (i: number) => paintWithClass(renderPhoto(20 + i, 40), 'pointillist-pastel', i)],
+    ] as const) {
       mkdirSync(join(data, folder), { recursive: true });
       for (let i = 0; i < 2; i++) {
         const x = make(i);
@@ -26,7 +30,16 @@ it('trains on image folders, stops on its signal, and a second run resumes and e
     }
     const checkpoint = join(dir, 'run');
     const stop = new AbortController();
-    const first = await trainOnFolders({ data, checkpoint, steps: 3, size: 32, signal: stop.signal, onStep: (i) => { if (i.step === 1) stop.abort(); } });
+    const first = await trainOnFolders({
+      data,
+      checkpoint,
+      steps: 3,
+      size: 32,
+      signal: stop.signal,
+      onStep: (i) => {
+        if (i.step === 1) stop.abort();
+      },
+    });
     expect([first.resumed, first.stoppedBy, first.steps.length]).toEqual([false, 'signal', 1]);
     const second = await trainOnFolders({ data, checkpoint, steps: 3, size: 32 });
     expect([second.resumed, second.stoppedBy, second.steps.map((s) => s.step)]).toEqual([true, 'done', [2, 3]]);

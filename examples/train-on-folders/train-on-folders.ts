@@ -56,7 +56,13 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   await initBackend('wasm');
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
-  const r = await trainOnFolders({ data, checkpoint, steps: steps ? Number(steps) : undefined, signal: stop.signal, onStep: (i) => console.log(`step ${i.step}/${i.steps}`, i.losses) });
+  const r = await trainOnFolders({
+    data,
+    checkpoint,
+    steps: steps ? Number(steps) : undefined,
+    signal: stop.signal,
+    onStep: (i) => console.log(`step ${i.step}/${i.steps}`, i.losses),
+  });
   for (const note of r.notes) console.log(note);
   console.log(`${r.resumed ? 'resumed, ' : ''}stopped by ${r.stoppedBy}; model in ${join(checkpoint, 'model')}`);
 }

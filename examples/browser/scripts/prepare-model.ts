@@ -31,7 +31,10 @@ export async function writeSeededModel(out: string, seed = 0): Promise<void> {
   } finally {
     model.dispose();
   }
-  const about: ModelAbout = { source: 'seeded', description: `untrained, seeded (tiny preset, seed ${seed}): arbitrary colours, for checking backends; run pnpm demo, or tpfr import-torch the authors' checkpoint, for a real one` };
+  const about: ModelAbout = {
+    source: 'seeded',
+    description: `untrained, seeded (tiny preset, seed ${seed}): arbitrary colours, for checking backends; run pnpm demo, or tpfr import-torch the authors' checkpoint, for a real one`,
+  };
   await writeFile(join(out, 'about.json'), JSON.stringify(about, null, 2));
 }
 
@@ -41,7 +44,12 @@ export async function copyModel(from: string, out: string, source: ModelAbout['s
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
   for (const f of ['model.json', 'weights.bin', 'tpfr-model.json']) await cp(join(from, f), join(out, f));
-  const what = source === 'demo' ? 'trained by pnpm demo' : manifest.importedFrom ? "imported from the authors' PyTorch checkpoint" : `saved by @tpfr from ${from}`;
+  const what =
+    source === 'demo'
+      ? 'trained by pnpm demo'
+      : manifest.importedFrom
+        ? "imported from the authors' PyTorch checkpoint"
+        : `saved by @tpfr from ${from}`;
   const about: ModelAbout = { source: source === 'demo' ? 'demo' : manifest.importedFrom ? 'authors' : source, description: what };
   await writeFile(join(out, 'about.json'), JSON.stringify(about, null, 2));
 }

@@ -11,7 +11,11 @@ const choice = await initBackend('auto', {
     webgpu: () => import('@tensorflow/tfjs-backend-webgpu'),
     webgl: () => import('@tensorflow/tfjs-backend-webgl'),
   },
-  wasmPaths: { 'tfjs-backend-wasm.wasm': plainWasm, 'tfjs-backend-wasm-simd.wasm': simdWasm, 'tfjs-backend-wasm-threaded-simd.wasm': threadedWasm },
+  wasmPaths: {
+    'tfjs-backend-wasm.wasm': plainWasm,
+    'tfjs-backend-wasm-simd.wasm': simdWasm,
+    'tfjs-backend-wasm-threaded-simd.wasm': threadedWasm,
+  },
 });
 console.log(choice.backend, '—', choice.reason); // e.g. "webgpu — webgpu: a WebGPU adapter is available"
 // #endregion

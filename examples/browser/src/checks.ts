@@ -88,5 +88,12 @@ export async function checkKernels(n = 96, m = 300, d = 24, k = 5, seed = 1): Pr
     }
   }
   tf.dispose([qt, pt, res.indices, res.distances, att.weights, att.output]);
-  return { backend: tf.getBackend(), knnIndexMismatches, knnMaxDistanceError, attentionMaxSumError, attentionMinWeight, attentionMaxOutputError };
+  return {
+    backend: tf.getBackend(),
+    knnIndexMismatches,
+    knnMaxDistanceError,
+    attentionMaxSumError,
+    attentionMinWeight,
+    attentionMaxOutputError,
+  };
 }

@@ -12,18 +12,23 @@ it('differingRows finds the rows whose neighbour sets differ, ignoring the order
 
 it('differingRows of a graph and any shuffle of its rows is empty; changing one entry flags its row (seeded property)', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 4 }), fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 40 }), fc.nat(), (k, flat, at) => {
-      const rows = Math.floor(flat.length / k);
-      fc.pre(rows > 0);
-      // Distinct entries per row, as neighbour lists have.
-      const g = Int32Array.from({ length: rows * k }, (_, i) => Math.floor(i / k) * 100 + (i % k) * 7 + (flat[i] % 7));
-      const shuffled = g.slice();
-      for (let r = 0; r < rows; r++) shuffled.subarray(r * k, r * k + k).reverse();
-      expect(differingRows(g, shuffled, k)).toEqual([]);
-      const changed = g.slice();
-      changed[at % g.length] = -1;
-      expect(differingRows(g, changed, k)).toEqual([Math.floor((at % g.length) / k)]);
-    }),
+    fc.property(
+      fc.integer({ min: 1, max: 4 }),
+      fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 40 }),
+      fc.nat(),
+      (k, flat, at) => {
+        const rows = Math.floor(flat.length / k);
+        fc.pre(rows > 0);
+        // Distinct entries per row, as neighbour lists have.
+        const g = Int32Array.from({ length: rows * k }, (_, i) => Math.floor(i / k) * 100 + (i % k) * 7 + (flat[i] % 7));
+        const shuffled = g.slice();
+        for (let r = 0; r < rows; r++) shuffled.subarray(r * k, r * k + k).reverse();
+        expect(differingRows(g, shuffled, k)).toEqual([]);
+        const changed = g.slice();
+        changed[at % g.length] = -1;
+        expect(differingRows(g, changed, k)).toEqual([Math.floor((at % g.length) / k)]);
+      },
+    ),
     { seed: 23, numRuns: 50 },
   );
 });

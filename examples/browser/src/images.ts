@@ -68,23 +68,39 @@ export function sampleImages(): { content: Pixels; styles: Pixels[] } {
     ctx.fillStyle = sky;
     ctx.fillRect(0, 0, 320, 256);
     ctx.fillStyle = '#f4d35e';
-    ctx.beginPath(); ctx.arc(250, 60, 28, 0, 2 * Math.PI); ctx.fill();
-    ctx.fillStyle = '#8b5a2b'; ctx.fillRect(60, 110, 90, 70);
-    ctx.fillStyle = '#b23a48'; ctx.beginPath(); ctx.moveTo(50, 112); ctx.lineTo(105, 70); ctx.lineTo(160, 112); ctx.fill();
-    ctx.fillStyle = '#3d2b1f'; ctx.fillRect(95, 140, 22, 40);
+    ctx.beginPath();
+    ctx.arc(250, 60, 28, 0, 2 * Math.PI);
+    ctx.fill();
+    ctx.fillStyle = '#8b5a2b';
+    ctx.fillRect(60, 110, 90, 70);
+    ctx.fillStyle = '#b23a48';
+    ctx.beginPath();
+    ctx.moveTo(50, 112);
+    ctx.lineTo(105, 70);
+    ctx.lineTo(160, 112);
+    ctx.fill();
+    ctx.fillStyle = '#3d2b1f';
+    ctx.fillRect(95, 140, 22, 40);
   });
   const stripes = draw(256, 256, (ctx) => {
     for (let i = 0; i < 16; i++) {
       ctx.fillStyle = `hsl(${(i * 37) % 360} 70% ${40 + (i % 3) * 12}%)`;
-      ctx.save(); ctx.translate(128, 128); ctx.rotate(0.5); ctx.fillRect(-200 + i * 26, -200, 18, 400); ctx.restore();
+      ctx.save();
+      ctx.translate(128, 128);
+      ctx.rotate(0.5);
+      ctx.fillRect(-200 + i * 26, -200, 18, 400);
+      ctx.restore();
     }
   });
   const swirls = draw(256, 256, (ctx) => {
-    ctx.fillStyle = '#0d1b4c'; ctx.fillRect(0, 0, 256, 256);
+    ctx.fillStyle = '#0d1b4c';
+    ctx.fillRect(0, 0, 256, 256);
     for (let i = 0; i < 60; i++) {
-      ctx.strokeStyle = `hsl(${40 + (i * 11) % 30} 90% ${55 + (i % 4) * 8}%)`;
+      ctx.strokeStyle = `hsl(${40 + ((i * 11) % 30)} 90% ${55 + (i % 4) * 8}%)`;
       ctx.lineWidth = 3;
-      ctx.beginPath(); ctx.arc((i * 53) % 256, (i * 97) % 256, 8 + (i % 5) * 6, 0, 1.6 * Math.PI); ctx.stroke();
+      ctx.beginPath();
+      ctx.arc((i * 53) % 256, (i * 97) % 256, 8 + (i % 5) * 6, 0, 1.6 * Math.PI);
+      ctx.stroke();
     }
   });
   return { content, styles: [stripes, swirls] };

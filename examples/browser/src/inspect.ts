@@ -16,12 +16,21 @@ export function neighboursAt(result: JobResult, x: number, y: number) {
   return {
     row,
     col,
-    stages: result.attention.map((s) => Array.from({ length: latent.k }, (_, t) => ({ ...poolPosition(s.indices[at + t], latent), weight: s.weights[at + t] }))),
+    stages: result.attention.map((s) =>
+      Array.from({ length: latent.k }, (_, t) => ({ ...poolPosition(s.indices[at + t], latent), weight: s.weights[at + t] })),
+    ),
   };
 }
 
 /** Fills the two tables and draws the neighbours on the exemplar canvases (over `base` copies). */
-export function showNeighbours(result: JobResult, x: number, y: number, exemplarCanvases: HTMLCanvasElement[], redraw: () => void, tables: HTMLTableElement[]): void {
+export function showNeighbours(
+  result: JobResult,
+  x: number,
+  y: number,
+  exemplarCanvases: HTMLCanvasElement[],
+  redraw: () => void,
+  tables: HTMLTableElement[],
+): void {
   const n = neighboursAt(result, x, y);
   redraw();
   const s = result.latent.scale;

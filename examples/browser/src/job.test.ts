@@ -24,10 +24,19 @@ it("the page's job equals stylize() of the prepared images, with both stages' ne
   expect(steps).toEqual([...JOB_STEPS]);
   // Shorter side 37 → 32: 50 → 43, cropped to the multiple of 4: 40 × 32. Exemplars 32 × 32.
   expect([r.width, r.height, r.content.width, r.content.height]).toEqual([40, 32, 40, 32]);
-  expect(r.exemplars.map((e) => [e.width, e.height])).toEqual([[32, 32], [32, 32]]);
+  expect(r.exemplars.map((e) => [e.width, e.height])).toEqual([
+    [32, 32],
+    [32, 32],
+  ]);
   expect(r.latent).toEqual({ height: 8, width: 10, exemplars: 2, exemplarHeight: 8, exemplarWidth: 8, k: 5, scale: 4 });
   const prepared = prepareImages(model, content, styles, 32);
-  const reference = tf.tidy(() => stylize(model, toModelRange(prepared.content), prepared.exemplars.map((e) => toModelRange(e))));
+  const reference = tf.tidy(() =>
+    stylize(
+      model,
+      toModelRange(prepared.content),
+      prepared.exemplars.map((e) => toModelRange(e)),
+    ),
+  );
   const ref = await reference.data();
   expect(Math.max(...Array.from(ref, (v, i) => Math.abs(v - r.output[i])))).toBeLessThan(1e-5);
   tf.dispose([reference, prepared.content, ...prepared.exemplars]);
@@ -50,10 +59,15 @@ it("the page's job equals stylize() of the prepared images, with both stages' ne
   const other = await stylizeJob(model, r.content, r.exemplars, { size: 32, prepared: true, neighbours: shifted });
   expect(Array.from(other.attention[0].indices)).toEqual(Array.from(shifted[0]));
   expect(Math.max(...Array.from(other.output, (v, i) => Math.abs(v - r.output[i])))).toBeGreaterThan(1e-3);
-  await expectNoLeaks(() => stylizeJob(model, r.content, r.exemplars, { size: 32, prepared: true, neighbours: graph }), 'stylizeJob replaying a graph');
+  await expectNoLeaks(
+    () => stylizeJob(model, r.content, r.exemplars, { size: 32, prepared: true, neighbours: graph }),
+    'stylizeJob replaying a graph',
+  );
   expect(() => prepareImages(model, content, [], 32)).toThrow(/stylizeJob: expected at least one style image, received none/);
   expect(() => prepareImages(model, content, styles, 8)).toThrow(/stylizeJob: expected a working size ≥ 32, received 8/);
-  expect(() => prepareImages(model, { width: 2, height: 2, data: [1, 2, 3] }, styles, 32)).toThrow(/expected 2×2×3 = 12 bytes of RGB, received 3/);
+  expect(() => prepareImages(model, { width: 2, height: 2, data: [1, 2, 3] }, styles, 32)).toThrow(
+    /expected 2×2×3 = 12 bytes of RGB, received 3/,
+  );
   model.dispose();
 });
 

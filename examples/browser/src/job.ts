@@ -69,7 +69,8 @@ export interface JobOptions {
 }
 
 function levels(p: Pixels): tf.Tensor3D {
-  if (p.data.length !== p.width * p.height * 3) throw new Error(`stylizeJob: expected ${p.width}×${p.height}×3 = ${p.width * p.height * 3} bytes of RGB, received ${p.data.length}`);
+  if (p.data.length !== p.width * p.height * 3)
+    throw new Error(`stylizeJob: expected ${p.width}×${p.height}×3 = ${p.width * p.height * 3} bytes of RGB, received ${p.data.length}`);
   return tf.tensor3d(Int32Array.from(p.data), [p.height, p.width, 3], 'int32');
 }
 
@@ -82,10 +83,16 @@ async function toPixels(x: tf.Tensor3D): Promise<Pixels> {
  * The content resized (shorter side `size`) and cropped to the network's multiple, and each
  * exemplar resized and centre-cropped to `size × size`; 8-bit levels `[H, W, 3]` (int32).
  */
-export function prepareImages(model: TpfrModel, content: Pixels, styles: Pixels[], size: number): { content: tf.Tensor3D; exemplars: tf.Tensor3D[] } {
+export function prepareImages(
+  model: TpfrModel,
+  content: Pixels,
+  styles: Pixels[],
+  size: number,
+): { content: tf.Tensor3D; exemplars: tf.Tensor3D[] } {
   if (styles.length === 0) throw new Error('stylizeJob: expected at least one style image, received none');
   const m = model.widths.multiple;
-  if (!Number.isInteger(size) || size < model.widths.minSide) throw new Error(`stylizeJob: expected a working size ≥ ${model.widths.minSide}, received ${size}`);
+  if (!Number.isInteger(size) || size < model.widths.minSide)
+    throw new Error(`stylizeJob: expected a working size ≥ ${model.widths.minSide}, received ${size}`);
   return tf.tidy(() => {
     const c = resizeShorterSide(levels(content), size);
     const [h, w] = c.shape;
@@ -117,7 +124,9 @@ export async function stylizeJob(model: TpfrModel, content: Pixels, styles: Pixe
   };
   try {
     await step(0);
-    const { content: c8, exemplars: e8 } = opts.prepared ? { content: levels(content), exemplars: styles.map(levels) } : prepareImages(model, content, styles, size);
+    const { content: c8, exemplars: e8 } = opts.prepared
+      ? { content: levels(content), exemplars: styles.map(levels) }
+      : prepareImages(model, content, styles, size);
     keep([c8, ...e8]);
     const x = keep(tf.tidy(() => tf.expandDims(toModelRange(c8), 0) as tf.Tensor4D));
     const pool = keep(tf.tidy(() => tf.stack(e8.map((e) => toModelRange(e))) as tf.Tensor4D));
@@ -133,7 +142,11 @@ export async function stylizeJob(model: TpfrModel, content: Pixels, styles: Pixe
     const inputs = [zc.content, zc.style, keep(stackPeers(zs.content, 1)), keep(stackPeers(zs.style, 1))];
     layer.build(inputs.map((t) => t.shape));
     layer.setWeights(source.getWeights());
-    const graph = opts.neighbours?.map((ix) => keep(tf.tensor4d(ix, [1, zc.content.shape[1], zc.content.shape[2], ix.length / (zc.content.shape[1] * zc.content.shape[2])], 'int32'))) as [tf.Tensor, tf.Tensor] | undefined;
+    const graph = opts.neighbours?.map((ix) =>
+      keep(
+        tf.tensor4d(ix, [1, zc.content.shape[1], zc.content.shape[2], ix.length / (zc.content.shape[1] * zc.content.shape[2])], 'int32'),
+      ),
+    ) as [tf.Tensor, tf.Tensor] | undefined;
     const [cOut, sOut, i1, w1, i2, w2] = keep(layer.apply(inputs, { training: false, neighbours: graph }) as tf.Tensor[]);
     // Applied eagerly, the layer has no graph node and cannot be disposed: free its weights.
     layer.weights.forEach((w) => w.dispose());

@@ -35,7 +35,8 @@ const setState = (s: PageState['state'], status?: string) => {
   page.state = s;
   document.body.dataset.state = s;
   if (status !== undefined) $('status').textContent = status;
-  ($('run') as HTMLButtonElement).disabled = !(s === 'ready' || s === 'done' || s === 'cancelled') || !inputs.content || inputs.styles.length === 0;
+  ($('run') as HTMLButtonElement).disabled =
+    !(s === 'ready' || s === 'done' || s === 'cancelled') || !inputs.content || inputs.styles.length === 0;
   ($('cancel') as HTMLButtonElement).disabled = s !== 'running';
 };
 
@@ -67,8 +68,10 @@ function onMessage(m: FromWorker): void {
       page.choice = m.choice;
       page.about = m.about;
       const skipped = m.choice.attempts.filter((a) => !a.ok).map((a) => `${a.backend} (${a.reason})`);
-      $('backend-info').textContent = `Running on ${m.choice.backend}: ${m.choice.reason}.${skipped.length && !m.choice.reason.includes('skipped') ? ` Not available: ${skipped.join('; ')}.` : ''}`;
-      $('model-info').textContent = `Model: ${m.about.description} (ngf ${String(m.config.ngf)}, k ${String(m.config.k)}; loaded with the backend in ${Math.round(m.loadMs)} ms).`;
+      $('backend-info').textContent =
+        `Running on ${m.choice.backend}: ${m.choice.reason}.${skipped.length && !m.choice.reason.includes('skipped') ? ` Not available: ${skipped.join('; ')}.` : ''}`;
+      $('model-info').textContent =
+        `Model: ${m.about.description} (ngf ${String(m.config.ngf)}, k ${String(m.config.k)}; loaded with the backend in ${Math.round(m.loadMs)} ms).`;
       setState('ready', 'Ready.');
       if (params.get('autorun') === 'samples' && page.firstResultMs === undefined) useSamples(true);
       break;
@@ -161,7 +164,10 @@ async function setStyles(files: FileList | File[]): Promise<void> {
 
 function dropZone(id: string, onFiles: (f: File[]) => Promise<void>): void {
   const zone = $(id);
-  zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('over'); });
+  zone.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    zone.classList.add('over');
+  });
   zone.addEventListener('dragleave', () => zone.classList.remove('over'));
   zone.addEventListener('drop', (e) => {
     e.preventDefault();

@@ -19,7 +19,11 @@ const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown 
 let model: TpfrModel | undefined;
 
 const backendOptions: InitBackendOptions = {
-  wasmPaths: { 'tfjs-backend-wasm.wasm': plainWasm, 'tfjs-backend-wasm-simd.wasm': simdWasm, 'tfjs-backend-wasm-threaded-simd.wasm': threadedWasm },
+  wasmPaths: {
+    'tfjs-backend-wasm.wasm': plainWasm,
+    'tfjs-backend-wasm-simd.wasm': simdWasm,
+    'tfjs-backend-wasm-threaded-simd.wasm': threadedWasm,
+  },
   load: {
     webgpu: () => import('@tensorflow/tfjs-backend-webgpu'),
     webgl: () => import('@tensorflow/tfjs-backend-webgl'),
@@ -32,12 +36,19 @@ async function handle(msg: ToWorker): Promise<void> {
     const choice = await initBackend(msg.backend, backendOptions);
     const [loaded, about] = await Promise.all([
       TpfrModel.load(new URL('model.json', msg.modelUrl).href),
-      fetch(new URL('about.json', msg.modelUrl)).then((r) => (r.ok ? (r.json() as Promise<ModelAbout>) : { source: 'seeded' as const, description: 'no about.json next to the model' })),
+      fetch(new URL('about.json', msg.modelUrl)).then((r) =>
+        r.ok ? (r.json() as Promise<ModelAbout>) : { source: 'seeded' as const, description: 'no about.json next to the model' },
+      ),
     ]);
     model = loaded;
     if (choice.backend === 'wasm') {
       const threads = getThreadsCount();
-      choice.reason += threads > 1 ? ` (${threads} threads)` : crossOriginIsolated ? ' (1 thread)' : ' (1 thread: the page is not cross-origin isolated, so no SharedArrayBuffer)';
+      choice.reason +=
+        threads > 1
+          ? ` (${threads} threads)`
+          : crossOriginIsolated
+            ? ' (1 thread)'
+            : ' (1 thread: the page is not cross-origin isolated, so no SharedArrayBuffer)';
     }
     post({ type: 'ready', choice, about, config: { ...model.config }, loadMs: performance.now() - t0 });
     return;
@@ -59,5 +70,7 @@ async function handle(msg: ToWorker): Promise<void> {
 }
 
 self.onmessage = (e: MessageEvent<ToWorker>) => {
-  handle(e.data).catch((err: unknown) => post({ type: 'error', id: 'id' in e.data ? e.data.id : undefined, message: err instanceof Error ? err.message : String(err) }));
+  handle(e.data).catch((err: unknown) =>
+    post({ type: 'error', id: 'id' in e.data ? e.data.id : undefined, message: err instanceof Error ? err.message : String(err) }),
+  );
 };

@@ -19,8 +19,20 @@ const dir = mkdtempSync(join(tmpdir(), 'tpfr-cli-broken-'));
 const good = join(dir, 'good');
 const ckpt = join(dir, 'ckpt');
 const options: ResolvedTrainerOptions = {
-  steps: 9, batchSize: 1, learningRate: 4e-4, beta1: 0.5, beta2: 0.999, decayFrom: 2, weights: { reconstruction: 25, adversarial: 1 },
-  adversarial: 'ls', imageHistorySize: 50, warmupSteps: 0, warmupBatchSize: 4, emaDecay: 0, peerPaintings: 1, seed: 3,
+  steps: 9,
+  batchSize: 1,
+  learningRate: 4e-4,
+  beta1: 0.5,
+  beta2: 0.999,
+  decayFrom: 2,
+  weights: { reconstruction: 25, adversarial: 1 },
+  adversarial: 'ls',
+  imageHistorySize: 50,
+  warmupSteps: 0,
+  warmupBatchSize: 4,
+  emaDecay: 0,
+  peerPaintings: 1,
+  seed: 3,
 };
 let output: ReturnType<typeof captureCliOutput>;
 
@@ -55,7 +67,9 @@ function poisoned(name: string, value: number): { dir: string; weight: string } 
   const bytes = readFileSync(join(d, 'weights.bin'));
   bytes.writeFloatLE(value, 0);
   writeFileSync(join(d, 'weights.bin'), bytes);
-  const first = (JSON.parse(readFileSync(join(good, 'model.json'), 'utf8')) as { weightsManifest: { weights: { name: string; dtype: string }[] }[] }).weightsManifest[0].weights[0];
+  const first = (
+    JSON.parse(readFileSync(join(good, 'model.json'), 'utf8')) as { weightsManifest: { weights: { name: string; dtype: string }[] }[] }
+  ).weightsManifest[0].weights[0];
   expect(first.dtype).toBe('float32');
   return { dir: d, weight: first.name };
 }
@@ -68,7 +82,9 @@ describe('broken model folders', () => {
     const out = join(dir, 'out', 'nan.png');
     output.reset();
     expect(await main(['stylize', '--model', d, '--content', img, '--style', img, '--out', out, '--backend', 'wasm', '--quiet'])).toBe(1);
-    expect(output.text).toContain(`tpfr: loadModel: expected finite weights in the model folder ${d}, received NaN or infinite values in 1 weight(s): ${weight}`);
+    expect(output.text).toContain(
+      `tpfr: loadModel: expected finite weights in the model folder ${d}, received NaN or infinite values in 1 weight(s): ${weight}`,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
@@ -77,7 +93,9 @@ describe('broken model folders', () => {
     writeFileSync(join(d, 'weights.bin'), readFileSync(join(good, 'weights.bin')).subarray(0, 100));
     output.reset();
     expect(await main(['info', '--model', d, '--backend', 'wasm'])).toBe(1);
-    expect(output.text).toMatch(/tpfr: loadModel: expected \d+ bytes of weights for the manifest's \d+ weights, found 100 in .*cli-short\/weights\.bin/);
+    expect(output.text).toMatch(
+      /tpfr: loadModel: expected \d+ bytes of weights for the manifest's \d+ weights, found 100 in .*cli-short\/weights\.bin/,
+    );
   });
 });
 
@@ -87,7 +105,9 @@ describe('broken checkpoints', () => {
     const before = readFileSync(join(newer, TRAINER_STATE), 'utf8');
     output.reset();
     expect(await main(['train', '--resume', '--checkpoint', newer, '--backend', 'wasm', '--quiet'])).toBe(1);
-    expect(output.text).toMatch(/tpfr: TpfrTrainer\.resume: expected a checkpoint of format version ≤ 2, found version 3 in .*trainer\.json/);
+    expect(output.text).toMatch(
+      /tpfr: TpfrTrainer\.resume: expected a checkpoint of format version ≤ 2, found version 3 in .*trainer\.json/,
+    );
     expect(readFileSync(join(newer, TRAINER_STATE), 'utf8')).toBe(before);
     const garbled = variant(ckpt, TRAINER_STATE, 'cli-garbled', () => '{ "format": ');
     output.reset();

@@ -15,10 +15,35 @@ import { TpfrTrainer } from '@tpfr/models/train';
  */
 export function captureCliOutput(): { readonly text: string; readonly stdout: string; readonly stderr: string; reset(): void } {
   let [text, stdout, stderr] = ['', '', ''];
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { text += String(chunk); stderr += String(chunk); return true; });
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { text += String(chunk); stdout += String(chunk); return true; });
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { const line = `${args.join(' ')}\n`; text += line; stdout += line; });
-  return { get text() { return text; }, get stdout() { return stdout; }, get stderr() { return stderr; }, reset: () => { [text, stdout, stderr] = ['', '', '']; } };
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    text += String(chunk);
+    stderr += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    text += String(chunk);
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+    const line = `${args.join(' ')}\n`;
+    text += line;
+    stdout += line;
+  });
+  return {
+    get text() {
+      return text;
+    },
+    get stdout() {
+      return stdout;
+    },
+    get stderr() {
+      return stderr;
+    },
+    reset: () => {
+      [text, stdout, stderr] = ['', '', ''];
+    },
+  };
 }
 
 /** Saves the smallest seeded model the tests use (`MICRO_MODEL`), seeded. */

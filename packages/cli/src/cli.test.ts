@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { initBackend } from '@tpfr/core';
-import { loadModel, readImage } from '@tpfr/models/node';
-import { TpfrTrainer } from '@tpfr/models/train';
+import { readImage } from '@tpfr/models/node';
 import { DEMO_LOSS_WEIGHTS, runDemo } from './demo.js';
 import { captureCliOutput, writeMicroModel, writeNoiseImage } from './cli-harness.test-util.js';
 import { main } from './main.js';
@@ -42,7 +41,22 @@ it('prints help for the program and every command', async () => {
 
 it('stylizes an image of any size end to end', async () => {
   const out = join(dir, 'out.png');
-  expect(await run('stylize', '--model', modelDir, '--content', join(dir, 'content.png'), '--style', join(dir, 'style.jpg'), '--style', join(dir, 'content.png'), '--out', out, '--quiet')).toBe(0);
+  expect(
+    await run(
+      'stylize',
+      '--model',
+      modelDir,
+      '--content',
+      join(dir, 'content.png'),
+      '--style',
+      join(dir, 'style.jpg'),
+      '--style',
+      join(dir, 'content.png'),
+      '--out',
+      out,
+      '--quiet',
+    ),
+  ).toBe(0);
   const img = readImage(out);
   expect(img.shape).toEqual([41, 50, 3]);
   img.dispose();
@@ -61,7 +75,19 @@ it('exits non-zero with a clear message on bad options and bad files', async () 
   expect(cli.stderr).toMatch(/gif/);
   expect(await run('stylize', ...base, '--content', join(dir, 'content.png'), '--out', join(dir, 'x.png'), '--k', 'zero')).toBe(2);
   expect(cli.stderr).toMatch(/option --k: expected a positive integer, received 'zero'/);
-  expect(await run('stylize', '--model', dir, '--content', join(dir, 'content.png'), '--style', join(dir, 'style.jpg'), '--out', join(dir, 'x.png'))).toBe(1);
+  expect(
+    await run(
+      'stylize',
+      '--model',
+      dir,
+      '--content',
+      join(dir, 'content.png'),
+      '--style',
+      join(dir, 'style.jpg'),
+      '--out',
+      join(dir, 'x.png'),
+    ),
+  ).toBe(1);
   expect(cli.stderr).toMatch(/not a model directory/);
   expect(await run('train', '--steps', '-3')).toBe(2);
   expect(await run('train', '--ema', '1')).toBe(2);
@@ -79,21 +105,48 @@ it('exits non-zero with a clear message on bad options and bad files', async () 
 
 it('trains with checkpoints, resumes, evaluates and reports', async () => {
   const ckpt = join(dir, 'train');
-  expect(await run('train', '--steps', '2', '--size', '32', '--render-size', '48', '--peer-paintings', '2', '--every', '1', '--checkpoint', ckpt, '--ema', '0.99', '--quiet')).toBe(0);
+  expect(
+    await run(
+      'train',
+      '--steps',
+      '2',
+      '--size',
+      '32',
+      '--render-size',
+      '48',
+      '--peer-paintings',
+      '2',
+      '--every',
+      '1',
+      '--checkpoint',
+      ckpt,
+      '--ema',
+      '0.99',
+      '--quiet',
+    ),
+  ).toBe(0);
   expect(JSON.parse(readFileSync(join(ckpt, 'trainer.json'), 'utf8')).options.peerPaintings).toBe(2);
   expect(existsSync(join(ckpt, 'trainer.json'))).toBe(true);
   expect(existsSync(join(ckpt, 'model-averaged', 'tpfr-model.json'))).toBe(true);
   // Other data than the checkpoint's is refused; the data flags not given are the checkpoint's.
   expect(await run('train', '--steps', '3', '--size', '36', '--checkpoint', ckpt, '--resume', '--quiet')).toBe(1);
-  expect(cli.stderr).toMatch(/tpfr: TpfrTrainer.resume: expected the checkpoint's data, received other data \(size: checkpoint 32, given 36\)/);
+  expect(cli.stderr).toMatch(
+    /tpfr: TpfrTrainer.resume: expected the checkpoint's data, received other data \(size: checkpoint 32, given 36\)/,
+  );
   expect(await run('train', '--steps', '3', '--lr', '1e-3', '--checkpoint', ckpt, '--resume', '--quiet')).toBe(0);
   expect(cli.stderr).toMatch(/resumed at step 2 of 3/);
   expect(cli.stderr).toMatch(/steps: 2 \(checkpoint\) → 3/);
   expect(cli.stderr).toMatch(/learningRate: 0.0004 \(checkpoint\) → 0.001/);
-  expect(JSON.parse(readFileSync(join(ckpt, 'trainer.json'), 'utf8')).options).toMatchObject({ peerPaintings: 2, emaDecay: 0.99, learningRate: 1e-3 });
+  expect(JSON.parse(readFileSync(join(ckpt, 'trainer.json'), 'utf8')).options).toMatchObject({
+    peerPaintings: 2,
+    emaDecay: 0.99,
+    learningRate: 1e-3,
+  });
   expect(JSON.parse(readFileSync(join(ckpt, 'trainer.json'), 'utf8')).step).toBe(3);
   const report = join(dir, 'eval.json');
-  expect(await run('eval', '--model', join(ckpt, 'model'), '--images', '1', '--size', '48', '--exemplars', '2', '--out', report, '--quiet')).toBe(0);
+  expect(
+    await run('eval', '--model', join(ckpt, 'model'), '--images', '1', '--size', '48', '--exemplars', '2', '--out', report, '--quiet'),
+  ).toBe(0);
   const summary = JSON.parse(cli.stdout.trim().split('\n').pop()!);
   expect(Object.keys(summary)).toEqual(['styleDistanceReduction', 'edgeCorrelation', 'heldOutClasses', 'images', 'exemplars', 'stages']);
   expect(summary).toMatchObject({ images: 2, exemplars: 2, stages: 'two-stage' });
@@ -129,11 +182,20 @@ it('runs the demo end to end (a few steps) and writes grid.png and metrics.json'
   expect(lines.join('\n')).toMatch(/grid: .*grid.png/);
 }, 120_000);
 
-it('the demo\'s result depends only on the seed and the steps: the same on one and on two wasm threads', async () => {
+it("the demo's result depends only on the seed and the steps: the same on one and on two wasm threads", async () => {
   const demo = async (name: string, threads: number) => {
     const out = join(dir, name);
     try {
-      const { trainingSeconds, ...metrics } = await runDemo({ out, steps: 4, warmupSteps: 2, evalImages: 1, exemplars: 2, threads, quiet: true, log: () => {} });
+      const { trainingSeconds, ...metrics } = await runDemo({
+        out,
+        steps: 4,
+        warmupSteps: 2,
+        evalImages: 1,
+        exemplars: 2,
+        threads,
+        quiet: true,
+        log: () => {},
+      });
       expect(trainingSeconds).toBeGreaterThanOrEqual(0);
       return { metrics, weights: readFileSync(join(out, 'model', 'weights.bin')) };
     } finally {

@@ -7,8 +7,25 @@ import { initBackend, type BackendName } from '@tpfr/core';
 import { formatMiB } from '@tpfr/core/utils';
 import { HELD_OUT_STYLE_CLASSES } from '@tpfr/models/data';
 import { evaluateHeldOut, MAX_HELD_OUT_EXEMPLARS, type HeldOutReport, MIN_STYLE_IMAGE_SIDE } from '@tpfr/models/eval';
-import { readImage, writeImage, writeFileAtomicallySync, formatFromPath, IMAGE_EXTENSIONS, MODEL_MANIFEST, loadModel, saveModel, recoverDir } from '@tpfr/models/node';
-import { TpfrModel, MemoryBudgetError, encodeExemplars, stylize, type StylizeOptions, type StylizePipelineOptions } from '@tpfr/models';
+import {
+  readImage,
+  writeImage,
+  writeFileAtomicallySync,
+  formatFromPath,
+  IMAGE_EXTENSIONS,
+  MODEL_MANIFEST,
+  loadModel,
+  saveModel,
+  recoverDir,
+} from '@tpfr/models/node';
+import {
+  type TpfrModel,
+  MemoryBudgetError,
+  encodeExemplars,
+  stylize,
+  type StylizeOptions,
+  type StylizePipelineOptions,
+} from '@tpfr/models';
 import { TpfrTrainer, type ResumeOptions } from '@tpfr/models/train';
 import { openDataset } from './datasets.js';
 import { CliError, nonNegativeInt, positiveInt } from './errors.js';
@@ -25,7 +42,8 @@ const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 /** Sets up the backend named by `--backend` and says which one runs. */
 export async function setUp(opts: CommonOptions): Promise<string> {
-  if (!BACKENDS.includes(opts.backend)) throw new CliError(`option --backend: expected one of ${BACKENDS.join(', ')}, received '${opts.backend}'`, 2);
+  if (!BACKENDS.includes(opts.backend))
+    throw new CliError(`option --backend: expected one of ${BACKENDS.join(', ')}, received '${opts.backend}'`, 2);
   const choice = await initBackend(opts.backend as 'auto' | BackendName);
   if (!opts.quiet) process.stderr.write(`backend: ${choice.backend}\n`);
   return choice.backend;
@@ -72,20 +90,25 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
     try {
       stored = JSON.parse(readFileSync(join(checkpoint, 'trainer.json'), 'utf8'));
     } catch (e) {
-      throw new CliError(`--resume: expected a checkpoint in ${checkpoint}, could not read ${join(checkpoint, 'trainer.json')}: ${(e as Error).message}`);
+      throw new CliError(
+        `--resume: expected a checkpoint in ${checkpoint}, could not read ${join(checkpoint, 'trainer.json')}: ${(e as Error).message}`,
+      );
     }
     const d = stored?.data ?? {};
     if (!given.has('data') && d.kind === 'folders' && typeof d.root === 'string') o = { ...o, data: d.root };
     if (!given.has('size') && typeof d.size === 'number') o = { ...o, size: String(d.size) };
-    if (!given.has('renderSize') && d.kind === 'synthetic' && typeof d.renderSize === 'number' && d.renderSize !== d.size) o = { ...o, renderSize: String(d.renderSize) };
+    if (!given.has('renderSize') && d.kind === 'synthetic' && typeof d.renderSize === 'number' && d.renderSize !== d.size)
+      o = { ...o, renderSize: String(d.renderSize) };
     if (!given.has('seed') && typeof stored?.options?.seed === 'number') o = { ...o, seed: String(stored.options.seed) };
   }
   const steps = positiveInt('--steps', o.steps);
   const size = positiveInt('--size', o.size);
   const batchSize = positiveInt('--batch', o.batch);
   const renderSize = o.renderSize === undefined ? undefined : positiveInt('--render-size', o.renderSize);
-  if (renderSize !== undefined && o.data !== 'synthetic') throw new CliError(`option --render-size: only the synthetic set is rendered (image folders are cropped at random scales already)`, 2);
-  if ((renderSize ?? size) < size) throw new CliError(`option --render-size: expected an integer >= --size (${size}), received '${o.renderSize}'`, 2);
+  if (renderSize !== undefined && o.data !== 'synthetic')
+    throw new CliError(`option --render-size: only the synthetic set is rendered (image folders are cropped at random scales already)`, 2);
+  if ((renderSize ?? size) < size)
+    throw new CliError(`option --render-size: expected an integer >= --size (${size}), received '${o.renderSize}'`, 2);
   const peerPaintings = positiveInt('--peer-paintings', o.peerPaintings);
   if (peerPaintings > 2) throw new CliError(`option --peer-paintings: expected 1 or 2, received '${o.peerPaintings}'`, 2);
   const seed = nonNegativeInt('--seed', o.seed);
@@ -95,8 +118,10 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
   if (!(learningRate > 0)) throw new CliError(`option --lr: expected a positive number, received '${o.lr}'`, 2);
   const emaDecay = Number(o.ema);
   if (!(emaDecay >= 0 && emaDecay < 1)) throw new CliError(`option --ema: expected a decay in [0, 1), received '${o.ema}'`, 2);
-  if (o.preset !== 'tiny' && o.preset !== 'paper') throw new CliError(`option --preset: expected 'tiny' or 'paper', received '${o.preset}'`, 2);
-  if (o.data !== 'synthetic' && !existsSync(o.data)) throw new CliError(`--data ${o.data}: no such folder (use 'synthetic' or a folder with a photo folder and one folder per style class)`);
+  if (o.preset !== 'tiny' && o.preset !== 'paper')
+    throw new CliError(`option --preset: expected 'tiny' or 'paper', received '${o.preset}'`, 2);
+  if (o.data !== 'synthetic' && !existsSync(o.data))
+    throw new CliError(`--data ${o.data}: no such folder (use 'synthetic' or a folder with a photo folder and one folder per style class)`);
   await setUp(o);
   const data = openDataset(o.data, size, seed, renderSize);
   let trainer: TpfrTrainer;
@@ -115,7 +140,15 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
     for (const note of trainer.notes) process.stderr.write(`  ${note}\n`);
   } else {
     const model = TpfrTrainer.createModel(o.preset as 'tiny' | 'paper', seed);
-    trainer = new TpfrTrainer(model, data, { steps, batchSize, seed, warmupSteps, learningRate, emaDecay, peerPaintings: peerPaintings as 1 | 2 });
+    trainer = new TpfrTrainer(model, data, {
+      steps,
+      batchSize,
+      seed,
+      warmupSteps,
+      learningRate,
+      emaDecay,
+      peerPaintings: peerPaintings as 1 | 2,
+    });
   }
   const bar = startProgress('train', trainer.options.steps, o.quiet);
   bar.update(trainer.step);
@@ -125,7 +158,12 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
   process.once('SIGINT', onSigint);
   let stoppedBy: string;
   try {
-    ({ stoppedBy } = await trainer.fit({ signal: stop.signal, checkpointDir: checkpoint, checkpointEvery: every, onStep: (info) => bar.update(info.step, lossSummary(info.losses)) }));
+    ({ stoppedBy } = await trainer.fit({
+      signal: stop.signal,
+      checkpointDir: checkpoint,
+      checkpointEvery: every,
+      onStep: (info) => bar.update(info.step, lossSummary(info.losses)),
+    }));
   } finally {
     process.off('SIGINT', onSigint);
     bar.stop();
@@ -135,7 +173,10 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
   console.log(`model: ${join(checkpoint, 'model')}`);
   // The averaged weights go to their own folder: DIR/model must stay the checkpoint's for --resume.
   if (trainer.applyAveragedWeights()) {
-    await saveModel(trainer.model, join(checkpoint, 'model-averaged'), { averagedSteps: trainer.averagedSteps, emaDecay: trainer.options.emaDecay });
+    await saveModel(trainer.model, join(checkpoint, 'model-averaged'), {
+      averagedSteps: trainer.averagedSteps,
+      emaDecay: trainer.options.emaDecay,
+    });
     console.log(`model with averaged weights (${trainer.averagedSteps} steps): ${join(checkpoint, 'model-averaged')}`);
   }
   trainer.dispose();
@@ -181,7 +222,8 @@ function memoryBudget(askedMiB: number | undefined, backend: string): number | u
 }
 
 function parseStages(s: string): NonNullable<StylizeOptions['stages']> {
-  if (s !== 'two-stage' && s !== 'style-only') throw new CliError(`option --stages: expected 'two-stage' or 'style-only', received '${s}'`, 2);
+  if (s !== 'two-stage' && s !== 'style-only')
+    throw new CliError(`option --stages: expected 'two-stage' or 'style-only', received '${s}'`, 2);
   return s;
 }
 
@@ -195,12 +237,12 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
   const k = o.k === undefined ? undefined : positiveInt('--k', o.k);
   const size = o.size === undefined ? undefined : positiveInt('--size', o.size);
   const pad = o.pad === undefined ? undefined : nonNegativeInt('--pad', o.pad);
-  if (size === undefined && o.crop === false) throw new CliError(`option --no-crop: expected together with --size <S>, received no --size`, 2);
+  if (size === undefined && o.crop === false)
+    throw new CliError(`option --no-crop: expected together with --size <S>, received no --size`, 2);
   const budgetMiB = o.memoryBudget === undefined ? undefined : positiveInt('--memory-budget', o.memoryBudget);
   // Without --size: the content's own size and the plain mapping, padded by --pad (none: 0, which changes nothing).
-  const pipeline: StylizePipelineOptions = size !== undefined
-    ? { size, crop: o.crop !== false, pad: pad ?? 'authors', stretch: o.stretch !== false }
-    : { pad, stretch: false };
+  const pipeline: StylizePipelineOptions =
+    size !== undefined ? { size, crop: o.crop !== false, pad: pad ?? 'authors', stretch: o.stretch !== false } : { pad, stretch: false };
   const contents = o.content.flatMap((p) => contentFiles(p));
   // With one content path, `some` and `every` agree: the mutant that swaps them is equivalent.
   // Stryker disable next-line MethodExpression: one path when contents.length ≤ 1, so some = every
@@ -226,13 +268,24 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
       const side = size ?? Math.min(content.shape[0], content.shape[1]);
       if ((pad ?? 0) > side - 1) {
         content.dispose();
-        throw new CliError(`option --pad: expected an integer <= ${side - 1} (the content's shorter side${size === undefined ? '' : ' at --size'} − 1), received '${o.pad}'`, 2);
+        throw new CliError(
+          `option --pad: expected an integer <= ${side - 1} (the content's shorter side${size === undefined ? '' : ' at --size'} − 1), received '${o.pad}'`,
+          2,
+        );
       }
       const t0 = performance.now();
       let result: tf.Tensor3D;
       let peak = 0;
       try {
-        result = stylize(model, content, encoded, { stages, k, pipeline, memoryBudgetBytes: memoryBudget(budgetMiB, backend), onMemoryEstimate: (e) => { peak = e.peakBytes; } }) as tf.Tensor3D;
+        result = stylize(model, content, encoded, {
+          stages,
+          k,
+          pipeline,
+          memoryBudgetBytes: memoryBudget(budgetMiB, backend),
+          onMemoryEstimate: (e) => {
+            peak = e.peakBytes;
+          },
+        }) as tf.Tensor3D;
       } catch (e) {
         content.dispose();
         if (e instanceof MemoryBudgetError) {
@@ -259,16 +312,37 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
 async function stylizeWithWorkers(o: StylizeCommandOptions, contents: string[], jobs: number): Promise<void> {
   const flag = (name: string, v: string | undefined) => (v === undefined ? [] : [name, v]);
   const args = (files: string[]) => [
-    'stylize', '--model', o.model, ...files.flatMap((f) => ['--content', f]), ...o.style.flatMap((s) => ['--style', s]), '--out', o.out,
-    '--stages', o.stages, ...flag('--k', o.k), ...flag('--size', o.size), ...flag('--pad', o.pad), ...(o.crop === false ? ['--no-crop'] : []),
-    ...(o.stretch === false ? ['--no-stretch'] : []), ...flag('--memory-budget', o.memoryBudget), '--backend', o.backend, '--quiet',
+    'stylize',
+    '--model',
+    o.model,
+    ...files.flatMap((f) => ['--content', f]),
+    ...o.style.flatMap((s) => ['--style', s]),
+    '--out',
+    o.out,
+    '--stages',
+    o.stages,
+    ...flag('--k', o.k),
+    ...flag('--size', o.size),
+    ...flag('--pad', o.pad),
+    ...(o.crop === false ? ['--no-crop'] : []),
+    ...(o.stretch === false ? ['--no-stretch'] : []),
+    ...flag('--memory-budget', o.memoryBudget),
+    '--backend',
+    o.backend,
+    '--quiet',
   ];
   const used = Math.min(jobs, contents.length);
   if (!o.quiet) process.stderr.write(`stylize: ${used} worker processes\n`);
   const bar = startProgress('stylize', contents.length, o.quiet);
   let done = 0;
   try {
-    await runWorkers({ jobs: used, files: contents, args, entry: o.workerEntry ?? ownEntry(), onDone: (file) => bar.update(++done, basename(file)) });
+    await runWorkers({
+      jobs: used,
+      files: contents,
+      args,
+      entry: o.workerEntry ?? ownEntry(),
+      onDone: (file) => bar.update(++done, basename(file)),
+    });
   } finally {
     bar.stop();
   }
@@ -286,13 +360,20 @@ function isFolder(path: string): boolean {
  */
 function contentFiles(path: string): string[] {
   if (!isFolder(path)) return [path];
-  const files = readdirSync(path).filter((f) => IMAGE_EXTENSIONS.includes(extname(f).toLowerCase())).sort().map((f) => join(path, f)).filter((f) => !isFolder(f));
-  if (files.length === 0) throw new CliError(`option --content: expected a folder with PNG or JPEG images, received '${path}' with none`, 2);
+  const files = readdirSync(path)
+    .filter((f) => IMAGE_EXTENSIONS.includes(extname(f).toLowerCase()))
+    .sort()
+    .map((f) => join(path, f))
+    .filter((f) => !isFolder(f));
+  if (files.length === 0)
+    throw new CliError(`option --content: expected a folder with PNG or JPEG images, received '${path}' with none`, 2);
   for (const f of files) {
     try {
       accessSync(f, constants.R_OK);
     } catch (e) {
-      throw new CliError(`option --content: expected readable images in '${path}', cannot read '${f}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new CliError(
+        `option --content: expected readable images in '${path}', cannot read '${f}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     }
   }
   return files;
@@ -314,10 +395,12 @@ export interface EvalOptions extends CommonOptions {
 export async function evalCommand(o: EvalOptions): Promise<void> {
   const images = positiveInt('--images', o.images);
   const size = positiveInt('--size', o.size);
-  if (size < MIN_STYLE_IMAGE_SIDE) throw new CliError(`option --size: expected an integer >= ${MIN_STYLE_IMAGE_SIDE}, received '${o.size}'`, 2);
+  if (size < MIN_STYLE_IMAGE_SIDE)
+    throw new CliError(`option --size: expected an integer >= ${MIN_STYLE_IMAGE_SIDE}, received '${o.size}'`, 2);
   const seed = nonNegativeInt('--seed', o.seed);
   const exemplars = positiveInt('--exemplars', o.exemplars);
-  if (exemplars > MAX_HELD_OUT_EXEMPLARS) throw new CliError(`option --exemplars: expected an integer in [1, ${MAX_HELD_OUT_EXEMPLARS}], received '${o.exemplars}'`, 2);
+  if (exemplars > MAX_HELD_OUT_EXEMPLARS)
+    throw new CliError(`option --exemplars: expected an integer in [1, ${MAX_HELD_OUT_EXEMPLARS}], received '${o.exemplars}'`, 2);
   const stages = parseStages(o.stages);
   const k = o.k === undefined ? undefined : positiveInt('--k', o.k);
   await setUp(o);
@@ -325,15 +408,33 @@ export async function evalCommand(o: EvalOptions): Promise<void> {
   const bar = startProgress('eval', images * HELD_OUT_STYLE_CLASSES.length, o.quiet);
   let report: HeldOutReport;
   try {
-    report = await evaluateHeldOut(model, { images, size, seed, exemplars, stages, k, onItem: (done, _total, cls) => bar.update(done, cls) });
+    report = await evaluateHeldOut(model, {
+      images,
+      size,
+      seed,
+      exemplars,
+      stages,
+      k,
+      onItem: (done, _total, cls) => bar.update(done, cls),
+    });
   } finally {
     bar.stop();
     model.dispose();
   }
-  const summary = { styleDistanceReduction: report.styleDistanceReduction, edgeCorrelation: report.edgeCorrelation, heldOutClasses: HELD_OUT_STYLE_CLASSES, images: report.perItem.length, exemplars, stages };
+  const summary = {
+    styleDistanceReduction: report.styleDistanceReduction,
+    edgeCorrelation: report.edgeCorrelation,
+    heldOutClasses: HELD_OUT_STYLE_CLASSES,
+    images: report.perItem.length,
+    exemplars,
+    stages,
+  };
   if (o.out) {
     mkdirSync(dirname(resolve(o.out)), { recursive: true });
-    writeFileAtomicallySync(o.out, JSON.stringify({ ...summary, perItem: report.perItem.map((p, i) => ({ styleClass: report.styleClasses[i], ...p })) }, null, 2) + '\n');
+    writeFileAtomicallySync(
+      o.out,
+      `${JSON.stringify({ ...summary, perItem: report.perItem.map((p, i) => ({ styleClass: report.styleClasses[i], ...p })) }, null, 2)}\n`,
+    );
   }
   console.log(JSON.stringify(summary));
 }
@@ -344,7 +445,8 @@ export async function evalCommand(o: EvalOptions): Promise<void> {
  */
 function versionOf(name: '@tpfr/cli' | '@tpfr/models'): string {
   try {
-    const file = name === '@tpfr/cli' ? new URL('../package.json', import.meta.url) : createRequire(import.meta.url).resolve(`${name}/package.json`);
+    const file =
+      name === '@tpfr/cli' ? new URL('../package.json', import.meta.url) : createRequire(import.meta.url).resolve(`${name}/package.json`);
     const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
     if (pkg.name === name && typeof pkg.version === 'string') return pkg.version;
   } catch {
@@ -356,10 +458,21 @@ function versionOf(name: '@tpfr/cli' | '@tpfr/models'): string {
 /** `tpfr info`: versions, the backend, and a model's configuration and size. */
 export async function infoCommand(o: CommonOptions & { model?: string }): Promise<void> {
   const backend = await setUp({ ...o, quiet: true });
-  const lines = [`@tpfr/cli ${versionOf('@tpfr/cli')}`, `@tpfr/models ${versionOf('@tpfr/models')}`, `@tensorflow/tfjs-core ${tf.version_core}`, `backend ${backend}`, `node ${process.versions.node}`];
+  const lines = [
+    `@tpfr/cli ${versionOf('@tpfr/cli')}`,
+    `@tpfr/models ${versionOf('@tpfr/models')}`,
+    `@tensorflow/tfjs-core ${tf.version_core}`,
+    `backend ${backend}`,
+    `node ${process.versions.node}`,
+  ];
   if (o.model) {
     const model = await openModel(o.model);
-    lines.push(`model ${resolve(o.model)}`, `config ${JSON.stringify(model.config)}`, `generator parameters ${model.generatorParameterCount().toLocaleString('en')}`, `discriminator parameters ${model.discriminator.countParams().toLocaleString('en')}`);
+    lines.push(
+      `model ${resolve(o.model)}`,
+      `config ${JSON.stringify(model.config)}`,
+      `generator parameters ${model.generatorParameterCount().toLocaleString('en')}`,
+      `discriminator parameters ${model.discriminator.countParams().toLocaleString('en')}`,
+    );
     model.dispose();
   }
   console.log(lines.join('\n'));

@@ -40,7 +40,12 @@ it('of two tpfr import-torch into one --out at once, the folder is one of the tw
   const blocked = run(1, held);
   expect(await exitCode(blocked)).toBe(1);
   release();
-  expect(blocked.stderr()).toMatch(new RegExp(`^tpfr: saveModel: expected no other writer of ${held}, received one: process ${process.pid} on .* \\(lock ${held}\\.lock; remove it only if that process is gone\\)$`, 'm'));
+  expect(blocked.stderr()).toMatch(
+    new RegExp(
+      `^tpfr: saveModel: expected no other writer of ${held}, received one: process ${process.pid} on .* \\(lock ${held}\\.lock; remove it only if that process is gone\\)$`,
+      'm',
+    ),
+  );
   expect(checkModelFolder(held).equals(refs[0].weights)).toBe(true);
   rmSync(held, { recursive: true });
   // Both at once: whichever order the writes take, the folder is one import's.
@@ -53,7 +58,9 @@ it('of two tpfr import-torch into one --out at once, the folder is one of the tw
       if (codes[i] !== 0) {
         lost++;
         expect(codes[i]).toBe(1);
-        expect(c.stderr()).toMatch(new RegExp(`^tpfr: saveModel: expected no other writer of ${out}, received one: process ${children[1 - i].proc.pid} `, 'm'));
+        expect(c.stderr()).toMatch(
+          new RegExp(`^tpfr: saveModel: expected no other writer of ${out}, received one: process ${children[1 - i].proc.pid} `, 'm'),
+        );
       }
     });
     expect(codes).toContain(0);

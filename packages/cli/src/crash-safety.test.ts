@@ -45,9 +45,10 @@ it('tpfr import-torch SIGKILLed 6 times at seeded moments (most inside the model
   for (let round = 0; round < 6; round++) {
     const which = (round + 1) % 2; // alternately the other model: old and new differ
     const child = importInto(which, out);
-    const stop = round % 3 === 2
-      ? (killAfter(child, rng.uniform(200, 2000)), () => undefined)
-      : whenCreated(outs, 'model.lock', () => killAfter(child, rng.uniform(0, 8)));
+    // Killed at a random time (every third round), or the moment the write takes the folder's lock.
+    let stop: () => void = () => undefined;
+    if (round % 3 === 2) killAfter(child, rng.uniform(200, 2000));
+    else stop = whenCreated(outs, 'model.lock', () => killAfter(child, rng.uniform(0, 8)));
     const { code, signal } = await child.exited;
     stop();
     if (signal === null) expect(code, child.stderr()).toBe(0);

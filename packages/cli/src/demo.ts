@@ -1,9 +1,17 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { initBackend } from '@tpfr/core';
 import { createSyntheticDataset, HELD_OUT_STYLE_CLASSES, TRAIN_STYLE_CLASSES } from '@tpfr/models/data';
-import { evaluateStylization, disposeHeldOut, evaluateHeldOut, HELD_OUT_SEED, resolveHeldOutOptions, stylizeHeldOut, type HeldOutItem } from '@tpfr/models/eval';
+import {
+  evaluateStylization,
+  disposeHeldOut,
+  evaluateHeldOut,
+  HELD_OUT_SEED,
+  resolveHeldOutOptions,
+  stylizeHeldOut,
+  type HeldOutItem,
+} from '@tpfr/models/eval';
 import { makeGrid } from './grid.js';
 import { writeImage, saveModel, writeFileAtomicallySync } from '@tpfr/models/node';
 import { fromModelRange } from '@tpfr/models';
@@ -116,7 +124,14 @@ export interface DemoMetrics {
   /** Steps in the weight average that was evaluated and saved (0: the last weights). */
   averagedSteps: number;
   /** The training set-up: network, loss weights, weight-average decay. */
-  setup: { model: typeof DEMO_MODEL_CONFIG; lossWeights: typeof DEMO_LOSS_WEIGHTS; emaDecay: number; size: number; warmupSteps: number; learningRate: number };
+  setup: {
+    model: typeof DEMO_MODEL_CONFIG;
+    lossWeights: typeof DEMO_LOSS_WEIGHTS;
+    emaDecay: number;
+    size: number;
+    warmupSteps: number;
+    learningRate: number;
+  };
   /** Seconds the training took on this machine: the one field that differs from machine to machine. */
   trainingSeconds: number;
   backend: string;
@@ -139,18 +154,31 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoMetrics> {
   const size = opts.size ?? 32;
   const seed = opts.seed ?? 0;
   // Checked before the minutes of training that come first.
-  const held = resolveHeldOutOptions({ images: opts.evalImages, exemplars: opts.exemplars ?? DEMO_EXEMPLARS, seed: seed + HELD_OUT_SEED }, 'runDemo');
+  const held = resolveHeldOutOptions(
+    { images: opts.evalImages, exemplars: opts.exemplars ?? DEMO_EXEMPLARS, seed: seed + HELD_OUT_SEED },
+    'runDemo',
+  );
   const { exemplars } = held;
   const choice = await initBackend('wasm', { threads: opts.threads ?? DEMO_WASM_THREADS });
   log(`backend: ${choice.backend} (${choice.reason})`);
-  log(`training the tiny preset on the synthetic style set (${TRAIN_STYLE_CLASSES.length} classes): ${warmupSteps} warm-up + ${steps - warmupSteps} steps of ${size}×${size}`);
+  log(
+    `training the tiny preset on the synthetic style set (${TRAIN_STYLE_CLASSES.length} classes): ${warmupSteps} warm-up + ${steps - warmupSteps} steps of ${size}×${size}`,
+  );
   mkdirSync(out, { recursive: true });
 
   const model = TpfrTrainer.createModel(DEMO_MODEL_CONFIG, seed);
   const data = createSyntheticDataset({ size, seed, classes: [...TRAIN_STYLE_CLASSES] });
   const emaDecay = opts.emaDecay ?? DEMO_EMA_DECAY;
   const learningRate = opts.learningRate ?? 1e-3;
-  const trainer = new TpfrTrainer(model, data, { steps, seed, warmupSteps, learningRate, decayFrom: Math.floor(0.6 * steps), weights: DEMO_LOSS_WEIGHTS, emaDecay });
+  const trainer = new TpfrTrainer(model, data, {
+    steps,
+    seed,
+    warmupSteps,
+    learningRate,
+    decayFrom: Math.floor(0.6 * steps),
+    weights: DEMO_LOSS_WEIGHTS,
+    emaDecay,
+  });
   const bar = startProgress('train', steps, opts.quiet);
   const t0 = performance.now();
   let averagedSteps = 0;
@@ -175,7 +203,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoMetrics> {
     pooled['two-stage'] = await stylizeHeldOut(model, { ...held, stages: 'two-stage' });
     pooled['style-only'] = await stylizeHeldOut(model, { ...held, stages: 'style-only' });
     const report = evaluateStylization(pooled['two-stage']);
-    const single = async (stages: 'two-stage' | 'style-only') => (exemplars === 1 ? evaluateStylization(pooled[stages]) : await evaluateHeldOut(model, { ...held, exemplars: 1, stages }));
+    const single = async (stages: 'two-stage' | 'style-only') =>
+      exemplars === 1 ? evaluateStylization(pooled[stages]) : await evaluateHeldOut(model, { ...held, exemplars: 1, stages });
     metrics = {
       styleDistanceReduction: report.styleDistanceReduction,
       edgeCorrelation: report.edgeCorrelation,
@@ -189,9 +218,16 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoMetrics> {
       backend: choice.backend,
       trainClasses: [...TRAIN_STYLE_CLASSES],
       heldOutClasses: [...HELD_OUT_STYLE_CLASSES],
-      perItem: report.perItem.map((p, i) => ({ styleClass: pooled['two-stage'][i].styleClass, styleDistanceReduction: p.styleDistanceReduction, edgeCorrelation: p.edgeCorrelation })),
+      perItem: report.perItem.map((p, i) => ({
+        styleClass: pooled['two-stage'][i].styleClass,
+        styleDistanceReduction: p.styleDistanceReduction,
+        edgeCorrelation: p.edgeCorrelation,
+      })),
     };
-    grid = makeGrid(pooled['two-stage'].map((t, i) => [t.content, t.style, t.result, pooled['style-only'][i].result]), { cellSize: 128, padding: 4 });
+    grid = makeGrid(
+      pooled['two-stage'].map((t, i) => [t.content, t.style, t.result, pooled['style-only'][i].result]),
+      { cellSize: 128, padding: 4 },
+    );
   } finally {
     disposeHeldOut([...pooled['two-stage'], ...pooled['style-only']]);
     model.dispose();
@@ -202,11 +238,16 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoMetrics> {
   gridBytes.dispose();
   grid.dispose();
   const metricsPath = join(out, 'metrics.json');
-  writeFileAtomicallySync(metricsPath, JSON.stringify(metrics, null, 2) + '\n');
-  log(`held-out classes (zero-shot): ${HELD_OUT_STYLE_CLASSES.join(', ')}; ${exemplars} exemplar${exemplars > 1 ? 's' : ''} per stylization`);
+  writeFileAtomicallySync(metricsPath, `${JSON.stringify(metrics, null, 2)}\n`);
+  log(
+    `held-out classes (zero-shot): ${HELD_OUT_STYLE_CLASSES.join(', ')}; ${exemplars} exemplar${exemplars > 1 ? 's' : ''} per stylization`,
+  );
   for (const [stages, sc] of Object.entries(metrics.byStages)) {
     const one = metrics.singleExemplar[stages as 'two-stage'];
-    log(`  ${stages.padEnd(10)} styleDistanceReduction ${sc.styleDistanceReduction.toFixed(3)}  edgeCorrelation ${sc.edgeCorrelation.toFixed(3)}` + (exemplars > 1 ? `   (1 exemplar: ${one.styleDistanceReduction.toFixed(3)} / ${one.edgeCorrelation.toFixed(3)})` : ''));
+    log(
+      `  ${stages.padEnd(10)} styleDistanceReduction ${sc.styleDistanceReduction.toFixed(3)}  edgeCorrelation ${sc.edgeCorrelation.toFixed(3)}` +
+        (exemplars > 1 ? `   (1 exemplar: ${one.styleDistanceReduction.toFixed(3)} / ${one.edgeCorrelation.toFixed(3)})` : ''),
+    );
   }
   if (averagedSteps > 0) log(`model:   ${modelDir}  (moving average of the weights over ${averagedSteps} steps, decay ${emaDecay})`);
   else log(`model:   ${modelDir}`);

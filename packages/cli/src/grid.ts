@@ -32,15 +32,18 @@ export function makeGrid(rows: tf.Tensor3D[][], options: GridOptions = {}): tf.T
   const fn = 'makeGrid';
   const cols = Math.max(0, ...rows.map((r) => r.length));
   if (rows.length === 0 || cols === 0) throw new ValueError(fn, 'at least one image', `${rows.length} row(s) and no image`);
-  rows.forEach((row, i) => row.forEach((img, j) => {
-    if (img.rank !== 3 || img.shape[2] !== 3) throw new ShapeError(fn, `image [${i}][${j}] of shape [H, W, 3]`, formatShape(img.shape));
-  }));
+  rows.forEach((row, i) =>
+    row.forEach((img, j) => {
+      if (img.rank !== 3 || img.shape[2] !== 3) throw new ShapeError(fn, `image [${i}][${j}] of shape [H, W, 3]`, formatShape(img.shape));
+    }),
+  );
   const first = rows.find((r) => r.length > 0)![0];
   const cell = options.cellSize ?? [first.shape[0], first.shape[1]];
   const [ch, cw] = typeof cell === 'number' ? [cell, cell] : cell;
   const pad = options.padding ?? 2;
   const bg = options.background ?? 0;
-  if (!(Number.isInteger(ch) && Number.isInteger(cw) && ch >= 1 && cw >= 1)) throw new ValueError(fn, 'cellSize positive integers', `[${ch}, ${cw}]`);
+  if (!(Number.isInteger(ch) && Number.isInteger(cw) && ch >= 1 && cw >= 1))
+    throw new ValueError(fn, 'cellSize positive integers', `[${ch}, ${cw}]`);
   if (!(Number.isInteger(pad) && pad >= 0)) throw new ValueError(fn, 'padding an integer >= 0', String(pad));
   return tf.tidy(() => {
     const fit = (img: tf.Tensor3D | undefined): tf.Tensor3D => {
@@ -53,12 +56,38 @@ export function makeGrid(rows: tf.Tensor3D[][], options: GridOptions = {}): tf.T
       const resized = nh === h && nw === w ? f : tf.image.resizeBilinear(f, [nh, nw], false, true);
       const top = Math.floor((ch - nh) / 2);
       const left = Math.floor((cw - nw) / 2);
-      return tf.pad(resized, [[top, ch - nh - top], [left, cw - nw - left], [0, 0]], bg);
+      return tf.pad(
+        resized,
+        [
+          [top, ch - nh - top],
+          [left, cw - nw - left],
+          [0, 0],
+        ],
+        bg,
+      );
     };
     const rowImages = rows.map((row) => {
-      const cells = Array.from({ length: cols }, (_, j) => tf.pad(fit(row[j]), [[pad, 0], [pad, 0], [0, 0]], bg));
+      const cells = Array.from({ length: cols }, (_, j) =>
+        tf.pad(
+          fit(row[j]),
+          [
+            [pad, 0],
+            [pad, 0],
+            [0, 0],
+          ],
+          bg,
+        ),
+      );
       return tf.concat(cells, 1);
     });
-    return tf.pad(tf.concat(rowImages, 0), [[0, pad], [0, pad], [0, 0]], bg) as tf.Tensor3D;
+    return tf.pad(
+      tf.concat(rowImages, 0),
+      [
+        [0, pad],
+        [0, pad],
+        [0, 0],
+      ],
+      bg,
+    ) as tf.Tensor3D;
   });
 }

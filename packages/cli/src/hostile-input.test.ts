@@ -57,21 +57,28 @@ describe('tpfr stylize: hostile content folders and images', () => {
     symlinkSync(join(folder, 'gone.png'), join(folder, 'b.png'));
     const out = join(dir, 'out-broken');
     expect(await stylize('--content', folder, '--out', out)).toBe(1);
-    expect(output.text).toContain(`tpfr: option --content: expected readable images in '${folder}', cannot read '${join(folder, 'b.png')}': ENOENT`);
+    expect(output.text).toContain(
+      `tpfr: option --content: expected readable images in '${folder}', cannot read '${join(folder, 'b.png')}': ENOENT`,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
-  it.skipIf(process.getuid?.() === 0)('refuses a folder with an image without read permission (chmod 000; skipped as root, whose reads chmod does not stop)', async () => {
-    const folder = join(dir, 'locked');
-    mkdirSync(folder);
-    writeNoiseImage(join(folder, 'a.png'), 32, 32, 1);
-    writeNoiseImage(join(folder, 'b.png'), 32, 32, 2);
-    chmodSync(join(folder, 'b.png'), 0o000);
-    const out = join(dir, 'out-locked');
-    expect(await stylize('--content', folder, '--out', out)).toBe(1);
-    expect(output.text).toContain(`tpfr: option --content: expected readable images in '${folder}', cannot read '${join(folder, 'b.png')}': EACCES`);
-    expect(existsSync(out)).toBe(false);
-  });
+  it.skipIf(process.getuid?.() === 0)(
+    'refuses a folder with an image without read permission (chmod 000; skipped as root, whose reads chmod does not stop)',
+    async () => {
+      const folder = join(dir, 'locked');
+      mkdirSync(folder);
+      writeNoiseImage(join(folder, 'a.png'), 32, 32, 1);
+      writeNoiseImage(join(folder, 'b.png'), 32, 32, 2);
+      chmodSync(join(folder, 'b.png'), 0o000);
+      const out = join(dir, 'out-locked');
+      expect(await stylize('--content', folder, '--out', out)).toBe(1);
+      expect(output.text).toContain(
+        `tpfr: option --content: expected readable images in '${folder}', cannot read '${join(folder, 'b.png')}': EACCES`,
+      );
+      expect(existsSync(out)).toBe(false);
+    },
+  );
 
   it('a zero-byte, a truncated and a corrupt content image or style: exit 1, the file named, nothing written', async () => {
     const zero = join(dir, 'zero.png');
@@ -85,7 +92,9 @@ describe('tpfr stylize: hostile content folders and images', () => {
     writeFileSync(cut, whole.subarray(0, whole.length >> 1));
     expect(await stylize('--content', cut, '--out', out)).toBe(1);
     expect(output.text).toMatch(/tpfr: readImage: .*cut\.jpg: decodeImage: expected a valid JPEG image, received corrupt data/);
-    expect(await main(['stylize', '--model', modelDir, '--style', zero, '--content', style, '--out', out, '--backend', 'wasm', '--quiet'])).toBe(1);
+    expect(
+      await main(['stylize', '--model', modelDir, '--style', zero, '--content', style, '--out', out, '--backend', 'wasm', '--quiet']),
+    ).toBe(1);
     expect(existsSync(out)).toBe(false);
   });
 
@@ -94,7 +103,9 @@ describe('tpfr stylize: hostile content folders and images', () => {
     writeFileSync(bomb, pngHeaderClaiming(100_000, 100_000));
     const out = join(dir, 'bomb-out.png');
     expect(await stylize('--content', bomb, '--out', out)).toBe(1);
-    expect(output.text).toMatch(/tpfr: readImage: .*bomb\.png: decodeImage: expected an image of at most 67108864 pixels \(maxPixels\), received a PNG header claiming 100000 × 100000 = 10000000000 pixels/);
+    expect(output.text).toMatch(
+      /tpfr: readImage: .*bomb\.png: decodeImage: expected an image of at most 67108864 pixels \(maxPixels\), received a PNG header claiming 100000 × 100000 = 10000000000 pixels/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 });
@@ -107,8 +118,12 @@ describe('tpfr train --data DIR: hostile dataset folders', () => {
     writeFileSync(join(data, 'monet', 'readme.md'), '# hi');
     const ckpt = join(dir, 'ckpt');
     output.reset();
-    expect(await main(['train', '--data', data, '--steps', '1', '--size', '32', '--checkpoint', ckpt, '--backend', 'wasm', '--quiet'])).toBe(1);
-    expect(output.text).toMatch(/tpfr: createImageFolderDataset: expected only .jpg, .jpeg or .png images in .*monet, received 1 unsupported file\(s\): .*readme\.md/);
+    expect(
+      await main(['train', '--data', data, '--steps', '1', '--size', '32', '--checkpoint', ckpt, '--backend', 'wasm', '--quiet']),
+    ).toBe(1);
+    expect(output.text).toMatch(
+      /tpfr: createImageFolderDataset: expected only .jpg, .jpeg or .png images in .*monet, received 1 unsupported file\(s\): .*readme\.md/,
+    );
     expect(existsSync(ckpt)).toBe(false);
   });
 });
@@ -123,7 +138,9 @@ describe('tpfr import-torch: hostile PyTorch files', () => {
     const out = join(dir, 'imported');
     output.reset();
     expect(await main(['import-torch', evil, '--out', out, '--quiet'])).toBe(1);
-    expect(output.text).toMatch(/^tpfr: .*evil\.pth: readTorchCheckpoint: expected only the globals a state_dict uses \(.*\), received global os\.system at byte \d+/m);
+    expect(output.text).toMatch(
+      /^tpfr: .*evil\.pth: readTorchCheckpoint: expected only the globals a state_dict uses \(.*\), received global os\.system at byte \d+/m,
+    );
     expect(existsSync(out)).toBe(false);
     const zero = join(dir, 'zero.pth');
     writeFileSync(zero, '');

@@ -36,8 +36,13 @@ const disc = join(dir, 'D.pth');
 const garbage = join(dir, 'garbage.pth');
 beforeAll(async () => {
   await initBackend('wasm');
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { stderr += String(chunk); return true; });
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { stdout += `${args.join(' ')}\n`; });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+    stdout += `${args.join(' ')}\n`;
+  });
   const sd = syntheticAuthorsStateDict(authorsGeneratorKeys({ ngf: 4, residualBlocks: 1 }), 5);
   writeFileSync(plain, toPth(new Map([...sd].filter(([k]) => !k.endsWith('num_batches_tracked'))), 'zip'));
   writeFileSync(disc, toPth(syntheticAuthorsStateDict(authorsDiscriminatorKeys({ ndf: 4 }), 6)));
@@ -116,8 +121,12 @@ it("names the 'module.' prefix stripped and every ignored key", async () => {
   expect(report.ignored).toHaveLength(4);
   expect(report.ignored.every((k) => k.endsWith('.num_batches_tracked'))).toBe(true);
   const lines = stdout.split('\n');
-  expect(lines[0]).toBe(`read ${prefixed}: PyTorch legacy checkpoint, ${(statSync(prefixed).size / 2 ** 20).toFixed(1)} MiB, ${report.keys} keys ('module.' prefix stripped from ${report.keys})`);
-  expect(lines[2]).toBe(`keys: ${report.keys - 4} mapped, 4 ignored (${report.ignored[0]}, ${report.ignored[1]}, ${report.ignored[2]}, ${report.ignored[3]})`);
+  expect(lines[0]).toBe(
+    `read ${prefixed}: PyTorch legacy checkpoint, ${(statSync(prefixed).size / 2 ** 20).toFixed(1)} MiB, ${report.keys} keys ('module.' prefix stripped from ${report.keys})`,
+  );
+  expect(lines[2]).toBe(
+    `keys: ${report.keys - 4} mapped, 4 ignored (${report.ignored[0]}, ${report.ignored[1]}, ${report.ignored[2]}, ${report.ignored[3]})`,
+  );
 });
 
 it('without a discriminator: fresh weights, said so, and none in the manifest; --quiet prints one line', async () => {
@@ -135,7 +144,11 @@ it('without a discriminator: fresh weights, said so, and none in the manifest; -
   const t0 = performance.now();
   await run({ file: plain, out, quiet: true });
   const elapsed = (performance.now() - t0) / 1000;
-  expect(stdout).toMatch(new RegExp(`^imported ${plain.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(zip, ngf 4, ${report.parameterCount.toLocaleString('en')} parameters, ${report.keys} keys mapped, 0 ignored\\) into ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} in \\d+\\.\\d\\d s\\n$`));
+  expect(stdout).toMatch(
+    new RegExp(
+      `^imported ${plain.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(zip, ngf 4, ${report.parameterCount.toLocaleString('en')} parameters, ${report.keys} keys mapped, 0 ignored\\) into ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} in \\d+\\.\\d\\d s\\n$`,
+    ),
+  );
   expect(seconds(stdout)[0]).toBeLessThanOrEqual(elapsed + 0.005);
 });
 
@@ -146,7 +159,12 @@ it('a discriminator that does not fit: a warning naming the file and the reason,
   expect(reason).toMatch(/model_pred\.0\.weight/);
   expect(stderr).toBe(`tpfr: warning: ${plain}: ${reason}; the discriminator keeps fresh weights\n`);
   expect(stdout.split('\n')[3]).toBe(`discriminator: not mapped, fresh weights (ndf 64): ${reason}`);
-  expect(JSON.parse(readFileSync(join(out, MODEL_MANIFEST), 'utf8')).importedFrom.discriminator).toEqual({ file: 'plain_net_G.pth', format: 'zip', bytes: statSync(plain).size, mapped: false });
+  expect(JSON.parse(readFileSync(join(out, MODEL_MANIFEST), 'utf8')).importedFrom.discriminator).toEqual({
+    file: 'plain_net_G.pth',
+    format: 'zip',
+    bytes: statSync(plain).size,
+    mapped: false,
+  });
 });
 
 it('usage errors exit 2 and failures 1, with messages naming the option, the expected and the received', async () => {
@@ -157,7 +175,11 @@ it('usage errors exit 2 and failures 1, with messages naming the option, the exp
     [{ file: plain, out: undefined as unknown as string }, 2, 'option --out: expected a model folder to write, received nothing'],
     [{ file: plain, out: '' }, 2, 'option --out: expected a model folder to write, received nothing'],
     [{ file: plain, out: disc }, 2, `option --out ${disc}: exists and is not a folder`],
-    [{ file: plain, out: dir }, 2, `option --out ${dir}: a non-empty folder that is not a model folder (no ${MODEL_MANIFEST}); refusing to replace it`],
+    [
+      { file: plain, out: dir },
+      2,
+      `option --out ${dir}: a non-empty folder that is not a model folder (no ${MODEL_MANIFEST}); refusing to replace it`,
+    ],
     [{ file: plain, out: x, discriminator: '' }, 2, '--discriminator: expected a .pth file, received nothing'],
     [{ file: join(dir, 'missing.pth'), out: x }, 1, `<file.pth> ${join(dir, 'missing.pth')}: no such file`],
     [{ file: dir, out: x }, 1, `<file.pth> ${dir}: expected a file, received a directory`],
@@ -167,7 +189,9 @@ it('usage errors exit 2 and failures 1, with messages naming the option, the exp
   for (const [o, code, message] of cases) expect(await failure(o), message).toEqual({ code, message });
   const unreadable = await failure({ file: garbage, out: x });
   expect(unreadable.code).toBe(1);
-  expect(unreadable.message).toMatch(new RegExp(`^<file\\.pth> ${garbage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: readTorchCheckpoint: expected a PyTorch checkpoint`));
+  expect(unreadable.message).toMatch(
+    new RegExp(`^<file\\.pth> ${garbage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: readTorchCheckpoint: expected a PyTorch checkpoint`),
+  );
   const unreadableD = await failure({ file: plain, out: x, discriminator: garbage });
   expect(unreadableD.code).toBe(1);
   expect(unreadableD.message).toMatch(/^--discriminator .*garbage\.pth: readTorchCheckpoint: expected a PyTorch checkpoint/);
@@ -179,11 +203,17 @@ it('usage errors exit 2 and failures 1, with messages naming the option, the exp
 
 it('a bug in the reader or the importer is not reported as a bad file: it reaches main, exit 1 with its stack', async () => {
   const x = join(dir, 'bug');
-  vi.mocked(readTorchCheckpoint).mockImplementationOnce(() => { throw new RangeError('reader bug'); });
+  vi.mocked(readTorchCheckpoint).mockImplementationOnce(() => {
+    throw new RangeError('reader bug');
+  });
   await expect(run({ file: plain, out: x })).rejects.toThrow(new RangeError('reader bug'));
-  vi.mocked(importTorchGenerator).mockImplementationOnce(() => { throw new TypeError('importer bug'); });
+  vi.mocked(importTorchGenerator).mockImplementationOnce(() => {
+    throw new TypeError('importer bug');
+  });
   await expect(run({ file: plain, out: x })).rejects.toThrow(new TypeError('importer bug'));
-  vi.mocked(importTorchGenerator).mockImplementationOnce(() => { throw new TypeError('importer bug'); });
+  vi.mocked(importTorchGenerator).mockImplementationOnce(() => {
+    throw new TypeError('importer bug');
+  });
   stderr = '';
   expect(await main(['import-torch', plain, '--out', x])).toBe(1);
   expect(stderr).toMatch(/^tpfr: unexpected error: TypeError: importer bug\n {4}at /);

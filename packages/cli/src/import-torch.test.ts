@@ -23,8 +23,13 @@ const gen = join(dir, 'G.pth');
 const disc = join(dir, 'D.pth');
 beforeAll(async () => {
   await initBackend('wasm');
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { stderr += String(chunk); return true; });
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { stdout += `${args.join(' ')}\n`; });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+    stdout += `${args.join(' ')}\n`;
+  });
   const sd = syntheticAuthorsStateDict(authorsGeneratorKeys({ ngf: 4, residualBlocks: 1 }), 2);
   writeFileSync(gen, toPth(new Map([...sd].map(([k, v]) => [`module.${k}`, v]))));
   writeFileSync(disc, toPth(syntheticAuthorsStateDict(authorsDiscriminatorKeys({ ndf: 4 }), 3), 'zip'));
@@ -68,7 +73,11 @@ it('imports, saves a loadable model and prints format, ngf, parameters, keys and
   expect(stdout).toMatch(/discriminator: zip checkpoint, 10 keys mapped \(ndf 4/);
   expect(stdout).toMatch(/time: \d+\.\d\d s \(read/);
   const manifest = JSON.parse(readFileSync(join(out, MODEL_MANIFEST), 'utf8'));
-  expect(manifest.importedFrom).toMatchObject({ generator: { file: 'G.pth', format: 'legacy' }, discriminator: { file: 'D.pth', mapped: true }, parameterCount: report.parameterCount });
+  expect(manifest.importedFrom).toMatchObject({
+    generator: { file: 'G.pth', format: 'legacy' },
+    discriminator: { file: 'D.pth', mapped: true },
+    parameterCount: report.parameterCount,
+  });
   const model = await loadModel(out);
   expect(model.config).toMatchObject({ ngf: 4, ndf: 4, residualBlocks: 1, downsamplePadding: 'symmetric', ties: 'include' });
   model.dispose();
@@ -93,8 +102,12 @@ it('exits 2 for usage errors and 1 for failures, naming the file and the keys', 
   expect(await code({ file: gen, out: join(dir, 'x'), backend: 'nope' })).toBe(2);
   expect(await code({ file: join(dir, 'missing.pth'), out: join(dir, 'x') })).toBe(1);
   expect(await code({ file: dir, out: join(dir, 'x') })).toBe(1);
-  await expect(run({ file: join(dir, 'garbage.pth'), out: join(dir, 'x') })).rejects.toThrow(/garbage\.pth: readTorchCheckpoint: expected a PyTorch checkpoint/);
-  await expect(run({ file: join(dir, 'bad.pth'), out: join(dir, 'x') })).rejects.toThrow(/bad\.pth: importTorchGenerator: the state_dict does not fit[\s\S]*1 missing key: 'model_dec\.1\.weight'/);
+  await expect(run({ file: join(dir, 'garbage.pth'), out: join(dir, 'x') })).rejects.toThrow(
+    /garbage\.pth: readTorchCheckpoint: expected a PyTorch checkpoint/,
+  );
+  await expect(run({ file: join(dir, 'bad.pth'), out: join(dir, 'x') })).rejects.toThrow(
+    /bad\.pth: importTorchGenerator: the state_dict does not fit[\s\S]*1 missing key: 'model_dec\.1\.weight'/,
+  );
   expect(await code({ file: join(dir, 'bad.pth'), out: join(dir, 'x') })).toBe(1);
   expect(existsSync(join(dir, 'x'))).toBe(false);
 });

@@ -8,7 +8,6 @@ import { importTorchGenerator, type TorchImportReport } from '@tpfr/models/torch
 import { setUp } from './commands.js';
 import { CliError } from './errors.js';
 
-
 /** `tpfr import-torch` options. */
 export interface ImportTorchCommandOptions {
   /** The authors' generator checkpoint (`*_net_G.pth`). */
@@ -22,8 +21,6 @@ export interface ImportTorchCommandOptions {
   /** One summary line instead of the full report. */
   quiet?: boolean;
 }
-
-
 
 function inputFile(option: string, path: string | undefined): string {
   if (typeof path !== 'string' || path === '') throw new CliError(`${option}: expected a .pth file, received nothing`, 2);
@@ -65,7 +62,10 @@ export async function importTorchCommand(o: ImportTorchCommandOptions): Promise<
   if (existsSync(out)) {
     if (!statSync(out).isDirectory()) throw new CliError(`option --out ${o.out}: exists and is not a folder`, 2);
     if (!existsSync(resolve(out, MODEL_MANIFEST)) && readdirSync(out).length > 0) {
-      throw new CliError(`option --out ${o.out}: a non-empty folder that is not a model folder (no ${MODEL_MANIFEST}); refusing to replace it`, 2);
+      throw new CliError(
+        `option --out ${o.out}: a non-empty folder that is not a model folder (no ${MODEL_MANIFEST}); refusing to replace it`,
+        2,
+      );
     }
   }
   const dFile = o.discriminator === undefined ? undefined : inputFile('--discriminator', o.discriminator);
@@ -89,7 +89,9 @@ export async function importTorchCommand(o: ImportTorchCommandOptions): Promise<
       importedFrom: {
         generator: { file: basename(file), format: g.ck.format, bytes: g.bytes },
         // A discriminator given is always reported on (mapped or not): report.discriminator is set.
-        ...(d ? { discriminator: { file: basename(d.file), format: d.ck.format, bytes: d.bytes, mapped: report.discriminator!.mapped } } : {}),
+        ...(d
+          ? { discriminator: { file: basename(d.file), format: d.ck.format, bytes: d.bytes, mapped: report.discriminator!.mapped } }
+          : {}),
         parameterCount: report.parameterCount,
       },
     });
@@ -97,23 +99,29 @@ export async function importTorchCommand(o: ImportTorchCommandOptions): Promise<
     model.dispose();
   }
   const t3 = performance.now();
-  const dLine = report.discriminator === null
-    ? `discriminator: none given; fresh weights (ndf ${report.ndf})`
-    : report.discriminator.mapped
-      ? `discriminator: ${d!.ck.format} checkpoint, ${report.discriminator.keys} keys mapped (ndf ${report.discriminator.ndf}, ${n(report.discriminator.parameterCount)} parameters)`
-      : `discriminator: not mapped, fresh weights (ndf ${report.ndf}): ${report.discriminator.reason}`;
-  if (report.discriminator && !report.discriminator.mapped) process.stderr.write(`tpfr: warning: ${dFile}: ${report.discriminator.reason}; the discriminator keeps fresh weights\n`);
+  const dLine =
+    report.discriminator === null
+      ? `discriminator: none given; fresh weights (ndf ${report.ndf})`
+      : report.discriminator.mapped
+        ? `discriminator: ${d!.ck.format} checkpoint, ${report.discriminator.keys} keys mapped (ndf ${report.discriminator.ndf}, ${n(report.discriminator.parameterCount)} parameters)`
+        : `discriminator: not mapped, fresh weights (ndf ${report.ndf}): ${report.discriminator.reason}`;
+  if (report.discriminator && !report.discriminator.mapped)
+    process.stderr.write(`tpfr: warning: ${dFile}: ${report.discriminator.reason}; the discriminator keeps fresh weights\n`);
   if (o.quiet) {
-    console.log(`imported ${file} (${g.ck.format}, ngf ${report.ngf}, ${n(report.parameterCount)} parameters, ${report.mapped} keys mapped, ${report.ignored.length} ignored) into ${out} in ${secs(t3 - t0)}`);
+    console.log(
+      `imported ${file} (${g.ck.format}, ngf ${report.ngf}, ${n(report.parameterCount)} parameters, ${report.mapped} keys mapped, ${report.ignored.length} ignored) into ${out} in ${secs(t3 - t0)}`,
+    );
   } else {
-    console.log([
-      `read ${file}: PyTorch ${g.ck.format} checkpoint, ${formatMiB(g.bytes)}, ${report.keys} keys${report.modulePrefixed ? ` ('module.' prefix stripped from ${report.modulePrefixed})` : ''}`,
-      `generator: ResnetGeneratorResidual, ngf ${report.ngf}, ${report.residualBlocks} residual blocks, ${n(report.parameterCount)} parameters (+ ${n(report.bufferCount)} BatchNorm running statistics)`,
-      `keys: ${report.mapped} mapped, ${report.ignored.length} ignored${report.ignored.length ? ` (${report.ignored.join(', ')})` : ''}`,
-      dLine,
-      `model: downsamplePadding 'symmetric', ties 'include', k ${k}; saved to ${out}`,
-      `time: ${secs(t3 - t0)} (read ${secs(t1 - t0)}, import ${secs(t2 - t1)}, save ${secs(t3 - t2)})`,
-    ].join('\n'));
+    console.log(
+      [
+        `read ${file}: PyTorch ${g.ck.format} checkpoint, ${formatMiB(g.bytes)}, ${report.keys} keys${report.modulePrefixed ? ` ('module.' prefix stripped from ${report.modulePrefixed})` : ''}`,
+        `generator: ResnetGeneratorResidual, ngf ${report.ngf}, ${report.residualBlocks} residual blocks, ${n(report.parameterCount)} parameters (+ ${n(report.bufferCount)} BatchNorm running statistics)`,
+        `keys: ${report.mapped} mapped, ${report.ignored.length} ignored${report.ignored.length ? ` (${report.ignored.join(', ')})` : ''}`,
+        dLine,
+        `model: downsamplePadding 'symmetric', ties 'include', k ${k}; saved to ${out}`,
+        `time: ${secs(t3 - t0)} (read ${secs(t1 - t0)}, import ${secs(t2 - t1)}, save ${secs(t3 - t2)})`,
+      ].join('\n'),
+    );
   }
   return report;
 }

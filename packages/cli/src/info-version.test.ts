@@ -12,10 +12,15 @@ vi.mock('node:fs', async (importOriginal) => {
 });
 
 const real = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
-const models = JSON.parse(fs.readFileSync(new URL('../../models/package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+const models = JSON.parse(fs.readFileSync(new URL('../../models/package.json', import.meta.url), 'utf8')) as {
+  name: string;
+  version: string;
+};
 let stdout = '';
 beforeAll(() => {
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { stdout += `${args.join(' ')}\n`; });
+  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+    stdout += `${args.join(' ')}\n`;
+  });
 });
 
 /** The two version lines of `tpfr info` with `package.json` files as given (a path suffix → contents, or null: missing). */
@@ -47,8 +52,17 @@ it("takes the versions from @tpfr/cli's package.json and @tpfr/models's", async 
 });
 
 it("says 'unknown' for a package.json that is missing, another package's or broken", async () => {
-  expect(await versionLines({ '/cli/package.json': JSON.stringify({ name: 'other', version: '1.2.3' }) })).toEqual(['@tpfr/cli unknown', `@tpfr/models ${models.version}`]);
+  expect(await versionLines({ '/cli/package.json': JSON.stringify({ name: 'other', version: '1.2.3' }) })).toEqual([
+    '@tpfr/cli unknown',
+    `@tpfr/models ${models.version}`,
+  ]);
   expect(await versionLines({ '/cli/package.json': '{ not json' })).toEqual(['@tpfr/cli unknown', `@tpfr/models ${models.version}`]);
-  expect(await versionLines({ '/cli/package.json': null, '/models/package.json': null })).toEqual(['@tpfr/cli unknown', '@tpfr/models unknown']);
-  expect(await versionLines({ '/models/package.json': JSON.stringify({ name: '@tpfr/models' }) })).toEqual([`@tpfr/cli ${real.version}`, '@tpfr/models unknown']);
+  expect(await versionLines({ '/cli/package.json': null, '/models/package.json': null })).toEqual([
+    '@tpfr/cli unknown',
+    '@tpfr/models unknown',
+  ]);
+  expect(await versionLines({ '/models/package.json': JSON.stringify({ name: '@tpfr/models' }) })).toEqual([
+    `@tpfr/cli ${real.version}`,
+    '@tpfr/models unknown',
+  ]);
 });

@@ -16,7 +16,8 @@ export function createProgram(): Command {
   const backend = () => new Option('--backend <name>', 'tfjs backend: auto, tensorflow, webgpu, wasm or cpu').default('wasm');
   const quiet = () => new Option('-q, --quiet', 'no progress bars');
 
-  program.command('train')
+  program
+    .command('train')
     .description('train a model on the synthetic style set or on image folders (a photo folder plus one folder per style class)')
     .option('--data <synthetic|DIR>', "'synthetic' or a dataset folder", 'synthetic')
     .option('--preset <name>', 'architecture: tiny or paper', 'tiny')
@@ -24,7 +25,7 @@ export function createProgram(): Command {
     .option('--size <px>', 'training image side', '64')
     .option('--render-size <px>', 'synthetic set only: cut the training images from scenes of this side (textures keep their scale)')
     .option('--batch <n>', 'samples per step', '1')
-    .option('--peer-paintings <n>', 'paintings in each training peer pool: 1 (the authors\' B′) or 2 (B′ and B)', '1')
+    .option('--peer-paintings <n>', "paintings in each training peer pool: 1 (the authors' B′) or 2 (B′ and B)", '1')
     .option('--seed <n>', 'seed of the whole run', '0')
     .option('--checkpoint <dir>', 'checkpoint folder (the model ends up in DIR/model)', 'out/train')
     .option('--every <n>', 'steps between checkpoints', '100')
@@ -32,27 +33,45 @@ export function createProgram(): Command {
     .option('--lr <rate>', 'Adam learning rate (the authors: 4e-4)', '4e-4')
     .option('--ema <decay>', 'also keep a moving average of the generator weights (e.g. 0.999) and save it to DIR/model-averaged', '0')
     .option('--resume', 'continue from the checkpoint folder')
-    .addOption(backend()).addOption(quiet())
-    .action((o: TrainOptions, cmd: Command) => trainCommand({ ...o, explicit: new Set(Object.keys(o).filter((k) => cmd.getOptionValueSource(k) === 'cli')) }));
+    .addOption(backend())
+    .addOption(quiet())
+    .action((o: TrainOptions, cmd: Command) =>
+      trainCommand({ ...o, explicit: new Set(Object.keys(o).filter((k) => cmd.getOptionValueSource(k) === 'cli')) }),
+    );
 
-  program.command('stylize')
+  program
+    .command('stylize')
     .description('stylize content images (PNG or JPEG, any size) in the style of one or more exemplars')
     .requiredOption('--model <dir>', 'model folder')
     .requiredOption('--content <img>', 'content image or folder of images (repeat for several; the exemplars are encoded once)', collect)
     .requiredOption('--style <img>', 'style exemplar (repeat for several: they form one peer pool)', collect)
     .requiredOption('--out <img>', 'output image (.png or .jpg), or a folder for several contents (one <name>.png each)')
     .option('--stages <s>', 'two-stage or style-only', 'two-stage')
-    .option('--k <n>', 'neighbours per pixel (default: the model\'s)')
-    .option('--size <S>', "the authors' test.py pipeline at S: content and styles resized (shorter side to S, Pillow bicubic) and centre-cropped to S×S, the content reflect-padded, the result min–max stretched to 0–255")
+    .option('--k <n>', "neighbours per pixel (default: the model's)")
+    .option(
+      '--size <S>',
+      "the authors' test.py pipeline at S: content and styles resized (shorter side to S, Pillow bicubic) and centre-cropped to S×S, the content reflect-padded, the result min–max stretched to 0–255",
+    )
     .option('--pad <px>', 'reflect pad of the content on every side, cropped off the result (default: 8·⌊S/256⌋ with --size, else 0)')
     .option('--no-crop', 'with --size: no centre crop (the resized images keep their aspect ratio)')
-    .option('--no-stretch', 'with --size: the plain [-1, 1] → 0–255 mapping instead of the min–max stretch (always the case without --size)')
-    .option('--memory-budget <MiB>', 'refuse an image whose estimated peak memory is above this (default on wasm: its 4 GiB heap less what is in use; on cpu and tensorflow: 90 % of the machine\'s memory)')
-    .option('--jobs <n>', 'with several contents: worker processes sharing them, each on an equal share of the cores (default 1: one process on every core; on wasm 2 pays off from about a dozen images on 2 cores, at twice the memory)')
-    .addOption(backend()).addOption(quiet())
+    .option(
+      '--no-stretch',
+      'with --size: the plain [-1, 1] → 0–255 mapping instead of the min–max stretch (always the case without --size)',
+    )
+    .option(
+      '--memory-budget <MiB>',
+      "refuse an image whose estimated peak memory is above this (default on wasm: its 4 GiB heap less what is in use; on cpu and tensorflow: 90 % of the machine's memory)",
+    )
+    .option(
+      '--jobs <n>',
+      'with several contents: worker processes sharing them, each on an equal share of the cores (default 1: one process on every core; on wasm 2 pays off from about a dozen images on 2 cores, at twice the memory)',
+    )
+    .addOption(backend())
+    .addOption(quiet())
     .action(stylizeCommand);
 
-  program.command('import-torch')
+  program
+    .command('import-torch')
     .description("import the authors' PyTorch generator (ResnetGeneratorResidual, *_net_G.pth, legacy or zip format) into a model folder")
     .argument('<file.pth>', "the authors' generator checkpoint")
     .requiredOption('--out <dir>', 'model folder to write (replaced atomically)')
@@ -63,7 +82,8 @@ export function createProgram(): Command {
       await importTorchCommand({ file, ...o });
     });
 
-  program.command('eval')
+  program
+    .command('eval')
     .description('score a model on the held-out synthetic style classes (style distance reduction, edge correlation)')
     .requiredOption('--model <dir>', 'model folder')
     .option('--images <n>', 'content images per held-out class', '8')
@@ -71,26 +91,37 @@ export function createProgram(): Command {
     .option('--seed <n>', 'seed of the evaluation images', '1000003')
     .option('--exemplars <n>', 'paintings of the class in each peer pool (as the demo)', '4')
     .option('--stages <s>', 'two-stage or style-only', 'two-stage')
-    .option('--k <n>', 'neighbours per pixel (default: the model\'s)')
+    .option('--k <n>', "neighbours per pixel (default: the model's)")
     .option('--out <file>', 'write the full report as JSON')
-    .addOption(backend()).addOption(quiet())
+    .addOption(backend())
+    .addOption(quiet())
     .action(evalCommand);
 
-  program.command('info')
-    .description('versions, the backend in use, and a model\'s configuration')
+  program
+    .command('info')
+    .description("versions, the backend in use, and a model's configuration")
     .option('--model <dir>', 'model folder')
     .addOption(backend())
     .action(infoCommand);
 
-  program.command('demo')
-    .description('the main job: train the tiny preset on the synthetic set (every one of --steps, no time limit), stylize held-out styles, write grid.png and metrics.json')
+  program
+    .command('demo')
+    .description(
+      'the main job: train the tiny preset on the synthetic set (every one of --steps, no time limit), stylize held-out styles, write grid.png and metrics.json',
+    )
     .option('--out <dir>', 'output folder', 'out/demo')
     .option('--steps <n>', 'training steps, warm-up included', '3000')
     .option('--warmup <n>', 'reconstruction-only warm-up steps', '1000')
     .option('--seed <n>', 'seed', '0')
     .addOption(quiet())
     .action(async (o: { out: string; steps: string; warmup: string; seed: string; quiet?: boolean }) => {
-      await runDemo({ out: o.out, steps: positiveInt('--steps', o.steps), warmupSteps: nonNegativeInt('--warmup', o.warmup), seed: nonNegativeInt('--seed', o.seed), quiet: o.quiet });
+      await runDemo({
+        out: o.out,
+        steps: positiveInt('--steps', o.steps),
+        warmupSteps: nonNegativeInt('--warmup', o.warmup),
+        seed: nonNegativeInt('--seed', o.seed),
+        quiet: o.quiet,
+      });
     });
   return program;
 }
@@ -101,7 +132,8 @@ export async function main(argv: string[]): Promise<number> {
     await createProgram().parseAsync(argv, { from: 'user' });
     return 0;
   } catch (e) {
-    if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? 0 : 2;
+    if (e instanceof CommanderError)
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? 0 : 2;
     if (e instanceof CliError) {
       process.stderr.write(`tpfr: ${e.message}\n`);
       return e.exitCode;

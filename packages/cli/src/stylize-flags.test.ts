@@ -117,7 +117,10 @@ it('reports bad flags as usage errors (exit 2) naming the flag, the expected and
     [['--pad', '-2'], /tpfr: option --pad: expected an integer >= 0, received '-2'/],
     [['--pad', '1.5', '--size', '40'], /option --pad: expected an integer >= 0, received '1.5'/],
     [['--no-crop'], /tpfr: option --no-crop: expected together with --size <S>, received no --size/],
-    [['--size', '40', '--pad', '40'], /tpfr: option --pad: expected an integer <= 39 \(the content's shorter side at --size − 1\), received '40'/],
+    [
+      ['--size', '40', '--pad', '40'],
+      /tpfr: option --pad: expected an integer <= 39 \(the content's shorter side at --size − 1\), received '40'/,
+    ],
     [['--pad', '41'], /tpfr: option --pad: expected an integer <= 40 \(the content's shorter side − 1\), received '41'/],
   ];
   for (const [flags, message] of cases) {
@@ -130,10 +133,13 @@ it('--memory-budget refuses an image whose estimated peak is above it, before st
   const out = join(dir, 'budget.png');
   const big = join(dir, 'big.png');
   writeNoiseImage(big, 400, 300, 3);
-  const runBig = (...args: string[]) => main(['stylize', '--model', modelDir, '--content', big, '--style', style, '--backend', 'cpu', '--quiet', ...args]);
+  const runBig = (...args: string[]) =>
+    main(['stylize', '--model', modelDir, '--content', big, '--style', style, '--backend', 'cpu', '--quiet', ...args]);
   cli.reset();
   expect(await runBig('--out', out, '--memory-budget', '1')).toBe(1);
-  expect(cli.stderr).toMatch(/tpfr: [^\n]*big\.png cannot fit: expected a call within memoryBudgetBytes = 1\.0 MiB, received an estimated peak of \d+\.\d MiB \(in \w+, [^)]+\) for a content of 300×400[^\n]*--memory-budget <MiB> to change the budget/);
+  expect(cli.stderr).toMatch(
+    /tpfr: [^\n]*big\.png cannot fit: expected a call within memoryBudgetBytes = 1\.0 MiB, received an estimated peak of \d+\.\d MiB \(in \w+, [^)]+\) for a content of 300×400[^\n]*--memory-budget <MiB> to change the budget/,
+  );
   expect(existsSync(out)).toBe(false);
   expect(await run('--out', out, '--memory-budget', '0')).toBe(2);
   expect(cli.stderr).toMatch(/option --memory-budget: expected a positive integer, received '0'/);

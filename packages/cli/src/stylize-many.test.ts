@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readImage } from '@tpfr/models/node';
-import { captureCliOutput, stylizeFixture, writeNoiseImage } from './cli-harness.test-util.js';
+import { type captureCliOutput, stylizeFixture, writeNoiseImage } from './cli-harness.test-util.js';
 import { main } from './main.js';
 
 const fixture = stylizeFixture('tpfr-stylize-many-');
@@ -32,7 +32,11 @@ it('stylizes a folder and more files into a folder, each as it would be alone', 
   expect(await run('--content', folder, '--content', join(dir, 'c.png'), '--out', out, '--size', '32')).toBe(0);
   expect(readdirSync(out).sort()).toEqual(['a.png', 'b.png', 'c.png']);
   expect(output.text).toContain(`${out}: 3 images`);
-  for (const [name, file] of [['a', join(folder, 'a.jpg')], ['b', join(folder, 'b.png')], ['c', join(dir, 'c.png')]]) {
+  for (const [name, file] of [
+    ['a', join(folder, 'a.jpg')],
+    ['b', join(folder, 'b.png')],
+    ['c', join(dir, 'c.png')],
+  ]) {
     const alone = join(dir, `${name}-alone.png`);
     expect(await run('--content', file, '--out', alone, '--size', '32')).toBe(0);
     const [x, y] = [readImage(join(out, `${name}.png`)), readImage(alone)];
@@ -51,7 +55,9 @@ it('refuses an image path as --out for several contents, and a folder without im
 it('a folder of one image still writes into an --out folder (created, however deep), skipping other files, with a progress bar', async () => {
   const out = join(dir, 'deep', 'er', 'out');
   output.reset();
-  expect(await main(['stylize', '--model', modelDir, '--style', style, '--backend', 'wasm', '--content', join(dir, 'one'), '--out', out])).toBe(0);
+  expect(
+    await main(['stylize', '--model', modelDir, '--style', style, '--backend', 'wasm', '--content', join(dir, 'one'), '--out', out]),
+  ).toBe(0);
   expect(readdirSync(out)).toEqual(['only.png']);
   expect(output.text).toContain(`${out}: 1 images`);
   // The bar (written when it stops, off a terminal): its label, the count and the last file.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readImage } from '@tpfr/models/node';
-import { captureCliOutput, stylizeFixture, writeNoiseImage } from './cli-harness.test-util.js';
+import { type captureCliOutput, stylizeFixture, writeNoiseImage } from './cli-harness.test-util.js';
 import { stylizeCommand, type StylizeCommandOptions } from './commands.js';
 import { CliError } from './errors.js';
 import { main } from './main.js';
@@ -22,7 +22,15 @@ beforeAll(async () => {
 afterAll(() => fixture.cleanUp());
 
 const options = (out: string, extra: Partial<StylizeCommandOptions> = {}): StylizeCommandOptions => ({
-  model: modelDir, content: [folder], style: [style], out, stages: 'two-stage', backend: 'wasm', quiet: true, workerEntry, ...extra,
+  model: modelDir,
+  content: [folder],
+  style: [style],
+  out,
+  stages: 'two-stage',
+  backend: 'wasm',
+  quiet: true,
+  workerEntry,
+  ...extra,
 });
 
 it('--jobs 2 shares a folder between two worker processes and writes what one process writes, bit for bit', async () => {
@@ -49,6 +57,8 @@ it('a failing worker fails the command with its own message and stops the others
 
 it('refuses --jobs that is not a positive integer (a usage error)', async () => {
   output.reset();
-  expect(await main(['stylize', '--model', modelDir, '--style', style, '--content', folder, '--out', join(dir, 'x'), '--jobs', '0', '--quiet'])).toBe(2);
+  expect(
+    await main(['stylize', '--model', modelDir, '--style', style, '--content', folder, '--out', join(dir, 'x'), '--jobs', '0', '--quiet']),
+  ).toBe(2);
   expect(output.text).toMatch(/--jobs/);
 });

@@ -54,37 +54,60 @@ export async function runWorkers(o: WorkersOptions): Promise<void> {
   // An explicit TPFR_WASM_THREADS is the user's choice per process; else the cores are shared.
   const threads = process.env.TPFR_WASM_THREADS ?? String(Math.max(1, Math.floor(availableParallelism() / jobs)));
   const children: ChildProcess[] = [];
-  const stopAll = () => { for (const c of children) if (c.exitCode === null) c.kill('SIGTERM'); };
-  const runs = shares.map((share, j) => new Promise<void>((resolve, reject) => {
-    const child = spawn(o.entry[0], [...o.entry.slice(1), ...o.args(share)], {
-      env: { ...process.env, [WORKER_ENV]: '1', TPFR_WASM_THREADS: threads },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let out = '';
-    let err = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      let nl: number;
-      while ((nl = out.indexOf('\n')) >= 0) {
-        const line = out.slice(0, nl);
-        out = out.slice(nl + 1);
-        if (line.startsWith(DONE)) {
-          const { file, line: text } = JSON.parse(line.slice(DONE.length)) as { file: string; line: string };
-          o.onDone(file, text);
-        }
-      }
-    });
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { err = (err + chunk).slice(-4000); });
-    child.on('error', (e) => reject(new CliError(`stylize --jobs: cannot start a worker: ${e.message}`)));
-    child.on('close', (code, signal) => {
-      if (code === 0) return resolve();
-      const last = err.trim().split('\n').filter((l) => l.trim() !== '').pop()?.replace(/^tpfr: /, '');
-      reject(new CliError(`stylize --jobs: worker ${j + 1} of ${jobs} failed: ${last ?? (signal ? `killed by ${signal}` : `exit ${code}`)}`, code === 2 ? 2 : 1));
-    });
-  }));
+  const stopAll = () => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  };
+  const runs = shares.map(
+    (share, j) =>
+      new Promise<void>((resolve, reject) => {
+        const child = spawn(o.entry[0], [...o.entry.slice(1), ...o.args(share)], {
+          env: { ...process.env, [WORKER_ENV]: '1', TPFR_WASM_THREADS: threads },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        children.push(child);
+        let out = '';
+        let err = '';
+        child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+          out += chunk;
+          for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) {
+            const line = out.slice(0, nl);
+            out = out.slice(nl + 1);
+            if (line.startsWith(DONE)) {
+              const { file, line: text } = JSON.parse(line.slice(DONE.length)) as { file: string; line: string };
+              o.onDone(file, text);
+            }
+          }
+        });
+        child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+          err = (err + chunk).slice(-4000);
+        });
+        child.on('error', (e) => reject(new CliError(`stylize --jobs: cannot start a worker: ${e.message}`)));
+        child.on('close', (code, signal) => {
+          if (code === 0) return resolve();
+          const last = err
+            .trim()
+            .split('\n')
+            .filter((l) => l.trim() !== '')
+            .pop()
+            ?.replace(/^tpfr: /, '');
+          reject(
+            new CliError(
+              `stylize --jobs: worker ${j + 1} of ${jobs} failed: ${last ?? (signal ? `killed by ${signal}` : `exit ${code}`)}`,
+              code === 2 ? 2 : 1,
+            ),
+          );
+        });
+      }),
+  );
   try {
-    await Promise.all(runs.map((r) => r.catch((e: unknown) => { stopAll(); throw e; })));
+    await Promise.all(
+      runs.map((r) =>
+        r.catch((e: unknown) => {
+          stopAll();
+          throw e;
+        }),
+      ),
+    );
   } finally {
     // The others' failures after the first (they were stopped) are not reported.
     await Promise.allSettled(runs);

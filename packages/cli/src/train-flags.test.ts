@@ -23,7 +23,13 @@ const realCreateModel = TpfrTrainer.createModel.bind(TpfrTrainer);
 /** A small network of any preset: the flags, not the architecture, are under test. */
 const small = (seed = 0) => realCreateModel(MICRO_MODEL, seed);
 
-interface FitCall { options: TpfrTrainer['options']; source: TpfrTrainer['dataset']['source']; step: number; opts: FitOptions; sigintDuring: number }
+interface FitCall {
+  options: TpfrTrainer['options'];
+  source: TpfrTrainer['dataset']['source'];
+  step: number;
+  opts: FitOptions;
+  sigintDuring: number;
+}
 let calls: FitCall[] = [];
 /** What the stand-in fit does besides recording (default: one step reported, done). */
 let fitBody: (trainer: TpfrTrainer, opts: FitOptions) => Promise<FitResult['stoppedBy']>;
@@ -34,7 +40,10 @@ beforeAll(async () => {
   mkdirSync(join(folders, 'photo'), { recursive: true });
   mkdirSync(join(folders, 'ink'));
   for (const [i, sub] of ['photo', 'photo', 'ink', 'ink'].entries()) {
-    writeImage(join(folders, sub, `${i}.png`), tf.tidy(() => tf.randomUniform([40, 40, 3], 0, 255, 'float32', i) as tf.Tensor3D));
+    writeImage(
+      join(folders, sub, `${i}.png`),
+      tf.tidy(() => tf.randomUniform([40, 40, 3], 0, 255, 'float32', i) as tf.Tensor3D),
+    );
   }
 });
 beforeEach(() => {
@@ -42,11 +51,22 @@ beforeEach(() => {
   stdout = '';
   calls = [];
   fitBody = async () => 'done';
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { stderr += String(chunk); return true; });
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { stdout += `${args.join(' ')}\n`; });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+    stdout += `${args.join(' ')}\n`;
+  });
   vi.spyOn(TpfrTrainer, 'createModel').mockImplementation((_preset, seed) => small(seed));
   vi.spyOn(TpfrTrainer.prototype, 'fit').mockImplementation(async function (this: TpfrTrainer, opts: FitOptions = {}) {
-    calls.push({ options: { ...this.options }, source: this.dataset.source, step: this.step, opts, sigintDuring: process.listenerCount('SIGINT') });
+    calls.push({
+      options: { ...this.options },
+      source: this.dataset.source,
+      step: this.step,
+      opts,
+      sigintDuring: process.listenerCount('SIGINT'),
+    });
     return { steps: [], stoppedBy: await fitBody(this, opts) };
   });
 });
@@ -65,7 +85,35 @@ const train = (...args: string[]) => {
 
 it('passes every training flag to the trainer, the dataset and fit', async () => {
   const ckpt = join(dir, 'fresh');
-  expect(await train('--steps', '7', '--size', '32', '--render-size', '48', '--batch', '2', '--peer-paintings', '2', '--seed', '5', '--every', '3', '--warmup', '2', '--lr', '1e-3', '--ema', '0.5', '--preset', 'paper', '--checkpoint', ckpt, '--quiet')).toBe(0);
+  expect(
+    await train(
+      '--steps',
+      '7',
+      '--size',
+      '32',
+      '--render-size',
+      '48',
+      '--batch',
+      '2',
+      '--peer-paintings',
+      '2',
+      '--seed',
+      '5',
+      '--every',
+      '3',
+      '--warmup',
+      '2',
+      '--lr',
+      '1e-3',
+      '--ema',
+      '0.5',
+      '--preset',
+      'paper',
+      '--checkpoint',
+      ckpt,
+      '--quiet',
+    ),
+  ).toBe(0);
   expect(TpfrTrainer.createModel).toHaveBeenCalledWith('paper', 5);
   expect(calls).toHaveLength(1);
   const [c] = calls;
@@ -82,7 +130,15 @@ it('uses the documented defaults when no flag is given', async () => {
   expect(await train('--quiet')).toBe(0);
   expect(TpfrTrainer.createModel).toHaveBeenCalledWith('tiny', 0);
   const [c] = calls;
-  expect(c.options).toMatchObject({ steps: 1000, batchSize: 1, peerPaintings: 1, seed: 0, warmupSteps: 0, learningRate: 4e-4, emaDecay: 0 });
+  expect(c.options).toMatchObject({
+    steps: 1000,
+    batchSize: 1,
+    peerPaintings: 1,
+    seed: 0,
+    warmupSteps: 0,
+    learningRate: 4e-4,
+    emaDecay: 0,
+  });
   expect(c.source).toMatchObject({ kind: 'synthetic', seed: 0, size: 64, renderSize: 64 });
   expect(c.opts).toMatchObject({ checkpointDir: resolve('out/train'), checkpointEvery: 100 });
 });
@@ -123,7 +179,9 @@ it('stops on Ctrl-C after the step in progress and says how to resume; the handl
   expect(process.listenerCount('SIGINT')).toBe(before);
   expect(stderr).toBe('interrupted at step 4: resume with --resume\n');
   // A failing run also removes the handler, and fails with exit code 1.
-  fitBody = async () => { throw new Error('boom'); };
+  fitBody = async () => {
+    throw new Error('boom');
+  };
   expect(await train('--steps', '9', '--size', '32', '--checkpoint', join(dir, 's'), '--quiet')).toBe(1);
   expect(stderr).toMatch(/tpfr: unexpected error: Error: boom/);
   expect(process.listenerCount('SIGINT')).toBe(before);
@@ -150,7 +208,7 @@ const checkpoint = async (name: string, data: TpfrTrainer['dataset'], options: C
 };
 const stored = { steps: 4, batchSize: 2, seed: 9, learningRate: 1e-3, emaDecay: 0.5, warmupSteps: 1, peerPaintings: 2 as const };
 
-it('--resume: the checkpoint\'s data and options, changed only by the flags given', async () => {
+it("--resume: the checkpoint's data and options, changed only by the flags given", async () => {
   const ckpt = await checkpoint('ck-synthetic', createSyntheticDataset({ size: 32, seed: 9, renderSize: 48 }), stored);
   const resume = vi.spyOn(TpfrTrainer, 'resume');
   expect(await train('--checkpoint', ckpt, '--resume', '--quiet')).toBe(0);
@@ -161,11 +219,34 @@ it('--resume: the checkpoint\'s data and options, changed only by the flags give
   expect(TpfrTrainer.createModel).not.toHaveBeenCalled();
   expect(stderr).toBe(`resumed at step 0 of 4 from ${resolve(ckpt)}\n`);
 
-  expect(await train('--checkpoint', ckpt, '--resume', '--steps', '6', '--batch', '3', '--lr', '2e-3', '--ema', '0.25', '--warmup', '2', '--peer-paintings', '1', '--seed', '9', '--quiet')).toBe(0);
+  expect(
+    await train(
+      '--checkpoint',
+      ckpt,
+      '--resume',
+      '--steps',
+      '6',
+      '--batch',
+      '3',
+      '--lr',
+      '2e-3',
+      '--ema',
+      '0.25',
+      '--warmup',
+      '2',
+      '--peer-paintings',
+      '1',
+      '--seed',
+      '9',
+      '--quiet',
+    ),
+  ).toBe(0);
   const changes = { steps: 6, batchSize: 3, learningRate: 2e-3, emaDecay: 0.25, warmupSteps: 2, peerPaintings: 1, seed: 9 };
   expect(resume).toHaveBeenLastCalledWith(resolve(ckpt), expect.anything(), changes);
   expect(calls[1].options).toMatchObject(changes);
-  expect(stderr).toMatch(/^resumed at step 0 of 6 from [^\n]*ck-synthetic\n {2}steps: 4 \(checkpoint\) → 6\n {2}batchSize: 2 \(checkpoint\) → 3\n/);
+  expect(stderr).toMatch(
+    /^resumed at step 0 of 6 from [^\n]*ck-synthetic\n {2}steps: 4 \(checkpoint\) → 6\n {2}batchSize: 2 \(checkpoint\) → 3\n/,
+  );
   expect(stderr).toContain('\n  peerPaintings: 2 (checkpoint) → 1\n');
 
   // A flag equal to a default is still a change when given.
@@ -173,7 +254,7 @@ it('--resume: the checkpoint\'s data and options, changed only by the flags give
   expect(resume).toHaveBeenLastCalledWith(resolve(ckpt), expect.anything(), { batchSize: 1 });
 });
 
-it('--resume of a run on folders or at one size: the data flags not given are the checkpoint\'s', async () => {
+it("--resume of a run on folders or at one size: the data flags not given are the checkpoint's", async () => {
   const onFolders = await checkpoint('ck-folders', createImageFolderDataset(folders, { size: 32, seed: 2 }), { ...stored, seed: 2 });
   expect(await train('--checkpoint', onFolders, '--resume', '--quiet')).toBe(0);
   expect(calls[0].source).toMatchObject({ kind: 'folders', root: folders, seed: 2, size: 32 });
@@ -182,7 +263,9 @@ it('--resume of a run on folders or at one size: the data flags not given are th
   expect(await train('--checkpoint', plain, '--resume', '--quiet')).toBe(0);
   expect(calls[1].source).toMatchObject({ kind: 'synthetic', size: 32, renderSize: 32 });
   expect(await train('--checkpoint', plain, '--resume', '--size', '36', '--quiet')).toBe(1);
-  expect(stderr).toMatch(/tpfr: TpfrTrainer.resume: expected the checkpoint's data, received other data \(size: checkpoint 32, given 36; renderSize: checkpoint 32, given 36/);
+  expect(stderr).toMatch(
+    /tpfr: TpfrTrainer.resume: expected the checkpoint's data, received other data \(size: checkpoint 32, given 36; renderSize: checkpoint 32, given 36/,
+  );
   // A render size given on the command line replaces the stored one (and the trainer refuses it).
   expect(await train('--checkpoint', plain, '--resume', '--render-size', '40', '--quiet')).toBe(1);
   expect(stderr).toMatch(/renderSize: checkpoint 32, given 40\)/);
@@ -212,8 +295,14 @@ it('--resume reads only well-typed data entries of trainer.json: the rest comes 
   });
   const cases: Array<[unknown, Record<string, unknown>]> = [
     [{}, { kind: 'synthetic', seed: 0, size: 64, renderSize: 64 }],
-    [{ data: { kind: 'folders', root: 7, size: '32', renderSize: 40 }, options: { seed: 'x' } }, { kind: 'synthetic', seed: 0, size: 64, renderSize: 64 }],
-    [{ data: { kind: 'synthetic', root: join(dir, 'elsewhere'), size: 32, renderSize: 48 }, options: { seed: 3 } }, { kind: 'synthetic', seed: 3, size: 32, renderSize: 48 }],
+    [
+      { data: { kind: 'folders', root: 7, size: '32', renderSize: 40 }, options: { seed: 'x' } },
+      { kind: 'synthetic', seed: 0, size: 64, renderSize: 64 },
+    ],
+    [
+      { data: { kind: 'synthetic', root: join(dir, 'elsewhere'), size: 32, renderSize: 48 }, options: { seed: 3 } },
+      { kind: 'synthetic', seed: 3, size: 32, renderSize: 48 },
+    ],
     [{ data: { kind: 'synthetic', size: 32, renderSize: '48' } }, { kind: 'synthetic', seed: 0, size: 32, renderSize: 32 }],
   ];
   for (const [i, [json, source]] of cases.entries()) {
@@ -232,7 +321,10 @@ it('refuses bad training flags with exit code 2, naming the flag, the expected a
     [['--size', '2.5'], "option --size: expected a positive integer, received '2.5'"],
     [['--batch', '-1'], "option --batch: expected a positive integer, received '-1'"],
     [['--render-size', 'x'], "option --render-size: expected a positive integer, received 'x'"],
-    [['--data', folders, '--render-size', '96'], 'option --render-size: only the synthetic set is rendered (image folders are cropped at random scales already)'],
+    [
+      ['--data', folders, '--render-size', '96'],
+      'option --render-size: only the synthetic set is rendered (image folders are cropped at random scales already)',
+    ],
     [['--size', '32', '--render-size', '31'], "option --render-size: expected an integer >= --size (32), received '31'"],
     [['--peer-paintings', '0'], "option --peer-paintings: expected a positive integer, received '0'"],
     [['--peer-paintings', '3'], "option --peer-paintings: expected 1 or 2, received '3'"],
@@ -252,6 +344,8 @@ it('refuses bad training flags with exit code 2, naming the flag, the expected a
     expect(stderr, flags.join(' ')).toBe(`tpfr: ${message}\n`);
   }
   expect(await train('--data', join(dir, 'nowhere'), '--quiet')).toBe(1);
-  expect(stderr).toBe(`tpfr: --data ${join(dir, 'nowhere')}: no such folder (use 'synthetic' or a folder with a photo folder and one folder per style class)\n`);
+  expect(stderr).toBe(
+    `tpfr: --data ${join(dir, 'nowhere')}: no such folder (use 'synthetic' or a folder with a photo folder and one folder per style class)\n`,
+  );
   expect(calls).toHaveLength(0);
 });

@@ -9,8 +9,19 @@ it('neighbourhoodAttention equals a hand-worked example (softplus, then softmax 
   // Two queries, a pool of three rows; query 0 attends to rows 0 and 2, query 1 to rows 2 and 1.
   const u = tf.tensor1d([0, 1]);
   const v = tf.tensor1d([0, -1, 2]);
-  const indices = tf.tensor2d([[0, 2], [2, 1]], undefined, 'int32');
-  const values = tf.tensor2d([[1, 0], [0, 1], [2, 2]]);
+  const indices = tf.tensor2d(
+    [
+      [0, 2],
+      [2, 1],
+    ],
+    undefined,
+    'int32',
+  );
+  const values = tf.tensor2d([
+    [1, 0],
+    [0, 1],
+    [2, 2],
+  ]);
   const { weights, output } = neighbourhoodAttention(u, v, indices, values);
   // Query 0: logits 0 + 0 = 0 and 0 + 2 = 2; query 1: 1 + 2 = 3 and 1 − 1 = 0.
   const row = (a: number, b: number) => {
@@ -18,7 +29,10 @@ it('neighbourhoodAttention equals a hand-worked example (softplus, then softmax 
     return [ea / (ea + eb), eb / (ea + eb)];
   };
   const [w0, w1] = [row(0, 2), row(3, 0)];
-  const expectedOut = [[w0[0] * 1 + w0[1] * 2, w0[1] * 2], [w1[0] * 2 + w1[1] * 0, w1[0] * 2 + w1[1] * 1]];
+  const expectedOut = [
+    [w0[0] * 1 + w0[1] * 2, w0[1] * 2],
+    [w1[0] * 2 + w1[1] * 0, w1[0] * 2 + w1[1] * 1],
+  ];
   const got = { w: weights.arraySync(), o: output.arraySync() };
   [w0, w1].forEach((r, i) => r.forEach((x, j) => expect(got.w[i][j]).toBeCloseTo(x, 6)));
   expectedOut.forEach((r, i) => r.forEach((x, j) => expect(got.o[i][j]).toBeCloseTo(x, 6)));
@@ -37,7 +51,14 @@ it('attention dropout drops the logits at its rate, scales the kept ones by 1/(1
   const values = tf.randomNormal([3, 2], 0, 1, 'float32', 2) as tf.Tensor2D;
   const logitsOf = (rate: number, seed?: number): number[] => {
     let seen: number[] = [];
-    const r = neighbourhoodAttention(u, v, indices, values, { dropoutRate: rate, seed, activation: (x) => { seen = Array.from(x.dataSync()); return x; } });
+    const r = neighbourhoodAttention(u, v, indices, values, {
+      dropoutRate: rate,
+      seed,
+      activation: (x) => {
+        seen = Array.from(x.dataSync());
+        return x;
+      },
+    });
     tf.dispose([r.weights, r.output]);
     return seen;
   };
@@ -60,7 +81,11 @@ it('the activations by hand (relu, elu, linear), and errors that name the functi
   const v = tf.tensor1d([-1, 0.5]);
   const indices = tf.tensor2d([[0, 1]], undefined, 'int32');
   const values = tf.tensor2d([[0], [1]]);
-  const acts: Record<string, (x: number) => number> = { relu: (x) => Math.max(0, x), elu: (x) => (x > 0 ? x : Math.expm1(x)), linear: (x) => x };
+  const acts: Record<string, (x: number) => number> = {
+    relu: (x) => Math.max(0, x),
+    elu: (x) => (x > 0 ? x : Math.expm1(x)),
+    linear: (x) => x,
+  };
   for (const [name, f] of Object.entries(acts)) {
     const r = neighbourhoodAttention(u, v, indices, values, { activation: name as 'relu' });
     const [a, b] = [Math.exp(f(-2)), Math.exp(f(-0.5))];
@@ -68,8 +93,14 @@ it('the activations by hand (relu, elu, linear), and errors that name the functi
     tf.dispose([r.weights, r.output]);
   }
   const wrong = neighbourhoodAttention.bind(null);
-  expect(() => wrong(tf.zeros([2]) as tf.Tensor1D, v, indices, values)).toThrow('neighbourhoodAttention: expected u [N] with N = 1 (rows of indices), received shape [2]');
-  expect(() => wrong(u, tf.zeros([3]) as tf.Tensor1D, indices, values)).toThrow('neighbourhoodAttention: expected v [M] and values [M, c] with the same M, received [3] and [2,1]');
-  expect(() => wrong(u, v, tf.zeros([1, 2]) as tf.Tensor2D, values)).toThrow('neighbourhoodAttention: expected indices of dtype int32, received dtype float32');
+  expect(() => wrong(tf.zeros([2]) as tf.Tensor1D, v, indices, values)).toThrow(
+    'neighbourhoodAttention: expected u [N] with N = 1 (rows of indices), received shape [2]',
+  );
+  expect(() => wrong(u, tf.zeros([3]) as tf.Tensor1D, indices, values)).toThrow(
+    'neighbourhoodAttention: expected v [M] and values [M, c] with the same M, received [3] and [2,1]',
+  );
+  expect(() => wrong(u, v, tf.zeros([1, 2]) as tf.Tensor2D, values)).toThrow(
+    'neighbourhoodAttention: expected indices of dtype int32, received dtype float32',
+  );
   tf.dispose([u, v, indices, values]);
 });

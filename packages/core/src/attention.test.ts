@@ -16,16 +16,27 @@ function makeProblem(seed: number, n: number, m: number, k: number, c: number) {
   return { u, v, values, indices };
 }
 
-const sizes = fc.record({
-  seed: fc.integer({ min: 1, max: 10_000 }),
-  n: fc.integer({ min: 1, max: 10 }),
-  m: fc.integer({ min: 1, max: 12 }),
-  c: fc.integer({ min: 1, max: 4 }),
-}).chain((s) => fc.record({ seed: fc.constant(s.seed), n: fc.constant(s.n), m: fc.constant(s.m), c: fc.constant(s.c), k: fc.integer({ min: 1, max: s.m }) }));
+const sizes = fc
+  .record({
+    seed: fc.integer({ min: 1, max: 10_000 }),
+    n: fc.integer({ min: 1, max: 10 }),
+    m: fc.integer({ min: 1, max: 12 }),
+    c: fc.integer({ min: 1, max: 4 }),
+  })
+  .chain((s) =>
+    fc.record({
+      seed: fc.constant(s.seed),
+      n: fc.constant(s.n),
+      m: fc.constant(s.m),
+      c: fc.constant(s.c),
+      k: fc.integer({ min: 1, max: s.m }),
+    }),
+  );
 
 describeEachBackend('neighbourhoodAttention', () => {
   test.prop([sizes, fc.constantFrom('softplus', 'relu', 'elu', 'linear' as const)], { seed: 5, numRuns: 30 })(
-    'weights are convex over the k neighbours and outputs lie in their per-channel hull', async (s, activation) => {
+    'weights are convex over the k neighbours and outputs lie in their per-channel hull',
+    async (s, activation) => {
       const { u, v, values, indices } = makeProblem(s.seed, s.n, s.m, s.k, s.c);
       await expectNoLeaks(() => {
         const { weights, output } = neighbourhoodAttention(u, v, indices, values, { activation });
@@ -47,23 +58,36 @@ describeEachBackend('neighbourhoodAttention', () => {
         return { weights, output };
       }, 'neighbourhoodAttention');
       tf.dispose([u, v, values, indices]);
-    });
+    },
+  );
 
-  test.prop([fc.integer({ min: 1, max: 10_000 })], { seed: 9, numRuns: 15 })('permuting the pool changes nothing but the indices', (seed) => {
-    const n = 5, m = 9, k = 3, c = 2;
-    const { u, v, values, indices } = makeProblem(seed, n, m, k, c);
-    const perm = Array.from({ length: m }, (_, i) => (i * 4 + seed) % m); // a permutation: 4 and 9 are coprime
-    const inv = new Array<number>(m);
-    perm.forEach((p, i) => { inv[p] = i; });
-    const vP = tf.gather(v, perm) as tf.Tensor1D;
-    const valuesP = tf.gather(values, perm) as tf.Tensor2D;
-    const indicesP = tf.tensor2d(indices.arraySync().map((row) => row.map((j) => inv[j])), [n, k], 'int32');
-    const a = neighbourhoodAttention(u, v, indices, values);
-    const b = neighbourhoodAttention(u, vP, indicesP, valuesP);
-    expect(b.output.arraySync()).toEqual(a.output.arraySync());
-    expect(b.weights.arraySync()).toEqual(a.weights.arraySync());
-    tf.dispose([u, v, values, indices, vP, valuesP, indicesP, a.output, a.weights, b.output, b.weights]);
-  });
+  test.prop([fc.integer({ min: 1, max: 10_000 })], { seed: 9, numRuns: 15 })(
+    'permuting the pool changes nothing but the indices',
+    (seed) => {
+      const n = 5,
+        m = 9,
+        k = 3,
+        c = 2;
+      const { u, v, values, indices } = makeProblem(seed, n, m, k, c);
+      const perm = Array.from({ length: m }, (_, i) => (i * 4 + seed) % m); // a permutation: 4 and 9 are coprime
+      const inv = new Array<number>(m);
+      perm.forEach((p, i) => {
+        inv[p] = i;
+      });
+      const vP = tf.gather(v, perm) as tf.Tensor1D;
+      const valuesP = tf.gather(values, perm) as tf.Tensor2D;
+      const indicesP = tf.tensor2d(
+        indices.arraySync().map((row) => row.map((j) => inv[j])),
+        [n, k],
+        'int32',
+      );
+      const a = neighbourhoodAttention(u, v, indices, values);
+      const b = neighbourhoodAttention(u, vP, indicesP, valuesP);
+      expect(b.output.arraySync()).toEqual(a.output.arraySync());
+      expect(b.weights.arraySync()).toEqual(a.weights.arraySync());
+      tf.dispose([u, v, values, indices, vP, valuesP, indicesP, a.output, a.weights, b.output, b.weights]);
+    },
+  );
 
   it('has gradients in u, v and values that match central finite differences', async () => {
     const { u, v, values, indices } = makeProblem(42, 4, 6, 3, 2);
@@ -78,12 +102,15 @@ describeEachBackend('neighbourhoodAttention', () => {
         const gv = g.dataSync();
         const base = inputs[which].dataSync();
         for (let i = 0; i < base.length; i++) {
-          const plus = Float32Array.from(base); plus[i] += eps;
-          const minus = Float32Array.from(base); minus[i] -= eps;
-          const at = (vals: Float32Array) => tf.tidy(() => {
-            const args = inputs.map((t, j) => (j === which ? tf.tensor(vals, t.shape) : t));
-            return f(args[0], args[1], args[2]).dataSync()[0];
-          });
+          const plus = Float32Array.from(base);
+          plus[i] += eps;
+          const minus = Float32Array.from(base);
+          minus[i] -= eps;
+          const at = (vals: Float32Array) =>
+            tf.tidy(() => {
+              const args = inputs.map((t, j) => (j === which ? tf.tensor(vals, t.shape) : t));
+              return f(args[0], args[1], args[2]).dataSync()[0];
+            });
           const fd = (at(plus) - at(minus)) / (2 * eps);
           expect(Math.abs(gv[i] - fd)).toBeLessThanOrEqual(2e-3 + 1e-2 * Math.abs(fd));
         }
@@ -106,7 +133,9 @@ it('rejects mismatched inputs naming the function, the expectation and the recei
   const v = tf.zeros([4]) as tf.Tensor1D;
   const idx = tf.zeros([3, 2], 'int32') as tf.Tensor2D;
   const vals = tf.zeros([4, 2]) as tf.Tensor2D;
-  expect(() => neighbourhoodAttention(tf.zeros([2]) as tf.Tensor1D, v, idx, vals)).toThrow(/neighbourhoodAttention: expected u \[N\] with N = 3 .*received shape \[2\]/);
+  expect(() => neighbourhoodAttention(tf.zeros([2]) as tf.Tensor1D, v, idx, vals)).toThrow(
+    /neighbourhoodAttention: expected u \[N\] with N = 3 .*received shape \[2\]/,
+  );
   expect(() => neighbourhoodAttention(u, tf.zeros([5]) as tf.Tensor1D, idx, vals)).toThrow(ShapeError);
   expect(() => neighbourhoodAttention(u, v, tf.zeros([3, 2]) as tf.Tensor2D, vals)).toThrow(/indices of dtype int32/);
   expect(() => neighbourhoodAttention(u, v, idx, tf.zeros([4]) as unknown as tf.Tensor2D)).toThrow(/values of rank 2 \[M, c\]/);

@@ -28,11 +28,16 @@ export interface NeighbourhoodAttentionResult {
 export function applyAttentionActivation(x: tf.Tensor2D, activation: AttentionActivation): tf.Tensor2D {
   if (typeof activation === 'function') return activation(x);
   switch (activation) {
-    case 'softplus': return tf.softplus(x);
-    case 'relu': return tf.relu(x);
-    case 'elu': return tf.elu(x);
-    case 'linear': return x;
-    default: throw new ValueError('neighbourhoodAttention', `activation 'softplus', 'relu', 'elu', 'linear' or a function`, String(activation));
+    case 'softplus':
+      return tf.softplus(x);
+    case 'relu':
+      return tf.relu(x);
+    case 'elu':
+      return tf.elu(x);
+    case 'linear':
+      return x;
+    default:
+      throw new ValueError('neighbourhoodAttention', `activation 'softplus', 'relu', 'elu', 'linear' or a function`, String(activation));
   }
 }
 

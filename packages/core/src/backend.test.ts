@@ -24,7 +24,9 @@ it("'auto' walks tfjs-node, WebGPU, wasm, cpu and reports every attempt", async 
 
 it('rejects an unknown backend with a typed error', async () => {
   await expect(initBackend('metal' as 'cpu')).rejects.toThrow(BackendError);
-  await expect(initBackend('metal' as 'cpu')).rejects.toThrow(/initBackend: expected 'auto', 'tensorflow', 'webgpu', 'webgl', 'wasm' or 'cpu', received 'metal'/);
+  await expect(initBackend('metal' as 'cpu')).rejects.toThrow(
+    /initBackend: expected 'auto', 'tensorflow', 'webgpu', 'webgl', 'wasm' or 'cpu', received 'metal'/,
+  );
 });
 
 it('registers every tfjs-core gradient once, with only tfjs-core installed', async () => {
@@ -43,17 +45,47 @@ it("the wasm UnsortedSegmentSum kernel equals the cpu one (gather's gradient)", 
   const run = async (backend: string) => {
     await initBackend(backend as 'cpu');
     return tf.tidy(() => {
-      const x = tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]]);
+      const x = tf.tensor2d([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+        [7, 8],
+        [9, 10],
+      ]);
       const out = tf.unsortedSegmentSum(x, tf.tensor1d([2, 0, 2, -1, 1], 'int32'), 4).arraySync();
-      const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.gather(v, tf.tensor1d([0, 0, 2], 'int32')), tf.tensor2d([[1, 1], [2, 2], [3, 3]]))))(x).arraySync();
+      const g = tf
+        .grad((v: tf.Tensor) =>
+          tf.sum(
+            tf.mul(
+              tf.gather(v, tf.tensor1d([0, 0, 2], 'int32')),
+              tf.tensor2d([
+                [1, 1],
+                [2, 2],
+                [3, 3],
+              ]),
+            ),
+          ),
+        )(x)
+        .arraySync();
       return { out, g };
     });
   };
   const cpu = await run('cpu');
   const wasm = await run('wasm');
   expect(wasm).toEqual(cpu);
-  expect(cpu.out).toEqual([[3, 4], [9, 10], [6, 8], [0, 0]]);
-  expect(cpu.g).toEqual([[3, 3], [0, 0], [3, 3], [0, 0], [0, 0]]);
+  expect(cpu.out).toEqual([
+    [3, 4],
+    [9, 10],
+    [6, 8],
+    [0, 0],
+  ]);
+  expect(cpu.g).toEqual([
+    [3, 3],
+    [0, 0],
+    [3, 3],
+    [0, 0],
+    [0, 0],
+  ]);
 });
 
 it('the wasm Conv2DBackpropFilter and Conv2DBackpropInput kernels equal the cpu ones for strides, paddings and sizes', async () => {
@@ -80,7 +112,10 @@ it('the wasm Conv2DBackpropFilter and Conv2DBackpropInput kernels equal the cpu 
         const x = tf.randomNormal(c.x, 0, 1, 'float32', 1);
         const w = tf.randomNormal(c.f, 0, 1, 'float32', 2);
         const proj = (y: tf.Tensor) => tf.sum(tf.mul(y, tf.randomNormal(y.shape, 0, 1, 'float32', 3)));
-        const [dx, dw] = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => proj(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.s, c.pad)))([x, w]);
+        const [dx, dw] = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => proj(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.s, c.pad)))([
+          x,
+          w,
+        ]);
         // conv2dTranspose's filter gradient goes through Conv2DBackpropFilter too.
         const y = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.s, c.pad);
         const wt = tf.randomNormal(c.f, 0, 1, 'float32', 4) as tf.Tensor4D;
@@ -91,6 +126,8 @@ it('the wasm Conv2DBackpropFilter and Conv2DBackpropInput kernels equal the cpu 
     };
     const cpu = (await run('cpu')).map((a) => (a as number[]).flat(4) as number[]);
     const wasm = (await run('wasm')).map((a) => (a as number[]).flat(4) as number[]);
-    cpu.forEach((arr, i) => arr.forEach((v, j) => expect(Math.abs(wasm[i][j] - v), `${JSON.stringify(c)} grad ${i}`).toBeLessThan(1e-3 * (1 + Math.abs(v)))));
+    cpu.forEach((arr, i) =>
+      arr.forEach((v, j) => expect(Math.abs(wasm[i][j] - v), `${JSON.stringify(c)} grad ${i}`).toBeLessThan(1e-3 * (1 + Math.abs(v)))),
+    );
   }
 });

@@ -32,7 +32,9 @@ export interface InitBackendOptions {
    * For wasm in a browser: where the `.wasm` files are served, a folder URL ending in `/` or the
    * URL of each file by name (see `setWasmPaths` of `@tensorflow/tfjs-backend-wasm`).
    */
-  wasmPaths?: string | Partial<Record<'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm', string>>;
+  wasmPaths?:
+    | string
+    | Partial<Record<'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm', string>>;
   /**
    * Imports of the optional backend packages, for bundled apps. Without them `initBackend` imports
    * `@tensorflow/tfjs-backend-webgpu` / `-webgl` by name at run time, which works in Node but not
@@ -110,7 +112,11 @@ async function tryWebGpu(opts: InitBackendOptions): Promise<BackendAttempt> {
       try {
         await installNodeWebGpu();
       } catch (e) {
-        return { backend: 'webgpu', ok: false, reason: `the 'webgpu' package is not usable: ${/Cannot find/.test(message(e)) ? 'not installed' : message(e)}` };
+        return {
+          backend: 'webgpu',
+          ok: false,
+          reason: `the 'webgpu' package is not usable: ${/Cannot find/.test(message(e)) ? 'not installed' : message(e)}`,
+        };
       }
     }
     const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
@@ -121,7 +127,11 @@ async function tryWebGpu(opts: InitBackendOptions): Promise<BackendAttempt> {
     if (await trySet('webgpu')) return { backend: 'webgpu', ok: true, reason: 'a WebGPU adapter is available' };
     return { backend: 'webgpu', ok: false, reason: 'the webgpu backend did not initialise' };
   } catch (e) {
-    return { backend: 'webgpu', ok: false, reason: /Cannot find/.test(message(e)) ? '@tensorflow/tfjs-backend-webgpu is not installed' : message(e) };
+    return {
+      backend: 'webgpu',
+      ok: false,
+      reason: /Cannot find/.test(message(e)) ? '@tensorflow/tfjs-backend-webgpu is not installed' : message(e),
+    };
   }
 }
 
@@ -134,7 +144,13 @@ async function tryWebGl(opts: InitBackendOptions): Promise<BackendAttempt> {
     if (await trySet('webgl')) return { backend: 'webgl', ok: true, reason: 'a WebGL 2 context is available' };
     return { backend: 'webgl', ok: false, reason: 'the webgl backend did not initialise' };
   } catch (e) {
-    return { backend: 'webgl', ok: false, reason: /Cannot find|Failed to resolve/.test(message(e)) ? '@tensorflow/tfjs-backend-webgl is not installed (or pass load.webgl)' : message(e) };
+    return {
+      backend: 'webgl',
+      ok: false,
+      reason: /Cannot find|Failed to resolve/.test(message(e))
+        ? '@tensorflow/tfjs-backend-webgl is not installed (or pass load.webgl)'
+        : message(e),
+    };
   }
 }
 
@@ -161,7 +177,8 @@ async function tryWasm(opts: InitBackendOptions): Promise<BackendAttempt> {
     if (await trySet('wasm')) {
       // The threads XNNPACK really has (the build has 8 workers at most).
       const actual = asked === undefined ? undefined : wasmThreadCount();
-      const threads = actual === undefined ? '' : ` on ${actual} thread${actual > 1 ? 's' : ''}${actual !== asked ? ` (${asked} asked for)` : ''}`;
+      const threads =
+        actual === undefined ? '' : ` on ${actual} thread${actual > 1 ? 's' : ''}${actual !== asked ? ` (${asked} asked for)` : ''}`;
       return { backend: 'wasm', ok: true, reason: `WebAssembly (XNNPACK) is available${threads}` };
     }
     return { backend: 'wasm', ok: false, reason: 'the wasm backend did not initialise' };
@@ -197,7 +214,10 @@ export async function initBackend(request: 'auto' | BackendName = 'auto', opts: 
   };
   const order: BackendName[] = request === 'auto' ? ['tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu'] : [request];
   if (request !== 'auto' && !(request in tries)) {
-    throw new BackendError('initBackend', `expected 'auto', 'tensorflow', 'webgpu', 'webgl', 'wasm' or 'cpu', received '${String(request)}'`);
+    throw new BackendError(
+      'initBackend',
+      `expected 'auto', 'tensorflow', 'webgpu', 'webgl', 'wasm' or 'cpu', received '${String(request)}'`,
+    );
   }
   const attempts: BackendAttempt[] = [];
   for (const name of order) {
@@ -205,9 +225,10 @@ export async function initBackend(request: 'auto' | BackendName = 'auto', opts: 
     attempts.push(attempt);
     if (attempt.ok) {
       const skipped = attempts.filter((a) => !a.ok).map((a) => `${a.backend}: ${a.reason}`);
-      const reason = request === 'auto'
-        ? `${name}: ${attempt.reason}${skipped.length ? ` (skipped ${skipped.join('; ')})` : ''}`
-        : `${name} was requested: ${attempt.reason}`;
+      const reason =
+        request === 'auto'
+          ? `${name}: ${attempt.reason}${skipped.length ? ` (skipped ${skipped.join('; ')})` : ''}`
+          : `${name} was requested: ${attempt.reason}`;
       return { backend: tf.getBackend(), reason, attempts };
     }
   }

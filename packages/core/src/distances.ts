@@ -10,8 +10,11 @@ export function assertPairwiseInputs(fn: string, a: tf.Tensor, b: tf.Tensor, aNa
   assertRank(fn, aName, a, 2, '[N, d]');
   assertRank(fn, bName, b, 2, '[M, d]');
   if (a.shape[1] !== b.shape[1]) {
-    throw new ShapeError(fn, `${aName} [N, d] and ${bName} [M, d] of the same width d`,
-      `${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+    throw new ShapeError(
+      fn,
+      `${aName} [N, d] and ${bName} [M, d] of the same width d`,
+      `${formatShape(a.shape)} and ${formatShape(b.shape)}`,
+    );
   }
 }
 

@@ -45,12 +45,22 @@ describeEachBackend('preparePoolTiles', () => {
   });
 
   it('cosine tiles are the unit rows transposed, without a bias, and are freed as well', () => {
-    const pool = tf.tensor2d([[3, 4], [0, 2], [-1, 0]]);
+    const pool = tf.tensor2d([
+      [3, 4],
+      [0, 2],
+      [-1, 0],
+    ]);
     const before = tf.memory().numTensors;
     const tiles = preparePoolTiles(pool, 2, 1, 'cosine');
-    expect(tiles.map((t) => [t.offset, t.bias])).toEqual([[0, null], [2, null]]);
+    expect(tiles.map((t) => [t.offset, t.bias])).toEqual([
+      [0, null],
+      [2, null],
+    ]);
     const t0 = tiles[0].t.arraySync();
-    [[0.6, 0], [0.8, 1]].forEach((r, i) => r.forEach((x, j) => expect(t0[i][j]).toBeCloseTo(x, 6)));
+    [
+      [0.6, 0],
+      [0.8, 1],
+    ].forEach((r, i) => r.forEach((x, j) => expect(t0[i][j]).toBeCloseTo(x, 6)));
     expect(tiles[1].t.arraySync()).toEqual([[-1], [0]]);
     disposePoolTiles(tiles);
     expect(tf.memory().numTensors).toBe(before);
@@ -63,10 +73,17 @@ describeEachBackend('preparePoolTiles', () => {
     const tiles = preparePoolTiles(pool, 2, 2, 'euclidean');
     const view = (t: tf.Tensor) => t.dataSync() as Float32Array;
     for (const scan of [null, view]) {
-      const plain = tf.tidy(() => runningTopK(scan, q, 2, tiles, false) as unknown as tf.TensorContainer) as unknown as ReturnType<typeof runningTopK>;
+      const plain = tf.tidy(() => runningTopK(scan, q, 2, tiles, false) as unknown as tf.TensorContainer) as unknown as ReturnType<
+        typeof runningTopK
+      >;
       expect(plain.counts).toBeUndefined();
-      expect(plain.indices.arraySync()).toEqual([[0, 1], [2, 3]]);
-      const tied = tf.tidy(() => runningTopK(scan, q, 2, tiles, true) as unknown as tf.TensorContainer) as unknown as ReturnType<typeof runningTopK>;
+      expect(plain.indices.arraySync()).toEqual([
+        [0, 1],
+        [2, 3],
+      ]);
+      const tied = tf.tidy(() => runningTopK(scan, q, 2, tiles, true) as unknown as tf.TensorContainer) as unknown as ReturnType<
+        typeof runningTopK
+      >;
       // Query 0 ties rows 0 and 1 (distance 1) at the 1st and 2nd place; query 3: rows 3 and 4 tie at the 2nd.
       expect(Array.from(tied.counts!.dataSync())).toEqual([2, 3]);
       tf.dispose([plain.scores, plain.indices, tied.scores, tied.indices, tied.counts!]);
@@ -81,14 +98,22 @@ describeEachBackend('knn: strategies, memory and failures', (backend) => {
     const q = tf.randomNormal([6, 3], 0, 1, 'float32', 1) as tf.Tensor2D;
     const p = tf.randomNormal([40, 3], 0, 1, 'float32', 2) as tf.Tensor2D;
     const runs = [];
-    for (const topk of ['tensor', 'host', 'auto'] as const) { // one profile at a time: tf.profile reuses its record
-      const { kernels } = await memoryDelta(() => { const r = knn(q, p, 3, { topk, poolTileSize: 16 }); return [r.indices, r.distances]; });
+    for (const topk of ['tensor', 'host', 'auto'] as const) {
+      // one profile at a time: tf.profile reuses its record
+      const { kernels } = await memoryDelta(() => {
+        const r = knn(q, p, 3, { topk, poolTileSize: 16 });
+        return [r.indices, r.distances];
+      });
       const r = knn(q, p, 3, { topk, poolTileSize: 16 });
       const idx = r.indices.arraySync();
       tf.dispose([r.indices, r.distances]);
       runs.push({ topk, usesTopK: kernels.includes('TopK'), idx });
     }
-    expect(runs.map((r) => [r.topk, r.usesTopK])).toEqual([['tensor', true], ['host', false], ['auto', false]]);
+    expect(runs.map((r) => [r.topk, r.usesTopK])).toEqual([
+      ['tensor', true],
+      ['host', false],
+      ['auto', false],
+    ]);
     expect(runs[1].idx).toEqual(runs[0].idx);
     expect(runs[2].idx).toEqual(runs[0].idx);
     tf.dispose([q, p]);
@@ -101,7 +126,11 @@ describeEachBackend('knn: strategies, memory and failures', (backend) => {
     const scoresBytes = n * m * 4; // the untiled score matrix
     const budget = 16 * 1024; // tiles of 45 × 45
     expect(knnTileSizes(n, m, budget)).toEqual({ queryTile: 45, poolTile: 45 });
-    const run = (o: { memoryBudgetBytes?: number }) => memoryDelta(() => { const r = knn(q, p, 4, o); return [r.indices, r.distances]; });
+    const run = (o: { memoryBudgetBytes?: number }) =>
+      memoryDelta(() => {
+        const r = knn(q, p, 4, o);
+        return [r.indices, r.distances];
+      });
     const small = await run({ memoryBudgetBytes: budget });
     const large = await run({});
     expect(large.peak).toBeGreaterThanOrEqual(scoresBytes); // the default budget takes the whole problem in one tile
@@ -144,7 +173,13 @@ describeEachBackend('knn: strategies, memory and failures', (backend) => {
     const original = tf.getKernel('Relu', backend)!;
     let calls = 0;
     tf.unregisterKernel('Relu', backend);
-    tf.registerKernel({ ...original, kernelFunc: (args) => { if (++calls === 3) throw new Error('injected failure'); return original.kernelFunc(args); } });
+    tf.registerKernel({
+      ...original,
+      kernelFunc: (args) => {
+        if (++calls === 3) throw new Error('injected failure');
+        return original.kernelFunc(args);
+      },
+    });
     try {
       const q = tf.tensor2d([[0], [1], [2], [3]]);
       const p = tf.tensor2d([[0], [1], [2]]);
@@ -187,13 +222,23 @@ describe('on a backend whose memory is not host memory (as WebGPU, WebGL, tfjs-n
     const v = tf.zeros([8]) as tf.Tensor1D;
     const values = tf.ones([8, 1]) as tf.Tensor2D;
     const before = tf.memory().numTensors;
-    expect(() => knn(q, p, 2, { topk: 'host' })).toThrow(/^knn: expected topk 'auto' or 'tensor' on backend 'device-memory', received 'host'$/);
-    expect(() => tiedNeighbourhoodAttention(q, p, 2, u, v, values, { topk: 'host' })).toThrow(/^tiedNeighbourhoodAttention: expected topk 'auto' or 'tensor' on backend 'device-memory', received 'host'$/);
+    expect(() => knn(q, p, 2, { topk: 'host' })).toThrow(
+      /^knn: expected topk 'auto' or 'tensor' on backend 'device-memory', received 'host'$/,
+    );
+    expect(() => tiedNeighbourhoodAttention(q, p, 2, u, v, values, { topk: 'host' })).toThrow(
+      /^tiedNeighbourhoodAttention: expected topk 'auto' or 'tensor' on backend 'device-memory', received 'host'$/,
+    );
     expect(tf.memory().numTensors).toBe(before);
-    const info = await tf.profile(() => { const r = knn(q, p, 2, { ties: 'include' }); return [r.indices, r.counts!]; });
+    const info = await tf.profile(() => {
+      const r = knn(q, p, 2, { ties: 'include' });
+      return [r.indices, r.counts!];
+    });
     expect(info.kernelNames).toContain('TopK');
     const [indices, counts] = info.result as tf.Tensor[];
-    expect(indices.arraySync()).toEqual([[0, 1], [3, 4]]);
+    expect(indices.arraySync()).toEqual([
+      [0, 1],
+      [3, 4],
+    ]);
     expect(Array.from(counts.dataSync())).toEqual([5, 2]);
     tf.dispose([q, p, u, v, values, ...(info.result as tf.Tensor[])]);
   });

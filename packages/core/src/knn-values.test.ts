@@ -13,7 +13,10 @@ describe.each(['cpu', 'wasm'] as const)('knn on %s', (backend) => {
         const r = knn(q, p, 2, { ties: 'include', topk, poolTileSize, queryTileSize: 1 });
         // Brute force: rows within the 2nd smallest distance.
         const d = tf.tidy(() => tf.square(tf.sub(q, tf.transpose(p))).arraySync() as number[][]);
-        const want = d.map((row) => { const kth = [...row].sort((a, b) => a - b)[1]; return row.filter((x) => x <= kth).length; });
+        const want = d.map((row) => {
+          const kth = [...row].sort((a, b) => a - b)[1];
+          return row.filter((x) => x <= kth).length;
+        });
         expect(Array.from(r.counts!.dataSync()), `${topk}, tiles of ${poolTileSize}`).toEqual(want);
         expect(Array.from(r.indices.dataSync()), `${topk}, tiles of ${poolTileSize}`).toEqual([0, 1, 3, 4]); // ties to the lower index
         tf.dispose([r.indices, r.distances, r.counts!]);

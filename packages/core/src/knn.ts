@@ -137,9 +137,7 @@ export function knn(queries: tf.Tensor2D, pool: tf.Tensor2D, k: number, opts: Kn
         const q0 = rows === n ? queries : tf.slice(queries, [i0, 0], [rows, d]);
         const q = metric === 'cosine' ? l2NormalizeRows(q0) : q0;
         const best = runningTopK(scan, q, k, poolTiles, withTies);
-        const dist = metric === 'cosine'
-          ? tf.sub(1, best.scores)
-          : tf.relu(tf.sub(tf.sum(tf.square(q), 1, true), tf.mul(2, best.scores)));
+        const dist = metric === 'cosine' ? tf.sub(1, best.scores) : tf.relu(tf.sub(tf.sum(tf.square(q), 1, true), tf.mul(2, best.scores)));
         return [best.indices, dist as tf.Tensor2D, best.counts] as const;
       });
       outIdx.push(idx);
@@ -179,7 +177,8 @@ export function resolveTies(fn: string, ties: KnnOptions['ties']): 'exactly-k' |
 /** The host scanner for `topk` (null: tensor ops), or an error where `'host'` is asked for and not possible. */
 export function resolveScanner(fn: string, topk: KnnOptions['topk']): HostView | null {
   const strategy = topk ?? 'auto';
-  if (strategy !== 'auto' && strategy !== 'host' && strategy !== 'tensor') throw new ValueError(fn, `topk 'auto', 'host' or 'tensor'`, String(topk));
+  if (strategy !== 'auto' && strategy !== 'host' && strategy !== 'tensor')
+    throw new ValueError(fn, `topk 'auto', 'host' or 'tensor'`, String(topk));
   const scan = strategy === 'tensor' ? null : hostScanner();
   if (strategy === 'host' && !scan) throw new ValueError(fn, `topk 'auto' or 'tensor' on backend '${tf.getBackend()}'`, `'host'`);
   return scan;
@@ -236,7 +235,9 @@ export function runningTopK(scan: HostView | null, q: tf.Tensor2D, k: number, ti
   const thr = tf.slice(best.scores, [0, k - 1]); // the k-th (last) column
   let counts = tf.zeros([q.shape[0]], 'int32') as tf.Tensor1D;
   for (const tile of tiles) {
-    const next = tf.tidy(() => tf.add(counts, tf.sum(tf.cast(tf.greaterEqual(tf.sub(scoreTile(tile), thr), 0), 'int32'), 1)) as tf.Tensor1D);
+    const next = tf.tidy(
+      () => tf.add(counts, tf.sum(tf.cast(tf.greaterEqual(tf.sub(scoreTile(tile), thr), 0), 'int32'), 1)) as tf.Tensor1D,
+    );
     counts.dispose();
     counts = next;
   }
@@ -266,7 +267,14 @@ function hostScanner(): HostView | null {
  * come in pool order and only a strictly larger score is inserted ahead, so ties keep the lower
  * pool index. About 4× faster than wasm's TopK kernel, whose cost is dominated by each row.
  */
-function scanTopK(view: HostView, rows: number, k: number, tiles: PoolTile[], scoreTile: (t: PoolTile) => tf.Tensor2D, withTies: boolean): RunningBest {
+function scanTopK(
+  view: HostView,
+  rows: number,
+  k: number,
+  tiles: PoolTile[],
+  scoreTile: (t: PoolTile) => tf.Tensor2D,
+  withTies: boolean,
+): RunningBest {
   const bestS = new Float32Array(rows * k).fill(-Infinity);
   const bestI = new Int32Array(rows * k);
   // Per row: scored entries outside the kept k that equal the k-th best score.
@@ -305,7 +313,11 @@ function scanTopK(view: HostView, rows: number, k: number, tiles: PoolTile[], sc
     scores.dispose();
   }
   const best: RunningBest = { scores: tf.tensor2d(bestS, [rows, k]), indices: tf.tensor2d(bestI, [rows, k], 'int32') };
-  if (extra) best.counts = tf.tensor1d(extra.map((e) => e + k), 'int32');
+  if (extra)
+    best.counts = tf.tensor1d(
+      extra.map((e) => e + k),
+      'int32',
+    );
   return best;
 }
 

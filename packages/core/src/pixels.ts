@@ -29,7 +29,11 @@ export function rowsToFeatureMap(rows: tf.Tensor2D, shape: readonly [number, num
   assertRank('rowsToFeatureMap', 'rows', rows, 2, '[B·H·W, C]');
   const [b, h, w] = shape;
   if (b * h * w !== rows.shape[0]) {
-    throw new ShapeError('rowsToFeatureMap', `rows [B·H·W, C] with B·H·W = ${b}·${h}·${w} = ${b * h * w}`, `shape ${formatShape(rows.shape)}`);
+    throw new ShapeError(
+      'rowsToFeatureMap',
+      `rows [B·H·W, C] with B·H·W = ${b}·${h}·${w} = ${b * h * w}`,
+      `shape ${formatShape(rows.shape)}`,
+    );
   }
   return tf.reshape(rows, [b, h, w, rows.shape[1]]);
 }
@@ -58,6 +62,5 @@ export function peerPoolRows(peers: tf.Tensor5D, pooling: PeerPooling): tf.Tenso
   const [b, p, h, w, c] = peers.shape;
   if (b === 0 || p === 0) throw new ShapeError(fn, 'peers [B, P, h, w, C] with B, P ≥ 1', `shape ${formatShape(peers.shape)}`);
   if (pooling === 'shared') return [tf.reshape(peers, [b * p * h * w, c]) as tf.Tensor2D];
-  return tf.tidy(() => tf.split(tf.reshape(peers, [b, p * h * w * c]), b, 0)
-    .map((r) => tf.reshape(r, [p * h * w, c]) as tf.Tensor2D));
+  return tf.tidy(() => tf.split(tf.reshape(peers, [b, p * h * w * c]), b, 0).map((r) => tf.reshape(r, [p * h * w, c]) as tf.Tensor2D));
 }

@@ -4,7 +4,12 @@ import { expect, it } from 'vitest';
 import { describeEachBackend, expectNoLeaks } from '@tpfr/testing';
 import { knn, knnTileSizes, tiedNeighbourhoodAttention, type TiedAttentionOptions } from '@tpfr/core';
 
-const all = (r: { output: tf.Tensor; indices: tf.Tensor; weights: tf.Tensor; counts: tf.Tensor }) => [r.output, r.indices, r.weights, r.counts];
+const all = (r: { output: tf.Tensor; indices: tf.Tensor; weights: tf.Tensor; counts: tf.Tensor }) => [
+  r.output,
+  r.indices,
+  r.weights,
+  r.counts,
+];
 
 describeEachBackend('tiedNeighbourhoodAttention: edges', () => {
   it('names the argument, its rank and layout when u, v or values have the wrong rank', () => {
@@ -12,7 +17,8 @@ describeEachBackend('tiedNeighbourhoodAttention: edges', () => {
     const p = tf.zeros([4, 3]) as tf.Tensor2D;
     const [u, v, values] = [tf.zeros([2]) as tf.Tensor1D, tf.zeros([4]) as tf.Tensor1D, tf.zeros([4, 1]) as tf.Tensor2D];
     const bad = tf.zeros([2, 2]);
-    const call = (uu: tf.Tensor, vv: tf.Tensor, xx: tf.Tensor) => () => tiedNeighbourhoodAttention(q, p, 1, uu as tf.Tensor1D, vv as tf.Tensor1D, xx as tf.Tensor2D);
+    const call = (uu: tf.Tensor, vv: tf.Tensor, xx: tf.Tensor) => () =>
+      tiedNeighbourhoodAttention(q, p, 1, uu as tf.Tensor1D, vv as tf.Tensor1D, xx as tf.Tensor2D);
     expect(call(bad, v, values)).toThrow(/^tiedNeighbourhoodAttention: expected u of rank 1 \[N\], received shape \[2,2\]$/);
     expect(call(u, bad, values)).toThrow(/^tiedNeighbourhoodAttention: expected v of rank 1 \[M\], received shape \[2,2\]$/);
     expect(call(u, v, v)).toThrow(/^tiedNeighbourhoodAttention: expected values of rank 2 \[M, c\], received shape \[4\]$/);
@@ -22,7 +28,12 @@ describeEachBackend('tiedNeighbourhoodAttention: edges', () => {
   it('is stable for logits far apart whatever the tiling: each tile shifts by the largest logit of the set', () => {
     // Linear activation, logits 0, 150, 300 in the set (k = 3) and 0 outside: exp(300) overflows float32.
     const q = tf.zeros([1, 2]) as tf.Tensor2D;
-    const p = tf.tensor2d([[0, 0], [0.1, 0], [0.2, 0], [5, 5]]);
+    const p = tf.tensor2d([
+      [0, 0],
+      [0.1, 0],
+      [0.2, 0],
+      [5, 5],
+    ]);
     const u = tf.zeros([1]) as tf.Tensor1D;
     const v = tf.tensor1d([0, 150, 300, 0]);
     const values = tf.tensor2d([[1], [2], [3], [4]]);
@@ -45,8 +56,12 @@ describeEachBackend('tiedNeighbourhoodAttention: edges', () => {
     let calls = 0;
     let failAt = 0;
     const opts: TiedAttentionOptions = {
-      queryTileSize: 2, poolTileSize: 3,
-      activation: (x) => { if (++calls === failAt) throw new Error(`activation failed at call ${calls}`); return tf.softplus(x); },
+      queryTileSize: 2,
+      poolTileSize: 3,
+      activation: (x) => {
+        if (++calls === failAt) throw new Error(`activation failed at call ${calls}`);
+        return tf.softplus(x);
+      },
     };
     all(tiedNeighbourhoodAttention(q, p, 2, u, v, values, opts)).forEach((t) => t.dispose());
     // Per query tile: the first neighbour's logit, three pool tiles, the weights of the k.
@@ -70,7 +85,13 @@ describeEachBackend('tiedNeighbourhoodAttention: edges', () => {
     const values = tf.ones([m, 1]) as tf.Tensor2D;
     const seen = (memoryBudgetBytes?: number) => {
       const shapes: number[][] = [];
-      const r = tiedNeighbourhoodAttention(q, p, 2, u, v, values, { memoryBudgetBytes, activation: (x) => { shapes.push(x.shape); return tf.softplus(x); } });
+      const r = tiedNeighbourhoodAttention(q, p, 2, u, v, values, {
+        memoryBudgetBytes,
+        activation: (x) => {
+          shapes.push(x.shape);
+          return tf.softplus(x);
+        },
+      });
       tf.dispose(all(r));
       // The logits of the pool tiles (not those of the first neighbour nor of the k weights).
       return shapes.filter(([, w]) => w > 2);
@@ -83,14 +104,15 @@ describeEachBackend('tiedNeighbourhoodAttention: edges', () => {
   });
 
   // Small integers: exact cosine ties between distinct directions occur, decided as knn decides them.
-  const problem = fc.record({ n: fc.integer({ min: 1, max: 6 }), m: fc.integer({ min: 1, max: 12 }) })
-    .chain(({ n, m }) => fc.record({
+  const problem = fc.record({ n: fc.integer({ min: 1, max: 6 }), m: fc.integer({ min: 1, max: 12 }) }).chain(({ n, m }) =>
+    fc.record({
       q: fc.array(fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 2, maxLength: 2 }), { minLength: n, maxLength: n }),
       p: fc.array(fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 2, maxLength: 2 }), { minLength: m, maxLength: m }),
       k: fc.integer({ min: 1, max: m }),
       poolTile: fc.integer({ min: 1, max: m }),
       topk: fc.constantFrom('host' as const, 'tensor' as const),
-    }));
+    }),
+  );
   test.prop([problem], { seed: 31, numRuns: 40 })('cosine: the neighbour sets are those of knn with ties included', async (c) => {
     const q = tf.tensor2d(c.q);
     const p = tf.tensor2d(c.p);

@@ -18,7 +18,12 @@ it('tied attention is stable for logits far apart (the online softmax shifts by 
   await initBackend('cpu');
   // Linear activation, logits 0 … 300: exp(300) overflows float32; the shifted sums do not.
   const q = tf.zeros([1, 2]) as tf.Tensor2D;
-  const p = tf.tensor2d([[0, 0], [0.1, 0], [0.2, 0], [5, 5]]);
+  const p = tf.tensor2d([
+    [0, 0],
+    [0.1, 0],
+    [0.2, 0],
+    [5, 5],
+  ]);
   const u = tf.zeros([1]) as tf.Tensor1D;
   const v = tf.tensor1d([0, 150, 300, 0]);
   const values = tf.tensor2d([[1], [2], [3], [4]]);
@@ -54,15 +59,26 @@ it('tied attention: activations, cosine, dropout (rate and seed) and tiles equal
 it('tied attention names the function, the expected and the received in errors', async () => {
   await initBackend('cpu');
   const { q, p, u, v, values } = problem(5, 6, 3, 2, 1);
-  const call = (o: Partial<{ q: tf.Tensor2D; p: tf.Tensor2D; k: number; u: tf.Tensor1D; v: tf.Tensor1D; values: tf.Tensor2D; rate: number }>) => () =>
-    tiedNeighbourhoodAttention(o.q ?? q, o.p ?? p, o.k ?? 2, o.u ?? u, o.v ?? v, o.values ?? values, { dropoutRate: o.rate });
+  const call =
+    (o: Partial<{ q: tf.Tensor2D; p: tf.Tensor2D; k: number; u: tf.Tensor1D; v: tf.Tensor1D; values: tf.Tensor2D; rate: number }>) => () =>
+      tiedNeighbourhoodAttention(o.q ?? q, o.p ?? p, o.k ?? 2, o.u ?? u, o.v ?? v, o.values ?? values, { dropoutRate: o.rate });
   const wrong = { u: tf.zeros([4]) as tf.Tensor1D, v: tf.zeros([5]) as tf.Tensor1D, values: tf.zeros([5, 2]) as tf.Tensor2D };
   expect(call({ u: wrong.u })).toThrow('tiedNeighbourhoodAttention: expected u [N] with N = 5 (rows of queries), received shape [4]');
-  expect(call({ v: wrong.v })).toThrow('tiedNeighbourhoodAttention: expected v [M] and values [M, c] with M = 6 (rows of pool), received [5] and [6,2]');
-  expect(call({ values: wrong.values })).toThrow('tiedNeighbourhoodAttention: expected v [M] and values [M, c] with M = 6 (rows of pool), received [6] and [5,2]');
-  for (const k of [0, 7, 1.5]) expect(call({ k })).toThrow(`tiedNeighbourhoodAttention: expected k to be an integer in [1, M = 6], received ${k}`);
-  for (const rate of [-0.1, 1]) expect(call({ rate })).toThrow(`tiedNeighbourhoodAttention: expected dropoutRate in [0, 1), received ${rate}`);
-  expect(() => neighbourhoodAttention(u, v, tf.zeros([5, 2], 'int32') as tf.Tensor2D, values, { dropoutRate: 1 })).toThrow('neighbourhoodAttention: expected dropoutRate in [0, 1), received 1');
-  expect(() => neighbourhoodAttention(u, v, tf.zeros([5, 2], 'int32') as tf.Tensor2D, values, { activation: 'tanh' as never })).toThrow("neighbourhoodAttention: expected activation 'softplus', 'relu', 'elu', 'linear' or a function, received tanh");
+  expect(call({ v: wrong.v })).toThrow(
+    'tiedNeighbourhoodAttention: expected v [M] and values [M, c] with M = 6 (rows of pool), received [5] and [6,2]',
+  );
+  expect(call({ values: wrong.values })).toThrow(
+    'tiedNeighbourhoodAttention: expected v [M] and values [M, c] with M = 6 (rows of pool), received [6] and [5,2]',
+  );
+  for (const k of [0, 7, 1.5])
+    expect(call({ k })).toThrow(`tiedNeighbourhoodAttention: expected k to be an integer in [1, M = 6], received ${k}`);
+  for (const rate of [-0.1, 1])
+    expect(call({ rate })).toThrow(`tiedNeighbourhoodAttention: expected dropoutRate in [0, 1), received ${rate}`);
+  expect(() => neighbourhoodAttention(u, v, tf.zeros([5, 2], 'int32') as tf.Tensor2D, values, { dropoutRate: 1 })).toThrow(
+    'neighbourhoodAttention: expected dropoutRate in [0, 1), received 1',
+  );
+  expect(() => neighbourhoodAttention(u, v, tf.zeros([5, 2], 'int32') as tf.Tensor2D, values, { activation: 'tanh' as never })).toThrow(
+    "neighbourhoodAttention: expected activation 'softplus', 'relu', 'elu', 'linear' or a function, received tanh",
+  );
   tf.dispose([q, p, u, v, values, wrong.u, wrong.v, wrong.values]);
 });

@@ -20,39 +20,47 @@ function denseReference(q: number[][], p: number[][], k: number, u: number[], v:
 }
 
 // Small integers: distances are exact in float32, so ties at the k-th place are frequent.
-const problem = fc.record({ n: fc.integer({ min: 1, max: 9 }), m: fc.integer({ min: 1, max: 16 }), d: fc.integer({ min: 1, max: 3 }) })
-  .chain(({ n, m, d }) => fc.record({
-    n: fc.constant(n), m: fc.constant(m), d: fc.constant(d),
-    q: fc.array(fc.array(fc.integer({ min: -2, max: 2 }), { minLength: d, maxLength: d }), { minLength: n, maxLength: n }),
-    p: fc.array(fc.array(fc.integer({ min: -2, max: 2 }), { minLength: d, maxLength: d }), { minLength: m, maxLength: m }),
-    k: fc.integer({ min: 1, max: m }),
-    queryTile: fc.integer({ min: 1, max: n + 1 }),
-    poolTile: fc.integer({ min: 1, max: m + 1 }),
-    topk: fc.constantFrom('host' as const, 'tensor' as const),
-    seed: fc.integer({ min: 0, max: 1000 }),
-  }));
+const problem = fc
+  .record({ n: fc.integer({ min: 1, max: 9 }), m: fc.integer({ min: 1, max: 16 }), d: fc.integer({ min: 1, max: 3 }) })
+  .chain(({ n, m, d }) =>
+    fc.record({
+      n: fc.constant(n),
+      m: fc.constant(m),
+      d: fc.constant(d),
+      q: fc.array(fc.array(fc.integer({ min: -2, max: 2 }), { minLength: d, maxLength: d }), { minLength: n, maxLength: n }),
+      p: fc.array(fc.array(fc.integer({ min: -2, max: 2 }), { minLength: d, maxLength: d }), { minLength: m, maxLength: m }),
+      k: fc.integer({ min: 1, max: m }),
+      queryTile: fc.integer({ min: 1, max: n + 1 }),
+      poolTile: fc.integer({ min: 1, max: m + 1 }),
+      topk: fc.constantFrom('host' as const, 'tensor' as const),
+      seed: fc.integer({ min: 0, max: 1000 }),
+    }),
+  );
 
-describeEachBackend('ties: the authors\' neighbour set (every peer with distance ≤ the k-th)', () => {
-  test.prop([problem], { seed: 21, numRuns: 50 })('knn counts and tiedNeighbourhoodAttention equal a float64 dense reference, for every tiling', async (c) => {
-    const u = Array.from({ length: c.n }, (_, i) => ((i * 37 + c.seed) % 11) / 5 - 1);
-    const v = Array.from({ length: c.m }, (_, j) => ((j * 53 + c.seed) % 13) / 6 - 1);
-    const values = Array.from({ length: c.m }, (_, j) => [j, ((j * 7) % 5) - 2]);
-    const ref = denseReference(c.q, c.p, c.k, u, v, values);
-    const [qt, pt] = [tf.tensor2d(c.q, [c.n, c.d]), tf.tensor2d(c.p, [c.m, c.d])];
-    const [ut, vt, valt] = [tf.tensor1d(u), tf.tensor1d(v), tf.tensor2d(values)];
-    const tiles = { queryTileSize: c.queryTile, poolTileSize: c.poolTile, topk: c.topk };
-    await expectNoLeaks(() => {
-      const found = knn(qt, pt, c.k, { ...tiles, ties: 'include' });
-      expect(Array.from(found.counts!.dataSync())).toEqual(ref.map((r) => r.count));
-      const r = tiedNeighbourhoodAttention(qt, pt, c.k, ut, vt, valt, tiles);
-      expect(Array.from(r.counts.dataSync())).toEqual(ref.map((x) => x.count));
-      expect(r.indices.arraySync()).toEqual(found.indices.arraySync());
-      const out = r.output.arraySync();
-      out.forEach((row, i) => row.forEach((x, j) => expect(x).toBeCloseTo(ref[i].out[j], 4)));
-      return [found.indices, found.distances, found.counts!, r.output, r.indices, r.weights, r.counts];
-    }, 'tiedNeighbourhoodAttention');
-    tf.dispose([qt, pt, ut, vt, valt]);
-  });
+describeEachBackend("ties: the authors' neighbour set (every peer with distance ≤ the k-th)", () => {
+  test.prop([problem], { seed: 21, numRuns: 50 })(
+    'knn counts and tiedNeighbourhoodAttention equal a float64 dense reference, for every tiling',
+    async (c) => {
+      const u = Array.from({ length: c.n }, (_, i) => ((i * 37 + c.seed) % 11) / 5 - 1);
+      const v = Array.from({ length: c.m }, (_, j) => ((j * 53 + c.seed) % 13) / 6 - 1);
+      const values = Array.from({ length: c.m }, (_, j) => [j, ((j * 7) % 5) - 2]);
+      const ref = denseReference(c.q, c.p, c.k, u, v, values);
+      const [qt, pt] = [tf.tensor2d(c.q, [c.n, c.d]), tf.tensor2d(c.p, [c.m, c.d])];
+      const [ut, vt, valt] = [tf.tensor1d(u), tf.tensor1d(v), tf.tensor2d(values)];
+      const tiles = { queryTileSize: c.queryTile, poolTileSize: c.poolTile, topk: c.topk };
+      await expectNoLeaks(() => {
+        const found = knn(qt, pt, c.k, { ...tiles, ties: 'include' });
+        expect(Array.from(found.counts!.dataSync())).toEqual(ref.map((r) => r.count));
+        const r = tiedNeighbourhoodAttention(qt, pt, c.k, ut, vt, valt, tiles);
+        expect(Array.from(r.counts.dataSync())).toEqual(ref.map((x) => x.count));
+        expect(r.indices.arraySync()).toEqual(found.indices.arraySync());
+        const out = r.output.arraySync();
+        out.forEach((row, i) => row.forEach((x, j) => expect(x).toBeCloseTo(ref[i].out[j], 4)));
+        return [found.indices, found.distances, found.counts!, r.output, r.indices, r.weights, r.counts];
+      }, 'tiedNeighbourhoodAttention');
+      tf.dispose([qt, pt, ut, vt, valt]);
+    },
+  );
 
   it('equals neighbourhoodAttention where nothing ties, and counts are k', () => {
     const q = tf.randomNormal([20, 4], 0, 1, 'float32', 1) as tf.Tensor2D;
@@ -68,7 +76,22 @@ describeEachBackend('ties: the authors\' neighbour set (every peer with distance
     const b = tied.output.dataSync();
     a.forEach((x, i) => expect(b[i]).toBeCloseTo(x, 5));
     plain.weights.dataSync().forEach((x, i) => expect(tied.weights.dataSync()[i]).toBeCloseTo(x, 5));
-    tf.dispose([q, p, u, v, values, found.indices, found.distances, found.counts!, plain.output, plain.weights, tied.output, tied.indices, tied.weights, tied.counts]);
+    tf.dispose([
+      q,
+      p,
+      u,
+      v,
+      values,
+      found.indices,
+      found.distances,
+      found.counts!,
+      plain.output,
+      plain.weights,
+      tied.output,
+      tied.indices,
+      tied.weights,
+      tied.counts,
+    ]);
   });
 
   it('any number of ties: a pool of 600 identical rows gives every query all 600, with equal weights', () => {
@@ -101,18 +124,38 @@ describeEachBackend('ties: the authors\' neighbour set (every peer with distance
   });
 
   it('is differentiable in u, v and values, with the gradient of the dense softmax over the set', () => {
-    const q = tf.tensor2d([[0, 0], [1, 1]]);
-    const p = tf.tensor2d([[0, 1], [1, 0], [0, -1], [2, 2]]);
-    const values = tf.tensor2d([[1, 0], [0, 1], [1, 1], [3, 3]]);
+    const q = tf.tensor2d([
+      [0, 0],
+      [1, 1],
+    ]);
+    const p = tf.tensor2d([
+      [0, 1],
+      [1, 0],
+      [0, -1],
+      [2, 2],
+    ]);
+    const values = tf.tensor2d([
+      [1, 0],
+      [0, 1],
+      [1, 1],
+      [3, 3],
+    ]);
     const u0 = tf.tensor1d([0.2, -0.4]);
     const v0 = tf.tensor1d([0.1, 0.5, -0.3, 0.7]);
     // k = 1: query 0 ties three peers at distance 1; query 1 ties (0,1) and (1,0) at distance 1.
-    const f = (u: tf.Tensor, v: tf.Tensor, val: tf.Tensor) => tf.sum(tiedNeighbourhoodAttention(q, p, 1, u as tf.Tensor1D, v as tf.Tensor1D, val as tf.Tensor2D, { poolTileSize: 3 }).output);
-    const sets = [[0, 1, 2], [0, 1]];
-    const dense = (u: tf.Tensor, v: tf.Tensor, val: tf.Tensor) => tf.addN(sets.map((set, i) => {
-      const logits = tf.softplus(tf.add(tf.slice(u, [i], [1]), tf.gather(v, set)));
-      return tf.sum(tf.matMul(tf.reshape(tf.softmax(logits), [1, -1]), tf.gather(val, set)));
-    }));
+    const f = (u: tf.Tensor, v: tf.Tensor, val: tf.Tensor) =>
+      tf.sum(tiedNeighbourhoodAttention(q, p, 1, u as tf.Tensor1D, v as tf.Tensor1D, val as tf.Tensor2D, { poolTileSize: 3 }).output);
+    const sets = [
+      [0, 1, 2],
+      [0, 1],
+    ];
+    const dense = (u: tf.Tensor, v: tf.Tensor, val: tf.Tensor) =>
+      tf.addN(
+        sets.map((set, i) => {
+          const logits = tf.softplus(tf.add(tf.slice(u, [i], [1]), tf.gather(v, set)));
+          return tf.sum(tf.matMul(tf.reshape(tf.softmax(logits), [1, -1]), tf.gather(val, set)));
+        }),
+      );
     const ga = tf.grads(f)([u0, v0, values]);
     const gb = tf.grads(dense)([u0, v0, values]);
     ga.forEach((g, i) => g.dataSync().forEach((x, j) => expect(x).toBeCloseTo(gb[i].dataSync()[j], 5)));

@@ -6,8 +6,15 @@ import { assertPairwiseInputs, l2NormalizeRows, type Metric } from './distances.
 import { ShapeError, ValueError, formatShape } from './errors.js';
 import { gatherRows } from './gather-rows.js';
 import {
-  DEFAULT_KNN_MEMORY_BUDGET, disposePoolTiles, knnTileSizes, preparePoolTiles, resolveScanner, runningTopK, scorePoolTile,
-  type KnnOptions, type RunningBest,
+  DEFAULT_KNN_MEMORY_BUDGET,
+  disposePoolTiles,
+  knnTileSizes,
+  preparePoolTiles,
+  resolveScanner,
+  runningTopK,
+  scorePoolTile,
+  type KnnOptions,
+  type RunningBest,
 } from './knn.js';
 
 /** Options of {@link tiedNeighbourhoodAttention}. */
@@ -50,7 +57,13 @@ export interface TiedAttentionResult {
  * @param u `[N]` query scores. @param v `[M]` pool scores. @param values `[M, c]` pool values.
  */
 export function tiedNeighbourhoodAttention(
-  queries: tf.Tensor2D, pool: tf.Tensor2D, k: number, u: tf.Tensor1D, v: tf.Tensor1D, values: tf.Tensor2D, opts: TiedAttentionOptions = {},
+  queries: tf.Tensor2D,
+  pool: tf.Tensor2D,
+  k: number,
+  u: tf.Tensor1D,
+  v: tf.Tensor1D,
+  values: tf.Tensor2D,
+  opts: TiedAttentionOptions = {},
 ): TiedAttentionResult {
   const fn = 'tiedNeighbourhoodAttention';
   assertPairwiseInputs(fn, queries, pool);
@@ -60,7 +73,12 @@ export function tiedNeighbourhoodAttention(
   const [n, d] = queries.shape;
   const [m, c] = [pool.shape[0], values.shape[1]];
   if (u.shape[0] !== n) throw new ShapeError(fn, `u [N] with N = ${n} (rows of queries)`, `shape ${formatShape(u.shape)}`);
-  if (v.shape[0] !== m || values.shape[0] !== m) throw new ShapeError(fn, `v [M] and values [M, c] with M = ${m} (rows of pool)`, `${formatShape(v.shape)} and ${formatShape(values.shape)}`);
+  if (v.shape[0] !== m || values.shape[0] !== m)
+    throw new ShapeError(
+      fn,
+      `v [M] and values [M, c] with M = ${m} (rows of pool)`,
+      `${formatShape(v.shape)} and ${formatShape(values.shape)}`,
+    );
   if (!Number.isInteger(k) || k < 1 || k > m) throw new ValueError(fn, `k to be an integer in [1, M = ${m}]`, String(k));
   const rate = opts.dropoutRate ?? 0;
   if (!(rate >= 0 && rate < 1)) throw new ValueError(fn, 'dropoutRate in [0, 1)', String(rate));
@@ -85,8 +103,17 @@ export function tiedNeighbourhoodAttention(
   }
   // Stryker disable next-line ConditionalExpression: a shortcut; tf.concat of one tensor is a copy of it
   if (outs.length === 1) return outs[0];
-  const cat = <T extends tf.Tensor>(key: keyof TiedAttentionResult): T => tf.concat(outs.map((o) => o[key]), 0) as T;
-  const result = { output: cat<tf.Tensor2D>('output'), indices: cat<tf.Tensor2D>('indices'), weights: cat<tf.Tensor2D>('weights'), counts: cat<tf.Tensor1D>('counts') };
+  const cat = <T extends tf.Tensor>(key: keyof TiedAttentionResult): T =>
+    tf.concat(
+      outs.map((o) => o[key]),
+      0,
+    ) as T;
+  const result = {
+    output: cat<tf.Tensor2D>('output'),
+    indices: cat<tf.Tensor2D>('indices'),
+    weights: cat<tf.Tensor2D>('weights'),
+    counts: cat<tf.Tensor1D>('counts'),
+  };
   tf.dispose(outs.flatMap((o) => [o.output, o.indices, o.weights, o.counts]));
   return result;
 
@@ -111,7 +138,20 @@ export function tiedNeighbourhoodAttention(
       held.push(thr);
       // The max starts at the nearest neighbour's logit, which is always in the set.
       run = {
-        mx: tf.tidy(() => detach(applyAttentionActivation(tf.add(ui, gatherRows(tf.reshape(v, [m, 1]) as tf.Tensor2D, tf.reshape(tf.slice(best.indices, [0, 0], [rows, 1]), [rows]) as tf.Tensor1D)) as tf.Tensor2D, activation))),
+        mx: tf.tidy(() =>
+          detach(
+            applyAttentionActivation(
+              tf.add(
+                ui,
+                gatherRows(
+                  tf.reshape(v, [m, 1]) as tf.Tensor2D,
+                  tf.reshape(tf.slice(best.indices, [0, 0], [rows, 1]), [rows]) as tf.Tensor1D,
+                ),
+              ) as tf.Tensor2D,
+              activation,
+            ),
+          ),
+        ),
         sum: tf.zeros([rows, 1]) as tf.Tensor2D,
         acc: tf.zeros([rows, c]) as tf.Tensor2D,
       };
@@ -123,7 +163,13 @@ export function tiedNeighbourhoodAttention(
           const inSet = detach(tf.greaterEqual(tf.sub(scorePoolTile(q, tile), thr), 0));
           let logits = tf.add(ui, tf.reshape(tf.slice(v, [tile.offset], [w]), [1, w])) as tf.Tensor2D;
           // Stryker disable next-line ConditionalExpression,EqualityOperator: tf.dropout at rate 0 returns its input's clone
-          if (rate > 0) logits = tf.dropout(logits, rate, undefined, opts.seed == null ? undefined : opts.seed + 7907 * t + 15485863 * i0) as tf.Tensor2D;
+          if (rate > 0)
+            logits = tf.dropout(
+              logits,
+              rate,
+              undefined,
+              opts.seed == null ? undefined : opts.seed + 7907 * t + 15485863 * i0,
+            ) as tf.Tensor2D;
           const act = applyAttentionActivation(logits, activation);
           const masked = tf.where(inSet, act, tf.fill([rows, w], -Infinity)) as tf.Tensor2D;
           const mNew = detach(tf.maximum(mx, tf.max(masked, 1, true)));
@@ -143,7 +189,10 @@ export function tiedNeighbourhoodAttention(
       return tf.tidy(() => {
         const flat = tf.reshape(best.indices, [-1]) as tf.Tensor1D;
         const vTop = tf.reshape(gatherRows(tf.reshape(v, [m, 1]) as tf.Tensor2D, flat), [rows, k]);
-        const weights = tf.div(tf.exp(tf.sub(applyAttentionActivation(tf.add(ui, vTop) as tf.Tensor2D, activation), mx)), sum) as tf.Tensor2D;
+        const weights = tf.div(
+          tf.exp(tf.sub(applyAttentionActivation(tf.add(ui, vTop) as tf.Tensor2D, activation), mx)),
+          sum,
+        ) as tf.Tensor2D;
         return { output: tf.div(acc, sum) as tf.Tensor2D, indices: detach(best.indices), weights, counts: detach(best.counts!) };
       });
     } finally {

@@ -8,12 +8,10 @@ import { gatherRows, pickColumns } from './gather-rows.js';
 import { topkRows, TOPK_GROUP } from './top-k-rows.js';
 
 describeEachBackend('topkRows', () => {
-  test.prop([
-    fc.integer({ min: 1, max: 4 }),
-    fc.integer({ min: 1, max: 5 }),
-    fc.integer({ min: 4, max: 12 }),
-    fc.integer({ min: 0, max: 10_000 }),
-  ], { seed: 21, numRuns: 30 })('equals tf.topk exactly, ties included, on wide rows', async (r, k, groups, seed) => {
+  test.prop(
+    [fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 4, max: 12 }), fc.integer({ min: 0, max: 10_000 })],
+    { seed: 21, numRuns: 30 },
+  )('equals tf.topk exactly, ties included, on wide rows', async (r, k, groups, seed) => {
     const w = groups * TOPK_GROUP * k; // wide enough for the two-level search
     // Few distinct integer values: many exact ties, which must go to the lower column.
     const data = Float32Array.from({ length: r * w }, (_, i) => ((i * 2654435761 + seed * 97) >>> 0) % 7);
@@ -31,15 +29,28 @@ describeEachBackend('topkRows', () => {
 
 describeEachBackend('gathers and detach', () => {
   it('gatherRows equals tf.gather, with the gradient of a gather', async () => {
-    const x = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     const idx = tf.tensor1d([2, 0, 2, 1], 'int32');
-    const weights = tf.tensor2d([[1, 1], [2, 2], [3, 3], [4, 4]]);
+    const weights = tf.tensor2d([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+      [4, 4],
+    ]);
     const cols = tf.tensor2d([[1], [0], [1]], [3, 1], 'int32');
     await expectNoLeaks(() => {
       const g = gatherRows(x, idx);
       expect(g.arraySync()).toEqual(tf.tidy(() => tf.gather(x, idx).arraySync()));
       const dx = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(gatherRows(v as tf.Tensor2D, idx), weights)))(x);
-      expect(dx.arraySync()).toEqual([[2, 2], [4, 4], [4, 4]]);
+      expect(dx.arraySync()).toEqual([
+        [2, 2],
+        [4, 4],
+        [4, 4],
+      ]);
       const picked = pickColumns(x, cols);
       expect(picked.arraySync()).toEqual([[2], [3], [6]]);
       return [g, dx, picked];
@@ -48,8 +59,15 @@ describeEachBackend('gathers and detach', () => {
   });
 
   it('knn inside tf.grad is a constant: gradients flow around it', async () => {
-    const q = tf.tensor2d([[0, 0], [3, 3]]);
-    const p = tf.tensor2d([[1, 0], [3, 2], [9, 9]]);
+    const q = tf.tensor2d([
+      [0, 0],
+      [3, 3],
+    ]);
+    const p = tf.tensor2d([
+      [1, 0],
+      [3, 2],
+      [9, 9],
+    ]);
     const values = tf.tensor2d([[1], [2], [3]]);
     await expectNoLeaks(() => {
       const f = (pool: tf.Tensor) => {
@@ -57,7 +75,11 @@ describeEachBackend('gathers and detach', () => {
         return tf.sum(tf.mul(gatherRows(pool as tf.Tensor2D, tf.reshape(indices, [-1]) as tf.Tensor1D), 1));
       };
       const g = tf.grad(f)(p);
-      expect(g.arraySync()).toEqual([[1, 1], [1, 1], [0, 0]]);
+      expect(g.arraySync()).toEqual([
+        [1, 1],
+        [1, 1],
+        [0, 0],
+      ]);
       const d = detach(values);
       expect(d.arraySync()).toEqual(values.arraySync());
       const gd = tf.grad((v: tf.Tensor) => tf.add(tf.sum(v), tf.sum(detach(v))))(values);

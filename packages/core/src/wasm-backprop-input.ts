@@ -44,7 +44,14 @@ function own(args: KernelArgs): tf.TensorInfo {
  * `q + start + j` (j < taps) with filter taps `first + s·(taps − 1 − j)`; `dy` is padded by
  * `padBefore`/`padAfter` zeros so that phase row q is the convolution's output row q.
  */
-export interface Phase { a: number; count: number; taps: number; first: number; padBefore: number; padAfter: number }
+export interface Phase {
+  a: number;
+  count: number;
+  taps: number;
+  first: number;
+  padBefore: number;
+  padAfter: number;
+}
 
 /**
  * The phases of one axis (stride s, kernel k, padding `pad` before the first input, `size`
@@ -68,7 +75,14 @@ export function phases(k: number, s: number, pad: number, size: number, n: numbe
 }
 
 /** Stride 1: the flipped, channel-swapped filter over `dy`. */
-function strideOne(backend: BackendWasm, dy: tf.TensorInfo, filter: tf.TensorInfo, inputShape: number[], r: Phase, c: Phase): tf.TensorInfo {
+function strideOne(
+  backend: BackendWasm,
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  inputShape: number[],
+  r: Phase,
+  c: Phase,
+): tf.TensorInfo {
   const [b, h, w, inC] = inputShape;
   const { keep, release } = intermediates(backend);
   let result: tf.TensorInfo | null = null;
@@ -76,7 +90,10 @@ function strideOne(backend: BackendWasm, dy: tf.TensorInfo, filter: tf.TensorInf
     const swapped = keep(callKernel(tf.Transpose, backend, { x: filter }, { perm: [0, 1, 3, 2] }));
     const flipped = keep(callKernel(tf.Reverse, backend, { x: swapped }, { dims: [0, 1] }));
     const conv = keep(convExplicit(backend, dy, flipped, [r.padBefore, r.padAfter, c.padBefore, c.padAfter]));
-    result = conv.shape[1] === h && conv.shape[2] === w ? conv : callKernel(tf.Slice, backend, { x: conv }, { begin: [0, 0, 0, 0], size: [b, h, w, inC] });
+    result =
+      conv.shape[1] === h && conv.shape[2] === w
+        ? conv
+        : callKernel(tf.Slice, backend, { x: conv }, { begin: [0, 0, 0, 0], size: [b, h, w, inC] });
     return result;
   } finally {
     release(dy, filter, ...(result ? [result] : []));
@@ -84,7 +101,15 @@ function strideOne(backend: BackendWasm, dy: tf.TensorInfo, filter: tf.TensorInf
 }
 
 /** Stride > 1: one convolution per output phase, interleaved into dx. */
-function byPhases(backend: BackendWasm, dy: tf.TensorInfo, filter: tf.TensorInfo, inputShape: number[], [strideH, strideW]: number[], rows: Phase[], cols: Phase[]): tf.TensorInfo {
+function byPhases(
+  backend: BackendWasm,
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  inputShape: number[],
+  [strideH, strideW]: number[],
+  rows: Phase[],
+  cols: Phase[],
+): tf.TensorInfo {
   const [b, h, w, inC] = inputShape;
   const [, kw, , outC] = filter.shape;
   const { keep, release } = intermediates(backend);
@@ -95,7 +120,10 @@ function byPhases(backend: BackendWasm, dy: tf.TensorInfo, filter: tf.TensorInfo
     const results: { r: Phase; c: Phase; y: tf.TensorInfo | null }[] = [];
     for (const r of rows) {
       for (const c of cols) {
-        if (r.taps === 0 || c.taps === 0) { results.push({ r, c, y: null }); continue; }
+        if (r.taps === 0 || c.taps === 0) {
+          results.push({ r, c, y: null });
+          continue;
+        }
         const sub = keep(backend.makeOutput([r.taps, c.taps, outC, inC], 'float32'));
         const subVals = backend.typedArrayFromHeap(sub) as Float32Array;
         const all = backend.typedArrayFromHeap(swapped) as Float32Array;
@@ -115,10 +143,12 @@ function byPhases(backend: BackendWasm, dy: tf.TensorInfo, filter: tf.TensorInfo
     const dx = backend.typedArrayFromHeap(out) as Float32Array;
     for (const { r, c, y } of results) {
       if (y == null) {
-        for (let n = 0; n < b; n++) for (let q = 0; q < r.count; q++) for (let p = 0; p < c.count; p++) {
-          const at = ((n * h + strideH * q + r.a) * w + strideW * p + c.a) * inC;
-          dx.fill(0, at, at + inC);
-        }
+        for (let n = 0; n < b; n++)
+          for (let q = 0; q < r.count; q++)
+            for (let p = 0; p < c.count; p++) {
+              const at = ((n * h + strideH * q + r.a) * w + strideW * p + c.a) * inC;
+              dx.fill(0, at, at + inC);
+            }
         continue;
       }
       const vals = backend.typedArrayFromHeap(y) as Float32Array;

@@ -35,10 +35,24 @@ export function callWasmOwn(name: string, args: KernelArgs): tf.TensorInfo | tf.
 }
 
 /** A wasm stride-1 convolution with explicit padding `[top, bottom, left, right]` (and dilations). */
-export function convExplicit(backend: BackendWasm, x: tf.TensorInfo, filter: tf.TensorInfo, [top, bottom, left, right]: number[], dilations: [number, number] = [1, 1]): tf.TensorInfo {
+export function convExplicit(
+  backend: BackendWasm,
+  x: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  [top, bottom, left, right]: number[],
+  dilations: [number, number] = [1, 1],
+): tf.TensorInfo {
   return callKernel(tf.Conv2D, backend, { x, filter }, {
-    strides: [1, 1], pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dataFormat: 'NHWC',
-    dilations, dimRoundingMode: undefined as unknown as string,
+    strides: [1, 1],
+    pad: [
+      [0, 0],
+      [top, bottom],
+      [left, right],
+      [0, 0],
+    ],
+    dataFormat: 'NHWC',
+    dilations,
+    dimRoundingMode: undefined as unknown as string,
   } as unknown as tf.NamedAttrMap);
 }
 
@@ -46,10 +60,18 @@ export function convExplicit(backend: BackendWasm, x: tf.TensorInfo, filter: tf.
  * Intermediate results of a composed kernel: `keep(t)` records `t`, `release()` frees every
  * recorded one except those named (the kernel's inputs and result).
  */
-export function intermediates(backend: BackendWasm): { keep: (t: tf.TensorInfo) => tf.TensorInfo; release: (...except: tf.TensorInfo[]) => void } {
+export function intermediates(backend: BackendWasm): {
+  keep: (t: tf.TensorInfo) => tf.TensorInfo;
+  release: (...except: tf.TensorInfo[]) => void;
+} {
   const kept: tf.TensorInfo[] = [];
   return {
-    keep: (t) => { kept.push(t); return t; },
-    release: (...except) => { for (const t of kept) if (!except.some((e) => e.dataId === t.dataId)) backend.disposeData(t.dataId); },
+    keep: (t) => {
+      kept.push(t);
+      return t;
+    },
+    release: (...except) => {
+      for (const t of kept) if (!except.some((e) => e.dataId === t.dataId)) backend.disposeData(t.dataId);
+    },
   };
 }

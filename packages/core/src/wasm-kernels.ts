@@ -61,8 +61,14 @@ function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const attrs = args.attrs as unknown as BackpropAttrs & { filterShape: [number, number, number, number] };
   if (attrs.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter (wasm): only NHWC is supported');
-  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], attrs.filterShape,
-    attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
   const [kh, kw, ci, co] = attrs.filterShape;
   const { top, left } = info.padInfo;
   // Rows the dilated dy filter needs to produce kh output rows (more padding than the forward's
@@ -91,9 +97,15 @@ const wasmKernels: tf.KernelConfig[] = [
 ];
 
 /** Kernels wasm has that ours replace (each keeps wasm's own for the cases it does not take). */
-const replacements = ([
-  [tf.Conv2DBackpropInput, conv2DBackpropInput], [tf.Conv2D, conv2D], [tf.Slice, slice], [tf.SplitV, splitV], [tf.Unpack, unpack],
-] as const).map(([name, f]) => ({ name, kernelFunc: f as unknown as tf.KernelFunc }));
+const replacements = (
+  [
+    [tf.Conv2DBackpropInput, conv2DBackpropInput],
+    [tf.Conv2D, conv2D],
+    [tf.Slice, slice],
+    [tf.SplitV, splitV],
+    [tf.Unpack, unpack],
+  ] as const
+).map(([name, f]) => ({ name, kernelFunc: f as unknown as tf.KernelFunc }));
 
 /** Registers the missing wasm kernels above (and the faster replacements); returns the names it registered. */
 export function registerWasmKernels(): string[] {

@@ -32,51 +32,66 @@ function reference(vals: ArrayLike<number>, shape: number[], begin: number[], si
 }
 
 /** A shape of rank 1–5 (tf.slice refuses scalars) with a slice inside it (often empty: see offsetSlice). */
-const shapeAndSlice = fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 5 }).chain((shape) => fc.tuple(
-  fc.constant(shape),
-  fc.tuple(...shape.map((n) => fc.integer({ min: 0, max: n }).chain((b) => fc.tuple(fc.constant(b), fc.integer({ min: 0, max: n - b }))))),
-));
+const shapeAndSlice = fc
+  .array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 5 })
+  .chain((shape) =>
+    fc.tuple(
+      fc.constant(shape),
+      fc.tuple(
+        ...shape.map((n) => fc.integer({ min: 0, max: n }).chain((b) => fc.tuple(fc.constant(b), fc.integer({ min: 0, max: n - b })))),
+      ),
+    ),
+  );
 
 describe('wasm Slice, SplitV and Unpack (read through a heap view)', () => {
   it('slice equals the index arithmetic for every rank, dtype and position (seeded)', () => {
-    fc.assert(fc.property(shapeAndSlice, fc.constantFrom('float32', 'int32', 'bool'), ([shape, bs], dtype) => {
-      const begin = bs.map(([b]) => b);
-      const size = bs.map(([, s]) => s);
-      const n = shape.reduce((a, b) => a * b, 1);
-      const vals = Array.from({ length: n }, (_, i) => (dtype === 'bool' ? i % 3 === 0 : i * 7 - 3)) as number[];
-      tf.tidy(() => {
-        const x = tf.tensor(vals as number[], shape, dtype as 'float32');
-        const y = tf.slice(x, begin, size);
-        expect(y.shape).toEqual(size);
-        expect(y.dtype).toBe(dtype);
-        expect(Array.from(y.dataSync())).toEqual(reference(Array.from(x.dataSync()), shape, begin, size));
-      });
-    }), { seed: 41, numRuns: 300 });
+    fc.assert(
+      fc.property(shapeAndSlice, fc.constantFrom('float32', 'int32', 'bool'), ([shape, bs], dtype) => {
+        const begin = bs.map(([b]) => b);
+        const size = bs.map(([, s]) => s);
+        const n = shape.reduce((a, b) => a * b, 1);
+        const vals = Array.from({ length: n }, (_, i) => (dtype === 'bool' ? i % 3 === 0 : i * 7 - 3)) as number[];
+        tf.tidy(() => {
+          const x = tf.tensor(vals as number[], shape, dtype as 'float32');
+          const y = tf.slice(x, begin, size);
+          expect(y.shape).toEqual(size);
+          expect(y.dtype).toBe(dtype);
+          expect(Array.from(y.dataSync())).toEqual(reference(Array.from(x.dataSync()), shape, begin, size));
+        });
+      }),
+      { seed: 41, numRuns: 300 },
+    );
   });
 
   it('split and unstack give the pieces the cpu-free reference gives, along every axis (seeded)', () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 }), fc.nat(), ([...shape], pick) => {
-      const axis = pick % shape.length;
-      const n = shape.reduce((a, b) => a * b, 1);
-      tf.tidy(() => {
-        const x = tf.tensor(Array.from({ length: n }, (_, i) => i + 0.5), shape);
-        const xv = Array.from(x.dataSync());
-        const sizes = shape[axis] === 1 ? [1] : [1, shape[axis] - 1];
-        let b = 0;
-        tf.split(x, sizes, axis).forEach((piece, i) => {
-          const begin = shape.map((_, a) => (a === axis ? b : 0));
-          const size = shape.map((s, a) => (a === axis ? sizes[i] : s));
-          expect(Array.from(piece.dataSync())).toEqual(reference(xv, shape, begin, size));
-          b += sizes[i];
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 }), fc.nat(), ([...shape], pick) => {
+        const axis = pick % shape.length;
+        const n = shape.reduce((a, b) => a * b, 1);
+        tf.tidy(() => {
+          const x = tf.tensor(
+            Array.from({ length: n }, (_, i) => i + 0.5),
+            shape,
+          );
+          const xv = Array.from(x.dataSync());
+          const sizes = shape[axis] === 1 ? [1] : [1, shape[axis] - 1];
+          let b = 0;
+          tf.split(x, sizes, axis).forEach((piece, i) => {
+            const begin = shape.map((_, a) => (a === axis ? b : 0));
+            const size = shape.map((s, a) => (a === axis ? sizes[i] : s));
+            expect(Array.from(piece.dataSync())).toEqual(reference(xv, shape, begin, size));
+            b += sizes[i];
+          });
+          tf.unstack(x, axis).forEach((piece, i) => {
+            expect(piece.shape).toEqual(shape.filter((_, a) => a !== axis));
+            const begin = shape.map((_, a) => (a === axis ? i : 0));
+            const size = shape.map((s, a) => (a === axis ? 1 : s));
+            expect(Array.from(piece.dataSync())).toEqual(reference(xv, shape, begin, size));
+          });
         });
-        tf.unstack(x, axis).forEach((piece, i) => {
-          expect(piece.shape).toEqual(shape.filter((_, a) => a !== axis));
-          const begin = shape.map((_, a) => (a === axis ? i : 0));
-          const size = shape.map((s, a) => (a === axis ? 1 : s));
-          expect(Array.from(piece.dataSync())).toEqual(reference(xv, shape, begin, size));
-        });
-      });
-    }), { seed: 43, numRuns: 100 });
+      }),
+      { seed: 43, numRuns: 100 },
+    );
   });
 
   it('does not copy the whole input out of the heap (no readSync), and still refuses a slice outside it', () => {
@@ -95,7 +110,7 @@ describe('wasm Slice, SplitV and Unpack (read through a heap view)', () => {
     x.dispose();
   });
 
-  it('strings keep wasm\'s own kernel; nothing leaks, in the engine or the heap', async () => {
+  it("strings keep wasm's own kernel; nothing leaks, in the engine or the heap", async () => {
     const s = tf.tensor(['a', 'b', 'c', 'd'], [2, 2], 'string');
     expect(tf.tidy(() => tf.slice(s, [1, 0], [1, 2]).arraySync())).toEqual([['c', 'd']]);
     s.dispose();
@@ -115,14 +130,23 @@ describe('wasm Slice, SplitV and Unpack (read through a heap view)', () => {
  * copied with `set`, shorter ones value by value) and a slice of it that starts past 0 and keeps
  * at least one index: `[n, begin, size]`.
  */
-const offsetAxis = (last: boolean) => fc.integer({ min: 2, max: last ? 40 : 7 }).chain((n) => fc.integer({ min: 1, max: n - 1 })
-  .chain((b) => fc.tuple(fc.constant(n), fc.constant(b), fc.integer({ min: 1, max: n - b }))));
+const offsetAxis = (last: boolean) =>
+  fc
+    .integer({ min: 2, max: last ? 40 : 7 })
+    .chain((n) =>
+      fc.integer({ min: 1, max: n - 1 }).chain((b) => fc.tuple(fc.constant(n), fc.constant(b), fc.integer({ min: 1, max: n - b }))),
+    );
 /** An axis taken whole (begin 0, size n): trailing whole axes merge into one run. */
 const wholeAxis = (last: boolean) => fc.integer({ min: 2, max: last ? 40 : 7 }).map((n) => [n, 0, n] as [number, number, number]);
 /** Every axis of a rank-`rank` shape offset (`'offset'`), or each either offset or whole (`'mixed'`, at least one offset). */
-const sliceOf = (rank: number, mode: 'offset' | 'mixed') => fc.tuple(...Array.from({ length: rank }, (_, a) => (
-  mode === 'offset' ? offsetAxis(a === rank - 1) : fc.oneof(offsetAxis(a === rank - 1), wholeAxis(a === rank - 1))
-))).filter((axes) => axes.some(([n, , size]) => size < n));
+const sliceOf = (rank: number, mode: 'offset' | 'mixed') =>
+  fc
+    .tuple(
+      ...Array.from({ length: rank }, (_, a) =>
+        mode === 'offset' ? offsetAxis(a === rank - 1) : fc.oneof(offsetAxis(a === rank - 1), wholeAxis(a === rank - 1)),
+      ),
+    )
+    .filter((axes) => axes.some(([n, , size]) => size < n));
 
 /** What a property run reached: per rank, per axis, whether a non-empty case began past 0 there; and the run lengths copied. */
 class Reach {
@@ -132,7 +156,9 @@ class Reach {
   /** Records a non-empty slice of `shape` at `begin`, `size`. */
   note(shape: number[], begin: number[], size: number[]): void {
     if (size.some((n) => n === 0)) return;
-    begin.forEach((b, a) => { if (b > 0) this.offsets.set(`${shape.length}:${a}`, (this.offsets.get(`${shape.length}:${a}`) ?? 0) + 1); });
+    begin.forEach((b, a) => {
+      if (b > 0) this.offsets.set(`${shape.length}:${a}`, (this.offsets.get(`${shape.length}:${a}`) ?? 0) + 1);
+    });
     // The kernel's run: the last axis, merged with earlier ones while every later axis is whole.
     let inner = shape.length - 1;
     let run = size[inner];
@@ -153,23 +179,26 @@ describe('wasm Slice, SplitV and Unpack: non-empty slices that start past 0, on 
     const reach = new Reach();
     for (const mode of ['offset', 'mixed'] as const) {
       for (const rank of RANKS) {
-        fc.assert(fc.property(sliceOf(rank, mode), fc.constantFrom('float32', 'int32', 'bool'), (axes, dtype) => {
-          const shape = axes.map(([n]) => n);
-          const begin = axes.map(([, b]) => b);
-          const size = axes.map(([, , z]) => z);
-          reach.note(shape, begin, size);
-          const n = shape.reduce((a, b) => a * b, 1);
-          const vals = dtype === 'bool' ? Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0)) : Array.from(iota(n));
-          tf.tidy(() => {
-            const x = tf.tensor(vals, shape, dtype as 'float32');
-            const y = tf.slice(x, begin, size);
-            expect(y.shape).toEqual(size);
-            expect(y.dtype).toBe(dtype);
-            const want = sliceReference(vals, shape, begin, size);
-            const at = firstMismatch(y.dataSync() as Float32Array, want);
-            expect(at, `${dtype} ${JSON.stringify({ shape, begin, size })}: first wrong value at ${at}`).toBe(-1);
-          });
-        }), { seed: 700 + 10 * rank + (mode === 'offset' ? 0 : 5), numRuns: 40 });
+        fc.assert(
+          fc.property(sliceOf(rank, mode), fc.constantFrom('float32', 'int32', 'bool'), (axes, dtype) => {
+            const shape = axes.map(([n]) => n);
+            const begin = axes.map(([, b]) => b);
+            const size = axes.map(([, , z]) => z);
+            reach.note(shape, begin, size);
+            const n = shape.reduce((a, b) => a * b, 1);
+            const vals = dtype === 'bool' ? Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0)) : Array.from(iota(n));
+            tf.tidy(() => {
+              const x = tf.tensor(vals, shape, dtype as 'float32');
+              const y = tf.slice(x, begin, size);
+              expect(y.shape).toEqual(size);
+              expect(y.dtype).toBe(dtype);
+              const want = sliceReference(vals, shape, begin, size);
+              const at = firstMismatch(y.dataSync() as Float32Array, want);
+              expect(at, `${dtype} ${JSON.stringify({ shape, begin, size })}: first wrong value at ${at}`).toBe(-1);
+            });
+          }),
+          { seed: 700 + 10 * rank + (mode === 'offset' ? 0 : 5), numRuns: 40 },
+        );
       }
     }
     // The domain reached: a slice beginning past 0 on every axis of every rank, runs of both kinds.
@@ -178,7 +207,7 @@ describe('wasm Slice, SplitV and Unpack: non-empty slices that start past 0, on 
     expect(reach.longRuns).toBeGreaterThan(20);
   });
 
-  it('split (sizes and equal pieces) and unstack along every axis of every rank give the index arithmetic\'s pieces (seeded)', () => {
+  it("split (sizes and equal pieces) and unstack along every axis of every rank give the index arithmetic's pieces (seeded)", () => {
     const reach = new Reach();
     for (const rank of RANKS) {
       const arb = fc.tuple(
@@ -186,41 +215,59 @@ describe('wasm Slice, SplitV and Unpack: non-empty slices that start past 0, on 
         fc.nat({ max: rank - 1 }),
         fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 2, maxLength: 4 }),
       );
-      fc.assert(fc.property(arb, ([dims, axis, pieces]) => {
-        // The split axis is as long as the pieces: each non-empty, every one after the first past 0.
-        const shape = dims.map((d, a) => (a === axis ? pieces.reduce((p, q) => p + q, 0) : d));
-        const n = shape.reduce((a, b) => a * b, 1);
-        const vals = Array.from(iota(n));
-        tf.tidy(() => {
-          const x = tf.tensor(vals, shape);
-          const check = (got: tf.Tensor, begin: number[], size: number[], what: string) => {
-            reach.note(shape, begin, size);
-            const at = firstMismatch(got.dataSync() as Float32Array, sliceReference(vals, shape, begin, size));
-            expect(at, `${what} ${JSON.stringify({ shape, axis, begin, size })}: first wrong value at ${at}`).toBe(-1);
-          };
-          let b = 0;
-          tf.split(x, pieces, axis).forEach((piece, i) => {
-            const size = shape.map((s, a) => (a === axis ? pieces[i] : s));
-            expect(piece.shape).toEqual(size);
-            check(piece, shape.map((_, a) => (a === axis ? b : 0)), size, 'split');
-            b += pieces[i];
+      fc.assert(
+        fc.property(arb, ([dims, axis, pieces]) => {
+          // The split axis is as long as the pieces: each non-empty, every one after the first past 0.
+          const shape = dims.map((d, a) => (a === axis ? pieces.reduce((p, q) => p + q, 0) : d));
+          const n = shape.reduce((a, b) => a * b, 1);
+          const vals = Array.from(iota(n));
+          tf.tidy(() => {
+            const x = tf.tensor(vals, shape);
+            const check = (got: tf.Tensor, begin: number[], size: number[], what: string) => {
+              reach.note(shape, begin, size);
+              const at = firstMismatch(got.dataSync() as Float32Array, sliceReference(vals, shape, begin, size));
+              expect(at, `${what} ${JSON.stringify({ shape, axis, begin, size })}: first wrong value at ${at}`).toBe(-1);
+            };
+            let b = 0;
+            tf.split(x, pieces, axis).forEach((piece, i) => {
+              const size = shape.map((s, a) => (a === axis ? pieces[i] : s));
+              expect(piece.shape).toEqual(size);
+              check(
+                piece,
+                shape.map((_, a) => (a === axis ? b : 0)),
+                size,
+                'split',
+              );
+              b += pieces[i];
+            });
+            const equal = shape[axis] % 2 === 0 ? 2 : 1;
+            tf.split(x, equal, axis).forEach((piece, i) => {
+              const size = shape.map((s, a) => (a === axis ? s / equal : s));
+              check(
+                piece,
+                shape.map((_, a) => (a === axis ? i * size[a] : 0)),
+                size,
+                'split in equal pieces',
+              );
+            });
+            tf.unstack(x, axis).forEach((piece, i) => {
+              expect(piece.shape).toEqual(shape.filter((_, a) => a !== axis));
+              check(
+                piece,
+                shape.map((_, a) => (a === axis ? i : 0)),
+                shape.map((s, a) => (a === axis ? 1 : s)),
+                'unstack',
+              );
+            });
           });
-          const equal = shape[axis] % 2 === 0 ? 2 : 1;
-          tf.split(x, equal, axis).forEach((piece, i) => {
-            const size = shape.map((s, a) => (a === axis ? s / equal : s));
-            check(piece, shape.map((_, a) => (a === axis ? i * size[a] : 0)), size, 'split in equal pieces');
-          });
-          tf.unstack(x, axis).forEach((piece, i) => {
-            expect(piece.shape).toEqual(shape.filter((_, a) => a !== axis));
-            check(piece, shape.map((_, a) => (a === axis ? i : 0)), shape.map((s, a) => (a === axis ? 1 : s)), 'unstack');
-          });
-        });
-      }), { seed: 800 + rank, numRuns: 25 });
+        }),
+        { seed: 800 + rank, numRuns: 25 },
+      );
     }
     expect(reach.missing(RANKS)).toEqual([]);
   });
 
-  it('the slices, splits and unstacks of the paper\'s model (ngf 64, 256² images) equal the index arithmetic', () => {
+  it("the slices, splits and unstacks of the paper's model (ngf 64, 256² images) equal the index arithmetic", () => {
     const [, h, w] = PAPER.latent;
     const [c, s] = [PAPER.content, PAPER.style];
     const q = PAPER.codePixels;
@@ -271,12 +318,18 @@ describe('wasm Slice, SplitV and Unpack: non-empty slices that start past 0, on 
       const shape = [2, h * w * c];
       const vals = iota(2 * h * w * c);
       tf.split(tf.tensor(vals, shape), 2, 0).forEach((piece, i) => {
-        expect(firstMismatch(piece.dataSync() as Float32Array, sliceReference(vals, shape, [i, 0], [1, h * w * c])), `codes of image ${i}`).toBe(-1);
+        expect(
+          firstMismatch(piece.dataSync() as Float32Array, sliceReference(vals, shape, [i, 0], [1, h * w * c])),
+          `codes of image ${i}`,
+        ).toBe(-1);
       });
       const imgShape = [3, 256, 256, 3];
       const imgs = iota(3 * 256 * 256 * 3);
       tf.unstack(tf.tensor(imgs, imgShape)).forEach((piece, i) => {
-        expect(firstMismatch(piece.dataSync() as Float32Array, sliceReference(imgs, imgShape, [i, 0, 0, 0], [1, 256, 256, 3])), `image ${i}`).toBe(-1);
+        expect(
+          firstMismatch(piece.dataSync() as Float32Array, sliceReference(imgs, imgShape, [i, 0, 0, 0], [1, 256, 256, 3])),
+          `image ${i}`,
+        ).toBe(-1);
       });
     });
   });

@@ -35,7 +35,9 @@ it('wasm in Node runs on several threads (tfjs threaded build started from files
   expect(Array.from(two.conv)).toEqual(Array.from(one.conv));
   expect(Array.from(two.mm)).toEqual(Array.from(one.mm));
   expect(Array.from(two.idx)).toEqual(Array.from(one.idx));
-  await expect(initBackend('wasm', { threads: 0 })).rejects.toThrow(/initBackend: could not set up 'wasm': wasm: initBackend: expected threads an integer >= 1, received 0/);
+  await expect(initBackend('wasm', { threads: 0 })).rejects.toThrow(
+    /initBackend: could not set up 'wasm': wasm: initBackend: expected threads an integer >= 1, received 0/,
+  );
 }, 120_000);
 
 it('a Node script on several wasm threads exits by itself when it is done (its threads do not hold the process)', () => {
@@ -48,7 +50,11 @@ console.log('done');`;
   const file = fileURLToPath(new URL(`./.threads-exit-${process.pid}.mts`, import.meta.url));
   try {
     writeFileSync(file, script);
-    const out = execFileSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync(process.execPath, ['--import', 'tsx', file], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     expect(out.trim()).toBe('done');
   } finally {
     rmSync(file, { force: true });

@@ -50,7 +50,8 @@ export async function useNodeWasmThreads(threads: number): Promise<void> {
   // tfjs' own factory (the single-threaded SIMD build), kept to come back to.
   const registry = (tf.engine() as unknown as { registryFactory: Record<string, RegisteredFactory | undefined> }).registryFactory;
   original ??= registry.wasm;
-  if (!original) throw new Error('useNodeWasmThreads: expected the wasm backend registered by @tensorflow/tfjs-backend-wasm, received none');
+  if (!original)
+    throw new Error('useNodeWasmThreads: expected the wasm backend registered by @tensorflow/tfjs-backend-wasm, received none');
   if (registry.wasm) tf.removeBackend('wasm');
   if (threads === 1) {
     tf.registerBackend('wasm', original.factory, original.priority);
@@ -61,7 +62,9 @@ export async function useNodeWasmThreads(threads: number): Promise<void> {
   const os = (await importByName('node:os')) as typeof import('node:os');
   const path = (await importByName('node:path')) as typeof import('node:path');
   const factoryModule = (await importByName(`${WASM_OUT}/tfjs-backend-wasm-threaded-simd.js`)) as { default: Factory };
-  const workerModule = (await importByName(`${WASM_OUT}/tfjs-backend-wasm-threaded-simd.worker.js`)) as { default: { wasmWorkerContents: string } };
+  const workerModule = (await importByName(`${WASM_OUT}/tfjs-backend-wasm-threaded-simd.worker.js`)) as {
+    default: { wasmWorkerContents: string };
+  };
   const factory = factoryModule.default;
   // Once per process: the pthread worker (its "\n" escapes kept, as tfjs does for its blob) and
   // the main script the workers load.
@@ -71,40 +74,50 @@ export async function useNodeWasmThreads(threads: number): Promise<void> {
   fs.writeFileSync(workerFile, workerModule.default.wasmWorkerContents.replace(/\n/g, '\\n'));
   fs.writeFileSync(mainFile, `var WasmBackendModuleThreadedSimd = ${factory.toString()}`);
   wasm.setThreadsCount(threads);
-  tf.registerBackend('wasm', async () => {
-    // Where the build looks for its .wasm (it asks locateFile before instantiating).
-    let wasmFile = '';
-    const module = await factory({
-      locateFile: (file: string, prefix: string) => {
-        if (file.endsWith('.worker.js')) return workerFile;
-        if (file.endsWith('.wasm')) wasmFile = prefix + file;
-        return prefix + file;
-      },
-      mainScriptUrlOrBlob: mainFile,
-      // The build caps its threads at half the logical cores it is told of (it assumes two
-      // hyper-threads per core), so a 2-core machine got one thread whatever was asked. It is
-      // told of 2·threads cores: it then runs the threads asked for (up to its 8 workers).
-      instantiateWasm: (info: { env: Record<string, unknown> }, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) => {
-        info.env.emscripten_num_logical_cores = () => 2 * threads;
-        void WebAssembly.instantiate(fs.readFileSync(wasmFile), info as unknown as WebAssembly.Imports).then((r) => receive(r.instance, r.module));
-        return {};
-      },
-    });
-    module.tfjs = {
-      init: module.cwrap('init', null, []),
-      initWithThreadsCount: module.cwrap('init_with_threads_count', null, ['number']),
-      getThreadsCount: module.cwrap('get_threads_count', 'number', []),
-      registerTensor: module.cwrap('register_tensor', null, ['number', 'number', 'number']),
-      disposeData: module.cwrap('dispose_data', null, ['number']),
-      dispose: module.cwrap('dispose', null, []),
-    };
-    const backend = new wasm.BackendWasm(module as never);
-    // XNNPACK's threads must not keep the process alive: a script that is done exits (Emscripten
-    // leaves its pthreads' workers referenced in Node).
-    const pthreads = (module as { PThread?: { runningWorkers?: { unref?: () => void }[]; unusedWorkers?: { unref?: () => void }[] } }).PThread;
-    for (const w of [...(pthreads?.runningWorkers ?? []), ...(pthreads?.unusedWorkers ?? [])]) w.unref?.();
-    return backend;
-  }, original.priority);
+  tf.registerBackend(
+    'wasm',
+    async () => {
+      // Where the build looks for its .wasm (it asks locateFile before instantiating).
+      let wasmFile = '';
+      const module = await factory({
+        locateFile: (file: string, prefix: string) => {
+          if (file.endsWith('.worker.js')) return workerFile;
+          if (file.endsWith('.wasm')) wasmFile = prefix + file;
+          return prefix + file;
+        },
+        mainScriptUrlOrBlob: mainFile,
+        // The build caps its threads at half the logical cores it is told of (it assumes two
+        // hyper-threads per core), so a 2-core machine got one thread whatever was asked. It is
+        // told of 2·threads cores: it then runs the threads asked for (up to its 8 workers).
+        instantiateWasm: (
+          info: { env: Record<string, unknown> },
+          receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
+        ) => {
+          info.env.emscripten_num_logical_cores = () => 2 * threads;
+          void WebAssembly.instantiate(fs.readFileSync(wasmFile), info as unknown as WebAssembly.Imports).then((r) =>
+            receive(r.instance, r.module),
+          );
+          return {};
+        },
+      });
+      module.tfjs = {
+        init: module.cwrap('init', null, []),
+        initWithThreadsCount: module.cwrap('init_with_threads_count', null, ['number']),
+        getThreadsCount: module.cwrap('get_threads_count', 'number', []),
+        registerTensor: module.cwrap('register_tensor', null, ['number', 'number', 'number']),
+        disposeData: module.cwrap('dispose_data', null, ['number']),
+        dispose: module.cwrap('dispose', null, []),
+      };
+      const backend = new wasm.BackendWasm(module as never);
+      // XNNPACK's threads must not keep the process alive: a script that is done exits (Emscripten
+      // leaves its pthreads' workers referenced in Node).
+      const pthreads = (module as { PThread?: { runningWorkers?: { unref?: () => void }[]; unusedWorkers?: { unref?: () => void }[] } })
+        .PThread;
+      for (const w of [...(pthreads?.runningWorkers ?? []), ...(pthreads?.unusedWorkers ?? [])]) w.unref?.();
+      return backend;
+    },
+    original.priority,
+  );
   current = threads;
 }
 

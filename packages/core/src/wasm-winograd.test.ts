@@ -30,7 +30,16 @@ it('F(4×4, 3×3) equals the direct convolution within float32 rounding, for pad
   const cases: { x: [number, number, number, number]; co: number; pad: Pad }[] = [
     { x: [1, 30, 34, 160], co: 160, pad: 'same' },
     { x: [2, 29, 31, 192], co: 160, pad: 'valid' },
-    { x: [1, 33, 35, 160], co: 256, pad: [[0, 0], [2, 0], [1, 3], [0, 0]] },
+    {
+      x: [1, 33, 35, 160],
+      co: 256,
+      pad: [
+        [0, 0],
+        [2, 0],
+        [1, 3],
+        [0, 0],
+      ],
+    },
     // 2048 tiles of 256 channels: three chunks, one boundary inside an image's row of tiles, one between images.
     { x: [2, 128, 128, 256], co: 256, pad: 'same' },
   ];
@@ -48,20 +57,37 @@ it('F(4×4, 3×3) equals the direct convolution within float32 rounding, for pad
 });
 
 it('equals the cpu backend on a case small enough for it', async () => {
-  const make = () => [tf.randomNormal([1, 32, 32, 160], 0, 1, 'float32', 7), tf.randomNormal([3, 3, 160, 160], 0, 0.04, 'float32', 8)] as [tf.Tensor4D, tf.Tensor4D];
-  const wasm = tf.tidy(() => { const [x, w] = make(); return tf.conv2d(x, w, 1, 'same').dataSync(); });
+  const make = () =>
+    [tf.randomNormal([1, 32, 32, 160], 0, 1, 'float32', 7), tf.randomNormal([3, 3, 160, 160], 0, 0.04, 'float32', 8)] as [
+      tf.Tensor4D,
+      tf.Tensor4D,
+    ];
+  const wasm = tf.tidy(() => {
+    const [x, w] = make();
+    return tf.conv2d(x, w, 1, 'same').dataSync();
+  });
   await initBackend('cpu');
-  const cpu = tf.tidy(() => { const [x, w] = make(); return tf.conv2d(x, w, 1, 'same').dataSync(); });
+  const cpu = tf.tidy(() => {
+    const [x, w] = make();
+    return tf.conv2d(x, w, 1, 'same').dataSync();
+  });
   await initBackend('wasm');
   let diff = 0;
   let scale = 0;
-  cpu.forEach((v, i) => { diff = Math.max(diff, Math.abs(v - wasm[i])); scale = Math.max(scale, Math.abs(v)); });
+  cpu.forEach((v, i) => {
+    diff = Math.max(diff, Math.abs(v - wasm[i]));
+    scale = Math.max(scale, Math.abs(v));
+  });
   expect(diff).toBeLessThan(4e-5 * scale);
 });
 
 it('leaves small or strided convolutions to XNNPACK, bit for bit', () => {
   tf.tidy(() => {
-    for (const [shape, co, stride] of [[[1, 40, 40, 64], 64, 1], [[1, 12, 12, 256], 256, 1], [[1, 40, 40, 256], 256, 2]] as const) {
+    for (const [shape, co, stride] of [
+      [[1, 40, 40, 64], 64, 1],
+      [[1, 12, 12, 256], 256, 1],
+      [[1, 40, 40, 256], 256, 2],
+    ] as const) {
       const x = tf.randomNormal([...shape], 0, 1, 'float32', 9) as tf.Tensor4D;
       const w = tf.randomNormal([3, 3, shape[3], co], 0, 0.05, 'float32', 10) as tf.Tensor4D;
       setWasmWinograd(false);
@@ -85,44 +111,71 @@ it('keeps no tensors, in the engine or in the wasm heap, and says what it was se
 });
 
 /** Whether conv2d takes the Winograd path for these shapes and this padding. */
-const takesWinograd = (x: number[], w: number[], pad: Pad) => winogradPlan(x, w, { strides: 1, pad: pad as 'same', dataFormat: 'NHWC', dilations: 1 }) !== null;
+const takesWinograd = (x: number[], w: number[], pad: Pad) =>
+  winogradPlan(x, w, { strides: 1, pad: pad as 'same', dataFormat: 'NHWC', dilations: 1 }) !== null;
 
 it('F(4×4, 3×3) equals the direct convolution for padding before every first row and column, odd sizes and batches (seeded)', () => {
   // Channels at and above the threshold, maps of ≥ 64 tiles whose last tiles are partial, and
   // explicit padding of 1–2 before (so tiles start off the input) and 0–2 after, on both axes apart.
   const arb = fc.record({
-    b: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 30, max: 41 }), w: fc.integer({ min: 30, max: 41 }),
-    ci: fc.constantFrom(WINOGRAD_MIN_CHANNELS, 176), co: fc.constantFrom(WINOGRAD_MIN_CHANNELS, 168),
-    top: fc.integer({ min: 1, max: 2 }), bottom: fc.integer({ min: 0, max: 2 }), left: fc.integer({ min: 1, max: 2 }), right: fc.integer({ min: 0, max: 2 }),
+    b: fc.integer({ min: 1, max: 2 }),
+    h: fc.integer({ min: 30, max: 41 }),
+    w: fc.integer({ min: 30, max: 41 }),
+    ci: fc.constantFrom(WINOGRAD_MIN_CHANNELS, 176),
+    co: fc.constantFrom(WINOGRAD_MIN_CHANNELS, 168),
+    top: fc.integer({ min: 1, max: 2 }),
+    bottom: fc.integer({ min: 0, max: 2 }),
+    left: fc.integer({ min: 1, max: 2 }),
+    right: fc.integer({ min: 0, max: 2 }),
   });
   let apart = 0;
-  fc.assert(fc.property(arb, (c) => {
-    const pad: Pad = [[0, 0], [c.top, c.bottom], [c.left, c.right], [0, 0]];
-    expect(takesWinograd([c.b, c.h, c.w, c.ci], [3, 3, c.ci, c.co], pad), JSON.stringify(c)).toBe(true);
-    if (c.top !== c.left || c.bottom !== c.right) apart++;
-    tf.tidy(() => {
-      const x = tf.randomNormal([c.b, c.h, c.w, c.ci], 0, 1, 'float32', c.h * 100 + c.w) as tf.Tensor4D;
-      const w = tf.randomNormal([3, 3, c.ci, c.co], 0, Math.sqrt(2 / (9 * c.ci)), 'float32', c.ci + c.co) as tf.Tensor4D;
-      const { fast, direct, scale } = both(x, w, pad);
-      expect(fast.shape).toEqual(direct.shape);
-      expect(maxDiff(fast, direct), JSON.stringify(c)).toBeLessThan(4e-5 * scale);
-    });
-  }), { seed: 31, numRuns: 8 });
+  fc.assert(
+    fc.property(arb, (c) => {
+      const pad: Pad = [
+        [0, 0],
+        [c.top, c.bottom],
+        [c.left, c.right],
+        [0, 0],
+      ];
+      expect(takesWinograd([c.b, c.h, c.w, c.ci], [3, 3, c.ci, c.co], pad), JSON.stringify(c)).toBe(true);
+      if (c.top !== c.left || c.bottom !== c.right) apart++;
+      tf.tidy(() => {
+        const x = tf.randomNormal([c.b, c.h, c.w, c.ci], 0, 1, 'float32', c.h * 100 + c.w) as tf.Tensor4D;
+        const w = tf.randomNormal([3, 3, c.ci, c.co], 0, Math.sqrt(2 / (9 * c.ci)), 'float32', c.ci + c.co) as tf.Tensor4D;
+        const { fast, direct, scale } = both(x, w, pad);
+        expect(fast.shape).toEqual(direct.shape);
+        expect(maxDiff(fast, direct), JSON.stringify(c)).toBeLessThan(4e-5 * scale);
+      });
+    }),
+    { seed: 31, numRuns: 8 },
+  );
   expect(apart, 'cases whose padding differs between rows and columns').toBeGreaterThan(2);
 });
 
-it('the paper\'s residual convolution (reflect-padded [1, 66, 66, 256], 3×3, 256 → 256) and its input gradient\'s form: the direct convolution and the index arithmetic', () => {
+it("the paper's residual convolution (reflect-padded [1, 66, 66, 256], 3×3, 256 → 256) and its input gradient's form: the direct convolution and the index arithmetic", () => {
   const [, , ci, co] = PAPER.residualConv.filter;
   const cases: { what: string; x: [number, number, number, number]; pad: Pad }[] = [
     // residual-block.ts: reflection pad 1, then 'valid'.
     { what: 'residual block convolution', x: PAPER.residualConv.x, pad: 'valid' },
     // wasm-backprop-input.ts strideOne: its input gradient, dy [1, 64, 64, 256] padded 2 on every side.
-    { what: 'its input gradient (Conv2DBackpropInput, stride 1)', x: [1, 64, 64, 256], pad: [[0, 0], [2, 2], [2, 2], [0, 0]] },
+    {
+      what: 'its input gradient (Conv2DBackpropInput, stride 1)',
+      x: [1, 64, 64, 256],
+      pad: [
+        [0, 0],
+        [2, 2],
+        [2, 2],
+        [0, 0],
+      ],
+    },
   ];
   for (const c of cases) {
     const filter: [number, number, number, number] = [3, 3, ci, co];
     expect(takesWinograd(c.x, filter, c.pad), c.what).toBe(true);
-    const xv = seededValues(c.x.reduce((a, b) => a * b, 1), 1);
+    const xv = seededValues(
+      c.x.reduce((a, b) => a * b, 1),
+      1,
+    );
     const wv = seededValues(9 * ci * co, 2).map((v) => v / Math.sqrt(9 * ci));
     tf.tidy(() => {
       const x = tf.tensor4d(xv, c.x);
@@ -134,9 +187,10 @@ it('the paper\'s residual convolution (reflect-padded [1, 66, 66, 256], 3×3, 25
       const [, oh, ow] = fast.shape;
       const g = convGeometry(c.x, filter, 1, c.pad as 'same');
       const refs: { at: number; ref: { value: number; absSum: number } }[] = [];
-      for (const r of probeIndices(oh)) for (const q of probeIndices(ow)) {
-        conv2dAt(xv, c.x, wv, filter, g, 0, r, q).forEach((ref, o) => refs.push({ at: (r * ow + q) * co + o, ref }));
-      }
+      for (const r of probeIndices(oh))
+        for (const q of probeIndices(ow)) {
+          conv2dAt(xv, c.x, wv, filter, g, 0, r, q).forEach((ref, o) => refs.push({ at: (r * ow + q) * co + o, ref }));
+        }
       const { worst, at } = roundoffs((i) => got[i], refs);
       // A float32 sum of n = 9·256 terms is within n unit roundoffs of Σ|terms| (first order; 31 seen,
       // Winograd's transforms included); an index error is off by about one term, ~Σ|terms|/√n,

@@ -16,18 +16,40 @@ import { sliceFromHeap } from './wasm-slice.js';
  */
 
 /** Bᵀ, G and Aᵀ of F(4×4, 3×3), interpolation points 0, ±1, ±2 and ∞. */
-const BT = [[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]];
-const G = [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]];
-const AT = [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]];
+const BT = [
+  [4, 0, -5, 0, 1, 0],
+  [0, -4, -4, 1, 1, 0],
+  [0, 4, -4, -1, 1, 0],
+  [0, -2, -1, 2, 1, 0],
+  [0, 2, -1, -2, 1, 0],
+  [0, 4, 0, -5, 0, 1],
+];
+const G = [
+  [1 / 4, 0, 0],
+  [-1 / 6, -1 / 6, -1 / 6],
+  [-1 / 6, 1 / 6, -1 / 6],
+  [1 / 24, 1 / 12, 1 / 6],
+  [1 / 24, -1 / 12, 1 / 6],
+  [0, 0, 1],
+];
+const AT = [
+  [1, 1, 1, 1, 1, 0],
+  [0, 1, -1, 2, -2, 0],
+  [0, 1, 1, 4, 4, 0],
+  [0, 1, -1, 8, -8, 1],
+];
 
 /** `M ⊗ M` row-major: entry `[(i·r + k), (j·c + l)] = M[i][j]·M[k][l]`, so one product applies M to both axes of a tile. */
 function kron(m: number[][]): Float32Array {
   const r = m.length;
   const c = m[0].length;
   const out = new Float32Array(r * r * c * c);
-  for (let i = 0; i < r; i++) for (let k = 0; k < r; k++) for (let j = 0; j < c; j++) for (let l = 0; l < c; l++) {
-    out[(i * r + k) * c * c + j * c + l] = m[i][j] * m[k][l];
-  }
+  for (let i = 0; i < r; i++)
+    for (let k = 0; k < r; k++)
+      for (let j = 0; j < c; j++)
+        for (let l = 0; l < c; l++) {
+          out[(i * r + k) * c * c + j * c + l] = m[i][j] * m[k][l];
+        }
   return out;
 }
 const KB = kron(BT); // [36, 36]
@@ -60,8 +82,14 @@ interface ConvAttrs {
 export function winogradPlan(xShape: number[], filterShape: number[], attrs: ConvAttrs): tf.backend_util.Conv2DInfo | null {
   if (!enabled || attrs.dataFormat === 'NCHW' || xShape.length !== 4 || filterShape[0] !== 3 || filterShape[1] !== 3) return null;
   if (filterShape[2] < WINOGRAD_MIN_CHANNELS || filterShape[3] < WINOGRAD_MIN_CHANNELS) return null;
-  const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape as [number, number, number, number],
-    attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode);
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
   if (info.strideHeight !== 1 || info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
   const tiles = info.batchSize * Math.ceil(info.outHeight / 4) * Math.ceil(info.outWidth / 4);
   return tiles >= WINOGRAD_MIN_TILES ? info : null;
@@ -85,7 +113,12 @@ function split(backend: BackendWasm, x: tf.TensorInfo, blocks: number, rows: num
 }
 
 /** The 3×3 stride-1 convolution of `x` with `filter` as planned, into a new `[B, outH, outW, Cout]`. */
-export function winogradConv2D(backend: BackendWasm, x: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+export function winogradConv2D(
+  backend: BackendWasm,
+  x: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): tf.TensorInfo {
   const [b, h, w, cin] = x.shape;
   const cout = filter.shape[3];
   const { outHeight: oh, outWidth: ow } = info;
@@ -122,7 +155,10 @@ export function winogradConv2D(backend: BackendWasm, x: tf.TensorInfo, filter: t
             const col = c0 + j - left;
             const dst = ((i * 6 + j) * n + t) * cin;
             if (row < 0 || row >= h || col < 0 || col >= w) dv.fill(0, dst, dst + cin);
-            else { const src = ((bi * h + row) * w + col) * cin; dv.set(xv.subarray(src, src + cin), dst); }
+            else {
+              const src = ((bi * h + row) * w + col) * cin;
+              dv.set(xv.subarray(src, src + cin), dst);
+            }
           }
         }
       }

@@ -44,7 +44,15 @@ export interface AttendedChunks {
  * `firstChunk + j` (`firstChunk`: the chunks of the pools before), and the results of its tied
  * rows, if any, in place of its own.
  */
-export function attendInChunks(label: string, rows: GroupRows, indices: tf.Tensor2D, tied: TiedResults | null, settings: AttentionChunkSettings, dropout: StageDropout, firstChunk: number): AttendedChunks {
+export function attendInChunks(
+  label: string,
+  rows: GroupRows,
+  indices: tf.Tensor2D,
+  tied: TiedResults | null,
+  settings: AttentionChunkSettings,
+  dropout: StageDropout,
+  firstChunk: number,
+): AttendedChunks {
   const { group } = rows;
   const { k } = settings;
   const size = chunkRows(settings.valueMemoryBudgetBytes, k, rows.values.shape[1]);
@@ -57,13 +65,19 @@ export function attendInChunks(label: string, rows: GroupRows, indices: tf.Tenso
     let t1 = t0;
     while (t1 < tiedRows.length && tiedRows[t1] < r0 + n) t1++;
     const [first, last] = [t0, t1];
-    const [o, wt] = timed(`${label}: attention`, () => tf.tidy((): [tf.Tensor2D, tf.Tensor2D] => {
-      const ui = tf.slice(rows.stageQueryScores, [group.q0 + r0], [n]);
-      const ii = n === group.nq ? indices : tf.slice(indices, [r0, 0], [n, k]);
-      const r = neighbourhoodAttention(ui, rows.peerScores, ii, rows.values, { activation: settings.activation, dropoutRate: dropout.rate, seed: dropout.seed(firstChunk + j) });
-      if (!tied || first === last) return [r.output, r.weights];
-      return mergeTiedRows([r.output, r.weights], tied, first, last, r0, n);
-    }));
+    const [o, wt] = timed(`${label}: attention`, () =>
+      tf.tidy((): [tf.Tensor2D, tf.Tensor2D] => {
+        const ui = tf.slice(rows.stageQueryScores, [group.q0 + r0], [n]);
+        const ii = n === group.nq ? indices : tf.slice(indices, [r0, 0], [n, k]);
+        const r = neighbourhoodAttention(ui, rows.peerScores, ii, rows.values, {
+          activation: settings.activation,
+          dropoutRate: dropout.rate,
+          seed: dropout.seed(firstChunk + j),
+        });
+        if (!tied || first === last) return [r.output, r.weights];
+        return mergeTiedRows([r.output, r.weights], tied, first, last, r0, n);
+      }),
+    );
     t0 = t1;
     out.outputs.push(o);
     out.weights.push(wt);

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { ChannelSlice, channelSlice } from './channel-slice.js';
 import { describeLayerContract } from '@tpfr/testing/layers';
 
-describeLayerContract({ name: 'ChannelSlice', make: () => channelSlice({ start: 1, size: 2 }), inputShapes: [[2, 3, 4, 5]], symbolicShapes: [[null, null, 5]], trainableWeights: 0 });
+describeLayerContract({
+  name: 'ChannelSlice',
+  make: () => channelSlice({ start: 1, size: 2 }),
+  inputShapes: [[2, 3, 4, 5]],
+  symbolicShapes: [[null, null, 5]],
+  trainableWeights: 0,
+});
 
 describe('ChannelSlice', () => {
   it('keeps the requested channels; size -1 runs to the last', () => {

@@ -27,8 +27,10 @@ export class ChannelSlice extends tfl.layers.Layer {
     super(args);
     this.start = args?.start ?? 0;
     this.size = args?.size ?? -1;
-    if (!Number.isInteger(this.start) || this.start < 0) throw new ValueError(ChannelSlice.className, 'start to be an integer >= 0', String(args?.start));
-    if (!Number.isInteger(this.size) || (this.size < 1 && this.size !== -1)) throw new ValueError(ChannelSlice.className, 'size to be a positive integer or -1', String(args?.size));
+    if (!Number.isInteger(this.start) || this.start < 0)
+      throw new ValueError(ChannelSlice.className, 'start to be an integer >= 0', String(args?.start));
+    if (!Number.isInteger(this.size) || (this.size < 1 && this.size !== -1))
+      throw new ValueError(ChannelSlice.className, 'size to be a positive integer or -1', String(args?.size));
   }
 
   private outChannels(c: number | null): number | null {

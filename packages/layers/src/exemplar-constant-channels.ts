@@ -23,7 +23,11 @@ import { hostBacked } from './host-backed.js';
  *   not keep tensors in host memory (WebGL, WebGPU: the pool would have to be read back; the
  *   search then runs on the whole features, with the same neighbours).
  */
-export function foldExemplarConstantChannels(queries: tf.Tensor2D, pool: tf.Tensor2D, rowsPerExemplar: number): { queries: tf.Tensor2D; pool: tf.Tensor2D } | null {
+export function foldExemplarConstantChannels(
+  queries: tf.Tensor2D,
+  pool: tf.Tensor2D,
+  rowsPerExemplar: number,
+): { queries: tf.Tensor2D; pool: tf.Tensor2D } | null {
   const [m, d] = pool.shape;
   if (rowsPerExemplar < 2 || m % rowsPerExemplar !== 0) return null;
   if (!hostBacked()) return null;
@@ -47,9 +51,10 @@ export function foldExemplarConstantChannels(queries: tf.Tensor2D, pool: tf.Tens
   }
   if (l.length === 0 || g.length <= (p === 1 ? 0 : p)) return null;
   // Columns by index; a contiguous run (the global half of a style code) is a cheap slice.
-  const columns = (x: tf.Tensor2D, cols: number[]): tf.Tensor2D => (cols[cols.length - 1] - cols[0] === cols.length - 1
-    ? tf.slice(x, [0, cols[0]], [x.shape[0], cols.length])
-    : tf.gather(x, tf.tensor1d(cols, 'int32'), 1));
+  const columns = (x: tf.Tensor2D, cols: number[]): tf.Tensor2D =>
+    cols[cols.length - 1] - cols[0] === cols.length - 1
+      ? tf.slice(x, [0, cols[0]], [x.shape[0], cols.length])
+      : tf.gather(x, tf.tensor1d(cols, 'int32'), 1);
   return tf.tidy(() => {
     // One exemplar: the constant channels add the same term to every distance of a query.
     if (p === 1) return { queries: columns(queries, l), pool: columns(pool, l) };
@@ -57,7 +62,10 @@ export function foldExemplarConstantChannels(queries: tf.Tensor2D, pool: tf.Tens
     const ge = columns(tf.gather(pool, tf.range(0, m, rowsPerExemplar, 'int32')) as tf.Tensor2D, g);
     const qg = columns(queries, g);
     // ‖q_G − g_e‖² = ‖q_G‖² − 2·q_G·g_e + ‖g_e‖², for every query and exemplar: [N, P].
-    const cross = tf.add(tf.sub(tf.sum(tf.square(qg), 1, true), tf.mul(2, tf.matMul(qg, ge, false, true))), tf.reshape(tf.sum(tf.square(ge), 1), [1, p]));
+    const cross = tf.add(
+      tf.sub(tf.sum(tf.square(qg), 1, true), tf.mul(2, tf.matMul(qg, ge, false, true))),
+      tf.reshape(tf.sum(tf.square(ge), 1), [1, p]),
+    );
     const q = tf.concat([columns(queries, l), tf.mul(-0.5, tf.relu(cross))], 1) as tf.Tensor2D;
     const onehot = tf.oneHot(tf.floorDiv(tf.range(0, m, 1, 'int32'), tf.scalar(rowsPerExemplar, 'int32')), p);
     const pl = tf.concat([columns(pool, l), tf.cast(onehot, 'float32')], 1) as tf.Tensor2D;

@@ -3,9 +3,23 @@ import { describe, expect, it } from 'vitest';
 import { GlobalStyle, globalStyle } from './global-style.js';
 import { describeLayerContract } from '@tpfr/testing/layers';
 
-describeLayerContract({ name: 'GlobalStyle', make: () => globalStyle({ filters: 4 }), inputShapes: [[2, 9, 8, 3]], symbolicShapes: [[null, null, 3]], trainableWeights: 6, atol: 1e-5 });
+describeLayerContract({
+  name: 'GlobalStyle',
+  make: () => globalStyle({ filters: 4 }),
+  inputShapes: [[2, 9, 8, 3]],
+  symbolicShapes: [[null, null, 3]],
+  trainableWeights: 6,
+  atol: 1e-5,
+});
 
-describeLayerContract({ name: 'GlobalStyle without instance norm', make: () => globalStyle({ filters: 4, normalize: false }), inputShapes: [[2, 9, 8, 3]], symbolicShapes: [[null, null, 3]], trainableWeights: 6, atol: 1e-5 });
+describeLayerContract({
+  name: 'GlobalStyle without instance norm',
+  make: () => globalStyle({ filters: 4, normalize: false }),
+  inputShapes: [[2, 9, 8, 3]],
+  symbolicShapes: [[null, null, 3]],
+  trainableWeights: 6,
+  atol: 1e-5,
+});
 
 describe('GlobalStyle', () => {
   it('without instance norm keeps a signal where the last map is 1×1 (with it: zeros)', () => {

@@ -53,18 +53,25 @@ export class GlobalStyle extends tfl.layers.Layer {
     this.strides = args.strides ?? 2;
     this.epsilon = args.epsilon ?? 1e-5;
     this.normalize = args.normalize ?? true;
-    for (const [name, v, min] of [['numConvs', this.numConvs, 1], ['kernelSize', this.kernelSize, 1], ['strides', this.strides, 1]] as const) {
+    for (const [name, v, min] of [
+      ['numConvs', this.numConvs, 1],
+      ['kernelSize', this.kernelSize, 1],
+      ['strides', this.strides, 1],
+    ] as const) {
       if (!Number.isInteger(v) || v < min) throw new ValueError(GlobalStyle.className, `${name} to be an integer >= ${min}`, String(v));
     }
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     const s = inputShape as tfl.Shape;
-    if (s.length !== 4 || s[3] == null) throw new ShapeError(GlobalStyle.className, 'input [B, H, W, C] with known C', `shape ${formatShape(s as number[])}`);
+    if (s.length !== 4 || s[3] == null)
+      throw new ShapeError(GlobalStyle.className, 'input [B, H, W, C] with known C', `shape ${formatShape(s as number[])}`);
     const f = this.filters ?? s[3];
     let cin = s[3];
     for (let i = 0; i < this.numConvs; i++) {
-      this.kernels.push(this.addWeight(`conv${i + 1}/kernel`, [this.kernelSize, this.kernelSize, cin, f], 'float32', tfl.initializers.glorotUniform({})));
+      this.kernels.push(
+        this.addWeight(`conv${i + 1}/kernel`, [this.kernelSize, this.kernelSize, cin, f], 'float32', tfl.initializers.glorotUniform({})),
+      );
       this.biases.push(this.addWeight(`conv${i + 1}/bias`, [f], 'float32', tfl.initializers.zeros()));
       cin = f;
     }
@@ -84,8 +91,19 @@ export class GlobalStyle extends tfl.layers.Layer {
       const p = this.kernelSize >> 1;
       let y: tf.Tensor4D = x;
       for (let i = 0; i < this.numConvs; i++) {
-        const padded = p > 0 ? tf.pad(y, [[0, 0], [p, p], [p, p], [0, 0]]) : y;
-        const conv = tf.add(tf.conv2d(padded, this.kernels[i].read() as tf.Tensor4D, this.strides, 'valid'), this.biases[i].read()) as tf.Tensor4D;
+        const padded =
+          p > 0
+            ? tf.pad(y, [
+                [0, 0],
+                [p, p],
+                [p, p],
+                [0, 0],
+              ])
+            : y;
+        const conv = tf.add(
+          tf.conv2d(padded, this.kernels[i].read() as tf.Tensor4D, this.strides, 'valid'),
+          this.biases[i].read(),
+        ) as tf.Tensor4D;
         y = tf.relu(this.normalize ? instanceNorm(conv, this.epsilon) : conv);
       }
       const v = tf.mean(y, [1, 2], true);
@@ -95,7 +113,13 @@ export class GlobalStyle extends tfl.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    const c: tf.serialization.ConfigDict = { numConvs: this.numConvs, kernelSize: this.kernelSize, strides: this.strides, epsilon: this.epsilon, normalize: this.normalize };
+    const c: tf.serialization.ConfigDict = {
+      numConvs: this.numConvs,
+      kernelSize: this.kernelSize,
+      strides: this.strides,
+      epsilon: this.epsilon,
+      normalize: this.normalize,
+    };
     if (this.filters != null) c.filters = this.filters;
     return { ...super.getConfig(), ...c };
   }

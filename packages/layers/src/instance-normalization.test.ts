@@ -3,8 +3,20 @@ import { describe, expect, it } from 'vitest';
 import { InstanceNormalization, instanceNormalization } from './instance-normalization.js';
 import { describeLayerContract } from '@tpfr/testing/layers';
 
-describeLayerContract({ name: 'InstanceNormalization', make: () => instanceNormalization(), inputShapes: [[2, 4, 5, 3]], symbolicShapes: [[null, null, 3]], trainableWeights: 0 });
-describeLayerContract({ name: 'InstanceNormalization (affine)', make: () => instanceNormalization({ affine: true }), inputShapes: [[2, 4, 5, 3]], symbolicShapes: [[null, null, 3]], trainableWeights: 2 });
+describeLayerContract({
+  name: 'InstanceNormalization',
+  make: () => instanceNormalization(),
+  inputShapes: [[2, 4, 5, 3]],
+  symbolicShapes: [[null, null, 3]],
+  trainableWeights: 0,
+});
+describeLayerContract({
+  name: 'InstanceNormalization (affine)',
+  make: () => instanceNormalization({ affine: true }),
+  inputShapes: [[2, 4, 5, 3]],
+  symbolicShapes: [[null, null, 3]],
+  trainableWeights: 2,
+});
 
 describe('InstanceNormalization', () => {
   it('normalises each image and channel to mean 0 and variance 1 over H×W', () => {

@@ -59,7 +59,8 @@ export class InstanceNormalization extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-      if (x.rank !== 4) throw new ShapeError(InstanceNormalization.className, 'input of rank 4 [B, H, W, C]', `shape ${formatShape(x.shape)}`);
+      if (x.rank !== 4)
+        throw new ShapeError(InstanceNormalization.className, 'input of rank 4 [B, H, W, C]', `shape ${formatShape(x.shape)}`);
       return instanceNorm(x, this.epsilon, this.gamma?.read(), this.beta?.read());
     });
   }
@@ -81,7 +82,10 @@ export function instanceNorm(x: tf.Tensor4D, epsilon = 1e-5, gamma?: tf.Tensor, 
     const centred = tf.tidy(() => tf.sub(x, spatialMean(x)));
     const scale = tf.tidy(() => tf.rsqrt(tf.add(spatialMean(tf.square(centred) as tf.Tensor4D), epsilon)));
     // Each map is freed once the next is made (a gradient tape keeps what it needs regardless).
-    const then = (prev: tf.Tensor, next: tf.Tensor) => { prev.dispose(); return next; };
+    const then = (prev: tf.Tensor, next: tf.Tensor) => {
+      prev.dispose();
+      return next;
+    };
     let y = then(centred, tf.mul(centred, scale));
     if (gamma) y = then(y, tf.mul(y, gamma));
     if (beta) y = then(y, tf.add(y, beta));

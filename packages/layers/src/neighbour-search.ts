@@ -55,10 +55,15 @@ export function searchNeighbours(label: string, rows: GroupRows, options: Neighb
   const { k, metric } = options;
   // Channels constant over each exemplar (the global style code) enter the squared distance as
   // one term per query and exemplar: the search runs on the other channels plus that term.
-  const folded = metric === 'euclidean' ? timed(`${label}: neighbour search`, () => foldExemplarConstantChannels(rows.queries, rows.pool, options.rowsPerExemplar)) : null;
+  const folded =
+    metric === 'euclidean'
+      ? timed(`${label}: neighbour search`, () => foldExemplarConstantChannels(rows.queries, rows.pool, options.rowsPerExemplar))
+      : null;
   const [searchQueries, searchPool] = folded ? [folded.queries, folded.pool] : [rows.queries, rows.pool];
   // knn's results are detached: the neighbour graph is a constant for the gradient tape.
-  const found = timed(`${label}: neighbour search`, () => knn(searchQueries, searchPool, k, { metric, memoryBudgetBytes: options.knnMemoryBudgetBytes, checkFinite: false, ties: options.ties }));
+  const found = timed(`${label}: neighbour search`, () =>
+    knn(searchQueries, searchPool, k, { metric, memoryBudgetBytes: options.knnMemoryBudgetBytes, checkFinite: false, ties: options.ties }),
+  );
   found.distances.dispose();
   const tied = found.counts ? tiedRows(found.counts, k) : [];
   found.counts?.dispose();

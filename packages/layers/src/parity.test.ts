@@ -6,14 +6,24 @@ import { describe, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { stackPeers } from './peers.js';
 import { PeerRecombination } from './tpfr-layer.js';
-import { loadTorchTpfrWeights, torchImageToNhwc, stateDictTensorValues, type TorchStateDict, type StateDictTensorJson } from './torch-import.js';
+import {
+  loadTorchTpfrWeights,
+  torchImageToNhwc,
+  stateDictTensorValues,
+  type TorchStateDict,
+  type StateDictTensorJson,
+} from './torch-import.js';
 import { fixturesPresent } from '@tpfr/testing';
 
 // Parity with the authors' PyTorch layers (fixtures: see their README). The folder comes from
 // TPFR_PARITY_DIR, by default <repo>/../shared/fixtures/tpfr-parity.
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = process.env.TPFR_PARITY_DIR ? resolve(process.env.TPFR_PARITY_DIR) : resolve(here, '../../../../shared/fixtures/tpfr-parity');
-const found = existsSync(dir) ? readdirSync(dir).filter((f) => /^case.*\.json$/.test(f)).sort() : [];
+const found = existsSync(dir)
+  ? readdirSync(dir)
+      .filter((f) => /^case.*\.json$/.test(f))
+      .sort()
+  : [];
 const files = fixturesPresent(found.length > 0, `[tpfr parity] no case*.json in ${dir} (set TPFR_PARITY_DIR)`) ? found : [];
 
 const ATOL = 1e-5;
@@ -41,13 +51,15 @@ function expectClose(actual: Float32Array | number[], expected: Float32Array, wh
   return worst;
 }
 
-describe.skipIf(files.length === 0)('TPFR parity with the authors\' PyTorch layers', () => {
+describe.skipIf(files.length === 0)("TPFR parity with the authors' PyTorch layers", () => {
   for (const file of files) {
     for (const variant of ['bidir', 'att'] as const) {
       it(`${file}: ${variant === 'bidir' ? 'two-stage (PeerRegularizationLayerAttBidir)' : 'one-stage (PeerRegularizationLayerAtt)'}`, async () => {
         await initBackend('cpu');
         const fx = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Fixture;
-        const [content, style, peersC, peersS] = [fx.inputs.inp_cont, fx.inputs.inp_style, fx.inputs.peers_cont, fx.inputs.peers_style].map(torchImageToNhwc);
+        const [content, style, peersC, peersS] = [fx.inputs.inp_cont, fx.inputs.inp_style, fx.inputs.peers_cont, fx.inputs.peers_style].map(
+          torchImageToNhwc,
+        );
         // The authors' peers [N, C, h, w] are one pool of N exemplars for the whole batch.
         const ins = [content, style, stackPeers(peersC, content.shape[0]), stackPeers(peersS, content.shape[0])];
         const layer = new PeerRecombination({

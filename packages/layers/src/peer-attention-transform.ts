@@ -34,9 +34,15 @@ export type WeightFactory = (name: string, shape: number[], init: 'glorotUniform
  * `<prefix>/bn1/moving_mean`, `<prefix>/query_score/kernel`, ...
  * @param d input width; `units` = `[n1, n2]`, `d/2` and `d/4` by default in the layer.
  */
-export function createAttentionTransformWeights(make: WeightFactory, prefix: string, d: number, units: [number, number]): AttentionTransformWeights {
+export function createAttentionTransformWeights(
+  make: WeightFactory,
+  prefix: string,
+  d: number,
+  units: [number, number],
+): AttentionTransformWeights {
   const [n1, n2] = units;
-  const w = (name: string, shape: number[], init: 'glorotUniform' | 'zeros' | 'ones', trainable = true) => make(`${prefix}/${name}`, shape, init, trainable);
+  const w = (name: string, shape: number[], init: 'glorotUniform' | 'zeros' | 'ones', trainable = true) =>
+    make(`${prefix}/${name}`, shape, init, trainable);
   return {
     dense1Kernel: w('dense1/kernel', [d, n1], 'glorotUniform'),
     dense1Bias: w('dense1/bias', [n1], 'zeros'),
@@ -67,9 +73,23 @@ export interface AttentionTransformOptions {
   momentum: number;
 }
 
-function batchNorm(x: tf.Tensor2D, gamma: LayerVariable, beta: LayerVariable, mean: LayerVariable, variance: LayerVariable, o: AttentionTransformOptions): tf.Tensor2D {
+function batchNorm(
+  x: tf.Tensor2D,
+  gamma: LayerVariable,
+  beta: LayerVariable,
+  mean: LayerVariable,
+  variance: LayerVariable,
+  o: AttentionTransformOptions,
+): tf.Tensor2D {
   if (!o.training || x.shape[0] < 2) {
-    return tf.batchNorm(x, mean.read() as tf.Tensor1D, variance.read() as tf.Tensor1D, beta.read() as tf.Tensor1D, gamma.read() as tf.Tensor1D, o.epsilon);
+    return tf.batchNorm(
+      x,
+      mean.read() as tf.Tensor1D,
+      variance.read() as tf.Tensor1D,
+      beta.read() as tf.Tensor1D,
+      gamma.read() as tf.Tensor1D,
+      o.epsilon,
+    );
   }
   const m = tf.moments(x, 0);
   const n = x.shape[0];
@@ -80,7 +100,14 @@ function batchNorm(x: tf.Tensor2D, gamma: LayerVariable, beta: LayerVariable, me
     mean.write(tf.add(tf.mul(mean.read(), o.momentum), tf.mul(bm, 1 - o.momentum)));
     variance.write(tf.add(tf.mul(variance.read(), o.momentum), tf.mul(bv, 1 - o.momentum)));
   });
-  return tf.batchNorm(x, m.mean as tf.Tensor1D, m.variance as tf.Tensor1D, beta.read() as tf.Tensor1D, gamma.read() as tf.Tensor1D, o.epsilon);
+  return tf.batchNorm(
+    x,
+    m.mean as tf.Tensor1D,
+    m.variance as tf.Tensor1D,
+    beta.read() as tf.Tensor1D,
+    gamma.read() as tf.Tensor1D,
+    o.epsilon,
+  );
 }
 
 /**

@@ -13,21 +13,33 @@ describe('stackPeers, stackPeersPerSample', () => {
     await initBackend('wasm');
   });
 
-  test.prop([fc.record({ b: fc.integer({ min: 1, max: 3 }), sizes: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 3 }), h: fc.integer({ min: 1, max: 3 }), w: fc.integer({ min: 1, max: 3 }), seed: fc.integer({ min: 0, max: 99 }) })], PROP)(
-    'stackPeers: each of the B samples gets the exemplars in order, a list concatenated',
-    async ({ b, sizes, h, w, seed }) => {
-      const list = sizes.map((n, i) => tf.randomNormal([n, h, w, 2], 0, 1, 'float32', seed + i) as tf.Tensor4D);
-      const whole = tf.concat(list, 0) as tf.Tensor4D;
-      await expectNoLeaks(() => {
-        const fromList = stackPeers(list, b);
-        const fromStack = stackPeers(whole, b);
-        expect(fromList.shape).toEqual([b, whole.shape[0], h, w, 2]);
-        for (let i = 0; i < b; i++) tf.tidy(() => { expect(same(tf.squeeze(tf.slice(fromList, [i], [1]), [0]), whole)).toBe(0); });
-        expect(same(fromList, fromStack)).toBe(0);
-        return [fromList, fromStack];
-      }, 'stackPeers');
-      tf.dispose([...list, whole]);
-    });
+  test.prop(
+    [
+      fc.record({
+        b: fc.integer({ min: 1, max: 3 }),
+        sizes: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 3 }),
+        h: fc.integer({ min: 1, max: 3 }),
+        w: fc.integer({ min: 1, max: 3 }),
+        seed: fc.integer({ min: 0, max: 99 }),
+      }),
+    ],
+    PROP,
+  )('stackPeers: each of the B samples gets the exemplars in order, a list concatenated', async ({ b, sizes, h, w, seed }) => {
+    const list = sizes.map((n, i) => tf.randomNormal([n, h, w, 2], 0, 1, 'float32', seed + i) as tf.Tensor4D);
+    const whole = tf.concat(list, 0) as tf.Tensor4D;
+    await expectNoLeaks(() => {
+      const fromList = stackPeers(list, b);
+      const fromStack = stackPeers(whole, b);
+      expect(fromList.shape).toEqual([b, whole.shape[0], h, w, 2]);
+      for (let i = 0; i < b; i++)
+        tf.tidy(() => {
+          expect(same(tf.squeeze(tf.slice(fromList, [i], [1]), [0]), whole)).toBe(0);
+        });
+      expect(same(fromList, fromStack)).toBe(0);
+      return [fromList, fromStack];
+    }, 'stackPeers');
+    tf.dispose([...list, whole]);
+  });
 
   it('stackPeersPerSample: sample b gets its own exemplars', async () => {
     const a = [tf.fill([1, 2, 2, 3], 1), tf.fill([1, 2, 2, 3], 2)] as tf.Tensor4D[];
@@ -38,7 +50,9 @@ describe('stackPeers, stackPeersPerSample', () => {
       expect(Array.from(tf.tidy(() => tf.mean(peers, [2, 3, 4]).dataSync()))).toEqual([1, 2, 3, 4]);
       return peers;
     }, 'stackPeersPerSample');
-    expect(() => stackPeersPerSample([a, tf.slice(b, [0], [1]) as tf.Tensor4D])).toThrow(/stackPeersPerSample: expected samples\[1\]'s exemplars \[P, h, w, C\] of P, h, w, C = 2, 2, 2, 3 as samples\[0\]'s, received shape \[1,2,2,3\]/);
+    expect(() => stackPeersPerSample([a, tf.slice(b, [0], [1]) as tf.Tensor4D])).toThrow(
+      /stackPeersPerSample: expected samples\[1\]'s exemplars \[P, h, w, C\] of P, h, w, C = 2, 2, 2, 3 as samples\[0\]'s, received shape \[1,2,2,3\]/,
+    );
     expect(() => stackPeersPerSample([])).toThrow(/stackPeersPerSample: expected at least one sample, received an empty list/);
     tf.dispose([...a, b]);
   });
@@ -55,11 +69,17 @@ describe('stackPeers, stackPeersPerSample', () => {
   it('names the function, the expected and the received in errors', () => {
     const a = tf.zeros([1, 2, 2, 3]) as tf.Tensor4D;
     const other = tf.zeros([1, 2, 3, 3]) as tf.Tensor4D;
-    expect(() => stackPeers([a, other], 1)).toThrow(/stackPeers: expected exemplars\[1\] \[P, h, w, C\] with h, w, C = 2, 2, 3 as exemplars\[0\] \(resize the exemplars to one size\), received shape \[1,2,3,3\]/);
-    expect(() => stackPeers(tf.zeros([2, 2, 3]) as unknown as tf.Tensor4D, 1)).toThrow(/stackPeers: expected exemplars of rank 4 \[P, h, w, C\], received shape \[2,2,3\]/);
+    expect(() => stackPeers([a, other], 1)).toThrow(
+      /stackPeers: expected exemplars\[1\] \[P, h, w, C\] with h, w, C = 2, 2, 3 as exemplars\[0\] \(resize the exemplars to one size\), received shape \[1,2,3,3\]/,
+    );
+    expect(() => stackPeers(tf.zeros([2, 2, 3]) as unknown as tf.Tensor4D, 1)).toThrow(
+      /stackPeers: expected exemplars of rank 4 \[P, h, w, C\], received shape \[2,2,3\]/,
+    );
     expect(() => stackPeers([], 1)).toThrow(/stackPeers: expected at least one exemplar in exemplars, received an empty list/);
     expect(() => stackPeers(a, 0)).toThrow(/stackPeers: expected batch to be an integer >= 1, received 0/);
-    expect(() => stackPeers(tf.zeros([0, 2, 2, 3]) as tf.Tensor4D, 1)).toThrow(/stackPeers: expected at least one exemplar in exemplars, received P = 0/);
+    expect(() => stackPeers(tf.zeros([0, 2, 2, 3]) as tf.Tensor4D, 1)).toThrow(
+      /stackPeers: expected at least one exemplar in exemplars, received P = 0/,
+    );
     tf.dispose([a, other]);
   });
 });

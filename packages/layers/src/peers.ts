@@ -23,10 +23,15 @@ function exemplarStack(fn: string, what: string, codes: ExemplarCodes): tf.Tenso
   const [, h, w, c] = list[0].shape;
   list.forEach((t, i) => {
     if (t.shape[1] !== h || t.shape[2] !== w || t.shape[3] !== c) {
-      throw new ShapeError(fn, `${what}[${i}] [P, h, w, C] with h, w, C = ${h}, ${w}, ${c} as ${what}[0] (resize the exemplars to one size)`, `shape ${formatShape(t.shape)}`);
+      throw new ShapeError(
+        fn,
+        `${what}[${i}] [P, h, w, C] with h, w, C = ${h}, ${w}, ${c} as ${what}[0] (resize the exemplars to one size)`,
+        `shape ${formatShape(t.shape)}`,
+      );
     }
   });
-  if (list.every((t) => t.shape[0] === 0)) throw new ValueError(fn, `at least one exemplar in ${what}`, `P = 0 (shape ${formatShape(list[0].shape)})`);
+  if (list.every((t) => t.shape[0] === 0))
+    throw new ValueError(fn, `at least one exemplar in ${what}`, `P = 0 (shape ${formatShape(list[0].shape)})`);
   return tf.concat(list as tf.Tensor4D[], 0) as tf.Tensor4D; // one stack: a clone, sharing its data
 }
 
@@ -48,7 +53,15 @@ export function stackPeers(exemplars: ExemplarCodes, batch: number): tf.Tensor5D
     // B copies as rows of a matrix, joined by concat (a copy per sample; wasm's tile kernel is
     // ~50× slower, and tfjs has no gradient for tile on rank 5); one sample needs no copy.
     const row = tf.reshape(stack, [1, -1]);
-    return tf.reshape(batch === 1 ? row : tf.concat(Array.from({ length: batch }, () => row), 0), [batch, p, h, w, c]) as tf.Tensor5D;
+    return tf.reshape(
+      batch === 1
+        ? row
+        : tf.concat(
+            Array.from({ length: batch }, () => row),
+            0,
+          ),
+      [batch, p, h, w, c],
+    ) as tf.Tensor5D;
   });
 }
 
@@ -64,13 +77,18 @@ export function stackPeers(exemplars: ExemplarCodes, batch: number): tf.Tensor5D
  */
 export function stackPeersPerSample(samples: readonly ExemplarCodes[]): tf.Tensor5D {
   const fn = 'stackPeersPerSample';
-  if (!Array.isArray(samples) || samples.length === 0) throw new ValueError(fn, 'at least one sample', Array.isArray(samples) ? 'an empty list' : typeof samples);
+  if (!Array.isArray(samples) || samples.length === 0)
+    throw new ValueError(fn, 'at least one sample', Array.isArray(samples) ? 'an empty list' : typeof samples);
   return tf.tidy(() => {
     const stacks = samples.map((s, b) => exemplarStack(fn, `samples[${b}]`, s));
     const first = stacks[0].shape;
     stacks.forEach((t, b) => {
       if (t.shape.join() !== first.join()) {
-        throw new ShapeError(fn, `samples[${b}]'s exemplars [P, h, w, C] of P, h, w, C = ${first.join(', ')} as samples[0]'s`, `shape ${formatShape(t.shape)}`);
+        throw new ShapeError(
+          fn,
+          `samples[${b}]'s exemplars [P, h, w, C] of P, h, w, C = ${first.join(', ')} as samples[0]'s`,
+          `shape ${formatShape(t.shape)}`,
+        );
       }
     });
     return tf.stack(stacks, 0) as tf.Tensor5D;

@@ -7,7 +7,10 @@ import type { PeerPooling } from '@tpfr/core/utils';
  * pooling the whole batch and every exemplar).
  */
 export interface PoolGroup {
-  q0: number; nq: number; p0: number; np: number;
+  q0: number;
+  nq: number;
+  p0: number;
+  np: number;
 }
 
 /**

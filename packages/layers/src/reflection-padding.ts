@@ -15,11 +15,21 @@ export interface ReflectionPadding2DArgs extends LayerArgs {
 }
 
 function normalizePadding(p: Padding2D): [[number, number], [number, number]] {
-  const n = typeof p === 'number' ? [[p, p], [p, p]]
-    : typeof p[0] === 'number' ? [[p[0], p[0]], [p[1] as number, p[1] as number]]
-      : (p as [[number, number], [number, number]]);
+  const n =
+    typeof p === 'number'
+      ? [
+          [p, p],
+          [p, p],
+        ]
+      : typeof p[0] === 'number'
+        ? [
+            [p[0], p[0]],
+            [p[1] as number, p[1] as number],
+          ]
+        : (p as [[number, number], [number, number]]);
   for (const v of n.flat()) {
-    if (!Number.isInteger(v) || v < 0) throw new ValueError(ReflectionPadding2D.className, 'padding of non-negative integers', JSON.stringify(p));
+    if (!Number.isInteger(v) || v < 0)
+      throw new ValueError(ReflectionPadding2D.className, 'padding of non-negative integers', JSON.stringify(p));
   }
   return n as [[number, number], [number, number]];
 }
@@ -66,10 +76,23 @@ export function reflectionPad(x: tf.Tensor4D, padding: Padding2D, fn = 'reflecti
   if (x.rank !== 4) throw new ShapeError(fn, 'input of rank 4 [B, H, W, C]', `shape ${formatShape(x.shape)}`);
   const [, h, w] = x.shape;
   if (Math.max(t, b) >= h || Math.max(l, r) >= w) {
-    throw new ShapeError(fn, `input [B, H, W, C] with H > ${Math.max(t, b)} and W > ${Math.max(l, r)} for reflection padding`, `shape ${formatShape(x.shape)}`);
+    throw new ShapeError(
+      fn,
+      `input [B, H, W, C] with H > ${Math.max(t, b)} and W > ${Math.max(l, r)} for reflection padding`,
+      `shape ${formatShape(x.shape)}`,
+    );
   }
   if (t + b + l + r === 0) return tf.clone(x);
-  return tf.mirrorPad(x, [[0, 0], [t, b], [l, r], [0, 0]], 'reflect');
+  return tf.mirrorPad(
+    x,
+    [
+      [0, 0],
+      [t, b],
+      [l, r],
+      [0, 0],
+    ],
+    'reflect',
+  );
 }
 
 /** Creates a {@link ReflectionPadding2D} layer. */

@@ -11,7 +11,25 @@ function byHand(x: tf.Tensor4D, w: tf.Tensor[]): tf.Tensor4D {
       const { mean, variance } = tf.moments(y, [1, 2], true);
       return tf.div(tf.sub(y, mean), tf.sqrt(tf.add(variance, 1e-5))) as tf.Tensor4D;
     };
-    const conv = (y: tf.Tensor4D, k: tf.Tensor, b: tf.Tensor) => tf.add(tf.conv2d(tf.mirrorPad(y, [[0, 0], [1, 1], [1, 1], [0, 0]], 'reflect'), k as tf.Tensor4D, 1, 'valid'), b) as tf.Tensor4D;
+    const conv = (y: tf.Tensor4D, k: tf.Tensor, b: tf.Tensor) =>
+      tf.add(
+        tf.conv2d(
+          tf.mirrorPad(
+            y,
+            [
+              [0, 0],
+              [1, 1],
+              [1, 1],
+              [0, 0],
+            ],
+            'reflect',
+          ),
+          k as tf.Tensor4D,
+          1,
+          'valid',
+        ),
+        b,
+      ) as tf.Tensor4D;
     const h = inorm(conv(x, k1, b1));
     const p = tf.add(tf.relu(h), tf.mul(alpha, tf.neg(tf.relu(tf.neg(h)))));
     return tf.add(x, inorm(conv(p as tf.Tensor4D, k2, b2))) as tf.Tensor4D;
@@ -31,7 +49,13 @@ it('the residual block is x plus its branch: the identity when the branch is zer
   const same = block.apply(x) as tf.Tensor;
   expect(tf.tidy(() => tf.max(tf.abs(tf.sub(same, x))).dataSync()[0])).toBeLessThan(1e-5);
   // Random weights: the layer equals the formula written out by hand, and is not x.
-  const random = [tf.randomNormal([3, 3, 4, 4], 0, 0.3, 'float32', 4), tf.randomNormal([4], 0, 0.1, 'float32', 5), tf.tensor1d([0.2]), tf.randomNormal([3, 3, 4, 4], 0, 0.3, 'float32', 6), tf.randomNormal([4], 0, 0.1, 'float32', 7)];
+  const random = [
+    tf.randomNormal([3, 3, 4, 4], 0, 0.3, 'float32', 4),
+    tf.randomNormal([4], 0, 0.1, 'float32', 5),
+    tf.tensor1d([0.2]),
+    tf.randomNormal([3, 3, 4, 4], 0, 0.3, 'float32', 6),
+    tf.randomNormal([4], 0, 0.1, 'float32', 7),
+  ];
   block.setWeights(random);
   const y = block.apply(x) as tf.Tensor4D;
   const want = byHand(x, random);

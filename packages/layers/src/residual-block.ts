@@ -52,14 +52,20 @@ export class ResidualBlock extends tfl.layers.Layer {
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     const s = inputShape as tfl.Shape;
-    if (s.length !== 4 || s[3] == null) throw new ShapeError(ResidualBlock.className, 'input [B, H, W, C] with known C', `shape ${formatShape(s as number[])}`);
+    if (s.length !== 4 || s[3] == null)
+      throw new ShapeError(ResidualBlock.className, 'input [B, H, W, C] with known C', `shape ${formatShape(s as number[])}`);
     const c = s[3];
     const k = this.kernelSize;
     for (const name of ['conv1', 'conv2']) {
       this.w[`${name}/kernel`] = this.addWeight(`${name}/kernel`, [k, k, c, c], 'float32', tfl.initializers.glorotUniform({}));
       if (this.useBias) this.w[`${name}/bias`] = this.addWeight(`${name}/bias`, [c], 'float32', tfl.initializers.zeros());
       if (name === 'conv1') {
-        this.w['prelu/alpha'] = this.addWeight('prelu/alpha', [this.preluAlpha === 'shared' ? 1 : c], 'float32', tfl.initializers.constant({ value: this.preluInit }));
+        this.w['prelu/alpha'] = this.addWeight(
+          'prelu/alpha',
+          [this.preluAlpha === 'shared' ? 1 : c],
+          'float32',
+          tfl.initializers.constant({ value: this.preluInit }),
+        );
       }
     }
     this.built = true;
@@ -74,8 +80,15 @@ export class ResidualBlock extends tfl.layers.Layer {
    * `[k, k, C, C]` and biases `[C]` (null without `useBias`), and the PReLU slopes `[1]` or `[C]`.
    * For code that computes the block in pieces (band-wise inference).
    */
-  blockWeights(): { conv1: { kernel: tf.Tensor4D; bias: tf.Tensor1D | null }; conv2: { kernel: tf.Tensor4D; bias: tf.Tensor1D | null }; alpha: tf.Tensor1D } {
-    const conv = (name: string) => ({ kernel: this.w[`${name}/kernel`].read() as tf.Tensor4D, bias: this.useBias ? (this.w[`${name}/bias`].read() as tf.Tensor1D) : null });
+  blockWeights(): {
+    conv1: { kernel: tf.Tensor4D; bias: tf.Tensor1D | null };
+    conv2: { kernel: tf.Tensor4D; bias: tf.Tensor1D | null };
+    alpha: tf.Tensor1D;
+  } {
+    const conv = (name: string) => ({
+      kernel: this.w[`${name}/kernel`].read() as tf.Tensor4D,
+      bias: this.useBias ? (this.w[`${name}/bias`].read() as tf.Tensor1D) : null,
+    });
     return { conv1: conv('conv1'), conv2: conv('conv2'), alpha: this.w['prelu/alpha'].read() as tf.Tensor1D };
   }
 
@@ -108,8 +121,12 @@ export class ResidualBlock extends tfl.layers.Layer {
 
   override getConfig(): tf.serialization.ConfigDict {
     return {
-      ...super.getConfig(), kernelSize: this.kernelSize, useBias: this.useBias,
-      preluAlpha: this.preluAlpha, preluInit: this.preluInit, epsilon: this.epsilon,
+      ...super.getConfig(),
+      kernelSize: this.kernelSize,
+      useBias: this.useBias,
+      preluAlpha: this.preluAlpha,
+      preluInit: this.preluInit,
+      epsilon: this.epsilon,
     };
   }
 }

@@ -30,16 +30,18 @@ function distancesTo(queries: tf.Tensor2D, pool: tf.Tensor2D, indices: tf.Tensor
   const parts: tf.Tensor2D[] = [];
   for (let r0 = 0; r0 < n; r0 += chunk) {
     const rows = Math.min(chunk, n - r0);
-    parts.push(tf.tidy(() => {
-      const q = tf.reshape(tf.slice(queries, [r0, 0], [rows, d]), [rows, 1, d]);
-      const p = tf.reshape(tf.gather(pool, tf.reshape(tf.slice(indices, [r0, 0], [rows, k]), [-1])), [rows, k, d]);
-      if (metric === 'cosine') {
-        const dot = tf.sum(tf.mul(q, p), -1);
-        const norms = tf.mul(tf.norm(q, 'euclidean', -1), tf.norm(p, 'euclidean', -1));
-        return tf.sub(1, tf.div(dot, tf.maximum(norms, 1e-12))) as tf.Tensor2D;
-      }
-      return tf.sum(tf.squaredDifference(q, p), -1) as tf.Tensor2D;
-    }));
+    parts.push(
+      tf.tidy(() => {
+        const q = tf.reshape(tf.slice(queries, [r0, 0], [rows, d]), [rows, 1, d]);
+        const p = tf.reshape(tf.gather(pool, tf.reshape(tf.slice(indices, [r0, 0], [rows, k]), [-1])), [rows, k, d]);
+        if (metric === 'cosine') {
+          const dot = tf.sum(tf.mul(q, p), -1);
+          const norms = tf.mul(tf.norm(q, 'euclidean', -1), tf.norm(p, 'euclidean', -1));
+          return tf.sub(1, tf.div(dot, tf.maximum(norms, 1e-12))) as tf.Tensor2D;
+        }
+        return tf.sum(tf.squaredDifference(q, p), -1) as tf.Tensor2D;
+      }),
+    );
   }
   if (parts.length === 1) return parts[0];
   const out = tf.concat(parts, 0) as tf.Tensor2D;
@@ -54,27 +56,35 @@ function distancesTo(queries: tf.Tensor2D, pool: tf.Tensor2D, indices: tf.Tensor
  * 1 − cos) on the group's queries and pool. Timed as `<label>: neighbour search`. The result
  * lists exactly k neighbours per query (no 'include' tie rule: the tied rows are dropped).
  */
-export function keepNearPrevious(label: string, rows: GroupRows, found: GroupNeighbours, hysteresis: NeighbourHysteresis, metric: Metric): GroupNeighbours {
-  const indices = timed(`${label}: neighbour search`, () => tf.tidy(() => {
-    const k = found.indices.shape[1];
-    const fresh = found.indices;
-    const previous = tf.cast(hysteresis.previous, 'int32') as tf.Tensor2D;
-    const dFresh = distancesTo(rows.queries, rows.pool, fresh, metric);
-    const dPrevious = distancesTo(rows.queries, rows.pool, previous, metric);
-    const limit = tf.mul(tf.max(dFresh, 1, true), 1 + hysteresis.margin);
-    const keep = tf.lessEqual(dPrevious, limit);
-    // A fresh neighbour that is also a kept previous one is not listed twice.
-    const same = tf.equal(tf.expandDims(fresh, 2), tf.expandDims(previous, 1));
-    const twice = tf.any(tf.logicalAnd(same, tf.expandDims(keep, 1)), 2);
-    // Kept previous neighbours rank first (by distance), then fresh ones (by distance).
-    const offset = tf.add(tf.max(tf.concat([dFresh, dPrevious], 1), 1, true), 1);
-    const previousRank = tf.where(keep, tf.sub(dPrevious, offset), tf.fill(dPrevious.shape, Infinity));
-    const freshRank = tf.where(twice, tf.fill(dFresh.shape, Infinity), dFresh);
-    const order = tf.topk(tf.neg(tf.concat([previousRank, freshRank], 1)), k).indices;
-    const candidates = tf.concat([previous, fresh], 1);
-    const picked = tf.gather(candidates, order, 1, 1);
-    return picked as tf.Tensor2D;
-  }));
+export function keepNearPrevious(
+  label: string,
+  rows: GroupRows,
+  found: GroupNeighbours,
+  hysteresis: NeighbourHysteresis,
+  metric: Metric,
+): GroupNeighbours {
+  const indices = timed(`${label}: neighbour search`, () =>
+    tf.tidy(() => {
+      const k = found.indices.shape[1];
+      const fresh = found.indices;
+      const previous = tf.cast(hysteresis.previous, 'int32') as tf.Tensor2D;
+      const dFresh = distancesTo(rows.queries, rows.pool, fresh, metric);
+      const dPrevious = distancesTo(rows.queries, rows.pool, previous, metric);
+      const limit = tf.mul(tf.max(dFresh, 1, true), 1 + hysteresis.margin);
+      const keep = tf.lessEqual(dPrevious, limit);
+      // A fresh neighbour that is also a kept previous one is not listed twice.
+      const same = tf.equal(tf.expandDims(fresh, 2), tf.expandDims(previous, 1));
+      const twice = tf.any(tf.logicalAnd(same, tf.expandDims(keep, 1)), 2);
+      // Kept previous neighbours rank first (by distance), then fresh ones (by distance).
+      const offset = tf.add(tf.max(tf.concat([dFresh, dPrevious], 1), 1, true), 1);
+      const previousRank = tf.where(keep, tf.sub(dPrevious, offset), tf.fill(dPrevious.shape, Infinity));
+      const freshRank = tf.where(twice, tf.fill(dFresh.shape, Infinity), dFresh);
+      const order = tf.topk(tf.neg(tf.concat([previousRank, freshRank], 1)), k).indices;
+      const candidates = tf.concat([previous, fresh], 1);
+      const picked = tf.gather(candidates, order, 1, 1);
+      return picked as tf.Tensor2D;
+    }),
+  );
   found.indices.dispose();
   return { ...found, indices, tiedRows: [] };
 }

@@ -14,7 +14,9 @@ import type { GroupRows } from './pool-groups.js';
 export function tiedRows(counts: tf.Tensor1D, k: number): number[] {
   const c = counts.dataSync();
   const rows: number[] = [];
-  c.forEach((n, i) => { if (n > k) rows.push(i); });
+  c.forEach((n, i) => {
+    if (n > k) rows.push(i);
+  });
   return rows;
 }
 
@@ -45,15 +47,30 @@ export interface TiedAttentionSettings {
  * on the features they were searched on); null when no row ties. Their dropout seed is that of
  * chunk {@link tiedRowsChunk}(`firstChunk`), `firstChunk` being the chunks of the pools before.
  */
-export function attendTiedRows(rows: GroupRows, found: GroupNeighbours, settings: TiedAttentionSettings, dropout: StageDropout, firstChunk: number): TiedResults | null {
+export function attendTiedRows(
+  rows: GroupRows,
+  found: GroupNeighbours,
+  settings: TiedAttentionSettings,
+  dropout: StageDropout,
+  firstChunk: number,
+): TiedResults | null {
   const tied = found.tiedRows;
   if (tied.length === 0) return null;
   const { group } = rows;
   return tf.tidy(() => {
     const rowsT = tf.tensor1d(tied, 'int32');
     const qt = gatherRows(found.searchQueries, rowsT);
-    const ut = tf.reshape(gatherRows(tf.reshape(tf.slice(rows.stageQueryScores, [group.q0], [group.nq]), [-1, 1]) as tf.Tensor2D, rowsT), [-1]) as tf.Tensor1D;
-    const r = tiedNeighbourhoodAttention(qt, found.searchPool, settings.k, ut, rows.peerScores, rows.values, { metric: settings.metric, memoryBudgetBytes: settings.knnMemoryBudgetBytes, activation: settings.activation, dropoutRate: dropout.rate, seed: dropout.seed(tiedRowsChunk(firstChunk)) });
+    const ut = tf.reshape(
+      gatherRows(tf.reshape(tf.slice(rows.stageQueryScores, [group.q0], [group.nq]), [-1, 1]) as tf.Tensor2D, rowsT),
+      [-1],
+    ) as tf.Tensor1D;
+    const r = tiedNeighbourhoodAttention(qt, found.searchPool, settings.k, ut, rows.peerScores, rows.values, {
+      metric: settings.metric,
+      memoryBudgetBytes: settings.knnMemoryBudgetBytes,
+      activation: settings.activation,
+      dropoutRate: dropout.rate,
+      seed: dropout.seed(tiedRowsChunk(firstChunk)),
+    });
     return { rows: tied, output: r.output, weights: r.weights };
   });
 }
@@ -63,8 +80,18 @@ export function attendTiedRows(rows: GroupRows, found: GroupNeighbours, settings
  * group) with the rows of `tied.rows[first … last − 1]` (all in the chunk) replaced by the tied
  * results: one row gather of the chunk's rows and those results.
  */
-export function mergeTiedRows(chunk: [tf.Tensor2D, tf.Tensor2D], tied: TiedResults, first: number, last: number, r0: number, rows: number): [tf.Tensor2D, tf.Tensor2D] {
-  const sel = tf.tensor1d(Int32Array.from({ length: last - first }, (_, t) => first + t), 'int32');
+export function mergeTiedRows(
+  chunk: [tf.Tensor2D, tf.Tensor2D],
+  tied: TiedResults,
+  first: number,
+  last: number,
+  r0: number,
+  rows: number,
+): [tf.Tensor2D, tf.Tensor2D] {
+  const sel = tf.tensor1d(
+    Int32Array.from({ length: last - first }, (_, t) => first + t),
+    'int32',
+  );
   const pick = Int32Array.from({ length: rows }, (_, i) => i);
   for (let t = first; t < last; t++) pick[tied.rows[t] - r0] = rows + (t - first);
   const pickT = tf.tensor1d(pick, 'int32');

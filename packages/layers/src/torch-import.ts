@@ -38,14 +38,18 @@ export type StateDictTensors = Readonly<Record<string, StateDictTensor>> | Reado
 export function getStateDictTensor(stateDict: StateDictTensors, key: string): StateDictTensor | undefined {
   if (stateDict instanceof Map) return (stateDict as ReadonlyMap<string, StateDictTensor>).get(key);
   const rec = stateDict as Readonly<Record<string, StateDictTensor>>;
-  return Object.prototype.hasOwnProperty.call(rec, key) ? rec[key] : undefined;
+  return Object.hasOwn(rec, key) ? rec[key] : undefined;
 }
 
 /** Which authors' module a state dict comes from. */
 export type TorchTpfrVariant = 'bidir' | 'att';
 
 /** Names of one stage's modules in the authors' code. */
-interface StageNames { transform: string; query: string; peer: string }
+interface StageNames {
+  transform: string;
+  query: string;
+  peer: string;
+}
 
 const NAMES: Record<TorchTpfrVariant, StageNames[]> = {
   // PeerRegularizationLayerAttBidir: stage 1 on content, stage 2 on style.
@@ -62,7 +66,11 @@ export function detectTorchTpfrVariant(stateDict: StateDictTensors, prefix = '')
   if (getStateDictTensor(stateDict, `${prefix}transf_att_cont.0.weight`)) return 'bidir';
   if (getStateDictTensor(stateDict, `${prefix}transf_att.0.weight`)) return 'att';
   const keys = stateDict instanceof Map ? [...stateDict.keys()] : Object.keys(stateDict);
-  throw new ValueError('loadTorchTpfrWeights', `a state_dict with '${prefix}transf_att_cont.0.weight' (two-stage) or '${prefix}transf_att.0.weight' (one-stage)`, `keys ${keys.slice(0, 6).join(', ')}…`);
+  throw new ValueError(
+    'loadTorchTpfrWeights',
+    `a state_dict with '${prefix}transf_att_cont.0.weight' (two-stage) or '${prefix}transf_att.0.weight' (one-stage)`,
+    `keys ${keys.slice(0, 6).join(', ')}…`,
+  );
 }
 
 /**
@@ -113,7 +121,8 @@ export function writeTorchValues(target: LayerVariable, values: Float32Array, to
   tf.tidy(() => {
     let x: tf.Tensor;
     if (layout === 'linear') x = tf.transpose(tf.tensor2d(values, [torchShape[0], torchShape[1]]));
-    else if (layout === 'conv' || layout === 'conv-transpose') x = tf.transpose(tf.tensor4d(values, torchShape as [number, number, number, number]), [2, 3, 1, 0]);
+    else if (layout === 'conv' || layout === 'conv-transpose')
+      x = tf.transpose(tf.tensor4d(values, torchShape as [number, number, number, number]), [2, 3, 1, 0]);
     else x = tf.tensor(values, shape);
     target.write(tf.reshape(x, shape));
   });
@@ -126,8 +135,12 @@ export function writeTorchValues(target: LayerVariable, values: Float32Array, to
  */
 function stageSpecs(w: AttentionTransformWeights, n: StageNames, prefix: string): TorchWeightSpec[] {
   const T = `${prefix}${n.transform}`;
-  const spec = (key: string, target: LayerVariable, layout: TorchLayout = 'none', torchShape?: number[]): TorchWeightSpec =>
-    ({ key, target, layout, torchShape: torchShape ?? torchShapeOf(target.shape as number[], layout) });
+  const spec = (key: string, target: LayerVariable, layout: TorchLayout = 'none', torchShape?: number[]): TorchWeightSpec => ({
+    key,
+    target,
+    layout,
+    torchShape: torchShape ?? torchShapeOf(target.shape as number[], layout),
+  });
   const n2 = (t: LayerVariable) => [1, 1, (t.shape as number[])[0]];
   return [
     spec(`${T}.0.weight`, w.dense1Kernel, 'linear'),
@@ -165,7 +178,8 @@ export function torchTpfrIgnoredKeys(variant: TorchTpfrVariant, prefix = ''): st
  */
 export function torchTpfrWeightSpecs(layer: PeerRecombination, variant: TorchTpfrVariant, prefix = ''): TorchWeightSpec[] {
   const fn = 'loadTorchTpfrWeights';
-  if (!layer.built || !layer.contentAttention) throw new ValueError(fn, 'a built layer (apply it once or call build())', 'an unbuilt layer');
+  if (!layer.built || !layer.contentAttention)
+    throw new ValueError(fn, 'a built layer (apply it once or call build())', 'an unbuilt layer');
   const want = variant === 'bidir' ? 'two-stage' : 'style-only';
   if (layer.stages !== want) throw new ValueError(fn, `a '${want}' layer for a '${variant}' state_dict`, `a '${layer.stages}' layer`);
   const names = NAMES[variant];
@@ -180,7 +194,11 @@ export function torchTpfrWeightSpecs(layer: PeerRecombination, variant: TorchTpf
  * `Linear(2Cc→Cc)`, `Linear(Cc→Cc/2)`; `PeerRegularizationLayerAtt`: stage 1 only), in the order
  * of `state_dict()`, `num_batches_tracked` included (shape `[]`, dtype int64).
  */
-export function torchTpfrKeyShapes(variant: TorchTpfrVariant, attDim: number, prefix = ''): { key: string; shape: number[]; dtype: 'float32' | 'int64' }[] {
+export function torchTpfrKeyShapes(
+  variant: TorchTpfrVariant,
+  attDim: number,
+  prefix = '',
+): { key: string; shape: number[]; dtype: 'float32' | 'int64' }[] {
   const out: { key: string; shape: number[]; dtype: 'float32' | 'int64' }[] = [];
   NAMES[variant].forEach((n, s) => {
     const d = attDim * (s + 1);
@@ -188,14 +206,18 @@ export function torchTpfrKeyShapes(variant: TorchTpfrVariant, attDim: number, pr
     const n2 = Math.floor(d / 4);
     const T = `${prefix}${n.transform}`;
     const f = (key: string, shape: number[]) => out.push({ key, shape, dtype: 'float32' });
-    f(`${T}.0.weight`, [n1, d]); f(`${T}.0.bias`, [n1]);
+    f(`${T}.0.weight`, [n1, d]);
+    f(`${T}.0.bias`, [n1]);
     for (const p of ['weight', 'bias', 'running_mean', 'running_var']) f(`${T}.1.${p}`, [n1]);
     out.push({ key: `${T}.1.num_batches_tracked`, shape: [], dtype: 'int64' });
-    f(`${T}.3.weight`, [n2, n1]); f(`${T}.3.bias`, [n2]);
+    f(`${T}.3.weight`, [n2, n1]);
+    f(`${T}.3.bias`, [n2]);
     for (const p of ['weight', 'bias', 'running_mean', 'running_var']) f(`${T}.4.${p}`, [n2]);
     out.push({ key: `${T}.4.num_batches_tracked`, shape: [], dtype: 'int64' });
-    f(`${prefix}${n.query}.weight`, [1, 1, n2]); f(`${prefix}${n.query}.bias`, [1]);
-    f(`${prefix}${n.peer}.weight`, [1, 1, n2]); f(`${prefix}${n.peer}.bias`, [1]);
+    f(`${prefix}${n.query}.weight`, [1, 1, n2]);
+    f(`${prefix}${n.query}.bias`, [1]);
+    f(`${prefix}${n.peer}.weight`, [1, 1, n2]);
+    f(`${prefix}${n.peer}.bias`, [1]);
   });
   return out;
 }
@@ -223,7 +245,11 @@ export function torchTpfrKeyShapes(variant: TorchTpfrVariant, attDim: number, pr
  * @throws ValueError for a missing parameter or a variant that does not fit the layer's stages;
  *   ShapeError when a parameter's size does not fit.
  */
-export function loadTorchTpfrWeights(layer: PeerRecombination, stateDict: StateDictTensors, variant: TorchTpfrVariant = detectTorchTpfrVariant(stateDict)): void {
+export function loadTorchTpfrWeights(
+  layer: PeerRecombination,
+  stateDict: StateDictTensors,
+  variant: TorchTpfrVariant = detectTorchTpfrVariant(stateDict),
+): void {
   const fn = 'loadTorchTpfrWeights';
   for (const spec of torchTpfrWeightSpecs(layer, variant)) {
     const t = getStateDictTensor(stateDict, spec.key);
@@ -232,7 +258,11 @@ export function loadTorchTpfrWeights(layer: PeerRecombination, stateDict: StateD
     const shape = spec.target.shape as number[];
     const size = shape.reduce((x, y) => x * y, 1);
     if (values.length !== size) {
-      throw new ShapeError(fn, `'${spec.key}' with ${size} values for ${spec.target.name} ${formatShape(shape)}`, `shape ${formatShape(t.shape)}`);
+      throw new ShapeError(
+        fn,
+        `'${spec.key}' with ${size} values for ${spec.target.name} ${formatShape(shape)}`,
+        `shape ${formatShape(t.shape)}`,
+      );
     }
     // Tensors of the right size in another shape (e.g. a JSON [n2] for [1, 1, n2]) are accepted as before.
     const torchShape = spec.layout === 'none' ? spec.torchShape : t.shape.length === spec.torchShape.length ? t.shape : spec.torchShape;
@@ -244,7 +274,8 @@ export function loadTorchTpfrWeights(layer: PeerRecombination, stateDict: StateD
  * An NCHW PyTorch tensor `[B, C, H, W]` in JSON form as an NHWC tensor `[B, H, W, C]`.
  */
 export function torchImageToNhwc(t: StateDictTensor): tf.Tensor4D {
-  if (t.shape.length !== 4) throw new ShapeError('torchImageToNhwc', 'an NCHW tensor of rank 4 [B, C, H, W]', `shape ${formatShape(t.shape)}`);
+  if (t.shape.length !== 4)
+    throw new ShapeError('torchImageToNhwc', 'an NCHW tensor of rank 4 [B, C, H, W]', `shape ${formatShape(t.shape)}`);
   const [b, c, h, w] = t.shape;
   return tf.tidy(() => tf.transpose(tf.tensor4d(stateDictTensorValues(t), [b, c, h, w]), [0, 2, 3, 1]));
 }

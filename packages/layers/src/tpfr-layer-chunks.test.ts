@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as Core from '@tpfr/core';
 import { initBackend } from '@tpfr/core';
@@ -8,8 +8,19 @@ import { PeerRecombination, type PeerRecombinationArgs } from './tpfr-layer.js';
 // How the layer calls @tpfr/core: the kNN and attention options it passes, the chunks of query
 // rows that keep the gathered values within valueMemoryBudgetBytes, and the dropout seed of each
 // stage and chunk (fixed: they make seeded training runs reproducible across versions).
-interface AttentionCall { rows: number; k: number; c: number; seed?: number; dropoutRate?: number; activation?: unknown }
-const calls = vi.hoisted(() => ({ attention: [] as AttentionCall[], knn: [] as { width: number; opts: Record<string, unknown> }[], tied: [] as { rows: number; opts: Record<string, unknown> }[] }));
+interface AttentionCall {
+  rows: number;
+  k: number;
+  c: number;
+  seed?: number;
+  dropoutRate?: number;
+  activation?: unknown;
+}
+const calls = vi.hoisted(() => ({
+  attention: [] as AttentionCall[],
+  knn: [] as { width: number; opts: Record<string, unknown> }[],
+  tied: [] as { rows: number; opts: Record<string, unknown> }[],
+}));
 
 vi.mock('@tpfr/core', async (importOriginal) => {
   const m = await importOriginal<typeof Core>();
@@ -32,9 +43,19 @@ vi.mock('@tpfr/core', async (importOriginal) => {
 
 const CC = 6;
 const CS = 12;
-const SYMBOLIC: tfl.Shape[] = [[null, null, null, CC], [null, null, null, CS], [null, null, null, null, CC], [null, null, null, null, CS]];
+const SYMBOLIC: tfl.Shape[] = [
+  [null, null, null, CC],
+  [null, null, null, CS],
+  [null, null, null, null, CC],
+  [null, null, null, null, CS],
+];
 const r = (s: number[], seed: number) => tf.randomNormal(s, 0, 1, 'float32', seed);
-const inputs = (b: number, h: number, w: number, p: number, ph: number, pw: number) => [r([b, h, w, CC], 1), r([b, h, w, CS], 2), r([b, p, ph, pw, CC], 3), r([b, p, ph, pw, CS], 4)];
+const inputs = (b: number, h: number, w: number, p: number, ph: number, pw: number) => [
+  r([b, h, w, CC], 1),
+  r([b, h, w, CS], 2),
+  r([b, p, ph, pw, CC], 3),
+  r([b, p, ph, pw, CS], 4),
+];
 
 function layer(args: PeerRecombinationArgs): PeerRecombination {
   const l = new PeerRecombination(args);
@@ -56,15 +77,23 @@ describe('PeerRecombination: calls into @tpfr/core', () => {
     calls.tied.length = 0;
   });
 
-  it('processes the queries of each pool in chunks of ⌊budget / (4·k·c)⌋ rows (at least one), c the values\' width', () => {
+  it("processes the queries of each pool in chunks of ⌊budget / (4·k·c)⌋ rows (at least one), c the values' width", () => {
     const k = 2;
     const xs = inputs(2, 7, 1, 1, 2, 2); // 7 query rows per sample, 4 peers per pool
     // Stage 1 gathers peer style (c = 12): 3 rows per chunk; stage 2 peer content (c = 6): 6 rows.
     const budget = 4 * k * CS * 3 + 1;
     run(layer({ k, valueMemoryBudgetBytes: budget }), xs);
     expect(calls.attention.map((c) => [c.rows, c.c])).toEqual([
-      [3, CS], [3, CS], [1, CS], [3, CS], [3, CS], [1, CS], // stage 1: sample 0, then sample 1
-      [6, CC], [1, CC], [6, CC], [1, CC], // stage 2
+      [3, CS],
+      [3, CS],
+      [1, CS],
+      [3, CS],
+      [3, CS],
+      [1, CS], // stage 1: sample 0, then sample 1
+      [6, CC],
+      [1, CC],
+      [6, CC],
+      [1, CC], // stage 2
     ]);
     for (const c of calls.attention) expect(4 * c.rows * c.k * c.c).toBeLessThanOrEqual(budget);
     // A budget below one row: one row per chunk; a large one: one chunk per pool.
@@ -86,7 +115,8 @@ describe('PeerRecombination: calls into @tpfr/core', () => {
     for (const c of calls.attention) expect(c).toMatchObject({ activation: 'elu', dropoutRate: 0, seed: undefined });
     calls.knn.length = 0;
     run(layer({ k: 3 }), xs);
-    for (const c of calls.knn) expect(c.opts).toEqual({ metric: 'euclidean', memoryBudgetBytes: 64 * 1024 * 1024, checkFinite: false, ties: 'exactly-k' });
+    for (const c of calls.knn)
+      expect(c.opts).toEqual({ metric: 'euclidean', memoryBudgetBytes: 64 * 1024 * 1024, checkFinite: false, ties: 'exactly-k' });
     // No twins, so no ties: 'include' calls no tied attention (nor does 'exactly-k').
     expect(calls.tied).toEqual([]);
     tf.dispose(xs);
@@ -105,7 +135,7 @@ describe('PeerRecombination: calls into @tpfr/core', () => {
     tf.dispose(xs);
   });
 
-  it('training: dropout at the layer\'s rate, chunk j of stage s seeded seed + 7919·s + 104729·j (chunks counted over the pools)', () => {
+  it("training: dropout at the layer's rate, chunk j of stage s seeded seed + 7919·s + 104729·j (chunks counted over the pools)", () => {
     const xs = inputs(2, 5, 1, 1, 2, 2);
     const l = layer({ k: 2, attentionDropout: 0.3, valueMemoryBudgetBytes: 4 * 2 * CS * 3 });
     l.setDropoutSeed(100);
@@ -128,7 +158,16 @@ describe('PeerRecombination: calls into @tpfr/core', () => {
   it("ties 'include': the tied queries of each pool go to tiedNeighbourhoodAttention once, with the layer's options and their own seed", () => {
     const [c, s, pc0, ps0] = inputs(2, 2, 2, 1, 2, 2);
     const xs = [c, s, tf.concat([pc0, pc0], 1), tf.concat([ps0, ps0], 1)]; // every exemplar twice: every query ties at k = 3
-    const l = layer({ k: 3, ties: 'include', metric: 'cosine', activation: 'relu', attentionDropout: 0.25, knnMemoryBudgetBytes: 8192, stages: 'style-only', valueMemoryBudgetBytes: 4 * 3 * CS * 3 });
+    const l = layer({
+      k: 3,
+      ties: 'include',
+      metric: 'cosine',
+      activation: 'relu',
+      attentionDropout: 0.25,
+      knnMemoryBudgetBytes: 8192,
+      stages: 'style-only',
+      valueMemoryBudgetBytes: 4 * 3 * CS * 3,
+    });
     l.setDropoutSeed(7);
     run(l, xs, true);
     expect(calls.tied.map((t) => t.rows)).toEqual([4, 4]);
@@ -137,7 +176,12 @@ describe('PeerRecombination: calls into @tpfr/core', () => {
       { metric: 'cosine', memoryBudgetBytes: 8192, activation: 'relu', dropoutRate: 0.25, seed: 7 + 104729 * -1 },
       { metric: 'cosine', memoryBudgetBytes: 8192, activation: 'relu', dropoutRate: 0.25, seed: 7 + 104729 * (-1 - 2) },
     ]);
-    expect(calls.attention.map((a) => [a.rows, a.seed])).toEqual([[3, 7], [1, 7 + 104729], [3, 7 + 2 * 104729], [1, 7 + 3 * 104729]]);
+    expect(calls.attention.map((a) => [a.rows, a.seed])).toEqual([
+      [3, 7],
+      [1, 7 + 104729],
+      [3, 7 + 2 * 104729],
+      [1, 7 + 3 * 104729],
+    ]);
     tf.dispose([...xs, pc0, ps0]);
   });
 });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
@@ -8,15 +8,26 @@ import { PeerRecombination } from './tpfr-layer.js';
 // The call argument `hysteresis`: last frame's neighbours kept while they stay near.
 const CC = 6;
 const CS = 12;
-const SYMBOLIC: tfl.Shape[] = [[null, null, null, CC], [null, null, null, CS], [null, null, null, null, CC], [null, null, null, null, CS]];
+const SYMBOLIC: tfl.Shape[] = [
+  [null, null, null, CC],
+  [null, null, null, CS],
+  [null, null, null, null, CC],
+  [null, null, null, null, CS],
+];
 
 function layerFor(k: number, seed: number, metric: 'euclidean' | 'cosine' = 'euclidean'): PeerRecombination {
   const layer = new PeerRecombination({ k, metric });
   layer.build(SYMBOLIC);
-  tf.tidy(() => layer.weights.forEach((v, i) => {
-    const shape = v.shape as number[];
-    v.write(v.name.includes('variance') ? tf.randomUniform(shape, 0.5, 2, 'float32', seed + i + 1) : tf.randomNormal(shape, 0, 0.7, 'float32', seed + i + 1));
-  }));
+  tf.tidy(() =>
+    layer.weights.forEach((v, i) => {
+      const shape = v.shape as number[];
+      v.write(
+        v.name.includes('variance')
+          ? tf.randomUniform(shape, 0.5, 2, 'float32', seed + i + 1)
+          : tf.randomNormal(shape, 0, 0.7, 'float32', seed + i + 1),
+      );
+    }),
+  );
   return layer;
 }
 const free = (layer: PeerRecombination) => layer.weights.forEach((v) => v.dispose());
@@ -24,7 +35,8 @@ const free = (layer: PeerRecombination) => layer.weights.forEach((v) => v.dispos
 /** The inputs of a frame: a base frame plus noise of `noise` (the same peers). */
 function frame(seed: number, noise: number, b = 1, h = 4, w = 5, p = 2): tf.Tensor[] {
   const r = (s: number[], i: number) => tf.randomNormal(s, 0, 1, 'float32', seed * 10 + i);
-  const jitter = (x: tf.Tensor, i: number) => (noise === 0 ? x : tf.add(x, tf.randomNormal(x.shape, 0, noise, 'float32', seed * 10 + 7 + i + Math.round(noise * 1e6))));
+  const jitter = (x: tf.Tensor, i: number) =>
+    noise === 0 ? x : tf.add(x, tf.randomNormal(x.shape, 0, noise, 'float32', seed * 10 + 7 + i + Math.round(noise * 1e6)));
   return [jitter(r([b, h, w, CC], 0), 0), jitter(r([b, h, w, CS], 1), 1), r([b, p, 3, 3, CC], 2), r([b, p, 3, 3, CS], 3)];
 }
 
@@ -41,7 +53,7 @@ beforeAll(async () => {
 });
 
 describe('PeerRecombination call argument hysteresis', () => {
-  it('with last call\'s own graph and margin 0, gives the plain call\'s neighbour sets and outputs', () => {
+  it("with last call's own graph and margin 0, gives the plain call's neighbour sets and outputs", () => {
     const layer = layerFor(3, 1);
     tf.tidy(() => {
       const x = frame(1, 0);
@@ -57,29 +69,42 @@ describe('PeerRecombination call argument hysteresis', () => {
   });
 
   it('keeps exactly the previous neighbours within (1 + margin) of the new k-th distance, fills up with the nearest, k distinct (seeded property)', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 1e5 }), fc.integer({ min: 1, max: 4 }), fc.double({ min: 0, max: 0.5, noNaN: true }), fc.double({ min: 0.01, max: 0.5, noNaN: true }), (seed, k, margin, noise) => {
-      const layer = layerFor(k, seed);
-      tf.tidy(() => {
-        const [, , i1] = layer.apply(frame(seed, 0), { returnAttention: true, stages: 'style-only' }) as tf.Tensor[];
-        const x = frame(seed, noise);
-        const [, , fresh] = layer.apply(x, { returnAttention: true, stages: 'style-only' }) as tf.Tensor[];
-        const [, , sticky] = layer.apply(x, { returnAttention: true, stages: 'style-only', hysteresis: { previous: [i1], margin } }) as tf.Tensor[];
-        const q = tf.reshape(x[0], [-1, CC]) as tf.Tensor2D;
-        const pool = tf.reshape(x[2], [-1, CC]) as tf.Tensor2D;
-        const flat = (t: tf.Tensor) => tf.reshape(t, [-1, k]) as tf.Tensor2D;
-        const [dPrev, dFresh] = [distancesOf(q, pool, flat(i1)), distancesOf(q, pool, flat(fresh))];
-        const [prev, fr, st] = [flat(i1), flat(fresh), flat(sticky)].map((t) => t.arraySync() as number[][]);
-        st.forEach((row, n) => {
-          expect(new Set(row).size).toBe(k);
-          const limit = Math.max(...dFresh[n]) * (1 + margin);
-          const kept = prev[n].filter((_, j) => dPrev[n][j] <= limit * (1 + 1e-5));
-          const surely = prev[n].filter((_, j) => dPrev[n][j] <= limit * (1 - 1e-5));
-          for (const j of surely) expect(row).toContain(j);
-          for (const j of row) expect(kept.includes(j) || fr[n].includes(j)).toBe(true);
-        });
-      });
-      free(layer);
-    }), { seed: 28, numRuns: 40 });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1e5 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.double({ min: 0, max: 0.5, noNaN: true }),
+        fc.double({ min: 0.01, max: 0.5, noNaN: true }),
+        (seed, k, margin, noise) => {
+          const layer = layerFor(k, seed);
+          tf.tidy(() => {
+            const [, , i1] = layer.apply(frame(seed, 0), { returnAttention: true, stages: 'style-only' }) as tf.Tensor[];
+            const x = frame(seed, noise);
+            const [, , fresh] = layer.apply(x, { returnAttention: true, stages: 'style-only' }) as tf.Tensor[];
+            const [, , sticky] = layer.apply(x, {
+              returnAttention: true,
+              stages: 'style-only',
+              hysteresis: { previous: [i1], margin },
+            }) as tf.Tensor[];
+            const q = tf.reshape(x[0], [-1, CC]) as tf.Tensor2D;
+            const pool = tf.reshape(x[2], [-1, CC]) as tf.Tensor2D;
+            const flat = (t: tf.Tensor) => tf.reshape(t, [-1, k]) as tf.Tensor2D;
+            const [dPrev, dFresh] = [distancesOf(q, pool, flat(i1)), distancesOf(q, pool, flat(fresh))];
+            const [prev, fr, st] = [flat(i1), flat(fresh), flat(sticky)].map((t) => t.arraySync() as number[][]);
+            st.forEach((row, n) => {
+              expect(new Set(row).size).toBe(k);
+              const limit = Math.max(...dFresh[n]) * (1 + margin);
+              const kept = prev[n].filter((_, j) => dPrev[n][j] <= limit * (1 + 1e-5));
+              const surely = prev[n].filter((_, j) => dPrev[n][j] <= limit * (1 - 1e-5));
+              for (const j of surely) expect(row).toContain(j);
+              for (const j of row) expect(kept.includes(j) || fr[n].includes(j)).toBe(true);
+            });
+          });
+          free(layer);
+        },
+      ),
+      { seed: 28, numRuns: 40 },
+    );
   });
 
   it('keeps the neighbour set of a near-tie through noise where the plain search flips it', () => {
@@ -108,8 +133,12 @@ describe('PeerRecombination call argument hysteresis', () => {
     tf.tidy(() => {
       const x = frame(5, 0);
       const [, , i1] = layer.apply(x, { returnAttention: true }) as tf.Tensor[];
-      expect(() => layer.apply(x, { k: 3, hysteresis: { previous: [i1] } })).toThrow(/previous neighbours with k = 3 per row \(this call's k\), received k = 2/);
-      expect(() => layer.apply(x, { hysteresis: { previous: [tf.zeros([1, 2, 2, 2], 'int32')] } })).toThrow(/previous neighbours of stage 1 as \[1, 4, 5, k\] int32/);
+      expect(() => layer.apply(x, { k: 3, hysteresis: { previous: [i1] } })).toThrow(
+        /previous neighbours with k = 3 per row \(this call's k\), received k = 2/,
+      );
+      expect(() => layer.apply(x, { hysteresis: { previous: [tf.zeros([1, 2, 2, 2], 'int32')] } })).toThrow(
+        /previous neighbours of stage 1 as \[1, 4, 5, k\] int32/,
+      );
       expect(() => layer.apply(x, { neighbours: [i1], hysteresis: { previous: [i1] } })).toThrow(/neighbours or hysteresis, not both/);
       expect(() => layer.apply(x, { hysteresis: { previous: [i1], margin: -1 } })).toThrow(/hysteresis.margin a finite number >= 0/);
     });

@@ -9,7 +9,12 @@ import { PeerRecombination, peerRecombination, type PeerRecombinationArgs } from
 // tf.model contract are in tpfr-layer.test.ts).
 const CC = 6;
 const CS = 12;
-const SYMBOLIC: tfl.Shape[] = [[null, null, null, CC], [null, null, null, CS], [null, null, null, null, CC], [null, null, null, null, CS]];
+const SYMBOLIC: tfl.Shape[] = [
+  [null, null, null, CC],
+  [null, null, null, CS],
+  [null, null, null, null, CC],
+  [null, null, null, null, CS],
+];
 
 const r = (s: number[], seed: number) => tf.randomNormal(s, 0, 1, 'float32', seed);
 /** content `[B, H, W, Cc]`, style, peer content `[B, P, h, w, Cc]`, peer style. */
@@ -25,10 +30,16 @@ const key = (v: tfl.LayerVariable) => /(content|style)_attention\/.*$/.exec(v.or
 function randomLayer(args: PeerRecombinationArgs, seed = 3): PeerRecombination {
   const layer = new PeerRecombination(args);
   layer.build(SYMBOLIC);
-  tf.tidy(() => layer.weights.forEach((v, i) => {
-    const shape = v.shape as number[];
-    v.write(v.name.includes('variance') ? tf.randomUniform(shape, 0.5, 2, 'float32', seed + i) : tf.randomNormal(shape, 0, 0.7, 'float32', seed + i));
-  }));
+  tf.tidy(() =>
+    layer.weights.forEach((v, i) => {
+      const shape = v.shape as number[];
+      v.write(
+        v.name.includes('variance')
+          ? tf.randomUniform(shape, 0.5, 2, 'float32', seed + i)
+          : tf.randomNormal(shape, 0, 0.7, 'float32', seed + i),
+      );
+    }),
+  );
   return layer;
 }
 
@@ -41,9 +52,18 @@ describe('PeerRecombination options and errors', () => {
     const layer = peerRecombination({ name: 'tpfr_defaults' });
     const config = layer.getConfig();
     expect(config).toMatchObject({
-      name: 'tpfr_defaults', k: 5, metric: 'euclidean', stages: 'two-stage', activation: 'softplus', attentionDropout: 0.2,
-      knnMemoryBudgetBytes: DEFAULT_KNN_MEMORY_BUDGET, valueMemoryBudgetBytes: 64 * 1024 * 1024, peerPooling: 'per-sample',
-      returnAttention: false, batchNormEpsilon: 1e-5, batchNormMomentum: 0.9,
+      name: 'tpfr_defaults',
+      k: 5,
+      metric: 'euclidean',
+      stages: 'two-stage',
+      activation: 'softplus',
+      attentionDropout: 0.2,
+      knnMemoryBudgetBytes: DEFAULT_KNN_MEMORY_BUDGET,
+      valueMemoryBudgetBytes: 64 * 1024 * 1024,
+      peerPooling: 'per-sample',
+      returnAttention: false,
+      batchNormEpsilon: 1e-5,
+      batchNormMomentum: 0.9,
     });
     expect(Object.keys(config)).not.toContain('ties');
     expect(Object.keys(config)).not.toContain('contentTransformUnits');
@@ -55,9 +75,20 @@ describe('PeerRecombination options and errors', () => {
   it('round-trips every option through the config (widths copied), and the copy builds the same weights', () => {
     const units: [number, number] = [4, 2];
     const args: PeerRecombinationArgs = {
-      k: 2, metric: 'cosine', ties: 'include', stages: 'two-stage', contentTransformUnits: units, styleTransformUnits: [5, 3],
-      activation: 'elu', attentionDropout: 0.5, knnMemoryBudgetBytes: 1024, valueMemoryBudgetBytes: 2048, peerPooling: 'shared',
-      returnAttention: true, batchNormEpsilon: 1e-3, batchNormMomentum: 0.5,
+      k: 2,
+      metric: 'cosine',
+      ties: 'include',
+      stages: 'two-stage',
+      contentTransformUnits: units,
+      styleTransformUnits: [5, 3],
+      activation: 'elu',
+      attentionDropout: 0.5,
+      knnMemoryBudgetBytes: 1024,
+      valueMemoryBudgetBytes: 2048,
+      peerPooling: 'shared',
+      returnAttention: true,
+      batchNormEpsilon: 1e-3,
+      batchNormMomentum: 0.5,
     };
     const layer = peerRecombination(args);
     const config = layer.getConfig();
@@ -84,25 +115,49 @@ describe('PeerRecombination options and errors', () => {
   it('initialises the transforms: widths [⌊d/2⌋, ⌊d/4⌋] (at least 1), Glorot-uniform kernels, BatchNorm γ = 1, β = 0, moving mean 0, variance 1, zero biases', () => {
     const layer = new PeerRecombination({});
     // Cc = 6: [3, 1]; Cs = 3: [1, 0 → 1].
-    layer.build([[null, null, null, 6], [null, null, null, 3], [null, null, null, null, 6], [null, null, null, null, 3]]);
+    layer.build([
+      [null, null, null, 6],
+      [null, null, null, 3],
+      [null, null, null, null, 6],
+      [null, null, null, null, 3],
+    ]);
     const byKey = new Map(layer.weights.map((v) => [key(v), v]));
     const expectedShapes: Record<string, number[]> = {
-      'content_attention/dense1/kernel': [6, 3], 'content_attention/dense2/kernel': [3, 1], 'content_attention/query_score/kernel': [1, 1],
-      'content_attention/bn1/gamma': [3], 'content_attention/bn2/moving_variance': [1],
-      'style_attention/dense1/kernel': [3, 1], 'style_attention/dense2/kernel': [1, 1], 'style_attention/peer_score/kernel': [1, 1],
+      'content_attention/dense1/kernel': [6, 3],
+      'content_attention/dense2/kernel': [3, 1],
+      'content_attention/query_score/kernel': [1, 1],
+      'content_attention/bn1/gamma': [3],
+      'content_attention/bn2/moving_variance': [1],
+      'style_attention/dense1/kernel': [3, 1],
+      'style_attention/dense2/kernel': [1, 1],
+      'style_attention/peer_score/kernel': [1, 1],
     };
     for (const [k, shape] of Object.entries(expectedShapes)) expect(byKey.get(k)?.shape, k).toEqual(shape);
     for (const v of layer.weights) {
       const name = key(v);
       const x = Array.from(v.read().dataSync());
-      if (/gamma|moving_variance/.test(name)) expect(x.every((e) => e === 1), name).toBe(true);
-      else if (/beta|moving_mean|bias/.test(name)) expect(x.every((e) => e === 0), name).toBe(true);
+      if (/gamma|moving_variance/.test(name))
+        expect(
+          x.every((e) => e === 1),
+          name,
+        ).toBe(true);
+      else if (/beta|moving_mean|bias/.test(name))
+        expect(
+          x.every((e) => e === 0),
+          name,
+        ).toBe(true);
       else {
         expect(name).toMatch(/kernel$/);
         const [fanIn, fanOut] = v.shape as number[];
         const limit = Math.sqrt(6 / (fanIn + fanOut));
-        expect(x.every((e) => Math.abs(e) <= limit + 1e-7), name).toBe(true);
-        expect(x.some((e) => e !== 0), name).toBe(true);
+        expect(
+          x.every((e) => Math.abs(e) <= limit + 1e-7),
+          name,
+        ).toBe(true);
+        expect(
+          x.some((e) => e !== 0),
+          name,
+        ).toBe(true);
       }
       expect(v.trainable, name).toBe(!/moving_/.test(name));
       expect(v.dtype, name).toBe('float32');
@@ -132,19 +187,47 @@ describe('PeerRecombination options and errors', () => {
 
   it('accepts every valid value of each option', () => {
     const valid: PeerRecombinationArgs[] = [
-      { k: 1 }, { metric: 'euclidean' }, { metric: 'cosine' }, { ties: 'exactly-k' }, { ties: 'include' },
-      { stages: 'two-stage' }, { stages: 'style-only' }, { attentionDropout: 0 }, { attentionDropout: 0.999 },
-      { peerPooling: 'per-sample' }, { peerPooling: 'shared' },
+      { k: 1 },
+      { metric: 'euclidean' },
+      { metric: 'cosine' },
+      { ties: 'exactly-k' },
+      { ties: 'include' },
+      { stages: 'two-stage' },
+      { stages: 'style-only' },
+      { attentionDropout: 0 },
+      { attentionDropout: 0.999 },
+      { peerPooling: 'per-sample' },
+      { peerPooling: 'shared' },
     ];
     for (const args of valid) expect(peerRecombination(args), JSON.stringify(args)).toMatchObject(args);
   });
 
   it('computes the output shapes per option: content′, style′, then per stage indices and weights [B, H, W, k]', () => {
-    const shapes: tfl.Shape[] = [[2, 4, 5, CC], [2, 4, 5, CS], [2, 3, 2, 2, CC], [2, 3, 2, 2, CS]];
+    const shapes: tfl.Shape[] = [
+      [2, 4, 5, CC],
+      [2, 4, 5, CS],
+      [2, 3, 2, 2, CC],
+      [2, 3, 2, 2, CS],
+    ];
     const att = [2, 4, 5, 3];
-    expect(peerRecombination({ k: 3 }).computeOutputShape(shapes)).toEqual([[2, 4, 5, CC], [2, 4, 5, CS]]);
-    expect(peerRecombination({ k: 3, returnAttention: true }).computeOutputShape(shapes)).toEqual([[2, 4, 5, CC], [2, 4, 5, CS], att, att, att, att]);
-    expect(peerRecombination({ k: 3, returnAttention: true, stages: 'style-only' }).computeOutputShape(shapes)).toEqual([[2, 4, 5, CC], [2, 4, 5, CS], att, att]);
+    expect(peerRecombination({ k: 3 }).computeOutputShape(shapes)).toEqual([
+      [2, 4, 5, CC],
+      [2, 4, 5, CS],
+    ]);
+    expect(peerRecombination({ k: 3, returnAttention: true }).computeOutputShape(shapes)).toEqual([
+      [2, 4, 5, CC],
+      [2, 4, 5, CS],
+      att,
+      att,
+      att,
+      att,
+    ]);
+    expect(peerRecombination({ k: 3, returnAttention: true, stages: 'style-only' }).computeOutputShape(shapes)).toEqual([
+      [2, 4, 5, CC],
+      [2, 4, 5, CS],
+      att,
+      att,
+    ]);
     // The shapes returned are copies: changing them leaves the input shapes as they were.
     const out = peerRecombination({ k: 3, returnAttention: true }).computeOutputShape(shapes) as number[][];
     out[0][0] = 99;
@@ -158,7 +241,12 @@ describe('PeerRecombination options and errors', () => {
     // Symbolic: unknown sizes stay unknown.
     const ins = SYMBOLIC.map((s) => tfl.input({ shape: s.slice(1) as number[] }));
     const sym = peerRecombination({ k: 4, returnAttention: true, stages: 'style-only' }).apply(ins as tfl.SymbolicTensor[]);
-    expect(sym.map((t) => t.shape)).toEqual([[null, null, null, CC], [null, null, null, CS], [null, null, null, 4], [null, null, null, 4]]);
+    expect(sym.map((t) => t.shape)).toEqual([
+      [null, null, null, CC],
+      [null, null, null, CS],
+      [null, null, null, 4],
+      [null, null, null, 4],
+    ]);
   });
 
   it('returns int32 indices and float32 weights per stage; a style-only layer returns stage 1 only', () => {
@@ -166,21 +254,37 @@ describe('PeerRecombination options and errors', () => {
     const two = randomLayer({ k: 3, returnAttention: true });
     const out = two.apply(xs, { training: false }) as tf.Tensor[];
     expect(out.map((t) => t.dtype)).toEqual(['float32', 'float32', 'int32', 'float32', 'int32', 'float32']);
-    expect(out.slice(2).map((t) => t.shape)).toEqual([[1, 2, 3, 3], [1, 2, 3, 3], [1, 2, 3, 3], [1, 2, 3, 3]]);
+    expect(out.slice(2).map((t) => t.shape)).toEqual([
+      [1, 2, 3, 3],
+      [1, 2, 3, 3],
+      [1, 2, 3, 3],
+      [1, 2, 3, 3],
+    ]);
     const one = two.apply(xs, { training: false, stages: 'style-only' }) as tf.Tensor[];
     expect(one.length).toBe(4);
     // Without returnAttention: content′ and style′ only, whatever the stages.
     const plain = randomLayer({ k: 3 });
     for (const stages of ['two-stage', 'style-only'] as const) {
       const outs = plain.apply(xs, { training: false, stages }) as tf.Tensor[];
-      expect(outs.map((t) => t.shape), stages).toEqual([[1, 2, 3, CC], [1, 2, 3, CS]]);
+      expect(
+        outs.map((t) => t.shape),
+        stages,
+      ).toEqual([
+        [1, 2, 3, CC],
+        [1, 2, 3, CS],
+      ]);
       tf.dispose(outs);
     }
     expect(maxAbsDiff(one[0], xs[0])).toBe(0);
     expect(one[0]).not.toBe(xs[0]); // a copy, as every output of the layer
     // The per-call k shapes the attention outputs of the call.
     const k1 = two.apply(xs, { training: false, k: 1 }) as tf.Tensor[];
-    expect(k1.slice(2).map((t) => t.shape)).toEqual([[1, 2, 3, 1], [1, 2, 3, 1], [1, 2, 3, 1], [1, 2, 3, 1]]);
+    expect(k1.slice(2).map((t) => t.shape)).toEqual([
+      [1, 2, 3, 1],
+      [1, 2, 3, 1],
+      [1, 2, 3, 1],
+      [1, 2, 3, 1],
+    ]);
     expect(Array.from(k1[3].dataSync()).every((v) => Math.abs(v - 1) < 1e-6)).toBe(true);
     tf.dispose([...xs, ...out, ...one, ...k1]);
   });
@@ -190,7 +294,9 @@ describe('PeerRecombination options and errors', () => {
     const layer = randomLayer({ k: 2 });
     const before = layer.apply(xs, { training: false }) as tf.Tensor[];
     // Change stage 2's scorer only: the new style stays, the new content changes.
-    tf.tidy(() => { layer.styleAttention!.queryKernel.write(tf.mul(layer.styleAttention!.queryKernel.read(), -3)); });
+    tf.tidy(() => {
+      layer.styleAttention!.queryKernel.write(tf.mul(layer.styleAttention!.queryKernel.read(), -3));
+    });
     const after = layer.apply(xs, { training: false }) as tf.Tensor[];
     expect(maxAbsDiff(after[1], before[1])).toBe(0);
     expect(maxAbsDiff(after[0], before[0])).toBeGreaterThan(1e-4);
@@ -222,11 +328,14 @@ describe('PeerRecombination options and errors', () => {
     const n1 = none.apply(xs, { training: true }) as tf.Tensor[];
     const n2 = none.apply(xs, { training: true }) as tf.Tensor[];
     n1.forEach((t, i) => expect(maxAbsDiff(t, n2[i])).toBe(0));
-    await expectNoLeaks(() => { layer.setDropoutSeed(9); return call(); }, 'seeded training call');
+    await expectNoLeaks(() => {
+      layer.setDropoutSeed(9);
+      return call();
+    }, 'seeded training call');
     tf.dispose([...xs, ...a, ...b, ...c, ...d, ...e, ...i1, ...i2, ...n1, ...n2]);
   });
 
-  it('searches neighbours with the layer\'s metric, also when channels are constant over each exemplar (a global style code)', () => {
+  it("searches neighbours with the layer's metric, also when channels are constant over each exemplar (a global style code)", () => {
     // Peer content whose first 4 channels are constant over each exemplar's pixels.
     const [b, p, ph, pw, h, w] = [1, 3, 2, 2, 2, 3];
     const local = r([b, p, ph, pw, CC - 4], 21);
@@ -276,17 +385,110 @@ describe('PeerRecombination options and errors', () => {
   describe('input errors name the layer, the expected and the received', () => {
     const layer = () => peerRecombination({ k: 2 });
     const cases: [string, tfl.Shape | tfl.Shape[], RegExp][] = [
-      ['one shape', [1, 2, 2, CC], /TpfrPeerRecombination: expected four inputs: content \[B, H, W, Cc\], style \[B, H, W, Cs\], peer content \[B, P, h, w, Cc\], peer style \[B, P, h, w, Cs\], received \[1,2,2,6\]/],
-      ['three shapes', [[1, 2, 2, CC], [1, 2, 2, CS], [1, 1, 2, 2, CC]], /expected four inputs: .*, received \[\[1,2,2,6\],\[1,2,2,12\],\[1,1,2,2,6\]\]/],
-      ['content of rank 3', [[2, 2, CC], [1, 2, 2, CS], [1, 1, 2, 2, CC], [1, 1, 2, 2, CS]], /TpfrPeerRecombination: expected content \[B, H, W, Cc\] of rank 4, received shape \[2,2,6\]/],
-      ['style of rank 5', [[1, 2, 2, CC], [1, 1, 2, 2, CS], [1, 1, 2, 2, CC], [1, 1, 2, 2, CS]], /expected style \[B, H, W, Cs\] of rank 4, received shape \[1,1,2,2,12\]/],
-      ['peer content of rank 6', [[1, 2, 2, CC], [1, 2, 2, CS], [1, 1, 1, 2, 2, CC], [1, 1, 2, 2, CS]], /expected peer content \[B, P, h, w, Cc\] of rank 5, received shape \[1,1,1,2,2,6\]/],
-      ['peer style of rank 4', [[1, 2, 2, CC], [1, 2, 2, CS], [1, 1, 2, 2, CC], [2, 2, 2, CS]], /expected peer style \[B, P, h, w, Cs\] of rank 5, received shape \[2,2,2,12\]/],
-      ['unknown Cc', [[null, 2, 2, null], [null, 2, 2, CS], [null, 1, 2, 2, null], [null, 1, 2, 2, CS]], /TpfrPeerRecombination: expected known channel counts Cc and Cs, received shapes \[\?,2,2,\?\] and \[\?,2,2,12\]/],
-      ['unknown Cs', [[null, 2, 2, CC], [null, 2, 2, null], [null, 1, 2, 2, CC], [null, 1, 2, 2, null]], /expected known channel counts Cc and Cs, received shapes \[\?,2,2,6\] and \[\?,2,2,\?\]/],
-      ['peer style of another Cs', [[1, 2, 2, CC], [1, 2, 2, CS], [1, 1, 2, 2, CC], [1, 1, 2, 2, CS - 1]], /TpfrPeerRecombination: expected peer style \[B, P, h, w, Cs\] with Cs = 12, received shape \[1,1,2,2,11\]/],
-      ['style of another B', [[2, 2, 2, CC], [1, 2, 2, CS], [2, 1, 2, 2, CC], [2, 1, 2, 2, CS]], /TpfrPeerRecombination: expected style \[B, H, W, Cs\] with B = 2 as content, received shape \[1,2,2,12\]/],
-      ['peer style of another B', [[2, 2, 2, CC], [2, 2, 2, CS], [2, 1, 2, 2, CC], [3, 1, 2, 2, CS]], /expected peer style \[B, P, h, w, Cs\] with B = 2 as content, received shape \[3,1,2,2,12\]/],
+      [
+        'one shape',
+        [1, 2, 2, CC],
+        /TpfrPeerRecombination: expected four inputs: content \[B, H, W, Cc\], style \[B, H, W, Cs\], peer content \[B, P, h, w, Cc\], peer style \[B, P, h, w, Cs\], received \[1,2,2,6\]/,
+      ],
+      [
+        'three shapes',
+        [
+          [1, 2, 2, CC],
+          [1, 2, 2, CS],
+          [1, 1, 2, 2, CC],
+        ],
+        /expected four inputs: .*, received \[\[1,2,2,6\],\[1,2,2,12\],\[1,1,2,2,6\]\]/,
+      ],
+      [
+        'content of rank 3',
+        [
+          [2, 2, CC],
+          [1, 2, 2, CS],
+          [1, 1, 2, 2, CC],
+          [1, 1, 2, 2, CS],
+        ],
+        /TpfrPeerRecombination: expected content \[B, H, W, Cc\] of rank 4, received shape \[2,2,6\]/,
+      ],
+      [
+        'style of rank 5',
+        [
+          [1, 2, 2, CC],
+          [1, 1, 2, 2, CS],
+          [1, 1, 2, 2, CC],
+          [1, 1, 2, 2, CS],
+        ],
+        /expected style \[B, H, W, Cs\] of rank 4, received shape \[1,1,2,2,12\]/,
+      ],
+      [
+        'peer content of rank 6',
+        [
+          [1, 2, 2, CC],
+          [1, 2, 2, CS],
+          [1, 1, 1, 2, 2, CC],
+          [1, 1, 2, 2, CS],
+        ],
+        /expected peer content \[B, P, h, w, Cc\] of rank 5, received shape \[1,1,1,2,2,6\]/,
+      ],
+      [
+        'peer style of rank 4',
+        [
+          [1, 2, 2, CC],
+          [1, 2, 2, CS],
+          [1, 1, 2, 2, CC],
+          [2, 2, 2, CS],
+        ],
+        /expected peer style \[B, P, h, w, Cs\] of rank 5, received shape \[2,2,2,12\]/,
+      ],
+      [
+        'unknown Cc',
+        [
+          [null, 2, 2, null],
+          [null, 2, 2, CS],
+          [null, 1, 2, 2, null],
+          [null, 1, 2, 2, CS],
+        ],
+        /TpfrPeerRecombination: expected known channel counts Cc and Cs, received shapes \[\?,2,2,\?\] and \[\?,2,2,12\]/,
+      ],
+      [
+        'unknown Cs',
+        [
+          [null, 2, 2, CC],
+          [null, 2, 2, null],
+          [null, 1, 2, 2, CC],
+          [null, 1, 2, 2, null],
+        ],
+        /expected known channel counts Cc and Cs, received shapes \[\?,2,2,6\] and \[\?,2,2,\?\]/,
+      ],
+      [
+        'peer style of another Cs',
+        [
+          [1, 2, 2, CC],
+          [1, 2, 2, CS],
+          [1, 1, 2, 2, CC],
+          [1, 1, 2, 2, CS - 1],
+        ],
+        /TpfrPeerRecombination: expected peer style \[B, P, h, w, Cs\] with Cs = 12, received shape \[1,1,2,2,11\]/,
+      ],
+      [
+        'style of another B',
+        [
+          [2, 2, 2, CC],
+          [1, 2, 2, CS],
+          [2, 1, 2, 2, CC],
+          [2, 1, 2, 2, CS],
+        ],
+        /TpfrPeerRecombination: expected style \[B, H, W, Cs\] with B = 2 as content, received shape \[1,2,2,12\]/,
+      ],
+      [
+        'peer style of another B',
+        [
+          [2, 2, 2, CC],
+          [2, 2, 2, CS],
+          [2, 1, 2, 2, CC],
+          [3, 1, 2, 2, CS],
+        ],
+        /expected peer style \[B, P, h, w, Cs\] with B = 2 as content, received shape \[3,1,2,2,12\]/,
+      ],
     ];
     it.each(cases)('%s', (_, shapes, message) => {
       expect(() => layer().computeOutputShape(shapes)).toThrow(message);
@@ -294,49 +496,156 @@ describe('PeerRecombination options and errors', () => {
     });
 
     it('accepts an unknown batch size on either side', () => {
-      expect(layer().computeOutputShape([[null, 2, 2, CC], [3, 2, 2, CS], [3, 1, 2, 2, CC], [null, 1, 2, 2, CS]])).toEqual([[null, 2, 2, CC], [3, 2, 2, CS]]);
-      expect(layer().computeOutputShape([[3, 2, 2, CC], [null, 2, 2, CS], [3, 1, 2, 2, CC], [null, 1, 2, 2, CS]])).toEqual([[3, 2, 2, CC], [null, 2, 2, CS]]);
+      expect(
+        layer().computeOutputShape([
+          [null, 2, 2, CC],
+          [3, 2, 2, CS],
+          [3, 1, 2, 2, CC],
+          [null, 1, 2, 2, CS],
+        ]),
+      ).toEqual([
+        [null, 2, 2, CC],
+        [3, 2, 2, CS],
+      ]);
+      expect(
+        layer().computeOutputShape([
+          [3, 2, 2, CC],
+          [null, 2, 2, CS],
+          [3, 1, 2, 2, CC],
+          [null, 1, 2, 2, CS],
+        ]),
+      ).toEqual([
+        [3, 2, 2, CC],
+        [null, 2, 2, CS],
+      ]);
     });
 
     it('rejects calls on tensors of mismatched sizes', () => {
       const l = layer();
       l.build(SYMBOLIC);
       const calls: [number[][], RegExp][] = [
-        [[[1, 2, 2, CC], [1, 3, 2, CS], [1, 1, 2, 2, CC], [1, 1, 2, 2, CS]], /TpfrPeerRecombination: expected style \[B, H, W, Cs\] with H, W = 2, 2 as content, received shape \[1,3,2,12\]/],
-        [[[1, 2, 2, CC], [1, 2, 3, CS], [1, 1, 2, 2, CC], [1, 1, 2, 2, CS]], /expected style \[B, H, W, Cs\] with H, W = 2, 2 as content, received shape \[1,2,3,12\]/],
-        [[[1, 2, 2, CC], [1, 2, 2, CS], [1, 2, 2, 3, CC], [1, 1, 2, 3, CS]], /TpfrPeerRecombination: expected peer style \[B, P, h, w, Cs\] with P, h, w = 2, 2, 3 as peer content, received shape \[1,1,2,3,12\]/],
-        [[[1, 2, 2, CC], [1, 2, 2, CS], [1, 2, 2, 3, CC], [1, 2, 3, 3, CS]], /with P, h, w = 2, 2, 3 as peer content, received shape \[1,2,3,3,12\]/],
-        [[[1, 2, 2, CC], [1, 2, 2, CS], [1, 2, 2, 3, CC], [1, 2, 2, 2, CS]], /with P, h, w = 2, 2, 3 as peer content, received shape \[1,2,2,2,12\]/],
-        [[[1, 2, 2, CC + 1], [1, 2, 2, CS], [1, 1, 2, 2, CC + 1], [1, 1, 2, 2, CS]], /TpfrPeerRecombination: expected Cc = 6 and Cs = 12 as built, received Cc = 7, Cs = 12/],
-        [[[1, 2, 2, CC], [1, 2, 2, CS + 1], [1, 1, 2, 2, CC], [1, 1, 2, 2, CS + 1]], /expected Cc = 6 and Cs = 12 as built, received Cc = 6, Cs = 13/],
-        [[[0, 2, 2, CC], [0, 2, 2, CS], [0, 1, 2, 2, CC], [0, 1, 2, 2, CS]], /TpfrPeerRecombination: expected a batch of at least one sample, received content \[0,2,2,6\]/],
+        [
+          [
+            [1, 2, 2, CC],
+            [1, 3, 2, CS],
+            [1, 1, 2, 2, CC],
+            [1, 1, 2, 2, CS],
+          ],
+          /TpfrPeerRecombination: expected style \[B, H, W, Cs\] with H, W = 2, 2 as content, received shape \[1,3,2,12\]/,
+        ],
+        [
+          [
+            [1, 2, 2, CC],
+            [1, 2, 3, CS],
+            [1, 1, 2, 2, CC],
+            [1, 1, 2, 2, CS],
+          ],
+          /expected style \[B, H, W, Cs\] with H, W = 2, 2 as content, received shape \[1,2,3,12\]/,
+        ],
+        [
+          [
+            [1, 2, 2, CC],
+            [1, 2, 2, CS],
+            [1, 2, 2, 3, CC],
+            [1, 1, 2, 3, CS],
+          ],
+          /TpfrPeerRecombination: expected peer style \[B, P, h, w, Cs\] with P, h, w = 2, 2, 3 as peer content, received shape \[1,1,2,3,12\]/,
+        ],
+        [
+          [
+            [1, 2, 2, CC],
+            [1, 2, 2, CS],
+            [1, 2, 2, 3, CC],
+            [1, 2, 3, 3, CS],
+          ],
+          /with P, h, w = 2, 2, 3 as peer content, received shape \[1,2,3,3,12\]/,
+        ],
+        [
+          [
+            [1, 2, 2, CC],
+            [1, 2, 2, CS],
+            [1, 2, 2, 3, CC],
+            [1, 2, 2, 2, CS],
+          ],
+          /with P, h, w = 2, 2, 3 as peer content, received shape \[1,2,2,2,12\]/,
+        ],
+        [
+          [
+            [1, 2, 2, CC + 1],
+            [1, 2, 2, CS],
+            [1, 1, 2, 2, CC + 1],
+            [1, 1, 2, 2, CS],
+          ],
+          /TpfrPeerRecombination: expected Cc = 6 and Cs = 12 as built, received Cc = 7, Cs = 12/,
+        ],
+        [
+          [
+            [1, 2, 2, CC],
+            [1, 2, 2, CS + 1],
+            [1, 1, 2, 2, CC],
+            [1, 1, 2, 2, CS + 1],
+          ],
+          /expected Cc = 6 and Cs = 12 as built, received Cc = 6, Cs = 13/,
+        ],
+        [
+          [
+            [0, 2, 2, CC],
+            [0, 2, 2, CS],
+            [0, 1, 2, 2, CC],
+            [0, 1, 2, 2, CS],
+          ],
+          /TpfrPeerRecombination: expected a batch of at least one sample, received content \[0,2,2,6\]/,
+        ],
       ];
       for (const [shapes, message] of calls) {
         const xs = zeros(shapes);
         expect(() => l.apply(xs)).toThrow(message);
         tf.dispose(xs);
       }
-      const xs = zeros([[1, 2, 2, CC], [1, 2, 2, CS], [1, 1, 2, 2, CC]]);
-      expect(() => l.call(xs, {})).toThrow(/TpfrPeerRecombination: expected four inputs \[content, style, peerContent, peerStyle\], received 3 inputs/);
-      expect(() => l.call(xs[0], {})).toThrow(/TpfrPeerRecombination: expected four inputs \[content, style, peerContent, peerStyle\], received one tensor \[1,2,2,6\]/);
+      const xs = zeros([
+        [1, 2, 2, CC],
+        [1, 2, 2, CS],
+        [1, 1, 2, 2, CC],
+      ]);
+      expect(() => l.call(xs, {})).toThrow(
+        /TpfrPeerRecombination: expected four inputs \[content, style, peerContent, peerStyle\], received 3 inputs/,
+      );
+      expect(() => l.call(xs[0], {})).toThrow(
+        /TpfrPeerRecombination: expected four inputs \[content, style, peerContent, peerStyle\], received one tensor \[1,2,2,6\]/,
+      );
       tf.dispose(xs);
     });
 
     it('rejects per-call options out of range, and too few peer pixels per pool', () => {
-      const xs = zeros([[2, 2, 2, CC], [2, 2, 2, CS], [2, 1, 1, 2, CC], [2, 1, 1, 2, CS]]);
+      const xs = zeros([
+        [2, 2, 2, CC],
+        [2, 2, 2, CS],
+        [2, 1, 1, 2, CC],
+        [2, 1, 1, 2, CS],
+      ]);
       const two = layer();
-      expect(() => two.apply(xs, { k: 1.5 })).toThrow(/TpfrPeerRecombination: expected call argument k to be an integer >= 1, received 1\.5/);
+      expect(() => two.apply(xs, { k: 1.5 })).toThrow(
+        /TpfrPeerRecombination: expected call argument k to be an integer >= 1, received 1\.5/,
+      );
       expect(() => two.apply(xs, { k: -1 })).toThrow(/expected call argument k to be an integer >= 1, received -1/);
-      expect(() => two.apply(xs, { stages: 'both' as never })).toThrow(/TpfrPeerRecombination: expected call argument stages 'two-stage' or 'style-only', received both/);
+      expect(() => two.apply(xs, { stages: 'both' as never })).toThrow(
+        /TpfrPeerRecombination: expected call argument stages 'two-stage' or 'style-only', received both/,
+      );
       // k = 2 = the pool: fine; k = 3 is one too many for a per-sample pool of 1·1·2, not for a shared pool of 2·1·1·2.
       tf.dispose(two.apply(xs, { k: 2 }));
-      expect(() => two.apply(xs, { k: 3 })).toThrow(/TpfrPeerRecombination: expected at least k = 3 peer pixels per pool, received 2 \(peer maps \[2,1,1,2,6\], 'per-sample' pooling\)/);
+      expect(() => two.apply(xs, { k: 3 })).toThrow(
+        /TpfrPeerRecombination: expected at least k = 3 peer pixels per pool, received 2 \(peer maps \[2,1,1,2,6\], 'per-sample' pooling\)/,
+      );
       const shared = peerRecombination({ k: 4, peerPooling: 'shared' });
       tf.dispose(shared.apply(xs));
-      expect(() => shared.apply(xs, { k: 5 })).toThrow(/expected at least k = 5 peer pixels per pool, received 4 \(peer maps \[2,1,1,2,6\], 'shared' pooling\)/);
+      expect(() => shared.apply(xs, { k: 5 })).toThrow(
+        /expected at least k = 5 peer pixels per pool, received 4 \(peer maps \[2,1,1,2,6\], 'shared' pooling\)/,
+      );
       const one = peerRecombination({ k: 2, stages: 'style-only' });
       tf.dispose(one.apply(xs, { stages: 'style-only' }));
-      expect(() => one.apply(xs, { stages: 'two-stage' })).toThrow(/TpfrPeerRecombination: expected stages 'style-only' for a layer built 'style-only' \(it has no stage-2 weights\), received 'two-stage'/);
+      expect(() => one.apply(xs, { stages: 'two-stage' })).toThrow(
+        /TpfrPeerRecombination: expected stages 'style-only' for a layer built 'style-only' \(it has no stage-2 weights\), received 'two-stage'/,
+      );
       tf.dispose(xs);
     });
   });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { applyAttentionTransform, attentionScore, type AttentionTransformWeights } from './peer-attention-transform.js';
@@ -9,7 +9,12 @@ import { PeerRecombination, type PeerRecombinationArgs, type TpfrActivation } fr
 // on both neighbour-set rules.
 const CC = 6;
 const CS = 5;
-const SYMBOLIC: tfl.Shape[] = [[null, null, null, CC], [null, null, null, CS], [null, null, null, null, CC], [null, null, null, null, CS]];
+const SYMBOLIC: tfl.Shape[] = [
+  [null, null, null, CC],
+  [null, null, null, CS],
+  [null, null, null, null, CC],
+  [null, null, null, null, CS],
+];
 const ACT: Record<TpfrActivation, (x: number) => number> = {
   softplus: (x) => Math.log1p(Math.exp(x)),
   relu: (x) => Math.max(0, x),
@@ -22,10 +27,16 @@ const rows = (t: tf.Tensor, ch: number) => tf.reshape(t, [-1, ch]) as tf.Tensor2
 function randomLayer(args: PeerRecombinationArgs, seed: number): PeerRecombination {
   const layer = new PeerRecombination({ returnAttention: true, ...args });
   layer.build(SYMBOLIC);
-  tf.tidy(() => layer.weights.forEach((v, i) => {
-    const shape = v.shape as number[];
-    v.write(v.name.includes('variance') ? tf.randomUniform(shape, 0.5, 2, 'float32', seed + i) : tf.randomNormal(shape, 0, 0.7, 'float32', seed + i));
-  }));
+  tf.tidy(() =>
+    layer.weights.forEach((v, i) => {
+      const shape = v.shape as number[];
+      v.write(
+        v.name.includes('variance')
+          ? tf.randomUniform(shape, 0.5, 2, 'float32', seed + i)
+          : tf.randomNormal(shape, 0, 0.7, 'float32', seed + i),
+      );
+    }),
+  );
   return layer;
 }
 
@@ -65,8 +76,24 @@ describe('PeerRecombination against a dense reference', () => {
         const layer = randomLayer({ k, activation, metric }, 10);
         const out = layer.apply(xs, { training: false }) as tf.Tensor[];
         const stages = [
-          { wts: layer.contentAttention!, q: rows(xs[0], CC), pool: rows(xs[2], CC), values: rows(xs[3], CS), out: out[1], idx: out[2], weights: out[3] },
-          { wts: layer.styleAttention!, q: rows(out[1], CS), pool: rows(xs[3], CS), values: rows(xs[2], CC), out: out[0], idx: out[4], weights: out[5] },
+          {
+            wts: layer.contentAttention!,
+            q: rows(xs[0], CC),
+            pool: rows(xs[2], CC),
+            values: rows(xs[3], CS),
+            out: out[1],
+            idx: out[2],
+            weights: out[3],
+          },
+          {
+            wts: layer.styleAttention!,
+            q: rows(out[1], CS),
+            pool: rows(xs[3], CS),
+            values: rows(xs[2], CC),
+            out: out[0],
+            idx: out[4],
+            weights: out[5],
+          },
         ];
         const m = p * ph * pw;
         for (const [s, st] of stages.entries()) {
@@ -95,7 +122,11 @@ describe('PeerRecombination against a dense reference', () => {
     }
   }
 
-  for (const [activation, metric, peerPooling] of [['relu', 'cosine', 'shared'], ['linear', 'euclidean', 'per-sample'], ['elu', 'cosine', 'per-sample']] as const) {
+  for (const [activation, metric, peerPooling] of [
+    ['relu', 'cosine', 'shared'],
+    ['linear', 'euclidean', 'per-sample'],
+    ['elu', 'cosine', 'per-sample'],
+  ] as const) {
     it(`ties 'include', ${activation}, ${metric}, ${peerPooling} pools: every twin of the k-th neighbour joins the softmax`, () => {
       const [b, h, w, p, ph, pw, k] = [2, 2, 2, 1, 2, 2, 3];
       const [pc0, ps0] = [r([b, p, ph, pw, CC], 13), r([b, p, ph, pw, CS], 14)];

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
@@ -9,7 +9,12 @@ import { PeerRecombination, type PeerRecombinationArgs } from './tpfr-layer.js';
 // The call argument `neighbours`: a neighbour graph replayed instead of searched.
 const CC = 6;
 const CS = 12;
-const SYMBOLIC: tfl.Shape[] = [[null, null, null, CC], [null, null, null, CS], [null, null, null, null, CC], [null, null, null, null, CS]];
+const SYMBOLIC: tfl.Shape[] = [
+  [null, null, null, CC],
+  [null, null, null, CS],
+  [null, null, null, null, CC],
+  [null, null, null, null, CS],
+];
 type Case = { b: number; h: number; w: number; p: number; ph: number; pw: number; k: number; seed: number; shared: boolean };
 
 function inputs(c: Case): tf.Tensor[] {
@@ -20,10 +25,16 @@ function inputs(c: Case): tf.Tensor[] {
 function layerFor(c: Pick<Case, 'k' | 'seed' | 'shared'>, args: PeerRecombinationArgs = {}): PeerRecombination {
   const layer = new PeerRecombination({ k: c.k, returnAttention: true, peerPooling: c.shared ? 'shared' : 'per-sample', ...args });
   layer.build(SYMBOLIC);
-  tf.tidy(() => layer.weights.forEach((v, i) => {
-    const shape = v.shape as number[];
-    v.write(v.name.includes('variance') ? tf.randomUniform(shape, 0.5, 2, 'float32', c.seed + i) : tf.randomNormal(shape, 0, 0.7, 'float32', c.seed + i));
-  }));
+  tf.tidy(() =>
+    layer.weights.forEach((v, i) => {
+      const shape = v.shape as number[];
+      v.write(
+        v.name.includes('variance')
+          ? tf.randomUniform(shape, 0.5, 2, 'float32', c.seed + i)
+          : tf.randomNormal(shape, 0, 0.7, 'float32', c.seed + i),
+      );
+    }),
+  );
   return layer;
 }
 
@@ -47,7 +58,7 @@ describe('PeerRecombination: a replayed neighbour graph', () => {
     await initBackend('wasm');
   });
 
-  it('replaying the graph a call found gives that call\'s outputs, both stages or stage 1 only (seeded property)', () => {
+  it("replaying the graph a call found gives that call's outputs, both stages or stage 1 only (seeded property)", () => {
     fc.assert(
       fc.property(caseArb, (c) => {
         const layer = layerFor(c);
@@ -86,7 +97,9 @@ describe('PeerRecombination: a replayed neighbour graph', () => {
       expect(Array.from(diff).map((d) => d > 0)).toEqual([false, false, false, false, true, false]);
       // The new row is the attention-weighted mean of those two peers' style codes.
       const ps = tf.reshape(xs[3], [-1, CS]);
-      const [wa, wb] = (layer.apply(xs, { neighbours: [tf.tensor4d(idx, [1, 2, 3, 2], 'int32')] }) as tf.Tensor[])[3].dataSync().slice(8, 10);
+      const [wa, wb] = (layer.apply(xs, { neighbours: [tf.tensor4d(idx, [1, 2, 3, 2], 'int32')] }) as tf.Tensor[])[3]
+        .dataSync()
+        .slice(8, 10);
       const expected = tf.add(tf.mul(wa, tf.gather(ps, others[0])), tf.mul(wb, tf.gather(ps, others[1])));
       expect(maxAbsDiff(tf.reshape(tf.slice(tf.reshape(replayed, [-1, CS]), [4, 0], [1, CS]), [CS]), expected)).toBeLessThan(1e-5);
     });

@@ -8,7 +8,10 @@ it("the layer times each stage's attention transforms, neighbour search and atte
   await initBackend('wasm');
   const layer = peerRecombination({ k: 3 });
   const [c, s] = [tf.randomNormal([1, 3, 3, 8], 0, 1, 'float32', 1), tf.randomNormal([1, 3, 3, 16], 0, 1, 'float32', 2)];
-  const [pc, ps] = [stackPeers(tf.randomNormal([2, 2, 2, 8], 0, 1, 'float32', 3) as tf.Tensor4D, 1), stackPeers(tf.randomNormal([2, 2, 2, 16], 0, 1, 'float32', 4) as tf.Tensor4D, 1)];
+  const [pc, ps] = [
+    stackPeers(tf.randomNormal([2, 2, 2, 8], 0, 1, 'float32', 3) as tf.Tensor4D, 1),
+    stackPeers(tf.randomNormal([2, 2, 2, 16], 0, 1, 'float32', 4) as tf.Tensor4D, 1),
+  ];
   const names = async (stages: 'two-stage' | 'style-only') => {
     const { result, parts } = await collectTimings(() => layer.apply([c, s, pc, ps], { stages }) as tf.Tensor[]);
     tf.dispose(result);

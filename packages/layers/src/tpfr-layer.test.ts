@@ -14,8 +14,18 @@ const seedTraining = (l: tfl.layers.Layer) => (l as PeerRecombination).setDropou
 describeLayerContract({
   name: 'PeerRecombination (two-stage, per-sample, P = 2 peers of another size)',
   make: () => peerRecombination({ k: 3 }),
-  inputShapes: [[3, 4, 5, CC], [3, 4, 5, CS], [3, 2, 3, 3, CC], [3, 2, 3, 3, CS]],
-  symbolicShapes: [[null, null, CC], [null, null, CS], [null, null, null, CC], [null, null, null, CS]],
+  inputShapes: [
+    [3, 4, 5, CC],
+    [3, 4, 5, CS],
+    [3, 2, 3, 3, CC],
+    [3, 2, 3, 3, CS],
+  ],
+  symbolicShapes: [
+    [null, null, CC],
+    [null, null, CS],
+    [null, null, null, CC],
+    [null, null, null, CS],
+  ],
   trainableWeights: 24,
   nonTrainableWeights: 8,
   gradientInputs: [0, 2, 3], // the input's style is read for its shape only, as the authors'
@@ -25,7 +35,12 @@ describeLayerContract({
 describeLayerContract({
   name: 'PeerRecombination (style-only, shared, cosine, with attention outputs)',
   make: () => peerRecombination({ k: 2, stages: 'style-only', peerPooling: 'shared', metric: 'cosine', returnAttention: true }),
-  inputShapes: [[3, 3, 3, CC], [3, 3, 3, CS], [3, 2, 2, 4, CC], [3, 2, 2, 4, CS]],
+  inputShapes: [
+    [3, 3, 3, CC],
+    [3, 3, 3, CS],
+    [3, 2, 2, 4, CC],
+    [3, 2, 2, 4, CS],
+  ],
   trainableWeights: 12,
   nonTrainableWeights: 4,
   gradientInputs: [0, 2, 3],
@@ -53,16 +68,27 @@ function inputs(c: Case): tf.Tensor[] {
   return [r([c.b, c.h, c.w, CC], 0), r([c.b, c.h, c.w, CS], 1), r([c.b, c.p, c.ph, c.pw, CC], 2), r([c.b, c.p, c.ph, c.pw, CS], 3)];
 }
 
-const SYMBOLIC: tfl.Shape[] = [[null, null, null, CC], [null, null, null, CS], [null, null, null, null, CC], [null, null, null, null, CS]];
+const SYMBOLIC: tfl.Shape[] = [
+  [null, null, null, CC],
+  [null, null, null, CS],
+  [null, null, null, null, CC],
+  [null, null, null, null, CS],
+];
 
 /** A built layer with random (seeded) non-trivial weights, moving statistics included. */
 function layerFor(c: Case, args: PeerRecombinationArgs = {}): PeerRecombination {
   const layer = new PeerRecombination({ k: c.k, returnAttention: true, ...args });
   layer.build(SYMBOLIC);
-  tf.tidy(() => layer.weights.forEach((v, i) => {
-    const shape = v.shape as number[];
-    v.write(v.name.includes('variance') ? tf.randomUniform(shape, 0.5, 2, 'float32', c.seed + i) : tf.randomNormal(shape, 0, 0.7, 'float32', c.seed + i));
-  }));
+  tf.tidy(() =>
+    layer.weights.forEach((v, i) => {
+      const shape = v.shape as number[];
+      v.write(
+        v.name.includes('variance')
+          ? tf.randomUniform(shape, 0.5, 2, 'float32', c.seed + i)
+          : tf.randomNormal(shape, 0, 0.7, 'float32', c.seed + i),
+      );
+    }),
+  );
   return layer;
 }
 
@@ -82,7 +108,13 @@ const PROP = { seed: 42, numRuns: 12 };
  * values. Rows where a distance that is not bitwise equal to the k-th lies within rounding of it
  * (1e-5 relative) have no well-defined set in float32 and are returned as null.
  */
-function authorsDenseStage(w: AttentionTransformWeights, q: tf.Tensor2D, pool: tf.Tensor2D, values: tf.Tensor2D, k: number): (number[] | null)[] {
+function authorsDenseStage(
+  w: AttentionTransformWeights,
+  q: tf.Tensor2D,
+  pool: tf.Tensor2D,
+  values: tf.Tensor2D,
+  k: number,
+): (number[] | null)[] {
   const o = { training: false, epsilon: 1e-5, momentum: 0.9 };
   const [u, v] = tf.tidy(() => [
     attentionScore(applyAttentionTransform(q, w, o), w.queryKernel, w.queryBias).arraySync(),
@@ -110,7 +142,9 @@ function maxAbsDiffRows(a: tf.Tensor2D, ref: (number[] | null)[]): { diff: numbe
   ref.forEach((r, i) => {
     if (!r) return;
     n++;
-    r.forEach((x, c) => { diff = Math.max(diff, Math.abs(rows[i][c] - x)); });
+    r.forEach((x, c) => {
+      diff = Math.max(diff, Math.abs(rows[i][c] - x));
+    });
   });
   return { diff, rows: n };
 }
@@ -142,7 +176,10 @@ describe('PeerRecombination properties', () => {
       const m = c.p * c.ph * c.pw;
       for (let b = 0; b < c.b; b++) {
         tf.tidy(() => {
-          const q = tf.reshape(tf.slice(s === 0 ? xs[0] : newStyle, [b, 0, 0, 0], [1, c.h, c.w, s === 0 ? CC : CS]), [-1, s === 0 ? CC : CS]) as tf.Tensor2D;
+          const q = tf.reshape(tf.slice(s === 0 ? xs[0] : newStyle, [b, 0, 0, 0], [1, c.h, c.w, s === 0 ? CC : CS]), [
+            -1,
+            s === 0 ? CC : CS,
+          ]) as tf.Tensor2D;
           const pool = tf.reshape(tf.slice(s === 0 ? xs[2] : xs[3], [b], [1]), [m, -1]) as tf.Tensor2D;
           const ref = knn(q, pool, c.k);
           const got = tf.reshape(tf.slice(idx, [b, 0, 0, 0], [1, c.h, c.w, c.k]), [-1, c.k]);
@@ -154,7 +191,7 @@ describe('PeerRecombination properties', () => {
     tf.dispose([...xs, ...out]);
   });
 
-  test.prop([caseArb], PROP)('outputs are the weighted sums of, and inside the hull of, the k neighbours\' values', (c) => {
+  test.prop([caseArb], PROP)("outputs are the weighted sums of, and inside the hull of, the k neighbours' values", (c) => {
     const xs = inputs(c);
     const layer = layerFor(c, { peerPooling: 'shared' });
     const out = run(layer, xs);
@@ -246,35 +283,49 @@ describe('PeerRecombination properties', () => {
     tf.dispose([...xs, ...overridden, ...configured, ...full]);
   });
 
-  test.prop([caseArb.filter((c) => c.k > 1)], PROP)("ties 'include': with every exemplar given twice, equals the authors' dense layer (each neighbour's twin kept)", (c) => {
-    const layer = layerFor({ ...c, b: 1 }, { ties: 'include' });
-    const plain = layerFor({ ...c, b: 1 }, { ties: 'exactly-k' });
-    const [content, style, pc0, ps0] = inputs({ ...c, b: 1 });
-    const [pc, ps] = [tf.concat([pc0, pc0], 1), tf.concat([ps0, ps0], 1)];
-    const out = run(layer, [content, style, pc, ps]);
-    const rows = (t: tf.Tensor, ch: number) => tf.reshape(t, [-1, ch]) as tf.Tensor2D;
-    const s1 = authorsDenseStage(layer.contentAttention!, rows(content, CC), rows(pc, CC), rows(ps, CS), c.k);
-    // Stage 2's queries are the layer's own stage-1 output (the reference's differs by rounding).
-    const s2 = authorsDenseStage(layer.styleAttention!, rows(out[1], CS), rows(ps, CS), rows(pc, CC), c.k);
-    const d1 = maxAbsDiffRows(rows(out[1], CS), s1);
-    const d2 = maxAbsDiffRows(rows(out[0], CC), s2);
-    expect(d1.diff).toBeLessThan(1e-4);
-    expect(d2.diff).toBeLessThan(1e-4);
-    expect(d1.rows + d2.rows).toBeGreaterThan(0);
-    // Chunks of 2 query rows: the tied rows' results land in their chunks exactly as in one chunk.
-    const chunked = layerFor({ ...c, b: 1 }, { ties: 'include', valueMemoryBudgetBytes: 4 * c.k * CS * 2 });
-    const outChunked = run(chunked, [content, style, pc, ps]);
-    expect(maxAbsDiff(outChunked[0], out[0])).toBe(0);
-    expect(maxAbsDiff(outChunked[1], out[1])).toBe(0);
-    tf.dispose([...outChunked, ...chunked.weights.map((v) => v.read())]);
-    // With k odd, 'exactly-k' drops the k-th neighbour's twin: a different answer (k even takes whole pairs).
-    const exact = run(plain, [content, style, pc, ps]);
-    if (c.k % 2 === 1) expect(maxAbsDiff(exact[1], out[1])).toBeGreaterThan(1e-6);
-    else expect(maxAbsDiff(exact[1], out[1])).toBeLessThan(1e-5);
-    expect(layer.getConfig().ties).toBe('include');
-    expect(plain.getConfig().ties).toBeUndefined();
-    tf.dispose([content, style, pc0, ps0, pc, ps, ...out, ...exact, ...layer.weights.map((v) => v.read()), ...plain.weights.map((v) => v.read())]);
-  });
+  test.prop([caseArb.filter((c) => c.k > 1)], PROP)(
+    "ties 'include': with every exemplar given twice, equals the authors' dense layer (each neighbour's twin kept)",
+    (c) => {
+      const layer = layerFor({ ...c, b: 1 }, { ties: 'include' });
+      const plain = layerFor({ ...c, b: 1 }, { ties: 'exactly-k' });
+      const [content, style, pc0, ps0] = inputs({ ...c, b: 1 });
+      const [pc, ps] = [tf.concat([pc0, pc0], 1), tf.concat([ps0, ps0], 1)];
+      const out = run(layer, [content, style, pc, ps]);
+      const rows = (t: tf.Tensor, ch: number) => tf.reshape(t, [-1, ch]) as tf.Tensor2D;
+      const s1 = authorsDenseStage(layer.contentAttention!, rows(content, CC), rows(pc, CC), rows(ps, CS), c.k);
+      // Stage 2's queries are the layer's own stage-1 output (the reference's differs by rounding).
+      const s2 = authorsDenseStage(layer.styleAttention!, rows(out[1], CS), rows(ps, CS), rows(pc, CC), c.k);
+      const d1 = maxAbsDiffRows(rows(out[1], CS), s1);
+      const d2 = maxAbsDiffRows(rows(out[0], CC), s2);
+      expect(d1.diff).toBeLessThan(1e-4);
+      expect(d2.diff).toBeLessThan(1e-4);
+      expect(d1.rows + d2.rows).toBeGreaterThan(0);
+      // Chunks of 2 query rows: the tied rows' results land in their chunks exactly as in one chunk.
+      const chunked = layerFor({ ...c, b: 1 }, { ties: 'include', valueMemoryBudgetBytes: 4 * c.k * CS * 2 });
+      const outChunked = run(chunked, [content, style, pc, ps]);
+      expect(maxAbsDiff(outChunked[0], out[0])).toBe(0);
+      expect(maxAbsDiff(outChunked[1], out[1])).toBe(0);
+      tf.dispose([...outChunked, ...chunked.weights.map((v) => v.read())]);
+      // With k odd, 'exactly-k' drops the k-th neighbour's twin: a different answer (k even takes whole pairs).
+      const exact = run(plain, [content, style, pc, ps]);
+      if (c.k % 2 === 1) expect(maxAbsDiff(exact[1], out[1])).toBeGreaterThan(1e-6);
+      else expect(maxAbsDiff(exact[1], out[1])).toBeLessThan(1e-5);
+      expect(layer.getConfig().ties).toBe('include');
+      expect(plain.getConfig().ties).toBeUndefined();
+      tf.dispose([
+        content,
+        style,
+        pc0,
+        ps0,
+        pc,
+        ps,
+        ...out,
+        ...exact,
+        ...layer.weights.map((v) => v.read()),
+        ...plain.weights.map((v) => v.read()),
+      ]);
+    },
+  );
 
   it('uses batch statistics and dropout in training only, and updates the moving statistics', () => {
     const c: Case = { b: 2, h: 3, w: 3, p: 1, ph: 3, pw: 3, k: 3, seed: 3 };
@@ -296,12 +347,21 @@ describe('PeerRecombination properties', () => {
     const ins = SYMBOLIC.map((s) => tfl.input({ shape: s.slice(1) as number[] }));
     const layer = peerRecombination({ k: 2 });
     const outs = layer.apply(ins as tfl.SymbolicTensor[]);
-    expect(outs.map((o) => o.shape)).toEqual([[null, null, null, CC], [null, null, null, CS]]);
+    expect(outs.map((o) => o.shape)).toEqual([
+      [null, null, null, CC],
+      [null, null, null, CS],
+    ]);
     const model = tfl.model({ inputs: ins, outputs: outs });
-    for (const [h, w, p, ph, pw] of [[3, 4, 1, 2, 2], [5, 2, 3, 4, 3]]) {
+    for (const [h, w, p, ph, pw] of [
+      [3, 4, 1, 2, 2],
+      [5, 2, 3, 4, 3],
+    ]) {
       const xs = inputs({ b: 2, h, w, p, ph, pw, k: 2, seed: h });
       const ys = model.predict(xs) as tf.Tensor[];
-      expect(ys.map((y) => y.shape)).toEqual([[2, h, w, CC], [2, h, w, CS]]);
+      expect(ys.map((y) => y.shape)).toEqual([
+        [2, h, w, CC],
+        [2, h, w, CS],
+      ]);
       tf.dispose([...xs, ...ys]);
     }
   });
@@ -352,11 +412,15 @@ describe('PeerRecombination properties', () => {
     const layer = peerRecombination({ k: 2 });
     const z = (s: number[]) => tf.zeros(s);
     const bad = [z([1, 2, 2, CC]), z([1, 2, 2, CS]), z([1, 1, 2, 2, CC + 1]), z([1, 1, 2, 2, CS])];
-    expect(() => layer.apply(bad)).toThrow(/TpfrPeerRecombination: expected peer content \[B, P, h, w, Cc\] with Cc = 6, received shape \[1,1,2,2,7\]/);
+    expect(() => layer.apply(bad)).toThrow(
+      /TpfrPeerRecombination: expected peer content \[B, P, h, w, Cc\] with Cc = 6, received shape \[1,1,2,2,7\]/,
+    );
     const rank4 = [z([1, 2, 2, CC]), z([1, 2, 2, CS]), z([2, 2, 2, CC]), z([2, 2, 2, CS])];
     expect(() => layer.apply(rank4)).toThrow(/expected peer content \[B, P, h, w, Cc\] of rank 5, received shape \[2,2,2,6\]/);
     const otherBatch = [z([2, 2, 2, CC]), z([2, 2, 2, CS]), z([1, 2, 2, 2, CC]), z([1, 2, 2, 2, CS])];
-    expect(() => layer.apply(otherBatch)).toThrow(/expected peer content \[B, P, h, w, Cc\] with B = 2 as content, received shape \[1,2,2,2,6\]/);
+    expect(() => layer.apply(otherBatch)).toThrow(
+      /expected peer content \[B, P, h, w, Cc\] with B = 2 as content, received shape \[1,2,2,2,6\]/,
+    );
     const few = [z([1, 2, 2, CC]), z([1, 2, 2, CS]), z([1, 1, 1, 1, CC]), z([1, 1, 1, 1, CS])];
     expect(() => layer.apply(few)).toThrow(/at least k = 2 peer pixels per pool, received 1/);
     expect(() => peerRecombination({ stages: 'three' as never })).toThrow(/stages 'two-stage' or 'style-only'/);

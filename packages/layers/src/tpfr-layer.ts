@@ -124,14 +124,28 @@ const INPUT_RANKS = [4, 4, 5, 5];
  * pool of `poolSize` rows (checked where a synchronous read is possible: a gather past the pool's
  * end would read garbage on a GPU).
  */
-function graphArgument(fn: string, what: string, given: PeerRecombinationCallArgs['neighbours'], b: number, h: number, w: number, stages: TpfrStages, poolSize: number): [tf.Tensor2D | undefined, tf.Tensor2D | undefined] {
+function graphArgument(
+  fn: string,
+  what: string,
+  given: PeerRecombinationCallArgs['neighbours'],
+  b: number,
+  h: number,
+  w: number,
+  stages: TpfrStages,
+  poolSize: number,
+): [tf.Tensor2D | undefined, tf.Tensor2D | undefined] {
   if (given === undefined) return [undefined, undefined];
-  if (!Array.isArray(given) || given.length < 1 || given.length > 2) throw new ValueError(fn, `call argument ${what} [stage1, stage2?] (tensors or null)`, String(given));
+  if (!Array.isArray(given) || given.length < 1 || given.length > 2)
+    throw new ValueError(fn, `call argument ${what} [stage1, stage2?] (tensors or null)`, String(given));
   const graph = [0, 1].map((s) => {
     const t = given[s];
     if (t == null || (s === 1 && stages === 'style-only')) return undefined;
     if (!(t instanceof tf.Tensor) || t.dtype !== 'int32' || t.rank !== 4 || t.shape[0] !== b || t.shape[1] !== h || t.shape[2] !== w) {
-      throw new ShapeError(fn, `${what} of stage ${s + 1} as [${b}, ${h}, ${w}, k] int32`, t instanceof tf.Tensor ? `${t.dtype} ${formatShape(t.shape)}` : String(t));
+      throw new ShapeError(
+        fn,
+        `${what} of stage ${s + 1} as [${b}, ${h}, ${w}, k] int32`,
+        t instanceof tf.Tensor ? `${t.dtype} ${formatShape(t.shape)}` : String(t),
+      );
     }
     return tf.reshape(t, [b * h * w, t.shape[3]!]) as tf.Tensor2D;
   }) as [tf.Tensor2D | undefined, tf.Tensor2D | undefined];
@@ -140,7 +154,11 @@ function graphArgument(fn: string, what: string, given: PeerRecombinationCallArg
     if (!t) continue;
     const [lo, hi] = canReadSync() ? tf.tidy(() => tf.stack([tf.min(t), tf.max(t)]).dataSync()) : [0, 0];
     if (t.shape[1] !== k || lo < 0 || hi >= poolSize) {
-      throw new ValueError(fn, `${what} with k = ${k} per row on both stages and indices in 0…${poolSize - 1}`, `k = ${t.shape[1]}, indices ${lo}…${hi}`);
+      throw new ValueError(
+        fn,
+        `${what} with k = ${k} per row on both stages and indices in 0…${poolSize - 1}`,
+        `k = ${t.shape[1]}, indices ${lo}…${hi}`,
+      );
     }
   }
   return graph;
@@ -208,20 +226,24 @@ export class PeerRecombination extends tfl.layers.Layer {
     this.k = args.k ?? 5;
     if (!Number.isInteger(this.k) || this.k < 1) throw new ValueError(fn, 'k to be an integer >= 1', String(args.k));
     this.metric = args.metric ?? 'euclidean';
-    if (this.metric !== 'euclidean' && this.metric !== 'cosine') throw new ValueError(fn, `metric 'euclidean' or 'cosine'`, String(args.metric));
+    if (this.metric !== 'euclidean' && this.metric !== 'cosine')
+      throw new ValueError(fn, `metric 'euclidean' or 'cosine'`, String(args.metric));
     this.ties = args.ties ?? 'exactly-k';
     if (this.ties !== 'exactly-k' && this.ties !== 'include') throw new ValueError(fn, `ties 'exactly-k' or 'include'`, String(args.ties));
     this.stages = args.stages ?? 'two-stage';
-    if (this.stages !== 'two-stage' && this.stages !== 'style-only') throw new ValueError(fn, `stages 'two-stage' or 'style-only'`, String(args.stages));
+    if (this.stages !== 'two-stage' && this.stages !== 'style-only')
+      throw new ValueError(fn, `stages 'two-stage' or 'style-only'`, String(args.stages));
     this.contentTransformUnits = args.contentTransformUnits;
     this.styleTransformUnits = args.styleTransformUnits;
     this.activation = args.activation ?? 'softplus';
     this.attentionDropout = args.attentionDropout ?? 0.2;
-    if (!(this.attentionDropout >= 0 && this.attentionDropout < 1)) throw new ValueError(fn, 'attentionDropout in [0, 1)', String(args.attentionDropout));
+    if (!(this.attentionDropout >= 0 && this.attentionDropout < 1))
+      throw new ValueError(fn, 'attentionDropout in [0, 1)', String(args.attentionDropout));
     this.knnMemoryBudgetBytes = args.knnMemoryBudgetBytes ?? DEFAULT_KNN_MEMORY_BUDGET;
     this.valueMemoryBudgetBytes = args.valueMemoryBudgetBytes ?? DEFAULT_VALUE_MEMORY_BUDGET_BYTES;
     this.peerPooling = args.peerPooling ?? 'per-sample';
-    if (this.peerPooling !== 'per-sample' && this.peerPooling !== 'shared') throw new ValueError(fn, `peerPooling 'per-sample' or 'shared'`, String(args.peerPooling));
+    if (this.peerPooling !== 'per-sample' && this.peerPooling !== 'shared')
+      throw new ValueError(fn, `peerPooling 'per-sample' or 'shared'`, String(args.peerPooling));
     this.returnAttention = args.returnAttention ?? false;
     this.batchNormEpsilon = args.batchNormEpsilon ?? 1e-5;
     this.batchNormMomentum = args.batchNormMomentum ?? 0.9;
@@ -235,15 +257,18 @@ export class PeerRecombination extends tfl.layers.Layer {
     }
     const s = inputShape as tfl.Shape[];
     s.forEach((shape, i) => {
-      if (shape.length !== INPUT_RANKS[i]) throw new ShapeError(fn, `${INPUT_NAMES[i]} of rank ${INPUT_RANKS[i]}`, `shape ${formatShape(shape)}`);
+      if (shape.length !== INPUT_RANKS[i])
+        throw new ShapeError(fn, `${INPUT_NAMES[i]} of rank ${INPUT_RANKS[i]}`, `shape ${formatShape(shape)}`);
     });
     const [c, st, pc, ps] = s;
-    if (c[3] == null || st[3] == null) throw new ShapeError(fn, 'known channel counts Cc and Cs', `shapes ${formatShape(c)} and ${formatShape(st)}`);
+    if (c[3] == null || st[3] == null)
+      throw new ShapeError(fn, 'known channel counts Cc and Cs', `shapes ${formatShape(c)} and ${formatShape(st)}`);
     if (pc[4] !== c[3]) throw new ShapeError(fn, `peer content [B, P, h, w, Cc] with Cc = ${c[3]}`, `shape ${formatShape(pc)}`);
     if (ps[4] !== st[3]) throw new ShapeError(fn, `peer style [B, P, h, w, Cs] with Cs = ${st[3]}`, `shape ${formatShape(ps)}`);
     const b = c[0];
     [st, pc, ps].forEach((shape, j) => {
-      if (b != null && shape[0] != null && shape[0] !== b) throw new ShapeError(fn, `${INPUT_NAMES[j + 1]} with B = ${b} as content`, `shape ${formatShape(shape)}`);
+      if (b != null && shape[0] != null && shape[0] !== b)
+        throw new ShapeError(fn, `${INPUT_NAMES[j + 1]} with B = ${b} as content`, `shape ${formatShape(shape)}`);
     });
     return s;
   }
@@ -256,11 +281,13 @@ export class PeerRecombination extends tfl.layers.Layer {
     this.styleChannels = cs;
     const make: WeightFactory = (name, shape, init, trainable) =>
       this.addWeight(name, shape, 'float32', makeInitializer(init), undefined, trainable);
-    const units = (d: number, u?: [number, number]): [number, number] => u ?? [Math.max(1, Math.floor(d / 2)), Math.max(1, Math.floor(d / 4))];
+    const units = (d: number, u?: [number, number]): [number, number] =>
+      u ?? [Math.max(1, Math.floor(d / 2)), Math.max(1, Math.floor(d / 4))];
     this.contentAttention = createAttentionTransformWeights(make, 'content_attention', cc, units(cc, this.contentTransformUnits));
-    this.styleAttention = this.stages === 'two-stage'
-      ? createAttentionTransformWeights(make, 'style_attention', cs, units(cs, this.styleTransformUnits))
-      : null;
+    this.styleAttention =
+      this.stages === 'two-stage'
+        ? createAttentionTransformWeights(make, 'style_attention', cs, units(cs, this.styleTransformUnits))
+        : null;
     this.built = true;
   }
 
@@ -291,7 +318,10 @@ export class PeerRecombination extends tfl.layers.Layer {
    */
   override apply(inputs: tf.Tensor[], args?: PeerRecombinationCallArgs): tf.Tensor[];
   override apply(inputs: tfl.SymbolicTensor[], args?: PeerRecombinationCallArgs): tfl.SymbolicTensor[];
-  override apply(inputs: tf.Tensor | tf.Tensor[] | tfl.SymbolicTensor | tfl.SymbolicTensor[], args?: PeerRecombinationCallArgs): tf.Tensor | tf.Tensor[] | tfl.SymbolicTensor | tfl.SymbolicTensor[] {
+  override apply(
+    inputs: tf.Tensor | tf.Tensor[] | tfl.SymbolicTensor | tfl.SymbolicTensor[],
+    args?: PeerRecombinationCallArgs,
+  ): tf.Tensor | tf.Tensor[] | tfl.SymbolicTensor | tfl.SymbolicTensor[] {
     return super.apply(inputs, args as Kwargs | undefined);
   }
 
@@ -299,7 +329,11 @@ export class PeerRecombination extends tfl.layers.Layer {
     return tf.tidy(() => {
       const fn = PeerRecombination.className;
       if (!Array.isArray(inputs) || inputs.length !== 4) {
-        throw new ShapeError(fn, 'four inputs [content, style, peerContent, peerStyle]', Array.isArray(inputs) ? `${inputs.length} inputs` : `one tensor ${formatShape(inputs.shape)}`);
+        throw new ShapeError(
+          fn,
+          'four inputs [content, style, peerContent, peerStyle]',
+          Array.isArray(inputs) ? `${inputs.length} inputs` : `one tensor ${formatShape(inputs.shape)}`,
+        );
       }
       this.shapes(inputs.map((t) => t.shape));
       const [content, style] = inputs as tf.Tensor4D[];
@@ -312,7 +346,11 @@ export class PeerRecombination extends tfl.layers.Layer {
       if (b === 0) throw new ShapeError(fn, 'a batch of at least one sample', `content ${formatShape(content.shape)}`);
       const [, p, ph, pw] = peerContent.shape;
       if (peerStyle.shape[1] !== p || peerStyle.shape[2] !== ph || peerStyle.shape[3] !== pw) {
-        throw new ShapeError(fn, `peer style [B, P, h, w, Cs] with P, h, w = ${p}, ${ph}, ${pw} as peer content`, `shape ${formatShape(peerStyle.shape)}`);
+        throw new ShapeError(
+          fn,
+          `peer style [B, P, h, w, Cs] with P, h, w = ${p}, ${ph}, ${pw} as peer content`,
+          `shape ${formatShape(peerStyle.shape)}`,
+        );
       }
       if (cc !== this.contentChannels || cs !== this.styleChannels) {
         throw new ShapeError(fn, `Cc = ${this.contentChannels} and Cs = ${this.styleChannels} as built`, `Cc = ${cc}, Cs = ${cs}`);
@@ -324,31 +362,56 @@ export class PeerRecombination extends tfl.layers.Layer {
       const poolSize = (this.peerPooling === 'shared' ? b : 1) * p * mPerMap;
       const given = graphArgument(fn, 'replayed neighbours', opts.neighbours, b, h, wd, stages, poolSize);
       const sticky = graphArgument(fn, 'previous neighbours', opts.hysteresis?.previous, b, h, wd, stages, poolSize);
-      if (opts.hysteresis !== undefined && opts.neighbours !== undefined) throw new ValueError(fn, 'call argument neighbours or hysteresis, not both', 'both');
+      if (opts.hysteresis !== undefined && opts.neighbours !== undefined)
+        throw new ValueError(fn, 'call argument neighbours or hysteresis, not both', 'both');
       const margin = opts.hysteresis?.margin ?? DEFAULT_HYSTERESIS_MARGIN;
       if (!(margin >= 0 && Number.isFinite(margin))) throw new ValueError(fn, 'hysteresis.margin a finite number >= 0', String(margin));
       const k = (given[0] ?? given[1])?.shape[1] ?? opts.k ?? this.k;
       const stickyK = (sticky[0] ?? sticky[1])?.shape[1];
-      if (stickyK !== undefined && stickyK !== k) throw new ValueError(fn, `previous neighbours with k = ${k} per row (this call's k)`, `k = ${stickyK}`);
+      if (stickyK !== undefined && stickyK !== k)
+        throw new ValueError(fn, `previous neighbours with k = ${k} per row (this call's k)`, `k = ${stickyK}`);
       const returnAttention = opts.returnAttention ?? this.returnAttention;
       if (!Number.isInteger(k) || k < 1) throw new ValueError(fn, 'call argument k to be an integer >= 1', String(k));
-      if (stages !== 'two-stage' && stages !== 'style-only') throw new ValueError(fn, `call argument stages 'two-stage' or 'style-only'`, String(stages));
-      if (stages === 'two-stage' && !this.styleAttention) throw new ValueError(fn, `stages 'style-only' for a layer built 'style-only' (it has no stage-2 weights)`, `'two-stage'`);
+      if (stages !== 'two-stage' && stages !== 'style-only')
+        throw new ValueError(fn, `call argument stages 'two-stage' or 'style-only'`, String(stages));
+      if (stages === 'two-stage' && !this.styleAttention)
+        throw new ValueError(fn, `stages 'style-only' for a layer built 'style-only' (it has no stage-2 weights)`, `'two-stage'`);
       if (poolSize < k) {
-        throw new ValueError(fn, `at least k = ${k} peer pixels per pool`, `${poolSize} (peer maps ${formatShape(peerContent.shape)}, '${this.peerPooling}' pooling)`);
+        throw new ValueError(
+          fn,
+          `at least k = ${k} peer pixels per pool`,
+          `${poolSize} (peer maps ${formatShape(peerContent.shape)}, '${this.peerPooling}' pooling)`,
+        );
       }
       const training = opts.training === true;
       const options: StageOptions = {
-        k, groups: poolGroups(this.peerPooling, b, h * wd, p, mPerMap), rowsPerExemplar: mPerMap,
-        metric: this.metric, ties: this.ties, activation: this.activation,
-        knnMemoryBudgetBytes: this.knnMemoryBudgetBytes, valueMemoryBudgetBytes: this.valueMemoryBudgetBytes,
+        k,
+        groups: poolGroups(this.peerPooling, b, h * wd, p, mPerMap),
+        rowsPerExemplar: mPerMap,
+        metric: this.metric,
+        ties: this.ties,
+        activation: this.activation,
+        knnMemoryBudgetBytes: this.knnMemoryBudgetBytes,
+        valueMemoryBudgetBytes: this.valueMemoryBudgetBytes,
         transform: { training, epsilon: this.batchNormEpsilon, momentum: this.batchNormMomentum },
-        dropoutRate: training ? this.attentionDropout : 0, dropoutSeed: this.dropoutSeed,
+        dropoutRate: training ? this.attentionDropout : 0,
+        dropoutSeed: this.dropoutSeed,
       };
       const qc = tf.reshape(content, [-1, cc]) as tf.Tensor2D;
       const pc = tf.reshape(peerContent, [-1, cc]) as tf.Tensor2D;
       const psty = tf.reshape(peerStyle, [-1, cs]) as tf.Tensor2D;
-      const s1 = runStage(tpfrStage({ index: 1, weights: this.contentAttention!, pool: pc, values: psty, replayed: given[0], hysteresis: sticky[0] && { previous: sticky[0], margin } }), qc, options);
+      const s1 = runStage(
+        tpfrStage({
+          index: 1,
+          weights: this.contentAttention!,
+          pool: pc,
+          values: psty,
+          replayed: given[0],
+          hysteresis: sticky[0] && { previous: sticky[0], margin },
+        }),
+        qc,
+        options,
+      );
       const newStyle = tf.reshape(s1.output, [b, h, wd, cs]);
       const map = (x: tf.Tensor2D) => tf.reshape(x, [b, h, wd, k]);
       if (stages === 'style-only') {
@@ -356,7 +419,18 @@ export class PeerRecombination extends tfl.layers.Layer {
         if (returnAttention) out.push(map(s1.indices), map(s1.weights));
         return out;
       }
-      const s2 = runStage(tpfrStage({ index: 2, weights: this.styleAttention!, pool: psty, values: pc, replayed: given[1], hysteresis: sticky[1] && { previous: sticky[1], margin } }), s1.output, options);
+      const s2 = runStage(
+        tpfrStage({
+          index: 2,
+          weights: this.styleAttention!,
+          pool: psty,
+          values: pc,
+          replayed: given[1],
+          hysteresis: sticky[1] && { previous: sticky[1], margin },
+        }),
+        s1.output,
+        options,
+      );
       const out: tf.Tensor[] = [tf.reshape(s2.output, [b, h, wd, cc]), newStyle];
       if (returnAttention) out.push(map(s1.indices), map(s1.weights), map(s2.indices), map(s2.weights));
       return out;

@@ -4,8 +4,10 @@ import { attendInChunks, type AttentionChunkSettings } from './attention-chunks.
 import { stageDropout } from './dropout-seeds.js';
 import { replayNeighbours, searchNeighbours, type NeighbourSearchOptions } from './neighbour-search.js';
 import {
-  applyAttentionTransform, attentionScore,
-  type AttentionTransformOptions, type AttentionTransformWeights,
+  applyAttentionTransform,
+  attentionScore,
+  type AttentionTransformOptions,
+  type AttentionTransformWeights,
 } from './peer-attention-transform.js';
 import { groupRows, type PoolGroup } from './pool-groups.js';
 import { keepNearPrevious } from './sticky-neighbours.js';

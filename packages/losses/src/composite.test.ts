@@ -37,7 +37,12 @@ describeEachBackend('composite', () => {
     const set = new WeightedLossSet({ other: 2 });
     const before = tf.memory().numTensors;
     for (let i = 0; i < 2; i++) {
-      opt.minimize(() => set.total({ reconstruction: reconstructionLoss([[v as unknown as tf.Tensor4D, target]]), other: tf.mul(tf.sum(v), 1) as tf.Scalar }));
+      opt.minimize(() =>
+        set.total({
+          reconstruction: reconstructionLoss([[v as unknown as tf.Tensor4D, target]]),
+          other: tf.mul(tf.sum(v), 1) as tf.Scalar,
+        }),
+      );
     }
     // 1 kept value tensor (the last terms) is all that remains besides the optimizer's state
     expect(tf.memory().numTensors - before).toBeLessThanOrEqual(1);
@@ -77,7 +82,9 @@ describeEachBackend('composite', () => {
     const v = tf.zeros([2]);
     expect(() => combineLosses({})).toThrow(/^combineLosses: expected terms to hold at least one/);
     expect(() => combineLosses({ a: v as tf.Scalar })).toThrow(ShapeError);
-    expect(() => combineLosses({ a: v as tf.Scalar })).toThrow(/combineLosses: expected terms.a to be a scalar \(rank 0\), received shape \[2\]/);
+    expect(() => combineLosses({ a: v as tf.Scalar })).toThrow(
+      /combineLosses: expected terms.a to be a scalar \(rank 0\), received shape \[2\]/,
+    );
     expect(() => weightedLossSum({ a: s }, { a: NaN })).toThrow(ValueError);
     expect(() => new WeightedLossSet({ a: Infinity })).toThrow(/WeightedLossSet: expected weights.a/);
     tf.dispose([s, v]);

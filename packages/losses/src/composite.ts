@@ -35,13 +35,14 @@ export interface CombinedLoss {
 
 /** The weight of `name`: `weights[name]`, else `DEFAULT_LOSS_WEIGHTS[name]`, else 1. */
 export function lossWeight(name: string, weights: LossWeights = {}): number {
-  if (Object.prototype.hasOwnProperty.call(weights, name)) return weights[name];
-  if (Object.prototype.hasOwnProperty.call(DEFAULT_LOSS_WEIGHTS, name)) return DEFAULT_LOSS_WEIGHTS[name];
+  if (Object.hasOwn(weights, name)) return weights[name];
+  if (Object.hasOwn(DEFAULT_LOSS_WEIGHTS, name)) return DEFAULT_LOSS_WEIGHTS[name];
   return 1;
 }
 
 function resolve(fn: string, terms: LossTerms, weights: LossWeights): [string, tf.Scalar, number][] {
-  if (terms == null || typeof terms !== 'object') throw new ShapeError(fn, 'terms to be a record of scalar tensors', terms === null ? 'null' : typeof terms);
+  if (terms == null || typeof terms !== 'object')
+    throw new ShapeError(fn, 'terms to be a record of scalar tensors', terms === null ? 'null' : typeof terms);
   const names = Object.keys(terms);
   if (names.length === 0) throw new ShapeError(fn, 'terms to hold at least one scalar loss', 'an empty record');
   return names.map((name) => {

@@ -24,7 +24,10 @@ describeEachBackend('cycle losses', () => {
     const a = filled(1); // 2 · 0.5 = 1
     const b = filled(3); // 2 · 2.5 = 5
     await expectNoLeaks(() => {
-      const l = contentFeatureCycleLoss([[a, z], [b, z]]);
+      const l = contentFeatureCycleLoss([
+        [a, z],
+        [b, z],
+      ]);
       expect(l.dataSync()[0]).toBeCloseTo(3, 6);
       const c = new ContentFeatureCycleLoss({ weight: 2 }).call([[a, z]]);
       expect(c.dataSync()[0]).toBeCloseTo(2, 6);
@@ -40,16 +43,29 @@ describeEachBackend('cycle losses', () => {
     const origB: LatentParts = { style: z(4), middle: z(1) };
     const cycB: LatentParts = { content: filled(9, 2), style: filled(1, 4), middle: filled(2, 1) }; // (content ignored), 2, 1.5
     await expectNoLeaks(() => {
-      const l = latentCycleLoss([[origA, cycA], [origB, cycB]]);
+      const l = latentCycleLoss([
+        [origA, cycA],
+        [origB, cycB],
+      ]);
       expect(l.dataSync()[0]).toBeCloseTo((1 + 10 + 0.125 + 2 + 1.5) / 5, 5);
-      const onlyStyle = latentCycleLoss([[origA, cycA], [origB, cycB]], { parts: ['style'] });
+      const onlyStyle = latentCycleLoss(
+        [
+          [origA, cycA],
+          [origB, cycB],
+        ],
+        { parts: ['style'] },
+      );
       expect(onlyStyle.dataSync()[0]).toBeCloseTo((10 + 2) / 2, 5);
       const c = new LatentCycleLoss({ weight: 0.5, parts: ['middle'] }).call([[origA, cycA]]);
       expect(c.dataSync()[0]).toBeCloseTo(0.0625, 6);
       return [l, onlyStyle, c];
     }, 'latentCycleLoss');
-    expect(() => latentCycleLoss([[origA, { content: cycA.content, style: cycA.style }]])).toThrow(/^latentCycleLoss: expected pairs\[0\]\[1\]\.middle to be a \[B, H, W, C\] tensor/);
-    expect(() => latentCycleLoss([[origA, { ...cycA, style: z(3) }]])).toThrow(/latentCycleLoss: expected pairs\[0\]\[0\]\.style of shape \[1,1,1,3\].*received shape \[1,1,1,4\]/);
+    expect(() => latentCycleLoss([[origA, { content: cycA.content, style: cycA.style }]])).toThrow(
+      /^latentCycleLoss: expected pairs\[0\]\[1\]\.middle to be a \[B, H, W, C\] tensor/,
+    );
+    expect(() => latentCycleLoss([[origA, { ...cycA, style: z(3) }]])).toThrow(
+      /latentCycleLoss: expected pairs\[0\]\[0\]\.style of shape \[1,1,1,3\].*received shape \[1,1,1,4\]/,
+    );
     expect(() => latentCycleLoss([[{}, cycA]])).toThrow(ShapeError);
     expect(() => latentCycleLoss([])).toThrow(/at least one/);
     tf.dispose([...Object.values(origA), ...Object.values(cycA), ...Object.values(origB), ...Object.values(cycB)]);
@@ -65,21 +81,31 @@ describeEachBackend('cycle losses', () => {
       expect(c.dataSync()[0]).toBeCloseTo(11, 5);
       return [l, c];
     }, 'transferLatentCycleLoss');
-    expect(() => transferLatentCycleLoss(s, { content: t.content, style: t.content })).toThrow(/^transferLatentCycleLoss: expected target\.style of shape \[1,1,1,4\]/);
+    expect(() => transferLatentCycleLoss(s, { content: t.content, style: t.content })).toThrow(
+      /^transferLatentCycleLoss: expected target\.style of shape \[1,1,1,4\]/,
+    );
     expect(() => transferLatentCycleLoss(s, { content: t.content } as never)).toThrow(ShapeError);
     tf.dispose([s.content, s.style, t.content, t.style]);
   });
 
-  test.prop([featureMapArb({ height: [1, 3], width: [1, 3], channels: [1, 4] })], opts)('every cycle loss is zero at identity', ({ shape, data }) => {
-    const x = tf.tensor4d(data, shape as [number, number, number, number]);
-    const out = [
-      contentFeatureCycleLoss([[x, x]]),
-      latentCycleLoss([[{ content: x, style: x, middle: x }, { content: x, style: x, middle: x }]]),
-      transferLatentCycleLoss({ content: x, style: x }, { content: x, style: x }),
-    ];
-    out.forEach((t) => expect(t.dataSync()[0]).toBe(0));
-    tf.dispose([x, ...out]);
-  });
+  test.prop([featureMapArb({ height: [1, 3], width: [1, 3], channels: [1, 4] })], opts)(
+    'every cycle loss is zero at identity',
+    ({ shape, data }) => {
+      const x = tf.tensor4d(data, shape as [number, number, number, number]);
+      const out = [
+        contentFeatureCycleLoss([[x, x]]),
+        latentCycleLoss([
+          [
+            { content: x, style: x, middle: x },
+            { content: x, style: x, middle: x },
+          ],
+        ]),
+        transferLatentCycleLoss({ content: x, style: x }, { content: x, style: x }),
+      ];
+      out.forEach((t) => expect(t.dataSync()[0]).toBe(0));
+      tf.dispose([x, ...out]);
+    },
+  );
 
   it('gradients are finite and match the latent distance', async () => {
     const a = tf.tensor4d([0.2, -3, 1, 0], [1, 2, 1, 2]);
@@ -87,8 +113,12 @@ describeEachBackend('cycle losses', () => {
     await expectNoLeaks(() => {
       const g1 = tf.grad((x: tf.Tensor) => latentCycleLoss([[{ style: b }, { style: x as tf.Tensor4D }]]))(a);
       const g2 = tf.grad((x: tf.Tensor) => latentDistance(x as tf.Tensor4D, b))(a);
-      const g3 = tf.grad((x: tf.Tensor) => transferLatentCycleLoss({ content: x as tf.Tensor4D, style: x as tf.Tensor4D }, { content: b, style: b }))(a);
-      const v1 = g1.dataSync(), v2 = g2.dataSync(), v3 = g3.dataSync();
+      const g3 = tf.grad((x: tf.Tensor) =>
+        transferLatentCycleLoss({ content: x as tf.Tensor4D, style: x as tf.Tensor4D }, { content: b, style: b }),
+      )(a);
+      const v1 = g1.dataSync(),
+        v2 = g2.dataSync(),
+        v3 = g3.dataSync();
       v1.forEach((v, i) => {
         expect(Number.isFinite(v)).toBe(true);
         expect(v).toBeCloseTo(v2[i], 6);

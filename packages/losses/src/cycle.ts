@@ -37,7 +37,11 @@ export function contentFeatureCycleLoss(pairs: readonly ContentPair[], beta = 1)
   assertNonEmptyArray(fn, 'pairs', pairs, `[cycled, reference] pair of ${NHWC} content codes`);
   pairs.forEach((p, i) => {
     if (!Array.isArray(p) || p.length !== 2) {
-      throw new ShapeError(fn, `pairs[${i}] to be a pair [cycled, reference] of ${NHWC} tensors`, Array.isArray(p) ? `an array of length ${p.length}` : typeof p);
+      throw new ShapeError(
+        fn,
+        `pairs[${i}] to be a pair [cycled, reference] of ${NHWC} tensors`,
+        Array.isArray(p) ? `an array of length ${p.length}` : typeof p,
+      );
     }
     checkPair(fn, p[0], p[1], beta, `pairs[${i}][0]`, `pairs[${i}][1]`);
   });
@@ -81,7 +85,11 @@ export function latentCycleLoss(pairs: readonly LatentCyclePair[], options: Late
   const terms: [tf.Tensor4D, tf.Tensor4D][] = [];
   pairs.forEach((p, i) => {
     if (!Array.isArray(p) || p.length !== 2 || p[0] == null || p[1] == null || typeof p[0] !== 'object' || typeof p[1] !== 'object') {
-      throw new ShapeError(fn, `pairs[${i}] to be a pair [original, cycled] of latent parts { content?, style?, middle? }`, Array.isArray(p) ? `an array of length ${p.length}` : typeof p);
+      throw new ShapeError(
+        fn,
+        `pairs[${i}] to be a pair [original, cycled] of latent parts { content?, style?, middle? }`,
+        Array.isArray(p) ? `an array of length ${p.length}` : typeof p,
+      );
     }
     const [original, cycled] = p;
     let compared = 0;
@@ -125,15 +133,25 @@ export interface ContentStyle {
  */
 export function transferLatentCycleLoss(stylized: ContentStyle, target: ContentStyle, beta = 1): tf.Scalar {
   const fn = 'transferLatentCycleLoss';
-  for (const [name, v] of [['stylized', stylized], ['target', target]] as const) {
-    if (v == null || typeof v !== 'object') throw new ShapeError(fn, `${name} to be { content, style } of ${NHWC} tensors`, v === null ? 'null' : typeof v);
+  for (const [name, v] of [
+    ['stylized', stylized],
+    ['target', target],
+  ] as const) {
+    if (v == null || typeof v !== 'object')
+      throw new ShapeError(fn, `${name} to be { content, style } of ${NHWC} tensors`, v === null ? 'null' : typeof v);
   }
   checkPair(fn, stylized.content, target.content, beta, 'stylized.content', 'target.content');
   checkPair(fn, stylized.style, target.style, beta, 'stylized.style', 'target.style');
-  return tf.tidy(() => tf.mul(tf.add(
-    latentDistanceUnchecked(stylized.content, target.content, beta),
-    latentDistanceUnchecked(stylized.style, target.style, beta),
-  ), 0.5) as tf.Scalar);
+  return tf.tidy(
+    () =>
+      tf.mul(
+        tf.add(
+          latentDistanceUnchecked(stylized.content, target.content, beta),
+          latentDistanceUnchecked(stylized.style, target.style, beta),
+        ),
+        0.5,
+      ) as tf.Scalar,
+  );
 }
 
 /** Options of the cycle loss classes. */

@@ -33,7 +33,9 @@ describeEachBackend('meanOverExemplars', () => {
     expect(() => meanOverExemplars([], () => tf.scalar(0))).toThrow(/^meanOverExemplars: expected exemplars to hold at least one/);
     await expectNoLeaks(() => {
       expect(() => meanOverExemplars([1], () => tf.zeros([2]) as unknown as tf.Scalar)).toThrow(ShapeError);
-      expect(() => meanOverExemplars([1], () => tf.zeros([2]) as unknown as tf.Scalar)).toThrow(/loss\(exemplars\[0\]\) to return a scalar tensor, received shape \[2\]/);
+      expect(() => meanOverExemplars([1], () => tf.zeros([2]) as unknown as tf.Scalar)).toThrow(
+        /loss\(exemplars\[0\]\) to return a scalar tensor, received shape \[2\]/,
+      );
     }, 'meanOverExemplars error path');
   });
 });

@@ -148,4 +148,3 @@ it('snapshots and restores its images', async () => {
   history.dispose();
   other.dispose();
 });
-

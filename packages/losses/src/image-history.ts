@@ -66,7 +66,11 @@ export class ImageHistory {
     if (this.disposed) throw new TpfrError(fn, 'the history was disposed; create a new ImageHistory');
     assertFeatureMap(fn, 'images', images);
     if (this.images.length > 0 && !tf.util.arraysEqual(this.images[0].shape, images.shape.slice(1))) {
-      throw new ShapeError(fn, `images of shape [B, ${this.images[0].shape.join(', ')}] ${NHWC} like the stored ones`, `shape ${formatShape(images.shape)}`);
+      throw new ShapeError(
+        fn,
+        `images of shape [B, ${this.images[0].shape.join(', ')}] ${NHWC} like the stored ones`,
+        `shape ${formatShape(images.shape)}`,
+      );
     }
     if (this.size === 0) return tf.clone(images);
     return tf.tidy(() => {

@@ -13,10 +13,11 @@ function refPerSample(shape: number[], a: Float32Array, b: Float32Array, beta = 
   const out: number[] = [];
   for (let n = 0; n < B; n++) {
     let s = 0;
-    for (let p = 0; p < H * W; p++) for (let c = 0; c < C; c++) {
-      const i = (n * H * W + p) * C + c;
-      s += sl1(a[i] - b[i], beta);
-    }
+    for (let p = 0; p < H * W; p++)
+      for (let c = 0; c < C; c++) {
+        const i = (n * H * W + p) * C + c;
+        s += sl1(a[i] - b[i], beta);
+      }
     out.push(s / (H * W));
   }
   return out;
@@ -24,8 +25,10 @@ function refPerSample(shape: number[], a: Float32Array, b: Float32Array, beta = 
 
 /** Two feature maps of one random shape. */
 const pairArb = featureMapArb({ batch: [1, 2], height: [1, 3], width: [1, 3], channels: [1, 4] }).chain((a) =>
-  fc.array(fc.float({ min: -4, max: 4, noNaN: true, noDefaultInfinity: true }), { minLength: a.data.length, maxLength: a.data.length })
-    .map((bs) => ({ shape: a.shape, a: a.data, b: Float32Array.from(bs) })));
+  fc
+    .array(fc.float({ min: -4, max: 4, noNaN: true, noDefaultInfinity: true }), { minLength: a.data.length, maxLength: a.data.length })
+    .map((bs) => ({ shape: a.shape, a: a.data, b: Float32Array.from(bs) })),
+);
 
 const opts = { seed: 42, numRuns: 25 };
 
@@ -107,7 +110,9 @@ describeEachBackend('latentDistance', () => {
     const c = tf.zeros([2, 2, 3]) as unknown as tf.Tensor4D;
     expect(() => latentDistance(a, b)).toThrow(ShapeError);
     expect(() => latentDistance(a, b)).toThrow(/^latentDistance: expected b of shape \[1,2,2,3\].*received shape \[1,2,2,4\]/);
-    expect(() => perSampleLatentDistance(c, c)).toThrow(/perSampleLatentDistance: expected a of rank 4 \[B, H, W, C\], received shape \[2,2,3\]/);
+    expect(() => perSampleLatentDistance(c, c)).toThrow(
+      /perSampleLatentDistance: expected a of rank 4 \[B, H, W, C\], received shape \[2,2,3\]/,
+    );
     expect(() => latentDistance(a, a, -1)).toThrow(ValueError);
     tf.dispose([a, b, c]);
   });

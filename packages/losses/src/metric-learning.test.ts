@@ -17,7 +17,13 @@ describeEachBackend('metricLearningLoss', () => {
     const p2 = t4([2, 0], [1, 1, 1, 2]);
     const n1 = t4([0.25, 0], [1, 1, 1, 2]);
     await expectNoLeaks(() => {
-      const l = metricLearningLoss([[p1, z], [p2, z]], [[n1, z]]);
+      const l = metricLearningLoss(
+        [
+          [p1, z],
+          [p2, z],
+        ],
+        [[n1, z]],
+      );
       // mean pos = 0.8125; hinge = 1 − 0.03125
       expect(l.dataSync()[0]).toBeCloseTo(0.8125 + 0.96875, 6);
       const l2 = metricLearningLoss([[p1, z]], [[p2, z]], 1); // neg 1.5 > margin: hinge 0
@@ -33,37 +39,50 @@ describeEachBackend('metricLearningLoss', () => {
     const z1 = tf.zeros([1, 1, 1, 1]) as tf.Tensor4D;
     const b = t4([2], [1, 1, 1, 1]); // 1.5
     await expectNoLeaks(() => {
-      const l = metricLearningLoss([[a, z2], [b, z1]], [[b, z1]], 0);
+      const l = metricLearningLoss(
+        [
+          [a, z2],
+          [b, z1],
+        ],
+        [[b, z1]],
+        0,
+      );
       expect(l.dataSync()[0]).toBeCloseTo((0.5 + 0 + 1.5) / 3, 6);
       return l;
     }, 'metricLearningLoss (pairs)');
     tf.dispose([z2, a, z1, b]);
   });
 
-  test.prop([featureMapArb({ batch: [1, 2], height: [1, 3], width: [1, 3], channels: [1, 3] }), fc.float({ min: -2, max: 2, noNaN: true }), fc.float({ min: 0, max: 6, noNaN: true })], opts)(
-    'hinge: exactly zero beyond the margin, linear (slope −1) inside, zero positive term at identity',
-    ({ shape, data }, shift, margin) => {
-      const x = tf.tensor4d(data, shape as [number, number, number, number]);
-      const y = tf.add(x, shift) as tf.Tensor4D;
-      const negMean = tf.tidy(() => tf.mean(perSampleLatentDistance(x, y)).dataSync()[0]);
-      const l = metricLearningLoss([[x, x]], [[x, y]], margin);
-      const v = l.dataSync()[0];
-      if (negMean >= margin) expect(v).toBe(0);
-      else expect(v).toBeCloseTo(margin - negMean, 4);
-      // linear inside: moving the margin by δ inside moves the loss by δ
-      const m2 = Math.max(margin, negMean) + 0.5;
-      const l2 = metricLearningLoss([[x, x]], [[x, y]], m2);
-      const l3 = metricLearningLoss([[x, x]], [[x, y]], m2 + 0.25);
-      expect(l3.dataSync()[0] - l2.dataSync()[0]).toBeCloseTo(0.25, 4);
-      tf.dispose([x, y, l, l2, l3]);
-    },
-  );
+  test.prop(
+    [
+      featureMapArb({ batch: [1, 2], height: [1, 3], width: [1, 3], channels: [1, 3] }),
+      fc.float({ min: -2, max: 2, noNaN: true }),
+      fc.float({ min: 0, max: 6, noNaN: true }),
+    ],
+    opts,
+  )('hinge: exactly zero beyond the margin, linear (slope −1) inside, zero positive term at identity', ({ shape, data }, shift, margin) => {
+    const x = tf.tensor4d(data, shape as [number, number, number, number]);
+    const y = tf.add(x, shift) as tf.Tensor4D;
+    const negMean = tf.tidy(() => tf.mean(perSampleLatentDistance(x, y)).dataSync()[0]);
+    const l = metricLearningLoss([[x, x]], [[x, y]], margin);
+    const v = l.dataSync()[0];
+    if (negMean >= margin) expect(v).toBe(0);
+    else expect(v).toBeCloseTo(margin - negMean, 4);
+    // linear inside: moving the margin by δ inside moves the loss by δ
+    const m2 = Math.max(margin, negMean) + 0.5;
+    const l2 = metricLearningLoss([[x, x]], [[x, y]], m2);
+    const l3 = metricLearningLoss([[x, x]], [[x, y]], m2 + 0.25);
+    expect(l3.dataSync()[0] - l2.dataSync()[0]).toBeCloseTo(0.25, 4);
+    tf.dispose([x, y, l, l2, l3]);
+  });
 
   it('has finite gradients for every input', async () => {
     const a = t4([0.3, -2, 1, 0], [1, 2, 1, 2]);
     const b = t4([0, 0.5, 1, 3], [1, 2, 1, 2]);
     await expectNoLeaks(() => {
-      const gs = tf.grads((x: tf.Tensor, y: tf.Tensor) => metricLearningLoss([[x as tf.Tensor4D, y as tf.Tensor4D]], [[y as tf.Tensor4D, x as tf.Tensor4D]], 5))([a, b]);
+      const gs = tf.grads((x: tf.Tensor, y: tf.Tensor) =>
+        metricLearningLoss([[x as tf.Tensor4D, y as tf.Tensor4D]], [[y as tf.Tensor4D, x as tf.Tensor4D]], 5),
+      )([a, b]);
       gs.forEach((g) => Array.from(g.dataSync()).forEach((v) => expect(Number.isFinite(v)).toBe(true)));
       return gs;
     }, 'grad metricLearningLoss');
@@ -75,7 +94,9 @@ describeEachBackend('metricLearningLoss', () => {
     const b = tf.zeros([1, 2, 2, 2]) as tf.Tensor4D;
     expect(() => metricLearningLoss([], [[a, a]])).toThrow(/metricLearningLoss: expected positivePairs to hold at least one/);
     expect(() => metricLearningLoss([[a, a]], [[a, b]])).toThrow(ShapeError);
-    expect(() => metricLearningLoss([[a, a]], [[a, b]])).toThrow(/negativePairs\[0\]\[1\] of shape \[1,2,2,3\].*received shape \[1,2,2,2\]/);
+    expect(() => metricLearningLoss([[a, a]], [[a, b]])).toThrow(
+      /negativePairs\[0\]\[1\] of shape \[1,2,2,3\].*received shape \[1,2,2,2\]/,
+    );
     expect(() => metricLearningLoss([[a, a]], [[a, a]], -1)).toThrow(/metricLearningLoss: expected margin/);
     tf.dispose([a, b]);
   });
@@ -105,7 +126,9 @@ describeEachBackend('tripletMetricLoss', () => {
       expect(c.dataSync()[0]).toBeCloseTo(4 * 0.4375, 6);
       return [l, c];
     }, 'tripletMetricLoss');
-    expect(() => tripletMetricLoss(anchor, pos, tf.zeros([1, 1, 1, 1]) as tf.Tensor4D)).toThrow(/tripletMetricLoss: expected negative of shape \[2,1,1,1\]/);
+    expect(() => tripletMetricLoss(anchor, pos, tf.zeros([1, 1, 1, 1]) as tf.Tensor4D)).toThrow(
+      /tripletMetricLoss: expected negative of shape \[2,1,1,1\]/,
+    );
     tf.dispose([anchor, pos, neg]);
   });
 });

@@ -20,7 +20,11 @@ function checkPairs(fn: string, name: string, pairs: unknown, beta: number): ass
   assertNonEmptyArray(fn, name, pairs, `[x, y] pair of ${NHWC} style codes`);
   pairs.forEach((p, i) => {
     if (!Array.isArray(p) || p.length !== 2) {
-      throw new ShapeError(fn, `${name}[${i}] to be a pair [x, y] of ${NHWC} tensors`, Array.isArray(p) ? `an array of length ${p.length}` : typeof p);
+      throw new ShapeError(
+        fn,
+        `${name}[${i}] to be a pair [x, y] of ${NHWC} tensors`,
+        Array.isArray(p) ? `an array of length ${p.length}` : typeof p,
+      );
     }
     checkPair(fn, p[0], p[1], beta, `${name}[${i}][0]`, `${name}[${i}][1]`);
   });
@@ -74,13 +78,7 @@ export function metricLearningLoss(
  * @returns a scalar `>= 0`.
  * @throws ShapeError unless the three tensors are rank-4 of one shape.
  */
-export function tripletMetricLoss(
-  anchor: tf.Tensor4D,
-  positive: tf.Tensor4D,
-  negative: tf.Tensor4D,
-  margin = 1,
-  beta = 1,
-): tf.Scalar {
+export function tripletMetricLoss(anchor: tf.Tensor4D, positive: tf.Tensor4D, negative: tf.Tensor4D, margin = 1, beta = 1): tf.Scalar {
   const fn = 'tripletMetricLoss';
   assertFiniteNumber(fn, 'margin', margin, 0);
   checkPair(fn, anchor, positive, beta, 'anchor', 'positive');

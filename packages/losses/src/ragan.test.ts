@@ -16,14 +16,19 @@ import {
 
 const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
-const refLsD = (r: number[], f: number[]) => 0.5 * (mean(r.map((x) => (x - mean(f) - 1) ** 2)) + mean(f.map((x) => (x - mean(r) + 1) ** 2)));
+const refLsD = (r: number[], f: number[]) =>
+  0.5 * (mean(r.map((x) => (x - mean(f) - 1) ** 2)) + mean(f.map((x) => (x - mean(r) + 1) ** 2)));
 const refBceD = (r: number[], f: number[]) => mean(r.map((x) => softplus(-(x - mean(f))))) + mean(f.map((x) => softplus(x - mean(r))));
 
 const ALL = { raganLsDiscriminatorLoss, raganLsGeneratorLoss, raganBceDiscriminatorLoss, raganBceGeneratorLoss };
-const scoresArb = fc.integer({ min: 1, max: 6 }).chain((n) => fc.tuple(
-  fc.array(fc.float({ min: -10, max: 10, noNaN: true }), { minLength: n, maxLength: n }),
-  fc.array(fc.float({ min: -10, max: 10, noNaN: true }), { minLength: n, maxLength: n }),
-));
+const scoresArb = fc
+  .integer({ min: 1, max: 6 })
+  .chain((n) =>
+    fc.tuple(
+      fc.array(fc.float({ min: -10, max: 10, noNaN: true }), { minLength: n, maxLength: n }),
+      fc.array(fc.float({ min: -10, max: 10, noNaN: true }), { minLength: n, maxLength: n }),
+    ),
+  );
 const opts = { seed: 42, numRuns: 30 };
 
 describeEachBackend('ragan', () => {
@@ -51,7 +56,11 @@ describeEachBackend('ragan', () => {
   test.prop([scoresArb], opts)('match a plain-JS reference; G and D forms swap when real and fake swap', ([r, f]) => {
     const real = tf.tensor2d(r, [r.length, 1]);
     const fake = tf.tensor2d(f, [f.length, 1]);
-    const v = (t: tf.Scalar) => { const x = t.dataSync()[0]; t.dispose(); return x; };
+    const v = (t: tf.Scalar) => {
+      const x = t.dataSync()[0];
+      t.dispose();
+      return x;
+    };
     const lsD = v(raganLsDiscriminatorLoss(real, fake));
     const bceD = v(raganBceDiscriminatorLoss(real, fake));
     expect(lsD).toBeCloseTo(refLsD(r, f), 2);

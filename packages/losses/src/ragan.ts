@@ -26,7 +26,11 @@ function checkScores(fn: string, real: unknown, fake: unknown): asserts real is 
   const sameRest = real.rank === fake.rank && (real.rank === 0 || tf.util.arraysEqual(real.shape.slice(1), fake.shape.slice(1)));
   if (!sameRest) {
     const want = real.rank === 0 ? '[]' : formatShape([null, ...real.shape.slice(1)]);
-    throw new ShapeError(fn, `fake of shape ${want} (as real ${formatShape(real.shape)}, batch may differ)`, `shape ${formatShape(fake.shape)}`);
+    throw new ShapeError(
+      fn,
+      `fake of shape ${want} (as real ${formatShape(real.shape)}, batch may differ)`,
+      `shape ${formatShape(fake.shape)}`,
+    );
   }
 }
 

@@ -8,8 +8,10 @@ import { ReconstructionLoss, l1Loss, mseLoss, reconstructionLoss } from './recon
 const opts = { seed: 42, numRuns: 25 };
 /** Two images of one random shape. */
 const samePairArb = featureMapArb({ height: [1, 4], width: [1, 4], channels: [1, 3] }).chain((x) =>
-  fc.array(fc.float({ min: -4, max: 4, noNaN: true, noDefaultInfinity: true }), { minLength: x.data.length, maxLength: x.data.length })
-    .map((ys) => ({ shape: x.shape, a: x.data, b: Float32Array.from(ys) })));
+  fc
+    .array(fc.float({ min: -4, max: 4, noNaN: true, noDefaultInfinity: true }), { minLength: x.data.length, maxLength: x.data.length })
+    .map((ys) => ({ shape: x.shape, a: x.data, b: Float32Array.from(ys) })),
+);
 const img = (data: number[]) => tf.tensor4d(data, [1, 1, data.length / 3, 3]);
 
 describeEachBackend('reconstruction', () => {
@@ -19,7 +21,21 @@ describeEachBackend('reconstruction', () => {
     const o2 = img([1, 1, 1]);
     const t2 = img([-1, 1, 1]); // squares 4 → 4/3; abs 2/3
     await expectNoLeaks(() => {
-      const out = [mseLoss(o1, t1), l1Loss(o1, t1), reconstructionLoss([[o1, t1], [o2, t2]]), reconstructionLoss([[o1, t1], [o2, t2]], 'l1')];
+      const out = [
+        mseLoss(o1, t1),
+        l1Loss(o1, t1),
+        reconstructionLoss([
+          [o1, t1],
+          [o2, t2],
+        ]),
+        reconstructionLoss(
+          [
+            [o1, t1],
+            [o2, t2],
+          ],
+          'l1',
+        ),
+      ];
       const v = out.map((t) => t.dataSync()[0]);
       expect(v[0]).toBeCloseTo(2.25 / 6, 6);
       expect(v[1]).toBeCloseTo(2.5 / 6, 6);
@@ -30,21 +46,18 @@ describeEachBackend('reconstruction', () => {
     tf.dispose([o1, t1, o2, t2]);
   });
 
-  test.prop([samePairArb], opts)(
-    'zero at identity, symmetric, non-negative',
-    ({ shape, a: xa, b: xb }) => {
-      const a = tf.tensor4d(xa, shape as [number, number, number, number]);
-      const b = tf.tensor4d(xb, shape as [number, number, number, number]);
-      for (const fn of [mseLoss, l1Loss]) {
-        const [aa, ab, ba] = [fn(a, a), fn(a, b), fn(b, a)];
-        expect(aa.dataSync()[0]).toBe(0);
-        expect(ab.dataSync()[0]).toBeGreaterThanOrEqual(0);
-        expect(ab.dataSync()[0]).toBeCloseTo(ba.dataSync()[0], 5);
-        tf.dispose([aa, ab, ba]);
-      }
-      tf.dispose([a, b]);
-    },
-  );
+  test.prop([samePairArb], opts)('zero at identity, symmetric, non-negative', ({ shape, a: xa, b: xb }) => {
+    const a = tf.tensor4d(xa, shape as [number, number, number, number]);
+    const b = tf.tensor4d(xb, shape as [number, number, number, number]);
+    for (const fn of [mseLoss, l1Loss]) {
+      const [aa, ab, ba] = [fn(a, a), fn(a, b), fn(b, a)];
+      expect(aa.dataSync()[0]).toBe(0);
+      expect(ab.dataSync()[0]).toBeGreaterThanOrEqual(0);
+      expect(ab.dataSync()[0]).toBeCloseTo(ba.dataSync()[0], 5);
+      tf.dispose([aa, ab, ba]);
+    }
+    tf.dispose([a, b]);
+  });
 
   it('has finite gradients (MSE gradient 2(x − y)/n)', async () => {
     const o = img([1, 2, 3]);

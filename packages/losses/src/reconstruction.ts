@@ -59,7 +59,11 @@ export function reconstructionLoss(pairs: readonly ImagePair[], kind: Reconstruc
   assertNonEmptyArray(fn, 'pairs', pairs, `[output, target] pair of ${NHWC} images`);
   pairs.forEach((p, i) => {
     if (!Array.isArray(p) || p.length !== 2) {
-      throw new ShapeError(fn, `pairs[${i}] to be a pair [output, target] of ${NHWC} tensors`, Array.isArray(p) ? `an array of length ${p.length}` : typeof p);
+      throw new ShapeError(
+        fn,
+        `pairs[${i}] to be a pair [output, target] of ${NHWC} tensors`,
+        Array.isArray(p) ? `an array of length ${p.length}` : typeof p,
+      );
     }
     assertFeatureMap(fn, `pairs[${i}][0]`, p[0]);
     assertFeatureMap(fn, `pairs[${i}][1]`, p[1]);

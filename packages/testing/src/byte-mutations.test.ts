@@ -12,10 +12,13 @@ it('mutateBytes cuts, sets, inserts and removes at a fraction of the length, nev
 });
 
 it('byteMutationArb gives edits whose result differs in length by at most the run (seeded property)', () => {
-  fc.assert(fc.property(byteMutationArb(4), (m) => {
-    const b = new Uint8Array(20);
-    const out = mutateBytes(b, [m]);
-    if (m.kind !== 'cut') expect(Math.abs(out.length - b.length)).toBeLessThanOrEqual(4);
-    expect(Array.from(b).every((v) => v === 0)).toBe(true);
-  }), { seed: 3, numRuns: 100 });
+  fc.assert(
+    fc.property(byteMutationArb(4), (m) => {
+      const b = new Uint8Array(20);
+      const out = mutateBytes(b, [m]);
+      if (m.kind !== 'cut') expect(Math.abs(out.length - b.length)).toBeLessThanOrEqual(4);
+      expect(Array.from(b).every((v) => v === 0)).toBe(true);
+    }),
+    { seed: 3, numRuns: 100 },
+  );
 });

@@ -27,8 +27,10 @@ export function mutateBytes(bytes: Uint8Array, edits: readonly ByteMutation[]): 
   for (const m of edits) {
     const at = Math.min(b.length, Math.floor(m.at * b.length));
     if (m.kind === 'cut') b = b.subarray(0, at);
-    else if (m.kind === 'set' && at < b.length) { b = b.slice(); b[at] = m.value; }
-    else if (m.kind === 'insert') b = Uint8Array.from([...b.subarray(0, at), ...m.values, ...b.subarray(at)]);
+    else if (m.kind === 'set' && at < b.length) {
+      b = b.slice();
+      b[at] = m.value;
+    } else if (m.kind === 'insert') b = Uint8Array.from([...b.subarray(0, at), ...m.values, ...b.subarray(at)]);
     else if (m.kind === 'remove') b = Uint8Array.from([...b.subarray(0, at), ...b.subarray(at + m.count)]);
   }
   return b;

@@ -10,7 +10,9 @@ it('skips with its message without fixtures, and fails instead when TPFR_REQUIRE
   expect(fixturesPresent(false, 'no cases in /nowhere')).toBe(false);
   expect(warn).toHaveBeenCalledWith('skipped: no cases in /nowhere');
   vi.stubEnv('TPFR_REQUIRE_FIXTURES', '1');
-  expect(() => fixturesPresent(false, 'no cases in /nowhere')).toThrow(/no cases in \/nowhere \(TPFR_REQUIRE_FIXTURES=1: the fixtures are required here\)/);
+  expect(() => fixturesPresent(false, 'no cases in /nowhere')).toThrow(
+    /no cases in \/nowhere \(TPFR_REQUIRE_FIXTURES=1: the fixtures are required here\)/,
+  );
   expect(fixturesPresent(true, 'x')).toBe(true);
   warn.mockRestore();
 });

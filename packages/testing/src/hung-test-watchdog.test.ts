@@ -37,12 +37,15 @@ describe('hung-test watchdog', () => {
   });
 
   it('kills a process whose test spins past its limit, naming the test and where it spins', () => {
-    const r = runScript(`import { hungTestWatchdog } from ${JSON.stringify(moduleFile)};
+    const r = runScript(
+      `import { hungTestWatchdog } from ${JSON.stringify(moduleFile)};
 const dog = hungTestWatchdog({ pollMs: 50 });
 dog.start('demo.test.ts > suite > spins', 300);
 function spinForever(): number { let i = 0; while (i >= 0) i = (i + 1) % 1e9; return i; }
 spinForever();
-console.log('never');`, 'spin');
+console.log('never');`,
+      'spin',
+    );
     expect(r.signal, String(r.stderr)).toBe('SIGKILL');
     expect(r.stdout).not.toContain('never');
     expect(r.stderr).toMatch(/hung test: demo\.test\.ts > suite > spins \(0\.\d s, limit 0\.3 s\): killing its process/);
@@ -51,7 +54,8 @@ console.log('never');`, 'spin');
   }, 30_000);
 
   it('leaves a test that ends in time alone, and never keeps its process alive', () => {
-    const r = runScript(`import { hungTestWatchdog } from ${JSON.stringify(moduleFile)};
+    const r = runScript(
+      `import { hungTestWatchdog } from ${JSON.stringify(moduleFile)};
 const dog = hungTestWatchdog({ pollMs: 50 });
 const again = hungTestWatchdog();
 dog.start('demo.test.ts > quick', 400);
@@ -61,7 +65,9 @@ const seen = again.current();
 dog.stop();
 // Armed again past its limit, but the process ends first: the thread does not hold it.
 dog.start('demo.test.ts > last', 60_000);
-console.log(JSON.stringify({ same: dog === again, name: seen?.name, limit: seen?.limitMs, after: dog.current()?.name }));`, 'quick');
+console.log(JSON.stringify({ same: dog === again, name: seen?.name, limit: seen?.limitMs, after: dog.current()?.name }));`,
+      'quick',
+    );
     expect(r.status, String(r.stderr)).toBe(0);
     expect(JSON.parse(String(r.stdout))).toEqual({ same: true, name: 'demo.test.ts > quick', limit: 400, after: 'demo.test.ts > last' });
     expect(r.stderr).not.toContain('hung test');
@@ -81,26 +87,42 @@ console.log(JSON.stringify({ same: dog === again, name: seen?.name, limit: seen?
   });
 
   // vitest.setup.ts arms it in forked workers only (Stryker runs the tests in threads).
-  it.skipIf(!isMainThread || typeof process.send !== 'function')('is armed in this vitest worker, with this test\'s name and twice its timeout', () => {
-    const now = hungTestWatchdog().current();
-    expect(now?.name).toBe(`${relative(process.cwd(), fileURLToPath(import.meta.url))} > hung-test watchdog > is armed in this vitest worker, with this test's name and twice its timeout`);
-    expect(now?.limitMs).toBe(hungTestLimit(20_000));
-  }, 20_000);
+  it.skipIf(!isMainThread || typeof process.send !== 'function')(
+    "is armed in this vitest worker, with this test's name and twice its timeout",
+    () => {
+      const now = hungTestWatchdog().current();
+      expect(now?.name).toBe(
+        `${relative(process.cwd(), fileURLToPath(import.meta.url))} > hung-test watchdog > is armed in this vitest worker, with this test's name and twice its timeout`,
+      );
+      expect(now?.limitMs).toBe(hungTestLimit(20_000));
+    },
+    20_000,
+  );
 
-  it('fails a vitest run (exit code ≠ 0) whose test hangs, with the test\'s name, within seconds', () => {
+  it("fails a vitest run (exit code ≠ 0) whose test hangs, with the test's name, within seconds", () => {
     // The repository's own config (vitest.setup.ts arms the watchdog), a 0.5 s testTimeout: a 1 s limit.
     const probe = fileURLToPath(new URL(`./hung-watchdog-probe-${process.pid}.test.ts`, import.meta.url));
     const t0 = Date.now();
     try {
-      writeFileSync(probe, `import { describe, expect, it } from 'vitest';
+      writeFileSync(
+        probe,
+        `import { describe, expect, it } from 'vitest';
 describe('watchdog probe', () => {
   it('passes', () => expect(1).toBe(1));
   it('spins', () => { let i = 0; while (i >= 0) i = (i + 1) % 1e9; });
 });
-`);
-      const r = spawnSync(process.execPath, [fileURLToPath(new URL('node_modules/vitest/vitest.mjs', `file://${repo}`)), 'run', relative(repo, probe), '--testTimeout=500'], {
-        cwd: repo, encoding: 'utf8', timeout: 60_000, env: childEnv(),
-      });
+`,
+      );
+      const r = spawnSync(
+        process.execPath,
+        [fileURLToPath(new URL('node_modules/vitest/vitest.mjs', `file://${repo}`)), 'run', relative(repo, probe), '--testTimeout=500'],
+        {
+          cwd: repo,
+          encoding: 'utf8',
+          timeout: 60_000,
+          env: childEnv(),
+        },
+      );
       const out = `${r.stdout}\n${r.stderr}`;
       expect(r.status, out).not.toBe(0);
       expect(r.signal, out).toBeNull();

@@ -125,7 +125,10 @@ export function hungTestWatchdog(opts: HungTestWatchdogOptions = {}): HungTestWa
   const i32 = new Int32Array(sab, 0, 4);
   const f64 = new Float64Array(sab, 0, 4);
   const bytes = new Uint8Array(sab, NAME_OFFSET);
-  const worker = new Worker(WATCHER, { eval: true, workerData: { sab, pollMs: opts.pollMs ?? 250, whereMs: 2000, exitWithParent: opts.exitWithParent ?? false } });
+  const worker = new Worker(WATCHER, {
+    eval: true,
+    workerData: { sab, pollMs: opts.pollMs ?? 250, whereMs: 2000, exitWithParent: opts.exitWithParent ?? false },
+  });
   worker.unref();
   worker.on('error', (e) => writeSync(2, `hung-test watchdog: its thread failed (${String(e)}); tests are no longer watched\n`));
   const encoder = new TextEncoder();
@@ -146,11 +149,14 @@ export function hungTestWatchdog(opts: HungTestWatchdogOptions = {}): HungTestWa
   const dog: HungTestWatchdog = {
     start: (name, limitMs) => write(true, name, limitMs),
     stop: () => write(false, '', 0),
-    current: () => (Atomics.load(i32, ARMED) === 0 ? null : {
-      name: new TextDecoder().decode(bytes.slice(0, Atomics.load(i32, NAME_LENGTH))),
-      elapsedMs: Date.now() - f64[START],
-      limitMs: f64[LIMIT],
-    }),
+    current: () =>
+      Atomics.load(i32, ARMED) === 0
+        ? null
+        : {
+            name: new TextDecoder().decode(bytes.slice(0, Atomics.load(i32, NAME_LENGTH))),
+            elapsedMs: Date.now() - f64[START],
+            limitMs: f64[LIMIT],
+          },
   };
   g[KEY] = dog;
   return dog;
@@ -164,7 +170,8 @@ export function hungTestLimit(timeoutMs: number | undefined, factor = 2): number
   const env = process.env.TPFR_HUNG_TEST_MS;
   if (env !== undefined && env !== '') {
     const ms = Number(env);
-    if (!Number.isFinite(ms) || ms <= 0) throw new Error(`hung-test watchdog: expected TPFR_HUNG_TEST_MS a positive number of ms, received '${env}'`);
+    if (!Number.isFinite(ms) || ms <= 0)
+      throw new Error(`hung-test watchdog: expected TPFR_HUNG_TEST_MS a positive number of ms, received '${env}'`);
     return ms;
   }
   return timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs) ? factor * timeoutMs : 0;

@@ -17,7 +17,11 @@ import * as tf from '@tensorflow/tfjs-core';
 export const PAPER = {
   ngf: 64,
   /** The maps after the stem, the first and the second downsampling (the residual blocks' maps). */
-  maps: [[1, 256, 256, 64], [1, 128, 128, 128], [1, 64, 64, 256]] as [number, number, number, number][],
+  maps: [
+    [1, 256, 256, 64],
+    [1, 128, 128, 128],
+    [1, 64, 64, 256],
+  ] as [number, number, number, number][],
   /** The latent map (1×1 convolution after the residual blocks): content 256 | global style 256 | local style 256. */
   latent: [1, 64, 64, 768] as [number, number, number, number],
   /** Widths of the content and style codes (the k-NN's query and pool rows). */
@@ -33,11 +37,23 @@ export const PAPER = {
     { x: [1, 128, 128, 128] as [number, number, number, number], filter: [3, 3, 128, 256] as [number, number, number, number] },
   ],
   /** The global-style branch: three times zero pad 1, 3×3 stride 2 'valid', instance norm: maps 32², 16², 8². */
-  globalStyleMaps: [[1, 32, 32, 256], [1, 16, 16, 256], [1, 8, 8, 256]] as [number, number, number, number][],
+  globalStyleMaps: [
+    [1, 32, 32, 256],
+    [1, 16, 16, 256],
+    [1, 8, 8, 256],
+  ] as [number, number, number, number][],
   /** The decoder's transposed convolutions, 4×4 stride 2 'same': 256 → 128 channels, then 128 → 64. */
   upsampling: [
-    { dy: [1, 64, 64, 256] as [number, number, number, number], filter: [4, 4, 128, 256] as [number, number, number, number], out: [1, 128, 128, 128] as [number, number, number, number] },
-    { dy: [1, 128, 128, 128] as [number, number, number, number], filter: [4, 4, 64, 128] as [number, number, number, number], out: [1, 256, 256, 64] as [number, number, number, number] },
+    {
+      dy: [1, 64, 64, 256] as [number, number, number, number],
+      filter: [4, 4, 128, 256] as [number, number, number, number],
+      out: [1, 128, 128, 128] as [number, number, number, number],
+    },
+    {
+      dy: [1, 128, 128, 128] as [number, number, number, number],
+      filter: [4, 4, 64, 128] as [number, number, number, number],
+      out: [1, 256, 256, 64] as [number, number, number, number],
+    },
   ],
 } as const;
 
@@ -53,7 +69,12 @@ function stridesOf(shape: readonly number[]): number[] {
 }
 
 /** `x[begin : begin + size]` of a row-major array of `shape`: each value's source index from its own index. */
-export function sliceReference(vals: ArrayLike<number>, shape: readonly number[], begin: readonly number[], size: readonly number[]): Float64Array {
+export function sliceReference(
+  vals: ArrayLike<number>,
+  shape: readonly number[],
+  begin: readonly number[],
+  size: readonly number[],
+): Float64Array {
   const total = size.reduce((a, b) => a * b, 1);
   const out = new Float64Array(total);
   const strides = stridesOf(shape);
@@ -108,9 +129,26 @@ export interface ConvGeometry {
 }
 
 /** The geometry tfjs gives `conv2d(x [B, H, W, Ci], filter [kh, kw, Ci, Co], strides, pad)`. */
-export function convGeometry(xShape: readonly number[], filterShape: readonly number[], strides: number, pad: 'same' | 'valid' | number | tf.backend_util.ExplicitPadding): ConvGeometry {
-  const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape as [number, number, number, number], strides, 1, pad);
-  return { strides: [info.strideHeight, info.strideWidth], top: info.padInfo.top, left: info.padInfo.left, outHeight: info.outHeight, outWidth: info.outWidth };
+export function convGeometry(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  strides: number,
+  pad: 'same' | 'valid' | number | tf.backend_util.ExplicitPadding,
+): ConvGeometry {
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    1,
+    pad,
+  );
+  return {
+    strides: [info.strideHeight, info.strideWidth],
+    top: info.padInfo.top,
+    left: info.padInfo.left,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+  };
 }
 
 /** A value of a reference and the sum of the absolute values of its terms (what float32 rounding scales with). */
@@ -123,7 +161,16 @@ export interface RefValue {
  * `y[b, oh, ow, co] = Σ x[b, oh·sh − top + ky, ow·sw − left + kx, ci] · w[ky, kx, ci, co]` (zeros
  * outside x) for every co, in float64.
  */
-export function conv2dAt(x: ArrayLike<number>, xShape: readonly number[], w: ArrayLike<number>, wShape: readonly number[], g: ConvGeometry, b: number, oh: number, ow: number): RefValue[] {
+export function conv2dAt(
+  x: ArrayLike<number>,
+  xShape: readonly number[],
+  w: ArrayLike<number>,
+  wShape: readonly number[],
+  g: ConvGeometry,
+  b: number,
+  oh: number,
+  ow: number,
+): RefValue[] {
   const [, h, wd, ci] = xShape;
   const [kh, kw, , co] = wShape;
   const out = Array.from({ length: co }, () => ({ value: 0, absSum: 0 }));
@@ -152,7 +199,16 @@ export function conv2dAt(x: ArrayLike<number>, xShape: readonly number[], w: Arr
  * `dx[b, ih, iw, ci] = Σ dy[b, oh, ow, co] · w[ky, kx, ci, co]` over `oh·sh − top + ky = ih`,
  * `ow·sw − left + kx = iw`, for every ci, in float64. `dyShape` is `[B, OH, OW, Co]`.
  */
-export function conv2dTransposeAt(dy: ArrayLike<number>, dyShape: readonly number[], w: ArrayLike<number>, wShape: readonly number[], g: ConvGeometry, b: number, ih: number, iw: number): RefValue[] {
+export function conv2dTransposeAt(
+  dy: ArrayLike<number>,
+  dyShape: readonly number[],
+  w: ArrayLike<number>,
+  wShape: readonly number[],
+  g: ConvGeometry,
+  b: number,
+  ih: number,
+  iw: number,
+): RefValue[] {
   const [, oh, ow, co] = dyShape;
   const [kh, kw, ci] = wShape;
   const out = Array.from({ length: ci }, () => ({ value: 0, absSum: 0 }));
@@ -186,7 +242,17 @@ export function conv2dTransposeAt(dy: ArrayLike<number>, dyShape: readonly numbe
  * The filter gradient of that convolution:
  * `dw[ky, kx, ci, co] = Σ_{b, oh, ow} x[b, oh·sh − top + ky, ow·sw − left + kx, ci] · dy[b, oh, ow, co]`, in float64.
  */
-export function filterGradAt(x: ArrayLike<number>, xShape: readonly number[], dy: ArrayLike<number>, dyShape: readonly number[], g: ConvGeometry, ky: number, kx: number, ci: number, co: number): RefValue {
+export function filterGradAt(
+  x: ArrayLike<number>,
+  xShape: readonly number[],
+  dy: ArrayLike<number>,
+  dyShape: readonly number[],
+  g: ConvGeometry,
+  ky: number,
+  kx: number,
+  ci: number,
+  co: number,
+): RefValue {
   const [bs, h, wd, cin] = xShape;
   const [, oh, ow, cout] = dyShape;
   let value = 0;

@@ -83,7 +83,9 @@ async function expectTensorsClose(a: tf.Tensor[], b: tf.Tensor[], atol: number, 
 
 function expectLossClose(actual: number, expected: number, atol: number, what: string): void {
   expect(Number.isFinite(actual), `${what}: finite`).toBe(true);
-  expect(Math.abs(actual - expected), `${what}: ${actual} against ${expected}`).toBeLessThanOrEqual(Math.max(atol, 1e-5) * (1 + Math.abs(expected)));
+  expect(Math.abs(actual - expected), `${what}: ${actual} against ${expected}`).toBeLessThanOrEqual(
+    Math.max(atol, 1e-5) * (1 + Math.abs(expected)),
+  );
 }
 
 function symbolicModel(c: LayerContractCase, layer: tfl.layers.Layer): tfl.LayersModel {
@@ -117,7 +119,12 @@ function eagerOutputs(layer: tfl.layers.Layer, xs: tf.Tensor[], batches: [number
   return tf.tidy(() => {
     if (!batches) return asArray(layer.apply(one(xs)) as tf.Tensor | tf.Tensor[]);
     const parts = batches.map((r) => asArray(layer.apply(one(sliceBatch(xs, r))) as tf.Tensor | tf.Tensor[]));
-    return parts[0].map((_, i) => tf.concat(parts.map((p) => p[i]), 0));
+    return parts[0].map((_, i) =>
+      tf.concat(
+        parts.map((p) => p[i]),
+        0,
+      ),
+    );
   });
 }
 
@@ -125,7 +132,14 @@ function eagerOutputs(layer: tfl.layers.Layer, xs: tf.Tensor[], batches: [number
  * The loss `evaluate` / `fit` compute, eagerly: per batch, the sum over the float outputs of
  * their mean squared error against `ys`, averaged over the batches weighted by their size.
  */
-function eagerLosses(layer: tfl.layers.Layer, xs: tf.Tensor[], ys: tf.Tensor[], floatOutputs: number[], batches: [number, number][], training: boolean): { total: number; perOutput: number[] } {
+function eagerLosses(
+  layer: tfl.layers.Layer,
+  xs: tf.Tensor[],
+  ys: tf.Tensor[],
+  floatOutputs: number[],
+  batches: [number, number][],
+  training: boolean,
+): { total: number; perOutput: number[] } {
   const b = xs[0].shape[0];
   const perOutput = floatOutputs.map(() => 0);
   for (const r of batches) {
@@ -179,7 +193,7 @@ export function describeLayerContract(c: LayerContractCase): void {
       expect(model.countParams()).toBe(layer.countParams());
       const lines: string[] = [];
       model.summary(120, undefined, (line: string) => lines.push(line));
-      expect(lines.join("\n")).toMatch(new RegExp(`Total params: ${layer.countParams()}\\b`));
+      expect(lines.join('\n')).toMatch(new RegExp(`Total params: ${layer.countParams()}\\b`));
       model.dispose();
     });
 
@@ -196,7 +210,12 @@ export function describeLayerContract(c: LayerContractCase): void {
       await expectTensorsClose(batched, eagerBatched, atol, `predict with batchSize ${bs} of B = ${b}`);
       const whole = asArray(model.predict(one(xs)) as tf.Tensor | tf.Tensor[]);
       await expectTensorsClose(whole, eager, atol, 'predict with the default batchSize');
-      const executed = asArray(model.execute(one(xs), model.outputs.map((o) => o.name)) as tf.Tensor | tf.Tensor[]);
+      const executed = asArray(
+        model.execute(
+          one(xs),
+          model.outputs.map((o) => o.name),
+        ) as tf.Tensor | tf.Tensor[],
+      );
       await expectTensorsClose(executed, eager, atol, 'execute');
       await expectNoLeaks(() => model.predict(one(xs), { batchSize: bs }), `${c.name} predict`);
       tf.dispose([...xs, ...eager, ...(c.mixesSamples ? eagerBatched : []), ...batched, ...whole, ...executed]);
@@ -246,8 +265,13 @@ export function describeLayerContract(c: LayerContractCase): void {
       const h1 = await trainable.fit(one(xs), one(ys), { batchSize: bs, epochs: 1, shuffle: false, verbose: 0 });
       expect(Number.isFinite(h1.history.loss[0] as number)).toBe(true);
       // Some weights may get no gradient (a bias before an instance norm): the weights as a whole move.
-      const moved = layer.trainableWeights.some((w, i) => w.read().dataSync().some((v, j) => v !== weightsBefore[i][j]));
-      expect(moved, 'fit changed the layer\'s trainable weights').toBe(true);
+      const moved = layer.trainableWeights.some((w, i) =>
+        w
+          .read()
+          .dataSync()
+          .some((v, j) => v !== weightsBefore[i][j]),
+      );
+      expect(moved, "fit changed the layer's trainable weights").toBe(true);
       const after = eagerLosses(layer, xs, ys, floatOutputs, c.mixesSamples ? batchRanges(b, bs) : [[0, b]], false);
       expectLossClose(evaluated(0).total, after.total, atol, 'evaluate after fit');
       tf.dispose([...xs, ...ys]);
@@ -260,12 +284,18 @@ export function describeLayerContract(c: LayerContractCase): void {
       const layer = c.make();
       const model = symbolicModel(c, layer);
       // Perturb the non-trainable weights too, so the round trip proves they are saved.
-      tf.tidy(() => layer.nonTrainableWeights.forEach((w, i) => w.write(tf.add(w.read(), tf.randomUniform(w.shape as number[], 0.1, 0.5, 'float32', i)))));
+      tf.tidy(() =>
+        layer.nonTrainableWeights.forEach((w, i) =>
+          w.write(tf.add(w.read(), tf.randomUniform(w.shape as number[], 0.1, 0.5, 'float32', i))),
+        ),
+      );
       let saved: tf.io.ModelArtifacts | null = null;
-      await model.save(tf.io.withSaveHandler(async (a) => {
-        saved = a;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }));
+      await model.save(
+        tf.io.withSaveHandler(async (a) => {
+          saved = a;
+          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+        }),
+      );
       const names = (saved!.weightSpecs ?? []).map((s) => s.name);
       for (const w of layer.weights) expect(names).toContain(w.originalName);
       const dir = mkdtempSync(join(tmpdir(), 'tpfr-contract-'));
@@ -292,10 +322,11 @@ export function describeLayerContract(c: LayerContractCase): void {
       const xs = inputsOf(c.inputShapes);
       tf.dispose(layer.apply(one(xs)) as tf.Tensor | tf.Tensor[]);
       const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
-      const loss = () => tf.tidy(() => {
-        const outs = asArray(layer.apply(one(xs), { training: true }) as tf.Tensor | tf.Tensor[]).filter((t) => t.dtype === 'float32');
-        return tf.addN(outs.map((t, i) => tf.sum(tf.mul(t, tf.randomNormal(t.shape, 0, 1, 'float32', 3 + i))))) as tf.Scalar;
-      });
+      const loss = () =>
+        tf.tidy(() => {
+          const outs = asArray(layer.apply(one(xs), { training: true }) as tf.Tensor | tf.Tensor[]).filter((t) => t.dtype === 'float32');
+          return tf.addN(outs.map((t, i) => tf.sum(tf.mul(t, tf.randomNormal(t.shape, 0, 1, 'float32', 3 + i))))) as tf.Scalar;
+        });
       if (vars.length > 0) {
         const { value, grads } = tf.variableGrads(loss, vars);
         expect(Number.isFinite(value.dataSync()[0])).toBe(true);
@@ -304,11 +335,13 @@ export function describeLayerContract(c: LayerContractCase): void {
         tf.dispose([value, ...Object.values(grads)]);
       }
       const which = c.gradientInputs ?? xs.map((_, i) => i);
-      const { value, grads } = tf.valueAndGrads((...ins: tf.Tensor[]) => tf.tidy(() => {
-        const all = xs.map((x, i) => (which.includes(i) ? ins[which.indexOf(i)] : x));
-        const outs = asArray(layer.apply(one(all), { training: true }) as tf.Tensor | tf.Tensor[]).filter((t) => t.dtype === 'float32');
-        return tf.addN(outs.map((t) => tf.sum(tf.square(t)))) as tf.Scalar;
-      }))(which.map((i) => xs[i]));
+      const { value, grads } = tf.valueAndGrads((...ins: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const all = xs.map((x, i) => (which.includes(i) ? ins[which.indexOf(i)] : x));
+          const outs = asArray(layer.apply(one(all), { training: true }) as tf.Tensor | tf.Tensor[]).filter((t) => t.dtype === 'float32');
+          return tf.addN(outs.map((t) => tf.sum(tf.square(t)))) as tf.Scalar;
+        }),
+      )(which.map((i) => xs[i]));
       expect(Number.isFinite(value.dataSync()[0])).toBe(true);
       for (const g of grads) expect(tf.all(tf.isFinite(g)).dataSync()[0]).toBe(1);
       tf.dispose([value, ...grads, ...xs]);

@@ -13,7 +13,9 @@ export async function expectNoLeaks(fn: () => unknown, label = 'function'): Prom
   tf.dispose(returned);
   const after = tf.memory().numTensors;
   if (after !== before) {
-    throw new Error(`expectNoLeaks: ${label} leaked ${after - before} tensor(s) (${before} before, ${after} after, ${returned.length} returned and disposed)`);
+    throw new Error(
+      `expectNoLeaks: ${label} leaked ${after - before} tensor(s) (${before} before, ${after} after, ${returned.length} returned and disposed)`,
+    );
   }
   return returned.length;
 }

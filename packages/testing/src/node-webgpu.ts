@@ -31,6 +31,7 @@ export async function probeNodeWebGpu(label: string, after: 'wasm' | 'cpu' = 'wa
     await initBackend(after);
   }
   const required = process.env.TPFR_REQUIRE_WEBGPU === '1';
-  if (why && !required) console.warn(`[webgpu] ${label} skipped: ${why} (install Debian's chromium and libvulkan1 for SwiftShader's CPU adapter)`);
+  if (why && !required)
+    console.warn(`[webgpu] ${label} skipped: ${why} (install Debian's chromium and libvulkan1 for SwiftShader's CPU adapter)`);
   return { why, required, skip: why !== null && !required };
 }

@@ -8,7 +8,12 @@ it('expectNoLeaks passes clean code and names a leak', async () => {
   await initBackend('cpu');
   await expect(expectNoLeaks(() => tf.tidy(() => tf.add(tf.ones([2]), 1)))).resolves.toBe(1);
   let leaked: tf.Tensor | undefined;
-  await expect(expectNoLeaks(() => { leaked = tf.ones([2]); tf.ones([1]).clone(); }, 'leaky')).rejects.toThrow(/leaky leaked 3 tensor/);
+  await expect(
+    expectNoLeaks(() => {
+      leaked = tf.ones([2]);
+      tf.ones([1]).clone();
+    }, 'leaky'),
+  ).rejects.toThrow(/leaky leaked 3 tensor/);
   leaked?.dispose();
   tf.disposeVariables();
   expect(collectTensors({ a: [tf.scalar(1)], b: 'x' })).toHaveLength(1);
@@ -18,12 +23,15 @@ it('lists the backends that work here', async () => {
   expect(await availableBackends()).toEqual(['cpu', 'wasm']);
 });
 
-test.prop([featureMapArb({ integerRange: 2 }), matrixArb([1, 3], [2, 2])], { seed: 4, numRuns: 10 })('arbitraries honour their bounds', (fm, mat) => {
-  expect(fm.data.length).toBe(fm.shape.reduce((a, b) => a * b, 1));
-  expect(fm.data.every((v) => Number.isInteger(v) && Math.abs(v) <= 2)).toBe(true);
-  expect(mat.shape[1]).toBe(2);
-  void fc;
-});
+test.prop([featureMapArb({ integerRange: 2 }), matrixArb([1, 3], [2, 2])], { seed: 4, numRuns: 10 })(
+  'arbitraries honour their bounds',
+  (fm, mat) => {
+    expect(fm.data.length).toBe(fm.shape.reduce((a, b) => a * b, 1));
+    expect(fm.data.every((v) => Number.isInteger(v) && Math.abs(v) <= 2)).toBe(true);
+    expect(mat.shape[1]).toBe(2);
+    void fc;
+  },
+);
 
 it('crc32 is the CRC-32 of zip and PNG, whatever the length (slice-by-8 and the tail)', () => {
   const bitwise = (b: Uint8Array): number => {

@@ -87,13 +87,44 @@ export function stateDictPickle(tensors: readonly CraftTensor[], legacy: boolean
 
 /** The first three pickles of a legacy file: magic number, protocol version 1001, sys_info. */
 export const LEGACY_HEAD = bytes(
-  OP.PROTO2, OP.LONG1, 10, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, OP.STOP,
-  OP.PROTO2, OP.BININT2, 0xe9, 0x03, OP.STOP,
-  OP.PROTO2, OP.EMPTY_DICT, str('protocol_version'), OP.BININT2, 0xe9, 0x03, OP.SETITEM, str('little_endian'), OP.NEWTRUE, OP.SETITEM, OP.STOP,
+  OP.PROTO2,
+  OP.LONG1,
+  10,
+  0x6c,
+  0xfc,
+  0x9c,
+  0x46,
+  0xf9,
+  0x20,
+  0x6a,
+  0xa8,
+  0x50,
+  0x19,
+  OP.STOP,
+  OP.PROTO2,
+  OP.BININT2,
+  0xe9,
+  0x03,
+  OP.STOP,
+  OP.PROTO2,
+  OP.EMPTY_DICT,
+  str('protocol_version'),
+  OP.BININT2,
+  0xe9,
+  0x03,
+  OP.SETITEM,
+  str('little_endian'),
+  OP.NEWTRUE,
+  OP.SETITEM,
+  OP.STOP,
 );
 
 /** A legacy file: head, `state`, the key list, then each storage's int64 count and bytes. */
-export function legacyFile(state: Uint8Array, keys: readonly string[], storages: readonly { count: number | bigint; bytes: Uint8Array }[]): Uint8Array {
+export function legacyFile(
+  state: Uint8Array,
+  keys: readonly string[],
+  storages: readonly { count: number | bigint; bytes: Uint8Array }[],
+): Uint8Array {
   const list = bytes(OP.PROTO2, OP.EMPTY_LIST, keys.length ? [OP.MARK, ...keys.flatMap((k) => [...str(k)]), OP.APPENDS] : [], OP.STOP);
   const data = storages.map(({ count, bytes: b }) => {
     const out = new Uint8Array(8 + b.length);
@@ -121,7 +152,23 @@ export function zipFile(files: readonly (readonly [string, Uint8Array])[], opts:
   for (const [name, data] of files) {
     const n = enc.encode(name);
     const crc = crc32(data);
-    const common = [20, 0, 0, 0, method & 0xff, method >> 8, 0, 0, 0x21, 0, ...u32(crc), ...u32(data.length), ...u32(data.length), n.length & 0xff, n.length >> 8];
+    const common = [
+      20,
+      0,
+      0,
+      0,
+      method & 0xff,
+      method >> 8,
+      0,
+      0,
+      0x21,
+      0,
+      ...u32(crc),
+      ...u32(data.length),
+      ...u32(data.length),
+      n.length & 0xff,
+      n.length >> 8,
+    ];
     const local = bytes(u32(0x04034b50), common, 0, 0, n, data);
     central.push(u32(0x02014b50), 20, 0, common, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, u32(offset), n);
     locals.push(local);
@@ -130,7 +177,23 @@ export function zipFile(files: readonly (readonly [string, Uint8Array])[], opts:
   const cd = bytes(...central);
   const count = files.length;
   if (!opts.zip64) {
-    return bytes(...locals, cd, u32(0x06054b50), 0, 0, 0, 0, count & 0xff, count >> 8, count & 0xff, count >> 8, u32(cd.length), u32(offset), 0, 0);
+    return bytes(
+      ...locals,
+      cd,
+      u32(0x06054b50),
+      0,
+      0,
+      0,
+      0,
+      count & 0xff,
+      count >> 8,
+      count & 0xff,
+      count >> 8,
+      u32(cd.length),
+      u32(offset),
+      0,
+      0,
+    );
   }
   const u64 = (v: number): number[] => [...u32(v), 0, 0, 0, 0];
   const z64At = offset + cd.length;
@@ -140,12 +203,20 @@ export function zipFile(files: readonly (readonly [string, Uint8Array])[], opts:
 }
 
 /** A zip checkpoint: `<archive>/data.pkl`, `<archive>/data/<key>` for each storage, `version`. */
-export function zipCheckpoint(pkl: Uint8Array, storages: Readonly<Record<string, Uint8Array>>, archive = 'archive', opts: ZipOptions = {}): Uint8Array {
-  return zipFile([
-    [`${archive}/data.pkl`, pkl],
-    ...Object.entries(storages).map(([k, b]) => [`${archive}/data/${k}`, b] as const),
-    [`${archive}/version`, enc.encode('3\n')],
-  ], opts);
+export function zipCheckpoint(
+  pkl: Uint8Array,
+  storages: Readonly<Record<string, Uint8Array>>,
+  archive = 'archive',
+  opts: ZipOptions = {},
+): Uint8Array {
+  return zipFile(
+    [
+      [`${archive}/data.pkl`, pkl],
+      ...Object.entries(storages).map(([k, b]) => [`${archive}/data/${k}`, b] as const),
+      [`${archive}/version`, enc.encode('3\n')],
+    ],
+    opts,
+  );
 }
 
 /** Little-endian float32 bytes. */

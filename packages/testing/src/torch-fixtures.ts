@@ -56,7 +56,8 @@ export function readFixtureManifest(dir: string): FixtureManifest {
 export function readF32(path: string, shape: readonly number[]): Float32Array {
   const buf = readFileSync(path);
   const n = shape.reduce((a, b) => a * b, 1);
-  if (buf.byteLength !== 4 * n) throw new ShapeError('readF32', `${4 * n} bytes for ${formatShape(shape)} in ${path}`, `${buf.byteLength} bytes`);
+  if (buf.byteLength !== 4 * n)
+    throw new ShapeError('readF32', `${4 * n} bytes for ${formatShape(shape)} in ${path}`, `${buf.byteLength} bytes`);
   const out = new Float32Array(n);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
@@ -72,7 +73,16 @@ export function readNhwc(dir: string, t: FixtureTensor, map?: (values: Float32Ar
 }
 
 /** The outputs a `kind: 'net'` case may list. */
-export const NET_OUTPUTS = ['content_code', 'content_style_code', 'styles_code', 'styles_style_code', 'recombined', 'stylized', 'recombined_style_only', 'stylized_style_only'] as const;
+export const NET_OUTPUTS = [
+  'content_code',
+  'content_style_code',
+  'styles_code',
+  'styles_style_code',
+  'recombined',
+  'stylized',
+  'recombined_style_only',
+  'stylized_style_only',
+] as const;
 
 /**
  * Runs a `kind: 'net'` case (the authors' `stylize_image([content, styles])`) on `model`:
@@ -80,7 +90,12 @@ export const NET_OUTPUTS = ['content_code', 'content_style_code', 'styles_code',
  * decoder; returns every output the case lists, in NCHW as the fixtures hold them. `inputs`,
  * when given, maps the input images' values first.
  */
-export function netCaseOutputs(model: TpfrModel, caseDir: string, c: FixtureCase, inputs?: (values: Float32Array) => Float32Array): Record<string, Float32Array> {
+export function netCaseOutputs(
+  model: TpfrModel,
+  caseDir: string,
+  c: FixtureCase,
+  inputs?: (values: Float32Array) => Float32Array,
+): Record<string, Float32Array> {
   if (c.kind !== 'net' || !c.inputs) throw new ShapeError('netCaseOutputs', `a 'net' case with inputs`, `kind '${c.kind}'`);
   const content = readNhwc(caseDir, c.inputs.content, inputs);
   const styles = readNhwc(caseDir, c.inputs.styles, inputs);
@@ -93,9 +108,14 @@ export function netCaseOutputs(model: TpfrModel, caseDir: string, c: FixtureCase
     const two = model.recombine(zc, peers, { stages: 'two-stage' });
     const one = model.recombine(zc, peers, { stages: 'style-only' });
     const m: Record<(typeof NET_OUTPUTS)[number], tf.Tensor4D> = {
-      content_code: zc.content, content_style_code: zc.style, styles_code: zs.content, styles_style_code: zs.style,
-      recombined: tf.concat([two.content, two.style], -1), stylized: model.decode(two),
-      recombined_style_only: tf.concat([one.content, one.style], -1), stylized_style_only: model.decode(one),
+      content_code: zc.content,
+      content_style_code: zc.style,
+      styles_code: zs.content,
+      styles_style_code: zs.style,
+      recombined: tf.concat([two.content, two.style], -1),
+      stylized: model.decode(two),
+      recombined_style_only: tf.concat([one.content, one.style], -1),
+      stylized_style_only: model.decode(one),
     };
     return m;
   });
@@ -106,7 +126,8 @@ export function netCaseOutputs(model: TpfrModel, caseDir: string, c: FixtureCase
       if (!mine) throw new ShapeError('netCaseOutputs', `an output named ${NET_OUTPUTS.join(', ')}`, `'${name}'`);
       const nchw = tf.tidy(() => tf.transpose(mine, [0, 3, 1, 2]));
       try {
-        if (nchw.shape.join() !== t.shape.join()) throw new ShapeError('netCaseOutputs', `${c.name}/${name} of shape ${formatShape(t.shape)}`, `ours ${formatShape(nchw.shape)}`);
+        if (nchw.shape.join() !== t.shape.join())
+          throw new ShapeError('netCaseOutputs', `${c.name}/${name} of shape ${formatShape(t.shape)}`, `ours ${formatShape(nchw.shape)}`);
         out[name] = nchw.dataSync() as Float32Array;
       } finally {
         nchw.dispose();
@@ -168,7 +189,12 @@ export const FLOAT32_UNIT_ROUNDOFF = 2 ** -24;
  * - `scale`: max |theirs|;
  * - `bound`: `factor`·sensitivity + 2u·scale (each side's final rounding, u = 2⁻²⁴).
  */
-export function float32Bound(ours: Float32Array, perturbed: readonly Float32Array[], theirs: ArrayLike<number>, factor: number): { sensitivity: number; scale: number; bound: number } {
+export function float32Bound(
+  ours: Float32Array,
+  perturbed: readonly Float32Array[],
+  theirs: ArrayLike<number>,
+  factor: number,
+): { sensitivity: number; scale: number; bound: number } {
   const sensitivity = Math.max(...perturbed.map((p) => maxAbsDiff(p, ours)));
   let scale = 0;
   for (let i = 0; i < theirs.length; i++) scale = Math.max(scale, Math.abs(theirs[i]));

@@ -67,7 +67,10 @@ const contiguousStride = (shape: readonly number[]): number[] => {
 
 const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
-function normalize(tensors: Iterable<WritableTorchTensor> | ReadonlyMap<string, WritableTorchTensor>): { entries: Entry[]; storages: Storage[] } {
+function normalize(tensors: Iterable<WritableTorchTensor> | ReadonlyMap<string, WritableTorchTensor>): {
+  entries: Entry[];
+  storages: Storage[];
+} {
   const list = tensors instanceof Map ? [...tensors.values()] : [...(tensors as Iterable<WritableTorchTensor>)];
   const byData = new Map<unknown, Storage>();
   const storages: Storage[] = [];
@@ -77,19 +80,26 @@ function normalize(tensors: Iterable<WritableTorchTensor> | ReadonlyMap<string, 
     if (typeof name !== 'string' || names.has(name)) throw new ValueError(FN, 'unique string tensor names', JSON.stringify(name));
     names.add(name);
     const { dtype, data } = 'storage' in t ? t.storage : t;
-    if (!(dtype in TORCH_DTYPES)) throw new ValueError(FN, `a dtype of ${Object.keys(TORCH_DTYPES).join(', ')} for '${name}'`, String(dtype));
-    if (!isTorchData(dtype, data)) throw new ValueError(FN, `a ${torchArrayName(dtype)} for '${name}' (${dtype})`, (data as object)?.constructor?.name ?? typeof data);
+    if (!(dtype in TORCH_DTYPES))
+      throw new ValueError(FN, `a dtype of ${Object.keys(TORCH_DTYPES).join(', ')} for '${name}'`, String(dtype));
+    if (!isTorchData(dtype, data))
+      throw new ValueError(FN, `a ${torchArrayName(dtype)} for '${name}' (${dtype})`, (data as object)?.constructor?.name ?? typeof data);
     const shape = [...t.shape];
     if (!shape.every(isIndex)) throw new ValueError(FN, `a shape of non-negative integers for '${name}'`, `[${shape.join(',')}]`);
     const numel = shape.reduce((a, b) => a * b, 1);
     const offset = 'storage' in t ? (t.offset ?? 0) : 0;
     const stride = 'storage' in t && t.stride !== undefined ? [...t.stride] : contiguousStride(shape);
     if (!isIndex(offset) || stride.length !== shape.length || !stride.every(isIndex)) {
-      throw new ValueError(FN, `a non-negative offset and ${shape.length} non-negative strides for '${name}'`, `offset ${offset}, stride [${stride.join(',')}]`);
+      throw new ValueError(
+        FN,
+        `a non-negative offset and ${shape.length} non-negative strides for '${name}'`,
+        `offset ${offset}, stride [${stride.join(',')}]`,
+      );
     }
     if ('storage' in t) {
       const last = offset + shape.reduce((a, d, i) => a + (d - 1) * stride[i]!, 0);
-      if (numel > 0 && last >= data.length) throw new ValueError(FN, `view '${name}' inside its storage of ${data.length} elements`, `a last element at ${last}`);
+      if (numel > 0 && last >= data.length)
+        throw new ValueError(FN, `view '${name}' inside its storage of ${data.length} elements`, `a last element at ${last}`);
     } else if (data.length !== numel) {
       throw new ValueError(FN, `${numel} elements for '${name}' of shape [${shape.join(',')}]`, `${data.length}`);
     }
@@ -215,7 +225,12 @@ function statePickle(entries: Entry[], legacy: boolean): Uint8Array {
     const e = entries[i]!;
     p.str(e.name).global('torch._utils', '_rebuild_tensor_v2').op(OP.MARK);
     // persistent id ('storage', torch.<T>Storage, key, 'cpu', numel[, None])
-    p.op(OP.MARK).memoStr('storage').global('torch', TORCH_DTYPES[e.storage.dtype].storage).str(e.storage.key).memoStr('cpu').int(e.storage.data.length);
+    p.op(OP.MARK)
+      .memoStr('storage')
+      .global('torch', TORCH_DTYPES[e.storage.dtype].storage)
+      .str(e.storage.key)
+      .memoStr('cpu')
+      .int(e.storage.data.length);
     if (legacy) p.op(OP.NONE);
     p.op(OP.TUPLE, OP.BINPERSID);
     p.int(e.offset).intTuple(e.shape).intTuple(e.stride).op(OP.NEWFALSE); // requires_grad
@@ -245,7 +260,16 @@ function writeLegacy(entries: Entry[], storages: Storage[]): Uint8Array {
   head.op(OP.PROTO, 2).int(0x1950a86a20f9469cfc6cn).op(OP.STOP);
   head.op(OP.PROTO, 2).int(1001).op(OP.STOP);
   head.op(OP.PROTO, 2, OP.EMPTY_DICT, OP.MARK).str('protocol_version').int(1001).str('little_endian').op(OP.NEWTRUE);
-  head.str('type_sizes').op(OP.EMPTY_DICT, OP.MARK).str('short').int(2).str('int').int(4).str('long').int(4).op(OP.SETITEMS, OP.SETITEMS, OP.STOP);
+  head
+    .str('type_sizes')
+    .op(OP.EMPTY_DICT, OP.MARK)
+    .str('short')
+    .int(2)
+    .str('int')
+    .int(4)
+    .str('long')
+    .int(4)
+    .op(OP.SETITEMS, OP.SETITEMS, OP.STOP);
   const state = statePickle(entries, true);
   const keys = new PickleBuilder().op(OP.PROTO, 2, OP.EMPTY_LIST);
   if (storages.length > 0) {
@@ -373,7 +397,8 @@ export function writeTorchCheckpoint(
   if (opts.format === 'legacy') return writeLegacy(entries, storages);
   if (opts.format === 'zip') {
     const archive = opts.archiveName ?? 'archive';
-    if (!/^[A-Za-z0-9_.-]+$/.test(archive) || archive === '..' || archive === '.') throw new ValueError(FN, 'an archive name of letters, digits, _ . -', JSON.stringify(archive));
+    if (!/^[A-Za-z0-9_.-]+$/.test(archive) || archive === '..' || archive === '.')
+      throw new ValueError(FN, 'an archive name of letters, digits, _ . -', JSON.stringify(archive));
     return writeZip(entries, storages, archive);
   }
   throw new ValueError(FN, "format 'legacy' or 'zip'", String((opts as { format?: unknown }).format));

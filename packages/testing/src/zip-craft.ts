@@ -127,10 +127,33 @@ export function craftZip(entries: readonly CraftEntry[], opts: CraftOptions = {}
     const extra = e.extra ?? [];
     const comment = e.comment ?? new Uint8Array(0);
     records.push([
-      ...le32(e.signature ?? 0x02014b50), ...le16(20), ...le16(20), ...le16(flags), ...le16(method), 0, 0, 0x21, 0,
-      ...le32(crc), ...le32(e.compressedSize ?? e.data.length), ...le32(e.size ?? e.data.length),
-      ...le16(e.nameLen ?? name.length), ...le16(extra.length), ...le16(comment.length), 0, 0, 0, 0, 0, 0, 0, 0,
-      ...le32(e.localOffset ?? locals[locals.length - 1]!), ...name, ...extra, ...comment,
+      ...le32(e.signature ?? 0x02014b50),
+      ...le16(20),
+      ...le16(20),
+      ...le16(flags),
+      ...le16(method),
+      0,
+      0,
+      0x21,
+      0,
+      ...le32(crc),
+      ...le32(e.compressedSize ?? e.data.length),
+      ...le32(e.size ?? e.data.length),
+      ...le16(e.nameLen ?? name.length),
+      ...le16(extra.length),
+      ...le16(comment.length),
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      ...le32(e.localOffset ?? locals[locals.length - 1]!),
+      ...name,
+      ...extra,
+      ...comment,
     ]);
   }
   const cdOffset = out.length;
@@ -145,14 +168,22 @@ export function craftZip(entries: readonly CraftEntry[], opts: CraftOptions = {}
   if (z !== undefined) {
     zip64At = out.length;
     out.push(...le32(z.signature ?? 0x06064b50), ...le64(44), ...le16(45), ...le16(45), ...le32(0), ...le32(0));
-    out.push(...le64(z.count ?? entries.length), ...le64(z.count ?? entries.length), ...le64(z.cdSize ?? cdSize), ...le64(z.cdOffset ?? cdOffset));
+    out.push(
+      ...le64(z.count ?? entries.length),
+      ...le64(z.count ?? entries.length),
+      ...le64(z.cdSize ?? cdSize),
+      ...le64(z.cdOffset ?? cdOffset),
+    );
     out.push(...le32(z.locatorSignature ?? 0x07064b50), ...le32(0), ...le64(z.recordOffset ?? zip64At), ...le32(1));
   }
   const eocd = out.length;
   const comment = opts.comment ?? new Uint8Array(0);
   const count = opts.count ?? (z !== undefined ? 0xffff : entries.length);
   out.push(...le32(0x06054b50), 0, 0, 0, 0, ...le16(count), ...le16(count));
-  out.push(...le32(opts.cdSize ?? (z !== undefined ? 0xffffffff : cdSize)), ...le32(opts.cdOffset ?? (z !== undefined ? 0xffffffff : cdOffset)));
+  out.push(
+    ...le32(opts.cdSize ?? (z !== undefined ? 0xffffffff : cdSize)),
+    ...le32(opts.cdOffset ?? (z !== undefined ? 0xffffffff : cdOffset)),
+  );
   out.push(...le16(opts.commentLen ?? comment.length));
   for (const b of comment) out.push(b);
   for (const b of opts.trailer ?? []) out.push(b);

@@ -41,13 +41,44 @@ describe('ByteCursor: numbers', () => {
   it('reads little-endian integers and a big-endian float64, advancing past each', () => {
     const b = Uint8Array.from([
       0xfe, // u8
-      0x34, 0x12, // u16
-      0x78, 0x56, 0x34, 0x12, // u32
-      0xff, 0xff, 0xff, 0xff, // u32 max
-      0xfe, 0xff, 0xff, 0xff, // i32 -2
-      0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, // i64 -2
-      0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x00, // u64 2^53-1
-      0x40, 0x09, 0x21, 0xfb, 0x54, 0x44, 0x2d, 0x18, // f64be pi
+      0x34,
+      0x12, // u16
+      0x78,
+      0x56,
+      0x34,
+      0x12, // u32
+      0xff,
+      0xff,
+      0xff,
+      0xff, // u32 max
+      0xfe,
+      0xff,
+      0xff,
+      0xff, // i32 -2
+      0xfe,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff, // i64 -2
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0x1f,
+      0x00, // u64 2^53-1
+      0x40,
+      0x09,
+      0x21,
+      0xfb,
+      0x54,
+      0x44,
+      0x2d,
+      0x18, // f64be pi
     ]);
     const c = new ByteCursor(b, 'w');
     expect(c.u8()).toBe(0xfe);
@@ -67,7 +98,12 @@ describe('ByteCursor: numbers', () => {
     c.u16();
     expectError(() => c.u64('the length'), 'corrupt', 'the length below 2^53 at byte 2 of the header', '9007199254740992');
     expect(c.pos).toBe(4);
-    expectError(() => new ByteCursor(Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), 'w').u64(), 'corrupt', 'a uint64 below 2^53 at byte 0 of w', '18446744073709551615');
+    expectError(
+      () => new ByteCursor(Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), 'w').u64(),
+      'corrupt',
+      'a uint64 below 2^53 at byte 0 of w',
+      '18446744073709551615',
+    );
   });
 
   it.each([
@@ -82,7 +118,12 @@ describe('ByteCursor: numbers', () => {
     const c = new ByteCursor(new Uint8Array(12), 'the pickle', 2, 2 + n - 1);
     expectError(() => c[method](), 'truncated', `${n} bytes of ${what} at byte 0 of the pickle`, `${n - 1} (the file ends there)`);
     expect(c.pos).toBe(2);
-    expectError(() => c[method]('the count'), 'truncated', `${n} bytes of the count at byte 0 of the pickle`, `${n - 1} (the file ends there)`);
+    expectError(
+      () => c[method]('the count'),
+      'truncated',
+      `${n} bytes of the count at byte 0 of the pickle`,
+      `${n - 1} (the file ends there)`,
+    );
   });
 });
 
@@ -127,7 +168,12 @@ describe('ByteCursor: line', () => {
 
   it('accepts a line of exactly `max` bytes and rejects one of `max + 1`', () => {
     expect(dec.decode(new ByteCursor(enc.encode('abc\nzzzz'), 'w').line('a name', 3))).toBe('abc');
-    expectError(() => new ByteCursor(enc.encode('abcd\nzzzz'), 'w').line('a name', 3), 'corrupt', 'a name ending in a newline within 3 bytes at byte 0 of w', 'no newline');
+    expectError(
+      () => new ByteCursor(enc.encode('abcd\nzzzz'), 'w').line('a name', 3),
+      'corrupt',
+      'a name ending in a newline within 3 bytes at byte 0 of w',
+      'no newline',
+    );
     const c = new ByteCursor(enc.encode('q'.repeat(5000)), 'the pickle', 1);
     expectError(() => c.line('a line'), 'corrupt', 'a line ending in a newline within 4096 bytes at byte 0 of the pickle', 'no newline');
     expect(c.pos).toBe(1);
@@ -135,9 +181,29 @@ describe('ByteCursor: line', () => {
 
   it('says truncated when the bytes end before a newline, ignoring bytes past `end`', () => {
     const b = enc.encode('xabc\n');
-    expectError(() => new ByteCursor(b, 'w', 1, 4).line('a module'), 'truncated', '4 bytes of a module at byte 0 of w', '3 (the file ends there)');
-    expectError(() => new ByteCursor(b, 'w', 1, 4).line('a module', 3), 'truncated', '4 bytes of a module at byte 0 of w', '3 (the file ends there)');
-    expectError(() => new ByteCursor(b, 'w', 1, 4).line('a module', 10), 'truncated', '4 bytes of a module at byte 0 of w', '3 (the file ends there)');
-    expectError(() => new ByteCursor(enc.encode('ab'), 'w', 2).line('x'), 'truncated', '1 bytes of x at byte 0 of w', '0 (the file ends there)');
+    expectError(
+      () => new ByteCursor(b, 'w', 1, 4).line('a module'),
+      'truncated',
+      '4 bytes of a module at byte 0 of w',
+      '3 (the file ends there)',
+    );
+    expectError(
+      () => new ByteCursor(b, 'w', 1, 4).line('a module', 3),
+      'truncated',
+      '4 bytes of a module at byte 0 of w',
+      '3 (the file ends there)',
+    );
+    expectError(
+      () => new ByteCursor(b, 'w', 1, 4).line('a module', 10),
+      'truncated',
+      '4 bytes of a module at byte 0 of w',
+      '3 (the file ends there)',
+    );
+    expectError(
+      () => new ByteCursor(enc.encode('ab'), 'w', 2).line('x'),
+      'truncated',
+      '1 bytes of x at byte 0 of w',
+      '0 (the file ends there)',
+    );
   });
 });

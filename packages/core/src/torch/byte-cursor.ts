@@ -16,7 +16,12 @@ export class ByteCursor {
    * @param where what the bytes are, for messages (`the legacy header`, `data.pkl`).
    * @param start first byte; `end` one past the last byte this cursor may read.
    */
-  constructor(readonly bytes: Uint8Array, readonly where: string, readonly start = 0, readonly end = bytes.length) {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly where: string,
+    readonly start = 0,
+    readonly end = bytes.length,
+  ) {
     this.pos = start;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
@@ -34,7 +39,11 @@ export class ByteCursor {
   /** Throws (`truncated`) unless `n` more bytes are there; `what` names them in the message. */
   need(n: number, what: string): void {
     if (!(n <= this.end - this.pos)) {
-      throw new CheckpointError('truncated', `${n} bytes of ${what} at byte ${this.offset} of ${this.where}`, `${Math.max(0, this.end - this.pos)} (the file ends there)`);
+      throw new CheckpointError(
+        'truncated',
+        `${n} bytes of ${what} at byte ${this.offset} of ${this.where}`,
+        `${Math.max(0, this.end - this.pos)} (the file ends there)`,
+      );
     }
   }
 
@@ -115,6 +124,10 @@ export class ByteCursor {
     }
     // Stryker disable next-line ConditionalExpression: when stop < end, stop - pos + 1 is max + 2 <= remaining, so need passes anyway
     if (stop === this.end) this.need(stop - this.pos + 1, what);
-    throw new CheckpointError('corrupt', `${what} ending in a newline within ${max} bytes at byte ${this.offset} of ${this.where}`, 'no newline');
+    throw new CheckpointError(
+      'corrupt',
+      `${what} ending in a newline within ${max} bytes at byte ${this.offset} of ${this.where}`,
+      'no newline',
+    );
   }
 }

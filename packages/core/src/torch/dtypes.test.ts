@@ -21,13 +21,13 @@ describe('TORCH_DTYPES', () => {
     expect(Object.isFrozen(TORCH_DTYPES)).toBe(true);
   });
 
-  it.each(TABLE)('%s: storage class %s, %i bytes, its typed array over the whole buffer', (dtype, storage, size, Array) => {
+  it.each(TABLE)('%s: storage class %s, %i bytes, its typed array over the whole buffer', (dtype, storage, size, ArrayType) => {
     const info = TORCH_DTYPES[dtype];
     expect(info).toEqual({ dtype, storage, bytes: size, view: expect.any(Function) });
     expect(Object.isFrozen(info)).toBe(true);
     const buffer = new ArrayBuffer(3 * size);
     const view = info.view(buffer);
-    expect(view.constructor).toBe(Array);
+    expect(view.constructor).toBe(ArrayType);
     expect(view.buffer).toBe(buffer);
     expect([view.byteOffset, view.length, view.BYTES_PER_ELEMENT]).toEqual([0, 3, size]);
   });
@@ -56,11 +56,12 @@ describe('STORAGE_DTYPES', () => {
 });
 
 describe('isTorchData / torchArrayName', () => {
-  it.each(TABLE)('%s', (dtype, _storage, size, Array) => {
-    expect(isTorchData(dtype, new Array(new ArrayBuffer(2 * size)))).toBe(true);
-    expect(torchArrayName(dtype)).toBe(Array.name);
-    for (const [, , , Other] of TABLE) if (Other !== Array) expect(isTorchData(dtype, new Other(new ArrayBuffer(8)))).toBe(false);
-    for (const other of [[1, 2], new ArrayBuffer(8), new DataView(new ArrayBuffer(8)), null, undefined, 1]) expect(isTorchData(dtype, other)).toBe(false);
+  it.each(TABLE)('%s', (dtype, _storage, size, ArrayType) => {
+    expect(isTorchData(dtype, new ArrayType(new ArrayBuffer(2 * size)))).toBe(true);
+    expect(torchArrayName(dtype)).toBe(ArrayType.name);
+    for (const [, , , Other] of TABLE) if (Other !== ArrayType) expect(isTorchData(dtype, new Other(new ArrayBuffer(8)))).toBe(false);
+    for (const other of [[1, 2], new ArrayBuffer(8), new DataView(new ArrayBuffer(8)), null, undefined, 1])
+      expect(isTorchData(dtype, other)).toBe(false);
   });
 
   it('an unknown dtype is no typed array', () => {

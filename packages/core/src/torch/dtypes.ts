@@ -83,9 +83,7 @@ export function torchArrayName(dtype: TorchDType): string {
 }
 
 /** Storage class name (`FloatStorage`) → dtype info. */
-export const STORAGE_DTYPES: ReadonlyMap<string, TorchDTypeInfo> = new Map(
-  Object.values(TORCH_DTYPES).map((d) => [d.storage, d] as const),
-);
+export const STORAGE_DTYPES: ReadonlyMap<string, TorchDTypeInfo> = new Map(Object.values(TORCH_DTYPES).map((d) => [d.storage, d] as const));
 
 /** Whether this machine stores typed-array elements little-endian (every common one does). */
 export const HOST_LITTLE_ENDIAN = Boolean(new Uint8Array(Uint16Array.of(1).buffer)[0]);

@@ -7,7 +7,13 @@ describe('CheckpointError', () => {
     const e = new CheckpointError('truncated', 'a storage of 8 bytes', '3 bytes');
     expect(e).toBeInstanceOf(TpfrError);
     expect(e).toBeInstanceOf(Error);
-    expect([e.name, e.fn, e.reason, e.expected, e.received]).toEqual(['CheckpointError', 'readTorchCheckpoint', 'truncated', 'a storage of 8 bytes', '3 bytes']);
+    expect([e.name, e.fn, e.reason, e.expected, e.received]).toEqual([
+      'CheckpointError',
+      'readTorchCheckpoint',
+      'truncated',
+      'a storage of 8 bytes',
+      '3 bytes',
+    ]);
     expect(e.message).toBe('readTorchCheckpoint: expected a storage of 8 bytes, received 3 bytes');
   });
 
@@ -24,29 +30,33 @@ describe('ForbiddenGlobalError', () => {
     expect([e.name, e.reason, e.global, e.offset]).toEqual(['ForbiddenGlobalError', 'forbidden-global', 'os.system', 42]);
     expect(e.expected).toBe('only the globals a state_dict uses (collections.OrderedDict, torch.FloatStorage)');
     expect(e.received).toBe('global os.system at byte 42 of archive/data.pkl');
-    expect(e.message).toBe('readTorchCheckpoint: expected only the globals a state_dict uses (collections.OrderedDict, torch.FloatStorage), received global os.system at byte 42 of archive/data.pkl');
+    expect(e.message).toBe(
+      'readTorchCheckpoint: expected only the globals a state_dict uses (collections.OrderedDict, torch.FloatStorage), received global os.system at byte 42 of archive/data.pkl',
+    );
   });
 });
 
 describe('UnknownOpcodeError', () => {
   it.each([
-    [0x00, 0, "opcode 0x00 at byte 0 of p"],
-    [0x0a, 3, "opcode 0x0a at byte 3 of p"],
-    [0x1f, 1, "opcode 0x1f at byte 1 of p"],
+    [0x00, 0, 'opcode 0x00 at byte 0 of p'],
+    [0x0a, 3, 'opcode 0x0a at byte 3 of p'],
+    [0x1f, 1, 'opcode 0x1f at byte 1 of p'],
     [0x20, 1, "opcode 0x20 ' ' at byte 1 of p"],
     [0x21, 1, "opcode 0x21 '!' at byte 1 of p"],
     [0x53, 9, "opcode 0x53 'S' at byte 9 of p"],
     [0x7e, 1, "opcode 0x7e '~' at byte 1 of p"],
-    [0x7f, 1, "opcode 0x7f at byte 1 of p"],
-    [0x90, 12345, "opcode 0x90 at byte 12345 of p"],
-    [0xff, 1, "opcode 0xff at byte 1 of p"],
+    [0x7f, 1, 'opcode 0x7f at byte 1 of p'],
+    [0x90, 12345, 'opcode 0x90 at byte 12345 of p'],
+    [0xff, 1, 'opcode 0xff at byte 1 of p'],
   ])('opcode %i at byte %i', (opcode, offset, received) => {
     const e = new UnknownOpcodeError(opcode, offset, 'p');
     expect(e).toBeInstanceOf(CheckpointError);
     expect([e.name, e.reason, e.opcode, e.offset]).toEqual(['UnknownOpcodeError', 'unknown-opcode', opcode, offset]);
     expect(e.expected).toBe('a pickle opcode of the state_dict subset (protocol 2 to 5)');
     expect(e.received).toBe(received);
-    expect(e.message).toBe(`readTorchCheckpoint: expected a pickle opcode of the state_dict subset (protocol 2 to 5), received ${received}`);
+    expect(e.message).toBe(
+      `readTorchCheckpoint: expected a pickle opcode of the state_dict subset (protocol 2 to 5), received ${received}`,
+    );
   });
 });
 
@@ -57,7 +67,18 @@ describe('the dtype and allow-list tables built at import', () => {
   it('dtypes.js and state-dict.js load with every dtype and storage class', async () => {
     const { TORCH_DTYPES, STORAGE_DTYPES } = await import('./dtypes.js');
     const { STATE_DICT_GLOBALS, StorageType } = await import('./state-dict.js');
-    expect(Object.values(TORCH_DTYPES).map((d) => d.dtype)).toEqual(['float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'int16', 'int8', 'uint8', 'bool']);
+    expect(Object.values(TORCH_DTYPES).map((d) => d.dtype)).toEqual([
+      'float32',
+      'float64',
+      'float16',
+      'bfloat16',
+      'int64',
+      'int32',
+      'int16',
+      'int8',
+      'uint8',
+      'bool',
+    ]);
     expect([...STORAGE_DTYPES.values()]).toEqual(Object.values(TORCH_DTYPES));
     const storages = [...STATE_DICT_GLOBALS].filter(([, impl]) => impl instanceof StorageType);
     expect(storages.map(([name, impl]) => [name, (impl as InstanceType<typeof StorageType>).info.dtype])).toEqual([

@@ -79,7 +79,11 @@ export class UnknownOpcodeError extends CheckpointError {
   constructor(opcode: number, offset: number, where: string) {
     const hex = `0x${opcode.toString(16).padStart(2, '0')}`;
     const printable = opcode >= 0x20 && opcode < 0x7f ? ` '${String.fromCharCode(opcode)}'` : '';
-    super('unknown-opcode', 'a pickle opcode of the state_dict subset (protocol 2 to 5)', `opcode ${hex}${printable} at byte ${offset} of ${where}`);
+    super(
+      'unknown-opcode',
+      'a pickle opcode of the state_dict subset (protocol 2 to 5)',
+      `opcode ${hex}${printable} at byte ${offset} of ${where}`,
+    );
     this.opcode = opcode;
     this.offset = offset;
   }

@@ -12,12 +12,23 @@ import { torchFixturesDir } from '@tpfr/testing/torch-fixtures';
 import { readTorchCheckpoint, type TorchTensor } from './index.js';
 
 const DIR = torchFixturesDir();
-const HAVE = fixturesPresent(existsSync(join(DIR, 'g8_seed0_legacy.pth')) && existsSync(join(DIR, 'g8_seed0_zip.pth')),
-  `torch/fixtures.test.ts: no g8_seed0_{legacy,zip}.pth in ${DIR} (set TPFR_TORCH_FIXTURES to the torch-generator fixtures folder)`);
+const HAVE = fixturesPresent(
+  existsSync(join(DIR, 'g8_seed0_legacy.pth')) && existsSync(join(DIR, 'g8_seed0_zip.pth')),
+  `torch/fixtures.test.ts: no g8_seed0_{legacy,zip}.pth in ${DIR} (set TPFR_TORCH_FIXTURES to the torch-generator fixtures folder)`,
+);
 
 /** sha256 of the 156 keys joined by '\n', in torch.load's order (computed with PyTorch 1.13). */
 const KEYS_SHA256 = 'd9fcf155f6511ec95cfc797b7455066b2b515be8d6e12eb10e3d0c26713481f6';
-const GROUPS = ['model_enc', 'model_enc_pre', 'model_enc_global', 'model_peer_reg', 'model_merge', 'model_merge_aux', 'model_dec', 'model_dec_aux'];
+const GROUPS = [
+  'model_enc',
+  'model_enc_pre',
+  'model_enc_global',
+  'model_peer_reg',
+  'model_merge',
+  'model_merge_aux',
+  'model_dec',
+  'model_dec_aux',
+];
 
 describe.skipIf(!HAVE)('readTorchCheckpoint on the torch-generator fixtures', () => {
   const read = (f: string) => readTorchCheckpoint(new Uint8Array(readFileSync(join(DIR, f))));
@@ -56,7 +67,9 @@ describe.skipIf(!HAVE)('readTorchCheckpoint on the torch-generator fixtures', ()
     const w = t.get('model_enc.0.weight') as Extract<TorchTensor, { dtype: 'float32' }>;
     expect(w.shape).toEqual([32, 16, 3, 3]);
     expect([...w.data.subarray(0, 3)]).toEqual([-0.0938199833035469, -0.09603001922369003, -0.020881548523902893]);
-    expect([...t.get('model_peer_reg.0.transf_att_cont.1.running_var')!.data.subarray(0, 3)]).toEqual([0.5355333089828491, 1.0837572813034058, 0.6196054816246033]);
+    expect([...t.get('model_peer_reg.0.transf_att_cont.1.running_var')!.data.subarray(0, 3)]).toEqual([
+      0.5355333089828491, 1.0837572813034058, 0.6196054816246033,
+    ]);
     expect(t.get('model_dec_aux.13.bias')!.data[2]).toBe(-0.045424189418554306);
   });
 });

@@ -15,7 +15,8 @@ describe('16-bit floats', () => {
   it('float16ToFloat32 is exact on all 65536 patterns', () => {
     const bits = Uint16Array.from({ length: 65536 }, (_, i) => i);
     const out = float16ToFloat32(bits);
-    for (let i = 0; i < 65536; i++) expect(Object.is(out[i], reference(i)) || (Number.isNaN(out[i]) && Number.isNaN(reference(i)))).toBe(true);
+    for (let i = 0; i < 65536; i++)
+      expect(Object.is(out[i], reference(i)) || (Number.isNaN(out[i]) && Number.isNaN(reference(i)))).toBe(true);
     expect([out[0x3c00], out[0xc000], out[0x7bff], out[0x0001], out[0x8000]]).toEqual([1, -2, 65504, 2 ** -24, -0]);
   });
 
@@ -65,13 +66,25 @@ describe('16-bit floats', () => {
     expect(torchTensorToFloat32({ name: 'a', dtype: 'float32', shape: [1], data: f32 })).toBe(f32);
     expect([...torchTensorToFloat32({ name: 'b', dtype: 'float16', shape: [1], data: new Uint16Array([0x3e00]) })]).toEqual([1.5]);
     expect([...torchTensorToFloat32({ name: 'c', dtype: 'int64', shape: [], data: new BigInt64Array([-7n]) })]).toEqual([-7]);
-    expect([...torchTensorToFloat32({ name: 'c2', dtype: 'int64', shape: [3], data: new BigInt64Array([0n, 2n ** 40n, -(2n ** 24n) - 1n]) })]).toEqual([0, 2 ** 40, -(2 ** 24)]);
-    expect([...torchTensorToFloat32({ name: 'bf', dtype: 'bfloat16', shape: [2], data: new Uint16Array([0x3fc0, 0xc040]) })]).toEqual([1.5, -3]);
-    expect([...torchTensorToFloat32({ name: 'h2', dtype: 'float16', shape: [2], data: new Uint16Array([0x8000, 0x7c00]) })]).toEqual([-0, Infinity]);
-    expect([...torchTensorToFloat32({ name: 'i32', dtype: 'int32', shape: [2], data: new Int32Array([-5, 2 ** 30]) })]).toEqual([-5, 2 ** 30]);
+    expect([
+      ...torchTensorToFloat32({ name: 'c2', dtype: 'int64', shape: [3], data: new BigInt64Array([0n, 2n ** 40n, -(2n ** 24n) - 1n]) }),
+    ]).toEqual([0, 2 ** 40, -(2 ** 24)]);
+    expect([...torchTensorToFloat32({ name: 'bf', dtype: 'bfloat16', shape: [2], data: new Uint16Array([0x3fc0, 0xc040]) })]).toEqual([
+      1.5, -3,
+    ]);
+    expect([...torchTensorToFloat32({ name: 'h2', dtype: 'float16', shape: [2], data: new Uint16Array([0x8000, 0x7c00]) })]).toEqual([
+      -0,
+      Infinity,
+    ]);
+    expect([...torchTensorToFloat32({ name: 'i32', dtype: 'int32', shape: [2], data: new Int32Array([-5, 2 ** 30]) })]).toEqual([
+      -5,
+      2 ** 30,
+    ]);
     expect([...torchTensorToFloat32({ name: 'i8', dtype: 'int8', shape: [2], data: new Int8Array([-128, 127]) })]).toEqual([-128, 127]);
     expect([...torchTensorToFloat32({ name: 'u8', dtype: 'uint8', shape: [1], data: new Uint8Array([255]) })]).toEqual([255]);
     expect([...torchTensorToFloat32({ name: 'd', dtype: 'bool', shape: [2], data: new Uint8Array([1, 0]) })]).toEqual([1, 0]);
-    expect([...torchTensorToFloat32({ name: 'e', dtype: 'float64', shape: [1], data: new Float64Array([0.1]) })]).toEqual([Math.fround(0.1)]);
+    expect([...torchTensorToFloat32({ name: 'e', dtype: 'float64', shape: [1], data: new Float64Array([0.1]) })]).toEqual([
+      Math.fround(0.1),
+    ]);
   });
 });

@@ -12,9 +12,18 @@ import { f32Bytes, stateDictPickle, thrown, zipCheckpoint, zipFile } from '@tpfr
  */
 
 const tensor = (name: string, shape: number[], seed: number): TorchTensor =>
-  ({ name, dtype: 'float32', shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i * seed) }) as TorchTensor;
+  ({
+    name,
+    dtype: 'float32',
+    shape,
+    data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i * seed),
+  }) as TorchTensor;
 
-const small = [tensor('conv.weight', [2, 3], 1), tensor('conv.bias', [2], 2), { name: 'n', dtype: 'int64', shape: [], data: new BigInt64Array([5n]) } as TorchTensor];
+const small = [
+  tensor('conv.weight', [2, 3], 1),
+  tensor('conv.bias', [2], 2),
+  { name: 'n', dtype: 'int64', shape: [], data: new BigInt64Array([5n]) } as TorchTensor,
+];
 
 const mutation = byteMutationArb(16);
 const mutate = mutateBytes;
@@ -46,18 +55,29 @@ describe('readTorchCheckpoint: mutated valid files (seeded property)', () => {
   });
 });
 
-describe('readTorchCheckpoint: foreign globals in a file of PyTorch\'s own layout', () => {
-  it.each(['os\nsystem', 'builtins\neval', 'subprocess\nPopen', 'posix\nsystem'])('legacy file whose state-dict GLOBAL is %j: refused by name', (global) => {
-    const file = writeTorchCheckpoint(small, { format: 'legacy' });
-    const text = new TextEncoder().encode('collections\nOrderedDict\n');
-    const at = Buffer.from(file).indexOf(Buffer.from(text));
-    expect(at).toBeGreaterThan(0);
-    const evil = Uint8Array.from([...file.subarray(0, at), ...new TextEncoder().encode(`${global}\n`), ...file.subarray(at + text.length)]);
-    const e = thrown(() => readTorchCheckpoint(evil));
-    expect(e).toBeInstanceOf(ForbiddenGlobalError);
-    expect((e as ForbiddenGlobalError).global).toBe(global.replace('\n', '.'));
-    expect(e.message).toMatch(new RegExp(`^readTorchCheckpoint: expected only the globals a state_dict uses \\(.*\\), received global ${global.replace('\n', '\\.')} at byte \\d+ of `));
-  });
+describe("readTorchCheckpoint: foreign globals in a file of PyTorch's own layout", () => {
+  it.each(['os\nsystem', 'builtins\neval', 'subprocess\nPopen', 'posix\nsystem'])(
+    'legacy file whose state-dict GLOBAL is %j: refused by name',
+    (global) => {
+      const file = writeTorchCheckpoint(small, { format: 'legacy' });
+      const text = new TextEncoder().encode('collections\nOrderedDict\n');
+      const at = Buffer.from(file).indexOf(Buffer.from(text));
+      expect(at).toBeGreaterThan(0);
+      const evil = Uint8Array.from([
+        ...file.subarray(0, at),
+        ...new TextEncoder().encode(`${global}\n`),
+        ...file.subarray(at + text.length),
+      ]);
+      const e = thrown(() => readTorchCheckpoint(evil));
+      expect(e).toBeInstanceOf(ForbiddenGlobalError);
+      expect((e as ForbiddenGlobalError).global).toBe(global.replace('\n', '.'));
+      expect(e.message).toMatch(
+        new RegExp(
+          `^readTorchCheckpoint: expected only the globals a state_dict uses \\(.*\\), received global ${global.replace('\n', '\\.')} at byte \\d+ of `,
+        ),
+      );
+    },
+  );
 });
 
 describe('readTorchCheckpoint: storages larger than the file, names that leave the archive', () => {
@@ -73,7 +93,15 @@ describe('readTorchCheckpoint: storages larger than the file, names that leave t
   it('zip: the storage entry itself named with .. or an absolute path', () => {
     const pkl = stateDictPickle([{ name: 'w', key: '0', numel: 1, shape: [] }], false);
     for (const name of ['archive/data/../../0', '/archive/data/0']) {
-      const e = thrown(() => readTorchCheckpoint(zipFile([['archive/data.pkl', pkl], [name, f32Bytes([1])], ['archive/version', new TextEncoder().encode('3\n')]])));
+      const e = thrown(() =>
+        readTorchCheckpoint(
+          zipFile([
+            ['archive/data.pkl', pkl],
+            [name, f32Bytes([1])],
+            ['archive/version', new TextEncoder().encode('3\n')],
+          ]),
+        ),
+      );
       expect([e.reason, e.received]).toEqual(['unsafe-path', `'${name}'`]);
     }
   });

@@ -37,7 +37,8 @@ interface Parts {
   keys: Uint8Array;
   data?: Uint8Array[];
 }
-const file = (p: Parts): Uint8Array => bytes(p.magic ?? MAGIC, p.protocol ?? PROTOCOL, p.sysInfo ?? SYS_INFO, p.state, p.keys, ...(p.data ?? []));
+const file = (p: Parts): Uint8Array =>
+  bytes(p.magic ?? MAGIC, p.protocol ?? PROTOCOL, p.sysInfo ?? SYS_INFO, p.state, p.keys, ...(p.data ?? []));
 /** Where the storage records start in `file(p)`. */
 const dataStart = (p: Parts): number => file({ ...p, data: [] }).length;
 
@@ -77,12 +78,18 @@ describe('legacy format: the five pickles', () => {
     ] as const) {
       const e = thrown(() => parseLegacyCheckpoint(file({ ...GOOD, magic })));
       expect(e.reason).toBe('not-a-checkpoint');
-      expect(e.message).toBe(`readTorchCheckpoint: expected the legacy PyTorch magic number 0x1950a86a20f9469cfc6c as the first pickle, received ${received}`);
+      expect(e.message).toBe(
+        `readTorchCheckpoint: expected the legacy PyTorch magic number 0x1950a86a20f9469cfc6c as the first pickle, received ${received}`,
+      );
     }
   });
 
   it('a protocol version other than 1001', () => {
-    for (const [protocol, received] of [[pickle(int(1000)), 'the number 1000'], [pickle(str('1001')), "'1001'"], [pickle(OP.NONE), 'None']] as const) {
+    for (const [protocol, received] of [
+      [pickle(int(1000)), 'the number 1000'],
+      [pickle(str('1001')), "'1001'"],
+      [pickle(OP.NONE), 'None'],
+    ] as const) {
       const e = thrown(() => readTorchCheckpoint(file({ ...GOOD, protocol })));
       expect(e.reason).toBe('unsupported');
       expect(e.message).toBe(`readTorchCheckpoint: expected legacy protocol version 1001, received ${received}`);
@@ -96,10 +103,15 @@ describe('legacy format: the five pickles', () => {
   });
 
   it('a big-endian file (sys_info little_endian False) is refused; little_endian True or absent is read', () => {
-    const big = sysInfo([['protocol_version', int(1001)], ['little_endian', OP.NEWFALSE]]);
+    const big = sysInfo([
+      ['protocol_version', int(1001)],
+      ['little_endian', OP.NEWFALSE],
+    ]);
     const e = thrown(() => readTorchCheckpoint(file({ ...GOOD, sysInfo: big })));
     expect(e.reason).toBe('unsupported');
-    expect(e.message).toBe('readTorchCheckpoint: expected a checkpoint saved on a little-endian machine (sys_info little_endian True), received little_endian False');
+    expect(e.message).toBe(
+      'readTorchCheckpoint: expected a checkpoint saved on a little-endian machine (sys_info little_endian True), received little_endian False',
+    );
     for (const s of [sysInfo([['little_endian', OP.NEWTRUE]]), sysInfo([]), sysInfo([['', OP.NEWFALSE]])]) {
       expect([...readTorchCheckpoint(file({ ...GOOD, sysInfo: s })).tensors.get('w')!.data]).toEqual([1.5, -2]);
     }
@@ -109,42 +121,62 @@ describe('legacy format: the five pickles', () => {
     const allowed = 'only the globals a state_dict uses (none (plain data))';
     const magicError = thrown(() => parseLegacyCheckpoint(file({ ...GOOD, magic: EVAL })));
     expect(magicError).toBeInstanceOf(ForbiddenGlobalError);
-    expect(magicError.message).toBe(`readTorchCheckpoint: expected ${allowed}, received global builtins.eval at byte 2 of the legacy magic-number pickle`);
-    for (const [part, where] of [['protocol', 'protocol-version'], ['sysInfo', 'sys_info'], ['keys', 'storage-key list']] as const) {
+    expect(magicError.message).toBe(
+      `readTorchCheckpoint: expected ${allowed}, received global builtins.eval at byte 2 of the legacy magic-number pickle`,
+    );
+    for (const [part, where] of [
+      ['protocol', 'protocol-version'],
+      ['sysInfo', 'sys_info'],
+      ['keys', 'storage-key list'],
+    ] as const) {
       const e = thrown(() => readTorchCheckpoint(file({ ...GOOD, [part]: EVAL })));
       expect(e).toBeInstanceOf(ForbiddenGlobalError);
       expect((e as ForbiddenGlobalError).global).toBe('builtins.eval');
-      expect(e.message).toBe(`readTorchCheckpoint: expected ${allowed}, received global builtins.eval at byte 2 of the legacy ${where} pickle`);
+      expect(e.message).toBe(
+        `readTorchCheckpoint: expected ${allowed}, received global builtins.eval at byte 2 of the legacy ${where} pickle`,
+      );
     }
     const e = thrown(() => readTorchCheckpoint(file({ ...GOOD, state: EVAL })));
-    expect(e.message).toMatch(/^readTorchCheckpoint: expected only the globals a state_dict uses \(collections\.OrderedDict, torch\._utils\._rebuild_tensor_v2, .*\), received global builtins\.eval at byte 2 of the legacy state-dict pickle$/);
+    expect(e.message).toMatch(
+      /^readTorchCheckpoint: expected only the globals a state_dict uses \(collections\.OrderedDict, torch\._utils\._rebuild_tensor_v2, .*\), received global builtins\.eval at byte 2 of the legacy state-dict pickle$/,
+    );
   });
 
   it('a file cut inside each pickle names that pickle', () => {
     const whole = file(GOOD);
-    const ends = [MAGIC, PROTOCOL, SYS_INFO, STATE, GOOD.keys].reduce<number[]>((a, p) => [...a, (a.at(-1) ?? 0) + p.length], []);
+    const ends: number[] = [];
+    for (const p of [MAGIC, PROTOCOL, SYS_INFO, STATE, GOOD.keys]) ends.push((ends.at(-1) ?? 0) + p.length);
     const names = ['magic-number', 'protocol-version', 'sys_info', 'state-dict', 'storage-key list'];
     ends.forEach((end, i) => {
       const e = thrown(() => readTorchCheckpoint(whole.subarray(0, end - 1)));
       expect(e.reason).toBe('truncated');
-      expect(e.message).toMatch(new RegExp(`^readTorchCheckpoint: expected 1 bytes of an opcode \\(the pickle has no STOP\\) at byte \\d+ of the legacy ${names[i]} pickle, received 0 \\(the file ends there\\)$`));
+      expect(e.message).toMatch(
+        new RegExp(
+          `^readTorchCheckpoint: expected 1 bytes of an opcode \\(the pickle has no STOP\\) at byte \\d+ of the legacy ${names[i]} pickle, received 0 \\(the file ends there\\)$`,
+        ),
+      );
     });
   });
 
   it('a state dict that is not a dict', () => {
     const e = thrown(() => readTorchCheckpoint(file({ state: list(), keys: keyList() })));
     expect(e.reason).toBe('not-a-checkpoint');
-    expect(e.message).toBe('readTorchCheckpoint: expected a dict of tensors (a state_dict) as the value of the legacy state-dict pickle, received a list of 0');
+    expect(e.message).toBe(
+      'readTorchCheckpoint: expected a dict of tensors (a state_dict) as the value of the legacy state-dict pickle, received a list of 0',
+    );
   });
 
   it('the walk over shared dicts is bounded by the size of the state-dict pickle alone', () => {
     // D0 = {x: 1}; D(i+1) = {a: Di, b: Di} through the memo: 11 levels, thousands of entries.
     const parts: Part[] = [OP.EMPTY_DICT, str('x'), int(1), OP.SETITEM, OP.BINPUT, 0];
-    for (let i = 0; i < 11; i++) parts.push(OP.EMPTY_DICT, str('a'), OP.BINGET, i, OP.SETITEM, str('b'), OP.BINGET, i, OP.SETITEM, OP.BINPUT, i + 1);
+    for (let i = 0; i < 11; i++)
+      parts.push(OP.EMPTY_DICT, str('a'), OP.BINGET, i, OP.SETITEM, str('b'), OP.BINGET, i, OP.SETITEM, OP.BINPUT, i + 1);
     const state = pickle(...parts);
     const e = thrown(() => readTorchCheckpoint(file({ state, keys: keyList() })));
     expect(e.reason).toBe('corrupt');
-    expect(e.message).toBe(`readTorchCheckpoint: expected at most ${state.length} dict entries in the legacy state-dict pickle (one per pickle byte), received more (shared or cyclic dicts)`);
+    expect(e.message).toBe(
+      `readTorchCheckpoint: expected at most ${state.length} dict entries in the legacy state-dict pickle (one per pickle byte), received more (shared or cyclic dicts)`,
+    );
   });
 });
 
@@ -164,47 +196,83 @@ describe('legacy format: the storage key list and the storage records', () => {
   });
 
   it('a key the state dict never uses, a key listed twice', () => {
-    const extra = thrown(() => readTorchCheckpoint(file({ ...GOOD, keys: keyList('k', 'z'), data: [record(2, f32Bytes([1, 2])), record(1, f32Bytes([3]))] })));
+    const extra = thrown(() =>
+      readTorchCheckpoint(file({ ...GOOD, keys: keyList('k', 'z'), data: [record(2, f32Bytes([1, 2])), record(1, f32Bytes([3]))] })),
+    );
     expect(extra.reason).toBe('corrupt');
-    expect(extra.message).toBe("readTorchCheckpoint: expected storage key 'z' of the key list used by the state dict, received a key it never references");
-    const twice = thrown(() => readTorchCheckpoint(file({ ...GOOD, keys: keyList('k', 'k'), data: [record(2, f32Bytes([1, 2])), record(2, f32Bytes([3, 4]))] })));
+    expect(extra.message).toBe(
+      "readTorchCheckpoint: expected storage key 'z' of the key list used by the state dict, received a key it never references",
+    );
+    const twice = thrown(() =>
+      readTorchCheckpoint(file({ ...GOOD, keys: keyList('k', 'k'), data: [record(2, f32Bytes([1, 2])), record(2, f32Bytes([3, 4]))] })),
+    );
     expect(twice.reason).toBe('corrupt');
     expect(twice.message).toBe("readTorchCheckpoint: expected each storage key once in the key list, received 'k' twice");
   });
 
   it('a storage of the state dict missing from the key list', () => {
     const two = stateDictPickle([...W, { name: 'v', key: 'j', numel: 1, shape: [] }], true);
-    for (const [keys, data, n, missing] of [[keyList(), [], 0, 'k'], [keyList('k'), [record(2, f32Bytes([1, 2]))], 1, 'j']] as const) {
+    for (const [keys, data, n, missing] of [
+      [keyList(), [], 0, 'k'],
+      [keyList('k'), [record(2, f32Bytes([1, 2]))], 1, 'j'],
+    ] as const) {
       const e = thrown(() => readTorchCheckpoint(file({ state: two, keys, data: [...data] })));
       expect(e.reason).toBe('corrupt');
-      expect(e.message).toBe(`readTorchCheckpoint: expected storage '${missing}' of the state dict in the key list, received a list of ${n} keys without it`);
+      expect(e.message).toBe(
+        `readTorchCheckpoint: expected storage '${missing}' of the state dict in the key list, received a list of ${n} keys without it`,
+      );
     }
   });
 
   it('the records follow the key list order, not the state-dict order', () => {
-    const state = stateDictPickle([{ name: 'first', key: 'a', numel: 1, shape: [] }, { name: 'second', key: 'b', numel: 3, shape: [3] }], true);
-    const ck = readTorchCheckpoint(file({ state, keys: keyList('b', 'a'), data: [record(3, f32Bytes([4, 5, 6])), record(1, f32Bytes([7]))] }));
-    expect([...ck.tensors.values()].map((t) => [t.name, [...t.data]])).toEqual([['first', [7]], ['second', [4, 5, 6]]]);
+    const state = stateDictPickle(
+      [
+        { name: 'first', key: 'a', numel: 1, shape: [] },
+        { name: 'second', key: 'b', numel: 3, shape: [3] },
+      ],
+      true,
+    );
+    const ck = readTorchCheckpoint(
+      file({ state, keys: keyList('b', 'a'), data: [record(3, f32Bytes([4, 5, 6])), record(1, f32Bytes([7]))] }),
+    );
+    expect([...ck.tensors.values()].map((t) => [t.name, [...t.data]])).toEqual([
+      ['first', [7]],
+      ['second', [4, 5, 6]],
+    ]);
   });
 
   it('an element count that disagrees with the persistent id names the storage and the byte', () => {
     const p = { ...GOOD, data: [record(3, f32Bytes([1, 2, 3]))] };
     const e = thrown(() => readTorchCheckpoint(file(p)));
     expect(e.reason).toBe('corrupt');
-    expect(e.message).toBe(`readTorchCheckpoint: expected 2 elements for storage 'k' at byte ${dataStart(p)} (as its persistent id says), received 3`);
+    expect(e.message).toBe(
+      `readTorchCheckpoint: expected 2 elements for storage 'k' at byte ${dataStart(p)} (as its persistent id says), received 3`,
+    );
     // The byte of the second record, after the first one's 8 + 8 bytes.
-    const state = stateDictPickle([{ name: 'a', key: 'a', numel: 2, shape: [2] }, { name: 'b', key: 'b', numel: 1, shape: [] }], true);
+    const state = stateDictPickle(
+      [
+        { name: 'a', key: 'a', numel: 2, shape: [2] },
+        { name: 'b', key: 'b', numel: 1, shape: [] },
+      ],
+      true,
+    );
     const q: Parts = { state, keys: keyList('a', 'b'), data: [record(2, f32Bytes([1, 2])), record(-1, f32Bytes([3]))] };
-    expect(message(() => readTorchCheckpoint(file(q)))).toBe(`readTorchCheckpoint: expected 1 elements for storage 'b' at byte ${dataStart(q) + 16} (as its persistent id says), received -1`);
+    expect(message(() => readTorchCheckpoint(file(q)))).toBe(
+      `readTorchCheckpoint: expected 1 elements for storage 'b' at byte ${dataStart(q) + 16} (as its persistent id says), received -1`,
+    );
   });
 
   it('a file cut in a record: the count, the bytes', () => {
     const noCount = thrown(() => readTorchCheckpoint(file({ ...GOOD, data: [bytes(2, 0, 0, 0)] })));
     expect(noCount.reason).toBe('truncated');
-    expect(noCount.message).toBe("readTorchCheckpoint: expected 8 bytes of the element count of storage 'k' at byte 0 of the legacy storage data, received 4 (the file ends there)");
+    expect(noCount.message).toBe(
+      "readTorchCheckpoint: expected 8 bytes of the element count of storage 'k' at byte 0 of the legacy storage data, received 4 (the file ends there)",
+    );
     const short = thrown(() => readTorchCheckpoint(file({ ...GOOD, data: [record(2, f32Bytes([1]))] })));
     expect(short.reason).toBe('truncated');
-    expect(short.message).toBe("readTorchCheckpoint: expected 8 bytes of storage 'k' (2 × float32) at byte 8 of the legacy storage data, received 4 (the file ends there)");
+    expect(short.message).toBe(
+      "readTorchCheckpoint: expected 8 bytes of storage 'k' (2 × float32) at byte 8 of the legacy storage data, received 4 (the file ends there)",
+    );
   });
 
   describe('a storage larger than the whole file is refused from its persistent id', () => {
@@ -220,11 +288,16 @@ describe('legacy format: the storage key list and the storage records', () => {
     it('by the early bound once numel × element size exceeds the file', () => {
       expect(file(parts('ByteStorage', size + 1)).length).toBe(size);
       const floats = Math.floor(sizeOf('FloatStorage') / 4) + 1;
-      for (const [storage, numel, dtype] of [['ByteStorage', size + 1, 'uint8'], ['FloatStorage', floats, 'float32']] as const) {
+      for (const [storage, numel, dtype] of [
+        ['ByteStorage', size + 1, 'uint8'],
+        ['FloatStorage', floats, 'float32'],
+      ] as const) {
         const e = thrown(() => readTorchCheckpoint(file(parts(storage, numel))));
         expect(e.reason).toBe('truncated');
         const n = numel * (dtype === 'uint8' ? 1 : 4);
-        expect(e.message).toBe(`readTorchCheckpoint: expected storage 'k' of ${numel} × ${dtype} (${n} bytes) inside the file, received a file of ${sizeOf(storage)} bytes`);
+        expect(e.message).toBe(
+          `readTorchCheckpoint: expected storage 'k' of ${numel} × ${dtype} (${n} bytes) inside the file, received a file of ${sizeOf(storage)} bytes`,
+        );
       }
     });
 
@@ -232,7 +305,9 @@ describe('legacy format: the storage key list and the storage records', () => {
       const p = parts('ByteStorage', size);
       const e = thrown(() => readTorchCheckpoint(file(p)));
       expect(e.reason).toBe('truncated');
-      expect(e.message).toBe(`readTorchCheckpoint: expected ${size} bytes of storage 'k' (${size} × uint8) at byte 8 of the legacy storage data, received 4 (the file ends there)`);
+      expect(e.message).toBe(
+        `readTorchCheckpoint: expected ${size} bytes of storage 'k' (${size} × uint8) at byte 8 of the legacy storage data, received 4 (the file ends there)`,
+      );
     });
   });
 });

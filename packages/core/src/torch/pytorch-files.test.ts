@@ -78,7 +78,10 @@ const EXPECTED: Record<string, [string, number[], number[]]> = {
 };
 
 describe('readTorchCheckpoint on files PyTorch wrote', () => {
-  it.each([['zip', TORCH_ZIP], ['legacy', TORCH_LEGACY]] as const)('%s', (format, b64) => {
+  it.each([
+    ['zip', TORCH_ZIP],
+    ['legacy', TORCH_LEGACY],
+  ] as const)('%s', (format, b64) => {
     const ck = readTorchCheckpoint(load(b64));
     expect(ck.format).toBe(format);
     expect(ck.ignored).toEqual([]);

@@ -4,7 +4,20 @@ import { readTorchCheckpoint, CheckpointError, ForbiddenGlobalError, UnknownOpco
 import type { TorchDType, TorchTensor, TorchDataTypes } from './index.js';
 import { writeTorchCheckpoint, type TorchStorage, type TorchTensorView, type WritableTorchTensor } from '@tpfr/testing';
 import { ValueError } from '../errors.js';
-import { bytes, f32Bytes, global, int, intTuple, legacyFile, OP, stateDictPickle, str, zipCheckpoint, zipFile, thrown } from '@tpfr/testing/torch-craft';
+import {
+  bytes,
+  f32Bytes,
+  global,
+  int,
+  intTuple,
+  legacyFile,
+  OP,
+  stateDictPickle,
+  str,
+  zipCheckpoint,
+  zipFile,
+  thrown,
+} from '@tpfr/testing/torch-craft';
 
 const FORMATS = ['legacy', 'zip'] as const;
 const DTYPES = Object.keys(TORCH_DTYPES) as TorchDType[];
@@ -23,13 +36,22 @@ function makeData<D extends TorchDType>(dtype: D, n: number, seed: number): Torc
   let s = seed >>> 0 || 1;
   for (let i = 0; i < u8.length; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    u8[i] = dtype === 'bool' ? (s >>> 31) : s >>> 24;
+    u8[i] = dtype === 'bool' ? s >>> 31 : s >>> 24;
   }
   return TORCH_DTYPES[dtype].view(buffer) as TorchDataTypes[D];
 }
 
 const tensor = <D extends TorchDType>(name: string, dtype: D, shape: number[], seed = 1): TorchTensor =>
-  ({ name, dtype, shape, data: makeData(dtype, shape.reduce((a, b) => a * b, 1), seed) }) as TorchTensor;
+  ({
+    name,
+    dtype,
+    shape,
+    data: makeData(
+      dtype,
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+  }) as TorchTensor;
 
 /** A state dict of every dtype, the shapes a generator has, a 0-d int64 and an empty tensor. */
 const EVERY_DTYPE: TorchTensor[] = [
@@ -151,7 +173,13 @@ describe('readTorchCheckpoint: storages shared by several tensors', () => {
       fc.property(fc.array(viewArb, { minLength: 1, maxLength: 5 }), fc.constantFrom(...FORMATS), (specs, format) => {
         const data = Float64Array.from({ length: 64 }, (_, i) => i * 1.5);
         const st: TorchStorage = { dtype: 'float64', data };
-        const vs = specs.map((s, i) => ({ name: `v${i}`, storage: st, offset: s.offset, shape: s.shape, stride: s.stride.slice(0, s.shape.length) }));
+        const vs = specs.map((s, i) => ({
+          name: `v${i}`,
+          storage: st,
+          offset: s.offset,
+          shape: s.shape,
+          stride: s.stride.slice(0, s.shape.length),
+        }));
         const fits = vs.filter((v) => v.offset + v.shape.reduce((a, d, i) => a + (d - 1) * v.stride[i]!, 0) < data.length);
         const ck = readTorchCheckpoint(writeTorchCheckpoint(fits, { format }));
         for (const v of fits) {
@@ -172,23 +200,60 @@ describe('readTorchCheckpoint: storages shared by several tensors', () => {
 describe('readTorchCheckpoint: what PyTorch 2.x adds', () => {
   it('a Parameter (_rebuild_parameter), the 7th metadata argument of _rebuild_tensor_v2, an UntypedStorage, the extra zip records', () => {
     const od = bytes(global('collections', 'OrderedDict'), OP.EMPTY_TUPLE, OP.REDUCE);
-    const pid = (type: [string, string], key: string, numel: number) => bytes(OP.MARK, str('storage'), global(...type), str(key), str('cpu'), int(numel), OP.TUPLE, OP.BINPERSID);
+    const pid = (type: [string, string], key: string, numel: number) =>
+      bytes(OP.MARK, str('storage'), global(...type), str(key), str('cpu'), int(numel), OP.TUPLE, OP.BINPERSID);
     const pkl = bytes(
-      OP.PROTO2, od, OP.MARK,
-      str('p'), global('torch._utils', '_rebuild_parameter'), OP.MARK,
-      global('torch._utils', '_rebuild_tensor_v2'), OP.MARK, pid(['torch', 'HalfStorage'], '0', 2), int(0), intTuple([2]), intTuple([1]), OP.NEWTRUE, od, OP.EMPTY_DICT, OP.TUPLE, OP.REDUCE,
-      OP.NEWTRUE, od, OP.TUPLE, OP.REDUCE,
-      str('u'), global('torch._utils', '_rebuild_tensor_v2'), OP.MARK, pid(['torch.storage', 'UntypedStorage'], '1', 3), int(0), intTuple([3]), intTuple([1]), OP.NEWFALSE, od, OP.TUPLE, OP.REDUCE,
-      OP.SETITEMS, OP.STOP,
+      OP.PROTO2,
+      od,
+      OP.MARK,
+      str('p'),
+      global('torch._utils', '_rebuild_parameter'),
+      OP.MARK,
+      global('torch._utils', '_rebuild_tensor_v2'),
+      OP.MARK,
+      pid(['torch', 'HalfStorage'], '0', 2),
+      int(0),
+      intTuple([2]),
+      intTuple([1]),
+      OP.NEWTRUE,
+      od,
+      OP.EMPTY_DICT,
+      OP.TUPLE,
+      OP.REDUCE,
+      OP.NEWTRUE,
+      od,
+      OP.TUPLE,
+      OP.REDUCE,
+      str('u'),
+      global('torch._utils', '_rebuild_tensor_v2'),
+      OP.MARK,
+      pid(['torch.storage', 'UntypedStorage'], '1', 3),
+      int(0),
+      intTuple([3]),
+      intTuple([1]),
+      OP.NEWFALSE,
+      od,
+      OP.TUPLE,
+      OP.REDUCE,
+      OP.SETITEMS,
+      OP.STOP,
     );
     const t = (s: string) => new TextEncoder().encode(s);
     const zip = zipFile([
-      ['archive/data.pkl', pkl], ['archive/.format_version', t('1')], ['archive/.storage_alignment', t('64')], ['archive/byteorder', t('little')],
-      ['archive/data/0', new Uint8Array(new Uint16Array([0x3c00, 0xc000]).buffer)], ['archive/data/1', bytes(7, 8, 9)],
-      ['archive/version', t('3\n')], ['archive/.data/serialization_id', t('1234567890')],
+      ['archive/data.pkl', pkl],
+      ['archive/.format_version', t('1')],
+      ['archive/.storage_alignment', t('64')],
+      ['archive/byteorder', t('little')],
+      ['archive/data/0', new Uint8Array(new Uint16Array([0x3c00, 0xc000]).buffer)],
+      ['archive/data/1', bytes(7, 8, 9)],
+      ['archive/version', t('3\n')],
+      ['archive/.data/serialization_id', t('1234567890')],
     ]);
     const ck = readTorchCheckpoint(zip);
-    expect([...ck.tensors.values()].map((x) => [x.name, x.dtype, x.shape, [...x.data]])).toEqual([['p', 'float16', [2], [0x3c00, 0xc000]], ['u', 'uint8', [3], [7, 8, 9]]]);
+    expect([...ck.tensors.values()].map((x) => [x.name, x.dtype, x.shape, [...x.data]])).toEqual([
+      ['p', 'float16', [2], [0x3c00, 0xc000]],
+      ['u', 'uint8', [3], [7, 8, 9]],
+    ]);
   });
 });
 
@@ -231,15 +296,23 @@ describe('readTorchCheckpoint: truncated and corrupt files', () => {
 
   it('cut at any point of random checkpoints: decode or typed error (seeded property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom(...DTYPES), { minLength: 1, maxLength: 4 }), fc.constantFrom(...FORMATS), fc.double({ min: 0, max: 1, noNaN: true }), (dtypes, format, where) => {
-        const file = writeTorchCheckpoint(dtypes.map((d, i) => tensor(`t${i}`, d, [i + 1, 2], i)), { format });
-        const cut = Math.floor(where * file.length);
-        try {
-          readTorchCheckpoint(file.subarray(0, cut));
-        } catch (e) {
-          if (!(e instanceof CheckpointError)) throw e;
-        }
-      }),
+      fc.property(
+        fc.array(fc.constantFrom(...DTYPES), { minLength: 1, maxLength: 4 }),
+        fc.constantFrom(...FORMATS),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (dtypes, format, where) => {
+          const file = writeTorchCheckpoint(
+            dtypes.map((d, i) => tensor(`t${i}`, d, [i + 1, 2], i)),
+            { format },
+          );
+          const cut = Math.floor(where * file.length);
+          try {
+            readTorchCheckpoint(file.subarray(0, cut));
+          } catch (e) {
+            if (!(e instanceof CheckpointError)) throw e;
+          }
+        },
+      ),
       { seed: 1, numRuns: 300 },
     );
   });
@@ -247,15 +320,19 @@ describe('readTorchCheckpoint: truncated and corrupt files', () => {
   it('corrupted bytes anywhere: decode or typed error, never a crash (seeded property)', () => {
     const files = FORMATS.map((format) => writeTorchCheckpoint(small, { format }));
     fc.assert(
-      fc.property(fc.nat({ max: 1 }), fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), (which, edits) => {
-        const file = files[which]!.slice();
-        for (const [where, value] of edits) file[Math.min(file.length - 1, Math.floor(where * file.length))] = value;
-        try {
-          readTorchCheckpoint(file);
-        } catch (e) {
-          if (!(e instanceof CheckpointError)) throw e;
-        }
-      }),
+      fc.property(
+        fc.nat({ max: 1 }),
+        fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+        (which, edits) => {
+          const file = files[which]!.slice();
+          for (const [where, value] of edits) file[Math.min(file.length - 1, Math.floor(where * file.length))] = value;
+          try {
+            readTorchCheckpoint(file);
+          } catch (e) {
+            if (!(e instanceof CheckpointError)) throw e;
+          }
+        },
+      ),
       { seed: 1, numRuns: 1000 },
     );
   });
@@ -285,28 +362,38 @@ describe('readTorchCheckpoint: truncated and corrupt files', () => {
     const file = writeTorchCheckpoint([tensor('a', 'float32', [100]), tensor('b', 'float32', [100])], { format: 'zip' });
     expect(readTorchCheckpoint(file, { maxBytes: 800 }).tensors.size).toBe(2);
     const e = thrown(() => readTorchCheckpoint(file, { maxBytes: 799 }));
-    expect(e.message).toBe("readTorchCheckpoint: expected at most 799 bytes of tensor data (opts.maxBytes), received 800 bytes by tensor 'b'");
+    expect(e.message).toBe(
+      "readTorchCheckpoint: expected at most 799 bytes of tensor data (opts.maxBytes), received 800 bytes by tensor 'b'",
+    );
   });
 
   it('a tensor outside its storage', () => {
     const pkl = stateDictPickle([{ name: 'w', key: '0', numel: 4, offset: 2, shape: [3] }], false);
     const e = thrown(() => readTorchCheckpoint(zipCheckpoint(pkl, { '0': f32Bytes([1, 2, 3, 4]) })));
     expect(e.reason).toBe('corrupt');
-    expect(e.message).toContain("tensor 'w' (size [3], stride [1], offset 2) inside its storage '0' of 4 elements, received a last element at index 4");
+    expect(e.message).toContain(
+      "tensor 'w' (size [3], stride [1], offset 2) inside its storage '0' of 4 elements, received a last element at index 4",
+    );
   });
 
   it('legacy: an element count that disagrees with the persistent id, a key list without a used key', () => {
     const state = stateDictPickle([{ name: 'w', key: 'k', numel: 2, shape: [2] }], true);
-    expect(thrown(() => readTorchCheckpoint(legacyFile(state, ['k'], [{ count: 3, bytes: f32Bytes([1, 2, 3]) }]))).message).toContain("expected 2 elements for storage 'k'");
+    expect(thrown(() => readTorchCheckpoint(legacyFile(state, ['k'], [{ count: 3, bytes: f32Bytes([1, 2, 3]) }]))).message).toContain(
+      "expected 2 elements for storage 'k'",
+    );
     expect(thrown(() => readTorchCheckpoint(legacyFile(state, [], []))).message).toContain("storage 'k' of the state dict in the key list");
-    expect(readTorchCheckpoint(legacyFile(state, ['k'], [{ count: 2, bytes: f32Bytes([1, 2]) }])).tensors.get('w')!.data).toEqual(new Float32Array([1, 2]));
+    expect(readTorchCheckpoint(legacyFile(state, ['k'], [{ count: 2, bytes: f32Bytes([1, 2]) }])).tensors.get('w')!.data).toEqual(
+      new Float32Array([1, 2]),
+    );
   });
 
   it('zip: a missing storage entry, an unsafe storage key, a big-endian byteorder', () => {
     const pkl = stateDictPickle([{ name: 'w', key: '0', numel: 1, shape: [] }], false);
-    expect(thrown(() => readTorchCheckpoint(zipCheckpoint(pkl, {}))).message).toContain("expected an entry 'archive/data/0' for storage '0'");
+    expect(thrown(() => readTorchCheckpoint(zipCheckpoint(pkl, {}))).message).toContain(
+      "expected an entry 'archive/data/0' for storage '0'",
+    );
     const evilKey = stateDictPickle([{ name: 'w', key: '../../x', numel: 1, shape: [] }], false);
-    expect(thrown(() => readTorchCheckpoint(zipCheckpoint(evilKey, {}))).message).toContain("a storage key made of letters, digits");
+    expect(thrown(() => readTorchCheckpoint(zipCheckpoint(evilKey, {}))).message).toContain('a storage key made of letters, digits');
     const big = writeTorchCheckpoint([tensor('a', 'float32', [1])], { format: 'zip' });
     const at = Buffer.from(big).indexOf('little');
     big.set(new TextEncoder().encode('bigxxx'), at);
@@ -326,7 +413,18 @@ describe('readTorchCheckpoint: pickles are only data', () => {
 
   it('legacy: GLOBAL os.system in the state dict, STACK_GLOBAL builtins.eval', () => {
     expect((thrown(() => readTorchCheckpoint(legacyFile(evil, [], []))) as ForbiddenGlobalError).global).toBe('os.system');
-    const stackGlobal = bytes(0x80, 4, 0x8c, 8, ...new TextEncoder().encode('builtins'), 0x8c, 4, ...new TextEncoder().encode('eval'), OP.STACK_GLOBAL, OP.STOP);
+    const stackGlobal = bytes(
+      0x80,
+      4,
+      0x8c,
+      8,
+      ...new TextEncoder().encode('builtins'),
+      0x8c,
+      4,
+      ...new TextEncoder().encode('eval'),
+      OP.STACK_GLOBAL,
+      OP.STOP,
+    );
     const e = thrown(() => readTorchCheckpoint(zipCheckpoint(stackGlobal, {})));
     expect((e as ForbiddenGlobalError).global).toBe('builtins.eval');
   });
@@ -339,15 +437,22 @@ describe('readTorchCheckpoint: pickles are only data', () => {
 
   it('keys that are not tensors are ignored and listed; nested dicts are flattened', () => {
     const pkl = bytes(
-      OP.PROTO2, OP.EMPTY_DICT, OP.MARK,
-      str('epoch'), int(3),
-      str('model'), stateDictPickle([{ name: 'w', key: '0', numel: 1, shape: [] }], false).subarray(2, -1),
-      OP.SETITEMS, OP.STOP,
+      OP.PROTO2,
+      OP.EMPTY_DICT,
+      OP.MARK,
+      str('epoch'),
+      int(3),
+      str('model'),
+      stateDictPickle([{ name: 'w', key: '0', numel: 1, shape: [] }], false).subarray(2, -1),
+      OP.SETITEMS,
+      OP.STOP,
     );
     const ck = readTorchCheckpoint(zipCheckpoint(pkl, { '0': f32Bytes([7]) }));
     expect(ck.ignored).toEqual(['epoch']);
     expect([...ck.tensors.keys()]).toEqual(['model.w']);
-    expect(thrown(() => readTorchCheckpoint(zipCheckpoint(bytes(OP.PROTO2, OP.EMPTY_LIST, OP.STOP), {}))).message).toContain('a dict of tensors (a state_dict)');
+    expect(thrown(() => readTorchCheckpoint(zipCheckpoint(bytes(OP.PROTO2, OP.EMPTY_LIST, OP.STOP), {}))).message).toContain(
+      'a dict of tensors (a state_dict)',
+    );
   });
 });
 
@@ -403,8 +508,13 @@ describe('readTorchCheckpoint: its input and options', () => {
       expect(e.message).toBe(`readTorchCheckpoint: expected opts.maxBytes ≥ 0, received ${maxBytes}`);
     }
     const empty = writeTorchCheckpoint([tensor('e', 'float32', [0, 3]), tensor('z', 'int64', [4, 0])], { format: 'legacy' });
-    expect([...readTorchCheckpoint(empty, { maxBytes: 0 }).tensors.values()].map((t) => t.shape)).toEqual([[0, 3], [4, 0]]);
-    expect(thrown(() => readTorchCheckpoint(file, { maxBytes: 0 })).message).toBe("readTorchCheckpoint: expected at most 0 bytes of tensor data (opts.maxBytes), received 8 bytes by tensor 'a'");
+    expect([...readTorchCheckpoint(empty, { maxBytes: 0 }).tensors.values()].map((t) => t.shape)).toEqual([
+      [0, 3],
+      [4, 0],
+    ]);
+    expect(thrown(() => readTorchCheckpoint(file, { maxBytes: 0 })).message).toBe(
+      "readTorchCheckpoint: expected at most 0 bytes of tensor data (opts.maxBytes), received 8 bytes by tensor 'a'",
+    );
     expect(readTorchCheckpoint(file, { maxBytes: Infinity }).tensors.get('a')!.data).toEqual(tensor('a', 'float32', [2]).data);
   });
 
@@ -419,6 +529,8 @@ describe('readTorchCheckpoint: its input and options', () => {
     expect([t.data.length, t.data[0], t.data[n - 1]]).toEqual([n, 2.5, 2.5]);
     const e = thrown(() => readTorchCheckpoint(broadcast(n + 1)));
     expect(e.reason).toBe('too-large');
-    expect(e.message).toBe(`readTorchCheckpoint: expected at most ${4 * size + 2 ** 20} bytes of tensor data (opts.maxBytes), received ${4 * (n + 1)} bytes by tensor 'b'`);
+    expect(e.message).toBe(
+      `readTorchCheckpoint: expected at most ${4 * size + 2 ** 20} bytes of tensor data (opts.maxBytes), received ${4 * (n + 1)} bytes by tensor 'b'`,
+    );
   });
 });

@@ -46,7 +46,11 @@ import type { ParsedCheckpoint, ReadTorchCheckpointOptions, TorchCheckpoint, Tor
  */
 export function readTorchCheckpoint(input: Uint8Array, opts: ReadTorchCheckpointOptions = {}): TorchCheckpoint {
   if (!(input instanceof Uint8Array)) {
-    throw new CheckpointError('not-a-checkpoint', 'the file as a Uint8Array', input === null ? 'null' : typeof input === 'object' ? (input as object).constructor?.name ?? 'an object' : typeof input);
+    throw new CheckpointError(
+      'not-a-checkpoint',
+      'the file as a Uint8Array',
+      input === null ? 'null' : typeof input === 'object' ? ((input as object).constructor?.name ?? 'an object') : typeof input,
+    );
   }
   // A plain Uint8Array view: a Node Buffer's slice() would share memory instead of copying.
   const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
@@ -70,7 +74,11 @@ export function readTorchCheckpoint(input: Uint8Array, opts: ReadTorchCheckpoint
   for (const { name, ref } of refs) {
     total += checkTensorInStorage(name, ref);
     if (!(total <= maxBytes)) {
-      throw new CheckpointError('too-large', `at most ${maxBytes} bytes of tensor data (opts.maxBytes)`, `${total} bytes by tensor '${name}'`);
+      throw new CheckpointError(
+        'too-large',
+        `at most ${maxBytes} bytes of tensor data (opts.maxBytes)`,
+        `${total} bytes by tensor '${name}'`,
+      );
     }
   }
   const tensors = new Map<string, TorchTensor>();

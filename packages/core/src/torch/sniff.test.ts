@@ -32,8 +32,14 @@ describe('sniff', () => {
     // Another long, or another protocol: a pickle, not a checkpoint.
     const wrong = [...MAGIC];
     wrong[13] = 0x18;
-    expect(sniff(file(wrong))).toEqual({ kind: 'other', description: 'a pickle without the PyTorch magic number (16 bytes, starting 80 02 8a 0a 6c fc 9c 46)' });
-    expect(sniff(Uint8Array.of(0x80, 0x04, 0x95))).toEqual({ kind: 'other', description: 'a pickle without the PyTorch magic number (3 bytes, starting 80 04 95)' });
+    expect(sniff(file(wrong))).toEqual({
+      kind: 'other',
+      description: 'a pickle without the PyTorch magic number (16 bytes, starting 80 02 8a 0a 6c fc 9c 46)',
+    });
+    expect(sniff(Uint8Array.of(0x80, 0x04, 0x95))).toEqual({
+      kind: 'other',
+      description: 'a pickle without the PyTorch magic number (3 bytes, starting 80 04 95)',
+    });
   });
 
   it('says an empty file is empty', () => {
@@ -55,7 +61,10 @@ describe('sniff', () => {
   it('names a tar archive by "ustar" at byte 257, and only there', () => {
     const tar = file([], 512);
     tar.set(ascii('ustar\x0000'), 257);
-    expect(sniff(tar)).toEqual({ kind: 'other', description: 'a tar archive (PyTorch < 0.4 checkpoints are tar files: not supported), 512 bytes' });
+    expect(sniff(tar)).toEqual({
+      kind: 'other',
+      description: 'a tar archive (PyTorch < 0.4 checkpoints are tar files: not supported), 512 bytes',
+    });
     expect(described(tar.subarray(0, 262))).toMatch(/^a tar archive .*, 262 bytes$/);
     expect(sniff(tar.subarray(0, 261))).toEqual({ kind: 'other', description: '261 bytes starting 00 00 00 00 00 00 00 00' });
     const elsewhere = file(ascii('ustar'), 512);
@@ -73,6 +82,9 @@ describe('sniff', () => {
 
   it('otherwise gives the length and up to 8 first bytes in hex', () => {
     expect(sniff(Uint8Array.of(0x0a, 0xff, 0x7f))).toEqual({ kind: 'other', description: '3 bytes starting 0a ff 7f' });
-    expect(sniff(Uint8Array.from(ascii('hello world')))).toEqual({ kind: 'other', description: '11 bytes starting 68 65 6c 6c 6f 20 77 6f' });
+    expect(sniff(Uint8Array.from(ascii('hello world')))).toEqual({
+      kind: 'other',
+      description: '11 bytes starting 68 65 6c 6c 6f 20 77 6f',
+    });
   });
 });

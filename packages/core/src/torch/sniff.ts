@@ -31,9 +31,12 @@ export function sniff(bytes: Uint8Array): Sniffed {
   if (bytes.length === 0) return { kind: 'other', description: '0 bytes (an empty file)' };
   // A legacy file, or the start of one (cut short: the parser then reports the truncation).
   if (startsWith(bytes, LEGACY_PREFIX.slice(0, bytes.length))) return { kind: 'legacy' };
-  for (const [what, sig, at] of KNOWN) if (startsWith(bytes, sig, at)) return { kind: 'other', description: `${what}, ${bytes.length} bytes` };
-  if (bytes[8] === 0x7b && bytes[9] === 0x22) return { kind: 'other', description: `a safetensors file? (${bytes.length} bytes; JSON header)` };
-  if (bytes[0] === 0x80) return { kind: 'other', description: `a pickle without the PyTorch magic number (${bytes.length} bytes, starting ${hex(bytes)})` };
+  for (const [what, sig, at] of KNOWN)
+    if (startsWith(bytes, sig, at)) return { kind: 'other', description: `${what}, ${bytes.length} bytes` };
+  if (bytes[8] === 0x7b && bytes[9] === 0x22)
+    return { kind: 'other', description: `a safetensors file? (${bytes.length} bytes; JSON header)` };
+  if (bytes[0] === 0x80)
+    return { kind: 'other', description: `a pickle without the PyTorch magic number (${bytes.length} bytes, starting ${hex(bytes)})` };
   return { kind: 'other', description: `${bytes.length} bytes starting ${hex(bytes)}` };
 }
 

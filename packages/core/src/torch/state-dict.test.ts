@@ -25,7 +25,13 @@ const call = (name: string, args: readonly unknown[], where = W): unknown => {
 /** The PickleGlobal the unpickler pushes for an allowed global. */
 const pglobal = (name: string): PickleGlobal => new PickleGlobal(name, STATE_DICT_GLOBALS.get(name)!);
 const storageClass = (storage: string): PickleGlobal => pglobal(`torch.${storage}`);
-const ref = (shape: number[] = [2], key = '0'): TensorRef => new TensorRef(new StorageRef(key, F32, 8), 0, shape, shape.map(() => 1));
+const ref = (shape: number[] = [2], key = '0'): TensorRef =>
+  new TensorRef(
+    new StorageRef(key, F32, 8),
+    0,
+    shape,
+    shape.map(() => 1),
+  );
 
 /** A corrupt-file CheckpointError with the message `readTorchCheckpoint: expected …, received …`. */
 function expectCorrupt(f: () => unknown, expected: string, received: string): CheckpointError {
@@ -94,7 +100,10 @@ describe('_rebuild_tensor_v2 / _rebuild_tensor: a window of a storage', () => {
 
   it('a list (not only a tuple) as size and stride', () => {
     const r = call('torch._utils._rebuild_tensor_v2', [storage, 0, [2, 2], [2, 1], false, new Map()]) as TensorRef;
-    expect([r.shape, r.stride]).toEqual([[2, 2], [2, 1]]);
+    expect([r.shape, r.stride]).toEqual([
+      [2, 2],
+      [2, 1],
+    ]);
   });
 
   it.each([
@@ -109,10 +118,16 @@ describe('_rebuild_tensor_v2 / _rebuild_tensor: a window of a storage', () => {
   });
 
   it('the first argument must be a storage', () => {
-    expectCorrupt(() => call('torch._utils._rebuild_tensor_v2', ['0', 0, tuple(1), tuple(1), false, new Map()]),
-      `a storage as the first argument of _rebuild_tensor_v2 in ${W}`, "'0'");
-    expectCorrupt(() => call('torch._utils._rebuild_tensor', [ref(), 0, tuple(1), tuple(1)]),
-      `a storage as the first argument of _rebuild_tensor in ${W}`, 'TensorRef');
+    expectCorrupt(
+      () => call('torch._utils._rebuild_tensor_v2', ['0', 0, tuple(1), tuple(1), false, new Map()]),
+      `a storage as the first argument of _rebuild_tensor_v2 in ${W}`,
+      "'0'",
+    );
+    expectCorrupt(
+      () => call('torch._utils._rebuild_tensor', [ref(), 0, tuple(1), tuple(1)]),
+      `a storage as the first argument of _rebuild_tensor in ${W}`,
+      'TensorRef',
+    );
   });
 
   it('size, stride and offset: tuples of non-negative integers, the same rank', () => {
@@ -160,13 +175,23 @@ describe('collections.OrderedDict', () => {
   });
 
   it('rejects arguments (a list of pairs)', () => {
-    expectCorrupt(() => call('collections.OrderedDict', [[tuple('a', 1)]]), `collections.OrderedDict() without arguments in ${W}`, '1 arguments');
+    expectCorrupt(
+      () => call('collections.OrderedDict', [[tuple('a', 1)]]),
+      `collections.OrderedDict() without arguments in ${W}`,
+      '1 arguments',
+    );
     expectCorrupt(() => call('collections.OrderedDict', [1, 2]), `collections.OrderedDict() without arguments in ${W}`, '2 arguments');
   });
 });
 
 describe('STATE_DICT_GLOBALS: the allow-list', () => {
-  const callables = ['collections.OrderedDict', 'torch._utils._rebuild_tensor_v2', 'torch._utils._rebuild_tensor', 'torch._utils._rebuild_parameter', 'torch._utils._rebuild_parameter_with_state'];
+  const callables = [
+    'collections.OrderedDict',
+    'torch._utils._rebuild_tensor_v2',
+    'torch._utils._rebuild_tensor',
+    'torch._utils._rebuild_parameter',
+    'torch._utils._rebuild_parameter_with_state',
+  ];
   const storages: [string, TorchDType][] = [
     ['torch.FloatStorage', 'float32'],
     ['torch.DoubleStorage', 'float64'],
@@ -202,8 +227,10 @@ describe('STATE_DICT_GLOBALS: the allow-list', () => {
 });
 
 describe('storageResolver: persistent ids', () => {
-  const zipPid = (type: unknown, key: unknown = '0', numel: unknown = 4, location: unknown = 'cpu'): readonly unknown[] => tuple('storage', type, key, location, numel);
-  const legacyPid = (view: unknown, numel: unknown = 10, key = '140'): readonly unknown[] => tuple('storage', storageClass('FloatStorage'), key, 'cuda:0', numel, view);
+  const zipPid = (type: unknown, key: unknown = '0', numel: unknown = 4, location: unknown = 'cpu'): readonly unknown[] =>
+    tuple('storage', type, key, location, numel);
+  const legacyPid = (view: unknown, numel: unknown = 10, key = '140'): readonly unknown[] =>
+    tuple('storage', storageClass('FloatStorage'), key, 'cuda:0', numel, view);
 
   it('one StorageRef per key, checked once, shared by every reference', () => {
     const checked: StorageRef[] = [];
@@ -215,7 +242,10 @@ describe('storageResolver: persistent ids', () => {
     const b = load(zipPid(storageClass('LongStorage'), 'k_1.x-2', 2), W);
     expect([b.key, b.info.dtype, b.numel]).toEqual(['k_1.x-2', 'int64', 2]);
     expect(checked).toEqual([a, b]);
-    expect([...storages]).toEqual([['0', a], ['k_1.x-2', b]]);
+    expect([...storages]).toEqual([
+      ['0', a],
+      ['k_1.x-2', b],
+    ]);
   });
 
   it('check runs before the storage is registered and its error propagates', () => {
@@ -229,10 +259,16 @@ describe('storageResolver: persistent ids', () => {
   it('every reference to a key has one dtype and size', () => {
     const { load } = storageResolver(false, () => {});
     load(zipPid(storageClass('FloatStorage'), '3', 4), W);
-    expectCorrupt(() => load(zipPid(storageClass('IntStorage'), '3', 4), 'here'),
-      "every reference to storage '3' with one dtype and size (float32 × 4)", 'int32 × 4 in here');
-    expectCorrupt(() => load(zipPid(storageClass('FloatStorage'), '3', 5), 'here'),
-      "every reference to storage '3' with one dtype and size (float32 × 4)", 'float32 × 5 in here');
+    expectCorrupt(
+      () => load(zipPid(storageClass('IntStorage'), '3', 4), 'here'),
+      "every reference to storage '3' with one dtype and size (float32 × 4)",
+      'int32 × 4 in here',
+    );
+    expectCorrupt(
+      () => load(zipPid(storageClass('FloatStorage'), '3', 5), 'here'),
+      "every reference to storage '3' with one dtype and size (float32 × 4)",
+      'float32 × 5 in here',
+    );
   });
 
   it.each([
@@ -253,7 +289,11 @@ describe('storageResolver: persistent ids', () => {
     const { load } = storageResolver(false, () => {});
     const F = storageClass('FloatStorage');
     expectCorrupt(() => load(zipPid('FloatStorage'), W), `a storage class in the persistent id in ${W}`, "'FloatStorage'");
-    expectCorrupt(() => load(zipPid(pglobal('collections.OrderedDict')), W), `a storage class in the persistent id in ${W}`, 'the global collections.OrderedDict');
+    expectCorrupt(
+      () => load(zipPid(pglobal('collections.OrderedDict')), W),
+      `a storage class in the persistent id in ${W}`,
+      'the global collections.OrderedDict',
+    );
     const badKey = `a storage key made of letters, digits, '_', '.', '-' in ${W}`;
     expectCorrupt(() => load(zipPid(F, 0), W), badKey, 'the number 0');
     for (const key of ['', '../x', '.hidden', '-x', 'a/b', '0/../../x', 'a b', 'x\n', 'data\\0']) {
@@ -287,7 +327,11 @@ describe('storageResolver: persistent ids', () => {
     expectCorrupt(() => load(legacyPid(tuple('140', 0)), W), badView, 'a tuple of 2');
     expectCorrupt(() => load(legacyPid(tuple('140', 0, 1, 1)), W), badView, 'a tuple of 4');
     expectCorrupt(() => load(legacyPid(0), W), badView, 'the number 0');
-    expectCorrupt(() => load(legacyPid(tuple('140', -1, 1)), W), "the offset of a view of storage '140' as a non-negative integer", 'the number -1');
+    expectCorrupt(
+      () => load(legacyPid(tuple('140', -1, 1)), W),
+      "the offset of a view of storage '140' as a non-negative integer",
+      'the number -1',
+    );
     expectCorrupt(() => load(legacyPid(tuple('140', 1, 'x')), W), "the size of a view of storage '140' as a non-negative integer", "'x'");
     expectCorrupt(() => load(legacyPid(tuple('140', 2, 9)), W), "a view inside storage '140' (10 elements)", 'elements [2, 11)');
     expectCorrupt(() => load(legacyPid(tuple('140', 8, 3)), W), "a view inside storage '140' (10 elements)", 'elements [8, 11)');
@@ -303,10 +347,17 @@ describe('storageResolver: persistent ids', () => {
 
 describe('collectTensors: the unpickled dict → named tensors', () => {
   it('the top level must be a dict', () => {
-    for (const [root, received] of [[[ref()], 'a list of 1'], [ref(), 'TensorRef'], [null, 'None'], [3, 'the number 3']] as const) {
+    for (const [root, received] of [
+      [[ref()], 'a list of 1'],
+      [ref(), 'TensorRef'],
+      [null, 'None'],
+      [3, 'the number 3'],
+    ] as const) {
       const e = thrown(() => collectTensors(root, 'archive/data.pkl', 100));
       expect(e.reason).toBe('not-a-checkpoint');
-      expect(e.message).toBe(`readTorchCheckpoint: expected a dict of tensors (a state_dict) as the value of archive/data.pkl, received ${received}`);
+      expect(e.message).toBe(
+        `readTorchCheckpoint: expected a dict of tensors (a state_dict) as the value of archive/data.pkl, received ${received}`,
+      );
     }
   });
 
@@ -315,7 +366,19 @@ describe('collectTensors: the unpickled dict → named tensors', () => {
     const root = new Map<unknown, unknown>([
       ['conv.weight', a],
       ['epoch', 3],
-      ['state_dict', new Map<unknown, unknown>([['enc', new Map<unknown, unknown>([[0, b], ['name', 'x']])], ['bias', c]])],
+      [
+        'state_dict',
+        new Map<unknown, unknown>([
+          [
+            'enc',
+            new Map<unknown, unknown>([
+              [0, b],
+              ['name', 'x'],
+            ]),
+          ],
+          ['bias', c],
+        ]),
+      ],
       [7, d],
       ['empty', new Map()],
       ['list', [a]],
@@ -336,8 +399,23 @@ describe('collectTensors: the unpickled dict → named tensors', () => {
 
   it('the same tensor under two names is two entries; one name twice is refused', () => {
     const t = ref();
-    expect(collectTensors(new Map([['a', t], ['b', t]]), 'W', 10).tensors).toEqual([{ name: 'a', ref: t }, { name: 'b', ref: t }]);
-    const clash = new Map<unknown, unknown>([['a.b', t], ['a', new Map([['b', ref()]])]]);
+    expect(
+      collectTensors(
+        new Map([
+          ['a', t],
+          ['b', t],
+        ]),
+        'W',
+        10,
+      ).tensors,
+    ).toEqual([
+      { name: 'a', ref: t },
+      { name: 'b', ref: t },
+    ]);
+    const clash = new Map<unknown, unknown>([
+      ['a.b', t],
+      ['a', new Map([['b', ref()]])],
+    ]);
     expectCorrupt(() => collectTensors(clash, 'W', 10), 'unique tensor names in W', "'a.b' twice");
   });
 
@@ -358,15 +436,27 @@ describe('collectTensors: the unpickled dict → named tensors', () => {
   });
 
   it('at most `budget` dict entries are visited (shared dicts)', () => {
-    const flat = new Map<unknown, unknown>([['a', ref()], ['b', 1], ['c', ref()]]);
+    const flat = new Map<unknown, unknown>([
+      ['a', ref()],
+      ['b', 1],
+      ['c', ref()],
+    ]);
     expect(collectTensors(flat, 'W', 3).tensors).toHaveLength(2);
     expectCorrupt(() => collectTensors(flat, 'W', 2), 'at most 2 dict entries in W (one per pickle byte)', 'more (shared or cyclic dicts)');
     // One dict shared twice at each of 10 levels: 2 + 4 + … + 2^10 dict entries and 2^10 tensor
     // entries (3070) from eleven small dicts.
     let shared = new Map<unknown, unknown>([['t', ref()]]);
-    for (let i = 0; i < 10; i++) shared = new Map<unknown, unknown>([['l', shared], ['r', shared]]);
+    for (let i = 0; i < 10; i++)
+      shared = new Map<unknown, unknown>([
+        ['l', shared],
+        ['r', shared],
+      ]);
     expect(collectTensors(shared, 'W', 3070).tensors).toHaveLength(2 ** 10);
-    expectCorrupt(() => collectTensors(shared, 'W', 3069), 'at most 3069 dict entries in W (one per pickle byte)', 'more (shared or cyclic dicts)');
+    expectCorrupt(
+      () => collectTensors(shared, 'W', 3069),
+      'at most 3069 dict entries in W (one per pickle byte)',
+      'more (shared or cyclic dicts)',
+    );
   });
 });
 
@@ -383,11 +473,28 @@ describe('a state-dict pickle through the unpickler', () => {
     ];
     const metadata = bytes(OP.EMPTY_DICT, str('_metadata'), global('collections', 'OrderedDict'), OP.EMPTY_TUPLE, OP.REDUCE, OP.SETITEM);
     return bytes(
-      OP.PROTO2, global('collections', 'OrderedDict'), OP.EMPTY_TUPLE, OP.REDUCE, OP.MARK,
-      str('w'), global('torch._utils', '_rebuild_parameter'), OP.MARK, ...rebuild('0', 'FloatStorage', 12, 2, [2, 3], [3, 1]), OP.NEWTRUE, global('collections', 'OrderedDict'), OP.EMPTY_TUPLE, OP.REDUCE, OP.TUPLE, OP.REDUCE,
-      str('idx'), ...rebuild('1', 'LongStorage', 1, 0, [], []),
-      str('t'), ...rebuild('0', 'FloatStorage', 12, 0, [3, 2], [1, 3]),
-      OP.SETITEMS, metadata, 0x62 /* BUILD */,
+      OP.PROTO2,
+      global('collections', 'OrderedDict'),
+      OP.EMPTY_TUPLE,
+      OP.REDUCE,
+      OP.MARK,
+      str('w'),
+      global('torch._utils', '_rebuild_parameter'),
+      OP.MARK,
+      ...rebuild('0', 'FloatStorage', 12, 2, [2, 3], [3, 1]),
+      OP.NEWTRUE,
+      global('collections', 'OrderedDict'),
+      OP.EMPTY_TUPLE,
+      OP.REDUCE,
+      OP.TUPLE,
+      OP.REDUCE,
+      str('idx'),
+      ...rebuild('1', 'LongStorage', 1, 0, [], []),
+      str('t'),
+      ...rebuild('0', 'FloatStorage', 12, 0, [3, 2], [1, 3]),
+      OP.SETITEMS,
+      metadata,
+      0x62 /* BUILD */,
       OP.STOP,
     );
   }
@@ -396,12 +503,20 @@ describe('a state-dict pickle through the unpickler', () => {
     const checked: string[] = [];
     const { load, storages } = storageResolver(false, (r) => checked.push(`${r.key}:${r.info.dtype}×${r.numel}`));
     const pkl = pickle();
-    const { value } = unpickle(pkl, 0, { where: 'data.pkl', globals: STATE_DICT_GLOBALS, allowedText: STATE_DICT_GLOBALS_TEXT, persistentLoad: load });
+    const { value } = unpickle(pkl, 0, {
+      where: 'data.pkl',
+      globals: STATE_DICT_GLOBALS,
+      allowedText: STATE_DICT_GLOBALS_TEXT,
+      persistentLoad: load,
+    });
     expect(checked).toEqual(['0:float32×12', '1:int64×1']);
     const { tensors, ignored } = collectTensors(value, 'data.pkl', pkl.length);
     expect(ignored).toEqual([]);
-    expect(tensors.map(({ name, ref: r }) => [name, r.storage.key, r.storage.info.dtype, r.offset, r.shape, r.stride]))
-      .toEqual([['w', '0', 'float32', 2, [2, 3], [3, 1]], ['idx', '1', 'int64', 0, [], []], ['t', '0', 'float32', 0, [3, 2], [1, 3]]]);
+    expect(tensors.map(({ name, ref: r }) => [name, r.storage.key, r.storage.info.dtype, r.offset, r.shape, r.stride])).toEqual([
+      ['w', '0', 'float32', 2, [2, 3], [3, 1]],
+      ['idx', '1', 'int64', 0, [], []],
+      ['t', '0', 'float32', 0, [3, 2], [1, 3]],
+    ]);
     expect(tensors[0]!.ref.storage).toBe(storages.get('0'));
     expect(tensors[2]!.ref.storage).toBe(tensors[0]!.ref.storage);
   });

@@ -88,12 +88,15 @@ export class StorageType implements GlobalImpl {
 
 /** The globals a state_dict pickle may use, by `module.name`. */
 export const STATE_DICT_GLOBALS: ReadonlyMap<string, GlobalImpl> = new Map<string, GlobalImpl>([
-  ['collections.OrderedDict', {
-    call: (args, where) => {
-      if (args.length === 0) return new Map();
-      throw fail(`collections.OrderedDict() without arguments in ${where}`, `${args.length} arguments`);
+  [
+    'collections.OrderedDict',
+    {
+      call: (args, where) => {
+        if (args.length === 0) return new Map();
+        throw fail(`collections.OrderedDict() without arguments in ${where}`, `${args.length} arguments`);
+      },
     },
-  }],
+  ],
   ['torch._utils._rebuild_tensor_v2', { call: (a, w) => rebuildTensor(a, '_rebuild_tensor_v2', w, 6, 7) }],
   ['torch._utils._rebuild_tensor', { call: (a, w) => rebuildTensor(a, '_rebuild_tensor', w, 4, 4) }],
   ['torch._utils._rebuild_parameter', { call: (a, w) => rebuildParameter(a, '_rebuild_parameter', w, 3) }],
@@ -114,7 +117,10 @@ const SAFE_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
  * @param check called once per new key, before anything is allocated: throws if the file cannot
  * hold `numel` elements of that dtype.
  */
-export function storageResolver(legacy: boolean, check: (ref: StorageRef) => void): { load: (pid: unknown, where: string) => StorageRef; storages: Map<string, StorageRef> } {
+export function storageResolver(
+  legacy: boolean,
+  check: (ref: StorageRef) => void,
+): { load: (pid: unknown, where: string) => StorageRef; storages: Map<string, StorageRef> } {
   const storages = new Map<string, StorageRef>();
   const load = (pid: unknown, where: string): StorageRef => {
     const n = legacy ? 6 : 5;
@@ -122,8 +128,10 @@ export function storageResolver(legacy: boolean, check: (ref: StorageRef) => voi
       throw fail(`a persistent id ('storage', type, key, location, numel${legacy ? ', view' : ''}) in ${where}`, describe(pid));
     }
     const [, type, key, location, numelRaw, view] = pid;
-    if (!(type instanceof PickleGlobal) || !(type.impl instanceof StorageType)) throw fail(`a storage class in the persistent id in ${where}`, describe(type));
-    if (typeof key !== 'string' || !SAFE_KEY.test(key)) throw fail(`a storage key made of letters, digits, '_', '.', '-' in ${where}`, describe(key));
+    if (!(type instanceof PickleGlobal) || !(type.impl instanceof StorageType))
+      throw fail(`a storage class in the persistent id in ${where}`, describe(type));
+    if (typeof key !== 'string' || !SAFE_KEY.test(key))
+      throw fail(`a storage key made of letters, digits, '_', '.', '-' in ${where}`, describe(key));
     if (typeof location !== 'string') throw fail(`a device string in the persistent id in ${where}`, describe(location));
     const info = type.impl.info;
     const numel = toIndex(numelRaw, `the element count of storage '${key}'`);
@@ -133,7 +141,10 @@ export function storageResolver(legacy: boolean, check: (ref: StorageRef) => voi
       check(root);
       storages.set(key, root);
     } else if (root.info !== info || root.numel !== numel) {
-      throw fail(`every reference to storage '${key}' with one dtype and size (${root.info.dtype} × ${root.numel})`, `${info.dtype} × ${numel} in ${where}`);
+      throw fail(
+        `every reference to storage '${key}' with one dtype and size (${root.info.dtype} × ${root.numel})`,
+        `${info.dtype} × ${numel} in ${where}`,
+      );
     }
     if (legacy && view !== null) {
       if (!isTuple(view) || view.length !== 3) throw fail(`a storage view (key, offset, size) or None in ${where}`, describe(view));
@@ -161,14 +172,16 @@ export interface NamedTensorRef {
  * tensors nor dicts are listed in `ignored`.
  */
 export function collectTensors(root: unknown, where: string, budget: number): { tensors: NamedTensorRef[]; ignored: string[] } {
-  if (!(root instanceof Map)) throw new CheckpointError('not-a-checkpoint', `a dict of tensors (a state_dict) as the value of ${where}`, describe(root));
+  if (!(root instanceof Map))
+    throw new CheckpointError('not-a-checkpoint', `a dict of tensors (a state_dict) as the value of ${where}`, describe(root));
   const tensors: NamedTensorRef[] = [];
   const ignored: string[] = [];
   const names = new Set<string>();
   let visits = 0;
   const walk = (dict: Map<unknown, unknown>, prefix: string, depth: number): void => {
     for (const [k, v] of dict) {
-      if (++visits > budget) throw fail(`at most ${budget} dict entries in ${where} (one per pickle byte)`, 'more (shared or cyclic dicts)');
+      if (++visits > budget)
+        throw fail(`at most ${budget} dict entries in ${where} (one per pickle byte)`, 'more (shared or cyclic dicts)');
       const name = prefix + String(k);
       if (v instanceof TensorRef) {
         if (names.has(name)) throw fail(`unique tensor names in ${where}`, `'${name}' twice`);

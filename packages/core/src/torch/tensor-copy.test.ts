@@ -50,13 +50,18 @@ describe('numelOf, isContiguous', () => {
 
   it('C-order strides are contiguous; changing the stride of a dim of size > 1 breaks it (seeded property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 }), fc.nat(), fc.integer({ min: 1, max: 3 }), (shape, pick, delta) => {
-        const stride = contiguous(shape);
-        expect(isContiguous(shape, stride)).toBe(true);
-        const d = pick % shape.length;
-        const changed = stride.map((s, i) => (i === d ? s + delta : s));
-        expect(isContiguous(shape, changed)).toBe(shape[d] === 1);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 3 }),
+        (shape, pick, delta) => {
+          const stride = contiguous(shape);
+          expect(isContiguous(shape, stride)).toBe(true);
+          const d = pick % shape.length;
+          const changed = stride.map((s, i) => (i === d ? s + delta : s));
+          expect(isContiguous(shape, changed)).toBe(shape[d] === 1);
+        },
+      ),
       { seed: 1, numRuns: 200 },
     );
   });
@@ -80,7 +85,9 @@ describe('checkTensorInStorage', () => {
   it('one element past the storage (view) is an error naming the tensor, its layout and the storage', () => {
     const e = thrown(() => checkTensorInStorage('w', ref([4, 3], [6, 2], 2)));
     expect(e.reason).toBe('corrupt');
-    expect(e.message).toBe("readTorchCheckpoint: expected tensor 'w' (size [4,3], stride [6,2], offset 2) inside its storage 's' of 24 elements, received a last element at index 24");
+    expect(e.message).toBe(
+      "readTorchCheckpoint: expected tensor 'w' (size [4,3], stride [6,2], offset 2) inside its storage 's' of 24 elements, received a last element at index 24",
+    );
   });
 
   it.each([
@@ -88,12 +95,16 @@ describe('checkTensorInStorage', () => {
     [[2, 13], [13, 1], 0, 25],
     [[13, 2], [1, 12], 0, 24],
   ])('size %j stride %j offset %i: last element %i', (shape, stride, offset, last) => {
-    expect(thrown(() => checkTensorInStorage('w', ref(shape, stride, offset))).message).toMatch(new RegExp(`of 24 elements, received a last element at index ${last}$`));
+    expect(thrown(() => checkTensorInStorage('w', ref(shape, stride, offset))).message).toMatch(
+      new RegExp(`of 24 elements, received a last element at index ${last}$`),
+    );
   });
 
   it('a legacy storage view bounds the tensor by its own size', () => {
     const view = new StorageRef('s', TORCH_DTYPES.int16, 24, 10, 5);
-    expect(thrown(() => checkTensorInStorage('v', ref([6], [1], 0, view))).message).toMatch(/inside its storage 's' of 5 elements, received a last element at index 5$/);
+    expect(thrown(() => checkTensorInStorage('v', ref([6], [1], 0, view))).message).toMatch(
+      /inside its storage 's' of 5 elements, received a last element at index 5$/,
+    );
   });
 });
 
@@ -120,7 +131,10 @@ describe('copyTensor', () => {
   it.each([[[0]], [[0, 3]], [[3, 0]], [[2, 0, 4]]])('empty %j: an empty array of the dtype', (shape) => {
     const stride = shape.map((_, i) => (i === 0 ? 5 : 1));
     for (const dtype of ['float32', 'int64', 'bool'] as TorchDType[]) {
-      const data = copyTensor(new TensorRef(new StorageRef('s', TORCH_DTYPES[dtype], 4), 2, shape, stride), new Uint8Array(4 * TORCH_DTYPES[dtype].bytes));
+      const data = copyTensor(
+        new TensorRef(new StorageRef('s', TORCH_DTYPES[dtype], 4), 2, shape, stride),
+        new Uint8Array(4 * TORCH_DTYPES[dtype].bytes),
+      );
       expect(data.constructor.name).toBe(TORCH_DTYPES[dtype].view(new ArrayBuffer(0)).constructor.name);
       expect(data.length).toBe(0);
     }
@@ -133,7 +147,16 @@ describe('copyTensor', () => {
   });
 
   it('the copy owns an exactly sized buffer (no view of the file)', () => {
-    for (const [shape, stride] of [[[2, 3], [3, 1]], [[3, 2], [1, 3]]] as const) {
+    for (const [shape, stride] of [
+      [
+        [2, 3],
+        [3, 1],
+      ],
+      [
+        [3, 2],
+        [1, 3],
+      ],
+    ] as const) {
       const bytes = storage.slice();
       const data = copyTensor(ref([...shape], [...stride], 4), bytes);
       expect(data.buffer).not.toBe(bytes.buffer);
@@ -157,13 +180,18 @@ describe('copyTensor', () => {
 
   it('random views match indexing by the definition (seeded property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 4 }), fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 4, maxLength: 4 }), fc.nat({ max: 6 }), (shape, strides, offset) => {
-        const stride = strides.slice(0, shape.length);
-        const r = ref(shape, stride, offset, new StorageRef('s', TORCH_DTYPES.float64, 64));
-        const want = byDefinition(shape, stride, offset);
-        if (want.some((i) => i >= 64)) return;
-        expect([...copyTensor(r, iota(64))]).toEqual(want);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 4 }),
+        fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 4, maxLength: 4 }),
+        fc.nat({ max: 6 }),
+        (shape, strides, offset) => {
+          const stride = strides.slice(0, shape.length);
+          const r = ref(shape, stride, offset, new StorageRef('s', TORCH_DTYPES.float64, 64));
+          const want = byDefinition(shape, stride, offset);
+          if (want.some((i) => i >= 64)) return;
+          expect([...copyTensor(r, iota(64))]).toEqual(want);
+        },
+      ),
       { seed: 1, numRuns: 300 },
     );
   });
@@ -177,7 +205,10 @@ describe('copyTensor on a big-endian host', () => {
 
   it('swaps the bytes of each element (the file is little-endian)', async () => {
     vi.resetModules();
-    vi.doMock('./dtypes.js', async (importOriginal) => ({ ...(await importOriginal<typeof import('./dtypes.js')>()), HOST_LITTLE_ENDIAN: false }));
+    vi.doMock('./dtypes.js', async (importOriginal) => ({
+      ...(await importOriginal<typeof import('./dtypes.js')>()),
+      HOST_LITTLE_ENDIAN: false,
+    }));
     const m = await import('./tensor-copy.js');
     const sd = await import('./state-dict.js');
     const raw = Uint8Array.from({ length: 16 }, (_, i) => i);

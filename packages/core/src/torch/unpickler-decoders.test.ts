@@ -14,6 +14,8 @@ describe('unpickle: module-level decoders', () => {
     expect(() => run(0x80, 2, 0x63, 0x6d, 0xe9, 0x0a, 0x78, 0x0a, 0x2e)).toThrow(/received global m\u00e9\.x at byte 2 of test\.pkl/);
     // SHORT_BINUNICODE: UTF-8, and invalid UTF-8 is an error, not U+FFFD.
     expect(run(0x80, 2, 0x8c, 3, 0x61, 0xc3, 0xa9, 0x2e)).toBe('a\u00e9');
-    expect(() => run(0x80, 2, 0x8c, 1, 0xff, 0x2e)).toThrow(/^readTorchCheckpoint: expected a UTF-8 string at byte 2 of test\.pkl, received invalid UTF-8$/);
+    expect(() => run(0x80, 2, 0x8c, 1, 0xff, 0x2e)).toThrow(
+      /^readTorchCheckpoint: expected a UTF-8 string at byte 2 of test\.pkl, received invalid UTF-8$/,
+    );
   });
 });

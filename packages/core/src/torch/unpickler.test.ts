@@ -37,16 +37,55 @@ describe('unpickle: the data subset', () => {
     expect(l[0]).toBe(1);
     expect(l[1]).toBe(l); // a cycle through the memo is fine: nothing walks it
     const d = load(OP.PROTO2, OP.EMPTY_DICT, OP.MARK, str('b'), int(1), str('a'), int(2), OP.SETITEMS, OP.STOP) as Map<string, number>;
-    expect([...d]).toEqual([['b', 1], ['a', 2]]);
+    expect([...d]).toEqual([
+      ['b', 1],
+      ['a', 2],
+    ]);
   });
 
   it('reads protocol 4 framing, MEMOIZE and STACK_GLOBAL of an allowed global', () => {
-    const v = load(0x80, 4, 0x95, 10, 0, 0, 0, 0, 0, 0, 0, 0x8c, 11, ...new TextEncoder().encode('collections'), 0x94, 0x8c, 11, ...new TextEncoder().encode('OrderedDict'), 0x94, OP.STACK_GLOBAL, 0x94, OP.EMPTY_TUPLE, OP.REDUCE, OP.STOP);
+    const v = load(
+      0x80,
+      4,
+      0x95,
+      10,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0x8c,
+      11,
+      ...new TextEncoder().encode('collections'),
+      0x94,
+      0x8c,
+      11,
+      ...new TextEncoder().encode('OrderedDict'),
+      0x94,
+      OP.STACK_GLOBAL,
+      0x94,
+      OP.EMPTY_TUPLE,
+      OP.REDUCE,
+      OP.STOP,
+    );
     expect(v).toBeInstanceOf(Map);
   });
 
   it('ignores the attributes BUILD sets on an OrderedDict (state_dict._metadata)', () => {
-    const v = load(OP.PROTO2, global('collections', 'OrderedDict'), OP.EMPTY_TUPLE, OP.REDUCE, OP.EMPTY_DICT, str('_metadata'), OP.EMPTY_DICT, OP.SETITEM, 0x62, OP.STOP);
+    const v = load(
+      OP.PROTO2,
+      global('collections', 'OrderedDict'),
+      OP.EMPTY_TUPLE,
+      OP.REDUCE,
+      OP.EMPTY_DICT,
+      str('_metadata'),
+      OP.EMPTY_DICT,
+      OP.SETITEM,
+      0x62,
+      OP.STOP,
+    );
     expect(v).toBeInstanceOf(Map);
     expect((v as Map<unknown, unknown>).size).toBe(0);
   });
@@ -78,7 +117,12 @@ describe('unpickle: rejections', () => {
   });
 
   it('rejects unknown opcodes, naming the byte and its offset', () => {
-    for (const [op, label] of [[0x8f, '0x8f'], [0xff, '0xff'], [0x69, "0x69 'i'"], [0x67, "0x67 'g'"]] as const) {
+    for (const [op, label] of [
+      [0x8f, '0x8f'],
+      [0xff, '0xff'],
+      [0x69, "0x69 'i'"],
+      [0x67, "0x67 'g'"],
+    ] as const) {
       const e = thrown(() => load(OP.PROTO2, OP.NONE, op, OP.STOP));
       expect(e).toBeInstanceOf(UnknownOpcodeError);
       expect((e as UnknownOpcodeError).opcode).toBe(op);
@@ -139,10 +183,33 @@ const u32le = (n: number): number[] => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) &
 const u64le = (n: number): number[] => [...u32le(n % 2 ** 32), ...u32le(Math.floor(n / 2 ** 32))];
 const ascii = (s: string): number[] => [...new TextEncoder().encode(s)];
 const OPX = {
-  POP: 0x30, POP_MARK: 0x31, DUP: 0x32, LONG_BINPUT: 0x72, LONG_BINGET: 0x6a, MEMOIZE: 0x94, BININT: 0x4a, BININT1: 0x4b,
-  BININT2: 0x4d, LONG1: 0x8a, LONG4: 0x8b, BINUNICODE8: 0x8d, SHORT_BINUNICODE: 0x8c, BINSTRING: 0x54, SHORT_BINSTRING: 0x55,
-  BINBYTES: 0x42, SHORT_BINBYTES: 0x43, BINBYTES8: 0x8e, TUPLE2: 0x86, TUPLE3: 0x87, LIST: 0x6c, APPEND: 0x61, DICT: 0x64,
-  NEWOBJ: 0x81, BUILD: 0x62, FRAME: 0x95, PROTO: 0x80,
+  POP: 0x30,
+  POP_MARK: 0x31,
+  DUP: 0x32,
+  LONG_BINPUT: 0x72,
+  LONG_BINGET: 0x6a,
+  MEMOIZE: 0x94,
+  BININT: 0x4a,
+  BININT1: 0x4b,
+  BININT2: 0x4d,
+  LONG1: 0x8a,
+  LONG4: 0x8b,
+  BINUNICODE8: 0x8d,
+  SHORT_BINUNICODE: 0x8c,
+  BINSTRING: 0x54,
+  SHORT_BINSTRING: 0x55,
+  BINBYTES: 0x42,
+  SHORT_BINBYTES: 0x43,
+  BINBYTES8: 0x8e,
+  TUPLE2: 0x86,
+  TUPLE3: 0x87,
+  LIST: 0x6c,
+  APPEND: 0x61,
+  DICT: 0x64,
+  NEWOBJ: 0x81,
+  BUILD: 0x62,
+  FRAME: 0x95,
+  PROTO: 0x80,
 } as const;
 type Parts = Parameters<typeof bytes>;
 
@@ -232,7 +299,10 @@ describe('unpickle: the memo', () => {
   it('BINPUT/BINGET, LONG_BINPUT/LONG_BINGET (4-byte indices) and MEMOIZE (next index)', () => {
     expect(load(OP.PROTO2, str('a'), OPX.LONG_BINPUT, u32le(0x01020304), OPX.POP, OPX.LONG_BINGET, u32le(0x01020304), OP.STOP)).toBe('a');
     expect(load(OP.PROTO2, str('a'), OP.BINPUT, 9, int(1), OP.BINPUT, 9, OP.BINGET, 9, OP.STOP)).toBe(1); // overwritten
-    expect(load(OPX.PROTO, 4, str('a'), OPX.MEMOIZE, str('b'), OPX.MEMOIZE, OP.BINGET, 0, OP.BINGET, 1, OPX.TUPLE2, OP.STOP)).toEqual(['a', 'b']);
+    expect(load(OPX.PROTO, 4, str('a'), OPX.MEMOIZE, str('b'), OPX.MEMOIZE, OP.BINGET, 0, OP.BINGET, 1, OPX.TUPLE2, OP.STOP)).toEqual([
+      'a',
+      'b',
+    ]);
     // MEMOIZE counts entries, so after BINPUT 0 the next one is 1.
     expect(load(OPX.PROTO, 4, str('a'), OP.BINPUT, 0, str('b'), OPX.MEMOIZE, OP.BINGET, 1, OP.STOP)).toBe('b');
     expect(load(OP.PROTO2, int(3), OP.BINPUT, 0, OP.STOP)).toBe(3); // BINPUT leaves the value on the stack
@@ -240,7 +310,11 @@ describe('unpickle: the memo', () => {
 
   it('names a missing entry and how many are stored', () => {
     corrupt([OP.PROTO2, OP.BINGET, 3], 'memo entry 3 stored before at byte 2 of test.pkl', 'no such entry (0 stored)');
-    corrupt([OP.PROTO2, OP.NONE, OP.BINPUT, 0, OPX.LONG_BINGET, u32le(70000)], 'memo entry 70000 stored before at byte 5 of test.pkl', 'no such entry (1 stored)');
+    corrupt(
+      [OP.PROTO2, OP.NONE, OP.BINPUT, 0, OPX.LONG_BINGET, u32le(70000)],
+      'memo entry 70000 stored before at byte 5 of test.pkl',
+      'no such entry (1 stored)',
+    );
   });
 });
 
@@ -273,8 +347,16 @@ describe('unpickle: numbers', () => {
   });
 
   it('rejects LONG4 lengths outside 0..64 even when the bytes are there', () => {
-    corrupt([OP.PROTO2, OPX.LONG4, 65, 0, 0, 0, new Array<number>(65).fill(1), OP.STOP], 'a LONG4 integer of 0 to 64 bytes at byte 2 of test.pkl', '65 bytes');
-    corrupt([OP.PROTO2, OPX.LONG4, 0xff, 0xff, 0xff, 0xff, OP.NONE, OP.STOP], 'a LONG4 integer of 0 to 64 bytes at byte 2 of test.pkl', '-1 bytes');
+    corrupt(
+      [OP.PROTO2, OPX.LONG4, 65, 0, 0, 0, new Array<number>(65).fill(1), OP.STOP],
+      'a LONG4 integer of 0 to 64 bytes at byte 2 of test.pkl',
+      '65 bytes',
+    );
+    corrupt(
+      [OP.PROTO2, OPX.LONG4, 0xff, 0xff, 0xff, 0xff, OP.NONE, OP.STOP],
+      'a LONG4 integer of 0 to 64 bytes at byte 2 of test.pkl',
+      '-1 bytes',
+    );
   });
 
   it('names truncated integers', () => {
@@ -350,9 +432,18 @@ describe('unpickle: tuples, lists and dicts', () => {
     for (const [ops, value] of [
       [[OP.EMPTY_TUPLE], []],
       [[int(5), OP.TUPLE1], [5]],
-      [[int(1), int(2), OPX.TUPLE2], [1, 2]],
-      [[int(1), int(2), int(3), OPX.TUPLE3], [1, 2, 3]],
-      [[OP.MARK, int(1), int(2), int(3), int(4), OP.TUPLE], [1, 2, 3, 4]],
+      [
+        [int(1), int(2), OPX.TUPLE2],
+        [1, 2],
+      ],
+      [
+        [int(1), int(2), int(3), OPX.TUPLE3],
+        [1, 2, 3],
+      ],
+      [
+        [OP.MARK, int(1), int(2), int(3), int(4), OP.TUPLE],
+        [1, 2, 3, 4],
+      ],
       [[OP.MARK, OP.TUPLE], []],
     ] as const) {
       const t = load(OP.PROTO2, int(0), ...ops, OPX.TUPLE2, OP.STOP) as unknown[];
@@ -376,15 +467,29 @@ describe('unpickle: tuples, lists and dicts', () => {
 
   it('builds dicts with EMPTY_DICT, DICT, SETITEM and SETITEMS, in insertion order', () => {
     const entries = (v: unknown): unknown[] => [...(v as Map<unknown, unknown>)];
-    expect(entries(load(OP.PROTO2, OP.MARK, str('k'), int(1), str('j'), int(2), OPX.DICT, OP.STOP))).toEqual([['k', 1], ['j', 2]]);
+    expect(entries(load(OP.PROTO2, OP.MARK, str('k'), int(1), str('j'), int(2), OPX.DICT, OP.STOP))).toEqual([
+      ['k', 1],
+      ['j', 2],
+    ]);
     expect(entries(load(OP.PROTO2, OP.MARK, OPX.DICT, OP.STOP))).toEqual([]);
-    expect(entries(load(OP.PROTO2, OP.EMPTY_DICT, str('a'), int(1), OP.SETITEM, str('b'), int(2), OP.SETITEM, OP.STOP))).toEqual([['a', 1], ['b', 2]]);
+    expect(entries(load(OP.PROTO2, OP.EMPTY_DICT, str('a'), int(1), OP.SETITEM, str('b'), int(2), OP.SETITEM, OP.STOP))).toEqual([
+      ['a', 1],
+      ['b', 2],
+    ]);
     expect(entries(load(OP.PROTO2, OP.EMPTY_DICT, OP.MARK, OP.SETITEMS, OP.STOP))).toEqual([]);
   });
 
   it('accepts None, strings, numbers, big integers and booleans as keys, by every dict opcode', () => {
     const keys = [[OP.NONE], str('s'), int(3), int(2n ** 70n), [OP.NEWTRUE], [OP.NEWFALSE], [0x47, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0]];
-    const expected = [[null, 0], ['s', 1], [3, 2], [2n ** 70n, 3], [true, 4], [false, 5], [1.5, 6]];
+    const expected = [
+      [null, 0],
+      ['s', 1],
+      [3, 2],
+      [2n ** 70n, 3],
+      [true, 4],
+      [false, 5],
+      [1.5, 6],
+    ];
     const pairs = keys.flatMap((k, i) => [k, int(i)]);
     expect([...(load(OP.PROTO2, OP.MARK, ...pairs, OPX.DICT, OP.STOP) as Map<unknown, unknown>)]).toEqual(expected);
     expect([...(load(OP.PROTO2, OP.EMPTY_DICT, OP.MARK, ...pairs, OP.SETITEMS, OP.STOP) as Map<unknown, unknown>)]).toEqual(expected);
@@ -407,14 +512,22 @@ describe('unpickle: tuples, lists and dicts', () => {
 
   it('rejects an odd number of items after MARK for DICT and SETITEMS', () => {
     corrupt([OP.PROTO2, OP.MARK, int(1), OPX.DICT, OP.STOP], 'key/value pairs after MARK at byte 5 of test.pkl', '1 items');
-    corrupt([OP.PROTO2, OP.EMPTY_DICT, OP.MARK, int(1), int(2), int(3), OP.SETITEMS, OP.STOP], 'key/value pairs after MARK at byte 10 of test.pkl', '3 items');
+    corrupt(
+      [OP.PROTO2, OP.EMPTY_DICT, OP.MARK, int(1), int(2), int(3), OP.SETITEMS, OP.STOP],
+      'key/value pairs after MARK at byte 10 of test.pkl',
+      '3 items',
+    );
   });
 
   it('rejects appending to anything but a list, and setting items on anything but a dict', () => {
     corrupt([OP.PROTO2, OP.EMPTY_TUPLE, int(5), OPX.APPEND, OP.STOP], 'a list to append to at byte 5 of test.pkl', 'a tuple of 0');
     corrupt([OP.PROTO2, OP.EMPTY_DICT, OP.MARK, int(1), OP.APPENDS, OP.STOP], 'a list to append to at byte 6 of test.pkl', 'a dict of 0');
     corrupt([OP.PROTO2, OP.MARK, int(1), OP.APPENDS, OP.STOP], 'a value on the pickle stack at byte 5 of test.pkl', 'an empty stack');
-    corrupt([OP.PROTO2, OP.EMPTY_TUPLE, int(1), int(2), OP.SETITEM, OP.STOP], 'a dict to set items in at byte 7 of test.pkl', 'a tuple of 0');
+    corrupt(
+      [OP.PROTO2, OP.EMPTY_TUPLE, int(1), int(2), OP.SETITEM, OP.STOP],
+      'a dict to set items in at byte 7 of test.pkl',
+      'a tuple of 0',
+    );
     corrupt([OP.PROTO2, OP.EMPTY_LIST, OP.MARK, OP.SETITEMS, OP.STOP], 'a dict to set items in at byte 4 of test.pkl', 'a list of 0');
   });
 });
@@ -422,7 +535,15 @@ describe('unpickle: tuples, lists and dicts', () => {
 describe('unpickle: globals and calls', () => {
   const calls: { args: readonly unknown[]; where: string }[] = [];
   const custom = new Map([
-    ['m.f', { call: (args: readonly unknown[], where: string) => (calls.push({ args, where }), `f(${args.join(',')})`) }],
+    [
+      'm.f',
+      {
+        call: (args: readonly unknown[], where: string) => {
+          calls.push({ args, where });
+          return `f(${args.join(',')})`;
+        },
+      },
+    ],
     ['m.value', { kind: 'a value' }],
     [`${'m'.repeat(256)}.g`, { kind: 'long' }],
     ['caf\u00e9.x', { kind: 'latin1' }],
@@ -431,14 +552,21 @@ describe('unpickle: globals and calls', () => {
 
   it('REDUCE and NEWOBJ call the global with the argument tuple and where they are', () => {
     calls.length = 0;
-    const run = (op: number): unknown => unpickle(bytes(OP.PROTO2, global('m', 'f'), int(1), int(2), OPX.TUPLE2, op, OP.STOP), 0, { ...opts, ...copts }).value;
+    const run = (op: number): unknown =>
+      unpickle(bytes(OP.PROTO2, global('m', 'f'), int(1), int(2), OPX.TUPLE2, op, OP.STOP), 0, { ...opts, ...copts }).value;
     expect(run(OP.REDUCE)).toBe('f(1,2)');
     expect(run(OPX.NEWOBJ)).toBe('f(1,2)');
-    expect(calls).toEqual([{ args: [1, 2], where: 'test.pkl (byte 12)' }, { args: [1, 2], where: 'test.pkl (byte 12)' }]);
+    expect(calls).toEqual([
+      { args: [1, 2], where: 'test.pkl (byte 12)' },
+      { args: [1, 2], where: 'test.pkl (byte 12)' },
+    ]);
   });
 
   it('GLOBAL and STACK_GLOBAL push the allowed global itself', () => {
-    for (const parts of [[global('m', 'value')], [OPX.PROTO, 4, OPX.SHORT_BINUNICODE, 1, ascii('m'), OPX.SHORT_BINUNICODE, 5, ascii('value'), OP.STACK_GLOBAL]] as Parts[]) {
+    for (const parts of [
+      [global('m', 'value')],
+      [OPX.PROTO, 4, OPX.SHORT_BINUNICODE, 1, ascii('m'), OPX.SHORT_BINUNICODE, 5, ascii('value'), OP.STACK_GLOBAL],
+    ] as Parts[]) {
       const g = unpickle(bytes(...parts, OP.STOP), 0, { ...opts, ...copts }).value as PickleGlobal;
       expect(g).toBeInstanceOf(PickleGlobal);
       expect(g.qualifiedName).toBe('m.value');
@@ -447,12 +575,23 @@ describe('unpickle: globals and calls', () => {
   });
 
   it('reads GLOBAL names as latin1, up to 256 bytes each', () => {
-    const latin = unpickle(bytes(OP.PROTO2, 0x63, 0x63, 0x61, 0x66, 0xe9, 0x0a, 0x78, 0x0a, OP.STOP), 0, { ...opts, ...copts }).value as PickleGlobal;
+    const latin = unpickle(bytes(OP.PROTO2, 0x63, 0x63, 0x61, 0x66, 0xe9, 0x0a, 0x78, 0x0a, OP.STOP), 0, { ...opts, ...copts })
+      .value as PickleGlobal;
     expect(latin.qualifiedName).toBe('caf\u00e9.x');
     const long = unpickle(bytes(OP.PROTO2, global('m'.repeat(256), 'g'), OP.STOP), 0, { ...opts, ...copts }).value as PickleGlobal;
     expect(long.impl.kind).toBe('long');
-    corrupt([OP.PROTO2, global('m'.repeat(257), 'g'), OP.STOP], 'a GLOBAL module name ending in a newline within 256 bytes at byte 3 of test.pkl', 'no newline', copts);
-    corrupt([OP.PROTO2, global('m', 'g'.repeat(257)), OP.STOP], 'a GLOBAL name ending in a newline within 256 bytes at byte 5 of test.pkl', 'no newline', copts);
+    corrupt(
+      [OP.PROTO2, global('m'.repeat(257), 'g'), OP.STOP],
+      'a GLOBAL module name ending in a newline within 256 bytes at byte 3 of test.pkl',
+      'no newline',
+      copts,
+    );
+    corrupt(
+      [OP.PROTO2, global('m', 'g'.repeat(257)), OP.STOP],
+      'a GLOBAL name ending in a newline within 256 bytes at byte 5 of test.pkl',
+      'no newline',
+      copts,
+    );
   });
 
   it('names a truncated GLOBAL module or name', () => {
@@ -462,21 +601,54 @@ describe('unpickle: globals and calls', () => {
 
   it('rejects STACK_GLOBAL of anything but two strings', () => {
     const what = 'module and name strings for STACK_GLOBAL at byte 6 of test.pkl';
-    corrupt([OPX.PROTO, 4, int(1), OPX.SHORT_BINUNICODE, 1, ascii('x'), OP.STACK_GLOBAL], 'module and name strings for STACK_GLOBAL at byte 7 of test.pkl', "the number 1, 'x'");
+    corrupt(
+      [OPX.PROTO, 4, int(1), OPX.SHORT_BINUNICODE, 1, ascii('x'), OP.STACK_GLOBAL],
+      'module and name strings for STACK_GLOBAL at byte 7 of test.pkl',
+      "the number 1, 'x'",
+    );
     corrupt([OPX.PROTO, 4, OPX.SHORT_BINUNICODE, 1, ascii('m'), OP.NONE, OP.STACK_GLOBAL], what, "'m', None");
-    corrupt([OPX.PROTO, 4, OP.NONE, OP.NEWTRUE, OP.STACK_GLOBAL], 'module and name strings for STACK_GLOBAL at byte 4 of test.pkl', 'None, True');
+    corrupt(
+      [OPX.PROTO, 4, OP.NONE, OP.NEWTRUE, OP.STACK_GLOBAL],
+      'module and name strings for STACK_GLOBAL at byte 4 of test.pkl',
+      'None, True',
+    );
   });
 
   it('rejects REDUCE of a value, of a global that is not callable, and of arguments that are not a tuple', () => {
-    corrupt([OP.PROTO2, int(1), OP.EMPTY_TUPLE, OP.REDUCE, OP.STOP], 'an allowed callable for REDUCE at byte 5 of test.pkl', 'the number 1');
-    corrupt([OP.PROTO2, global('m', 'value'), OP.EMPTY_TUPLE, OPX.NEWOBJ, OP.STOP], 'an allowed callable for REDUCE at byte 12 of test.pkl', 'the global m.value', copts);
-    corrupt([OP.PROTO2, global('m', 'f'), OP.EMPTY_LIST, OP.REDUCE, OP.STOP], 'an argument tuple for m.f at byte 8 of test.pkl', 'a list of 0', copts);
-    corrupt([OP.PROTO2, global('m', 'f'), int(1), OPX.NEWOBJ, OP.STOP], 'an argument tuple for m.f at byte 9 of test.pkl', 'the number 1', copts);
+    corrupt(
+      [OP.PROTO2, int(1), OP.EMPTY_TUPLE, OP.REDUCE, OP.STOP],
+      'an allowed callable for REDUCE at byte 5 of test.pkl',
+      'the number 1',
+    );
+    corrupt(
+      [OP.PROTO2, global('m', 'value'), OP.EMPTY_TUPLE, OPX.NEWOBJ, OP.STOP],
+      'an allowed callable for REDUCE at byte 12 of test.pkl',
+      'the global m.value',
+      copts,
+    );
+    corrupt(
+      [OP.PROTO2, global('m', 'f'), OP.EMPTY_LIST, OP.REDUCE, OP.STOP],
+      'an argument tuple for m.f at byte 8 of test.pkl',
+      'a list of 0',
+      copts,
+    );
+    corrupt(
+      [OP.PROTO2, global('m', 'f'), int(1), OPX.NEWOBJ, OP.STOP],
+      'an argument tuple for m.f at byte 9 of test.pkl',
+      'the number 1',
+      copts,
+    );
     corrupt([OP.PROTO2, OP.EMPTY_TUPLE, OP.REDUCE, OP.STOP], 'a value on the pickle stack at byte 3 of test.pkl', 'an empty stack');
   });
 
   it('names a forbidden global with the allow-list text given', () => {
-    expectError([OP.PROTO2, global('os', 'system'), OP.STOP], 'forbidden-global', 'only the globals a state_dict uses (m.f, m.value)', 'global os.system at byte 2 of test.pkl', copts);
+    expectError(
+      [OP.PROTO2, global('os', 'system'), OP.STOP],
+      'forbidden-global',
+      'only the globals a state_dict uses (m.f, m.value)',
+      'global os.system at byte 2 of test.pkl',
+      copts,
+    );
   });
 });
 
@@ -502,19 +674,32 @@ describe('unpickle: BUILD (state_dict attributes)', () => {
     ['(None, 1)', [OP.NONE, int(1), OPX.TUPLE2], 'a tuple of 2'],
   ])('rejects %s as the attributes', (_, s, text) => {
     const at = 2 + 1 + bytes(str('k')).length + 2 + 1 + bytes(...s).length;
-    corrupt([OP.PROTO2, OP.EMPTY_DICT, str('k'), int(1), OP.SETITEM, ...s, OPX.BUILD, OP.STOP], `a dict of attributes for BUILD at byte ${at} of test.pkl`, text);
+    corrupt(
+      [OP.PROTO2, OP.EMPTY_DICT, str('k'), int(1), OP.SETITEM, ...s, OPX.BUILD, OP.STOP],
+      `a dict of attributes for BUILD at byte ${at} of test.pkl`,
+      text,
+    );
   });
 
   it('rejects BUILD on anything but a dict', () => {
-    corrupt([OP.PROTO2, OP.EMPTY_LIST, OP.NONE, OPX.BUILD, OP.STOP], 'BUILD on a dict (state_dict attributes) at byte 4 of test.pkl', 'a list of 0');
+    corrupt(
+      [OP.PROTO2, OP.EMPTY_LIST, OP.NONE, OPX.BUILD, OP.STOP],
+      'BUILD on a dict (state_dict attributes) at byte 4 of test.pkl',
+      'a list of 0',
+    );
   });
 });
 
 describe('unpickle: persistent ids', () => {
   it('hands the id and where it is to persistentLoad and pushes what it returns', () => {
     const seen: unknown[] = [];
-    const persistentLoad = (pid: unknown, where: string): unknown => (seen.push(pid, where), { storage: pid });
-    expect(unpickle(bytes(OP.PROTO2, int(1), str('key'), OPX.TUPLE2, OP.BINPERSID, OP.STOP), 0, { ...opts, persistentLoad }).value).toEqual({ storage: [1, 'key'] });
+    const persistentLoad = (pid: unknown, where: string): unknown => {
+      seen.push(pid, where);
+      return { storage: pid };
+    };
+    expect(unpickle(bytes(OP.PROTO2, int(1), str('key'), OPX.TUPLE2, OP.BINPERSID, OP.STOP), 0, { ...opts, persistentLoad }).value).toEqual(
+      { storage: [1, 'key'] },
+    );
     expect(seen).toEqual([[1, 'key'], 'test.pkl (byte 13)']);
   });
 
@@ -530,7 +715,7 @@ describe('describe, isTuple, isList', () => {
     ['abc', "'abc'"],
     ['', "''"],
     ['x'.repeat(40), `'${'x'.repeat(40)}'`],
-    ['y'.repeat(39) + 'z' + 'w', `a string '${'y'.repeat(39)}z…'`],
+    [`${'y'.repeat(39)}zw`, `a string '${'y'.repeat(39)}z…'`],
     [3, 'the number 3'],
     [-0.5, 'the number -0.5'],
     [2n ** 70n, 'the number 1180591620717411303424'],

@@ -30,7 +30,10 @@ export class PickleGlobal {
    * @param qualifiedName `module.name`, e.g. `torch._utils._rebuild_tensor_v2`.
    * @param impl what REDUCE does with it.
    */
-  constructor(readonly qualifiedName: string, readonly impl: GlobalImpl) {}
+  constructor(
+    readonly qualifiedName: string,
+    readonly impl: GlobalImpl,
+  ) {}
 }
 
 /** A pickled dict or `OrderedDict`, in insertion order. */
@@ -175,18 +178,40 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
         push(top());
         break;
       // Memo.
-      case PICKLE_OP.BINPUT: setMemo(c.u8()); break;
-      case PICKLE_OP.LONG_BINPUT: setMemo(c.u32()); break;
-      case PICKLE_OP.MEMOIZE: setMemo(memo.size); break;
-      case PICKLE_OP.BINGET: getMemo(c.u8()); break;
-      case PICKLE_OP.LONG_BINGET: getMemo(c.u32()); break;
+      case PICKLE_OP.BINPUT:
+        setMemo(c.u8());
+        break;
+      case PICKLE_OP.LONG_BINPUT:
+        setMemo(c.u32());
+        break;
+      case PICKLE_OP.MEMOIZE:
+        setMemo(memo.size);
+        break;
+      case PICKLE_OP.BINGET:
+        getMemo(c.u8());
+        break;
+      case PICKLE_OP.LONG_BINGET:
+        getMemo(c.u32());
+        break;
       // Scalars.
-      case PICKLE_OP.NONE: push(null); break;
-      case PICKLE_OP.NEWTRUE: push(true); break;
-      case PICKLE_OP.NEWFALSE: push(false); break;
-      case PICKLE_OP.BININT: push(c.i32()); break;
-      case PICKLE_OP.BININT1: push(c.u8()); break;
-      case PICKLE_OP.BININT2: push(c.u16()); break;
+      case PICKLE_OP.NONE:
+        push(null);
+        break;
+      case PICKLE_OP.NEWTRUE:
+        push(true);
+        break;
+      case PICKLE_OP.NEWFALSE:
+        push(false);
+        break;
+      case PICKLE_OP.BININT:
+        push(c.i32());
+        break;
+      case PICKLE_OP.BININT1:
+        push(c.u8());
+        break;
+      case PICKLE_OP.BININT2:
+        push(c.u16());
+        break;
       case PICKLE_OP.LONG1: {
         const n = c.u8('the LONG1 length');
         push(signedLittleEndian(c.take(n, 'a LONG1 integer')));
@@ -198,25 +223,48 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
         push(signedLittleEndian(c.take(n, 'a LONG4 integer')));
         break;
       }
-      case PICKLE_OP.BINFLOAT: push(c.f64be()); break;
+      case PICKLE_OP.BINFLOAT:
+        push(c.f64be());
+        break;
       // Strings and bytes.
-      case PICKLE_OP.BINUNICODE: push(text(c.take(c.u32('a string length'), 'a string'))); break;
-      case PICKLE_OP.SHORT_BINUNICODE: push(text(c.take(c.u8('a string length'), 'a string'))); break;
-      case PICKLE_OP.BINUNICODE8: push(text(c.take(c.u64('a string length'), 'a string'))); break;
-      case PICKLE_OP.BINSTRING: { // Python 2 str
+      case PICKLE_OP.BINUNICODE:
+        push(text(c.take(c.u32('a string length'), 'a string')));
+        break;
+      case PICKLE_OP.SHORT_BINUNICODE:
+        push(text(c.take(c.u8('a string length'), 'a string')));
+        break;
+      case PICKLE_OP.BINUNICODE8:
+        push(text(c.take(c.u64('a string length'), 'a string')));
+        break;
+      case PICKLE_OP.BINSTRING: {
+        // Python 2 str
         const n = c.i32('a string length');
         if (n < 0) throw corrupt('a non-negative string length', String(n));
         push(latin1.decode(c.take(n, 'a string')));
         break;
       }
-      case PICKLE_OP.SHORT_BINSTRING: push(latin1.decode(c.take(c.u8('a string length'), 'a string'))); break;
-      case PICKLE_OP.BINBYTES: push(c.take(c.u32('a bytes length'), 'bytes').slice()); break;
-      case PICKLE_OP.SHORT_BINBYTES: push(c.take(c.u8('a bytes length'), 'bytes').slice()); break;
-      case PICKLE_OP.BINBYTES8: push(c.take(c.u64('a bytes length'), 'bytes').slice()); break;
+      case PICKLE_OP.SHORT_BINSTRING:
+        push(latin1.decode(c.take(c.u8('a string length'), 'a string')));
+        break;
+      case PICKLE_OP.BINBYTES:
+        push(c.take(c.u32('a bytes length'), 'bytes').slice());
+        break;
+      case PICKLE_OP.SHORT_BINBYTES:
+        push(c.take(c.u8('a bytes length'), 'bytes').slice());
+        break;
+      case PICKLE_OP.BINBYTES8:
+        push(c.take(c.u64('a bytes length'), 'bytes').slice());
+        break;
       // Containers.
-      case PICKLE_OP.EMPTY_TUPLE: push(tuple([])); break;
-      case PICKLE_OP.TUPLE: push(tuple(popMark())); break;
-      case PICKLE_OP.TUPLE1: push(tuple([pop()])); break;
+      case PICKLE_OP.EMPTY_TUPLE:
+        push(tuple([]));
+        break;
+      case PICKLE_OP.TUPLE:
+        push(tuple(popMark()));
+        break;
+      case PICKLE_OP.TUPLE1:
+        push(tuple([pop()]));
+        break;
       case PICKLE_OP.TUPLE2: {
         const b = pop();
         push(tuple([pop(), b]));
@@ -228,8 +276,12 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
         push(tuple([pop(), b, c3]));
         break;
       }
-      case PICKLE_OP.EMPTY_LIST: push([]); break;
-      case PICKLE_OP.LIST: push(popMark()); break;
+      case PICKLE_OP.EMPTY_LIST:
+        push([]);
+        break;
+      case PICKLE_OP.LIST:
+        push(popMark());
+        break;
       case PICKLE_OP.APPEND: {
         const v = pop();
         listAt(top()).push(v);
@@ -241,7 +293,9 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
         for (const v of items) list.push(v);
         break;
       }
-      case PICKLE_OP.EMPTY_DICT: push(new Map()); break;
+      case PICKLE_OP.EMPTY_DICT:
+        push(new Map());
+        break;
       case PICKLE_OP.DICT: {
         const items = popMark();
         if (items.length % 2 !== 0) throw corrupt('key/value pairs after MARK', `${items.length} items`);
@@ -273,21 +327,27 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
       case PICKLE_OP.STACK_GLOBAL: {
         const name = pop();
         const module = pop();
-        if (typeof module !== 'string' || typeof name !== 'string') throw corrupt('module and name strings for STACK_GLOBAL', `${describe(module)}, ${describe(name)}`);
+        if (typeof module !== 'string' || typeof name !== 'string')
+          throw corrupt('module and name strings for STACK_GLOBAL', `${describe(module)}, ${describe(name)}`);
         push(global(module, name));
         break;
       }
       case PICKLE_OP.REDUCE:
-      case PICKLE_OP.NEWOBJ: { // the same as REDUCE here: the allowed globals are functions
+      case PICKLE_OP.NEWOBJ: {
+        // the same as REDUCE here: the allowed globals are functions
         const args = pop();
         push(call(pop(), args));
         break;
       }
-      case PICKLE_OP.BUILD: { // only the attributes an OrderedDict carries (state_dict._metadata)
+      case PICKLE_OP.BUILD: {
+        // only the attributes an OrderedDict carries (state_dict._metadata)
         const state = pop();
         const obj = top();
         if (!(obj instanceof Map)) throw corrupt('BUILD on a dict (state_dict attributes)', describe(obj));
-        const ok = state === null || state instanceof Map || (isTuple(state) && state.length === 2 && state.every((s) => s === null || s instanceof Map));
+        const ok =
+          state === null ||
+          state instanceof Map ||
+          (isTuple(state) && state.length === 2 && state.every((s) => s === null || s instanceof Map));
         if (!ok) throw corrupt('a dict of attributes for BUILD', describe(state));
         break;
       }

@@ -21,17 +21,23 @@ export function parseZipCheckpoint(bytes: Uint8Array): ParsedCheckpoint {
   const folder = first?.slice(0, first.indexOf('/') + 1);
   const pklEntry = folder ? byName.get(`${folder}data.pkl`) : undefined;
   if (pklEntry === undefined) {
-    const listed = entries.slice(0, 5).map((e) => `'${e.name}'`).join(', ');
+    const listed = entries
+      .slice(0, 5)
+      .map((e) => `'${e.name}'`)
+      .join(', ');
     throw new CheckpointError(
       'not-a-checkpoint',
       'a PyTorch zip checkpoint with an entry <archive>/data.pkl',
-      entries.length === 0 ? 'an empty zip archive' : `a zip whose entries are ${listed}${entries.length > 5 ? `, … (${entries.length})` : ''}`,
+      entries.length === 0
+        ? 'an empty zip archive'
+        : `a zip whose entries are ${listed}${entries.length > 5 ? `, … (${entries.length})` : ''}`,
     );
   }
   const byteorder = byName.get(`${folder}byteorder`);
   if (byteorder !== undefined) {
     const order = new TextDecoder().decode(storedEntryBytes(bytes, byteorder)).trim();
-    if (order !== 'little') throw new CheckpointError('unsupported', `little-endian storages (${folder}byteorder 'little')`, `'${order.slice(0, 20)}'`);
+    if (order !== 'little')
+      throw new CheckpointError('unsupported', `little-endian storages (${folder}byteorder 'little')`, `'${order.slice(0, 20)}'`);
   }
   const pkl = storedEntryBytes(bytes, pklEntry);
   const regions = new Map<string, Uint8Array>();
@@ -39,7 +45,12 @@ export function parseZipCheckpoint(bytes: Uint8Array): ParsedCheckpoint {
     const name = `${folder}data/${ref.key}`;
     const entry = byName.get(name);
     const needed = ref.numel * ref.info.bytes;
-    if (entry === undefined) throw new CheckpointError('corrupt', `an entry '${name}' for storage '${ref.key}' (${ref.numel} × ${ref.info.dtype})`, 'no such entry');
+    if (entry === undefined)
+      throw new CheckpointError(
+        'corrupt',
+        `an entry '${name}' for storage '${ref.key}' (${ref.numel} × ${ref.info.dtype})`,
+        'no such entry',
+      );
     if (!(needed <= entry.size)) {
       throw new CheckpointError('truncated', `${needed} bytes in '${name}' (${ref.numel} × ${ref.info.dtype})`, `${entry.size} bytes`);
     }

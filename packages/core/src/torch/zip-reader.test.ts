@@ -11,7 +11,13 @@ const pkl = stateDictPickle([{ name: 'w', key: '0', numel: 2, shape: [2] }], fal
 describe('readZipEntries', () => {
   it('lists entries with zero-copy data views, also from a zip64 end record', () => {
     for (const zip64 of [false, true]) {
-      const zip = zipFile([['a/x', text('hello')], ['a/y', text('')]], { zip64 });
+      const zip = zipFile(
+        [
+          ['a/x', text('hello')],
+          ['a/y', text('')],
+        ],
+        { zip64 },
+      );
       const entries = readZipEntries(zip);
       expect(entries.map((e) => e.name)).toEqual(['a/x', 'a/y']);
       const x = storedEntryBytes(zip, entries[0]!);
@@ -21,18 +27,31 @@ describe('readZipEntries', () => {
   });
 
   it('reads the archives torch-style writers make (64-byte aligned data behind FB extra fields)', () => {
-    const file = writeTorchCheckpoint([{ name: 'w', dtype: 'float32', shape: [3], data: new Float32Array([1, 2, 3]) }], { format: 'zip', archiveName: 'net_G' });
+    const file = writeTorchCheckpoint([{ name: 'w', dtype: 'float32', shape: [3], data: new Float32Array([1, 2, 3]) }], {
+      format: 'zip',
+      archiveName: 'net_G',
+    });
     const entries = readZipEntries(file);
     expect(entries.map((e) => e.name)).toEqual(['net_G/data.pkl', 'net_G/byteorder', 'net_G/data/0', 'net_G/version']);
     expect(entries.every((e) => e.dataOffset % 64 === 0)).toBe(true);
   });
 
-  it.each(['../evil', '/etc/passwd', 'C:/Windows/x', 'archive/../../evil', 'archive\\..\\evil', '\\\\server\\share'])('rejects the entry name %s', (name) => {
-    const zip = zipFile([['archive/data.pkl', pkl], ['archive/data/0', f32Bytes([1, 2])], ['archive/version', text('3\n')], [name, text('x')]]);
-    const e = thrown(() => readTorchCheckpoint(zip));
-    expect(e.reason).toBe('unsafe-path');
-    expect(e.message).toBe(`readTorchCheckpoint: expected zip entry names relative to the archive folder, without ".." or absolute paths, received '${name}'`);
-  });
+  it.each(['../evil', '/etc/passwd', 'C:/Windows/x', 'archive/../../evil', 'archive\\..\\evil', '\\\\server\\share'])(
+    'rejects the entry name %s',
+    (name) => {
+      const zip = zipFile([
+        ['archive/data.pkl', pkl],
+        ['archive/data/0', f32Bytes([1, 2])],
+        ['archive/version', text('3\n')],
+        [name, text('x')],
+      ]);
+      const e = thrown(() => readTorchCheckpoint(zip));
+      expect(e.reason).toBe('unsafe-path');
+      expect(e.message).toBe(
+        `readTorchCheckpoint: expected zip entry names relative to the archive folder, without ".." or absolute paths, received '${name}'`,
+      );
+    },
+  );
 
   it('accepts names with dots that stay inside', () => {
     expect(() => checkEntryName('archive/.data/serialization_id')).not.toThrow();
@@ -45,7 +64,14 @@ describe('readZipEntries', () => {
     const e = thrown(() => readTorchCheckpoint(empty));
     expect(e.reason).toBe('not-a-checkpoint');
     expect(e.message).toContain('expected a PyTorch zip checkpoint with an entry <archive>/data.pkl, received an empty zip archive');
-    const other = thrown(() => readTorchCheckpoint(zipFile([['photos/cat.jpg', text('x')], ['readme.txt', text('y')]])));
+    const other = thrown(() =>
+      readTorchCheckpoint(
+        zipFile([
+          ['photos/cat.jpg', text('x')],
+          ['readme.txt', text('y')],
+        ]),
+      ),
+    );
     expect(other.message).toContain("received a zip whose entries are 'photos/cat.jpg', 'readme.txt'");
     const full = zipCheckpoint(pkl, { '0': f32Bytes([1, 2]) });
     expect(thrown(() => readTorchCheckpoint(full.subarray(0, full.length - 1))).message).toContain('a zip end-of-central-directory record');
@@ -54,8 +80,15 @@ describe('readZipEntries', () => {
   it('compressed entries, duplicate names', () => {
     const deflated = thrown(() => readTorchCheckpoint(zipCheckpoint(pkl, { '0': f32Bytes([1, 2]) }, 'archive', { method: 8 })));
     expect(deflated.reason).toBe('unsupported');
-    expect(deflated.message).toContain("received method 8 (deflate: the archive was re-zipped)");
-    const dup = thrown(() => readTorchCheckpoint(zipFile([['archive/data.pkl', pkl], ['archive/data.pkl', pkl]])));
+    expect(deflated.message).toContain('received method 8 (deflate: the archive was re-zipped)');
+    const dup = thrown(() =>
+      readTorchCheckpoint(
+        zipFile([
+          ['archive/data.pkl', pkl],
+          ['archive/data.pkl', pkl],
+        ]),
+      ),
+    );
     expect(dup.message).toContain("received 'archive/data.pkl' twice");
   });
 
@@ -105,7 +138,10 @@ describe('readZipEntries: entries, against the offsets of a hand-built archive',
     // The local headers say 0 bytes; the descriptors (PK\x07\x08, crc, sizes) follow each entry's data.
     expect(new DataView(z.bytes.buffer).getUint32(z.locals[0]! + 22, true)).toBe(0);
     const entries = readZipEntries(z.bytes);
-    expect(entries.map((e) => [e.name, e.size, e.dataOffset])).toEqual([['a/x', 5, z.data[0]], ['a/y', 5, z.data[1]]]);
+    expect(entries.map((e) => [e.name, e.size, e.dataOffset])).toEqual([
+      ['a/x', 5, z.data[0]],
+      ['a/y', 5, z.data[1]],
+    ]);
     expect(z.locals[1]).toBe(z.data[0]! + 5 + 16);
     expect(new TextDecoder().decode(storedEntryBytes(z.bytes, entries[1]!))).toBe('world');
   });
@@ -124,16 +160,40 @@ describe('readZipEntries: entries, against the offsets of a hand-built archive',
     expect(storedEntryBytes(z.bytes, e!).length).toBe(rest);
     // One byte more runs past the end.
     const over = craftZip([stored('a/x', 'hello', { size: rest + 1, compressedSize: rest + 1 })]);
-    expect(readErr(over.bytes)).toEqual({ reason: 'truncated', expected: `${rest + 1} bytes of 'a/x' at byte 33`, received: `${rest} (the file ends there)` });
+    expect(readErr(over.bytes)).toEqual({
+      reason: 'truncated',
+      expected: `${rest + 1} bytes of 'a/x' at byte 33`,
+      received: `${rest} (the file ends there)`,
+    });
   });
 
   it('names the entry whose data runs past the end, and how many bytes are left', () => {
     const z = craftZip([stored('a/x', 'hello'), stored('a/big', 'data', { size: 1000, compressedSize: 1000 })]);
-    expect(readErr(z.bytes)).toEqual({ reason: 'truncated', expected: `1000 bytes of 'a/big' at byte ${z.data[1]}`, received: `${z.bytes.length - z.data[1]!} (the file ends there)` });
+    expect(readErr(z.bytes)).toEqual({
+      reason: 'truncated',
+      expected: `1000 bytes of 'a/big' at byte ${z.data[1]}`,
+      received: `${z.bytes.length - z.data[1]!} (the file ends there)`,
+    });
   });
 
   it('reads a local header that ends at the last byte, and says 0 bytes are left when its name runs past the end', () => {
-    const header = (nameLen: number): number[] => [...le32(0x04034b50), ...le16(20), 0, 0, 0, 0, 0, 0, 0, 0, ...le32(0), ...le32(0), ...le32(0), ...le16(nameLen), ...le16(0)];
+    const header = (nameLen: number): number[] => [
+      ...le32(0x04034b50),
+      ...le16(20),
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      ...le32(0),
+      ...le32(0),
+      ...le32(0),
+      ...le16(nameLen),
+      ...le16(0),
+    ];
     const probe = craftZip([stored('a/e', '')], { trailer: Uint8Array.from(header(0)) });
     const at = probe.bytes.length - 30;
     const z = craftZip([stored('a/e', '', { localOffset: at })], { trailer: Uint8Array.from(header(0)) });
@@ -141,27 +201,47 @@ describe('readZipEntries: entries, against the offsets of a hand-built archive',
     expect(e).toEqual({ name: 'a/e', method: 0, compressedSize: 0, size: 0, dataOffset: z.bytes.length });
     expect(storedEntryBytes(z.bytes, e!).length).toBe(0);
     const past = craftZip([stored('a/e', '', { localOffset: at })], { trailer: Uint8Array.from(header(50)) });
-    expect(readErr(past.bytes)).toEqual({ reason: 'truncated', expected: `0 bytes of 'a/e' at byte ${past.bytes.length + 50}`, received: '0 (the file ends there)' });
+    expect(readErr(past.bytes)).toEqual({
+      reason: 'truncated',
+      expected: `0 bytes of 'a/e' at byte ${past.bytes.length + 50}`,
+      received: '0 (the file ends there)',
+    });
   });
 
   it('rejects a local header offset past the end, or pointing at something else', () => {
     const len = craftZip([stored('a/x', 'hello')]).bytes.length;
     for (const at of [len - 10, len - 29, len + 100]) {
       const z = craftZip([stored('a/x', 'hello', { localOffset: at })]);
-      expect(readErr(z.bytes)).toEqual({ reason: 'corrupt', expected: `a local file header for 'a/x' at byte ${at}`, received: 'the end of the file' });
+      expect(readErr(z.bytes)).toEqual({
+        reason: 'corrupt',
+        expected: `a local file header for 'a/x' at byte ${at}`,
+        received: 'the end of the file',
+      });
     }
     // A local signature in the last 29 bytes is still too close to the end.
     const tail = Uint8Array.from([...le32(0x04034b50), ...new Array<number>(25).fill(0)]);
     const nearLen = craftZip([stored('a/x', 'hello')], { trailer: tail }).bytes.length;
     for (const at of [nearLen - 29, nearLen - 4]) {
       const near = craftZip([stored('a/x', 'hello', { localOffset: at })], { trailer: tail });
-      expect(readErr(near.bytes)).toEqual({ reason: 'corrupt', expected: `a local file header for 'a/x' at byte ${at}`, received: 'the end of the file' });
+      expect(readErr(near.bytes)).toEqual({
+        reason: 'corrupt',
+        expected: `a local file header for 'a/x' at byte ${at}`,
+        received: 'the end of the file',
+      });
     }
     // Room for a header at the last 30 bytes, but another signature there.
     const last = craftZip([stored('a/x', 'hello', { localOffset: nearLen - 29 })], { trailer: Uint8Array.from([0, ...tail]) });
-    expect(readErr(last.bytes)).toEqual({ reason: 'corrupt', expected: `a local file header for 'a/x' at byte ${nearLen - 29}`, received: 'another signature' });
+    expect(readErr(last.bytes)).toEqual({
+      reason: 'corrupt',
+      expected: `a local file header for 'a/x' at byte ${nearLen - 29}`,
+      received: 'another signature',
+    });
     const sig = craftZip([stored('a/x', 'hello'), stored('a/y', 'bye', { localSignature: 0x02014b50 })]);
-    expect(readErr(sig.bytes)).toEqual({ reason: 'corrupt', expected: `a local file header for 'a/y' at byte ${sig.locals[1]}`, received: 'another signature' });
+    expect(readErr(sig.bytes)).toEqual({
+      reason: 'corrupt',
+      expected: `a local file header for 'a/y' at byte ${sig.locals[1]}`,
+      received: 'another signature',
+    });
   });
 });
 
@@ -190,7 +270,8 @@ describe('readZipEntries: the end record', () => {
 
   it('skips a signature inside the comment whose comment would run past the end', () => {
     // A fake end record (0 entries) in the comment, its comment length one byte too long.
-    const fake = (tail: number, lenField: number): Uint8Array => Uint8Array.from([...le32(0x06054b50), ...new Array<number>(16).fill(0), ...le16(lenField), ...new Array<number>(tail).fill(0x2e)]);
+    const fake = (tail: number, lenField: number): Uint8Array =>
+      Uint8Array.from([...le32(0x06054b50), ...new Array<number>(16).fill(0), ...le16(lenField), ...new Array<number>(tail).fill(0x2e)]);
     for (const tail of [0, 5, 40]) {
       const z = craftZip([stored('a/x', 'hello')], { comment: fake(tail, tail + 1) });
       expect(readZipEntries(z.bytes).map((e) => e.name)).toEqual(['a/x']);
@@ -208,14 +289,22 @@ describe('readZipEntries: zip64 end records', () => {
     ['the directory offset', { cdOffset: FAR }],
   ] as const)('reads the zip64 record when %s alone is 0xffff…', (_, sentinel) => {
     const real = craftZip([stored('a/x', 'hello'), stored('a/y', 'bye')]);
-    const z = craftZip([stored('a/x', 'hello'), stored('a/y', 'bye')], { zip64: {}, count: 2, cdSize: real.cdSize, cdOffset: real.cdOffset, ...sentinel });
+    const z = craftZip([stored('a/x', 'hello'), stored('a/y', 'bye')], {
+      zip64: {},
+      count: 2,
+      cdSize: real.cdSize,
+      cdOffset: real.cdOffset,
+      ...sentinel,
+    });
     expect(readZipEntries(z.bytes)).toEqual(readZipEntries(real.bytes));
   });
 
   it('takes count, size and offset from the zip64 record', () => {
     // The zip64 record lists only the second record (the first is skipped over).
     const base = craftZip([stored('a/x', 'hello'), stored('a/y', 'bye')], { zip64: {} });
-    const z = craftZip([stored('a/x', 'hello'), stored('a/y', 'bye')], { zip64: { count: 1, cdOffset: base.central[1]!, cdSize: base.cdSize - (base.central[1]! - base.cdOffset) } });
+    const z = craftZip([stored('a/x', 'hello'), stored('a/y', 'bye')], {
+      zip64: { count: 1, cdOffset: base.central[1]!, cdSize: base.cdSize - (base.central[1]! - base.cdOffset) },
+    });
     expect(readZipEntries(z.bytes).map((e) => e.name)).toEqual(['a/y']);
   });
 
@@ -230,7 +319,18 @@ describe('readZipEntries: zip64 end records', () => {
   });
 
   it('reads a locator at byte 0 and a zip64 record ending at the last byte (in the comment)', () => {
-    const record = [...le32(0x06064b50), ...le64(44), ...le16(45), ...le16(45), ...le32(0), ...le32(0), ...le64(0), ...le64(0), ...le64(0), ...le64(0)];
+    const record = [
+      ...le32(0x06064b50),
+      ...le64(44),
+      ...le16(45),
+      ...le16(45),
+      ...le32(0),
+      ...le32(0),
+      ...le64(0),
+      ...le64(0),
+      ...le64(0),
+      ...le64(0),
+    ];
     const locator = [...le32(0x07064b50), ...le32(0), ...le64(42), ...le32(1)];
     const end = [...le32(0x06054b50), 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, ...le32(FAR), ...le32(FAR), ...le16(56)];
     const file = Uint8Array.from([...locator, ...end, ...record]);
@@ -238,7 +338,11 @@ describe('readZipEntries: zip64 end records', () => {
     expect(readZipEntries(file)).toEqual([]);
     const other = file.slice();
     other[42] = 0x51; // 'PQ\x06\x06'
-    expect(readErr(other)).toEqual({ reason: 'corrupt', expected: 'a zip64 end-of-central-directory record at byte 42', received: 'another signature' });
+    expect(readErr(other)).toEqual({
+      reason: 'corrupt',
+      expected: 'a zip64 end-of-central-directory record at byte 42',
+      received: 'another signature',
+    });
     // One byte short, the record runs past the end.
     expect(readErr(file.subarray(0, 97))).toMatchObject({ reason: 'truncated' }); // the end record's comment no longer fits
   });
@@ -247,14 +351,30 @@ describe('readZipEntries: zip64 end records', () => {
     const len = craftZip([stored('a/x', 'hello')], { zip64: {} }).bytes.length;
     for (const at of [len - 30, len - 55, len]) {
       const z = craftZip([stored('a/x', 'hello')], { zip64: { recordOffset: at } });
-      expect(readErr(z.bytes)).toEqual({ reason: 'corrupt', expected: `a zip64 end-of-central-directory record at byte ${at}`, received: 'the end of the file' });
+      expect(readErr(z.bytes)).toEqual({
+        reason: 'corrupt',
+        expected: `a zip64 end-of-central-directory record at byte ${at}`,
+        received: 'the end of the file',
+      });
     }
     const max = craftZip([stored('a/x', 'hello')], { zip64: { recordOffset: 2 ** 53 - 1 } });
-    expect(readErr(max.bytes)).toEqual({ reason: 'corrupt', expected: 'a zip64 end-of-central-directory record at byte 9007199254740991', received: 'the end of the file' });
+    expect(readErr(max.bytes)).toEqual({
+      reason: 'corrupt',
+      expected: 'a zip64 end-of-central-directory record at byte 9007199254740991',
+      received: 'the end of the file',
+    });
     const huge = craftZip([stored('a/x', 'hello')], { zip64: { recordOffset: 2n ** 53n } });
-    expect(readErr(huge.bytes)).toEqual({ reason: 'corrupt', expected: 'the zip64 end record offset below 2^53', received: '9007199254740992' });
+    expect(readErr(huge.bytes)).toEqual({
+      reason: 'corrupt',
+      expected: 'the zip64 end record offset below 2^53',
+      received: '9007199254740992',
+    });
     const other = craftZip([stored('a/x', 'hello')], { zip64: { signature: 0x06054b50 } });
-    expect(readErr(other.bytes)).toEqual({ reason: 'corrupt', expected: `a zip64 end-of-central-directory record at byte ${other.zip64At}`, received: 'another signature' });
+    expect(readErr(other.bytes)).toEqual({
+      reason: 'corrupt',
+      expected: `a zip64 end-of-central-directory record at byte ${other.zip64At}`,
+      received: 'another signature',
+    });
   });
 
   it.each([
@@ -273,7 +393,11 @@ describe('readZipEntries: the central directory', () => {
     const toEnd = probe.bytes.length - probe.cdOffset;
     expect(readZipEntries(craftZip([stored('a/x', 'hello')], { cdSize: toEnd }).bytes).map((e) => e.name)).toEqual(['a/x']);
     const over = craftZip([stored('a/x', 'hello')], { cdSize: toEnd + 1 });
-    expect(readErr(over.bytes)).toEqual({ reason: 'truncated', expected: `a central directory of ${toEnd + 1} bytes at byte ${probe.cdOffset}`, received: `a file of ${probe.bytes.length} bytes` });
+    expect(readErr(over.bytes)).toEqual({
+      reason: 'truncated',
+      expected: `a central directory of ${toEnd + 1} bytes at byte ${probe.cdOffset}`,
+      received: `a file of ${probe.bytes.length} bytes`,
+    });
     const empty = craftZip([], { cdSize: 22, cdOffset: 0 });
     expect(readZipEntries(empty.bytes)).toEqual([]);
   });
@@ -281,24 +405,44 @@ describe('readZipEntries: the central directory', () => {
   it('rejects more records than 46 bytes each can fit', () => {
     const z = craftZip([stored('a/x', 'hello')], { count: 2 });
     expect(z.cdSize).toBe(49);
-    expect(readErr(z.bytes)).toEqual({ reason: 'corrupt', expected: '2 central directory records (46+ bytes each) in 49 bytes', received: '49 bytes' });
+    expect(readErr(z.bytes)).toEqual({
+      reason: 'corrupt',
+      expected: '2 central directory records (46+ bytes each) in 49 bytes',
+      received: '49 bytes',
+    });
   });
 
   it('rejects a record that starts too close to the end of the directory, or with another signature', () => {
     const z = craftZip([stored('a/a-long-name-0123', 'hello'), stored('a/y', 'bye')], { cdSize: 92 });
-    expect(readErr(z.bytes)).toEqual({ reason: 'corrupt', expected: `central directory record 1 of 2 at byte ${z.central[1]}`, received: 'the end of the directory' });
+    expect(readErr(z.bytes)).toEqual({
+      reason: 'corrupt',
+      expected: `central directory record 1 of 2 at byte ${z.central[1]}`,
+      received: 'the end of the directory',
+    });
     const sig = craftZip([stored('a/x', 'hello'), stored('a/y', 'bye', { signature: 0x04034b50 })]);
-    expect(readErr(sig.bytes)).toEqual({ reason: 'corrupt', expected: `central directory record 1 of 2 at byte ${sig.central[1]}`, received: 'another signature' });
+    expect(readErr(sig.bytes)).toEqual({
+      reason: 'corrupt',
+      expected: `central directory record 1 of 2 at byte ${sig.central[1]}`,
+      received: 'another signature',
+    });
     // A last record of exactly 46 bytes (no name) ends at the end of the directory: its signature is what is wrong.
     const bare = craftZip([stored('a/x', 'hello'), stored('', 'x', { signature: 0x02014b51 })]);
     expect(bare.cdOffset + bare.cdSize - bare.central[1]!).toBe(46);
-    expect(readErr(bare.bytes)).toEqual({ reason: 'corrupt', expected: `central directory record 1 of 2 at byte ${bare.central[1]}`, received: 'another signature' });
+    expect(readErr(bare.bytes)).toEqual({
+      reason: 'corrupt',
+      expected: `central directory record 1 of 2 at byte ${bare.central[1]}`,
+      received: 'another signature',
+    });
   });
 
   it('rejects a record whose name, extra field or comment runs past the directory', () => {
     for (const more of [{ nameLen: 200 }, { extra: extraField(0x5455, [1, 2]) }, { comment: utf8('c') }]) {
       const z = craftZip([stored('a/x', 'hello', more)], { cdSize: 49 });
-      expect(readErr(z.bytes)).toEqual({ reason: 'truncated', expected: 'central directory record 0 within the directory', received: 'a record running past it' });
+      expect(readErr(z.bytes)).toEqual({
+        reason: 'truncated',
+        expected: 'central directory record 0 within the directory',
+        received: 'a record running past it',
+      });
     }
   });
 
@@ -313,23 +457,48 @@ describe('readZipEntries: the central directory', () => {
   });
 
   it('rejects an empty name, a duplicate name and an encrypted entry', () => {
-    expect(readErr(craftZip([stored('a/x', 'hello'), stored('', 'x')]).bytes)).toEqual({ reason: 'unsafe-path', expected: 'zip entry names relative to the archive folder, without ".." or absolute paths', received: "''" });
-    expect(readErr(craftZip([stored('a/x', 'hello'), stored('a/x', 'again')]).bytes)).toEqual({ reason: 'corrupt', expected: 'unique zip entry names', received: "'a/x' twice" });
-    expect(readErr(craftZip([stored('a/x', 'hello'), stored('a/y', 'secret', { flags: 0x0001 })]).bytes)).toEqual({ reason: 'unsupported', expected: 'unencrypted zip entries', received: "'a/y' encrypted" });
+    expect(readErr(craftZip([stored('a/x', 'hello'), stored('', 'x')]).bytes)).toEqual({
+      reason: 'unsafe-path',
+      expected: 'zip entry names relative to the archive folder, without ".." or absolute paths',
+      received: "''",
+    });
+    expect(readErr(craftZip([stored('a/x', 'hello'), stored('a/x', 'again')]).bytes)).toEqual({
+      reason: 'corrupt',
+      expected: 'unique zip entry names',
+      received: "'a/x' twice",
+    });
+    expect(readErr(craftZip([stored('a/x', 'hello'), stored('a/y', 'secret', { flags: 0x0001 })]).bytes)).toEqual({
+      reason: 'unsupported',
+      expected: 'unencrypted zip entries',
+      received: "'a/y' encrypted",
+    });
     // Other flags (a data descriptor, UTF-8 names) are fine.
     expect(readZipEntries(craftZip([stored('a/x', 'hello', { flags: 0x0808 })]).bytes)).toHaveLength(1);
   });
 });
 
 describe('readZipEntries: zip64 extra fields', () => {
-  const deflated = (more: Partial<CraftEntry>): CraftEntry => ({ name: 'a/x', data: Uint8Array.of(1, 2, 3, 4, 5), method: 8, size: 12, ...more });
+  const deflated = (more: Partial<CraftEntry>): CraftEntry => ({
+    name: 'a/x',
+    data: Uint8Array.of(1, 2, 3, 4, 5),
+    method: 8,
+    size: 12,
+    ...more,
+  });
   // A field of another kind (NTFS times) before, and one after: only id 1 is read.
-  const around = (zip64: number[]): number[] => [...extraField(0x000a, [...le64(777), ...le64(888)]), ...zip64, ...extraField(0x7075, [1, 2, 3])];
+  const around = (zip64: number[]): number[] => [
+    ...extraField(0x000a, [...le64(777), ...le64(888)]),
+    ...zip64,
+    ...extraField(0x7075, [1, 2, 3]),
+  ];
 
   it('replaces size, compressed size and local offset, in that order, when they are 0xffffffff', () => {
     const z = craftZip([stored('a/pad', 'padding'), deflated({ size: FAR, compressedSize: FAR, localOffset: FAR })]);
     const at = z.locals[1]!;
-    const full = craftZip([stored('a/pad', 'padding'), deflated({ size: FAR, compressedSize: FAR, localOffset: FAR, extra: around(zip64Extra(12, 5, at)) })]);
+    const full = craftZip([
+      stored('a/pad', 'padding'),
+      deflated({ size: FAR, compressedSize: FAR, localOffset: FAR, extra: around(zip64Extra(12, 5, at)) }),
+    ]);
     expect(readZipEntries(full.bytes)[1]).toEqual({ name: 'a/x', method: 8, compressedSize: 5, size: 12, dataOffset: full.data[1] });
   });
 
@@ -353,11 +522,23 @@ describe('readZipEntries: zip64 extra fields', () => {
 
   it('rejects a zip64 field too short for the values it must hold', () => {
     const short = craftZip([deflated({ size: FAR, compressedSize: FAR, extra: zip64Extra(12) })]);
-    expect(readErr(short.bytes)).toEqual({ reason: 'corrupt', expected: "a zip64 compressed size in the extra field of 'a/x'", received: 'a short field' });
+    expect(readErr(short.bytes)).toEqual({
+      reason: 'corrupt',
+      expected: "a zip64 compressed size in the extra field of 'a/x'",
+      received: 'a short field',
+    });
     const empty = craftZip([deflated({ size: FAR, extra: [...extraField(0x5455, [9]), ...extraField(0x0001, [])] })]);
-    expect(readErr(empty.bytes)).toEqual({ reason: 'corrupt', expected: "a zip64 size in the extra field of 'a/x'", received: 'a short field' });
+    expect(readErr(empty.bytes)).toEqual({
+      reason: 'corrupt',
+      expected: "a zip64 size in the extra field of 'a/x'",
+      received: 'a short field',
+    });
     const seven = craftZip([stored('a/x', 'hello', { localOffset: FAR, extra: extraField(0x0001, [0, 0, 0, 0, 0, 0, 0]) })]);
-    expect(readErr(seven.bytes)).toEqual({ reason: 'corrupt', expected: "a zip64 local header offset in the extra field of 'a/x'", received: 'a short field' });
+    expect(readErr(seven.bytes)).toEqual({
+      reason: 'corrupt',
+      expected: "a zip64 local header offset in the extra field of 'a/x'",
+      received: 'a short field',
+    });
   });
 
   it('rejects a zip64 value of 2^53 or more', () => {
@@ -367,8 +548,14 @@ describe('readZipEntries: zip64 extra fields', () => {
 
   it('keeps 0xffffffff when no zip64 field holds the value, and does not read one from the comment', () => {
     const z = craftZip([stored('a/x', 'hello', { size: FAR, compressedSize: FAR, comment: Uint8Array.from(zip64Extra(5, 5)) })]);
-    expect(readErr(z.bytes)).toEqual({ reason: 'truncated', expected: "4294967295 bytes of 'a/x' at byte 33", received: `${z.bytes.length - 33} (the file ends there)` });
-    const other = craftZip([stored('a/x', 'hello', { size: FAR, compressedSize: FAR, extra: extraField(0x0002, [...le64(5), ...le64(5)]) })]);
+    expect(readErr(z.bytes)).toEqual({
+      reason: 'truncated',
+      expected: "4294967295 bytes of 'a/x' at byte 33",
+      received: `${z.bytes.length - 33} (the file ends there)`,
+    });
+    const other = craftZip([
+      stored('a/x', 'hello', { size: FAR, compressedSize: FAR, extra: extraField(0x0002, [...le64(5), ...le64(5)]) }),
+    ]);
     expect(readErr(other.bytes).expected).toBe("4294967295 bytes of 'a/x' at byte 33");
   });
 });
@@ -400,6 +587,10 @@ describe('storedEntryBytes', () => {
     [entry({ size: 5 }), 'method 0'],
   ])('rejects a compressed entry: %j', (e, received) => {
     const err = thrown(() => storedEntryBytes(file, e));
-    expect(err).toMatchObject({ reason: 'unsupported', expected: "a stored (uncompressed, method 0) zip entry as torch.save writes for 'a/x'", received });
+    expect(err).toMatchObject({
+      reason: 'unsupported',
+      expected: "a stored (uncompressed, method 0) zip entry as torch.save writes for 'a/x'",
+      received,
+    });
   });
 });

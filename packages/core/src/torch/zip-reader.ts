@@ -74,7 +74,11 @@ export function readZipEntries(bytes: Uint8Array): ZipEntry[] {
     }
   }
   if (eocd < 0) {
-    throw new CheckpointError('truncated', 'a zip end-of-central-directory record (PK\\x05\\x06) in the last 65,557 bytes', `none in ${len} bytes (truncated or not a zip)`);
+    throw new CheckpointError(
+      'truncated',
+      'a zip end-of-central-directory record (PK\\x05\\x06) in the last 65,557 bytes',
+      `none in ${len} bytes (truncated or not a zip)`,
+    );
   }
   let count = u16(eocd + 10);
   let cdSize = u32(eocd + 12);
@@ -83,7 +87,8 @@ export function readZipEntries(bytes: Uint8Array): ZipEntry[] {
     const loc = eocd - 20;
     if (loc < 0 || u32(loc) !== ZIP64_LOCATOR) throw corrupt('a zip64 end-of-central-directory locator before the end record', 'none');
     const z = u64(loc + 8, 'the zip64 end record offset');
-    if (z + 56 > len || u32(z) !== ZIP64_EOCD) throw corrupt(`a zip64 end-of-central-directory record at byte ${z}`, z + 56 > len ? 'the end of the file' : 'another signature');
+    if (z + 56 > len || u32(z) !== ZIP64_EOCD)
+      throw corrupt(`a zip64 end-of-central-directory record at byte ${z}`, z + 56 > len ? 'the end of the file' : 'another signature');
     count = u64(z + 32, 'the zip64 entry count');
     cdSize = u64(z + 40, 'the zip64 central directory size');
     cdOffset = u64(z + 48, 'the zip64 central directory offset');
@@ -98,7 +103,11 @@ export function readZipEntries(bytes: Uint8Array): ZipEntry[] {
   let p = cdOffset;
   const cdEnd = cdOffset + cdSize;
   for (let i = 0; i < count; i++) {
-    if (p + 46 > cdEnd || u32(p) !== CENTRAL) throw corrupt(`central directory record ${i} of ${count} at byte ${p}`, p + 46 > cdEnd ? 'the end of the directory' : 'another signature');
+    if (p + 46 > cdEnd || u32(p) !== CENTRAL)
+      throw corrupt(
+        `central directory record ${i} of ${count} at byte ${p}`,
+        p + 46 > cdEnd ? 'the end of the directory' : 'another signature',
+      );
     const flags = u16(p + 8);
     const method = u16(p + 10);
     let compressedSize = u32(p + 20);
@@ -133,10 +142,14 @@ export function readZipEntries(bytes: Uint8Array): ZipEntry[] {
       }
       e += 4 + n;
     }
-    if (local + 30 > len || u32(local) !== LOCAL) throw corrupt(`a local file header for '${name}' at byte ${local}`, local + 30 > len ? 'the end of the file' : 'another signature');
+    if (local + 30 > len || u32(local) !== LOCAL)
+      throw corrupt(`a local file header for '${name}' at byte ${local}`, local + 30 > len ? 'the end of the file' : 'another signature');
     const dataOffset = local + 30 + u16(local + 26) + u16(local + 28);
     if (dataOffset + compressedSize > len) {
-      throw truncated(`${compressedSize} bytes of '${name}' at byte ${dataOffset}`, `${Math.max(0, len - dataOffset)} (the file ends there)`);
+      throw truncated(
+        `${compressedSize} bytes of '${name}' at byte ${dataOffset}`,
+        `${Math.max(0, len - dataOffset)} (the file ends there)`,
+      );
     }
     entries.push({ name, method, compressedSize, size, dataOffset });
     p = next;
@@ -150,7 +163,11 @@ export function readZipEntries(bytes: Uint8Array): ZipEntry[] {
  */
 export function storedEntryBytes(bytes: Uint8Array, entry: ZipEntry): Uint8Array {
   if (entry.method !== 0 || entry.size !== entry.compressedSize) {
-    throw new CheckpointError('unsupported', `a stored (uncompressed, method 0) zip entry as torch.save writes for '${entry.name}'`, `method ${entry.method}${entry.method === 8 ? ' (deflate: the archive was re-zipped)' : ''}`);
+    throw new CheckpointError(
+      'unsupported',
+      `a stored (uncompressed, method 0) zip entry as torch.save writes for '${entry.name}'`,
+      `method ${entry.method}${entry.method === 8 ? ' (deflate: the archive was re-zipped)' : ''}`,
+    );
   }
   return bytes.subarray(entry.dataOffset, entry.dataOffset + entry.size);
 }

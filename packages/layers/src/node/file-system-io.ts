@@ -43,7 +43,8 @@ export function fileSystemIO(dir: string): tf.io.IOHandler {
     } as tf.io.ModelArtifacts;
   };
   const save = async (a: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> => {
-    if (a.modelTopology instanceof ArrayBuffer) throw new ValueError('fileSystemIO', 'a JSON model topology', 'a binary (GraphDef) topology');
+    if (a.modelTopology instanceof ArrayBuffer)
+      throw new ValueError('fileSystemIO', 'a JSON model topology', 'a binary (GraphDef) topology');
     await fs.mkdir(dir, { recursive: true });
     const weights = joinWeightData(a.weightData);
     const json: tf.io.ModelJSON = {

@@ -5,7 +5,23 @@
  * @module
  */
 export {
-  loadTorchTpfrWeights, detectTorchTpfrVariant, torchImageToNhwc, stateDictTensorValues, getStateDictTensor, torchTpfrWeightSpecs,
-  torchTpfrKeyShapes, torchTpfrIgnoredKeys, torchShapeOf, writeTorchValues,
+  loadTorchTpfrWeights,
+  detectTorchTpfrVariant,
+  torchImageToNhwc,
+  stateDictTensorValues,
+  getStateDictTensor,
+  torchTpfrWeightSpecs,
+  torchTpfrKeyShapes,
+  torchTpfrIgnoredKeys,
+  torchShapeOf,
+  writeTorchValues,
 } from '../torch-import.js';
-export type { TorchStateDict, StateDictTensorJson, TorchTpfrVariant, StateDictTensor, StateDictTensors, TorchLayout, TorchWeightSpec } from '../torch-import.js';
+export type {
+  TorchStateDict,
+  StateDictTensorJson,
+  TorchTpfrVariant,
+  StateDictTensor,
+  StateDictTensors,
+  TorchLayout,
+  TorchWeightSpec,
+} from '../torch-import.js';

@@ -34,7 +34,11 @@ const YIQ_TO_RGB = inverse3(RGB_TO_YIQ);
  * whose YIQ components `keep` selects.
  */
 function yiqPart(keep: [number, number, number]): number[][] {
-  const out = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
+  const out = [
+    [0, 0, 0],
+    [0, 0, 0],
+    [0, 0, 0],
+  ];
   // rgb · RGB_TO_YIQᵀ gives yiq; yiq · YIQ_TO_RGBᵀ gives rgb.
   for (let r = 0; r < 3; r++) {
     for (let c = 0; c < 3; c++) {
@@ -51,7 +55,13 @@ const CHROMA = yiqPart([0, 1, 1]);
 
 /** `[..., 3]` RGB → YIQ (Y the luminance, I and Q the chroma), same scale as the input. */
 export function rgbToYiq(rgb: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => linear3(rgb, RGB_TO_YIQ.map((row) => row.slice()), true));
+  return tf.tidy(() =>
+    linear3(
+      rgb,
+      RGB_TO_YIQ.map((row) => row.slice()),
+      true,
+    ),
+  );
 }
 
 /** `x [..., 3] · M` where M is given row-major (`transposed`: `x · Mᵀ`). */

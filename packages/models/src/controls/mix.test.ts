@@ -8,7 +8,10 @@ beforeAll(async () => {
   await initBackend('cpu');
 });
 
-const codes = (seed: number) => ({ content: tf.randomNormal([2, 6, 5, 4], 0, 1, 'float32', seed) as tf.Tensor4D, style: tf.randomNormal([2, 6, 5, 8], 0, 1, 'float32', seed + 1) as tf.Tensor4D });
+const codes = (seed: number) => ({
+  content: tf.randomNormal([2, 6, 5, 4], 0, 1, 'float32', seed) as tf.Tensor4D,
+  style: tf.randomNormal([2, 6, 5, 8], 0, 1, 'float32', seed + 1) as tf.Tensor4D,
+});
 const host = (z: { content: tf.Tensor4D; style: tf.Tensor4D }) => ({ content: toHostMap(z.content), style: toHostMap(z.style) });
 const same = (a: tf.Tensor, b: tf.Tensor) => Array.from(a.dataSync()).every((v, i) => v === b.dataSync()[i]);
 

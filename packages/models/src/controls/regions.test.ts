@@ -19,23 +19,32 @@ it('a mask of ones gives its style weight exactly 1 and the others exactly 0, wh
 });
 
 it('weights sum to 1 everywhere, are pure away from a border and blend within the blend radius of it (seeded property)', () => {
-  fc.assert(fc.property(fc.integer({ min: 3, max: 12 }), fc.integer({ min: 3, max: 12 }), fc.integer({ min: 1, max: 11 }), fc.double({ min: 0.1, max: 5, noNaN: true }), (h, w, split, other) => {
-    const cut = Math.min(split, w - 1);
-    tf.tidy(() => {
-      // Left of column `cut` (latent) style 0, right style 1, at 4× the latent size.
-      const left = tf.concat([tf.ones([4 * h, 4 * cut, 1]), tf.zeros([4 * h, 4 * (w - cut), 1])], 1);
-      const masks = tf.stack([left, tf.sub(1, left)]) as tf.Tensor4D;
-      const weights = regionWeights(masks, 4, [1, other]);
-      const v = weights.arraySync() as number[][][][];
-      for (let r = 0; r < h; r++) {
-        for (let c = 0; c < w; c++) {
-          expect(v[0][r][c][0] + v[1][r][c][0]).toBeCloseTo(1, 5);
-          const distance = c < cut ? cut - 1 - c : c - cut;
-          if (distance >= REGION_BLEND_RADIUS) expect(v[c < cut ? 0 : 1][r][c][0]).toBe(1);
-        }
-      }
-    });
-  }), { seed: 271, numRuns: 40 });
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 3, max: 12 }),
+      fc.integer({ min: 3, max: 12 }),
+      fc.integer({ min: 1, max: 11 }),
+      fc.double({ min: 0.1, max: 5, noNaN: true }),
+      (h, w, split, other) => {
+        const cut = Math.min(split, w - 1);
+        tf.tidy(() => {
+          // Left of column `cut` (latent) style 0, right style 1, at 4× the latent size.
+          const left = tf.concat([tf.ones([4 * h, 4 * cut, 1]), tf.zeros([4 * h, 4 * (w - cut), 1])], 1);
+          const masks = tf.stack([left, tf.sub(1, left)]) as tf.Tensor4D;
+          const weights = regionWeights(masks, 4, [1, other]);
+          const v = weights.arraySync() as number[][][][];
+          for (let r = 0; r < h; r++) {
+            for (let c = 0; c < w; c++) {
+              expect(v[0][r][c][0] + v[1][r][c][0]).toBeCloseTo(1, 5);
+              const distance = c < cut ? cut - 1 - c : c - cut;
+              if (distance >= REGION_BLEND_RADIUS) expect(v[c < cut ? 0 : 1][r][c][0]).toBe(1);
+            }
+          }
+        });
+      },
+    ),
+    { seed: 271, numRuns: 40 },
+  );
 });
 
 it('names the pixels no weighted mask covers, and falls back to the style weights there', () => {

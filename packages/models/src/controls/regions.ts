@@ -20,12 +20,31 @@ export function regionWeights(masks: tf.Tensor4D, multiple: number, styleWeights
     const [, h, wd] = w.shape;
     // Reflection needs a pad smaller than the side; tiny latents blur less.
     const r = Math.min(radius, h - 1, wd - 1);
-    if (r > 0) w = tf.avgPool(tf.mirrorPad(w, [[0, 0], [r, r], [r, r], [0, 0]], 'reflect') as tf.Tensor4D, 2 * r + 1, 1, 'valid') as tf.Tensor4D;
+    if (r > 0)
+      w = tf.avgPool(
+        tf.mirrorPad(
+          w,
+          [
+            [0, 0],
+            [r, r],
+            [r, r],
+            [0, 0],
+          ],
+          'reflect',
+        ) as tf.Tensor4D,
+        2 * r + 1,
+        1,
+        'valid',
+      ) as tf.Tensor4D;
     const scaled = tf.mul(w, tf.reshape(tf.tensor1d(styleWeights), [s, 1, 1, 1]));
     const total = tf.sum(scaled, 0, true);
     const fallback = tf.reshape(tf.tensor1d(styleWeights.map((v) => v / styleWeights.reduce((a, b) => a + b, 0))), [s, 1, 1, 1]);
     const covered = tf.greater(total, 0);
-    return tf.where(tf.broadcastTo(covered, scaled.shape), tf.div(scaled, tf.maximum(total, 1e-30)), tf.broadcastTo(fallback, scaled.shape)) as tf.Tensor4D;
+    return tf.where(
+      tf.broadcastTo(covered, scaled.shape),
+      tf.div(scaled, tf.maximum(total, 1e-30)),
+      tf.broadcastTo(fallback, scaled.shape),
+    ) as tf.Tensor4D;
   });
 }
 
@@ -34,7 +53,10 @@ export function regionWeights(masks: tf.Tensor4D, multiple: number, styleWeights
  * Reads the masks back (a check before work). `masks` `[S, H, W, 1]`.
  * @returns how many pixels, and the rows and columns they span (null when every pixel is covered).
  */
-export function uncoveredPixels(masks: tf.Tensor4D, styleWeights: number[]): { count: number; rows: [number, number]; columns: [number, number] } | null {
+export function uncoveredPixels(
+  masks: tf.Tensor4D,
+  styleWeights: number[],
+): { count: number; rows: [number, number]; columns: [number, number] } | null {
   const [, h, w] = masks.shape;
   const total = tf.tidy(() => tf.sum(tf.mul(masks, tf.reshape(tf.tensor1d(styleWeights), [-1, 1, 1, 1])), 0).dataSync());
   let count = 0;

@@ -70,7 +70,9 @@ describe('createImageFolderDataset', () => {
   it('names a missing root, photo folder, style classes, empty folders and unsupported files', () => {
     const missing = join(tmp, 'missing');
     expect(() => createImageFolderDataset(missing)).toThrow(DatasetError);
-    expect(() => createImageFolderDataset(missing)).toThrow(`createImageFolderDataset: expected a dataset folder, received a missing path: ${missing}`);
+    expect(() => createImageFolderDataset(missing)).toThrow(
+      `createImageFolderDataset: expected a dataset folder, received a missing path: ${missing}`,
+    );
 
     const noPhoto = join(tmp, 'no-photo');
     writeTiny(join(noPhoto, 'monet', 'a.png'), 1);
@@ -93,7 +95,9 @@ describe('createImageFolderDataset', () => {
     writeTiny(join(unsupported, 'photo', 'a.png'), 1);
     writeTiny(join(unsupported, 'monet', 'a.png'), 1);
     writeFileSync(join(unsupported, 'monet', 'b.gif'), 'GIF89a');
-    expect(() => createImageFolderDataset(unsupported)).toThrow(/expected only .jpg, .jpeg or .png images in .*monet, received 1 unsupported file\(s\): .*b\.gif/);
+    expect(() => createImageFolderDataset(unsupported)).toThrow(
+      /expected only .jpg, .jpeg or .png images in .*monet, received 1 unsupported file\(s\): .*b\.gif/,
+    );
     expect(createImageFolderDataset(unsupported, { ignoreUnsupported: true }).paintings.get('monet')).toHaveLength(1);
 
     expect(() => createImageFolderDataset(root, { styleClasses: ['turner'] })).toThrow(/expected a style class folder 'turner'/);

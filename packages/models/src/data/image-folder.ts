@@ -111,7 +111,8 @@ export function createImageFolderDataset(root: string, options: ImageFolderDatas
     paintings: styles,
     sampleBatch(step: number, batchSize: number): StyleBatch {
       if (!Number.isInteger(step) || step < 0) throw new ValueError('sampleBatch', 'step an integer >= 0', String(step));
-      if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError('sampleBatch', 'batchSize an integer >= 1', String(batchSize));
+      if (!Number.isInteger(batchSize) || batchSize < 1)
+        throw new ValueError('sampleBatch', 'batchSize an integer >= 1', String(batchSize));
       const styleClass: string[] = [];
       const files: string[][] = [[], [], [], []];
       const rngs: Rng[] = [];
@@ -122,7 +123,10 @@ export function createImageFolderDataset(root: string, options: ImageFolderDatas
         const paintings = styles.get(cls)!;
         const [b, b2] = pickTwo(rng, paintings.length);
         styleClass.push(cls);
-        files[0].push(photos[a]); files[1].push(paintings[b]); files[2].push(photos[a2]); files[3].push(paintings[b2]);
+        files[0].push(photos[a]);
+        files[1].push(paintings[b]);
+        files[2].push(photos[a2]);
+        files[3].push(paintings[b2]);
         rngs.push(rng);
       }
       let tensors: tf.Tensor4D[];

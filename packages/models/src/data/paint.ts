@@ -71,14 +71,20 @@ const cellRand = (a: number, b: number, s: number) => hashSeed(a, b, s) / 429496
 function applyPattern(lum: Float32Array, h: number, w: number, pattern: StylePattern, p: number, k: number, s: number): void {
   const rng = createRng(s);
   const phase = rng.uniform(0, p);
-  const cu = rng.uniform(0, w), cv = rng.uniform(0, h);
+  const cu = rng.uniform(0, w),
+    cv = rng.uniform(0, h);
   if (pattern === 'tiles') {
     // Mosaic: each tile takes its mean luminance (plus jitter), with dark grout lines between tiles.
     const t = Math.max(2, Math.round(p));
     for (let ty = 0; ty < h; ty += t) {
       for (let tx = 0; tx < w; tx += t) {
-        let sum = 0, n = 0;
-        for (let y = ty; y < Math.min(h, ty + t); y++) for (let x = tx; x < Math.min(w, tx + t); x++) { sum += lum[y * w + x]; n++; }
+        let sum = 0,
+          n = 0;
+        for (let y = ty; y < Math.min(h, ty + t); y++)
+          for (let x = tx; x < Math.min(w, tx + t); x++) {
+            sum += lum[y * w + x];
+            n++;
+          }
         const v = sum / n + k * (cellRand(tx, ty, s) * 2 - 1);
         for (let y = ty; y < Math.min(h, ty + t); y++) {
           for (let x = tx; x < Math.min(w, tx + t); x++) lum[y * w + x] = y === ty || x === tx ? 0 : v;
@@ -93,9 +99,12 @@ function applyPattern(lum: Float32Array, h: number, w: number, pattern: StylePat
       const l = lum[i];
       let t = 0;
       switch (pattern) {
-        case 'hatch': t = Math.sin((2 * Math.PI * (x + y + phase)) / p); break;
+        case 'hatch':
+          t = Math.sin((2 * Math.PI * (x + y + phase)) / p);
+          break;
         case 'dots': {
-          const gx = Math.floor(x / p), gy = Math.floor(y / p);
+          const gx = Math.floor(x / p),
+            gy = Math.floor(y / p);
           const d = Math.hypot(frac(x / p) - 0.5, frac(y / p) - 0.5);
           const m = 1 - smoothstep(0.3, 0.45, d);
           t = m * (cellRand(gx, gy, s) * 2 - 1) + (1 - m) * 0.8;
@@ -114,11 +123,21 @@ function applyPattern(lum: Float32Array, h: number, w: number, pattern: StylePat
           t = 0.35 - (l < 0.7 && a ? 1 : 0) - (l < 0.4 && b ? 1 : 0);
           break;
         }
-        case 'waves': t = Math.sin((2 * Math.PI * (y + phase + 1.5 * Math.sin((2 * Math.PI * x) / (3 * p)))) / p); break;
-        case 'grain': t = rng.next() * 2 - 1; break;
-        case 'rings': t = Math.sin((2 * Math.PI * Math.hypot(x - cu, y - cv)) / p); break;
-        case 'stipple': t = cellRand(Math.floor(x / p), Math.floor(y / p), s) < 0.15 + 0.6 * (1 - l) ? -1 : 0.4; break;
-        case 'stripes-v': t = Math.sin((2 * Math.PI * (x + phase)) / p) > 0 ? 1 : -1; break;
+        case 'waves':
+          t = Math.sin((2 * Math.PI * (y + phase + 1.5 * Math.sin((2 * Math.PI * x) / (3 * p)))) / p);
+          break;
+        case 'grain':
+          t = rng.next() * 2 - 1;
+          break;
+        case 'rings':
+          t = Math.sin((2 * Math.PI * Math.hypot(x - cu, y - cv)) / p);
+          break;
+        case 'stipple':
+          t = cellRand(Math.floor(x / p), Math.floor(y / p), s) < 0.15 + 0.6 * (1 - l) ? -1 : 0.4;
+          break;
+        case 'stripes-v':
+          t = Math.sin((2 * Math.PI * (x + phase)) / p) > 0 ? 1 : -1;
+          break;
       }
       lum[i] = Math.max(0, Math.min(1, l + k * t));
     }
@@ -132,7 +151,8 @@ function paletteColour(palette: readonly Rgb[], l: number, posterize: boolean): 
   const f = Math.max(0, Math.min(1, l)) * (n - 1);
   const i = Math.min(n - 2, Math.floor(f));
   const t = f - i;
-  const a = palette[i], b = palette[i + 1];
+  const a = palette[i],
+    b = palette[i + 1];
   return [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
 }
 
@@ -152,7 +172,8 @@ export function paintPixels(pixels: Float32Array, height: number, width: number,
   boxBlur(src, height, width, 3, Math.round(spec.preBlur * scale));
   const n = height * width;
   const lum = new Float32Array(n);
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < n; i++) {
     const l = 0.299 * src[3 * i] + 0.587 * src[3 * i + 1] + 0.114 * src[3 * i + 2];
     lum[i] = l;
@@ -176,9 +197,13 @@ export function paintPixels(pixels: Float32Array, height: number, width: number,
     if (edges) {
       const e = smoothstep(0.08, 0.25, edges[i]);
       const target = spec.edges === 'outline' ? dark : light;
-      r += (target[0] - r) * e; g += (target[1] - g) * e; b += (target[2] - b) * e;
+      r += (target[0] - r) * e;
+      g += (target[1] - g) * e;
+      b += (target[2] - b) * e;
     }
-    out[3 * i] = r; out[3 * i + 1] = g; out[3 * i + 2] = b;
+    out[3 * i] = r;
+    out[3 * i + 1] = g;
+    out[3 * i + 2] = b;
   }
   if (spec.edges === 'blur') boxBlur(out, height, width, 3, Math.max(1, Math.round(scale)));
   return out;

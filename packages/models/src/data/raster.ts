@@ -82,7 +82,7 @@ export function polygonSdf(points: readonly (readonly [number, number])[]): Sdf 
       const wy = v - yi;
       const t = Math.max(0, Math.min(1, (wx * ex + wy * ey) / (ex * ex + ey * ey || 1)));
       d = Math.min(d, Math.hypot(wx - ex * t, wy - ey * t));
-      if ((yi > v) !== (yj > v) && u < ((xj - xi) * (v - yi)) / (yj - yi) + xi) inside = !inside;
+      if (yi > v !== yj > v && u < ((xj - xi) * (v - yi)) / (yj - yi) + xi) inside = !inside;
     }
     return inside ? -d : d;
   };
@@ -90,25 +90,39 @@ export function polygonSdf(points: readonly (readonly [number, number])[]): Sdf 
 
 /** The bounding box `[u0, v0, u1, v1]` of a list of points. */
 export function pointsBox(points: readonly (readonly [number, number])[]): [number, number, number, number] {
-  let u0 = Infinity, v0 = Infinity, u1 = -Infinity, v1 = -Infinity;
+  let u0 = Infinity,
+    v0 = Infinity,
+    u1 = -Infinity,
+    v1 = -Infinity;
   for (const [u, v] of points) {
-    u0 = Math.min(u0, u); v0 = Math.min(v0, v); u1 = Math.max(u1, u); v1 = Math.max(v1, v);
+    u0 = Math.min(u0, u);
+    v0 = Math.min(v0, v);
+    u1 = Math.max(u1, u);
+    v1 = Math.max(v1, v);
   }
   return [u0, v0, u1, v1];
 }
 
 /** Converts hue (`[0, 1)`), saturation and value (`[0, 1]`) to RGB. */
 export function hsv(h: number, s: number, v: number): Rgb {
-  const i = Math.floor(((h % 1) + 1) % 1 * 6);
-  const f = ((h % 1) + 1) % 1 * 6 - i;
-  const p = v * (1 - s), q = v * (1 - f * s), t = v * (1 - (1 - f) * s);
+  const i = Math.floor((((h % 1) + 1) % 1) * 6);
+  const f = (((h % 1) + 1) % 1) * 6 - i;
+  const p = v * (1 - s),
+    q = v * (1 - f * s),
+    t = v * (1 - (1 - f) * s);
   switch (i % 6) {
-    case 0: return [v, t, p];
-    case 1: return [q, v, p];
-    case 2: return [p, v, t];
-    case 3: return [p, q, v];
-    case 4: return [t, p, v];
-    default: return [v, p, q];
+    case 0:
+      return [v, t, p];
+    case 1:
+      return [q, v, p];
+    case 2:
+      return [p, v, t];
+    case 3:
+      return [p, q, v];
+    case 4:
+      return [t, p, v];
+    default:
+      return [v, p, q];
   }
 }
 

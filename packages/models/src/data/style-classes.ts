@@ -7,8 +7,7 @@
 import type { Rgb } from './raster.js';
 
 /** The texture patterns a synthetic style class can overlay. */
-export type StylePattern =
-  | 'hatch' | 'dots' | 'strokes-h' | 'crosshatch' | 'tiles' | 'waves' | 'grain' | 'rings' | 'stipple' | 'stripes-v';
+export type StylePattern = 'hatch' | 'dots' | 'strokes-h' | 'crosshatch' | 'tiles' | 'waves' | 'grain' | 'rings' | 'stipple' | 'stripes-v';
 
 /** How a synthetic style class treats the edges of the scene. */
 export type EdgeTreatment = 'outline' | 'blur' | 'posterize' | 'glow' | 'none';
@@ -39,17 +38,117 @@ const hex = (h: string): Rgb => [parseInt(h.slice(1, 3), 16) / 255, parseInt(h.s
 
 /** Every synthetic style class, training classes first. */
 export const STYLE_CLASS_SPECS: readonly StyleClassSpec[] = [
-  { name: 'hatch-sepia', palette: ['#2b1a0e', '#6b4423', '#a87b4f', '#d9b98c', '#f3e6cc'].map(hex), pattern: 'hatch', period: 4, strength: 0.35, edges: 'outline', posterize: false, preBlur: 0, keepColour: 0 },
-  { name: 'pointillist-pastel', palette: ['#7a8fb8', '#b39ddb', '#f4a9c0', '#fbe7a1', '#fff8ef'].map(hex), pattern: 'dots', period: 4, strength: 0.45, edges: 'blur', posterize: false, preBlur: 1, keepColour: 0.15 },
-  { name: 'brush-ocean', palette: ['#04263f', '#0b4f6c', '#1f8a9e', '#7ccad5', '#e0f4f5'].map(hex), pattern: 'strokes-h', period: 6, strength: 0.3, edges: 'posterize', posterize: true, preBlur: 1, keepColour: 0 },
-  { name: 'crosshatch-ink', palette: ['#0b1a3a', '#2c3e7a', '#8d9bc4', '#f4ecd8'].map(hex), pattern: 'crosshatch', period: 4, strength: 0.55, edges: 'outline', posterize: true, preBlur: 0, keepColour: 0 },
-  { name: 'mosaic-jewel', palette: ['#1b1030', '#9b1d3a', '#137a4a', '#1f4fa8', '#e0b422'].map(hex), pattern: 'tiles', period: 6, strength: 0.15, edges: 'none', posterize: true, preBlur: 0, keepColour: 0.1 },
-  { name: 'wave-sunset', palette: ['#2d0f3f', '#7b2d6b', '#d4506a', '#f28c3a', '#ffd37a'].map(hex), pattern: 'waves', period: 5, strength: 0.3, edges: 'posterize', posterize: true, preBlur: 1, keepColour: 0 },
-  { name: 'grain-noir', palette: ['#000000', '#2a2a2a', '#7a7a7a', '#d8d8d8', '#ffffff'].map(hex), pattern: 'grain', period: 1, strength: 0.35, edges: 'none', posterize: false, preBlur: 0, keepColour: 0 },
-  { name: 'rings-neon', palette: ['#0a0014', '#ff2fd1', '#2af0ff', '#b6ff3b'].map(hex), pattern: 'rings', period: 5, strength: 0.4, edges: 'glow', posterize: false, preBlur: 0, keepColour: 0 },
+  {
+    name: 'hatch-sepia',
+    palette: ['#2b1a0e', '#6b4423', '#a87b4f', '#d9b98c', '#f3e6cc'].map(hex),
+    pattern: 'hatch',
+    period: 4,
+    strength: 0.35,
+    edges: 'outline',
+    posterize: false,
+    preBlur: 0,
+    keepColour: 0,
+  },
+  {
+    name: 'pointillist-pastel',
+    palette: ['#7a8fb8', '#b39ddb', '#f4a9c0', '#fbe7a1', '#fff8ef'].map(hex),
+    pattern: 'dots',
+    period: 4,
+    strength: 0.45,
+    edges: 'blur',
+    posterize: false,
+    preBlur: 1,
+    keepColour: 0.15,
+  },
+  {
+    name: 'brush-ocean',
+    palette: ['#04263f', '#0b4f6c', '#1f8a9e', '#7ccad5', '#e0f4f5'].map(hex),
+    pattern: 'strokes-h',
+    period: 6,
+    strength: 0.3,
+    edges: 'posterize',
+    posterize: true,
+    preBlur: 1,
+    keepColour: 0,
+  },
+  {
+    name: 'crosshatch-ink',
+    palette: ['#0b1a3a', '#2c3e7a', '#8d9bc4', '#f4ecd8'].map(hex),
+    pattern: 'crosshatch',
+    period: 4,
+    strength: 0.55,
+    edges: 'outline',
+    posterize: true,
+    preBlur: 0,
+    keepColour: 0,
+  },
+  {
+    name: 'mosaic-jewel',
+    palette: ['#1b1030', '#9b1d3a', '#137a4a', '#1f4fa8', '#e0b422'].map(hex),
+    pattern: 'tiles',
+    period: 6,
+    strength: 0.15,
+    edges: 'none',
+    posterize: true,
+    preBlur: 0,
+    keepColour: 0.1,
+  },
+  {
+    name: 'wave-sunset',
+    palette: ['#2d0f3f', '#7b2d6b', '#d4506a', '#f28c3a', '#ffd37a'].map(hex),
+    pattern: 'waves',
+    period: 5,
+    strength: 0.3,
+    edges: 'posterize',
+    posterize: true,
+    preBlur: 1,
+    keepColour: 0,
+  },
+  {
+    name: 'grain-noir',
+    palette: ['#000000', '#2a2a2a', '#7a7a7a', '#d8d8d8', '#ffffff'].map(hex),
+    pattern: 'grain',
+    period: 1,
+    strength: 0.35,
+    edges: 'none',
+    posterize: false,
+    preBlur: 0,
+    keepColour: 0,
+  },
+  {
+    name: 'rings-neon',
+    palette: ['#0a0014', '#ff2fd1', '#2af0ff', '#b6ff3b'].map(hex),
+    pattern: 'rings',
+    period: 5,
+    strength: 0.4,
+    edges: 'glow',
+    posterize: false,
+    preBlur: 0,
+    keepColour: 0,
+  },
   // Held out for zero-shot evaluation.
-  { name: 'stipple-forest', palette: ['#0f2a0a', '#1f6b1a', '#5ea83a', '#c9b45a', '#f1ecc0'].map(hex), pattern: 'stipple', period: 2, strength: 0.6, edges: 'outline', posterize: false, preBlur: 0, keepColour: 0 },
-  { name: 'stripes-pop', palette: ['#111111', '#1e3fd8', '#e3262b', '#ffd400', '#fafafa'].map(hex), pattern: 'stripes-v', period: 4, strength: 0.3, edges: 'outline', posterize: true, preBlur: 0, keepColour: 0 },
+  {
+    name: 'stipple-forest',
+    palette: ['#0f2a0a', '#1f6b1a', '#5ea83a', '#c9b45a', '#f1ecc0'].map(hex),
+    pattern: 'stipple',
+    period: 2,
+    strength: 0.6,
+    edges: 'outline',
+    posterize: false,
+    preBlur: 0,
+    keepColour: 0,
+  },
+  {
+    name: 'stripes-pop',
+    palette: ['#111111', '#1e3fd8', '#e3262b', '#ffd400', '#fafafa'].map(hex),
+    pattern: 'stripes-v',
+    period: 4,
+    strength: 0.3,
+    edges: 'outline',
+    posterize: true,
+    preBlur: 0,
+    keepColour: 0,
+  },
 ];
 
 /** Names of every synthetic style class (10). */

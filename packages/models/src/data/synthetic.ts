@@ -139,7 +139,8 @@ export function createSyntheticDataset(options: SyntheticDatasetOptions = {}): S
   const numPaintings = options.numPaintings ?? 100000;
   checkSize(fn, size);
   const renderSize = options.renderSize ?? size;
-  if (!Number.isInteger(renderSize) || renderSize < size) throw new ValueError(fn, `an integer renderSize >= size (${size})`, String(renderSize));
+  if (!Number.isInteger(renderSize) || renderSize < size)
+    throw new ValueError(fn, `an integer renderSize >= size (${size})`, String(renderSize));
   if (!Number.isInteger(seed)) throw new ValueError(fn, 'an integer seed', String(seed));
   if (classes.length === 0) throw new ValueError(fn, 'at least 1 style class', 'an empty list');
   for (const c of classes) styleClassSpec(c, fn);
@@ -170,7 +171,8 @@ export function createSyntheticDataset(options: SyntheticDatasetOptions = {}): S
     },
     sampleBatch(step: number, batchSize: number): StyleBatch {
       checkIndex('sampleBatch', 'step', step);
-      if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError('sampleBatch', 'batchSize an integer >= 1', String(batchSize));
+      if (!Number.isInteger(batchSize) || batchSize < 1)
+        throw new ValueError('sampleBatch', 'batchSize an integer >= 1', String(batchSize));
       const bufs = [0, 1, 2, 3].map(() => new Float32Array(batchSize * plane));
       const styleClass: string[] = [];
       for (let i = 0; i < batchSize; i++) {
@@ -179,7 +181,12 @@ export function createSyntheticDataset(options: SyntheticDatasetOptions = {}): S
         const cls = rng.pick(classes);
         const [b, b2] = twoDistinct(rng, numPaintings);
         styleClass.push(cls);
-        const images = [photoPixels(seed, a, renderSize), paintingPixels(seed, cls, b, renderSize), photoPixels(seed, a2, renderSize), paintingPixels(seed, cls, b2, renderSize)];
+        const images = [
+          photoPixels(seed, a, renderSize),
+          paintingPixels(seed, cls, b, renderSize),
+          photoPixels(seed, a2, renderSize),
+          paintingPixels(seed, cls, b2, renderSize),
+        ];
         images.forEach((px, j) => {
           // Whole renders draw no offsets, so their batches match those of a dataset without crops.
           if (!cropped) writeModelRange(px, bufs[j], i * plane);

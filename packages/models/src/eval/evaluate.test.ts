@@ -51,21 +51,38 @@ describe('synthetic style classes are distinguishable by the style distance', ()
     const photos = Array.from({ length: perClass }, (_, i) => stats(ds.photo(i)));
     const n = SYNTHETIC_STYLE_CLASSES.length;
     const d = (a: number, i: number, b: number, j: number) => styleDistance(paintings[a][i], paintings[b][j]);
-    let same = 0, sameN = 0, diff = 0, diffN = 0;
+    let same = 0,
+      sameN = 0,
+      diff = 0,
+      diffN = 0;
     for (let a = 0; a < n; a++) {
-      let classSame = 0, classSameN = 0, classPhoto = 0, classDiff = 0, classDiffN = 0;
+      let classSame = 0,
+        classSameN = 0,
+        classPhoto = 0,
+        classDiff = 0,
+        classDiffN = 0;
       for (let i = 0; i < perClass; i++) {
         for (let j = 0; j < perClass; j++) {
-          if (i !== j) { classSame += d(a, i, a, j); classSameN++; }
+          if (i !== j) {
+            classSame += d(a, i, a, j);
+            classSameN++;
+          }
           classPhoto += styleDistance(photos[j], paintings[a][i]);
-          for (let b = 0; b < n; b++) if (b !== a) { classDiff += d(a, i, b, j); classDiffN++; }
+          for (let b = 0; b < n; b++)
+            if (b !== a) {
+              classDiff += d(a, i, b, j);
+              classDiffN++;
+            }
         }
       }
       const name = SYNTHETIC_STYLE_CLASSES[a];
       // Per class: another painting of the class is nearer than a photo, and nearer than other classes on average.
       expect(classSame / classSameN, `${name}: same-class vs photo`).toBeLessThan(classPhoto / (perClass * perClass));
       expect(classSame / classSameN, `${name}: same-class vs other classes`).toBeLessThan(classDiff / classDiffN);
-      same += classSame; sameN += classSameN; diff += classDiff; diffN += classDiffN;
+      same += classSame;
+      sameN += classSameN;
+      diff += classDiff;
+      diffN += classDiffN;
       if (HELD_OUT_STYLE_CLASSES.includes(name)) expect(classSame / classSameN).toBeLessThan(0.75 * (classDiff / classDiffN));
     }
     expect(same / sameN).toBeLessThan(0.6 * (diff / diffN));

@@ -55,7 +55,15 @@ function kernel(inC: number, outputs: [number, number[]][]): tf.Tensor4D {
  */
 export function textureResponses(opp: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
-    const k = kernel(3, [[0, SOBEL_X], [0, SOBEL_Y], [0, LAPLACIAN], [1, SOBEL_X], [1, SOBEL_Y], [2, SOBEL_X], [2, SOBEL_Y]]);
+    const k = kernel(3, [
+      [0, SOBEL_X],
+      [0, SOBEL_Y],
+      [0, LAPLACIAN],
+      [1, SOBEL_X],
+      [1, SOBEL_Y],
+      [2, SOBEL_X],
+      [2, SOBEL_Y],
+    ]);
     return tf.conv2d(opp, k, 1, 'valid');
   });
 }
@@ -63,7 +71,15 @@ export function textureResponses(opp: tf.Tensor4D): tf.Tensor4D {
 /** Sobel gradient magnitude `[B, H-2, W-2, 1]` of a one-channel batch `[B, H, W, 1]`. */
 export function sobelMagnitude(gray: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
-    const g = tf.conv2d(gray, kernel(1, [[0, SOBEL_X], [0, SOBEL_Y]]), 1, 'valid');
+    const g = tf.conv2d(
+      gray,
+      kernel(1, [
+        [0, SOBEL_X],
+        [0, SOBEL_Y],
+      ]),
+      1,
+      'valid',
+    );
     return tf.sqrt(tf.sum(tf.square(g), -1, true)) as tf.Tensor4D;
   });
 }

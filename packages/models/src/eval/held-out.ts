@@ -63,7 +63,10 @@ export const MAX_HELD_OUT_EXEMPLARS = 10;
  * @throws ValueError for `images` (an integer ≥ 1), `exemplars` (1 … {@link MAX_HELD_OUT_EXEMPLARS})
  *   or `size` (an integer ≥ {@link MIN_STYLE_IMAGE_SIDE}) out of range.
  */
-export function resolveHeldOutOptions(opts: HeldOutOptions, fn = 'stylizeHeldOut'): { images: number; size: number; exemplars: number; seed: number } {
+export function resolveHeldOutOptions(
+  opts: HeldOutOptions,
+  fn = 'stylizeHeldOut',
+): { images: number; size: number; exemplars: number; seed: number } {
   const images = opts.images ?? 8;
   const size = opts.size ?? 96;
   const exemplars = opts.exemplars ?? 4;
@@ -72,7 +75,8 @@ export function resolveHeldOutOptions(opts: HeldOutOptions, fn = 'stylizeHeldOut
   };
   count('images', images, Infinity);
   count('exemplars', exemplars, MAX_HELD_OUT_EXEMPLARS);
-  if (!Number.isInteger(size) || size < MIN_STYLE_IMAGE_SIDE) throw new ValueError(fn, `size an integer >= ${MIN_STYLE_IMAGE_SIDE}`, String(size));
+  if (!Number.isInteger(size) || size < MIN_STYLE_IMAGE_SIDE)
+    throw new ValueError(fn, `size an integer >= ${MIN_STYLE_IMAGE_SIDE}`, String(size));
   return { images, size, exemplars, seed: opts.seed ?? HELD_OUT_SEED };
 }
 

@@ -40,11 +40,14 @@ describeEachBackend('styleStatistics / styleDistance', () => {
   });
 });
 
-test.prop([fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 1000 })], { seed: 42, numRuns: 10 })('style distance is symmetric, finite and >= 0', (i, j) => {
-  const a = renderPhoto(i, 16);
-  const b = renderPhoto(j, 16);
-  const d = styleDistance(a, b);
-  expect(Number.isFinite(d) && d >= 0).toBe(true);
-  expect(styleDistance(b, a)).toBeCloseTo(d, 5);
-  tf.dispose([a, b]);
-});
+test.prop([fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 1000 })], { seed: 42, numRuns: 10 })(
+  'style distance is symmetric, finite and >= 0',
+  (i, j) => {
+    const a = renderPhoto(i, 16);
+    const b = renderPhoto(j, 16);
+    const d = styleDistance(a, b);
+    expect(Number.isFinite(d) && d >= 0).toBe(true);
+    expect(styleDistance(b, a)).toBeCloseTo(d, 5);
+    tf.dispose([a, b]);
+  },
+);

@@ -33,7 +33,10 @@ it('without pngjs and jpeg-js, encoding and decoding say which package to instal
   png.data = rgba.data;
   const pngBytes = new Uint8Array(PNG.sync.write(png));
   const jpegBytes = new Uint8Array(jpegJs.encode(rgba, 90).data);
-  for (const [format, name, bytes] of [['png', 'pngjs', pngBytes], ['jpeg', 'jpeg-js', jpegBytes]] as const) {
+  for (const [format, name, bytes] of [
+    ['png', 'pngjs', pngBytes],
+    ['jpeg', 'jpeg-js', jpegBytes],
+  ] as const) {
     const label = format.toUpperCase();
     expect(() => encodeImage(image, format)).toThrow(ImageIoError);
     expect(() => encodeImage(image, format)).toThrow(message('encodeImage', name, label));

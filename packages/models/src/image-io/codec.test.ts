@@ -12,8 +12,9 @@ beforeAll(async () => {
   await initBackend('cpu');
 });
 
-const imageArb = fc.tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 })).chain(([h, w]) =>
-  fc.array(fc.integer({ min: 0, max: 255 }), { minLength: h * w * 3, maxLength: h * w * 3 }).map((v) => ({ h, w, v })));
+const imageArb = fc
+  .tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }))
+  .chain(([h, w]) => fc.array(fc.integer({ min: 0, max: 255 }), { minLength: h * w * 3, maxLength: h * w * 3 }).map((v) => ({ h, w, v })));
 
 describe('decodeImage / encodeImage', () => {
   test.prop([imageArb], { seed: 42, numRuns: 10 })('PNG round trip is exact', ({ h, w, v }) => {
@@ -29,12 +30,16 @@ describe('decodeImage / encodeImage', () => {
 
   it('JPEG round trip is close', () => {
     // A smooth image: JPEG keeps it within a few levels.
-    const h = 24, w = 32;
+    const h = 24,
+      w = 32;
     const v = new Int32Array(h * w * 3);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      const o = (y * w + x) * 3;
-      v[o] = x * 8; v[o + 1] = y * 10; v[o + 2] = 128;
-    }
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const o = (y * w + x) * 3;
+        v[o] = x * 8;
+        v[o + 1] = y * 10;
+        v[o + 2] = 128;
+      }
     const img = tf.tensor3d(v, [h, w, 3], 'int32');
     const bytes = encodeImage(img, 'jpeg', { quality: 95 });
     expect(detectImageFormat(bytes)).toBe('jpeg');
@@ -80,7 +85,9 @@ describe('decodeImage / encodeImage', () => {
     expect(() => encodeImage(ok, 'gif' as 'png')).toThrow(ValueError);
     expect(() => encodeImage(ok, 'jpeg', { quality: 0 })).toThrow(/quality in \[1, 100\]/);
     ok.dispose();
-    expect(() => formatFromPath('/x/a.gif', 'writeImage')).toThrow("writeImage: expected a .png, .jpg or .jpeg file, received '.gif' (/x/a.gif)");
+    expect(() => formatFromPath('/x/a.gif', 'writeImage')).toThrow(
+      "writeImage: expected a .png, .jpg or .jpeg file, received '.gif' (/x/a.gif)",
+    );
     expect(formatFromPath('A.JPEG')).toBe('jpeg');
   });
 

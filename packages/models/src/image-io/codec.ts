@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as JpegJs from 'jpeg-js';
 import { createRequire } from 'node:module';
 import type * as PngJs from 'pngjs';
-import { inflateSync } from 'zlib';
+import { inflateSync } from 'node:zlib';
 import { ShapeError, ValueError } from '@tpfr/core';
 import { formatShape } from '@tpfr/core/utils';
 import { ImageIoError } from './errors.js';
@@ -39,7 +39,10 @@ function codec<F extends ImageFormat>(fn: string, format: F): Codecs[F] {
       loaded[format] = requireHere(name) as Codecs[F];
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
-      throw new ImageIoError(fn, `expected the package '${name}' for ${format.toUpperCase()} images, an optional peer dependency of @tpfr/models that is not installed: npm i pngjs jpeg-js`);
+      throw new ImageIoError(
+        fn,
+        `expected the package '${name}' for ${format.toUpperCase()} images, an optional peer dependency of @tpfr/models that is not installed: npm i pngjs jpeg-js`,
+      );
     }
   }
   return loaded[format] as Codecs[F];
@@ -71,10 +74,16 @@ function checkHeader(fn: string, header: ImageHeader, maxPixels: number, bytes: 
   const name = format.toUpperCase();
   if (width === null || height === null) return; // no JPEG frame header found: jpeg-js's own limits apply
   if (width < 1 || height < 1) {
-    throw new ImageIoError(fn, `expected a ${name} header with width and height >= 1, received ${width} × ${height} (${describeBytes(bytes)})`);
+    throw new ImageIoError(
+      fn,
+      `expected a ${name} header with width and height >= 1, received ${width} × ${height} (${describeBytes(bytes)})`,
+    );
   }
   if (width * height > maxPixels) {
-    throw new ImageIoError(fn, `expected an image of at most ${maxPixels} pixels (maxPixels), received a ${name} header claiming ${width} × ${height} = ${width * height} pixels`);
+    throw new ImageIoError(
+      fn,
+      `expected an image of at most ${maxPixels} pixels (maxPixels), received a ${name} header claiming ${width} × ${height} = ${width * height} pixels`,
+    );
   }
   if (header.interlaced) {
     // pngjs inflates interlaced data without a bound: inflate it here first, bounded by the
@@ -83,7 +92,10 @@ function checkHeader(fn: string, header: ImageHeader, maxPixels: number, bytes: 
     try {
       inflateSync(pngImageData(bytes), { maxOutputLength: limit });
     } catch (e) {
-      throw new ImageIoError(fn, `expected interlaced PNG data of at most ${limit} bytes once inflated (${width} × ${height}), received data that does not inflate within it: ${(e as Error).message}`);
+      throw new ImageIoError(
+        fn,
+        `expected interlaced PNG data of at most ${limit} bytes once inflated (${width} × ${height}), received data that does not inflate within it: ${(e as Error).message}`,
+      );
     }
   }
 }
@@ -91,7 +103,7 @@ function checkHeader(fn: string, header: ImageHeader, maxPixels: number, bytes: 
 /** The concatenated IDAT chunks of a PNG (walked by their lengths; a truncated chunk ends the walk). */
 function pngImageData(bytes: Uint8Array): Uint8Array {
   const parts: Uint8Array[] = [];
-  for (let at = 8; at + 8 <= bytes.length;) {
+  for (let at = 8; at + 8 <= bytes.length; ) {
     const length = ((bytes[at] << 24) >>> 0) + (bytes[at + 1] << 16) + (bytes[at + 2] << 8) + bytes[at + 3];
     const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
     if (type === 'IDAT') parts.push(bytes.subarray(at + 8, Math.min(bytes.length, at + 8 + length)));
@@ -115,7 +127,10 @@ function decodeRgba(bytes: Uint8Array, format: ImageFormat, maxPixels: number): 
     const maxMemoryUsageInMB = Math.max(64, Math.ceil((maxPixels * 16) / 2 ** 20));
     return jpeg!.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: maxPixels / 1e6, maxMemoryUsageInMB });
   } catch (e) {
-    throw new ImageIoError('decodeImage', `expected a valid ${format.toUpperCase()} image, received corrupt data (${describeBytes(bytes)}): ${(e as Error).message}`);
+    throw new ImageIoError(
+      'decodeImage',
+      `expected a valid ${format.toUpperCase()} image, received corrupt data (${describeBytes(bytes)}): ${(e as Error).message}`,
+    );
   }
 }
 
@@ -137,11 +152,16 @@ export function decodeImage(bytes: Uint8Array, options: DecodeImageOptions = {})
   checkHeader(fn, header, maxPixels, bytes);
   const { width, height, data } = decodeRgba(bytes, format, maxPixels);
   if (width < 1 || height < 1 || data.length < width * height * 4) {
-    throw new ImageIoError(fn, `expected a non-empty ${format.toUpperCase()} image, received ${width}x${height} with ${data.length} bytes of pixels`);
+    throw new ImageIoError(
+      fn,
+      `expected a non-empty ${format.toUpperCase()} image, received ${width}x${height} with ${data.length} bytes of pixels`,
+    );
   }
   const rgb = new Int32Array(width * height * 3);
   for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
-    rgb[i] = data[j]; rgb[i + 1] = data[j + 1]; rgb[i + 2] = data[j + 2];
+    rgb[i] = data[j];
+    rgb[i + 1] = data[j + 1];
+    rgb[i + 2] = data[j + 2];
   }
   return tf.tensor3d(rgb, [height, width, 3], 'int32');
 }

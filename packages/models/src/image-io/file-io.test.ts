@@ -35,7 +35,9 @@ describe('readImage / writeImage', () => {
     expect(() => readImage(join(dir, 'x.gif'))).toThrow(/readImage: expected a .png, .jpg or .jpeg file, received '.gif'/);
     expect(() => readImage(join(dir, 'noext'))).toThrow(/received no extension/);
     writeFileSync(join(dir, 'bad.png'), 'not an image at all');
-    expect(() => readImage(join(dir, 'bad.png'))).toThrow(/readImage: .*bad\.png: decodeImage: expected a PNG or JPEG image, received 19 bytes starting 0x6e6f7420616e2069/);
+    expect(() => readImage(join(dir, 'bad.png'))).toThrow(
+      /readImage: .*bad\.png: decodeImage: expected a PNG or JPEG image, received 19 bytes starting 0x6e6f7420616e2069/,
+    );
     const img = tf.zeros([2, 2, 3]) as tf.Tensor3D;
     expect(() => writeImage(join(dir, 'a.bmp'), img)).toThrow(/writeImage: expected a .png, .jpg or .jpeg file/);
     img.dispose();

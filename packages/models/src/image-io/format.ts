@@ -72,17 +72,27 @@ const be32 = (b: Uint8Array, at: number): number => ((b[at] << 24) >>> 0) + (b[a
 function pngHeader(fn: string, bytes: Uint8Array): ImageHeader {
   // Signature (8), IHDR length (4) and type (4), width, height, depth, colour type, compression,
   // filter, interlace (13), CRC (4).
-  if (bytes.length < 33) throw new ImageIoError(fn, `expected a PNG header (signature and IHDR chunk, 33 bytes), received a truncated PNG (${describeBytes(bytes)})`);
+  if (bytes.length < 33)
+    throw new ImageIoError(
+      fn,
+      `expected a PNG header (signature and IHDR chunk, 33 bytes), received a truncated PNG (${describeBytes(bytes)})`,
+    );
   const type = String.fromCharCode(...bytes.subarray(12, 16));
   if (be32(bytes, 8) !== 13 || type !== 'IHDR') {
-    throw new ImageIoError(fn, `expected the PNG's first chunk to be IHDR of 13 bytes at byte 8, received a chunk ${JSON.stringify(type)} of ${be32(bytes, 8)} bytes`);
+    throw new ImageIoError(
+      fn,
+      `expected the PNG's first chunk to be IHDR of 13 bytes at byte 8, received a chunk ${JSON.stringify(type)} of ${be32(bytes, 8)} bytes`,
+    );
   }
   const width = be32(bytes, 16);
   const height = be32(bytes, 20);
   const depth = bytes[24];
   const channels = PNG_CHANNELS[bytes[25]];
   if (channels === undefined || ![1, 2, 4, 8, 16].includes(depth)) {
-    throw new ImageIoError(fn, `expected a PNG colour type 0, 2, 3, 4 or 6 with bit depth 1 to 16, received colour type ${bytes[25]}, bit depth ${depth}`);
+    throw new ImageIoError(
+      fn,
+      `expected a PNG colour type 0, 2, 3, 4 or 6 with bit depth 1 to 16, received colour type ${bytes[25]}, bit depth ${depth}`,
+    );
   }
   const rowBytes = (Math.ceil((width * channels * depth) / 8) + 1) * height;
   return { format: 'png', width, height, interlaced: bytes[28] !== 0, rowBytes };

@@ -42,14 +42,19 @@ function pngClaiming(width: number, height: number, idat: Uint8Array = deflateSy
   v.setUint32(0, width);
   v.setUint32(4, height);
   ihdr.set([8, 2, 0, 0, interlace], 8);
-  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))];
+  const parts = [
+    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', idat),
+    chunk('IEND', new Uint8Array(0)),
+  ];
   return Uint8Array.from(parts.flatMap((p) => [...p]));
 }
 
 /** A valid JPEG whose frame header (SOF) is rewritten to claim `width × height`. */
 function jpegClaiming(width: number, height: number): Uint8Array {
   const bytes = sample('jpeg').slice();
-  for (let at = 2; at < bytes.length;) {
+  for (let at = 2; at < bytes.length; ) {
     const marker = bytes[at + 1];
     if (marker >= 0xc0 && marker <= 0xc2) {
       new DataView(bytes.buffer).setUint16(at + 5, height);
@@ -78,7 +83,9 @@ describe('decodeImage: hostile headers are refused before decoding allocates', (
     const before = process.memoryUsage().arrayBuffers;
     const e = thrown(() => decodeImage(bomb));
     expect(e).toBeInstanceOf(ImageIoError);
-    expect(e.message).toBe(`decodeImage: expected an image of at most ${MAX_IMAGE_PIXELS} pixels (maxPixels), received a PNG header claiming 100000 × 100000 = 10000000000 pixels`);
+    expect(e.message).toBe(
+      `decodeImage: expected an image of at most ${MAX_IMAGE_PIXELS} pixels (maxPixels), received a PNG header claiming 100000 × 100000 = 10000000000 pixels`,
+    );
     // Refused from the header: nothing near the 40 GB of RGBA was allocated.
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 2 ** 20);
   });
@@ -86,12 +93,16 @@ describe('decodeImage: hostile headers are refused before decoding allocates', (
   it('a JPEG frame header claiming 60,000 × 50,000 pixels', () => {
     const bomb = jpegClaiming(60_000, 50_000);
     expect(readImageHeader(bomb)).toMatchObject({ format: 'jpeg', width: 60_000, height: 50_000 });
-    expect(() => decodeImage(bomb)).toThrow(`decodeImage: expected an image of at most ${MAX_IMAGE_PIXELS} pixels (maxPixels), received a JPEG header claiming 60000 × 50000 = 3000000000 pixels`);
+    expect(() => decodeImage(bomb)).toThrow(
+      `decodeImage: expected an image of at most ${MAX_IMAGE_PIXELS} pixels (maxPixels), received a JPEG header claiming 60000 × 50000 = 3000000000 pixels`,
+    );
   });
 
   it('maxPixels lowers (or raises) the limit; a bad maxPixels is a ValueError', () => {
     const png = sample('png', 6, 7);
-    expect(() => decodeImage(png, { maxPixels: 41 })).toThrow(/at most 41 pixels \(maxPixels\), received a PNG header claiming 7 × 6 = 42 pixels/);
+    expect(() => decodeImage(png, { maxPixels: 41 })).toThrow(
+      /at most 41 pixels \(maxPixels\), received a PNG header claiming 7 × 6 = 42 pixels/,
+    );
     const ok = decodeImage(png, { maxPixels: 42 });
     expect(ok.shape).toEqual([6, 7, 3]);
     ok.dispose();
@@ -102,7 +113,9 @@ describe('decodeImage: hostile headers are refused before decoding allocates', (
 
   it('a PNG or JPEG header claiming 0 pixels', () => {
     expect(() => decodeImage(pngClaiming(0, 10))).toThrow(/decodeImage: expected a PNG header with width and height >= 1, received 0 × 10/);
-    expect(() => decodeImage(jpegClaiming(10, 0))).toThrow(/decodeImage: expected a JPEG header with width and height >= 1, received 10 × 0/);
+    expect(() => decodeImage(jpegClaiming(10, 0))).toThrow(
+      /decodeImage: expected a JPEG header with width and height >= 1, received 10 × 0/,
+    );
   });
 
   it('an interlaced PNG whose data inflates beyond what its header allows (a zip bomb)', () => {
@@ -110,14 +123,24 @@ describe('decodeImage: hostile headers are refused before decoding allocates', (
     expect(bomb.length).toBeLessThan(16_000);
     const e = thrown(() => decodeImage(bomb));
     expect(e).toBeInstanceOf(ImageIoError);
-    expect(e.message).toMatch(/^decodeImage: expected interlaced PNG data of at most \d+ bytes once inflated \(4 × 4\), received data that does not inflate within it/);
+    expect(e.message).toMatch(
+      /^decodeImage: expected interlaced PNG data of at most \d+ bytes once inflated \(4 × 4\), received data that does not inflate within it/,
+    );
   });
 
   it('an interlaced PNG within its bound decodes', () => {
     const png = new PNG({ width: 5, height: 3 });
     png.data = Buffer.from(Array.from({ length: 60 }, (_, i) => (i % 4 === 3 ? 255 : i * 4)));
     // pngjs writes no interlaced PNGs: the Adam7 passes of a 5 × 3 RGBA image by hand.
-    const passes: number[][] = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+    const passes: number[][] = [
+      [0, 0, 8, 8],
+      [4, 0, 8, 8],
+      [0, 4, 4, 8],
+      [2, 0, 4, 4],
+      [0, 2, 2, 4],
+      [1, 0, 2, 2],
+      [0, 1, 1, 2],
+    ];
     const rows: number[] = [];
     for (const [x0, y0, dx, dy] of passes) {
       for (let y = y0; y < 3; y += dy) {
@@ -146,11 +169,17 @@ describe('decodeImage: zero-byte, truncated and corrupt files', () => {
     }
     expect(thrown(() => decodeImage(bytes.subarray(0, bytes.length >> 1)))).toBeInstanceOf(ImageIoError);
     const garbage = Uint8Array.from([...bytes.subarray(0, format === 'png' ? 8 : 3), ...new Uint8Array(200).fill(0x5a)]);
-    expect(thrown(() => decodeImage(garbage)).message).toMatch(format === 'png' ? /^decodeImage: expected the PNG's first chunk to be IHDR/ : /^decodeImage: expected a valid JPEG image, received corrupt data/);
+    expect(thrown(() => decodeImage(garbage)).message).toMatch(
+      format === 'png'
+        ? /^decodeImage: expected the PNG's first chunk to be IHDR/
+        : /^decodeImage: expected a valid JPEG image, received corrupt data/,
+    );
   });
 
   it('names a PNG cut inside its header, with its size', () => {
-    expect(() => decodeImage(sample('png').subarray(0, 20))).toThrow('decodeImage: expected a PNG header (signature and IHDR chunk, 33 bytes), received a truncated PNG (20 bytes starting 0x89504e470d0a1a0a)');
+    expect(() => decodeImage(sample('png').subarray(0, 20))).toThrow(
+      'decodeImage: expected a PNG header (signature and IHDR chunk, 33 bytes), received a truncated PNG (20 bytes starting 0x89504e470d0a1a0a)',
+    );
   });
 });
 
@@ -199,18 +228,24 @@ describe('readImage: entries that are not readable image files', () => {
 
   it('a zero-byte file, a truncated file, a broken symbolic link and a folder named like an image', () => {
     writeFileSync(join(dir, 'zero.png'), '');
-    expect(() => readImage(join(dir, 'zero.png'))).toThrow(`readImage: ${join(dir, 'zero.png')}: decodeImage: expected a PNG or JPEG image, received 0 bytes`);
+    expect(() => readImage(join(dir, 'zero.png'))).toThrow(
+      `readImage: ${join(dir, 'zero.png')}: decodeImage: expected a PNG or JPEG image, received 0 bytes`,
+    );
     writeFileSync(join(dir, 'cut.jpg'), sample('jpeg').subarray(0, 200));
     expect(() => readImage(join(dir, 'cut.jpg'))).toThrow(ImageIoError);
     symlinkSync(join(dir, 'gone.png'), join(dir, 'link.png'));
     expect(() => readImage(join(dir, 'link.png'))).toThrow(`readImage: no such file: ${join(dir, 'link.png')}`);
     mkdirSync(join(dir, 'folder.jpg'));
-    expect(() => readImage(join(dir, 'folder.jpg'))).toThrow(`readImage: expected a file, received a directory: ${join(dir, 'folder.jpg')}`);
+    expect(() => readImage(join(dir, 'folder.jpg'))).toThrow(
+      `readImage: expected a file, received a directory: ${join(dir, 'folder.jpg')}`,
+    );
   });
 
   it('a header above maxPixels, with the file named', () => {
     writeFileSync(join(dir, 'big.png'), pngClaiming(100_000, 100_000));
-    expect(() => readImage(join(dir, 'big.png'))).toThrow(`readImage: ${join(dir, 'big.png')}: decodeImage: expected an image of at most ${MAX_IMAGE_PIXELS} pixels (maxPixels), received a PNG header claiming 100000 × 100000 = 10000000000 pixels`);
+    expect(() => readImage(join(dir, 'big.png'))).toThrow(
+      `readImage: ${join(dir, 'big.png')}: decodeImage: expected an image of at most ${MAX_IMAGE_PIXELS} pixels (maxPixels), received a PNG header claiming 100000 × 100000 = 10000000000 pixels`,
+    );
     writeFileSync(join(dir, 'small.png'), sample('png', 6, 7));
     expect(() => readImage(join(dir, 'small.png'), { maxPixels: 10 })).toThrow(/at most 10 pixels/);
   });
@@ -219,6 +254,8 @@ describe('readImage: entries that are not readable image files', () => {
     const file = join(dir, 'locked.png');
     writeFileSync(file, sample('png'));
     chmodSync(file, 0o000);
-    expect(() => readImage(file)).toThrow(new RegExp(`^readImage: expected a readable file, could not read ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: EACCES`));
+    expect(() => readImage(file)).toThrow(
+      new RegExp(`^readImage: expected a readable file, could not read ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: EACCES`),
+    );
   });
 });

@@ -21,12 +21,19 @@ for (const [label, cfg] of configs) {
     const model = TpfrModel.create(cfg);
     // Small bands (of odd and even rows) so that every halo and border case occurs.
     // Without bandRows the residual blocks of these small maps run whole, as the layers compute them.
-    for (const [h, w, bandRows] of [[72, 40, 6], [48, 88, 5], [40, 40, 1], [36, 44, 64], [44, 40, undefined]] as [number, number, number | undefined][]) {
+    for (const [h, w, bandRows] of [
+      [72, 40, 6],
+      [48, 88, 5],
+      [40, 40, 1],
+      [36, 44, 64],
+      [44, 40, undefined],
+    ] as [number, number, number | undefined][]) {
       const x = tf.randomUniform([2, h, w, 3], -1, 1, 'float32', h) as tf.Tensor4D;
       const before = tf.memory().numTensors;
       const whole = model.encode(x, { bands: 'never' });
       const banded = model.encode(x, { bands: 'always', bandRows });
-      for (const key of ['content', 'style', 'middle'] as const) expect(maxAbsDiff(whole[key], banded[key]), `${key} ${h}×${w}, bands of ${bandRows}`).toBeLessThan(2e-5);
+      for (const key of ['content', 'style', 'middle'] as const)
+        expect(maxAbsDiff(whole[key], banded[key]), `${key} ${h}×${w}, bands of ${bandRows}`).toBeLessThan(2e-5);
       // codes(): the same content and style, without assembling the middle map.
       const codes = model.codes(x, { bands: 'always', bandRows });
       expect(maxAbsDiff(whole.content, codes.content)).toBeLessThan(2e-5);
@@ -49,7 +56,10 @@ for (const [label, cfg] of configs) {
       expect(maxAbsDiff(imgWhole, imgBanded)).toBeLessThan(2e-5);
       expect(maxAbsDiff(imgWhole, imgHost)).toBeLessThan(2e-5);
       imgHost.dispose();
-      const aux = [model.decode(whole, { decoder: 'aux', bands: 'never' }), model.decode(whole, { decoder: 'aux', bands: 'always', bandRows })];
+      const aux = [
+        model.decode(whole, { decoder: 'aux', bands: 'never' }),
+        model.decode(whole, { decoder: 'aux', bands: 'always', bandRows }),
+      ];
       expect(maxAbsDiff(aux[0], aux[1])).toBeLessThan(2e-5);
       tf.dispose([...Object.values(whole), ...Object.values(banded), imgWhole, imgBanded, ...aux]);
       expect(tf.memory().numTensors).toBe(before);
@@ -82,7 +92,10 @@ it("recombining bands of latent rows gives the whole call's result (what stylize
       parts.push(model.recombine({ content: sl(z.content), style: sl(z.style) }, peers));
     }
     for (const key of ['content', 'style'] as const) {
-      const joined = tf.concat(parts.map((p) => p[key]), 1);
+      const joined = tf.concat(
+        parts.map((p) => p[key]),
+        1,
+      );
       expect(maxAbsDiff(joined, whole[key]), `${ties} ${key}`).toBeLessThan(1e-5);
     }
     model.dispose();

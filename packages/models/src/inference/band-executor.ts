@@ -3,11 +3,30 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { TpfrError } from '@tpfr/core';
 import type { HostMap } from './host-map.js';
 import {
-  activationMap, channelSliceMap, concatenateMap, conv2dMap, conv2dTransposeMap, instanceNormMap, reflectionPaddingMap,
-  residualParams, upSamplingMap, zeroPaddingMap, ROW_KINDS,
+  activationMap,
+  channelSliceMap,
+  concatenateMap,
+  conv2dMap,
+  conv2dTransposeMap,
+  instanceNormMap,
+  reflectionPaddingMap,
+  residualParams,
+  upSamplingMap,
+  zeroPaddingMap,
+  ROW_KINDS,
 } from './layer-maps.js';
 import { residualRows } from './map-ops.js';
-import { assemble, assembleOnHost, bandRowsOf, cachedRows, mapBytes, ownedRows, storedRows, type RowMap, type StoredMap } from './row-map.js';
+import {
+  assemble,
+  assembleOnHost,
+  bandRowsOf,
+  cachedRows,
+  mapBytes,
+  ownedRows,
+  storedRows,
+  type RowMap,
+  type StoredMap,
+} from './row-map.js';
 
 /** How {@link runInBands} sizes its bands. */
 export interface BandOptions {
@@ -36,7 +55,8 @@ interface GraphNode {
 }
 
 const shape4 = (s: tfl.Shape | tfl.Shape[], layer: tfl.layers.Layer): [number, number, number, number] => {
-  if (Array.isArray(s[0]) || s.length !== 4 || s.some((d) => d == null)) throw new TpfrError('band-wise inference', `layer '${layer.name}' must give one [B, H, W, C] map, gives ${JSON.stringify(s)}`);
+  if (Array.isArray(s[0]) || s.length !== 4 || s.some((d) => d == null))
+    throw new TpfrError('band-wise inference', `layer '${layer.name}' must give one [B, H, W, C] map, gives ${JSON.stringify(s)}`);
   return s as [number, number, number, number];
 };
 
@@ -122,7 +142,9 @@ export function runInBands(model: tfl.LayersModel, inputs: RowMap[], sinks: Outp
     }
     return outputs;
   } catch (e) {
-    outputs.forEach((o) => { if (o instanceof tf.Tensor) o.dispose(); });
+    outputs.forEach((o) => {
+      if (o instanceof tf.Tensor) o.dispose();
+    });
     throw e;
   } finally {
     for (const [n, m] of maps) if (n.role !== 'input' && (uses.get(n) ?? 0) > 0) m.dispose();
@@ -149,21 +171,30 @@ function layerMap(n: GraphNode, ins: RowMap[], band: number, opts: BandOptions):
   const kind = layer.getClassName();
   const [x] = ins;
   switch (kind) {
-    case 'Conv2D': return conv2dMap(layer, x);
-    case 'Conv2DTranspose': return conv2dTransposeMap(layer, x);
-    case 'UpSampling2D': return upSamplingMap(layer, x);
-    case 'TpfrReflectionPadding2D': return reflectionPaddingMap(layer, x);
-    case 'ZeroPadding2D': return zeroPaddingMap(layer, x);
-    case 'TpfrInstanceNormalization': return instanceNormMap(layer, x, bandOfInput(n, band));
-    case 'TpfrChannelSlice': return channelSliceMap(layer, x);
-    case 'Concatenate': return concatenateMap(layer, ins);
+    case 'Conv2D':
+      return conv2dMap(layer, x);
+    case 'Conv2DTranspose':
+      return conv2dTransposeMap(layer, x);
+    case 'UpSampling2D':
+      return upSamplingMap(layer, x);
+    case 'TpfrReflectionPadding2D':
+      return reflectionPaddingMap(layer, x);
+    case 'ZeroPadding2D':
+      return zeroPaddingMap(layer, x);
+    case 'TpfrInstanceNormalization':
+      return instanceNormMap(layer, x, bandOfInput(n, band));
+    case 'TpfrChannelSlice':
+      return channelSliceMap(layer, x);
+    case 'Concatenate':
+      return concatenateMap(layer, ins);
     case 'TpfrResidualBlock': {
       if (opts.bandRows === undefined && mapBytes(x) <= opts.wholeBlockBytes) {
         return ownedRows(tf.tidy(() => layer.apply(assemble(x, bandRowsOf(x, opts.bandBytes))) as tf.Tensor4D));
       }
       return residualRows(x, residualParams(layer), band);
     }
-    default: return activationMap(layer, x);
+    default:
+      return activationMap(layer, x);
   }
 }
 
@@ -172,16 +203,23 @@ const bandOfInput = (n: GraphNode, band: number) => Math.max(1, Math.round((band
 
 /** The model's layers as graph nodes in topological order, with their shapes for these inputs. */
 function walk(model: tfl.LayersModel, inputs: RowMap[], sinks: OutputSink[]): GraphNode[] {
-  if (inputs.length !== model.inputLayers.length) throw new TpfrError('band-wise inference', `${model.name} takes ${model.inputLayers.length} inputs, given ${inputs.length}`);
-  if (sinks.length !== model.outputLayers.length) throw new TpfrError('band-wise inference', `${model.name} has ${model.outputLayers.length} outputs, given ${sinks.length} sinks`);
+  if (inputs.length !== model.inputLayers.length)
+    throw new TpfrError('band-wise inference', `${model.name} takes ${model.inputLayers.length} inputs, given ${inputs.length}`);
+  if (sinks.length !== model.outputLayers.length)
+    throw new TpfrError('band-wise inference', `${model.name} has ${model.outputLayers.length} outputs, given ${sinks.length} sinks`);
   const byLayer = new Map<tfl.layers.Layer, GraphNode>();
   const anyHost = sinks.includes('host');
   const nodes: GraphNode[] = [];
   for (const layer of model.layers) {
     const inbound = layer.inboundNodes;
-    if (inbound.length !== 1) throw new TpfrError('band-wise inference', `layer '${layer.name}' is called ${inbound.length} times; bands need each layer once`);
+    if (inbound.length !== 1)
+      throw new TpfrError('band-wise inference', `layer '${layer.name}' is called ${inbound.length} times; bands need each layer once`);
     const ins = inbound[0].inboundLayers.map((l, i) => {
-      if (inbound[0].tensorIndices[i] !== 0) throw new TpfrError('band-wise inference', `layer '${layer.name}' reads output ${inbound[0].tensorIndices[i]} of '${l.name}'; bands need single-output layers`);
+      if (inbound[0].tensorIndices[i] !== 0)
+        throw new TpfrError(
+          'band-wise inference',
+          `layer '${layer.name}' reads output ${inbound[0].tensorIndices[i]} of '${l.name}'; bands need single-output layers`,
+        );
       return byLayer.get(l)!;
     });
     const kind = layer.getClassName();
@@ -204,7 +242,8 @@ function walk(model: tfl.LayersModel, inputs: RowMap[], sinks: OutputSink[]): Gr
     nodes.push(node);
   }
   model.outputLayers.forEach((l, i) => {
-    if (model.outputLayersTensorIndices[i] !== 0) throw new TpfrError('band-wise inference', `${model.name}'s output ${i} is not its layer's first output`);
+    if (model.outputLayersTensorIndices[i] !== 0)
+      throw new TpfrError('band-wise inference', `${model.name}'s output ${i} is not its layer's first output`);
     byLayer.get(l)!.sinks[i] = sinks[i];
   });
   return schedule(nodes);

@@ -3,8 +3,18 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { TpfrError } from '@tpfr/core';
 import type { InstanceNormalization, ReflectionPadding2D, ResidualBlock, ChannelSlice } from '@tpfr/layers';
 import {
-  channelRows, concatRows, convRows, convTransposeRows, instanceNormRows, mapRows, padRows, samePadding, upsampleNearestRows,
-  type ConvParams, type Elementwise, type SidePadding,
+  channelRows,
+  concatRows,
+  convRows,
+  convTransposeRows,
+  instanceNormRows,
+  mapRows,
+  padRows,
+  samePadding,
+  upsampleNearestRows,
+  type ConvParams,
+  type Elementwise,
+  type SidePadding,
 } from './map-ops.js';
 import type { RowMap } from './row-map.js';
 
@@ -23,7 +33,8 @@ const ACTIVATIONS: Record<string, Elementwise | null> = {
 
 function activationOf(layer: tfl.layers.Layer, name: unknown): Elementwise | null {
   const key = String(name ?? 'linear');
-  if (!(key in ACTIVATIONS)) throw new TpfrError('band-wise inference', `layer '${layer.name}' has activation '${key}', which bands do not support`);
+  if (!(key in ACTIVATIONS))
+    throw new TpfrError('band-wise inference', `layer '${layer.name}' has activation '${key}', which bands do not support`);
   return ACTIVATIONS[key];
 }
 
@@ -47,9 +58,13 @@ export function conv2dMap(layer: tfl.layers.Layer, x: RowMap): RowMap {
   const { kernel, bias } = kernelAndBias(layer);
   const [kh, kw] = kernel.shape;
   const strides = pair(c.strides ?? 1);
-  const padding: [SidePadding, SidePadding] = c.padding === 'same'
-    ? [samePadding(x.height, kh, strides[0]), samePadding(x.width, kw, strides[1])]
-    : [[0, 0], [0, 0]];
+  const padding: [SidePadding, SidePadding] =
+    c.padding === 'same'
+      ? [samePadding(x.height, kh, strides[0]), samePadding(x.width, kw, strides[1])]
+      : [
+          [0, 0],
+          [0, 0],
+        ];
   const p: ConvParams = { kernel, bias, strides, padding, activation: activationOf(layer, c.activation) };
   return convRows(x, p);
 }

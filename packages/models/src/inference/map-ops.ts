@@ -25,12 +25,14 @@ export function mapRows(m: RowMap, f: Elementwise, channels = m.channels): RowMa
  */
 export function padRows(m: RowMap, rows: SidePadding, cols: SidePadding, mode: 'zero' | 'reflect'): RowMap {
   const shape = { batch: m.batch, height: m.height + rows[0] + rows[1], width: m.width + cols[0] + cols[1], channels: m.channels };
-  return computedRows(shape, (r0, r1) => tf.tidy(() => {
-    const x = rowsBeyond(m, r0 - rows[0], r1 - rows[0], mode);
-    if (cols[0] === 0 && cols[1] === 0) return x;
-    const p: [number, number][] = [[0, 0], [0, 0], cols, [0, 0]];
-    return (mode === 'zero' ? tf.pad(x, p) : tf.mirrorPad(x, p, 'reflect')) as tf.Tensor4D;
-  }));
+  return computedRows(shape, (r0, r1) =>
+    tf.tidy(() => {
+      const x = rowsBeyond(m, r0 - rows[0], r1 - rows[0], mode);
+      if (cols[0] === 0 && cols[1] === 0) return x;
+      const p: [number, number][] = [[0, 0], [0, 0], cols, [0, 0]];
+      return (mode === 'zero' ? tf.pad(x, p) : tf.mirrorPad(x, p, 'reflect')) as tf.Tensor4D;
+    }),
+  );
 }
 
 /** What a convolution needs besides its input. */
@@ -60,13 +62,20 @@ export function convRows(m: RowMap, p: ConvParams): RowMap {
   const [[top, bottom], [left, right]] = p.padding;
   const height = Math.floor((m.height + top + bottom - kh) / sh) + 1;
   const width = Math.floor((m.width + left + right - kw) / sw) + 1;
-  const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [0, 0], [left, right], [0, 0]];
-  return computedRows({ batch: m.batch, height, width, channels: cout }, (o0, o1) => tf.tidy(() => {
-    const x = rowsBeyond(m, o0 * sh - top, (o1 - 1) * sh - top + kh, 'zero');
-    let y = tf.conv2d(x, p.kernel, [sh, sw], left === 0 && right === 0 ? 'valid' : pad) as tf.Tensor4D;
-    if (p.bias) y = tf.add(y, p.bias);
-    return p.activation ? p.activation(y) : y;
-  }));
+  const pad: [[number, number], [number, number], [number, number], [number, number]] = [
+    [0, 0],
+    [0, 0],
+    [left, right],
+    [0, 0],
+  ];
+  return computedRows({ batch: m.batch, height, width, channels: cout }, (o0, o1) =>
+    tf.tidy(() => {
+      const x = rowsBeyond(m, o0 * sh - top, (o1 - 1) * sh - top + kh, 'zero');
+      let y = tf.conv2d(x, p.kernel, [sh, sw], left === 0 && right === 0 ? 'valid' : pad) as tf.Tensor4D;
+      if (p.bias) y = tf.add(y, p.bias);
+      return p.activation ? p.activation(y) : y;
+    }),
+  );
 }
 
 /** What a transposed convolution needs besides its input. */
@@ -88,36 +97,50 @@ export function convTransposeRows(m: RowMap, p: ConvTransposeParams): RowMap {
   const [ch, cw] = p.crop;
   const [height, width] = p.outputSize(m.height, m.width);
   const fullWidth = (m.width - 1) * sw + kw;
-  return computedRows({ batch: m.batch, height, width, channels: cout }, (u0, u1) => tf.tidy(() => {
-    const a = Math.max(0, Math.ceil((u0 + ch - kh + 1) / sh));
-    const b = Math.min(m.height, Math.floor((u1 - 1 + ch) / sh) + 1);
-    const full = tf.conv2dTranspose(m.rows(a, b), p.kernel, [m.batch, (b - a - 1) * sh + kh, fullWidth, cout], [sh, sw], 'valid');
-    let y = tf.slice(full, [0, u0 + ch - a * sh, cw, 0], [m.batch, u1 - u0, width, cout]) as tf.Tensor4D;
-    if (p.bias) y = tf.add(y, p.bias);
-    return p.activation ? p.activation(y) : y;
-  }));
+  return computedRows({ batch: m.batch, height, width, channels: cout }, (u0, u1) =>
+    tf.tidy(() => {
+      const a = Math.max(0, Math.ceil((u0 + ch - kh + 1) / sh));
+      const b = Math.min(m.height, Math.floor((u1 - 1 + ch) / sh) + 1);
+      const full = tf.conv2dTranspose(m.rows(a, b), p.kernel, [m.batch, (b - a - 1) * sh + kh, fullWidth, cout], [sh, sw], 'valid');
+      let y = tf.slice(full, [0, u0 + ch - a * sh, cw, 0], [m.batch, u1 - u0, width, cout]) as tf.Tensor4D;
+      if (p.bias) y = tf.add(y, p.bias);
+      return p.activation ? p.activation(y) : y;
+    }),
+  );
 }
 
 /** Nearest-neighbour upsampling of `m` by whole factors `[fh, fw]`. */
 export function upsampleNearestRows(m: RowMap, factors: [number, number]): RowMap {
   const [fh, fw] = factors;
-  return computedRows({ ...m, height: m.height * fh, width: m.width * fw }, (u0, u1) => tf.tidy(() => {
-    const a = Math.floor(u0 / fh);
-    const b = Math.floor((u1 - 1) / fh) + 1;
-    const up = tf.image.resizeNearestNeighbor(m.rows(a, b), [(b - a) * fh, m.width * fw]) as tf.Tensor4D;
-    return tf.slice(up, [0, u0 - a * fh, 0, 0], [m.batch, u1 - u0, m.width * fw, m.channels]) as tf.Tensor4D;
-  }));
+  return computedRows({ ...m, height: m.height * fh, width: m.width * fw }, (u0, u1) =>
+    tf.tidy(() => {
+      const a = Math.floor(u0 / fh);
+      const b = Math.floor((u1 - 1) / fh) + 1;
+      const up = tf.image.resizeNearestNeighbor(m.rows(a, b), [(b - a) * fh, m.width * fw]) as tf.Tensor4D;
+      return tf.slice(up, [0, u0 - a * fh, 0, 0], [m.batch, u1 - u0, m.width * fw, m.channels]) as tf.Tensor4D;
+    }),
+  );
 }
 
 /** Channels `[start, start + size)` of `m`. */
 export function channelRows(m: RowMap, start: number, size: number): RowMap {
-  return computedRows({ ...m, channels: size }, (r0, r1) => tf.tidy(() => tf.slice(m.rows(r0, r1), [0, 0, 0, start], [m.batch, r1 - r0, m.width, size]) as tf.Tensor4D));
+  return computedRows({ ...m, channels: size }, (r0, r1) =>
+    tf.tidy(() => tf.slice(m.rows(r0, r1), [0, 0, 0, start], [m.batch, r1 - r0, m.width, size]) as tf.Tensor4D),
+  );
 }
 
 /** The maps side by side along the channels. */
 export function concatRows(maps: RowMap[]): RowMap {
   const channels = maps.reduce((n, m) => n + m.channels, 0);
-  return computedRows({ ...maps[0], channels }, (r0, r1) => tf.tidy(() => tf.concat(maps.map((m) => m.rows(r0, r1)), -1) as tf.Tensor4D));
+  return computedRows({ ...maps[0], channels }, (r0, r1) =>
+    tf.tidy(
+      () =>
+        tf.concat(
+          maps.map((m) => m.rows(r0, r1)),
+          -1,
+        ) as tf.Tensor4D,
+    ),
+  );
 }
 
 /** `a + b`, maps of one shape. */
@@ -155,7 +178,12 @@ export function instanceNormRows(m: RowMap, p: NormParams, band: number): RowMap
   const statistics = () => {
     if (stats) return stats;
     const count = m.height * m.width;
-    const mean = tf.tidy(() => tf.div(sumOver((x) => x), count));
+    const mean = tf.tidy(() =>
+      tf.div(
+        sumOver((x) => x),
+        count,
+      ),
+    );
     const sq = sumOver((x) => tf.square(tf.sub(x, mean)));
     const scale = tf.tidy(() => tf.rsqrt(tf.add(tf.div(sq, count), p.epsilon)));
     sq.dispose();
@@ -164,7 +192,10 @@ export function instanceNormRows(m: RowMap, p: NormParams, band: number): RowMap
     return stats;
   };
   return {
-    batch: m.batch, height: m.height, width: m.width, channels: m.channels,
+    batch: m.batch,
+    height: m.height,
+    width: m.width,
+    channels: m.channels,
     rows: (r0, r1) => {
       const s = statistics();
       return tf.tidy(() => {
@@ -200,7 +231,19 @@ export function residualRows(x: RowMap, p: ResidualParams, band: number): RowMap
   const norm = { epsilon: p.epsilon, gamma: null, beta: null };
   const conv = (m: RowMap, c: ResidualParams['conv1']) => {
     const k = c.kernel.shape[0] >> 1;
-    return cachedRows(convRows(padRows(m, [k, k], [k, k], 'reflect'), { kernel: c.kernel, bias: c.bias, strides: [1, 1], padding: [[0, 0], [0, 0]], activation: null }), band);
+    return cachedRows(
+      convRows(padRows(m, [k, k], [k, k], 'reflect'), {
+        kernel: c.kernel,
+        bias: c.bias,
+        strides: [1, 1],
+        padding: [
+          [0, 0],
+          [0, 0],
+        ],
+        activation: null,
+      }),
+      band,
+    );
   };
   const c1 = conv(x, p.conv1);
   const n1 = instanceNormRows(c1, norm, band);

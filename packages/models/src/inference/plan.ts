@@ -49,8 +49,10 @@ function resolve(fn: string, opts: InferenceOptions): Required<Omit<InferenceOpt
   const mapBudgetBytes = opts.mapBudgetBytes ?? DEFAULT_MAP_BUDGET_BYTES;
   if (!(Number.isFinite(mapBudgetBytes) && mapBudgetBytes > 0)) throw new ValueError(fn, 'mapBudgetBytes > 0', String(opts.mapBudgetBytes));
   const bands = opts.bands ?? 'auto';
-  if (bands !== 'auto' && bands !== 'always' && bands !== 'never') throw new ValueError(fn, "bands 'auto', 'always' or 'never'", String(opts.bands));
-  if (opts.bandRows !== undefined && !(Number.isInteger(opts.bandRows) && opts.bandRows >= 1)) throw new ValueError(fn, 'bandRows a positive integer', String(opts.bandRows));
+  if (bands !== 'auto' && bands !== 'always' && bands !== 'never')
+    throw new ValueError(fn, "bands 'auto', 'always' or 'never'", String(opts.bands));
+  if (opts.bandRows !== undefined && !(Number.isInteger(opts.bandRows) && opts.bandRows >= 1))
+    throw new ValueError(fn, 'bandRows a positive integer', String(opts.bandRows));
   return { mapBudgetBytes, bands, bandRows: opts.bandRows };
 }
 
@@ -60,7 +62,12 @@ function resolve(fn: string, opts: InferenceOptions): Required<Omit<InferenceOpt
  * else in bands; the codes (`B·h·w·(Cc + Cs)` floats) stay on the backend while they fit it, else
  * they wait in JS memory and are recombined in bands of rows.
  */
-export function planInference(fn: string, config: TpfrModelConfig, images: [number, number, number], opts: InferenceOptions = {}): InferencePlan {
+export function planInference(
+  fn: string,
+  config: TpfrModelConfig,
+  images: [number, number, number],
+  opts: InferenceOptions = {},
+): InferencePlan {
   const o = resolve(fn, opts);
   const [b, h, w] = images;
   const lw = latentWidths(config);
@@ -83,7 +90,11 @@ export function planInference(fn: string, config: TpfrModelConfig, images: [numb
 /** A plan in words, for messages: `"whole"`, or which stages run in bands. */
 export function describePlan(p: InferencePlan): string {
   if (p.encode === 'whole' && p.decode === 'whole' && p.codes === 'backend') return 'whole maps';
-  const parts = [p.encode === 'bands' ? `bands of ${p.bands.bandRows ?? `up to ${formatMiB(p.bands.bandBytes)}`}${p.bands.bandRows ? ' rows' : ''}` : 'whole maps'];
+  const parts = [
+    p.encode === 'bands'
+      ? `bands of ${p.bands.bandRows ?? `up to ${formatMiB(p.bands.bandBytes)}`}${p.bands.bandRows ? ' rows' : ''}`
+      : 'whole maps',
+  ];
   if (p.codes === 'host') parts.push(`codes in JS memory, recombined ${p.recombineRows} latent rows at a time`);
   return parts.join(', ');
 }

@@ -26,7 +26,10 @@ export function mapBytes(m: Pick<RowMap, 'batch' | 'height' | 'width' | 'channel
 }
 
 /** A computed map: its shape, and the function that computes rows (no storage of its own). */
-export function computedRows(shape: Pick<RowMap, 'batch' | 'height' | 'width' | 'channels'>, rows: (r0: number, r1: number) => tf.Tensor4D): RowMap {
+export function computedRows(
+  shape: Pick<RowMap, 'batch' | 'height' | 'width' | 'channels'>,
+  rows: (r0: number, r1: number) => tf.Tensor4D,
+): RowMap {
   return { batch: shape.batch, height: shape.height, width: shape.width, channels: shape.channels, rows, dispose: () => {} };
 }
 
@@ -89,7 +92,9 @@ export function cachedRows(m: RowMap, band: number): RowMap {
       const b0 = i * band;
       const a = Math.max(r0, b0) - b0;
       const b = Math.min(r1, b0 + bands[i].shape[1]) - b0;
-      pieces.push(a === 0 && b === bands[i].shape[1] ? tf.clone(bands[i]) : tf.slice(bands[i], [0, a, 0, 0], [m.batch, b - a, m.width, m.channels]));
+      pieces.push(
+        a === 0 && b === bands[i].shape[1] ? tf.clone(bands[i]) : tf.slice(bands[i], [0, a, 0, 0], [m.batch, b - a, m.width, m.channels]),
+      );
     }
     if (pieces.length === 1) return pieces[0];
     const out = tf.concat(pieces, 1) as tf.Tensor4D;
@@ -110,7 +115,15 @@ export function rowsBeyond(m: RowMap, r0: number, r1: number, outside: 'zero' | 
   if (a === r0 && b === r1) return m.rows(r0, r1);
   if (outside === 'zero') {
     if (a >= b) return tf.zeros([m.batch, r1 - r0, m.width, m.channels]);
-    return tf.tidy(() => tf.pad(m.rows(a, b), [[0, 0], [a - r0, r1 - b], [0, 0], [0, 0]]) as tf.Tensor4D);
+    return tf.tidy(
+      () =>
+        tf.pad(m.rows(a, b), [
+          [0, 0],
+          [a - r0, r1 - b],
+          [0, 0],
+          [0, 0],
+        ]) as tf.Tensor4D,
+    );
   }
   // Mirrored rows: row −i is row i, row h − 1 + i is row h − 1 − i.
   const h = m.height;
@@ -118,5 +131,15 @@ export function rowsBeyond(m: RowMap, r0: number, r1: number, outside: 'zero' | 
   const wanted = Array.from({ length: r1 - r0 }, (_, i) => source(r0 + i));
   const lo = Math.min(...wanted);
   const hi = Math.max(...wanted) + 1;
-  return tf.tidy(() => tf.gather(m.rows(lo, hi), tf.tensor1d(wanted.map((r) => r - lo), 'int32'), 1) as tf.Tensor4D);
+  return tf.tidy(
+    () =>
+      tf.gather(
+        m.rows(lo, hi),
+        tf.tensor1d(
+          wanted.map((r) => r - lo),
+          'int32',
+        ),
+        1,
+      ) as tf.Tensor4D,
+  );
 }

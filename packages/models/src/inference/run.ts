@@ -3,7 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { runInBands } from './band-executor.js';
 import { hostMap, writeHostRows } from './host-map.js';
 import type { InferencePlan } from './plan.js';
-import { concatRows, } from './map-ops.js';
+import { concatRows } from './map-ops.js';
 import { storedRows, type StoredMap } from './row-map.js';
 
 /*
@@ -56,7 +56,11 @@ export function decodeByPlan(decoder: tfl.LayersModel, codes: StoredCodes, plan:
  * whole call's result; the layer's temporaries stay the size of a band. The result is kept where
  * the codes are (tensors, or JS memory); the codes are not freed.
  */
-export function recombineByPlan(codes: StoredCodes, plan: InferencePlan, recombine: (z: { content: tf.Tensor4D; style: tf.Tensor4D }) => { content: tf.Tensor4D; style: tf.Tensor4D }): StoredCodes {
+export function recombineByPlan(
+  codes: StoredCodes,
+  plan: InferencePlan,
+  recombine: (z: { content: tf.Tensor4D; style: tf.Tensor4D }) => { content: tf.Tensor4D; style: tf.Tensor4D },
+): StoredCodes {
   const [b, h, w, cc] = codes.content.shape;
   const cs = codes.style.shape[3];
   const [zc, zs] = [storedRows(codes.content), storedRows(codes.style)];
@@ -79,7 +83,10 @@ export function recombineByPlan(codes: StoredCodes, plan: InferencePlan, recombi
   }
   if (out) return out;
   const join = (key: 'content' | 'style') => {
-    const x = tf.concat(parts.map((p) => p[key]), 1) as tf.Tensor4D;
+    const x = tf.concat(
+      parts.map((p) => p[key]),
+      1,
+    ) as tf.Tensor4D;
     tf.dispose(parts.map((p) => p[key]));
     return x;
   };

@@ -21,20 +21,26 @@ export interface TpfrModelManifest {
 /** One sub-model's artifacts, as `model.save` gives them. */
 async function partArtifacts(model: tfl.LayersModel): Promise<tf.io.ModelArtifacts> {
   let artifacts: tf.io.ModelArtifacts | null = null;
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    artifacts = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
   return artifacts!;
 }
 
-const joinData = (d: tf.io.WeightData | undefined): ArrayBuffer => (d == null ? new ArrayBuffer(0) : Array.isArray(d) ? tf.io.CompositeArrayBuffer.join(d) : d);
+const joinData = (d: tf.io.WeightData | undefined): ArrayBuffer =>
+  d == null ? new ArrayBuffer(0) : Array.isArray(d) ? tf.io.CompositeArrayBuffer.join(d) : d;
 
 /**
  * The whole model as one set of tfjs artifacts: the topology `{ tpfr: manifest, parts: {…} }`,
  * the weights of every part (names prefixed `part/`) in one buffer. Any tfjs `IOHandler` stores it.
  */
-export async function toModelArtifacts(parts: Record<ModelPart, tfl.LayersModel>, manifest: TpfrModelManifest): Promise<tf.io.ModelArtifacts> {
+export async function toModelArtifacts(
+  parts: Record<ModelPart, tfl.LayersModel>,
+  manifest: TpfrModelManifest,
+): Promise<tf.io.ModelArtifacts> {
   const topologies: Record<string, unknown> = {};
   const specs: tf.io.WeightsManifestEntry[] = [];
   const buffers: ArrayBuffer[] = [];
@@ -66,7 +72,10 @@ export function checkFormatVersion(fn: string, manifest: TpfrModelManifest, wher
   if (v === MODEL_FORMAT_VERSION) return;
   const at = where ? ` in ${where}` : '';
   const newer = typeof v === 'number' && v > MODEL_FORMAT_VERSION ? ' (saved by a newer @tpfr/models)' : '';
-  throw new TpfrError(fn, `expected a model of format version ${MODEL_FORMAT_VERSION}, found version ${JSON.stringify(v) ?? 'none'}${at}${newer}`);
+  throw new TpfrError(
+    fn,
+    `expected a model of format version ${MODEL_FORMAT_VERSION}, found version ${JSON.stringify(v) ?? 'none'}${at}${newer}`,
+  );
 }
 
 /** The manifest of artifacts made by {@link toModelArtifacts}, or null when they are not a TPFR model's. */
@@ -92,9 +101,15 @@ export async function partsFromArtifacts(fn: string, artifacts: tf.io.ModelArtif
   if (missing.length > 0) throw new TpfrError(fn, `expected the parts ${MODEL_PARTS.join(', ')}, missing ${missing.join(', ')}`);
   const specs = artifacts.weightSpecs ?? [];
   const data = joinData(artifacts.weightData);
-  const expectedBytes = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * (s.dtype === 'float32' || s.dtype === 'int32' ? 4 : 1), 0);
+  const expectedBytes = specs.reduce(
+    (n, s) => n + s.shape.reduce((a, b) => a * b, 1) * (s.dtype === 'float32' || s.dtype === 'int32' ? 4 : 1),
+    0,
+  );
   if (!specs.some((s) => s.quantization) && expectedBytes !== data.byteLength) {
-    throw new TpfrError(fn, `expected ${expectedBytes} bytes of weights for the manifest's ${specs.length} weights, found ${data.byteLength}`);
+    throw new TpfrError(
+      fn,
+      `expected ${expectedBytes} bytes of weights for the manifest's ${specs.length} weights, found ${data.byteLength}`,
+    );
   }
   const parts = {} as Record<ModelPart, tfl.LayersModel>;
   let offset = 0;
@@ -104,7 +119,10 @@ export async function partsFromArtifacts(fn: string, artifacts: tf.io.ModelArtif
       const prefix = `${name}/`;
       const own = specs.filter((s) => s.name.startsWith(prefix));
       // Parts are stored one after the other, in MODEL_PARTS order.
-      const bytes = own.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * (s.dtype === 'float32' || s.dtype === 'int32' ? 4 : 1), 0);
+      const bytes = own.reduce(
+        (n, s) => n + s.shape.reduce((a, b) => a * b, 1) * (s.dtype === 'float32' || s.dtype === 'int32' ? 4 : 1),
+        0,
+      );
       const part: tf.io.ModelArtifacts = {
         modelTopology: topologies[name],
         weightSpecs: own.map((s) => ({ ...s, name: s.name.slice(prefix.length) })),

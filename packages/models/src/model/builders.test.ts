@@ -17,13 +17,21 @@ it('resolves presets and partial configurations, and rejects bad ones', async ()
   expect(resolveConfig({ norm: 'none' })).toMatchObject({ decoderNorm: 'none', globalStyleNorm: false });
   // Without instance norm the global branch needs no 8×8 latent.
   expect(latentWidths(resolveConfig({ norm: 'none' })).minSide).toBe(4);
-  expect(resolveConfig({ norm: 'instance', decoderNorm: 'none', globalStyleNorm: false })).toMatchObject({ norm: 'instance', decoderNorm: 'none', globalStyleNorm: false });
+  expect(resolveConfig({ norm: 'instance', decoderNorm: 'none', globalStyleNorm: false })).toMatchObject({
+    norm: 'instance',
+    decoderNorm: 'none',
+    globalStyleNorm: false,
+  });
   expect(() => resolveConfig({ decoderNorm: 'layer' as 'none' })).toThrow(/decoderNorm/);
-  expect(() => resolveConfig({ metric: 'manhattan' as 'cosine' })).toThrow(/resolveConfig: expected metric 'euclidean' or 'cosine', received manhattan/);
+  expect(() => resolveConfig({ metric: 'manhattan' as 'cosine' })).toThrow(
+    /resolveConfig: expected metric 'euclidean' or 'cosine', received manhattan/,
+  );
   const cosine = TpfrModel.create({ preset: 'tiny', metric: 'cosine' });
   expect(cosine.recombinationLayer.metric).toBe('cosine');
   cosine.dispose();
-  expect(() => resolveConfig({ upsampling: 'bilinear' as 'nearest' })).toThrow(/resolveConfig: expected upsampling 'transposed' or 'nearest', received bilinear/);
+  expect(() => resolveConfig({ upsampling: 'bilinear' as 'nearest' })).toThrow(
+    /resolveConfig: expected upsampling 'transposed' or 'nearest', received bilinear/,
+  );
 });
 
 it("decoders with upsampling: 'nearest' keep the shapes and have no transposed convolution; decoderNorm drops their norms", async () => {
@@ -73,7 +81,11 @@ it('builds encoder, decoders and discriminator with the documented shapes', asyn
     expect(scores.shape).toEqual([2, 10, 9, 1]);
     return [content, style, middle, latent, image, scores];
   });
-  expect(enc.outputs.map((o) => o.shape)).toEqual([[null, null, null, 32], [null, null, null, 64], [null, null, null, 16]]);
+  expect(enc.outputs.map((o) => o.shape)).toEqual([
+    [null, null, null, 32],
+    [null, null, null, 64],
+    [null, null, null, 16],
+  ]);
   tf.dispose(x);
   [enc, dec, disc].forEach((m) => m.dispose());
 });
@@ -101,10 +113,44 @@ it("downsamplePadding 'symmetric' pads the stride-2 convolutions one pixel on ev
   expect(mSym.shape).toEqual(mSame.shape);
   // Reference: the stem, then conv(zero-pad 1 on every side, valid, stride 2) + ReLU by hand.
   const stem = tf.tidy(() => {
-    const inner = tf.relu(tf.add(tf.conv2d(tf.mirrorPad(x, [[0, 0], [3, 3], [3, 3], [0, 0]], 'reflect'), same.getLayer('encoder_stem_conv').getWeights()[0] as tf.Tensor4D, 1, 'valid'), same.getLayer('encoder_stem_conv').getWeights()[1]));
+    const inner = tf.relu(
+      tf.add(
+        tf.conv2d(
+          tf.mirrorPad(
+            x,
+            [
+              [0, 0],
+              [3, 3],
+              [3, 3],
+              [0, 0],
+            ],
+            'reflect',
+          ),
+          same.getLayer('encoder_stem_conv').getWeights()[0] as tf.Tensor4D,
+          1,
+          'valid',
+        ),
+        same.getLayer('encoder_stem_conv').getWeights()[1],
+      ),
+    );
     const [k, b] = same.getLayer('encoder_down1_conv').getWeights();
     return {
-      sym: tf.relu(tf.add(tf.conv2d(tf.pad(inner as tf.Tensor4D, [[0, 0], [1, 1], [1, 1], [0, 0]]), k as tf.Tensor4D, 2, 'valid'), b)),
+      sym: tf.relu(
+        tf.add(
+          tf.conv2d(
+            tf.pad(inner as tf.Tensor4D, [
+              [0, 0],
+              [1, 1],
+              [1, 1],
+              [0, 0],
+            ]),
+            k as tf.Tensor4D,
+            2,
+            'valid',
+          ),
+          b,
+        ),
+      ),
       same: tf.relu(tf.add(tf.conv2d(inner as tf.Tensor4D, k as tf.Tensor4D, 2, 'same'), b)),
     };
   });

@@ -53,8 +53,38 @@ export interface TpfrModelConfig {
 
 /** Named configurations: `'paper'` (25.5 M generator parameters) and `'tiny'` for CPU work. */
 export const PRESETS: Readonly<Record<'paper' | 'tiny', Readonly<TpfrModelConfig>>> = {
-  paper: { ngf: 64, ndf: 64, downsamplings: 2, residualBlocks: 6, norm: 'instance', decoderNorm: 'instance', globalStyleNorm: true, globalStyle: true, upsampling: 'transposed', k: 5, metric: 'euclidean', downsamplePadding: 'same', ties: 'exactly-k', discriminatorNoise: 0.1 },
-  tiny: { ngf: 8, ndf: 8, downsamplings: 2, residualBlocks: 2, norm: 'instance', decoderNorm: 'instance', globalStyleNorm: true, globalStyle: true, upsampling: 'transposed', k: 5, metric: 'euclidean', downsamplePadding: 'same', ties: 'exactly-k', discriminatorNoise: 0.1 },
+  paper: {
+    ngf: 64,
+    ndf: 64,
+    downsamplings: 2,
+    residualBlocks: 6,
+    norm: 'instance',
+    decoderNorm: 'instance',
+    globalStyleNorm: true,
+    globalStyle: true,
+    upsampling: 'transposed',
+    k: 5,
+    metric: 'euclidean',
+    downsamplePadding: 'same',
+    ties: 'exactly-k',
+    discriminatorNoise: 0.1,
+  },
+  tiny: {
+    ngf: 8,
+    ndf: 8,
+    downsamplings: 2,
+    residualBlocks: 2,
+    norm: 'instance',
+    decoderNorm: 'instance',
+    globalStyleNorm: true,
+    globalStyle: true,
+    upsampling: 'transposed',
+    k: 5,
+    metric: 'euclidean',
+    downsamplePadding: 'same',
+    ties: 'exactly-k',
+    discriminatorNoise: 0.1,
+  },
 };
 
 /** A preset name or a (partial) configuration. */
@@ -87,9 +117,17 @@ export function resolveConfig(input: ModelConfigInput = 'tiny'): TpfrModelConfig
   delete (cfg as Partial<TpfrModelConfig> & { preset?: string }).preset;
   for (const key of ['ngf', 'ndf', 'downsamplings', 'residualBlocks', 'k'] as const) {
     const v = cfg[key];
-    if (!Number.isInteger(v) || v < (key === 'residualBlocks' ? 0 : 1)) throw new ValueError(fn, `${key} to be a positive integer`, String(v));
+    if (!Number.isInteger(v) || v < (key === 'residualBlocks' ? 0 : 1))
+      throw new ValueError(fn, `${key} to be a positive integer`, String(v));
   }
-  const choices = { norm: ['instance', 'none'], decoderNorm: ['instance', 'none'], metric: ['euclidean', 'cosine'], upsampling: ['transposed', 'nearest'], downsamplePadding: ['same', 'symmetric'], ties: ['exactly-k', 'include'] } as const;
+  const choices = {
+    norm: ['instance', 'none'],
+    decoderNorm: ['instance', 'none'],
+    metric: ['euclidean', 'cosine'],
+    upsampling: ['transposed', 'nearest'],
+    downsamplePadding: ['same', 'symmetric'],
+    ties: ['exactly-k', 'include'],
+  } as const;
   for (const [key, allowed] of Object.entries(choices) as [keyof typeof choices, readonly string[]][]) {
     if (!allowed.includes(cfg[key])) throw new ValueError(fn, `${key} ${allowed.map((a) => `'${a}'`).join(' or ')}`, String(cfg[key]));
   }

@@ -16,7 +16,12 @@ export function createDiscriminator(cfg: TpfrModelConfig, name = 'discriminator'
   const image = tfl.input({ shape: [null, null, 3], name: `${name}_image` });
   const condition = tfl.input({ shape: [null, null, 3], name: `${name}_condition` });
   let x = tfl.layers.concatenate({ axis: -1, name: `${name}_concat` }).apply([image, condition]) as SymbolicTensor;
-  const specs: [number, number, boolean][] = [[cfg.ndf, 2, false], [cfg.ndf * 2, 2, true], [cfg.ndf * 4, 1, true], [cfg.ndf * 8, 1, true]];
+  const specs: [number, number, boolean][] = [
+    [cfg.ndf, 2, false],
+    [cfg.ndf * 2, 2, true],
+    [cfg.ndf * 4, 1, true],
+    [cfg.ndf * 8, 1, true],
+  ];
   specs.forEach(([filters, strides, norm], i) => {
     x = tfl.layers.conv2d({ filters, kernelSize: 4, strides, padding: 'same', name: `${name}_conv${i + 1}` }).apply(x) as SymbolicTensor;
     if (norm && cfg.norm === 'instance') x = instanceNormalization({ name: `${name}_in${i + 1}` }).apply(x) as SymbolicTensor;

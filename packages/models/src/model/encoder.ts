@@ -10,7 +10,15 @@ type SymbolicTensor = tfl.SymbolicTensor;
  * valid (PyTorch's `padding=k//2`); `'same'` is tfjs' own (on even sides, stride 2 pads only the
  * bottom and right). The convolution is named `${name}_conv` either way.
  */
-export function convNormRelu(x: SymbolicTensor, norm: TpfrModelConfig['norm'], filters: number, kernelSize: number, strides: number, name: string, padding: TpfrModelConfig['downsamplePadding'] = 'same'): SymbolicTensor {
+export function convNormRelu(
+  x: SymbolicTensor,
+  norm: TpfrModelConfig['norm'],
+  filters: number,
+  kernelSize: number,
+  strides: number,
+  name: string,
+  padding: TpfrModelConfig['downsamplePadding'] = 'same',
+): SymbolicTensor {
   const p = kernelSize >> 1;
   const symmetric = padding === 'symmetric' && p > 0;
   const input = symmetric ? apply(tfl.layers.zeroPadding2d({ padding: p, name: `${name}_pad` }), x) : x;

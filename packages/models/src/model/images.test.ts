@@ -10,7 +10,7 @@ beforeAll(async () => {
 
 const values = (t: tf.Tensor) => Array.from(t.dataSync());
 
-it("toModelBatch guesses the range from the dtype and the maximum (> 1 means 0–255) and maps to [−1, 1]", () => {
+it('toModelBatch guesses the range from the dtype and the maximum (> 1 means 0–255) and maps to [−1, 1]', () => {
   tf.tidy(() => {
     // [1, 2, 3] levels 0, 127.5, 255 → −1, 0, 1; the rank-3 image gains a batch axis.
     const bytes = tf.tensor3d([0, 127.5, 255, 255, 0, 51], [1, 2, 3]);
@@ -44,13 +44,33 @@ it("toModelBatch guesses the range from the dtype and the maximum (> 1 means 0�
 
 it('toModelBatch rejects non-tensors, other ranks and channels, empty and non-finite images and unknown ranges, naming fn and the image', async () => {
   const cases: Array<[() => unknown, typeof ShapeError | typeof ValueError, RegExp]> = [
-    [() => toModelBatch('fnA', 'pic', [1, 2, 3] as unknown as tf.Tensor), ShapeError, /fnA: expected pic of shape \[H, W, 3\] or \[B, H, W, 3\], received object/],
-    [() => toModelBatch('fnA', 'pic', tf.zeros([4, 3])), ShapeError, /fnA: expected pic of shape \[H, W, 3\] or \[B, H, W, 3\], received shape \[4,3\]/],
+    [
+      () => toModelBatch('fnA', 'pic', [1, 2, 3] as unknown as tf.Tensor),
+      ShapeError,
+      /fnA: expected pic of shape \[H, W, 3\] or \[B, H, W, 3\], received object/,
+    ],
+    [
+      () => toModelBatch('fnA', 'pic', tf.zeros([4, 3])),
+      ShapeError,
+      /fnA: expected pic of shape \[H, W, 3\] or \[B, H, W, 3\], received shape \[4,3\]/,
+    ],
     [() => toModelBatch('fnA', 'pic', tf.zeros([1, 1, 2, 2, 3])), ShapeError, /received shape \[1,1,2,2,3\]/],
-    [() => toModelBatch('fnA', 'pic', tf.zeros([1, 2, 2, 4])), ShapeError, /fnA: expected pic with 3 \(RGB\) channels, \[H, W, 3\] or \[B, H, W, 3\], received shape \[1,2,2,4\]/],
-    [() => toModelBatch('fnA', 'pic', tf.zeros([0, 2, 3])), ShapeError, /fnA: expected pic with at least one pixel, received shape \[0,2,3\]/],
+    [
+      () => toModelBatch('fnA', 'pic', tf.zeros([1, 2, 2, 4])),
+      ShapeError,
+      /fnA: expected pic with 3 \(RGB\) channels, \[H, W, 3\] or \[B, H, W, 3\], received shape \[1,2,2,4\]/,
+    ],
+    [
+      () => toModelBatch('fnA', 'pic', tf.zeros([0, 2, 3])),
+      ShapeError,
+      /fnA: expected pic with at least one pixel, received shape \[0,2,3\]/,
+    ],
     [() => toModelBatch('fnA', 'pic', tf.tensor3d([0, Infinity, 0], [1, 1, 3])), ValueError, /fnA: expected pic to be finite/],
-    [() => toModelBatch('fnA', 'pic', tf.zeros([1, 1, 3]), 'bytes' as never), ValueError, /fnA: expected range 'auto', '0-255' or '-1-1', received bytes/],
+    [
+      () => toModelBatch('fnA', 'pic', tf.zeros([1, 1, 3]), 'bytes' as never),
+      ValueError,
+      /fnA: expected range 'auto', '0-255' or '-1-1', received bytes/,
+    ],
   ];
   for (const [f, type, message] of cases) {
     tf.tidy(() => {
@@ -75,7 +95,13 @@ it('toPixelRange maps [−1, 1] to 0–255 (clipped, not rounded) or clips to [�
 it('padToMultiple mirrors the bottom and right up to the multiple and refuses images below the minimum side', () => {
   tf.tidy(() => {
     // [1, 3, 5, 1→3] with value 10·y + x in every channel.
-    const img = tf.tile(tf.tensor4d(Array.from({ length: 15 }, (_, i) => 10 * Math.floor(i / 5) + (i % 5)), [1, 3, 5, 1]), [1, 1, 1, 3]) as tf.Tensor4D;
+    const img = tf.tile(
+      tf.tensor4d(
+        Array.from({ length: 15 }, (_, i) => 10 * Math.floor(i / 5) + (i % 5)),
+        [1, 3, 5, 1],
+      ),
+      [1, 1, 1, 3],
+    ) as tf.Tensor4D;
     const { padded, height, width } = padToMultiple('f', img, 4, 2);
     expect([height, width]).toEqual([3, 5]);
     expect(padded.shape).toEqual([1, 4, 8, 3]);
@@ -94,8 +120,12 @@ it('padToMultiple mirrors the bottom and right up to the multiple and refuses im
     // The minimum side is allowed; one below it, in either side, is not.
     expect(padToMultiple('f', tf.zeros([1, 8, 8, 3]) as tf.Tensor4D, 4, 8).padded.shape).toEqual([1, 8, 8, 3]);
     expect(() => padToMultiple('fnB', tf.zeros([1, 7, 9, 3]) as tf.Tensor4D, 4, 8)).toThrow(ValueError);
-    expect(() => padToMultiple('fnB', tf.zeros([1, 7, 9, 3]) as tf.Tensor4D, 4, 8)).toThrow(/fnB: expected images of at least 8×8 pixels for this network, received 7×9/);
-    expect(() => padToMultiple('fnB', tf.zeros([1, 9, 7, 3]) as tf.Tensor4D, 4, 8)).toThrow(/fnB: expected images of at least 8×8 pixels for this network, received 9×7/);
+    expect(() => padToMultiple('fnB', tf.zeros([1, 7, 9, 3]) as tf.Tensor4D, 4, 8)).toThrow(
+      /fnB: expected images of at least 8×8 pixels for this network, received 7×9/,
+    );
+    expect(() => padToMultiple('fnB', tf.zeros([1, 9, 7, 3]) as tf.Tensor4D, 4, 8)).toThrow(
+      /fnB: expected images of at least 8×8 pixels for this network, received 9×7/,
+    );
   });
 });
 
@@ -107,7 +137,9 @@ it("asks for an explicit range for float32 images on WebGPU, where 'auto' would 
   tf.registerBackend('webgpu', () => new MathBackendCPU(), -1);
   try {
     await tf.setBackend('webgpu');
-    expect(() => toModelBatch('stylize', 'content', image)).toThrow(/stylize: expected range '0-255' or '-1-1' for a float32 content on webgpu \('auto' reads the image's maximum back synchronously, which this backend cannot\), received 'auto'/);
+    expect(() => toModelBatch('stylize', 'content', image)).toThrow(
+      /stylize: expected range '0-255' or '-1-1' for a float32 content on webgpu \('auto' reads the image's maximum back synchronously, which this backend cannot\), received 'auto'/,
+    );
     expect(() => toModelBatch('stylize', 'content', ints, 'auto')).not.toThrow(/range/);
   } finally {
     await initBackend('wasm');

@@ -14,9 +14,18 @@ export type PixelRange = '0-255' | '-1-1';
  * @param x `[H, W, 3]` or `[B, H, W, 3]`
  * @returns the batch and the range the input was in.
  */
-export function toModelBatch(fn: string, name: string, x: tf.Tensor, range: PixelRange | 'auto' = 'auto'): { batch: tf.Tensor4D; range: PixelRange } {
+export function toModelBatch(
+  fn: string,
+  name: string,
+  x: tf.Tensor,
+  range: PixelRange | 'auto' = 'auto',
+): { batch: tf.Tensor4D; range: PixelRange } {
   if (!(x instanceof tf.Tensor) || (x.rank !== 3 && x.rank !== 4)) {
-    throw new ShapeError(fn, `${name} of shape [H, W, 3] or [B, H, W, 3]`, x instanceof tf.Tensor ? `shape ${formatShape(x.shape)}` : typeof x);
+    throw new ShapeError(
+      fn,
+      `${name} of shape [H, W, 3] or [B, H, W, 3]`,
+      x instanceof tf.Tensor ? `shape ${formatShape(x.shape)}` : typeof x,
+    );
   }
   if (x.shape[x.rank - 1] !== 3) {
     throw new ShapeError(fn, `${name} with 3 (RGB) channels, [H, W, 3] or [B, H, W, 3]`, `shape ${formatShape(x.shape)}`);
@@ -26,7 +35,11 @@ export function toModelBatch(fn: string, name: string, x: tf.Tensor, range: Pixe
   let r: PixelRange;
   if (range === 'auto') {
     if (x.dtype !== 'int32' && !canReadSync()) {
-      throw new ValueError(fn, `range '0-255' or '-1-1' for a float32 ${name} on ${tf.getBackend()} ('auto' reads the image's maximum back synchronously, which this backend cannot)`, "'auto'");
+      throw new ValueError(
+        fn,
+        `range '0-255' or '-1-1' for a float32 ${name} on ${tf.getBackend()} ('auto' reads the image's maximum back synchronously, which this backend cannot)`,
+        "'auto'",
+      );
     }
     r = x.dtype === 'int32' ? '0-255' : tf.tidy(() => tf.max(x).dataSync()[0]) > 1 + 1e-6 ? '0-255' : '-1-1';
   } else if (range === '0-255' || range === '-1-1') {
@@ -50,13 +63,30 @@ export function toPixelRange(x: tf.Tensor4D, range: PixelRange): tf.Tensor4D {
  * Reflect-pads the bottom and right of `x [B, H, W, C]` up to multiples of `multiple`.
  * @returns the padded batch and the original H and W (crop back with `tf.slice`).
  */
-export function padToMultiple(fn: string, x: tf.Tensor4D, multiple: number, minSide: number): { padded: tf.Tensor4D; height: number; width: number } {
+export function padToMultiple(
+  fn: string,
+  x: tf.Tensor4D,
+  multiple: number,
+  minSide: number,
+): { padded: tf.Tensor4D; height: number; width: number } {
   const [, h, w] = x.shape;
   if (h < minSide || w < minSide) {
     throw new ValueError(fn, `images of at least ${minSide}×${minSide} pixels for this network`, `${h}×${w}`);
   }
   const ph = (multiple - (h % multiple)) % multiple;
   const pw = (multiple - (w % multiple)) % multiple;
-  const padded = ph === 0 && pw === 0 ? tf.clone(x) : (tf.mirrorPad(x, [[0, 0], [0, ph], [0, pw], [0, 0]], 'reflect') as tf.Tensor4D);
+  const padded =
+    ph === 0 && pw === 0
+      ? tf.clone(x)
+      : (tf.mirrorPad(
+          x,
+          [
+            [0, 0],
+            [0, ph],
+            [0, pw],
+            [0, 0],
+          ],
+          'reflect',
+        ) as tf.Tensor4D);
   return { padded, height: h, width: w };
 }

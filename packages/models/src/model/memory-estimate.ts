@@ -48,7 +48,12 @@ const BAND_TEMPORARIES = 6;
  *   `opts.batch` such images at once (default 1).
  * @param exemplars their sizes, or the latent pixels of {@link encodeExemplars}' result.
  */
-export function estimateStylizeMemory(model: TpfrModel, content: [number, number], exemplars: ExemplarSizes, opts: MemoryEstimateOptions = {}): StylizeMemoryEstimate {
+export function estimateStylizeMemory(
+  model: TpfrModel,
+  content: [number, number],
+  exemplars: ExemplarSizes,
+  opts: MemoryEstimateOptions = {},
+): StylizeMemoryEstimate {
   const cfg = model.config;
   const w = latentWidths(cfg);
   const m = w.multiple;
@@ -121,7 +126,13 @@ function decodeBytes(cfg: TpfrModelConfig, fc: number, plan: InferencePlan): num
 
 /** A `stylize` call refused by its `memoryBudgetBytes`: the message gives the estimate, kept here too. */
 export class MemoryBudgetError extends ValueError {
-  constructor(fn: string, expected: string, received: string, readonly estimate: StylizeMemoryEstimate, readonly budgetBytes: number) {
+  constructor(
+    fn: string,
+    expected: string,
+    received: string,
+    readonly estimate: StylizeMemoryEstimate,
+    readonly budgetBytes: number,
+  ) {
     super(fn, expected, received);
   }
 }

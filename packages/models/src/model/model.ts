@@ -118,8 +118,10 @@ export class TpfrModel {
    * buffers: the authors' generator has 25,519,580).
    */
   generatorParameterCount(): number {
-    return [this.encoder, this.recombination, this.mainDecoder, this.auxDecoder]
-      .reduce((s, m) => s + m.trainableWeights.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0), 0);
+    return [this.encoder, this.recombination, this.mainDecoder, this.auxDecoder].reduce(
+      (s, m) => s + m.trainableWeights.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0),
+      0,
+    );
   }
 
   /**
@@ -132,7 +134,12 @@ export class TpfrModel {
       const [content, style, middle] = this.encoder.apply(images, { training: true }) as tf.Tensor4D[];
       return { content, style, middle };
     }
-    const { content, style, middle } = encodeByPlan(this.encoder, images, { ...this.plan('TpfrModel.encode', images.shape, opts), codes: 'backend' }, { middle: true });
+    const { content, style, middle } = encodeByPlan(
+      this.encoder,
+      images,
+      { ...this.plan('TpfrModel.encode', images.shape, opts), codes: 'backend' },
+      { middle: true },
+    );
     return { content: content as tf.Tensor4D, style: style as tf.Tensor4D, middle: middle! };
   }
 
@@ -142,7 +149,12 @@ export class TpfrModel {
    * @param images `[B, H, W, 3]` in [−1, 1], H and W multiples of `widths.multiple`.
    */
   codes(images: tf.Tensor4D, opts: InferenceOptions = {}): Pick<Latent, 'content' | 'style'> {
-    const { content, style } = encodeByPlan(this.encoder, images, { ...this.plan('TpfrModel.codes', images.shape, opts), codes: 'backend' }, { middle: false });
+    const { content, style } = encodeByPlan(
+      this.encoder,
+      images,
+      { ...this.plan('TpfrModel.codes', images.shape, opts), codes: 'backend' },
+      { middle: false },
+    );
     return { content: content as tf.Tensor4D, style: style as tf.Tensor4D };
   }
 
@@ -160,7 +172,11 @@ export class TpfrModel {
    */
   recombine(z: Pick<Latent, 'content' | 'style'>, peers: PeerCodes, opts: RecombineOptions = {}): Pick<Latent, 'content' | 'style'> {
     const inputs = [z.content, z.style, peers.content, peers.style];
-    const [content, style] = this.recombinationLayer.apply(inputs, { training: opts.training ?? false, stages: opts.stages, k: opts.k }) as tf.Tensor4D[];
+    const [content, style] = this.recombinationLayer.apply(inputs, {
+      training: opts.training ?? false,
+      stages: opts.stages,
+      k: opts.k,
+    }) as tf.Tensor4D[];
     return { content, style };
   }
 
@@ -172,7 +188,8 @@ export class TpfrModel {
    */
   decode(latent: Pick<Latent, 'content' | 'style'>, opts: DecodeOptions = {}): tf.Tensor4D {
     const decoder = opts.decoder === 'aux' ? this.auxDecoder : this.mainDecoder;
-    if (opts.decoder !== undefined && opts.decoder !== 'main' && opts.decoder !== 'aux') throw new ValueError('TpfrModel.decode', "decoder 'main' or 'aux'", String(opts.decoder));
+    if (opts.decoder !== undefined && opts.decoder !== 'main' && opts.decoder !== 'aux')
+      throw new ValueError('TpfrModel.decode', "decoder 'main' or 'aux'", String(opts.decoder));
     if (opts.training) {
       return tf.tidy(() => decoder.apply(tf.concat([latent.content, latent.style], -1), { training: true }) as tf.Tensor4D);
     }
@@ -183,7 +200,13 @@ export class TpfrModel {
 
   /** Every sub-model by name. */
   parts(): Record<ModelPart, tfl.LayersModel> {
-    return { encoder: this.encoder, recombination: this.recombination, mainDecoder: this.mainDecoder, auxDecoder: this.auxDecoder, discriminator: this.discriminator };
+    return {
+      encoder: this.encoder,
+      recombination: this.recombination,
+      mainDecoder: this.mainDecoder,
+      auxDecoder: this.auxDecoder,
+      discriminator: this.discriminator,
+    };
   }
 
   /**
@@ -219,7 +242,11 @@ export class TpfrModel {
   /** A model from the artifacts {@link toArtifacts} gives. */
   static async fromArtifacts(artifacts: tf.io.ModelArtifacts, fn = 'TpfrModel.fromArtifacts'): Promise<TpfrModel> {
     const manifest = manifestOf(artifacts);
-    if (!manifest) throw new TpfrError(fn, `expected the artifacts of a TPFR model (topology with 'tpfr' of format 'tpfr-model'), received ${JSON.stringify(artifacts.modelTopology)?.slice(0, 120)}`);
+    if (!manifest)
+      throw new TpfrError(
+        fn,
+        `expected the artifacts of a TPFR model (topology with 'tpfr' of format 'tpfr-model'), received ${JSON.stringify(artifacts.modelTopology)?.slice(0, 120)}`,
+      );
     checkFormatVersion(fn, manifest, '');
     return new TpfrModel(resolveConfig(manifest.config), await partsFromArtifacts(fn, artifacts));
   }
@@ -242,7 +269,12 @@ function createRecombination(cfg: TpfrModelConfig): tfl.LayersModel {
     tfl.input({ shape: [null, null, null, w.content], name: 'recombination_peer_content' }),
     tfl.input({ shape: [null, null, null, w.style], name: 'recombination_peer_style' }),
   ];
-  const outputs = peerRecombination({ k: cfg.k, metric: cfg.metric, ...(cfg.ties === 'include' ? { ties: cfg.ties } : {}), name: 'tpfr' }).apply(inputs);
+  const outputs = peerRecombination({
+    k: cfg.k,
+    metric: cfg.metric,
+    ...(cfg.ties === 'include' ? { ties: cfg.ties } : {}),
+    name: 'tpfr',
+  }).apply(inputs);
   return tfl.model({ inputs, outputs, name: 'recombination' });
 }
 
@@ -250,6 +282,12 @@ function createRecombination(cfg: TpfrModelConfig): tfl.LayersModel {
 function handlerFor(fn: string, url: string, handlers: tf.io.IOHandler[]): tf.io.IOHandler {
   if (handlers.length === 1) return handlers[0];
   if (handlers.length > 1) throw new ValueError(fn, 'a URL with one tfjs IOHandler', `${handlers.length} handlers for '${url}'`);
-  const hint = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? 'no tfjs IOHandler is registered for it' : "a plain path: in Node use saveModel / loadModel of '@tpfr/models/node' (folders), or pass an IOHandler";
-  throw new ValueError(fn, 'an IOHandler or a URL tfjs knows (indexeddb://, localstorage://, downloads://, http(s)://)', `'${url}' (${hint})`);
+  const hint = /^[a-z][a-z0-9+.-]*:\/\//i.test(url)
+    ? 'no tfjs IOHandler is registered for it'
+    : "a plain path: in Node use saveModel / loadModel of '@tpfr/models/node' (folders), or pass an IOHandler";
+  throw new ValueError(
+    fn,
+    'an IOHandler or a URL tfjs knows (indexeddb://, localstorage://, downloads://, http(s)://)',
+    `'${url}' (${hint})`,
+  );
 }

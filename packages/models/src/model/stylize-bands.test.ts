@@ -37,7 +37,12 @@ describe('planInference: one budget decides every stage', () => {
   it('runs the networks whole while the full-resolution map fits the map budget, in bands of an eighth of it beyond', () => {
     const cfg = transposed.config;
     const at = fullBytes(transposed, 1, 32, 36);
-    expect(planInference('t', cfg, [1, 32, 36], { mapBudgetBytes: at })).toMatchObject({ encode: 'whole', decode: 'whole', codes: 'backend', recombineRows: 8 });
+    expect(planInference('t', cfg, [1, 32, 36], { mapBudgetBytes: at })).toMatchObject({
+      encode: 'whole',
+      decode: 'whole',
+      codes: 'backend',
+      recombineRows: 8,
+    });
     const over = planInference('t', cfg, [1, 32, 36], { mapBudgetBytes: at - 1 });
     expect(over).toMatchObject({ encode: 'bands', decode: 'bands' });
     expect(over.bands).toEqual({ bandBytes: (at - 1) / 8, bandRows: undefined, wholeBlockBytes: (at - 1) / 2 });
@@ -56,8 +61,17 @@ describe('planInference: one budget decides every stage', () => {
     expect(over.codes).toBe('host');
     // A latent row is 9 pixels × 48 channels: 1,728 bytes; an eighth of the budget holds at least one row.
     expect(over.recombineRows).toBe(Math.max(1, Math.floor((at - 1) / 8 / (4 * 9 * 48))));
-    expect(planInference('t', cfg, [1, 32, 36], { mapBudgetBytes: at - 1, bands: 'never' })).toMatchObject({ encode: 'whole', codes: 'backend', decode: 'whole' });
-    expect(planInference('t', cfg, [1, 32, 36], { bands: 'always', bandRows: 3 })).toMatchObject({ encode: 'bands', codes: 'backend', decode: 'bands', bands: { bandRows: 3 } });
+    expect(planInference('t', cfg, [1, 32, 36], { mapBudgetBytes: at - 1, bands: 'never' })).toMatchObject({
+      encode: 'whole',
+      codes: 'backend',
+      decode: 'whole',
+    });
+    expect(planInference('t', cfg, [1, 32, 36], { bands: 'always', bandRows: 3 })).toMatchObject({
+      encode: 'bands',
+      codes: 'backend',
+      decode: 'bands',
+      bands: { bandRows: 3 },
+    });
   });
 
   it('refuses options it cannot follow, naming the caller', () => {
@@ -69,17 +83,23 @@ describe('planInference: one budget decides every stage', () => {
   });
 });
 
-for (const [label, get] of [['transposed', () => transposed], ['nearest', () => nearest]] as const) {
+for (const [label, get] of [
+  ['transposed', () => transposed],
+  ['nearest', () => nearest],
+] as const) {
   it(`stylize follows the plan of its map budget with the same result: whole, bands, codes in JS memory (${label} upsampling)`, () => {
     const model = get();
     const content = tf.randomUniform([2, 32, 36, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
-    const styles = [tf.randomUniform([32, 40, 3], -1, 1, 'float32', 2), tf.randomUniform([32, 40, 3], -1, 1, 'float32', 3)] as tf.Tensor3D[];
+    const styles = [
+      tf.randomUniform([32, 40, 3], -1, 1, 'float32', 2),
+      tf.randomUniform([32, 40, 3], -1, 1, 'float32', 3),
+    ] as tf.Tensor3D[];
     const want = stylize(model, content, styles, { range: '-1-1', k: 3 });
     const recombine = vi.spyOn(model, 'recombine');
     for (const mapBudgetBytes of [codeBytes(model, 2, 32, 36), codeBytes(model, 2, 32, 36) - 1, 8 * 4 * 2 * 9 * 48]) {
       recombine.mockClear();
       const before = tf.memory().numTensors;
-      let plan;
+      let plan: unknown;
       const got = stylize(model, content, styles, { range: '-1-1', k: 3, mapBudgetBytes, onMemoryEstimate: (e) => (plan = e.plan) });
       expect(tf.memory().numTensors, `budget ${mapBudgetBytes}`).toBe(before + 1);
       const expected = planInference('t', model.config, [2, 32, 36], { mapBudgetBytes });

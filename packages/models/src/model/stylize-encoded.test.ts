@@ -11,8 +11,14 @@ const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.s
 it('exemplars encoded once give every content what the exemplars themselves give, without encoding them again', async () => {
   await initBackend('wasm');
   const model = TpfrTrainer.createModel(MICRO_MODEL, 6);
-  const contents = [tf.randomUniform([36, 40, 3], 0, 255, 'float32', 1) as tf.Tensor3D, tf.randomUniform([33, 45, 3], 0, 255, 'float32', 2) as tf.Tensor3D];
-  const styles = [tf.randomUniform([32, 32, 3], 0, 255, 'float32', 3) as tf.Tensor3D, tf.randomUniform([40, 36, 3], 0, 255, 'float32', 4) as tf.Tensor3D];
+  const contents = [
+    tf.randomUniform([36, 40, 3], 0, 255, 'float32', 1) as tf.Tensor3D,
+    tf.randomUniform([33, 45, 3], 0, 255, 'float32', 2) as tf.Tensor3D,
+  ];
+  const styles = [
+    tf.randomUniform([32, 32, 3], 0, 255, 'float32', 3) as tf.Tensor3D,
+    tf.randomUniform([40, 36, 3], 0, 255, 'float32', 4) as tf.Tensor3D,
+  ];
   const encoded = encodeExemplars(model, styles);
   expect(encoded.content.shape).toEqual([2, 8, 8, model.widths.content]);
   expect(encoded.style.shape).toEqual([2, 8, 8, model.widths.style]);
@@ -31,9 +37,13 @@ it('exemplars encoded once give every content what the exemplars themselves give
   await expectNoLeaks(() => stylize(model, contents[0], encoded), 'stylize with encoded exemplars');
   await expectNoLeaks(() => encodeExemplars(model, styles).dispose(), 'encodeExemplars + dispose');
   const other = TpfrTrainer.createModel(MICRO_MODEL, 7);
-  expect(() => stylize(other, contents[0], encoded)).toThrow(/stylize: expected exemplars encoded with this model, received exemplars encoded with another model \(encodeExemplars\)/);
+  expect(() => stylize(other, contents[0], encoded)).toThrow(
+    /stylize: expected exemplars encoded with this model, received exemplars encoded with another model \(encodeExemplars\)/,
+  );
   expect(() => encodeExemplars(model, [])).toThrow(/encodeExemplars: expected at least one style exemplar, received an empty list/);
-  expect(() => encodeExemplars(model, styles, { pipeline: { size: 0 } })).toThrow(/encodeExemplars: expected pipeline.size a positive integer, received 0/);
+  expect(() => encodeExemplars(model, styles, { pipeline: { size: 0 } })).toThrow(
+    /encodeExemplars: expected pipeline.size a positive integer, received 0/,
+  );
   // A single exemplar, an explicit range, the exemplars' names in errors, no leak with a pipeline.
   const single = encodeExemplars(model, styles[0]);
   expect(single.content.shape[0]).toBe(1);
@@ -45,7 +55,9 @@ it('exemplars encoded once give every content what the exemplars themselves give
   expect(maxDiff(r1, r2)).toBe(0);
   const guessed = stylize(model, contents[0], encodeExemplars(model, unit));
   expect(maxDiff(r1, guessed)).toBeGreaterThan(0);
-  expect(() => encodeExemplars(model, [styles[0], tf.zeros([4, 4]) as unknown as tf.Tensor3D])).toThrow(/encodeExemplars: expected styles\[1\] of shape \[H, W, 3\]/);
+  expect(() => encodeExemplars(model, [styles[0], tf.zeros([4, 4]) as unknown as tf.Tensor3D])).toThrow(
+    /encodeExemplars: expected styles\[1\] of shape \[H, W, 3\]/,
+  );
   await expectNoLeaks(() => encodeExemplars(model, styles, { pipeline }).dispose(), 'encodeExemplars with a pipeline');
   tf.dispose([s1, s2, r1, r2, guessed, ...unit]);
   single.dispose();

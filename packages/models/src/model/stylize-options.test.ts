@@ -16,7 +16,8 @@ beforeAll(async () => {
 afterAll(() => model.dispose());
 
 /** A seeded 8-bit image (int32 levels). */
-const image = (shape: number[], seed: number) => tf.tidy(() => tf.cast(tf.round(tf.randomUniform(shape, 0, 255, 'float32', seed)), 'int32'));
+const image = (shape: number[], seed: number) =>
+  tf.tidy(() => tf.cast(tf.round(tf.randomUniform(shape, 0, 255, 'float32', seed)), 'int32'));
 /** torchvision's ToTensor + Normalize(0.5, 0.5) of 8-bit levels. */
 const normalize = (levels: tf.Tensor) => tf.div(tf.sub(tf.div(tf.cast(levels, 'float32'), 255), 0.5), 0.5);
 const prepareByHand = <T extends tf.Tensor3D | tf.Tensor4D>(levels: T, size: number, crop: number | [number, number] | false = size): T =>
@@ -24,12 +25,17 @@ const prepareByHand = <T extends tf.Tensor3D | tf.Tensor4D>(levels: T, size: num
     const resized = resizeShorterSide(levels, size);
     return normalize(crop === false ? resized : centerCrop(resized, crop)) as T;
   });
-const stretched = (raw: tf.Tensor3D | tf.Tensor4D, pad: number) => tf.tidy(() => tf.cast(minMaxStretch(cropBorder(raw, pad), { unitInterval: 'imageio' }), 'float32'));
+const stretched = (raw: tf.Tensor3D | tf.Tensor4D, pad: number) =>
+  tf.tidy(() => tf.cast(minMaxStretch(cropBorder(raw, pad), { unitInterval: 'imageio' }), 'float32'));
 const values = (t: tf.Tensor) => Array.from(t.dataSync());
 const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 
 /** The network by hand on model-range images whose sides are multiples of 4: encode, recombine with the whole pool, decode, clip. */
-function networkByHand(content: tf.Tensor4D, pool: tf.Tensor4D, opts: { stages?: 'two-stage' | 'style-only'; k?: number } = {}): tf.Tensor4D {
+function networkByHand(
+  content: tf.Tensor4D,
+  pool: tf.Tensor4D,
+  opts: { stages?: 'two-stage' | 'style-only'; k?: number } = {},
+): tf.Tensor4D {
   return tf.tidy(() => {
     const z = model.encode(content);
     const e = model.encode(pool);
@@ -55,7 +61,10 @@ it('rejects every malformed pipeline option with the option, what it must be and
     [{ crop: 'middle' }, /pipeline.crop a boolean, a positive integer or \[height, width\], received "middle"/],
     [{ crop: {} }, /pipeline.crop a boolean, a positive integer or \[height, width\], received \{\}/],
     [{ crop: 'hw' }, /pipeline.crop a boolean, a positive integer or \[height, width\], received "hw"/],
-    [{ crop: { 0: 4, 1: 4, length: 2 } }, /pipeline.crop a boolean, a positive integer or \[height, width\], received \{"0":4,"1":4,"length":2\}/],
+    [
+      { crop: { 0: 4, 1: 4, length: 2 } },
+      /pipeline.crop a boolean, a positive integer or \[height, width\], received \{"0":4,"1":4,"length":2\}/,
+    ],
     [{ size: 40, pad: 1.5 }, /stylize: expected pipeline.pad 'authors' or an integer >= 0, received 1.5/],
     [{ pad: 'none' }, /stylize: expected pipeline.pad 'authors' or an integer >= 0, received "none"/],
     [{ pad: 'authors' }, /stylize: expected pipeline.pad 'authors' only with pipeline.size, received 'authors' without a size/],
@@ -78,7 +87,8 @@ it('rejects every malformed pipeline option with the option, what it must be and
     [{ size: 40, crop: [40, 1] }, /received 40×1/],
     [{ size: 40, styleSize: 1 }, /stylize: expected images of at least 32×32 pixels for this network, received 1×1/],
   ];
-  for (const [pipeline, message] of tooSmall) expect(() => stylize(model, content, style, { pipeline }), JSON.stringify(pipeline)).toThrow(message);
+  for (const [pipeline, message] of tooSmall)
+    expect(() => stylize(model, content, style, { pipeline }), JSON.stringify(pipeline)).toThrow(message);
   tf.dispose([content, style]);
 });
 
@@ -87,7 +97,9 @@ it('styleSize resizes and crops the exemplars to their own size; an explicit cro
   const style = image([45, 60, 3], 4) as tf.Tensor3D;
   const S = 36;
   // Default crop: content S × S, exemplars styleSize × styleSize.
-  const want = tf.tidy(() => stretched(stylize(model, reflectPad(prepareByHand(content, S), 2), prepareByHand(style, 32), { range: '-1-1' }), 2));
+  const want = tf.tidy(() =>
+    stretched(stylize(model, reflectPad(prepareByHand(content, S), 2), prepareByHand(style, 32), { range: '-1-1' }), 2),
+  );
   const got = stylize(model, content, style, { pipeline: { size: S, pad: 2, styleSize: 32 } });
   expect(got.shape).toEqual([S, S, 3]);
   expect(values(got)).toEqual(values(want));
@@ -98,12 +110,16 @@ it('styleSize resizes and crops the exemplars to their own size; an explicit cro
   const atS = stylize(model, content, style, { pipeline: { size: S, pad: 2 } });
   expect(maxDiff(atS, got)).toBeGreaterThan(0.5);
   // A crop [h, w] crops the exemplars too, after their own resize (shorter side 40: 40×53).
-  const wantRect = tf.tidy(() => stretched(stylize(model, reflectPad(prepareByHand(content, S, [32, 36]), 2), prepareByHand(style, 40, [32, 36]), { range: '-1-1' }), 2));
+  const wantRect = tf.tidy(() =>
+    stretched(stylize(model, reflectPad(prepareByHand(content, S, [32, 36]), 2), prepareByHand(style, 40, [32, 36]), { range: '-1-1' }), 2),
+  );
   const rect = stylize(model, content, style, { pipeline: { size: S, crop: [32, 36], pad: 2, styleSize: 40 } });
   expect(rect.shape).toEqual([32, 36, 3]);
   expect(values(rect)).toEqual(values(wantRect));
   // crop false: both only resized (content 40×36, exemplar 33×44).
-  const wantWhole = tf.tidy(() => stretched(stylize(model, prepareByHand(content, S, false), prepareByHand(style, 33, false), { range: '-1-1' }), 0));
+  const wantWhole = tf.tidy(() =>
+    stretched(stylize(model, prepareByHand(content, S, false), prepareByHand(style, 33, false), { range: '-1-1' }), 0),
+  );
   const whole = stylize(model, content, style, { pipeline: { size: S, crop: false, pad: 0, styleSize: 33 } });
   expect(whole.shape).toEqual([40, 36, 3]);
   expect(values(whole)).toEqual(values(wantWhole));
@@ -117,7 +133,9 @@ it('a crop without a size centre-crops content and exemplars as they are (no 8-b
   const style = tf.randomUniform([38, 45, 3], 0, 255, 'float32', 6) as tf.Tensor3D;
   const toUnit = (x: tf.Tensor) => tf.sub(tf.div(x, 127.5), 1);
   const want = tf.tidy(() => {
-    const raw = stylize(model, centerCrop(toUnit(content) as tf.Tensor4D, [36, 40]), centerCrop(toUnit(style) as tf.Tensor3D, [36, 40]), { range: '-1-1' });
+    const raw = stylize(model, centerCrop(toUnit(content) as tf.Tensor4D, [36, 40]), centerCrop(toUnit(style) as tf.Tensor3D, [36, 40]), {
+      range: '-1-1',
+    });
     return stretched(raw, 0);
   });
   const got = stylize(model, content, style, { pipeline: { crop: [36, 40] } });
@@ -138,8 +156,12 @@ it('exemplars of other sizes are resized (bilinear, corners aligned) to the firs
   const a = tf.randomUniform([32, 40, 3], -1, 1, 'float32', 8) as tf.Tensor3D;
   const taller = tf.randomUniform([44, 40, 3], -1, 1, 'float32', 9) as tf.Tensor3D;
   const wider = tf.randomUniform([32, 52, 3], -1, 1, 'float32', 10) as tf.Tensor3D;
-  const pool = (...xs: tf.Tensor3D[]) => tf.stack(xs.map((x) => (x.shape[0] === 32 && x.shape[1] === 40 ? x : tf.image.resizeBilinear(x, [32, 40], true)))) as tf.Tensor4D;
-  for (const [name, other] of [['taller', taller], ['wider', wider]] as const) {
+  const pool = (...xs: tf.Tensor3D[]) =>
+    tf.stack(xs.map((x) => (x.shape[0] === 32 && x.shape[1] === 40 ? x : tf.image.resizeBilinear(x, [32, 40], true)))) as tf.Tensor4D;
+  for (const [name, other] of [
+    ['taller', taller],
+    ['wider', wider],
+  ] as const) {
     const got = stylize(model, content, [a, other], { range: '-1-1' });
     const want = networkByHand(content, pool(a, other));
     expect(got.shape, name).toEqual([1, 32, 36, 3]);
@@ -172,14 +194,18 @@ it("an explicit range applies to content and exemplars alike, even where 'auto' 
   const dark = tf.randomUniform([32, 32, 3], 0, 1, 'float32', 12) as tf.Tensor3D;
   const toUnit = (x: tf.Tensor) => tf.sub(tf.div(x, 127.5), 1) as tf.Tensor3D;
   const got = stylize(model, content, dark, { range: '0-255' });
-  const want = tf.tidy(() => tf.clipByValue(tf.mul(tf.add(stylize(model, toUnit(content), toUnit(dark), { range: '-1-1' }), 1), 127.5), 0, 255));
+  const want = tf.tidy(() =>
+    tf.clipByValue(tf.mul(tf.add(stylize(model, toUnit(content), toUnit(dark), { range: '-1-1' }), 1), 127.5), 0, 255),
+  );
   expect(maxDiff(got, want)).toBeLessThan(1e-3);
   // 'auto' takes the dark exemplar as −1…1: another pool, another image.
   const guessed = stylize(model, content, dark);
   expect(maxDiff(got, guessed)).toBeGreaterThan(0.5);
   // The dark image as content: the result comes back on the 0–255 scale, not clipped to [−1, 1].
   const darkContent = stylize(model, dark, content, { range: '0-255' });
-  const wantDark = tf.tidy(() => tf.clipByValue(tf.mul(tf.add(stylize(model, toUnit(dark), toUnit(content), { range: '-1-1' }), 1), 127.5), 0, 255));
+  const wantDark = tf.tidy(() =>
+    tf.clipByValue(tf.mul(tf.add(stylize(model, toUnit(dark), toUnit(content), { range: '-1-1' }), 1), 127.5), 0, 255),
+  );
   expect(maxDiff(darkContent, wantDark)).toBeLessThan(1e-3);
   expect(Math.max(...values(darkContent))).toBeGreaterThan(1);
   tf.dispose([content, dark, got, want, guessed, darkContent, wantDark]);

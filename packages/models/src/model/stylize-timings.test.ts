@@ -13,9 +13,17 @@ it('stylize names its parts for collectTimings (what bench:stylize reports)', as
   const style = tf.randomUniform([32, 32, 3], 0, 255, 'float32', 2) as tf.Tensor3D;
   const plain = await collectTimings(() => stylize(model, content, style));
   expect(Object.keys(plain.parts).sort()).toEqual([
-    'decode', 'encode content', 'encode exemplars', 'prepare', 'recombine',
-    'stage 1: attention', 'stage 1: attention transforms', 'stage 1: neighbour search',
-    'stage 2: attention', 'stage 2: attention transforms', 'stage 2: neighbour search',
+    'decode',
+    'encode content',
+    'encode exemplars',
+    'prepare',
+    'recombine',
+    'stage 1: attention',
+    'stage 1: attention transforms',
+    'stage 1: neighbour search',
+    'stage 2: attention',
+    'stage 2: attention transforms',
+    'stage 2: neighbour search',
   ]);
   expect(Object.values(plain.parts).every((ms) => ms >= 0)).toBe(true);
   const piped = await collectTimings(() => stylize(model, content, style, { pipeline: { size: 32 } }));

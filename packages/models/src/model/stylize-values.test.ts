@@ -16,7 +16,17 @@ it('stylize of odd sizes equals the network on the image reflect-padded at the b
   const got = stylize(model, content, styles, { range: '-1-1' });
   const want = tf.tidy(() => {
     // By hand: pad 37×45 to 40×48 and each 33×41 exemplar to 36×44, mirrored at the bottom and right.
-    const pad = (x: tf.Tensor4D, h: number, w: number) => tf.mirrorPad(x, [[0, 0], [0, h], [0, w], [0, 0]], 'reflect') as tf.Tensor4D;
+    const pad = (x: tf.Tensor4D, h: number, w: number) =>
+      tf.mirrorPad(
+        x,
+        [
+          [0, 0],
+          [0, h],
+          [0, w],
+          [0, 0],
+        ],
+        'reflect',
+      ) as tf.Tensor4D;
     const z = model.encode(pad(content, 3, 3));
     const e = model.encode(pad(tf.stack(styles) as tf.Tensor4D, 3, 3));
     const r = model.recombine(z, { content: stackPeers(e.content, 1), style: stackPeers(e.style, 1) });
@@ -27,8 +37,30 @@ it('stylize of odd sizes equals the network on the image reflect-padded at the b
   expect(maxDiff(got, want)).toBeLessThan(1e-5);
   // Padding at the top and left instead is measurably something else.
   const wrongSide = tf.tidy(() => {
-    const z = model.encode(tf.mirrorPad(content, [[0, 0], [3, 0], [3, 0], [0, 0]], 'reflect') as tf.Tensor4D);
-    const e = model.encode(tf.mirrorPad(tf.stack(styles) as tf.Tensor4D, [[0, 0], [0, 3], [0, 3], [0, 0]], 'reflect') as tf.Tensor4D);
+    const z = model.encode(
+      tf.mirrorPad(
+        content,
+        [
+          [0, 0],
+          [3, 0],
+          [3, 0],
+          [0, 0],
+        ],
+        'reflect',
+      ) as tf.Tensor4D,
+    );
+    const e = model.encode(
+      tf.mirrorPad(
+        tf.stack(styles) as tf.Tensor4D,
+        [
+          [0, 0],
+          [0, 3],
+          [0, 3],
+          [0, 0],
+        ],
+        'reflect',
+      ) as tf.Tensor4D,
+    );
     const image = model.decode(model.recombine(z, { content: stackPeers(e.content, 1), style: stackPeers(e.style, 1) }));
     return tf.clipByValue(tf.slice(image, [0, 3, 3, 0], [1, 37, 45, 3]), -1, 1);
   });
@@ -41,7 +73,10 @@ it('a batch of two with two exemplars equals each sample stylized alone (the poo
   await initBackend('wasm');
   const model = TpfrTrainer.createModel(MICRO_MODEL, 6);
   const batch = tf.randomUniform([2, 36, 40, 3], 0, 255, 'float32', 4) as tf.Tensor4D;
-  const styles = [tf.randomUniform([32, 32, 3], 0, 255, 'float32', 5), tf.randomUniform([32, 32, 3], 0, 255, 'float32', 6)] as tf.Tensor3D[];
+  const styles = [
+    tf.randomUniform([32, 32, 3], 0, 255, 'float32', 5),
+    tf.randomUniform([32, 32, 3], 0, 255, 'float32', 6),
+  ] as tf.Tensor3D[];
   const both = stylize(model, batch, styles);
   for (let i = 0; i < 2; i++) {
     const one = tf.tidy(() => stylize(model, tf.squeeze(tf.slice(batch, [i], [1]), [0]) as tf.Tensor3D, styles));

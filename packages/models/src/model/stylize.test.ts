@@ -37,7 +37,12 @@ it("equals the authors' steps composed by hand: resize + crop, content pad, netw
   const pad = 4;
   const want = tf.tidy(() => {
     const input = reflectPad(prepareByHand(content, S), pad);
-    const raw = stylize(model, input, styles.map((s) => prepareByHand(s, S)), { range: '-1-1' }) as tf.Tensor3D;
+    const raw = stylize(
+      model,
+      input,
+      styles.map((s) => prepareByHand(s, S)),
+      { range: '-1-1' },
+    ) as tf.Tensor3D;
     return tf.cast(minMaxStretch(cropBorder(raw, pad), { unitInterval: 'imageio' }), 'float32');
   });
   const before = tf.memory().numTensors;
@@ -77,7 +82,9 @@ it('runs batches, other crops, no stretch, and a pad without resize', async () =
   const style = image([2, 47, 47, 3], 7) as tf.Tensor4D;
   // Crop [36, 44] of the batch resized to shorter side 44, no stretch: the plain 0–255 mapping.
   const want = tf.tidy(() => {
-    const raw = stylize(model, reflectPad(prepareByHand(batch, 44, [36, 44]), 2), prepareByHand(style, 44, [36, 44]), { range: '-1-1' }) as tf.Tensor4D;
+    const raw = stylize(model, reflectPad(prepareByHand(batch, 44, [36, 44]), 2), prepareByHand(style, 44, [36, 44]), {
+      range: '-1-1',
+    }) as tf.Tensor4D;
     return tf.clipByValue(tf.mul(tf.add(cropBorder(raw, 2), 1), 127.5), 0, 255);
   });
   const got = stylize(model, batch, style, { pipeline: { size: 44, crop: [36, 44], pad: 2, stretch: false } });
@@ -96,7 +103,9 @@ it('runs batches, other crops, no stretch, and a pad without resize', async () =
   // A pad without a size: no resize, the pad cropped off, the stretch.
   const padOnly = stylize(model, batch, style, { pipeline: { pad: 3 } });
   const wantPadOnly = tf.tidy(() => {
-    const raw = stylize(model, reflectPad(normalize(batch) as tf.Tensor4D, 3), normalize(style) as tf.Tensor4D, { range: '-1-1' }) as tf.Tensor4D;
+    const raw = stylize(model, reflectPad(normalize(batch) as tf.Tensor4D, 3), normalize(style) as tf.Tensor4D, {
+      range: '-1-1',
+    }) as tf.Tensor4D;
     return tf.cast(minMaxStretch(cropBorder(raw, 3), { unitInterval: 'imageio' }), 'float32');
   });
   expect(padOnly.shape).toEqual([2, 50, 61, 3]);
@@ -122,7 +131,9 @@ it('rejects bad pipeline options and leaves no tensors behind on errors', async 
   }
   // Errors of the steps name the step; nothing is kept.
   await expectNoLeaks(() => {
-    expect(() => stylize(model, content, style, { pipeline: { size: 40, crop: 41 } })).toThrow(/centerCrop: expected a crop no larger than the image \(40×40\), received 41×41/);
+    expect(() => stylize(model, content, style, { pipeline: { size: 40, crop: 41 } })).toThrow(
+      /centerCrop: expected a crop no larger than the image \(40×40\), received 41×41/,
+    );
     expect(() => stylize(model, content, style, { pipeline: { size: 40, pad: 40 } })).toThrow(/reflectPad: expected pad <= 39/);
     expect(() => stylize(model, content, style, { pipeline: { size: 16 } })).toThrow(/stylize: expected images of at least 32×32 pixels/);
   }, 'stylize errors');

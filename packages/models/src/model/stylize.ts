@@ -96,7 +96,8 @@ interface ResolvedPipeline {
 function resolvePipeline(fn: string, p: StylizePipelineOptions): ResolvedPipeline {
   if (typeof p !== 'object' || p === null) throw new ValueError(fn, 'pipeline an object { size?, crop?, pad?, stretch? }', String(p));
   const { size } = p;
-  if (size !== undefined && !(Number.isInteger(size) && size >= 1)) throw new ValueError(fn, 'pipeline.size a positive integer', String(size));
+  if (size !== undefined && !(Number.isInteger(size) && size >= 1))
+    throw new ValueError(fn, 'pipeline.size a positive integer', String(size));
   let crop: number | [number, number] | undefined;
   const c = p.crop ?? size !== undefined;
   if (c === true) {
@@ -134,7 +135,13 @@ function resolvePipeline(fn: string, p: StylizePipelineOptions): ResolvedPipelin
  * pool, images are reflect-padded bottom/right to the network's multiple and cropped back.
  * @returns `[B, H, W, 3]`, the decoder's output (about [−1, 1], unclipped).
  */
-function runNetwork(fn: string, model: TpfrModel, content: tf.Tensor4D, exemplars: tf.Tensor4D[] | EncodedExemplars, opts: StylizeOptions): tf.Tensor4D {
+function runNetwork(
+  fn: string,
+  model: TpfrModel,
+  content: tf.Tensor4D,
+  exemplars: tf.Tensor4D[] | EncodedExemplars,
+  opts: StylizeOptions,
+): tf.Tensor4D {
   const { multiple, minSide } = model.widths;
   // Before anything is allocated: the plan, and its memory estimate (reported, checked against the budget).
   const { plan, inference } = planCall(fn, model, content, exemplars, opts);
@@ -157,7 +164,7 @@ function runNetwork(fn: string, model: TpfrModel, content: tf.Tensor4D, exemplar
     disposeCodes(z);
     // A model whose weights hold NaN (or overflow) would give a NaN image, which encodes as black:
     // refuse it instead (one reduction; skipped where the backend cannot read synchronously).
-    assertFinite(fn, 'the network\'s output (NaN or infinite values: check the model\'s weights)', image);
+    assertFinite(fn, "the network's output (NaN or infinite values: check the model's weights)", image);
     return tf.slice(image, [0, 0, 0, 0], [b, height, width, 3]) as tf.Tensor4D;
   });
 }
@@ -167,7 +174,10 @@ function encodePeerPool(fn: string, model: TpfrModel, exemplars: tf.Tensor4D[], 
   const { multiple, minSide } = model.widths;
   const [eh, ew] = exemplars[0].shape.slice(1, 3);
   const style = tf.tidy(() => {
-    const pool = tf.concat(exemplars.map((e) => (e.shape[1] === eh && e.shape[2] === ew ? e : tf.image.resizeBilinear(e, [eh, ew], true))), 0) as tf.Tensor4D;
+    const pool = tf.concat(
+      exemplars.map((e) => (e.shape[1] === eh && e.shape[2] === ew ? e : tf.image.resizeBilinear(e, [eh, ew], true))),
+      0,
+    ) as tf.Tensor4D;
     return padToMultiple(fn, pool, multiple, minSide).padded;
   });
   try {
@@ -201,7 +211,11 @@ export type EncodeExemplarsOptions = Pick<StylizeOptions, 'range' | 'pipeline' |
  * the content's.
  * @param styles one or more exemplars, `[h, w, 3]` each or stacked `[P, h, w, 3]`, as {@link stylize} takes them.
  */
-export function encodeExemplars(model: TpfrModel, styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[], opts: EncodeExemplarsOptions = {}): EncodedExemplars {
+export function encodeExemplars(
+  model: TpfrModel,
+  styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[],
+  opts: EncodeExemplarsOptions = {},
+): EncodedExemplars {
   const fn = 'encodeExemplars';
   const list = Array.isArray(styles) ? styles : [styles];
   if (list.length === 0) throw new ValueError(fn, 'at least one style exemplar', 'an empty list');
@@ -225,7 +239,11 @@ export function encodeExemplars(model: TpfrModel, styles: tf.Tensor3D | tf.Tenso
 
 /** What {@link encodeExemplars} returns. */
 class EncodedExemplarSet implements EncodedExemplars {
-  constructor(readonly content: tf.Tensor4D, readonly style: tf.Tensor4D, readonly model: TpfrModel) {}
+  constructor(
+    readonly content: tf.Tensor4D,
+    readonly style: tf.Tensor4D,
+    readonly model: TpfrModel,
+  ) {}
   dispose(): void {
     tf.dispose([this.content, this.style]);
   }
@@ -242,7 +260,13 @@ function isEncoded(x: unknown): x is EncodedExemplars {
  * when none fits.
  * @returns the plan, and the inference options that give it (the exemplars are encoded with them).
  */
-function planCall(fn: string, model: TpfrModel, input: tf.Tensor4D, pool: tf.Tensor4D[] | EncodedExemplars, opts: StylizeOptions): { plan: InferencePlan; inference: InferenceOptions } {
+function planCall(
+  fn: string,
+  model: TpfrModel,
+  input: tf.Tensor4D,
+  pool: tf.Tensor4D[] | EncodedExemplars,
+  opts: StylizeOptions,
+): { plan: InferencePlan; inference: InferenceOptions } {
   const budget = opts.memoryBudgetBytes;
   if (budget !== undefined && !(budget > 0)) throw new ValueError(fn, 'memoryBudgetBytes > 0', String(budget));
   const [b, h, w] = input.shape;
@@ -264,8 +288,15 @@ function planCall(fn: string, model: TpfrModel, input: tf.Tensor4D, pool: tf.Ten
   }
   opts.onMemoryEstimate?.(e);
   if (budget !== undefined && e.peakBytes > budget) {
-    const exemplars = 'images' in sizes ? `${sizes.images.length} exemplar(s) of ${sizes.images[0][1]}×${sizes.images[0][0]}` : 'encoded exemplars';
-    throw new MemoryBudgetError(fn, `a call within memoryBudgetBytes = ${formatMiB(budget)}`, `an estimated peak of ${formatMiB(e.peakBytes)} (in ${e.peakPhase}, ${describePlan(e.plan)}) for ${b > 1 ? `${b} contents` : 'a content'} of ${w}×${h} and ${exemplars}; use a smaller size or fewer exemplars`, e, budget);
+    const exemplars =
+      'images' in sizes ? `${sizes.images.length} exemplar(s) of ${sizes.images[0][1]}×${sizes.images[0][0]}` : 'encoded exemplars';
+    throw new MemoryBudgetError(
+      fn,
+      `a call within memoryBudgetBytes = ${formatMiB(budget)}`,
+      `an estimated peak of ${formatMiB(e.peakBytes)} (in ${e.peakPhase}, ${describePlan(e.plan)}) for ${b > 1 ? `${b} contents` : 'a content'} of ${w}×${h} and ${exemplars}; use a smaller size or fewer exemplars`,
+      e,
+      budget,
+    );
   }
   return { plan: e.plan, inference };
 }
@@ -326,13 +357,34 @@ function prepare(batch: tf.Tensor4D, p: { size?: number; crop?: number | [number
  * @throws ValueError for content or exemplars holding NaN or infinite values, and when the
  *   network's output does (a model with NaN weights, say) rather than returning a NaN image.
  */
-export function stylize(model: TpfrModel, content: tf.Tensor3D, styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[] | EncodedExemplars, opts?: StylizeOptions): tf.Tensor3D;
-export function stylize(model: TpfrModel, content: tf.Tensor4D, styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[] | EncodedExemplars, opts?: StylizeOptions): tf.Tensor4D;
-export function stylize(model: TpfrModel, content: tf.Tensor3D | tf.Tensor4D, styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[] | EncodedExemplars, opts?: StylizeOptions): tf.Tensor3D | tf.Tensor4D;
-export function stylize(model: TpfrModel, content: tf.Tensor3D | tf.Tensor4D, styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[] | EncodedExemplars, opts: StylizeOptions = {}): tf.Tensor3D | tf.Tensor4D {
+export function stylize(
+  model: TpfrModel,
+  content: tf.Tensor3D,
+  styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[] | EncodedExemplars,
+  opts?: StylizeOptions,
+): tf.Tensor3D;
+export function stylize(
+  model: TpfrModel,
+  content: tf.Tensor4D,
+  styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[] | EncodedExemplars,
+  opts?: StylizeOptions,
+): tf.Tensor4D;
+export function stylize(
+  model: TpfrModel,
+  content: tf.Tensor3D | tf.Tensor4D,
+  styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[] | EncodedExemplars,
+  opts?: StylizeOptions,
+): tf.Tensor3D | tf.Tensor4D;
+export function stylize(
+  model: TpfrModel,
+  content: tf.Tensor3D | tf.Tensor4D,
+  styles: tf.Tensor3D | tf.Tensor4D | tf.Tensor3D[] | EncodedExemplars,
+  opts: StylizeOptions = {},
+): tf.Tensor3D | tf.Tensor4D {
   const fn = 'stylize';
   const encoded = isEncoded(styles) ? styles : undefined;
-  if (encoded && encoded.model !== model) throw new ValueError(fn, 'exemplars encoded with this model', 'exemplars encoded with another model (encodeExemplars)');
+  if (encoded && encoded.model !== model)
+    throw new ValueError(fn, 'exemplars encoded with this model', 'exemplars encoded with another model (encodeExemplars)');
   const list = encoded ? [] : Array.isArray(styles) ? styles : [styles as tf.Tensor3D | tf.Tensor4D];
   if (!encoded && list.length === 0) throw new ValueError(fn, 'at least one style exemplar', 'an empty list');
   const pipeline = opts.pipeline === undefined ? undefined : resolvePipeline(fn, opts.pipeline);
@@ -353,11 +405,13 @@ export function stylize(model: TpfrModel, content: tf.Tensor3D | tf.Tensor4D, st
     }
     const input = timed('pipeline: resize and crop', () => prepare(c.batch, pipeline));
     owned.push(input);
-    const pool = encoded ?? exemplars.map((e) => {
-      const p = timed('pipeline: resize and crop', () => prepare(e, pipeline.style));
-      owned.push(p);
-      return p;
-    });
+    const pool =
+      encoded ??
+      exemplars.map((e) => {
+        const p = timed('pipeline: resize and crop', () => prepare(e, pipeline.style));
+        owned.push(p);
+        return p;
+      });
     const padded = reflectPad(input, pipeline.pad);
     owned.push(padded);
     const raw = runNetwork(fn, model, padded, pool, opts);

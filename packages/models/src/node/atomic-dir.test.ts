@@ -18,7 +18,12 @@ const lockOf = (pid: number) => JSON.stringify({ pid, host: hostname(), since: '
 const fillWith = (files: Record<string, string>) => async (tmp: string) => {
   for (const [name, text] of Object.entries(files)) writeFileSync(join(tmp, name), text);
 };
-const read = (dir: string) => Object.fromEntries(readdirSync(dir).sort().map((n) => [n, readFileSync(join(dir, n), 'utf8')]));
+const read = (dir: string) =>
+  Object.fromEntries(
+    readdirSync(dir)
+      .sort()
+      .map((n) => [n, readFileSync(join(dir, n), 'utf8')]),
+  );
 let n = 0;
 const fresh = () => {
   const parent = join(root, `case${n++}`);
@@ -32,7 +37,12 @@ it('writes and replaces a folder, leaving no temporary, moved-aside or lock sibl
   await writeDirAtomically(dir, fillWith({ a: '2' }));
   expect(read(dir)).toEqual({ a: '2' });
   expect(readdirSync(parent)).toEqual(['out']);
-  await expect(writeDirAtomically(dir, async (tmp) => { writeFileSync(join(tmp, 'a'), 'half'); throw new Error('disk full'); })).rejects.toThrow('disk full');
+  await expect(
+    writeDirAtomically(dir, async (tmp) => {
+      writeFileSync(join(tmp, 'a'), 'half');
+      throw new Error('disk full');
+    }),
+  ).rejects.toThrow('disk full');
   expect(read(dir)).toEqual({ a: '2' });
   expect(readdirSync(parent)).toEqual(['out']);
   // Missing parents are made.
@@ -88,7 +98,7 @@ it('puts the old folder back when its writer died between its two renames (reade
   expect(readdirSync(f.parent)).toEqual([]);
 });
 
-it('refuses a second writer while one writes, naming the function, the folder and the writer; the folder is the first one\'s', async () => {
+it("refuses a second writer while one writes, naming the function, the folder and the writer; the folder is the first one's", async () => {
   const { parent, dir } = fresh();
   let second: Promise<void> | undefined;
   await writeDirAtomically(dir, async (tmp) => {
@@ -99,7 +109,9 @@ it('refuses a second writer while one writes, naming the function, the folder an
   const err = await second!.catch((e: unknown) => e);
   expect(err).toBeInstanceOf(DirLockedError);
   expect(err).toBeInstanceOf(TpfrError);
-  expect((err as Error).message).toBe(`saveModel: expected no other writer of ${dir}, received one: process ${process.pid} on ${hostname()}, writing it since ${(err as DirLockedError).owner!.since} (lock ${dir}.lock; remove it only if that process is gone)`);
+  expect((err as Error).message).toBe(
+    `saveModel: expected no other writer of ${dir}, received one: process ${process.pid} on ${hostname()}, writing it since ${(err as DirLockedError).owner!.since} (lock ${dir}.lock; remove it only if that process is gone)`,
+  );
   expect(read(dir)).toEqual({ a: 'first' });
   expect(readdirSync(parent)).toEqual(['out']);
 });
@@ -113,7 +125,9 @@ it('takes over a stale lock (dead process, or unreadable and old), but not a liv
   expect(existsSync(lockFileOf(dir))).toBe(false);
   // Cut short by a crash while being written: held for a few seconds, then stale.
   writeFileSync(lockFileOf(dir), '');
-  expect(() => acquireDirLock(dir, 'f')).toThrow(/^f: expected no other writer of .*out, received one: a process whose lock file is being written/);
+  expect(() => acquireDirLock(dir, 'f')).toThrow(
+    /^f: expected no other writer of .*out, received one: a process whose lock file is being written/,
+  );
   utimesSync(lockFileOf(dir), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
   acquireDirLock(dir, 'f')();
   // A live process (this test's parent) holds it; one on another host is taken to be alive.

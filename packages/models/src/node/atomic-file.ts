@@ -14,7 +14,7 @@ export function writeFileAtomicallySync(file: string, bytes: Uint8Array | string
     const fd = openSync(tmp, 'w');
     try {
       const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
-      for (let at = 0; at < data.byteLength;) at += writeSync(fd, data, at);
+      for (let at = 0; at < data.byteLength; ) at += writeSync(fd, data, at);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

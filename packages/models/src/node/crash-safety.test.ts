@@ -64,7 +64,9 @@ it('a training run SIGKILLed 10 times at seeded moments (most inside checkpoint 
       const nth = rng.int(1, 3);
       const delay = rng.uniform(0, 20);
       let seen = 0;
-      child.onLine((line) => { if (line.startsWith('saving ') && ++seen === nth) killAfter(child, delay); });
+      child.onLine((line) => {
+        if (line.startsWith('saving ') && ++seen === nth) killAfter(child, delay);
+      });
     }
     const { code, signal } = await child.exited;
     if (signal === null) expect(code, `round ${round}: ${child.lines.at(-1)}`).toBe(0);

@@ -26,7 +26,9 @@ export class DirLockedError extends TpfrError {
   /** The other writer, when its lock file could be read. */
   readonly owner: LockOwner | null;
   constructor(fn: string, dir: string, owner: LockOwner | null) {
-    const who = owner ? `process ${owner.pid} on ${owner.host}, writing it since ${owner.since}` : 'a process whose lock file is being written';
+    const who = owner
+      ? `process ${owner.pid} on ${owner.host}, writing it since ${owner.since}`
+      : 'a process whose lock file is being written';
     super(fn, `expected no other writer of ${dir}, received one: ${who} (lock ${lockFileOf(dir)}; remove it only if that process is gone)`);
     this.dir = dir;
     this.owner = owner;
@@ -174,5 +176,8 @@ export function acquireDirLock(dir: string, fn: string): () => void {
     }
     takeOver(file, seen.text);
   }
-  throw new TpfrError(fn, `expected to take the lock ${file} of ${dir}, received ${ATTEMPTS} failed attempts (other processes taking it over at the same time)`);
+  throw new TpfrError(
+    fn,
+    `expected to take the lock ${file} of ${dir}, received ${ATTEMPTS} failed attempts (other processes taking it over at the same time)`,
+  );
 }

@@ -22,7 +22,9 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface ModelJson { weightsManifest: { paths: string[]; weights: { name: string; shape: number[]; dtype: string }[] }[] }
+interface ModelJson {
+  weightsManifest: { paths: string[]; weights: { name: string; shape: number[]; dtype: string }[] }[];
+}
 
 /** A copy of the good model folder, its model.json edited by `edit` (or replaced by the text it returns). */
 function variant(name: string, edit: (j: ModelJson) => unknown = (j) => j): string {
@@ -37,7 +39,10 @@ function variant(name: string, edit: (j: ModelJson) => unknown = (j) => j): stri
 /** The load's error, checking no tensor was left behind (nothing is built before the checks). */
 async function refusal(d: string): Promise<Error> {
   const before = tf.memory().numTensors;
-  const e = await loadModel(d).then(() => null, (err: Error) => err);
+  const e = await loadModel(d).then(
+    () => null,
+    (err: Error) => err,
+  );
   expect(e).toBeInstanceOf(TpfrError);
   expect(tf.memory().numTensors).toBe(before);
   return e!;
@@ -50,7 +55,9 @@ describe('loadModel: broken weight files are refused before any tensor is built'
   it('a missing weights file, naming it', async () => {
     const d = variant('missing');
     unlinkSync(join(d, 'weights.bin'));
-    expect((await refusal(d)).message).toBe(`loadModel: expected the weights file ${join(d, 'weights.bin')} listed in ${join(d, 'model.json')}, could not read it: ENOENT`);
+    expect((await refusal(d)).message).toBe(
+      `loadModel: expected the weights file ${join(d, 'weights.bin')} listed in ${join(d, 'model.json')}, could not read it: ENOENT`,
+    );
   });
 
   it('a truncated or a longer weights file, naming the file, the expected and the found size', async () => {
@@ -58,7 +65,9 @@ describe('loadModel: broken weight files are refused before any tensor is built'
     const count = manifest().weightsManifest[0].weights.length;
     const short = variant('short');
     writeFileSync(join(short, 'weights.bin'), readFileSync(join(good, 'weights.bin')).subarray(0, n - 4));
-    expect((await refusal(short)).message).toBe(`loadModel: expected ${n} bytes of weights for the manifest's ${count} weights, found ${n - 4} in ${join(short, 'weights.bin')} (weightsManifest[0] of ${join(short, 'model.json')})`);
+    expect((await refusal(short)).message).toBe(
+      `loadModel: expected ${n} bytes of weights for the manifest's ${count} weights, found ${n - 4} in ${join(short, 'weights.bin')} (weightsManifest[0] of ${join(short, 'model.json')})`,
+    );
     const long = variant('long');
     writeFileSync(join(long, 'weights.bin'), Buffer.concat([readFileSync(join(good, 'weights.bin')), Buffer.alloc(3)]));
     expect((await refusal(long)).message).toMatch(new RegExp(`expected ${n} bytes of weights .*, found ${n + 3} in `));
@@ -72,27 +81,51 @@ describe('loadModel: broken weight files are refused before any tensor is built'
       j.weightsManifest[0].weights[0].shape = [...j.weightsManifest[0].weights[0].shape, 2];
       return j;
     });
-    expect((await refusal(d)).message).toMatch(/^loadModel: expected \d+ bytes of weights for the manifest's \d+ weights, found \d+ in .*weights\.bin/);
+    expect((await refusal(d)).message).toMatch(
+      /^loadModel: expected \d+ bytes of weights for the manifest's \d+ weights, found \d+ in .*weights\.bin/,
+    );
   });
 
   it('a tampered model.json: invalid JSON, no weightsManifest, a group or weight missing fields, a path out of the folder', async () => {
-    expect((await refusal(variant('garbled', () => '{ "weightsManifest": ['))).message).toMatch(/^loadModel: expected a readable JSON model\.json, could not read .*garbled\/model\.json: .*JSON/);
-    expect((await refusal(variant('no-manifest', (j) => ({ ...j, weightsManifest: undefined })))).message).toMatch(/^loadModel: expected .*model\.json with a weightsManifest array, received nothing$/);
-    expect((await refusal(variant('no-paths', (j) => ({ weightsManifest: [{ weights: j.weightsManifest[0].weights }] })))).message).toMatch(/^loadModel: expected weightsManifest\[0\] of .*model\.json with 'paths' \(strings\) and 'weights' arrays, received \{"weights"/);
-    expect((await refusal(variant('bad-shape', (j) => {
-      j.weightsManifest[0].weights[2].shape = [-1, 3];
-      return j;
-    }))).message).toMatch(/^loadModel: expected weightsManifest\[0\]\.weights\[2\] of .*model\.json with a name, a shape of integers >= 0 and a dtype, received \{"name":/);
-    expect((await refusal(variant('no-dtype', (j) => {
-      delete (j.weightsManifest[0].weights[1] as { dtype?: string }).dtype;
-      return j;
-    }))).message).toMatch(/weightsManifest\[0\]\.weights\[1\] of .* with a name, a shape of integers >= 0 and a dtype/);
+    expect((await refusal(variant('garbled', () => '{ "weightsManifest": ['))).message).toMatch(
+      /^loadModel: expected a readable JSON model\.json, could not read .*garbled\/model\.json: .*JSON/,
+    );
+    expect((await refusal(variant('no-manifest', (j) => ({ ...j, weightsManifest: undefined })))).message).toMatch(
+      /^loadModel: expected .*model\.json with a weightsManifest array, received nothing$/,
+    );
+    expect((await refusal(variant('no-paths', (j) => ({ weightsManifest: [{ weights: j.weightsManifest[0].weights }] })))).message).toMatch(
+      /^loadModel: expected weightsManifest\[0\] of .*model\.json with 'paths' \(strings\) and 'weights' arrays, received \{"weights"/,
+    );
+    expect(
+      (
+        await refusal(
+          variant('bad-shape', (j) => {
+            j.weightsManifest[0].weights[2].shape = [-1, 3];
+            return j;
+          }),
+        )
+      ).message,
+    ).toMatch(
+      /^loadModel: expected weightsManifest\[0\]\.weights\[2\] of .*model\.json with a name, a shape of integers >= 0 and a dtype, received \{"name":/,
+    );
+    expect(
+      (
+        await refusal(
+          variant('no-dtype', (j) => {
+            delete (j.weightsManifest[0].weights[1] as { dtype?: string }).dtype;
+            return j;
+          }),
+        )
+      ).message,
+    ).toMatch(/weightsManifest\[0\]\.weights\[1\] of .* with a name, a shape of integers >= 0 and a dtype/);
     for (const p of ['../good/weights.bin', '/etc/passwd', '.']) {
       const d = variant('escape', (j) => {
         j.weightsManifest[0].paths = [p];
         return j;
       });
-      expect((await refusal(d)).message).toBe(`loadModel: expected weight files inside ${d}, received the path ${JSON.stringify(p)} in ${join(d, 'model.json')}`);
+      expect((await refusal(d)).message).toBe(
+        `loadModel: expected weight files inside ${d}, received the path ${JSON.stringify(p)} in ${join(d, 'model.json')}`,
+      );
     }
   });
 
@@ -118,12 +151,20 @@ function poisoned(name: string, value: number): { dir: string; weight: string } 
 
 describe('NaN or infinite weights', () => {
   it('loadModel names the weight that holds NaN or an infinity, and frees what it loaded', async () => {
-    for (const [name, value] of [['nan', NaN], ['inf', -Infinity]] as const) {
+    for (const [name, value] of [
+      ['nan', NaN],
+      ['inf', -Infinity],
+    ] as const) {
       const { dir: d, weight } = poisoned(name, value);
       const before = tf.memory().numTensors;
-      const e = await loadModel(d).then(() => null, (err: Error) => err);
+      const e = await loadModel(d).then(
+        () => null,
+        (err: Error) => err,
+      );
       expect(e).toBeInstanceOf(ValueError);
-      expect(e!.message).toBe(`loadModel: expected finite weights in the model folder ${d}, received NaN or infinite values in 1 weight(s): ${weight}`);
+      expect(e!.message).toBe(
+        `loadModel: expected finite weights in the model folder ${d}, received NaN or infinite values in 1 weight(s): ${weight}`,
+      );
       expect(tf.memory().numTensors).toBe(before);
     }
   });
@@ -134,7 +175,9 @@ describe('NaN or infinite weights', () => {
     const content = tf.randomUniform([32, 32, 3], 0, 255, 'float32', 1) as tf.Tensor3D;
     const before = tf.memory().numTensors;
     expect(() => stylize(model, content, content)).toThrow(ValueError);
-    expect(() => stylize(model, content, content)).toThrow(/^stylize: expected the network's output \(NaN or infinite values: check the model's weights\) to be finite, received \d+ NaN or infinite entries in shape \[1,32,32,3\]$/);
+    expect(() => stylize(model, content, content)).toThrow(
+      /^stylize: expected the network's output \(NaN or infinite values: check the model's weights\) to be finite, received \d+ NaN or infinite entries in shape \[1,32,32,3\]$/,
+    );
     expect(() => stylize(model, content, content, { pipeline: { size: 32 } })).toThrow(/^stylize: expected the network's output/);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose(content);

@@ -20,10 +20,14 @@ export const MODEL_MANIFEST = 'tpfr-model.json';
 export async function saveModel(model: TpfrModel, dir: string, extra: Record<string, unknown> = {}): Promise<void> {
   const artifacts = await model.toArtifacts(extra);
   const manifest = (artifacts.modelTopology as { tpfr: TpfrModelManifest }).tpfr;
-  await writeDirAtomically(dir, async (tmp) => {
-    await fileSystemIO(tmp).save!(artifacts);
-    await fs.writeFile(path.join(tmp, MODEL_MANIFEST), JSON.stringify({ ...manifest, savedAt: new Date().toISOString() }, null, 2));
-  }, 'saveModel');
+  await writeDirAtomically(
+    dir,
+    async (tmp) => {
+      await fileSystemIO(tmp).save!(artifacts);
+      await fs.writeFile(path.join(tmp, MODEL_MANIFEST), JSON.stringify({ ...manifest, savedAt: new Date().toISOString() }, null, 2));
+    },
+    'saveModel',
+  );
 }
 
 /** The manifest of the model folder `dir` (`tpfr-model.json`), checked. */
@@ -68,7 +72,10 @@ async function checkWeightFiles(dir: string, fn: string): Promise<void> {
   for (const [g, group] of groups.entries()) {
     const { paths, weights } = (group ?? {}) as { paths?: unknown; weights?: unknown };
     if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string') || !Array.isArray(weights)) {
-      throw new TpfrError(fn, `expected weightsManifest[${g}] of ${file} with 'paths' (strings) and 'weights' arrays, received ${describeJson(group)}`);
+      throw new TpfrError(
+        fn,
+        `expected weightsManifest[${g}] of ${file} with 'paths' (strings) and 'weights' arrays, received ${describeJson(group)}`,
+      );
     }
     let expected = 0;
     let sized = true;
@@ -76,8 +83,11 @@ async function checkWeightFiles(dir: string, fn: string): Promise<void> {
       const shape = w?.shape;
       const dtype = (w?.quantization as { dtype?: string } | undefined)?.dtype ?? w?.dtype;
       const validShape = Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d >= 0);
-      if (typeof w?.name !== 'string' || !validShape || (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES || dtype === 'string'))) {
-        throw new TpfrError(fn, `expected weightsManifest[${g}].weights[${i}] of ${file} with a name, a shape of integers >= 0 and a dtype, received ${describeJson(w)}`);
+      if (typeof w?.name !== 'string' || !validShape || typeof dtype !== 'string' || !(dtype in DTYPE_BYTES || dtype === 'string')) {
+        throw new TpfrError(
+          fn,
+          `expected weightsManifest[${g}].weights[${i}] of ${file} with a name, a shape of integers >= 0 and a dtype, received ${describeJson(w)}`,
+        );
       }
       if (dtype === 'string') sized = false;
       else expected += (shape as number[]).reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype];
@@ -90,18 +100,28 @@ async function checkWeightFiles(dir: string, fn: string): Promise<void> {
       if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
         throw new TpfrError(fn, `expected weight files inside ${root}, received the path ${JSON.stringify(p)} in ${file}`);
       }
-      let stat;
+      let stat: Awaited<ReturnType<typeof fs.stat>>;
       try {
         stat = await fs.stat(target);
       } catch (e) {
-        throw new TpfrError(fn, `expected the weights file ${target} listed in ${file}, could not read it: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new TpfrError(
+          fn,
+          `expected the weights file ${target} listed in ${file}, could not read it: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        );
       }
-      if (!stat.isFile()) throw new TpfrError(fn, `expected the weights file ${target} listed in ${file} to be a file, received a directory or other non-file`);
+      if (!stat.isFile())
+        throw new TpfrError(
+          fn,
+          `expected the weights file ${target} listed in ${file} to be a file, received a directory or other non-file`,
+        );
       found += stat.size;
       names.push(target);
     }
     if (sized && found !== expected) {
-      throw new TpfrError(fn, `expected ${expected} bytes of weights for the manifest's ${weights.length} weights, found ${found} in ${names.join(' + ') || 'no file'} (weightsManifest[${g}] of ${file})`);
+      throw new TpfrError(
+        fn,
+        `expected ${expected} bytes of weights for the manifest's ${weights.length} weights, found ${found} in ${names.join(' + ') || 'no file'} (weightsManifest[${g}] of ${file})`,
+      );
     }
   }
 }
@@ -113,12 +133,18 @@ async function checkWeightFiles(dir: string, fn: string): Promise<void> {
  */
 function assertFiniteWeights(fn: string, model: TpfrModel, dir: string): void {
   if (!canReadSync()) return;
-  const weights = Object.entries(model.parts()).flatMap(([part, m]) => m.weights.filter((w) => w.dtype === 'float32').map((w) => ({ name: `${part}/${w.originalName}`, w })));
+  const weights = Object.entries(model.parts()).flatMap(([part, m]) =>
+    m.weights.filter((w) => w.dtype === 'float32').map((w) => ({ name: `${part}/${w.originalName}`, w })),
+  );
   if (weights.length === 0) return;
   const finite = tf.tidy(() => tf.stack(weights.map(({ w }) => tf.all(tf.isFinite(w.read())))).dataSync());
   const bad = weights.filter((_, i) => !finite[i]).map((w) => w.name);
   if (bad.length > 0) {
-    throw new ValueError(fn, `finite weights in the model folder ${dir}`, `NaN or infinite values in ${bad.length} weight(s): ${bad.slice(0, 3).join(', ')}${bad.length > 3 ? ', ...' : ''}`);
+    throw new ValueError(
+      fn,
+      `finite weights in the model folder ${dir}`,
+      `NaN or infinite values in ${bad.length} weight(s): ${bad.slice(0, 3).join(', ')}${bad.length > 3 ? ', ...' : ''}`,
+    );
   }
 }
 

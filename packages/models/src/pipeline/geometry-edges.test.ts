@@ -9,7 +9,11 @@ beforeAll(async () => {
 
 /** `[h, w, 3]` int32 whose value at (y, x, c) is `100·y + 10·x + c`. */
 const indexImage = (h: number, w: number) =>
-  tf.tensor3d(Array.from({ length: h * w * 3 }, (_, i) => 100 * Math.floor(i / (3 * w)) + 10 * (Math.floor(i / 3) % w) + (i % 3)), [h, w, 3], 'int32');
+  tf.tensor3d(
+    Array.from({ length: h * w * 3 }, (_, i) => 100 * Math.floor(i / (3 * w)) + 10 * (Math.floor(i / 3) % w) + (i % 3)),
+    [h, w, 3],
+    'int32',
+  );
 /** Channel 0 of an image as rows of values. */
 const rows = (t: tf.Tensor3D) => {
   const [h, w] = t.shape;

@@ -10,13 +10,19 @@ beforeAll(async () => {
 
 /** `[h, w, 3]` int32 whose value at (y, x, c) is `100·y + 10·x + c`. */
 const indexImage = (h: number, w: number) =>
-  tf.tensor3d(Array.from({ length: h * w * 3 }, (_, i) => 100 * Math.floor(i / (3 * w)) + 10 * (Math.floor(i / 3) % w) + (i % 3)), [h, w, 3], 'int32');
+  tf.tensor3d(
+    Array.from({ length: h * w * 3 }, (_, i) => 100 * Math.floor(i / (3 * w)) + 10 * (Math.floor(i / 3) % w) + (i % 3)),
+    [h, w, 3],
+    'int32',
+  );
 
 it("centre-crops with torchvision's rounding: int(round((H − h) / 2)), halves to even", () => {
   // Surplus 0…8 px: Python's round(0.5) = 0, round(1.5) = 2, round(2.5) = 2, round(3.5) = 4.
   expect(Array.from({ length: 9 }, (_, d) => centerCropOffsets([10 + d, 10], [10, 10])[0])).toEqual([0, 0, 1, 2, 2, 2, 3, 4, 4]);
   expect(centerCropOffsets([7, 12], [4, 5])).toEqual([2, 4]);
-  expect(() => centerCropOffsets([4, 4], [5, 4])).toThrow(/centerCropOffsets: expected a crop no larger than the image \(4×4\), received 5×4/);
+  expect(() => centerCropOffsets([4, 4], [5, 4])).toThrow(
+    /centerCropOffsets: expected a crop no larger than the image \(4×4\), received 5×4/,
+  );
   tf.tidy(() => {
     const img = indexImage(5, 8);
     // Square crop 2: top round(1.5) = 2, left round(3) = 3.
@@ -47,11 +53,18 @@ it("computes the authors' content pad 8·⌊S/256⌋", () => {
 
 it("reflect-pads as numpy's 'reflect' (edge not repeated) and cropBorder undoes it", async () => {
   tf.tidy(() => {
-    const row = tf.tensor3d([1, 2, 3, 4].flatMap((v) => [v, v, v]), [1, 4, 3]);
+    const row = tf.tensor3d(
+      [1, 2, 3, 4].flatMap((v) => [v, v, v]),
+      [1, 4, 3],
+    );
     const tall = tf.tile(row, [3, 1, 1]) as tf.Tensor3D;
     const p = reflectPad(tall, 2);
     expect(p.shape).toEqual([7, 8, 3]);
-    expect(Array.from(p.dataSync()).filter((_, i) => i % 3 === 0).slice(0, 8)).toEqual([3, 2, 1, 2, 3, 4, 3, 2]);
+    expect(
+      Array.from(p.dataSync())
+        .filter((_, i) => i % 3 === 0)
+        .slice(0, 8),
+    ).toEqual([3, 2, 1, 2, 3, 4, 3, 2]);
     const img = indexImage(6, 9);
     const padded = reflectPad(img, 3);
     expect(padded.dtype).toBe('int32');
@@ -68,7 +81,10 @@ it("reflect-pads as numpy's 'reflect' (edge not repeated) and cropBorder undoes 
   // Nothing kept but the results.
   const img = indexImage(6, 9);
   const batch = tf.stack([img, img]) as tf.Tensor4D;
-  await expectNoLeaks(() => [reflectPad(img, 2), reflectPad(batch, 0), cropBorder(batch, 1), centerCrop(batch, [3, 4])], 'reflectPad/cropBorder/centerCrop');
+  await expectNoLeaks(
+    () => [reflectPad(img, 2), reflectPad(batch, 0), cropBorder(batch, 1), centerCrop(batch, [3, 4])],
+    'reflectPad/cropBorder/centerCrop',
+  );
   tf.dispose([img, batch]);
   tf.tidy(() => {
     const img = indexImage(6, 9);

@@ -49,7 +49,8 @@ export function centerCropOffsets(sides: [number, number], crop: [number, number
 export function centerCrop<T extends tf.Tensor3D | tf.Tensor4D>(image: T, size: number | [number, number]): T {
   const fn = 'centerCrop';
   checkImage(fn, 'image', image);
-  const crop: [number, number] = typeof size === 'number' ? [size, size] : Array.isArray(size) && size.length === 2 ? [size[0], size[1]] : [NaN, NaN];
+  const crop: [number, number] =
+    typeof size === 'number' ? [size, size] : Array.isArray(size) && size.length === 2 ? [size[0], size[1]] : [NaN, NaN];
   if (Number.isNaN(crop[0])) throw new ValueError(fn, 'size S or [height, width]', JSON.stringify(size) ?? String(size));
   checkInt(fn, 'crop height', crop[0], 1);
   checkInt(fn, 'crop width', crop[1], 1);
@@ -88,9 +89,14 @@ export function reflectPad<T extends tf.Tensor3D | tf.Tensor4D>(image: T, pad: n
   checkImage(fn, 'image', image);
   checkInt(fn, 'pad', pad, 0);
   const [h, w] = sidesOf(image);
-  if (pad > Math.min(h, w) - 1) throw new ValueError(fn, `pad <= ${Math.min(h, w) - 1} (the shorter side − 1) for a ${h}×${w} image`, String(pad));
+  if (pad > Math.min(h, w) - 1)
+    throw new ValueError(fn, `pad <= ${Math.min(h, w) - 1} (the shorter side − 1) for a ${h}×${w} image`, String(pad));
   if (pad === 0) return tf.clone(image);
-  const spatial: Array<[number, number]> = [[pad, pad], [pad, pad], [0, 0]];
+  const spatial: Array<[number, number]> = [
+    [pad, pad],
+    [pad, pad],
+    [0, 0],
+  ];
   return tf.mirrorPad(image, image.rank === 3 ? spatial : [[0, 0], ...spatial], 'reflect') as T;
 }
 
@@ -107,6 +113,7 @@ export function cropBorder<T extends tf.Tensor3D | tf.Tensor4D>(image: T, border
   checkImage(fn, 'image', image);
   checkInt(fn, 'border', border, 0);
   const [h, w] = sidesOf(image);
-  if (2 * border >= Math.min(h, w)) throw new ValueError(fn, `2·border < ${Math.min(h, w)} (the shorter side) for a ${h}×${w} image`, String(border));
+  if (2 * border >= Math.min(h, w))
+    throw new ValueError(fn, `2·border < ${Math.min(h, w)} (the shorter side) for a ${h}×${w} image`, String(border));
   return cropRegion(image, border, border, h - 2 * border, w - 2 * border);
 }

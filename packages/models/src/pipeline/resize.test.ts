@@ -55,12 +55,16 @@ function floatReference(src: ArrayLike<number>, h: number, w: number, outH: numb
   if (outW !== w) {
     const wx = Array.from({ length: outW }, (_, i) => weights(w, outW, i));
     tmp = [];
-    for (let y = 0; y < h; y++) for (let x = 0; x < outW; x++) for (let c = 0; c < 3; c++) tmp.push(q(wx[x].reduce((s, k, j) => s + k * src[(y * w + j) * 3 + c], 0)));
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < outW; x++)
+        for (let c = 0; c < 3; c++) tmp.push(q(wx[x].reduce((s, k, j) => s + k * src[(y * w + j) * 3 + c], 0)));
   }
   if (outH === h) return tmp;
   const wy = Array.from({ length: outH }, (_, i) => weights(h, outH, i));
   const out: number[] = [];
-  for (let y = 0; y < outH; y++) for (let x = 0; x < outW; x++) for (let c = 0; c < 3; c++) out.push(q(wy[y].reduce((s, k, j) => s + k * tmp[(j * outW + x) * 3 + c], 0)));
+  for (let y = 0; y < outH; y++)
+    for (let x = 0; x < outW; x++)
+      for (let c = 0; c < 3; c++) out.push(q(wy[y].reduce((s, k, j) => s + k * tmp[(j * outW + x) * 3 + c], 0)));
   return out;
 }
 
@@ -82,12 +86,59 @@ describe('resizeBicubicPil', () => {
 
   it("equals Pillow 9.4's Image.resize(BICUBIC) exactly (values made with Pillow)", () => {
     const small: Array<{ from: [number, number]; to: [number, number]; seed: number; expected: number[] }> = [
-      { from: [5, 7], to: [3, 4], seed: 1, expected: [137, 81, 147, 153, 179, 163, 136, 56, 202, 142, 104, 124, 112, 81, 64, 176, 111, 152, 91, 158, 157, 137, 117, 121, 89, 177, 59, 202, 159, 86, 177, 124, 130, 100, 139, 129] },
-      { from: [4, 3], to: [9, 7], seed: 2, expected: [155, 0, 255, 147, 44, 255, 131, 155, 255, 104, 255, 226, 57, 255, 160, 11, 229, 98, 0, 220, 71, 123, 29, 226, 124, 61, 225, 130, 139, 221, 126, 213, 200, 94, 223, 141, 58, 211, 82, 44, 208, 58, 38, 100, 97, 63, 101, 105, 122, 102, 128, 178, 110, 136, 184, 139, 93, 175, 167, 44, 172, 179, 25, 5, 166, 9, 43, 140, 26, 133, 71, 70, 223, 21, 100, 249, 68, 63, 252, 134, 13, 255, 159, 0, 131, 197, 58, 150, 161, 77, 197, 66, 130, 238, 0, 159, 227, 55, 92, 203, 140, 9, 194, 173, 0, 246, 209, 142, 244, 171, 158, 245, 74, 204, 232, 3, 222, 180, 67, 131, 126, 157, 27, 104, 191, 0, 168, 194, 199, 170, 168, 200, 185, 102, 208, 186, 55, 201, 139, 102, 148, 87, 166, 91, 66, 191, 75, 31, 167, 242, 44, 158, 226, 93, 135, 187, 130, 120, 153, 104, 143, 154, 65, 173, 166, 50, 184, 170, 0, 156, 255, 0, 154, 238, 56, 149, 181, 106, 147, 134, 89, 161, 158, 53, 177, 197, 41, 182, 210] },
-      { from: [1, 6], to: [4, 2], seed: 3, expected: [89, 167, 125, 73, 65, 127, 89, 167, 125, 73, 65, 127, 89, 167, 125, 73, 65, 127, 89, 167, 125, 73, 65, 127] },
-      { from: [7, 1], to: [2, 5], seed: 4, expected: [96, 87, 143, 96, 87, 143, 96, 87, 143, 96, 87, 143, 96, 87, 143, 160, 108, 99, 160, 108, 99, 160, 108, 99, 160, 108, 99, 160, 108, 99] },
-      { from: [13, 11], to: [4, 4], seed: 5, expected: [143, 132, 88, 124, 137, 117, 130, 146, 133, 98, 130, 96, 128, 118, 79, 144, 114, 134, 130, 115, 115, 129, 123, 95, 99, 129, 109, 140, 120, 116, 148, 109, 146, 147, 83, 125, 128, 74, 110, 121, 106, 119, 119, 142, 120, 120, 135, 147] },
-      { from: [1, 1], to: [3, 2], seed: 6, expected: [166, 171, 246, 166, 171, 246, 166, 171, 246, 166, 171, 246, 166, 171, 246, 166, 171, 246] },
+      {
+        from: [5, 7],
+        to: [3, 4],
+        seed: 1,
+        expected: [
+          137, 81, 147, 153, 179, 163, 136, 56, 202, 142, 104, 124, 112, 81, 64, 176, 111, 152, 91, 158, 157, 137, 117, 121, 89, 177, 59,
+          202, 159, 86, 177, 124, 130, 100, 139, 129,
+        ],
+      },
+      {
+        from: [4, 3],
+        to: [9, 7],
+        seed: 2,
+        expected: [
+          155, 0, 255, 147, 44, 255, 131, 155, 255, 104, 255, 226, 57, 255, 160, 11, 229, 98, 0, 220, 71, 123, 29, 226, 124, 61, 225, 130,
+          139, 221, 126, 213, 200, 94, 223, 141, 58, 211, 82, 44, 208, 58, 38, 100, 97, 63, 101, 105, 122, 102, 128, 178, 110, 136, 184,
+          139, 93, 175, 167, 44, 172, 179, 25, 5, 166, 9, 43, 140, 26, 133, 71, 70, 223, 21, 100, 249, 68, 63, 252, 134, 13, 255, 159, 0,
+          131, 197, 58, 150, 161, 77, 197, 66, 130, 238, 0, 159, 227, 55, 92, 203, 140, 9, 194, 173, 0, 246, 209, 142, 244, 171, 158, 245,
+          74, 204, 232, 3, 222, 180, 67, 131, 126, 157, 27, 104, 191, 0, 168, 194, 199, 170, 168, 200, 185, 102, 208, 186, 55, 201, 139,
+          102, 148, 87, 166, 91, 66, 191, 75, 31, 167, 242, 44, 158, 226, 93, 135, 187, 130, 120, 153, 104, 143, 154, 65, 173, 166, 50, 184,
+          170, 0, 156, 255, 0, 154, 238, 56, 149, 181, 106, 147, 134, 89, 161, 158, 53, 177, 197, 41, 182, 210,
+        ],
+      },
+      {
+        from: [1, 6],
+        to: [4, 2],
+        seed: 3,
+        expected: [89, 167, 125, 73, 65, 127, 89, 167, 125, 73, 65, 127, 89, 167, 125, 73, 65, 127, 89, 167, 125, 73, 65, 127],
+      },
+      {
+        from: [7, 1],
+        to: [2, 5],
+        seed: 4,
+        expected: [
+          96, 87, 143, 96, 87, 143, 96, 87, 143, 96, 87, 143, 96, 87, 143, 160, 108, 99, 160, 108, 99, 160, 108, 99, 160, 108, 99, 160, 108,
+          99,
+        ],
+      },
+      {
+        from: [13, 11],
+        to: [4, 4],
+        seed: 5,
+        expected: [
+          143, 132, 88, 124, 137, 117, 130, 146, 133, 98, 130, 96, 128, 118, 79, 144, 114, 134, 130, 115, 115, 129, 123, 95, 99, 129, 109,
+          140, 120, 116, 148, 109, 146, 147, 83, 125, 128, 74, 110, 121, 106, 119, 119, 142, 120, 120, 135, 147,
+        ],
+      },
+      {
+        from: [1, 1],
+        to: [3, 2],
+        seed: 6,
+        expected: [166, 171, 246, 166, 171, 246, 166, 171, 246, 166, 171, 246, 166, 171, 246, 166, 171, 246],
+      },
     ];
     for (const c of small) expect(resize(lcgImage(c.from[0], c.from[1], c.seed), c.from, c.to), `${c.from} → ${c.to}`).toEqual(c.expected);
     // Larger ones by FNV-1a hash and sum of the output bytes.
@@ -105,8 +156,46 @@ describe('resizeBicubicPil', () => {
 
   it('stays within 1 level of a float reference of the algorithm: up, down, odd sizes, 1-pixel sides', () => {
     const sizes: Array<[[number, number], [number, number]]> = [
-      [[9, 13], [23, 31]], [[23, 31], [9, 13]], [[17, 17], [5, 29]], [[1, 19], [7, 3]], [[19, 1], [1, 8]],
-      [[40, 36], [13, 36]], [[40, 36], [40, 11]], [[2, 3], [1, 1]], [[64, 48], [21, 16]], [[3, 5], [64, 1]],
+      [
+        [9, 13],
+        [23, 31],
+      ],
+      [
+        [23, 31],
+        [9, 13],
+      ],
+      [
+        [17, 17],
+        [5, 29],
+      ],
+      [
+        [1, 19],
+        [7, 3],
+      ],
+      [
+        [19, 1],
+        [1, 8],
+      ],
+      [
+        [40, 36],
+        [13, 36],
+      ],
+      [
+        [40, 36],
+        [40, 11],
+      ],
+      [
+        [2, 3],
+        [1, 1],
+      ],
+      [
+        [64, 48],
+        [21, 16],
+      ],
+      [
+        [3, 5],
+        [64, 1],
+      ],
     ];
     let total = 0;
     let exact = 0;
@@ -146,12 +235,16 @@ describe('resizeBicubicPil', () => {
     tf.tidy(() => {
       const img = tf.zeros([4, 4, 3], 'int32') as tf.Tensor3D;
       expect(() => resizeBicubicPil(tf.zeros([4, 4]) as unknown as tf.Tensor3D, [2, 2])).toThrow(ShapeError);
-      expect(() => resizeBicubicPil(tf.zeros([4, 4, 4]) as tf.Tensor3D, [2, 2])).toThrow(/resizeBicubicPil: expected image with 3 \(RGB\) channels/);
+      expect(() => resizeBicubicPil(tf.zeros([4, 4, 4]) as tf.Tensor3D, [2, 2])).toThrow(
+        /resizeBicubicPil: expected image with 3 \(RGB\) channels/,
+      );
       expect(() => resizeBicubicPil(img, [0, 2])).toThrow(ValueError);
       expect(() => resizeBicubicPil(img, [2, 2.5])).toThrow(/resizeBicubicPil: expected size\[1\] \(width\) an integer >= 1, received 2.5/);
       expect(() => resizeBicubicPil(img, [2] as unknown as [number, number])).toThrow(ValueError);
       for (const bad of [256, -1, 1.5, NaN]) {
-        expect(() => resizeBicubicPil(tf.fill([2, 2, 3], bad) as tf.Tensor3D, [3, 3])).toThrow(/resizeBicubicPil: expected image values that are 8-bit levels/);
+        expect(() => resizeBicubicPil(tf.fill([2, 2, 3], bad) as tf.Tensor3D, [3, 3])).toThrow(
+          /resizeBicubicPil: expected image values that are 8-bit levels/,
+        );
       }
     });
   });
@@ -178,7 +271,10 @@ describe('resizeShorterSide', () => {
   // The authors' test.py at S = 256 (Resize(256, BICUBIC) then CenterCrop(256)), made with PIL.
   const root = torchFixturesDir();
   const dir = join(root, 'pipeline_g8_256');
-  const have = fixturesPresent(existsSync(join(dir, 'content_source.png')), `resize.test.ts: the torch fixture check, no ${dir} (set TPFR_TORCH_FIXTURES to the torch-generator fixtures folder)`);
+  const have = fixturesPresent(
+    existsSync(join(dir, 'content_source.png')),
+    `resize.test.ts: the torch fixture check, no ${dir} (set TPFR_TORCH_FIXTURES to the torch-generator fixtures folder)`,
+  );
   it.skipIf(!have)("reproduces the torch fixture's resized content and style (Resize + CenterCrop at 256)", () => {
     for (const name of ['content', 'style']) {
       tf.tidy(() => {
@@ -194,7 +290,9 @@ describe('resizeShorterSide', () => {
           if (d <= 1) within1++;
           maxDiff = Math.max(maxDiff, d);
         }
-        console.log(`resize.test.ts: ${name}_resized.png: ${exact}/${want.length} values exact (${((100 * exact) / want.length).toFixed(3)} %), max diff ${maxDiff}`);
+        console.log(
+          `resize.test.ts: ${name}_resized.png: ${exact}/${want.length} values exact (${((100 * exact) / want.length).toFixed(3)} %), max diff ${maxDiff}`,
+        );
         // The manifest's tolerance is 1 level for 99 % of values; this implementation is exact.
         expect(within1 / want.length).toBeGreaterThanOrEqual(0.99);
         expect(exact).toBe(want.length);

@@ -34,7 +34,7 @@ interface Coeffs {
 function precomputeCoeffs(inSize: number, outSize: number): Coeffs {
   // Pillow: box (0, inSize) as C floats; exact for any image side.
   const scale = inSize / outSize;
-  const filterscale = scale < 1 ? 1 : scale;
+  const filterscale = Math.max(scale, 1);
   const support = 2.0 * filterscale;
   const ksize = Math.ceil(support) * 2 + 1;
   const bounds = new Int32Array(outSize * 2);
@@ -68,7 +68,7 @@ function precomputeCoeffs(inSize: number, outSize: number): Coeffs {
 /** Pillow's `clip8`: arithmetic shift by PRECISION_BITS, clamped to 0–255. */
 function clip8(v: number): number {
   const s = Math.floor(v / ONE);
-  return s < 0 ? 0 : s > 255 ? 255 : s;
+  return s < 0 ? 0 : Math.min(s, 255);
 }
 
 /**
@@ -158,7 +158,11 @@ export function resizeBicubicPil<T extends tf.Tensor3D | tf.Tensor4D>(image: T, 
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!(v >= 0 && v <= 255 && Number.isInteger(v))) {
-      throw new ValueError(fn, `image values that are 8-bit levels (integers in 0–255) of shape ${formatShape(image.shape)}`, `${v} at flat index ${i}`);
+      throw new ValueError(
+        fn,
+        `image values that are 8-bit levels (integers in 0–255) of shape ${formatShape(image.shape)}`,
+        `${v} at flat index ${i}`,
+      );
     }
   }
   const per = h * w * 3;

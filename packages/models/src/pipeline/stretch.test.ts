@@ -24,14 +24,16 @@ it("stretches each image's min–max over all channels to 0–255 as imageio: fl
     const batch = tf.tensor4d([-1, 0, 1, -0.5, 0.5, 0.25, 10, 20, 30, 40, 50, 60], [2, 1, 2, 3]);
     expect(Array.from(minMaxStretch(batch).dataSync())).toEqual([0, 127, 255, 64, 191, 159, 0, 51, 102, 153, 204, 255]);
     // Any range in: an already 0–255 image with its own extremes.
-    expect(Array.from(minMaxStretch(tf.tensor3d([50, 100, 150, 200, 100, 50], [2, 1, 3], 'int32')).dataSync())).toEqual([0, 85, 170, 255, 85, 0]);
+    expect(Array.from(minMaxStretch(tf.tensor3d([50, 100, 150, 200, 100, 50], [2, 1, 3], 'int32')).dataSync())).toEqual([
+      0, 85, 170, 255, 85, 0,
+    ]);
   });
   const batch = tf.randomUniform([2, 5, 4, 3], -1, 1, 'float32', 3) as tf.Tensor4D;
   await expectNoLeaks(() => minMaxStretch(batch), 'minMaxStretch');
   batch.dispose();
 });
 
-it('defines a constant image as 0 and, on request, keeps imageio\'s unstretched mapping of images within [0, 1]', () => {
+it("defines a constant image as 0 and, on request, keeps imageio's unstretched mapping of images within [0, 1]", () => {
   tf.tidy(() => {
     expect(Array.from(minMaxStretch(tf.fill([2, 2, 3], 0.3) as tf.Tensor3D).dataSync())).toEqual(new Array(12).fill(0));
     expect(Array.from(minMaxStretch(tf.fill([1, 2, 2, 3], -7) as tf.Tensor4D).dataSync())).toEqual(new Array(12).fill(0));
@@ -39,7 +41,9 @@ it('defines a constant image as 0 and, on request, keeps imageio\'s unstretched 
     expect(Array.from(minMaxStretch(unit, { unitInterval: 'imageio' }).dataSync())).toEqual([51, 127, 153, 64, 77, 102]); // float32 0.3 · 255 = 76.500003
     expect(Array.from(minMaxStretch(unit).dataSync())).toEqual([0, 191, 255, 32, 64, 127]);
     // A constant within [0, 1] under imageio's rule: x·255 + 0.499999999.
-    expect(Array.from(minMaxStretch(tf.fill([1, 1, 3], 1) as tf.Tensor3D, { unitInterval: 'imageio' }).dataSync())).toEqual([255, 255, 255]);
+    expect(Array.from(minMaxStretch(tf.fill([1, 1, 3], 1) as tf.Tensor3D, { unitInterval: 'imageio' }).dataSync())).toEqual([
+      255, 255, 255,
+    ]);
     // Outside [0, 1] the rule changes nothing.
     expect(Array.from(minMaxStretch(tf.tensor3d([-1, 0, 1], [1, 1, 3]), { unitInterval: 'imageio' }).dataSync())).toEqual([0, 127, 255]);
   });
@@ -47,16 +51,23 @@ it('defines a constant image as 0 and, on request, keeps imageio\'s unstretched 
 
 it('checks its inputs, naming the function', () => {
   tf.tidy(() => {
-    expect(() => minMaxStretch(tf.tensor3d([0, NaN, 1], [1, 1, 3]))).toThrow(/minMaxStretch: expected finite values in the image of shape \[1,1,3\], received NaN at flat index 1/);
+    expect(() => minMaxStretch(tf.tensor3d([0, NaN, 1], [1, 1, 3]))).toThrow(
+      /minMaxStretch: expected finite values in the image of shape \[1,1,3\], received NaN at flat index 1/,
+    );
     expect(() => minMaxStretch(tf.tensor3d([0, Infinity, 1], [1, 1, 3]))).toThrow(ValueError);
     expect(() => minMaxStretch(tf.zeros([4, 3]) as unknown as tf.Tensor3D)).toThrow(ShapeError);
-    expect(() => minMaxStretch(tf.zeros([1, 1, 3]) as tf.Tensor3D, { unitInterval: 'clip' as 'stretch' })).toThrow(/minMaxStretch: expected unitInterval 'stretch' or 'imageio'/);
+    expect(() => minMaxStretch(tf.zeros([1, 1, 3]) as tf.Tensor3D, { unitInterval: 'clip' as 'stretch' })).toThrow(
+      /minMaxStretch: expected unitInterval 'stretch' or 'imageio'/,
+    );
   });
 });
 
 const root = torchFixturesDir();
 const dir = join(root, 'pipeline_g8_256');
-const have = fixturesPresent(existsSync(join(dir, 'stylized_float.f32')), `stretch.test.ts: the torch fixture check, no ${dir} (set TPFR_TORCH_FIXTURES to the torch-generator fixtures folder)`);
+const have = fixturesPresent(
+  existsSync(join(dir, 'stylized_float.f32')),
+  `stretch.test.ts: the torch fixture check, no ${dir} (set TPFR_TORCH_FIXTURES to the torch-generator fixtures folder)`,
+);
 it.skipIf(!have)("turns the fixture's float output into its imageio PNG exactly", () => {
   tf.tidy(() => {
     const bytes = readFileSync(join(dir, 'stylized_float.f32'));

@@ -32,7 +32,8 @@ export function minMaxStretch<T extends tf.Tensor3D | tf.Tensor4D>(image: T, opt
   const fn = 'minMaxStretch';
   checkImage(fn, 'image', image);
   const unit = options.unitInterval ?? 'stretch';
-  if (unit !== 'stretch' && unit !== 'imageio') throw new ValueError(fn, "unitInterval 'stretch' or 'imageio'", JSON.stringify(unit) ?? String(unit));
+  if (unit !== 'stretch' && unit !== 'imageio')
+    throw new ValueError(fn, "unitInterval 'stretch' or 'imageio'", JSON.stringify(unit) ?? String(unit));
   const values = Float32Array.from(image.dataSync());
   const b = image.rank === 4 ? image.shape[0] : 1;
   const per = values.length / b;
@@ -42,7 +43,8 @@ export function minMaxStretch<T extends tf.Tensor3D | tf.Tensor4D>(image: T, opt
     let ma = -Infinity;
     for (let i = n * per; i < (n + 1) * per; i++) {
       const v = values[i];
-      if (!Number.isFinite(v)) throw new ValueError(fn, `finite values in the image of shape ${formatShape(image.shape)}`, `${v} at flat index ${i}`);
+      if (!Number.isFinite(v))
+        throw new ValueError(fn, `finite values in the image of shape ${formatShape(image.shape)}`, `${v} at flat index ${i}`);
       if (v < mi) mi = v;
       if (v > ma) ma = v;
     }

@@ -63,8 +63,14 @@ export function authorsGeneratorKeys(size: AuthorsGeneratorSize): AuthorsKey[] {
   checkInt(fn, 'residualBlocks', blocks, 0);
   const keys: AuthorsKey[] = [];
   const add = (key: string, shape: number[], dtype: AuthorsKey['dtype'] = 'float32') => keys.push({ key, shape, dtype, role: roleOf(key) });
-  const conv = (p: string, out: number, inp: number, k: number) => { add(`${p}.weight`, [out, inp, k, k]); add(`${p}.bias`, [out]); };
-  const convT = (p: string, inp: number, out: number, k: number) => { add(`${p}.weight`, [inp, out, k, k]); add(`${p}.bias`, [out]); };
+  const conv = (p: string, out: number, inp: number, k: number) => {
+    add(`${p}.weight`, [out, inp, k, k]);
+    add(`${p}.bias`, [out]);
+  };
+  const convT = (p: string, inp: number, out: number, k: number) => {
+    add(`${p}.weight`, [inp, out, k, k]);
+    add(`${p}.bias`, [out]);
+  };
   const block = (p: string, c: number) => {
     conv(`${p}.conv_block.1`, c, c, 3);
     add(`${p}.conv_block.3.weight`, [1]); // nn.PReLU(): one shared slope

@@ -1,12 +1,23 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { TpfrError, ValueError } from '@tpfr/core';
-import { getStateDictTensor, stateDictTensorValues, writeTorchValues, type StateDictTensor, type TorchWeightSpec } from '@tpfr/layers/torch';
+import {
+  getStateDictTensor,
+  stateDictTensorValues,
+  writeTorchValues,
+  type StateDictTensor,
+  type TorchWeightSpec,
+} from '@tpfr/layers/torch';
 import { TpfrModel } from '../model/model.js';
 import { authorsDiscriminatorKeys, authorsGeneratorKeys, authorsParameterCount, shapeSize, type AuthorsKey } from './authors-keys.js';
 import { discriminatorWeightSpecs, generatorWeightSpecs } from './mapping.js';
 import {
-  TorchStateDictError, checkStateDict, describeProblems, noProblems, normalizeStateDict,
-  type NormalizedStateDict, type TorchStateDictInput,
+  TorchStateDictError,
+  checkStateDict,
+  describeProblems,
+  noProblems,
+  normalizeStateDict,
+  type NormalizedStateDict,
+  type TorchStateDictInput,
 } from './state-dict.js';
 
 const FN = 'importTorchGenerator';
@@ -76,11 +87,13 @@ function dim(t: StateDictTensor | undefined, rank: number, axis: number, div = 1
 /** ngf from the first key that has it (the stem conv `[ngf, 3, 7, 7]` first). */
 function inferNgf(sd: NormalizedStateDict): number | undefined {
   const t = (k: string) => getStateDictTensor(sd.tensors, k);
-  return dim(t('model_enc_pre.1.weight'), 4, 0)
-    ?? dim(t('model_enc_pre.4.weight'), 4, 1)
-    ?? dim(t('model_enc.0.weight'), 4, 0, 4)
-    ?? dim(t('model_merge.0.weight'), 4, 0, 4)
-    ?? dim(t('model_merge_aux.0.weight'), 4, 0, 4);
+  return (
+    dim(t('model_enc_pre.1.weight'), 4, 0) ??
+    dim(t('model_enc_pre.4.weight'), 4, 1) ??
+    dim(t('model_enc.0.weight'), 4, 0, 4) ??
+    dim(t('model_merge.0.weight'), 4, 0, 4) ??
+    dim(t('model_merge_aux.0.weight'), 4, 0, 4)
+  );
 }
 
 /** Residual blocks: the most of the encoder and the two decoders (missing ones then show as missing keys). */
@@ -115,7 +128,9 @@ function checkCoverage(specs: readonly TorchWeightSpec[], expected: readonly Aut
 }
 
 /** Tries the discriminator's state dict; returns the problems in words, or its ndf. */
-function checkDiscriminator(input: TorchStateDictInput): { sd: NormalizedStateDict; ndf: number; expected: AuthorsKey[] } | { reason: string } {
+function checkDiscriminator(
+  input: TorchStateDictInput,
+): { sd: NormalizedStateDict; ndf: number; expected: AuthorsKey[] } | { reason: string } {
   let sd: NormalizedStateDict;
   try {
     sd = normalizeStateDict(input, FN);
@@ -165,13 +180,24 @@ export function importTorchGenerator(stateDict: TorchStateDictInput, opts: Impor
   const ngf = inferNgf(sd);
   if (ngf === undefined) {
     const keys = [...sd.tensors.keys()];
-    throw new ValueError(FN, `the authors' ResnetGeneratorResidual state_dict with 'model_enc_pre.1.weight' [ngf, 3, 7, 7] (to infer ngf)`, `${keys.length} keys: ${keys.slice(0, 8).map((k) => `'${k}'`).join(', ')}${keys.length > 8 ? ', …' : ''}`);
+    throw new ValueError(
+      FN,
+      `the authors' ResnetGeneratorResidual state_dict with 'model_enc_pre.1.weight' [ngf, 3, 7, 7] (to infer ngf)`,
+      `${keys.length} keys: ${keys
+        .slice(0, 8)
+        .map((k) => `'${k}'`)
+        .join(', ')}${keys.length > 8 ? ', …' : ''}`,
+    );
   }
   const residualBlocks = inferBlocks(sd);
   const expected = authorsGeneratorKeys({ ngf, residualBlocks });
   const problems = checkStateDict(sd, expected);
   if (!noProblems(problems)) {
-    throw new TorchStateDictError(FN, `the authors' ResnetGeneratorResidual (ngf ${ngf}, ${residualBlocks} residual blocks, inferred from the keys)`, problems);
+    throw new TorchStateDictError(
+      FN,
+      `the authors' ResnetGeneratorResidual (ngf ${ngf}, ${residualBlocks} residual blocks, inferred from the keys)`,
+      problems,
+    );
   }
   const k = opts.k ?? 5;
   if (!Number.isInteger(k) || k < 1) throw new ValueError(FN, 'opts.k to be a positive integer', String(opts.k));
@@ -202,7 +228,8 @@ export function importTorchGenerator(stateDict: TorchStateDictInput, opts: Impor
   }
   const parameterCount = authorsParameterCount(expected);
   const trainable = [model.encoder, model.recombination, model.mainDecoder, model.auxDecoder]
-    .flatMap((m) => m.trainableWeights).reduce((n, w) => n + shapeSize(w.shape as number[]), 0);
+    .flatMap((m) => m.trainableWeights)
+    .reduce((n, w) => n + shapeSize(w.shape as number[]), 0);
   if (trainable !== parameterCount) {
     model.dispose();
     throw new TpfrError(FN, `internal: ${trainable} trainable weights in the model for the authors' ${parameterCount} parameters`);
@@ -211,7 +238,10 @@ export function importTorchGenerator(stateDict: TorchStateDictInput, opts: Impor
   return {
     model,
     report: {
-      ngf, residualBlocks, ndf, parameterCount,
+      ngf,
+      residualBlocks,
+      ndf,
+      parameterCount,
       bufferCount: expected.reduce((n, e) => n + (e.role === 'buffer' ? shapeSize(e.shape) : 0), 0),
       keys: sd.tensors.size,
       mapped: sd.tensors.size - ignored.length,

@@ -34,7 +34,9 @@ function weightOf(model: tfl.LayersModel, layerName: string, suffix: string): tf
   } catch {
     throw new TpfrError('importTorchGenerator', `internal: no layer '${layerName}' in ${model.name}`);
   }
-  const w = layer.weights.find((v) => v.originalName === `${layerName}/${suffix}`) ?? layer.weights.find((v) => v.originalName.endsWith(`/${suffix}`));
+  const w =
+    layer.weights.find((v) => v.originalName === `${layerName}/${suffix}`) ??
+    layer.weights.find((v) => v.originalName.endsWith(`/${suffix}`));
   if (!w) throw new TpfrError('importTorchGenerator', `internal: no weight '${suffix}' in layer '${layerName}' of ${model.name}`);
   return w;
 }
@@ -73,7 +75,10 @@ export function generatorWeightSpecs(model: TpfrModel): TorchWeightSpec[] {
     specs.push(spec(`model_enc_global.${idx}.bias`, weightOf(enc, 'encoder_style_global', `conv${i + 1}/bias`)));
   });
   specs.push(...torchTpfrWeightSpecs(model.recombinationLayer, 'bidir', 'model_peer_reg.0.'));
-  const decoders: [string, string, tfl.LayersModel][] = [['model_dec', 'main_decoder', model.mainDecoder], ['model_dec_aux', 'aux_decoder', model.auxDecoder]];
+  const decoders: [string, string, tfl.LayersModel][] = [
+    ['model_dec', 'main_decoder', model.mainDecoder],
+    ['model_dec_aux', 'aux_decoder', model.auxDecoder],
+  ];
   specs.push(...conv(model.mainDecoder, 'model_merge.0', 'main_decoder_merge_conv'));
   specs.push(...conv(model.auxDecoder, 'model_merge_aux.0', 'aux_decoder_merge_conv'));
   for (const [key, name, dec] of decoders) {

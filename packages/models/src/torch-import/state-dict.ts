@@ -30,10 +30,15 @@ function isMapLike(x: unknown): x is ReadonlyMap<string, StateDictTensor> {
 
 /** Reads any {@link TorchStateDictInput} into a Map, stripping a leading `module.` from keys. */
 export function normalizeStateDict(input: TorchStateDictInput, fn: string): NormalizedStateDict {
-  if (input == null || typeof input !== 'object') throw new TpfrError(fn, `expected a state_dict (a record or Map of tensors), received ${input === null ? 'null' : typeof input}`);
+  if (input == null || typeof input !== 'object')
+    throw new TpfrError(fn, `expected a state_dict (a record or Map of tensors), received ${input === null ? 'null' : typeof input}`);
   let format: string | undefined;
   let entries: [string, StateDictTensor][];
-  const hasTensors = !isMapLike(input) && 'tensors' in (input as object) && typeof (input as { tensors: unknown }).tensors === 'object' && !('shape' in ((input as { tensors: object }).tensors ?? {}));
+  const hasTensors =
+    !isMapLike(input) &&
+    'tensors' in (input as object) &&
+    typeof (input as { tensors: unknown }).tensors === 'object' &&
+    !('shape' in ((input as { tensors: object }).tensors ?? {}));
   if (hasTensors) {
     const ck = input as { format?: string; tensors: StateDictTensors | readonly (StateDictTensor & { name: string })[] };
     format = ck.format;
@@ -102,7 +107,8 @@ export function checkStateDict(sd: NormalizedStateDict, expected: readonly Autho
     if (shape.length !== k.shape.length || shape.some((d, i) => d !== k.shape[i]) || n !== k.shape.reduce((a, b) => a * b, 1)) {
       p.misShaped.push({ key: k.key, expected: k.shape, received: shape });
     }
-    if (t.dtype !== undefined && !FLOAT_DTYPES.has(t.dtype)) p.wrongDtype.push({ key: k.key, expected: 'a float tensor', received: t.dtype });
+    if (t.dtype !== undefined && !FLOAT_DTYPES.has(t.dtype))
+      p.wrongDtype.push({ key: k.key, expected: 'a float tensor', received: t.dtype });
   }
   for (const key of sd.tensors.keys()) if (!want.has(key)) p.unexpected.push(key);
   return p;
@@ -120,9 +126,16 @@ export function describeProblems(p: StateDictProblems): string {
   const lines: string[] = [];
   if (p.missing.length) lines.push(`${plural(p.missing.length, 'missing key')}: ${p.missing.map(q).join(', ')}`);
   if (p.unexpected.length) lines.push(`${plural(p.unexpected.length, 'unexpected key')}: ${p.unexpected.map(q).join(', ')}`);
-  if (p.misShaped.length) lines.push(`${plural(p.misShaped.length, 'mis-shaped key')}: ${p.misShaped.map((m) => `${q(m.key)} expected ${formatShape(m.expected)}, received ${formatShape(m.received)}`).join('; ')}`);
-  if (p.wrongDtype.length) lines.push(`${plural(p.wrongDtype.length, 'key')} of the wrong dtype: ${p.wrongDtype.map((m) => `${q(m.key)} expected ${m.expected}, received ${m.received}`).join('; ')}`);
-  if (p.duplicates.length) lines.push(`${plural(p.duplicates.length, 'key')} given both with and without 'module.': ${p.duplicates.map(q).join(', ')}`);
+  if (p.misShaped.length)
+    lines.push(
+      `${plural(p.misShaped.length, 'mis-shaped key')}: ${p.misShaped.map((m) => `${q(m.key)} expected ${formatShape(m.expected)}, received ${formatShape(m.received)}`).join('; ')}`,
+    );
+  if (p.wrongDtype.length)
+    lines.push(
+      `${plural(p.wrongDtype.length, 'key')} of the wrong dtype: ${p.wrongDtype.map((m) => `${q(m.key)} expected ${m.expected}, received ${m.received}`).join('; ')}`,
+    );
+  if (p.duplicates.length)
+    lines.push(`${plural(p.duplicates.length, 'key')} given both with and without 'module.': ${p.duplicates.map(q).join(', ')}`);
   return lines.join('\n  ');
 }
 

@@ -17,13 +17,24 @@ import { minMaxStretch } from '../pipeline/stretch.js';
 import { stylize } from '../model/stylize.js';
 import { importTorchGenerator, type TorchImportReport } from './index.js';
 import {
-  float32Bound, maxAbsDiff, netCaseOutputs, perturbCheckpoint, perturbUlp, readF32, readFixtureManifest, torchFixturesDir,
-  type FixtureCase, type FixtureManifest,
+  float32Bound,
+  maxAbsDiff,
+  netCaseOutputs,
+  perturbCheckpoint,
+  perturbUlp,
+  readF32,
+  readFixtureManifest,
+  torchFixturesDir,
+  type FixtureCase,
+  type FixtureManifest,
 } from '@tpfr/testing/torch-fixtures';
 import { fixturesPresent } from '@tpfr/testing';
 
 const DIR = torchFixturesDir();
-const HAVE_FIXTURES = fixturesPresent(existsSync(join(DIR, 'manifest.json')), `torch-parity: no torch-generator fixtures at ${DIR} (set TPFR_TORCH_FIXTURES to the folder with manifest.json)`);
+const HAVE_FIXTURES = fixturesPresent(
+  existsSync(join(DIR, 'manifest.json')),
+  `torch-parity: no torch-generator fixtures at ${DIR} (set TPFR_TORCH_FIXTURES to the folder with manifest.json)`,
+);
 
 /**
  * How far our outputs may be from the authors', derived for every output of every case from the
@@ -66,9 +77,12 @@ const PERTURBATION_SEEDS = [1, 2];
  */
 const FIRST_ORDER = 2 ** -10;
 
-const fmt = (d: Record<string, number>) => Object.entries(d).map(([k, v]) => `${k} ${v >= 0.01 ? v.toFixed(5) : v.toExponential(2)}`).join(', ');
+const fmt = (d: Record<string, number>) =>
+  Object.entries(d)
+    .map(([k, v]) => `${k} ${v >= 0.01 ? v.toFixed(5) : v.toExponential(2)}`)
+    .join(', ');
 
-describe.skipIf(!HAVE_FIXTURES)('importTorchGenerator: parity with the authors\' PyTorch generator', () => {
+describe.skipIf(!HAVE_FIXTURES)("importTorchGenerator: parity with the authors' PyTorch generator", () => {
   const manifest: FixtureManifest = HAVE_FIXTURES ? readFixtureManifest(DIR) : { checkpoints: {}, cases: [] };
   const checkpoints = new Map<string, TorchCheckpoint>();
   const checkpoint = (file: string) => {
@@ -138,14 +152,23 @@ describe.skipIf(!HAVE_FIXTURES)('importTorchGenerator: parity with the authors\'
       const bounds: Record<string, number> = {};
       for (const [name, t] of Object.entries(c.outputs)) {
         const theirs = readF32(join(caseDir, t.file), t.shape);
-        const b = float32Bound(ours[name], perturbed.map((p) => p[name]), theirs, SENSITIVITY_FACTOR);
+        const b = float32Bound(
+          ours[name],
+          perturbed.map((p) => p[name]),
+          theirs,
+          SENSITIVITY_FACTOR,
+        );
         diffs[name] = maxAbsDiff(ours[name], theirs);
         bounds[name] = b.bound;
-        expect(b.sensitivity, `${c.name}/${name}: the perturbed runs moved it by ${b.sensitivity}, not a first-order rounding response (scale ${b.scale})`).toBeLessThanOrEqual(FIRST_ORDER * b.scale);
+        expect(
+          b.sensitivity,
+          `${c.name}/${name}: the perturbed runs moved it by ${b.sensitivity}, not a first-order rounding response (scale ${b.scale})`,
+        ).toBeLessThanOrEqual(FIRST_ORDER * b.scale);
         expect(b.sensitivity, `${c.name}/${name}: the perturbation reached it`).toBeGreaterThan(0);
       }
       console.log(`${c.name}: max |ours − torch|: ${fmt(diffs)}\n${c.name}: bounds: ${fmt(bounds)}`);
-      for (const name of Object.keys(c.outputs)) expect(diffs[name], `${c.name}/${name} (bound ${bounds[name]})`).toBeLessThanOrEqual(bounds[name]);
+      for (const name of Object.keys(c.outputs))
+        expect(diffs[name], `${c.name}/${name} (bound ${bounds[name]})`).toBeLessThanOrEqual(bounds[name]);
     });
   }
 
@@ -153,17 +176,30 @@ describe.skipIf(!HAVE_FIXTURES)('importTorchGenerator: parity with the authors\'
     it(`${c.name}: the authors' test.py path (resize, crop, pad, stylize, stretch)`, () => {
       const { model } = load(c.checkpoint);
       const p = c as FixtureCase & {
-        size: number; images: Record<string, string>;
-        tolerance_png_levels: number; tolerance_png_fraction_within: number; tolerance_resize_levels: number; tolerance_resize_fraction_within: number;
+        size: number;
+        images: Record<string, string>;
+        tolerance_png_levels: number;
+        tolerance_png_fraction_within: number;
+        tolerance_resize_levels: number;
+        tolerance_resize_fraction_within: number;
       };
       const caseDir = join(DIR, c.name);
       const img = (name: string) => tf.tidy(() => tf.cast(readImage(join(caseDir, p.images[name])), 'float32') as tf.Tensor3D);
-      const within = (a: tf.Tensor, b: tf.Tensor, levels: number) => tf.tidy(() => tf.mean(tf.cast(tf.lessEqual(tf.abs(tf.sub(tf.cast(a, 'float32'), tf.cast(b, 'float32'))), levels + 1e-3), 'float32')).dataSync()[0]);
+      const within = (a: tf.Tensor, b: tf.Tensor, levels: number) =>
+        tf.tidy(
+          () =>
+            tf
+              .mean(tf.cast(tf.lessEqual(tf.abs(tf.sub(tf.cast(a, 'float32'), tf.cast(b, 'float32'))), levels + 1e-3), 'float32'))
+              .dataSync()[0],
+        );
       const content = img('content_source');
       const style = img('style_source');
       const results: Record<string, number> = {}; // fractions of values within the tolerance
       try {
-        for (const [src, ref] of [[content, 'content_resized'], [style, 'style_resized']] as const) {
+        for (const [src, ref] of [
+          [content, 'content_resized'],
+          [style, 'style_resized'],
+        ] as const) {
           const ours = tf.tidy(() => centerCrop(resizeShorterSide(src, p.size), p.size));
           const theirs = img(ref);
           results[`${ref} within ${p.tolerance_resize_levels}`] = within(ours, theirs, p.tolerance_resize_levels);
@@ -189,7 +225,9 @@ describe.skipIf(!HAVE_FIXTURES)('importTorchGenerator: parity with the authors\'
         float.dispose();
         let m = 0;
         for (let i = 0; i < theirsFloat.length; i++) m = Math.max(m, Math.abs(oursFloat[i] - theirsFloat[i]));
-        console.log(`${c.name}: ${fmt(results)}; stylized.png max level difference ${levelsOff}; stylized_float max |ours − torch| ${m.toExponential(2)}`);
+        console.log(
+          `${c.name}: ${fmt(results)}; stylized.png max level difference ${levelsOff}; stylized_float max |ours − torch| ${m.toExponential(2)}`,
+        );
         expect(results[`stylized.png within ${p.tolerance_png_levels}`]).toBeGreaterThanOrEqual(p.tolerance_png_fraction_within);
         // Not a rounding bound (see FIRST_ORDER): at 256² with photographs a few neighbour choices are
         // within float32 rounding of a tie. Runs in another summation order (the wasm backend) choose
@@ -205,6 +243,6 @@ describe.skipIf(!HAVE_FIXTURES)('importTorchGenerator: parity with the authors\'
   }
 });
 
-describe.skipIf(HAVE_FIXTURES)('importTorchGenerator: parity with the authors\' PyTorch generator (skipped)', () => {
+describe.skipIf(HAVE_FIXTURES)("importTorchGenerator: parity with the authors' PyTorch generator (skipped)", () => {
   it.skip(`no torch-generator fixtures at ${DIR} (set TPFR_TORCH_FIXTURES to the folder with manifest.json)`, () => {});
 });

@@ -12,8 +12,20 @@ import type { ResolvedTrainerOptions } from './options.js';
 const dir = mkdtempSync(join(tmpdir(), 'tpfr-checkpoint-hostile-'));
 const ckpt = join(dir, 'ckpt');
 const options: ResolvedTrainerOptions = {
-  steps: 9, batchSize: 1, learningRate: 4e-4, beta1: 0.5, beta2: 0.999, decayFrom: 2, weights: { reconstruction: 25, adversarial: 1 },
-  adversarial: 'ls', imageHistorySize: 50, warmupSteps: 0, warmupBatchSize: 4, emaDecay: 0, peerPaintings: 1, seed: 3,
+  steps: 9,
+  batchSize: 1,
+  learningRate: 4e-4,
+  beta1: 0.5,
+  beta2: 0.999,
+  decayFrom: 2,
+  weights: { reconstruction: 25, adversarial: 1 },
+  adversarial: 'ls',
+  imageHistorySize: 50,
+  warmupSteps: 0,
+  warmupBatchSize: 4,
+  emaDecay: 0,
+  peerPaintings: 1,
+  seed: 3,
 };
 
 beforeAll(async () => {
@@ -41,7 +53,10 @@ function variant(name: string, edit: (j: Record<string, unknown>) => unknown): s
 /** The error of reading `d`, checking that no tensor was made. */
 async function refusal(d: string): Promise<string> {
   const before = tf.memory().numTensors;
-  const e = await readCheckpoint(d, 'fn').then(() => null, (err: Error) => err);
+  const e = await readCheckpoint(d, 'fn').then(
+    () => null,
+    (err: Error) => err,
+  );
   expect(e).toBeInstanceOf(TpfrError);
   expect(tf.memory().numTensors).toBe(before);
   return e!.message;
@@ -52,21 +67,36 @@ describe('readCheckpoint: a checkpoint from a newer format version, or a malform
     for (const v of [3, 99, 2.5]) {
       const d = variant(`v${v}`, (j) => ({ ...j, version: v }));
       rmSync(join(d, 'model'), { recursive: true }); // never reached
-      expect(await refusal(d)).toBe(`fn: expected a checkpoint of format version ≤ 2, found version ${v} in ${join(d, TRAINER_STATE)} (written by a newer @tpfr/models)`);
+      expect(await refusal(d)).toBe(
+        `fn: expected a checkpoint of format version ≤ 2, found version ${v} in ${join(d, TRAINER_STATE)} (written by a newer @tpfr/models)`,
+      );
     }
   });
 
   it('a version that is not a positive integer', async () => {
-    for (const [name, v] of [['string', '3'], ['zero', 0], ['negative', -1], ['object', { major: 3 }]] as const) {
+    for (const [name, v] of [
+      ['string', '3'],
+      ['zero', 0],
+      ['negative', -1],
+      ['object', { major: 3 }],
+    ] as const) {
       const d = variant(`version-${name}`, (j) => ({ ...j, version: v }));
-      expect(await refusal(d)).toBe(`fn: expected a checkpoint of format version 2, found version ${JSON.stringify(v)} in ${join(d, TRAINER_STATE)}`);
+      expect(await refusal(d)).toBe(
+        `fn: expected a checkpoint of format version 2, found version ${JSON.stringify(v)} in ${join(d, TRAINER_STATE)}`,
+      );
     }
   });
 
   it('a tensor manifest (specs) missing or malformed, and a missing state.bin', async () => {
-    expect(await refusal(variant('no-specs', (j) => ({ ...j, specs: undefined })))).toMatch(/^fn: expected .*trainer\.json with 'specs', a manifest of float32 or int32 tensors \(name, dtype, shape of integers >= 0\), received nothing$/);
-    expect(await refusal(variant('bad-shape', (j) => ({ ...j, specs: [{ name: 'aux/iter', dtype: 'float32', shape: [-4] }] })))).toMatch(/with 'specs', .*received \[\{"name":"aux\/iter"/);
-    expect(await refusal(variant('bad-dtype', (j) => ({ ...j, specs: [{ name: 'aux/iter', dtype: 'string', shape: [] }] })))).toMatch(/with 'specs'/);
+    expect(await refusal(variant('no-specs', (j) => ({ ...j, specs: undefined })))).toMatch(
+      /^fn: expected .*trainer\.json with 'specs', a manifest of float32 or int32 tensors \(name, dtype, shape of integers >= 0\), received nothing$/,
+    );
+    expect(await refusal(variant('bad-shape', (j) => ({ ...j, specs: [{ name: 'aux/iter', dtype: 'float32', shape: [-4] }] })))).toMatch(
+      /with 'specs', .*received \[\{"name":"aux\/iter"/,
+    );
+    expect(await refusal(variant('bad-dtype', (j) => ({ ...j, specs: [{ name: 'aux/iter', dtype: 'string', shape: [] }] })))).toMatch(
+      /with 'specs'/,
+    );
     const d = variant('no-bin', (j) => j);
     unlinkSync(join(d, 'state.bin'));
     expect(await refusal(d)).toBe(`fn: expected the checkpoint's tensors in ${join(d, 'state.bin')}, could not read it: ENOENT`);

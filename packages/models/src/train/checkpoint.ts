@@ -32,52 +32,106 @@ export interface CheckpointState {
 /** Writes a checkpoint of `model` and `state` into `dir`, atomically (the tensors are not disposed). */
 export async function writeCheckpoint(dir: string, model: TpfrModel, state: CheckpointState): Promise<void> {
   const { data, specs } = await tf.io.encodeWeights(state.tensors);
-  await writeDirAtomically(dir, async (tmp) => {
-    await saveModel(model, path.join(tmp, 'model'));
-    await fs.writeFile(path.join(tmp, 'state.bin'), new Uint8Array(data));
-    await fs.writeFile(path.join(tmp, TRAINER_STATE), JSON.stringify({
-      format: 'tpfr-checkpoint', version: CHECKPOINT_VERSION, step: state.step, averagedSteps: state.averagedSteps,
-      options: state.options, data: state.data, specs,
-    }, null, 2));
-  }, 'writeCheckpoint');
+  await writeDirAtomically(
+    dir,
+    async (tmp) => {
+      await saveModel(model, path.join(tmp, 'model'));
+      await fs.writeFile(path.join(tmp, 'state.bin'), new Uint8Array(data));
+      await fs.writeFile(
+        path.join(tmp, TRAINER_STATE),
+        JSON.stringify(
+          {
+            format: 'tpfr-checkpoint',
+            version: CHECKPOINT_VERSION,
+            step: state.step,
+            averagedSteps: state.averagedSteps,
+            options: state.options,
+            data: state.data,
+            specs,
+          },
+          null,
+          2,
+        ),
+      );
+    },
+    'writeCheckpoint',
+  );
 }
 
 /** A checkpoint read back: the model, and the state with its tensors (owned by the caller). */
-export async function readCheckpoint(dir: string, fn: string): Promise<{ model: TpfrModel; state: Omit<CheckpointState, 'options'> & { options: Partial<ResolvedTrainerOptions> } }> {
+export async function readCheckpoint(
+  dir: string,
+  fn: string,
+): Promise<{ model: TpfrModel; state: Omit<CheckpointState, 'options'> & { options: Partial<ResolvedTrainerOptions> } }> {
   await recoverDir(dir, fn); // a writer killed mid-replace left the old folder aside
   const file = path.join(dir, TRAINER_STATE);
-  let json: { format?: string; version?: unknown; step: number; averagedSteps?: number; specs: tf.io.WeightsManifestEntry[]; options: Partial<ResolvedTrainerOptions>; data?: Record<string, unknown> };
+  let json: {
+    format?: string;
+    version?: unknown;
+    step: number;
+    averagedSteps?: number;
+    specs: tf.io.WeightsManifestEntry[];
+    options: Partial<ResolvedTrainerOptions>;
+    data?: Record<string, unknown>;
+  };
   try {
     // Stryker disable next-line StringLiteral: without an encoding JSON.parse gets a Buffer, whose text it reads as UTF-8 too
     json = JSON.parse(await fs.readFile(file, 'utf8'));
   } catch (e) {
     throw new TpfrError(fn, `expected a checkpoint directory with ${TRAINER_STATE}, could not read ${file}: ${(e as Error).message}`);
   }
-  if (json?.format !== 'tpfr-checkpoint') throw new TpfrError(fn, `expected ${TRAINER_STATE} of format 'tpfr-checkpoint', received ${String(json?.format)}`);
+  if (json?.format !== 'tpfr-checkpoint')
+    throw new TpfrError(fn, `expected ${TRAINER_STATE} of format 'tpfr-checkpoint', received ${String(json?.format)}`);
   const version = json.version;
   if (typeof version === 'number' && version > CHECKPOINT_VERSION) {
-    throw new TpfrError(fn, `expected a checkpoint of format version ≤ ${CHECKPOINT_VERSION}, found version ${version} in ${file} (written by a newer @tpfr/models)`);
+    throw new TpfrError(
+      fn,
+      `expected a checkpoint of format version ≤ ${CHECKPOINT_VERSION}, found version ${version} in ${file} (written by a newer @tpfr/models)`,
+    );
   }
   if (version !== CHECKPOINT_VERSION) {
-    throw new TpfrError(fn, `expected a checkpoint of format version ${CHECKPOINT_VERSION}, found version ${JSON.stringify(version) ?? 'none'} in ${file}`);
+    throw new TpfrError(
+      fn,
+      `expected a checkpoint of format version ${CHECKPOINT_VERSION}, found version ${JSON.stringify(version) ?? 'none'} in ${file}`,
+    );
   }
-  const validSpec = (s: tf.io.WeightsManifestEntry) => typeof s?.name === 'string' && (s.dtype === 'float32' || s.dtype === 'int32') && Array.isArray(s.shape) && s.shape.every((d) => Number.isInteger(d) && d >= 0);
+  const validSpec = (s: tf.io.WeightsManifestEntry) =>
+    typeof s?.name === 'string' &&
+    (s.dtype === 'float32' || s.dtype === 'int32') &&
+    Array.isArray(s.shape) &&
+    s.shape.every((d) => Number.isInteger(d) && d >= 0);
   if (!Array.isArray(json.specs) || !json.specs.every(validSpec)) {
-    throw new TpfrError(fn, `expected ${file} with 'specs', a manifest of float32 or int32 tensors (name, dtype, shape of integers >= 0), received ${JSON.stringify(json.specs)?.slice(0, 120) ?? 'nothing'}`);
+    throw new TpfrError(
+      fn,
+      `expected ${file} with 'specs', a manifest of float32 or int32 tensors (name, dtype, shape of integers >= 0), received ${JSON.stringify(json.specs)?.slice(0, 120) ?? 'nothing'}`,
+    );
   }
   let bin: Awaited<ReturnType<typeof fs.readFile>>;
   try {
     bin = await fs.readFile(path.join(dir, 'state.bin'));
   } catch (e) {
-    throw new TpfrError(fn, `expected the checkpoint's tensors in ${path.join(dir, 'state.bin')}, could not read it: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new TpfrError(
+      fn,
+      `expected the checkpoint's tensors in ${path.join(dir, 'state.bin')}, could not read it: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   const expected = json.specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
-  if (bin.byteLength !== expected) throw new TpfrError(fn, `expected ${expected} bytes in ${path.join(dir, 'state.bin')} (its manifest in ${TRAINER_STATE}), found ${bin.byteLength}`);
+  if (bin.byteLength !== expected)
+    throw new TpfrError(
+      fn,
+      `expected ${expected} bytes in ${path.join(dir, 'state.bin')} (its manifest in ${TRAINER_STATE}), found ${bin.byteLength}`,
+    );
   const model = await loadModel(path.join(dir, 'model'));
   // Stryker disable next-line MethodExpression: fs.readFile gives a buffer of its own (offset 0, whole length); the slice guards against a pooled one
   const named = tf.io.decodeWeights(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength), json.specs);
   return {
     model,
-    state: { step: json.step, averagedSteps: json.averagedSteps ?? 0, options: { ...json.options }, data: json.data ?? {}, tensors: Object.entries(named).map(([name, tensor]) => ({ name, tensor })) },
+    state: {
+      step: json.step,
+      averagedSteps: json.averagedSteps ?? 0,
+      options: { ...json.options },
+      data: json.data ?? {},
+      tensors: Object.entries(named).map(([name, tensor]) => ({ name, tensor })),
+    },
   };
 }

@@ -7,15 +7,39 @@ const resolve = (o: unknown) => resolveTrainerOptions('fn', o as TrainerOptions)
 describe('resolveTrainerOptions', () => {
   it('lists the option names in checkpoint order', () => {
     expect(TRAINER_OPTION_NAMES).toEqual([
-      'seed', 'steps', 'batchSize', 'learningRate', 'beta1', 'beta2', 'decayFrom', 'adversarial', 'imageHistorySize', 'weights',
-      'warmupSteps', 'warmupBatchSize', 'emaDecay', 'peerPaintings',
+      'seed',
+      'steps',
+      'batchSize',
+      'learningRate',
+      'beta1',
+      'beta2',
+      'decayFrom',
+      'adversarial',
+      'imageHistorySize',
+      'weights',
+      'warmupSteps',
+      'warmupBatchSize',
+      'emaDecay',
+      'peerPaintings',
     ]);
   });
 
   it('fills in every default', () => {
     expect(resolve({ steps: 10 })).toEqual({
-      steps: 10, batchSize: 1, learningRate: 4e-4, beta1: 0.5, beta2: 0.999, decayFrom: 2, weights: { ...DEFAULT_LOSS_WEIGHTS },
-      adversarial: 'ls', imageHistorySize: 50, warmupSteps: 0, warmupBatchSize: 4, emaDecay: 0, peerPaintings: 1, seed: 0,
+      steps: 10,
+      batchSize: 1,
+      learningRate: 4e-4,
+      beta1: 0.5,
+      beta2: 0.999,
+      decayFrom: 2,
+      weights: { ...DEFAULT_LOSS_WEIGHTS },
+      adversarial: 'ls',
+      imageHistorySize: 50,
+      warmupSteps: 0,
+      warmupBatchSize: 4,
+      emaDecay: 0,
+      peerPaintings: 1,
+      seed: 0,
     });
     // decayFrom = ⌊steps / 4⌋; warmupBatchSize = 4 × batchSize.
     expect(resolve({ steps: 7, batchSize: 3 })).toMatchObject({ decayFrom: 1, batchSize: 3, warmupBatchSize: 12 });
@@ -23,8 +47,20 @@ describe('resolveTrainerOptions', () => {
 
   it('keeps every given value, and merges the loss weights over the defaults', () => {
     const given = {
-      steps: 20, batchSize: 2, learningRate: 1e-3, beta1: 0.9, beta2: 0.99, decayFrom: -1.5, weights: { reconstruction: 3, adversarial: 0 },
-      adversarial: 'bce', imageHistorySize: 0, warmupSteps: 5, warmupBatchSize: 3, emaDecay: 0.999, peerPaintings: 2, seed: 7,
+      steps: 20,
+      batchSize: 2,
+      learningRate: 1e-3,
+      beta1: 0.9,
+      beta2: 0.99,
+      decayFrom: -1.5,
+      weights: { reconstruction: 3, adversarial: 0 },
+      adversarial: 'bce',
+      imageHistorySize: 0,
+      warmupSteps: 5,
+      warmupBatchSize: 3,
+      emaDecay: 0.999,
+      peerPaintings: 2,
+      seed: 7,
     } as const;
     expect(resolve(given)).toEqual({ ...given, weights: { ...DEFAULT_LOSS_WEIGHTS, reconstruction: 3, adversarial: 0 } });
     expect(DEFAULT_LOSS_WEIGHTS.reconstruction).toBe(25); // not changed by the merge
@@ -68,9 +104,30 @@ describe('resolveTrainerOptions', () => {
   });
 
   it('accepts the edges of each range', () => {
-    const o = resolve({ steps: 1, learningRate: 1e-9, emaDecay: 0, warmupSteps: 0, imageHistorySize: 0, decayFrom: -1e6, peerPaintings: 2, adversarial: 'bce' });
-    expect(o).toMatchObject({ learningRate: 1e-9, emaDecay: 0, warmupSteps: 0, imageHistorySize: 0, decayFrom: -1e6, peerPaintings: 2, adversarial: 'bce' });
-    expect(resolve({ steps: 1, emaDecay: 0.9999, peerPaintings: 1, adversarial: 'ls' })).toMatchObject({ emaDecay: 0.9999, peerPaintings: 1, adversarial: 'ls' });
+    const o = resolve({
+      steps: 1,
+      learningRate: 1e-9,
+      emaDecay: 0,
+      warmupSteps: 0,
+      imageHistorySize: 0,
+      decayFrom: -1e6,
+      peerPaintings: 2,
+      adversarial: 'bce',
+    });
+    expect(o).toMatchObject({
+      learningRate: 1e-9,
+      emaDecay: 0,
+      warmupSteps: 0,
+      imageHistorySize: 0,
+      decayFrom: -1e6,
+      peerPaintings: 2,
+      adversarial: 'bce',
+    });
+    expect(resolve({ steps: 1, emaDecay: 0.9999, peerPaintings: 1, adversarial: 'ls' })).toMatchObject({
+      emaDecay: 0.9999,
+      peerPaintings: 1,
+      adversarial: 'ls',
+    });
   });
 
   it('refuses unknown loss-weight names, listing the known ones', () => {
@@ -83,8 +140,12 @@ describe('resolveTrainerOptions', () => {
     expect(() => resolve({ steps: 1, weights: { adversarial: -1, reconstruction: 2, latentCycle: NaN } })).toThrow(
       /^fn: expected loss weights finite and ≥ 0, received adversarial: -1, latentCycle: NaN$/,
     );
-    expect(() => resolve({ steps: 1, weights: { metricLearning: Infinity } })).toThrow(/^fn: expected loss weights finite and ≥ 0, received metricLearning: Infinity$/);
-    expect(() => resolve({ steps: 1, weights: { metricLearning: '2' } })).toThrow(/^fn: expected loss weights finite and ≥ 0, received metricLearning: 2$/);
+    expect(() => resolve({ steps: 1, weights: { metricLearning: Infinity } })).toThrow(
+      /^fn: expected loss weights finite and ≥ 0, received metricLearning: Infinity$/,
+    );
+    expect(() => resolve({ steps: 1, weights: { metricLearning: '2' } })).toThrow(
+      /^fn: expected loss weights finite and ≥ 0, received metricLearning: 2$/,
+    );
     expect(resolve({ steps: 1, weights: { metricLearning: 0 } }).weights.metricLearning).toBe(0);
   });
 });

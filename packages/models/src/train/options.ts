@@ -58,8 +58,20 @@ export type ResolvedTrainerOptions = Required<Omit<TrainerOptions, 'weights'>> &
 
 /** The names of the options, in the order checkpoints list them. */
 export const TRAINER_OPTION_NAMES = [
-  'seed', 'steps', 'batchSize', 'learningRate', 'beta1', 'beta2', 'decayFrom', 'adversarial', 'imageHistorySize', 'weights',
-  'warmupSteps', 'warmupBatchSize', 'emaDecay', 'peerPaintings',
+  'seed',
+  'steps',
+  'batchSize',
+  'learningRate',
+  'beta1',
+  'beta2',
+  'decayFrom',
+  'adversarial',
+  'imageHistorySize',
+  'weights',
+  'warmupSteps',
+  'warmupBatchSize',
+  'emaDecay',
+  'peerPaintings',
 ] as const satisfies readonly (keyof TrainerOptions)[];
 
 /** Fills in the defaults and checks every option, naming `fn` in errors. */
@@ -72,9 +84,11 @@ export function resolveTrainerOptions(fn: string, options: TrainerOptions): Reso
   assertInteger(fn, 'batchSize', batchSize, 1);
   const weights = options.weights ?? {};
   const badNames = Object.keys(weights).filter((k) => !(k in DEFAULT_LOSS_WEIGHTS));
-  if (badNames.length > 0) throw new ValueError(fn, `loss weights named ${Object.keys(DEFAULT_LOSS_WEIGHTS).join(', ')}`, `unknown ${badNames.join(', ')}`);
+  if (badNames.length > 0)
+    throw new ValueError(fn, `loss weights named ${Object.keys(DEFAULT_LOSS_WEIGHTS).join(', ')}`, `unknown ${badNames.join(', ')}`);
   const badValues = Object.entries(weights).filter(([, w]) => !(Number.isFinite(w) && w >= 0)); // Number.isFinite is false for non-numbers
-  if (badValues.length > 0) throw new ValueError(fn, 'loss weights finite and ≥ 0', badValues.map(([k, w]) => `${k}: ${String(w)}`).join(', '));
+  if (badValues.length > 0)
+    throw new ValueError(fn, 'loss weights finite and ≥ 0', badValues.map(([k, w]) => `${k}: ${String(w)}`).join(', '));
   const o: ResolvedTrainerOptions = {
     steps: options.steps,
     batchSize,

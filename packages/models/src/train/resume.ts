@@ -27,13 +27,20 @@ export interface StoredRun {
  *   a fraction or below 0); a finished run (rate 0) restarts at the base rate and decays to zero
  *   at the new end (`decayFrom` = the step reached).
  */
-export function planResume(fn: string, run: StoredRun, data: StyleDataset, given: Partial<TrainerOptions>, allowDataChange = false): { options: TrainerOptions; notes: string[] } {
+export function planResume(
+  fn: string,
+  run: StoredRun,
+  data: StyleDataset,
+  given: Partial<TrainerOptions>,
+  allowDataChange = false,
+): { options: TrainerOptions; notes: string[] } {
   const notes: string[] = [];
   const now = describeData(data);
   const diff = Object.keys(run.data).filter((k) => !same(run.data[k], now[k]));
   if (diff.length > 0) {
     const detail = diff.map((k) => `${k}: checkpoint ${JSON.stringify(run.data[k])}, given ${JSON.stringify(now[k])}`).join('; ');
-    if (!allowDataChange) throw new TpfrError(fn, `expected the checkpoint's data, received other data (${detail}); pass allowDataChange to train on it`);
+    if (!allowDataChange)
+      throw new TpfrError(fn, `expected the checkpoint's data, received other data (${detail}); pass allowDataChange to train on it`);
     notes.push(`data changed: ${detail}`);
   }
   const options = { ...run.options } as Record<string, unknown>;

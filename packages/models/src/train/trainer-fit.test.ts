@@ -38,7 +38,9 @@ it('refuses images of a side below the minimum or not a multiple of it, and step
   const model = TpfrTrainer.createModel(MICRO_MODEL, 1);
   const fake = (size: number): StyleDataset => ({ size, styleClasses: ['a'], sampleBatch: data.sampleBatch.bind(data) });
   for (const size of [28, 34, 30]) {
-    expect(() => new TpfrTrainer(model, fake(size), { steps: 1 })).toThrow(new RegExp(`^TpfrTrainer: expected training images of a side ≥ 32 and a multiple of 4, received ${size}$`));
+    expect(() => new TpfrTrainer(model, fake(size), { steps: 1 })).toThrow(
+      new RegExp(`^TpfrTrainer: expected training images of a side ≥ 32 and a multiple of 4, received ${size}$`),
+    );
   }
   new TpfrTrainer(model, fake(36), { steps: 1 }).dispose();
   const t = new TpfrTrainer(model, data, { steps: 1, seed: 1, imageHistorySize: 0 });
@@ -55,7 +57,9 @@ it('fit checks checkpointEvery and timeLimitMs', async () => {
   const model = TpfrTrainer.createModel(MICRO_MODEL, 1);
   const t = new TpfrTrainer(model, data, { steps: 1 });
   for (const every of [0, 1.5, -2]) {
-    await expect(t.fit({ checkpointEvery: every })).rejects.toThrow(new RegExp(`^TpfrTrainer.fit: expected checkpointEvery an integer >= 1, received ${every}$`));
+    await expect(t.fit({ checkpointEvery: every })).rejects.toThrow(
+      new RegExp(`^TpfrTrainer.fit: expected checkpointEvery an integer >= 1, received ${every}$`),
+    );
   }
   await expect(t.fit({ timeLimitMs: -1 })).rejects.toThrow(/^TpfrTrainer.fit: expected timeLimitMs >= 0, received -1$/);
   await expect(t.fit({ timeLimitMs: NaN })).rejects.toThrow(/^TpfrTrainer.fit: expected timeLimitMs >= 0, received NaN$/);
@@ -75,7 +79,8 @@ it('fit writes a checkpoint every checkpointEvery steps and at the end, each onc
   const seen: (number | null)[] = [];
   const pools: number[][] = [];
   const result = await t.fit({
-    checkpointDir: ckpt, checkpointEvery: 2,
+    checkpointDir: ckpt,
+    checkpointEvery: 2,
     onStep: () => {
       seen.push(stepOf(ckpt)); // written after the callback
     },
@@ -93,7 +98,13 @@ it('fit writes a checkpoint every checkpointEvery steps and at the end, each onc
   const save2 = vi.spyOn(t2, 'saveCheckpoint');
   const ckpt2 = join(dir, 'default');
   const seen2: (number | null)[] = [];
-  await t2.fit({ checkpointDir: ckpt2, onStep: (i) => { seen2.push(stepOf(ckpt2)); return i.step < 1; } });
+  await t2.fit({
+    checkpointDir: ckpt2,
+    onStep: (i) => {
+      seen2.push(stepOf(ckpt2));
+      return i.step < 1;
+    },
+  });
   expect(save2).toHaveBeenCalledTimes(1); // on the stop
   await t2.fit({ checkpointDir: ckpt2 });
   expect(seen2).toEqual([null]);
@@ -172,7 +183,7 @@ it('a resumed run writes checkpoints with the names of the first (optimizer stat
   );
 }, 120_000);
 
-it('seeds the TPFR layer\'s dropout for the step only, anew each step', () => {
+it("seeds the TPFR layer's dropout for the step only, anew each step", () => {
   const model = TpfrTrainer.createModel(MICRO_MODEL, 37);
   const t = new TpfrTrainer(model, data, { steps: 2, seed: 37, imageHistorySize: 0 });
   const spy = vi.spyOn(model.recombinationLayer, 'setDropoutSeed');

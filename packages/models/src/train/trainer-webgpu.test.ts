@@ -34,14 +34,18 @@ async function gradients(): Promise<Record<string, Record<string, Float32Array>>
     expect(Object.keys(g).length, `${name}: a gradient for every variable`).toBe(list.length);
     out[name] = {};
     // By position (layer names differ between two models of one process) and weight name.
-    for (const [i, v] of list.entries()) out[name][`${i} [${v.shape.join(",")}]`] = (await g[v.name].data()) as Float32Array;
+    for (const [i, v] of list.entries()) out[name][`${i} [${v.shape.join(',')}]`] = (await g[v.name].data()) as Float32Array;
     out[name]['(loss)'] = (await value.data()) as Float32Array;
     tf.dispose([value, ...Object.values(g)]);
   };
   try {
     await grads('aux', () => weightedLossSum(auxiliaryTerms(model, batch, o), o.weights), vars([model.encoder, model.auxDecoder]));
     model.recombinationLayer.setDropoutSeed(7);
-    await grads('main', () => weightedLossSum(mainTerms(model, batch, 11, o).terms, o.weights), vars([model.recombination, model.mainDecoder]));
+    await grads(
+      'main',
+      () => weightedLossSum(mainTerms(model, batch, 11, o).terms, o.weights),
+      vars([model.recombination, model.mainDecoder]),
+    );
     model.recombinationLayer.setDropoutSeed(7);
     const fakes = tf.tidy(() => {
       const r = mainTerms(model, batch, 11, o);
@@ -57,59 +61,77 @@ async function gradients(): Promise<Record<string, Record<string, Float32Array>>
   return out;
 }
 
-it.skipIf(skip)('each update\'s gradients on WebGPU (Dawn in Node) equal wasm\'s, every variable getting one', async () => {
-  if (why) throw new Error(`TPFR_REQUIRE_WEBGPU=1 but no WebGPU adapter: ${why}`);
-  await initBackend('wasm');
-  const cpu = await gradients();
-  await initBackend('webgpu');
-  const gpu = await gradients();
-  await initBackend('wasm');
-  for (const update of ['aux', 'main', 'disc']) {
-    expect(Object.keys(gpu[update]).sort()).toEqual(Object.keys(cpu[update]).sort());
-    // The update's largest gradient entry: a gradient that is ~0 in exact arithmetic (a conv bias
-    // before an instance norm) is float noise on both backends, compared against this scale.
-    const whole = Math.max(...Object.entries(cpu[update]).filter(([k]) => k !== '(loss)').map(([, g]) => g.reduce((m, v) => Math.max(m, Math.abs(v)), 0)));
-    for (const [name, ref] of Object.entries(cpu[update])) {
-      const got = gpu[update][name];
-      let scale = 0;
-      let diff = 0;
-      for (let i = 0; i < ref.length; i++) {
-        scale = Math.max(scale, Math.abs(ref[i]));
-        diff = Math.max(diff, Math.abs(got[i] - ref[i]));
+it.skipIf(skip)(
+  "each update's gradients on WebGPU (Dawn in Node) equal wasm's, every variable getting one",
+  async () => {
+    if (why) throw new Error(`TPFR_REQUIRE_WEBGPU=1 but no WebGPU adapter: ${why}`);
+    await initBackend('wasm');
+    const cpu = await gradients();
+    await initBackend('webgpu');
+    const gpu = await gradients();
+    await initBackend('wasm');
+    for (const update of ['aux', 'main', 'disc']) {
+      expect(Object.keys(gpu[update]).sort()).toEqual(Object.keys(cpu[update]).sort());
+      // The update's largest gradient entry: a gradient that is ~0 in exact arithmetic (a conv bias
+      // before an instance norm) is float noise on both backends, compared against this scale.
+      const whole = Math.max(
+        ...Object.entries(cpu[update])
+          .filter(([k]) => k !== '(loss)')
+          .map(([, g]) => g.reduce((m, v) => Math.max(m, Math.abs(v)), 0)),
+      );
+      for (const [name, ref] of Object.entries(cpu[update])) {
+        const got = gpu[update][name];
+        let scale = 0;
+        let diff = 0;
+        for (let i = 0; i < ref.length; i++) {
+          scale = Math.max(scale, Math.abs(ref[i]));
+          diff = Math.max(diff, Math.abs(got[i] - ref[i]));
+        }
+        // Relative to the gradient's largest entry (float32 sums in another order), at least 1e-3 of the update's.
+        expect(diff / Math.max(scale, 1e-3 * whole), `${update} ${name}`).toBeLessThan(2e-3);
       }
-      // Relative to the gradient's largest entry (float32 sums in another order), at least 1e-3 of the update's.
-      expect(diff / Math.max(scale, 1e-3 * whole), `${update} ${name}`).toBeLessThan(2e-3);
     }
-  }
-}, 600_000);
+  },
+  600_000,
+);
 
-it.skipIf(skip)('a training step on WebGPU (trainStepAsync) gives wasm\'s losses and weights; nearly all its weights', async () => {
-  if (why) throw new Error(`TPFR_REQUIRE_WEBGPU=1 but no WebGPU adapter: ${why}`);
-  const step = async (backend: 'wasm' | 'webgpu') => {
-    await initBackend(backend);
-    const model = TpfrTrainer.createModel(MICRO_MODEL, SEED);
-    const trainer = new TpfrTrainer(model, createSyntheticDataset({ size: 32, seed: SEED }), { steps: 2, seed: SEED, warmupSteps: 1 });
-    const warm = await trainer.trainStepAsync();
-    const info = await trainer.trainStepAsync();
-    const weights = await Promise.all([model.encoder, model.recombination, model.mainDecoder, model.auxDecoder, model.discriminator].flatMap((m) => m.getWeights()).map(async (w) => (await w.data()) as Float32Array));
-    trainer.dispose();
-    model.dispose();
-    return { losses: { ...warm.losses, ...info.losses }, weights };
-  };
-  const cpu = await step('wasm');
-  const gpu = await step('webgpu');
-  await initBackend('wasm');
-  expect(Object.keys(gpu.losses)).toEqual(Object.keys(cpu.losses));
-  for (const [k, v] of Object.entries(cpu.losses)) expect(Math.abs(gpu.losses[k] - v) / Math.max(1, Math.abs(v)), k).toBeLessThan(1e-4);
-  // Adam's first steps move each weight by about ±lr whatever the gradient's size, so a weight
-  // whose gradient is ~0 may move either way: nearly all weights agree, none by more than 2·lr a step.
-  let [diff, off, n] = [0, 0, 0];
-  cpu.weights.forEach((w, i) => w.forEach((v, j) => {
-    const d = Math.abs(gpu.weights[i][j] - v);
-    diff = Math.max(diff, d);
-    if (d > 1e-5) off++;
-    n++;
-  }));
-  expect(diff).toBeLessThan(2 * 2 * 2e-4 * 1.01);
-  expect(off / n).toBeLessThan(0.01);
-}, 600_000);
+it.skipIf(skip)(
+  "a training step on WebGPU (trainStepAsync) gives wasm's losses and weights; nearly all its weights",
+  async () => {
+    if (why) throw new Error(`TPFR_REQUIRE_WEBGPU=1 but no WebGPU adapter: ${why}`);
+    const step = async (backend: 'wasm' | 'webgpu') => {
+      await initBackend(backend);
+      const model = TpfrTrainer.createModel(MICRO_MODEL, SEED);
+      const trainer = new TpfrTrainer(model, createSyntheticDataset({ size: 32, seed: SEED }), { steps: 2, seed: SEED, warmupSteps: 1 });
+      const warm = await trainer.trainStepAsync();
+      const info = await trainer.trainStepAsync();
+      const weights = await Promise.all(
+        [model.encoder, model.recombination, model.mainDecoder, model.auxDecoder, model.discriminator]
+          .flatMap((m) => m.getWeights())
+          .map(async (w) => (await w.data()) as Float32Array),
+      );
+      trainer.dispose();
+      model.dispose();
+      return { losses: { ...warm.losses, ...info.losses }, weights };
+    };
+    const cpu = await step('wasm');
+    const gpu = await step('webgpu');
+    await initBackend('wasm');
+    expect(Object.keys(gpu.losses)).toEqual(Object.keys(cpu.losses));
+    for (const [k, v] of Object.entries(cpu.losses)) expect(Math.abs(gpu.losses[k] - v) / Math.max(1, Math.abs(v)), k).toBeLessThan(1e-4);
+    // Adam's first steps move each weight by about ±lr whatever the gradient's size, so a weight
+    // whose gradient is ~0 may move either way: nearly all weights agree, none by more than 2·lr a step.
+    let [diff, off, n] = [0, 0, 0];
+    cpu.weights.forEach((w, i) =>
+      w.forEach((v, j) => {
+        const d = Math.abs(gpu.weights[i][j] - v);
+        diff = Math.max(diff, d);
+        if (d > 1e-5) off++;
+        n++;
+      }),
+    );
+    expect(diff).toBeLessThan(2 * 2 * 2e-4 * 1.01);
+    expect(off / n).toBeLessThan(0.01);
+  },
+  600_000,
+);

@@ -18,7 +18,13 @@ function fixed(data: StyleDataset, batchSize: number): StyleDataset {
   return {
     size: data.size,
     styleClasses: data.styleClasses,
-    sampleBatch: (): StyleBatch => ({ photoA: tf.clone(b.photoA), paintingB: tf.clone(b.paintingB), photoA2: tf.clone(b.photoA2), paintingB2: tf.clone(b.paintingB2), styleClass: b.styleClass }),
+    sampleBatch: (): StyleBatch => ({
+      photoA: tf.clone(b.photoA),
+      paintingB: tf.clone(b.paintingB),
+      photoA2: tf.clone(b.photoA2),
+      paintingB2: tf.clone(b.paintingB2),
+      styleClass: b.styleClass,
+    }),
   };
 }
 
@@ -44,8 +50,14 @@ it('is seeded and deterministic on wasm', async () => {
   const b = await run(2, 7);
   expect(b).toEqual(a);
   expect(Object.keys(a[0]).sort()).toEqual([
-    'aux/contentFeatureCycle', 'aux/latentCycle', 'aux/metricLearning', 'aux/reconstruction',
-    'disc/adversarial', 'main/adversarial', 'main/reconstruction', 'main/transferLatentCycle',
+    'aux/contentFeatureCycle',
+    'aux/latentCycle',
+    'aux/metricLearning',
+    'aux/reconstruction',
+    'disc/adversarial',
+    'main/adversarial',
+    'main/reconstruction',
+    'main/transferLatentCycle',
   ]);
   Object.values(a[1]).forEach((v) => expect(Number.isFinite(v)).toBe(true));
 });
@@ -54,7 +66,12 @@ it('trainStepAsync is trainStep with the losses read asynchronously: same losses
   await initBackend('wasm');
   expect(await run(2, 8, 'async', 1)).toEqual(await run(2, 8, 'sync', 1));
   const model = TpfrTrainer.createModel(MICRO_MODEL, 8);
-  const trainer = new TpfrTrainer(model, createSyntheticDataset({ size: 32, seed: 8 }), { steps: 4, seed: 8, warmupSteps: 2, imageHistorySize: 0 });
+  const trainer = new TpfrTrainer(model, createSyntheticDataset({ size: 32, seed: 8 }), {
+    steps: 4,
+    seed: 8,
+    warmupSteps: 2,
+    imageHistorySize: 0,
+  });
   // The first step of each kind creates its optimizers' moments (state, not a leak); no image
   // pool, which keeps generated images as they come.
   await trainer.trainStepAsync();
@@ -88,7 +105,9 @@ it('resumes from an atomically written checkpoint with the losses of an uninterr
   expect(losses).toEqual(uninterrupted);
   resumed.dispose();
   resumed.model.dispose();
-  await expect(TpfrTrainer.resume(join(dir, 'none'), data)).rejects.toThrow(/TpfrTrainer.resume: expected a checkpoint directory with trainer.json/);
+  await expect(TpfrTrainer.resume(join(dir, 'none'), data)).rejects.toThrow(
+    /TpfrTrainer.resume: expected a checkpoint directory with trainer.json/,
+  );
 });
 
 it('averages the generator weights (emaDecay), keeps the average in checkpoints and applies it on demand', async () => {
@@ -126,7 +145,9 @@ it('averages the generator weights (emaDecay), keeps the average in checkpoints 
   expect(resumed.model.mainDecoder.getWeights()[0].dataSync()).toEqual(averaged);
   resumed.dispose();
   resumed.model.dispose();
-  expect(() => new TpfrTrainer(resumed.model, data, { steps: 1, emaDecay: 1 })).toThrow(/TpfrTrainer: expected emaDecay in \[0, 1\), received 1/);
+  expect(() => new TpfrTrainer(resumed.model, data, { steps: 1, emaDecay: 1 })).toThrow(
+    /TpfrTrainer: expected emaDecay in \[0, 1\), received 1/,
+  );
 });
 
 it('warms up on reconstruction only, then trains everything; resumable in either phase', async () => {
@@ -178,7 +199,12 @@ it('keeps no tensors across 10 training steps on wasm (besides the image history
 it('overfits a fixed batch: the reconstruction loss falls by 80% within 150 steps (wasm)', async () => {
   await initBackend('wasm');
   const model = TpfrTrainer.createModel('tiny', 5);
-  const trainer = new TpfrTrainer(model, fixed(createSyntheticDataset({ size: 32, seed: 5 }), 1), { steps: 150, seed: 5, learningRate: 2e-3, decayFrom: 150 });
+  const trainer = new TpfrTrainer(model, fixed(createSyntheticDataset({ size: 32, seed: 5 }), 1), {
+    steps: 150,
+    seed: 5,
+    learningRate: 2e-3,
+    decayFrom: 150,
+  });
   const first = trainer.trainStep().losses['aux/reconstruction'];
   let last = first;
   while (trainer.step < 150 && last > 0.2 * first) {
@@ -215,7 +241,9 @@ it('peerPaintings 2 stylizes each A with a peer pool of its B′ and B, laid out
   const expected = tf.stack([zB2, zB], 1); // sample i: [B′ᵢ, Bᵢ]
   expect(tf.max(tf.abs(tf.sub(peers, expected))).dataSync()[0]).toBeLessThan(1e-5);
   tf.dispose([peers, expected, zB2, zB, batch.photoA, batch.paintingB, batch.photoA2, batch.paintingB2]);
-  expect(() => new TpfrTrainer(model, data, { steps: 1, peerPaintings: 3 as 2 })).toThrow(/TpfrTrainer: expected peerPaintings 1 or 2, received 3/);
+  expect(() => new TpfrTrainer(model, data, { steps: 1, peerPaintings: 3 as 2 })).toThrow(
+    /TpfrTrainer: expected peerPaintings 1 or 2, received 3/,
+  );
   trainer.dispose();
   model.dispose();
 });
@@ -225,7 +253,9 @@ it('checks its options', async () => {
   const model = TpfrTrainer.createModel(MICRO_MODEL, 1);
   const data = createSyntheticDataset({ size: 32, seed: 1 });
   expect(() => new TpfrTrainer(model, data, { steps: 0 })).toThrow(/TpfrTrainer: expected steps to be an integer >= 1, received 0/);
-  expect(() => new TpfrTrainer(model, createSyntheticDataset({ size: 30, seed: 1 }), { steps: 1 })).toThrow(/training images of a side ≥ 32 and a multiple of 4/);
+  expect(() => new TpfrTrainer(model, createSyntheticDataset({ size: 30, seed: 1 }), { steps: 1 })).toThrow(
+    /training images of a side ≥ 32 and a multiple of 4/,
+  );
   const t = new TpfrTrainer(model, data, { steps: 8, decayFrom: 4 });
   expect([0, 3, 4, 6, 8].map((s) => t.learningRateAt(s))).toEqual([4e-4, 4e-4, 4e-4, 2e-4, 0]);
   t.dispose();
@@ -234,7 +264,16 @@ it('checks its options', async () => {
 
 it('fit stops on the callback, the time limit and the signal, checkpoints on a stop, and a resumed fit with non-default options equals the uninterrupted run', async () => {
   await initBackend('wasm');
-  const options = { steps: 4, seed: 17, learningRate: 1e-3, decayFrom: 1, emaDecay: 0.5, peerPaintings: 2 as const, imageHistorySize: 1, weights: { reconstruction: 10, latentCycle: 0.5 } };
+  const options = {
+    steps: 4,
+    seed: 17,
+    learningRate: 1e-3,
+    decayFrom: 1,
+    emaDecay: 0.5,
+    peerPaintings: 2 as const,
+    imageHistorySize: 1,
+    weights: { reconstruction: 10, latentCycle: 0.5 },
+  };
   const data = createSyntheticDataset({ size: 32, seed: 17 });
   const whole = new TpfrTrainer(TpfrTrainer.createModel(MICRO_MODEL, 17), data, options);
   const all = await whole.fit();
@@ -279,10 +318,17 @@ it('resume refuses other data, applies and reports explicit changes, and keeps a
   t.dispose();
   t.model.dispose();
   const ckpt = join(dir, 'change');
-  await expect(TpfrTrainer.resume(ckpt, createSyntheticDataset({ size: 32, seed: 20 }))).rejects.toThrow(/TpfrTrainer.resume: expected the checkpoint's data, received other data \(seed: checkpoint 19, given 20\); pass allowDataChange/);
+  await expect(TpfrTrainer.resume(ckpt, createSyntheticDataset({ size: 32, seed: 20 }))).rejects.toThrow(
+    /TpfrTrainer.resume: expected the checkpoint's data, received other data \(seed: checkpoint 19, given 20\); pass allowDataChange/,
+  );
   await expect(TpfrTrainer.resume(ckpt, data, { steps: 2 })).rejects.toThrow(/expected steps ≥ the checkpoint's step 3, received 2/);
-  await expect(TpfrTrainer.resume(ckpt, data, { stepz: 5 } as never)).rejects.toThrow(/TpfrTrainer.resume: expected options among .*, received unknown stepz/);
-  const other = await TpfrTrainer.resume(ckpt, createSyntheticDataset({ size: 32, seed: 20 }), { allowDataChange: true, learningRate: 1e-3 });
+  await expect(TpfrTrainer.resume(ckpt, data, { stepz: 5 } as never)).rejects.toThrow(
+    /TpfrTrainer.resume: expected options among .*, received unknown stepz/,
+  );
+  const other = await TpfrTrainer.resume(ckpt, createSyntheticDataset({ size: 32, seed: 20 }), {
+    allowDataChange: true,
+    learningRate: 1e-3,
+  });
   expect(other.notes).toEqual(['data changed: seed: checkpoint 19, given 20', 'learningRate: 0.0004 (checkpoint) → 0.001']);
   expect(other.options.learningRate).toBe(1e-3);
   other.dispose();
@@ -308,8 +354,12 @@ it('refuses unknown options and loss-weight names', async () => {
   await initBackend('wasm');
   const model = TpfrTrainer.createModel(MICRO_MODEL, 1);
   const data = createSyntheticDataset({ size: 32, seed: 1 });
-  expect(() => new TpfrTrainer(model, data, { steps: 1, weights: { reconstruction: 1, reconstrution: 2 } })).toThrow(/TpfrTrainer: expected loss weights named reconstruction, .*, received unknown reconstrution/);
+  expect(() => new TpfrTrainer(model, data, { steps: 1, weights: { reconstruction: 1, reconstrution: 2 } })).toThrow(
+    /TpfrTrainer: expected loss weights named reconstruction, .*, received unknown reconstrution/,
+  );
   expect(() => new TpfrTrainer(model, data, { steps: 1, weights: { adversarial: -1 } })).toThrow(/loss weights finite and ≥ 0/);
-  expect(() => new TpfrTrainer(model, data, { steps: 1, onStep: () => {} } as never)).toThrow(/TpfrTrainer: expected options among .*, received unknown onStep/);
+  expect(() => new TpfrTrainer(model, data, { steps: 1, onStep: () => {} } as never)).toThrow(
+    /TpfrTrainer: expected options among .*, received unknown onStep/,
+  );
   model.dispose();
 });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { TpfrError, ValueError } from '@tpfr/core';
 import { createRng, hashSeed } from '@tpfr/core/utils';
 import { ImageHistory, mseLoss, weightedLossSum } from '@tpfr/losses';
@@ -35,8 +35,8 @@ export interface FitOptions {
   signal?: AbortSignal;
   /** Stops after the step that passes this many milliseconds since `fit` began. */
   timeLimitMs?: number;
-  /** Called after every step; returning `false` stops the run after it. */
-  onStep?: (info: StepInfo) => void | boolean;
+  /** Called after every step; returning `false` stops the run after it (any other value goes on). */
+  onStep?: (info: StepInfo) => unknown;
   /** Where checkpoints go (Node folders); none when absent. */
   checkpointDir?: string;
   /** Steps between checkpoints (default 100); one is also written at the last step and on a stop. */
@@ -94,7 +94,9 @@ interface PendingStep {
 /** The losses by name from their values, in the order of `names`. */
 function lossRecord(names: string[], values: ArrayLike<number>): Record<string, number> {
   const losses: Record<string, number> = {};
-  names.forEach((n, i) => { losses[n] = values[i]; });
+  names.forEach((n, i) => {
+    losses[n] = values[i];
+  });
   return losses;
 }
 
@@ -137,7 +139,11 @@ export class TpfrTrainer {
     const fn = 'TpfrTrainer';
     const o = resolveTrainerOptions(fn, options);
     if (dataset.size < model.widths.minSide || dataset.size % model.widths.multiple !== 0) {
-      throw new ValueError(fn, `training images of a side ≥ ${model.widths.minSide} and a multiple of ${model.widths.multiple}`, String(dataset.size));
+      throw new ValueError(
+        fn,
+        `training images of a side ≥ ${model.widths.minSide} and a multiple of ${model.widths.multiple}`,
+        String(dataset.size),
+      );
     }
     this.model = model;
     this.dataset = dataset;
@@ -204,7 +210,8 @@ export class TpfrTrainer {
 
   /** One step's updates; its losses come back unread (`[L]` float32, in the order of `names`). */
   private runStep(fn: string): PendingStep {
-    if (this.step >= this.options.steps) throw new TpfrError(fn, `all ${this.options.steps} steps are done (resume with more steps to go on)`);
+    if (this.step >= this.options.steps)
+      throw new TpfrError(fn, `all ${this.options.steps} steps are done (resume with more steps to go on)`);
     if (this.step < this.options.warmupSteps) return this.warmupStep();
     const t0 = performance.now();
     const { model, options: o } = this;
@@ -225,31 +232,43 @@ export class TpfrTrainer {
     };
     try {
       // 1. Auxiliary module: encoder + auxiliary decoder.
-      this.optimizers.aux.minimize(() => {
-        const terms = auxiliaryTerms(model, batch, o);
-        record('aux', terms);
-        return weightedLossSum(terms, o.weights);
-      }, false, this.vars([model.encoder, model.auxDecoder]));
+      this.optimizers.aux.minimize(
+        () => {
+          const terms = auxiliaryTerms(model, batch, o);
+          record('aux', terms);
+          return weightedLossSum(terms, o.weights);
+        },
+        false,
+        this.vars([model.encoder, model.auxDecoder]),
+      );
 
       // 2. Main module: attention + main decoder; the encoder is frozen (not in the var list).
       let fakes: { reconstruction: tf.Tensor4D; stylized: tf.Tensor4D } | null = null;
-      this.optimizers.main.minimize(() => {
-        const { terms, reconstruction, stylized } = mainTerms(model, batch, seed, o);
-        fakes = { reconstruction: tf.keep(reconstruction), stylized: tf.keep(stylized) };
-        record('main', terms);
-        return weightedLossSum(terms, o.weights);
-      }, false, this.vars([model.recombination, model.mainDecoder]));
+      this.optimizers.main.minimize(
+        () => {
+          const { terms, reconstruction, stylized } = mainTerms(model, batch, seed, o);
+          fakes = { reconstruction: tf.keep(reconstruction), stylized: tf.keep(stylized) };
+          record('main', terms);
+          return weightedLossSum(terms, o.weights);
+        },
+        false,
+        this.vars([model.recombination, model.mainDecoder]),
+      );
 
       // 3. Discriminator, on the generated images (no gradient into the generator).
       const f = fakes as unknown as { reconstruction: tf.Tensor4D; stylized: tf.Tensor4D };
       const fromHistory = tf.tidy(() => this.history.query(tf.concat([f.reconstruction, f.stylized], 0)));
       tf.dispose([f.reconstruction, f.stylized]);
       try {
-        this.optimizers.disc.minimize(() => {
-          const terms = discriminatorTerms(model, batch, fromHistory, seed, o);
-          record('disc', terms);
-          return weightedLossSum(terms, o.weights);
-        }, false, this.vars([model.discriminator]));
+        this.optimizers.disc.minimize(
+          () => {
+            const terms = discriminatorTerms(model, batch, fromHistory, seed, o);
+            record('disc', terms);
+            return weightedLossSum(terms, o.weights);
+          },
+          false,
+          this.vars([model.discriminator]),
+        );
       } finally {
         fromHistory.dispose();
       }
@@ -323,7 +342,10 @@ export class TpfrTrainer {
     let stoppedBy: FitResult['stoppedBy'] = 'done';
     let saved = this.step;
     while (this.step < this.options.steps) {
-      if (opts.signal?.aborted) { stoppedBy = 'signal'; break; }
+      if (opts.signal?.aborted) {
+        stoppedBy = 'signal';
+        break;
+      }
       const info = await this.trainStepAsync();
       steps.push(info);
       const goOn = opts.onStep?.(info);
@@ -332,8 +354,14 @@ export class TpfrTrainer {
         await this.saveCheckpoint(opts.checkpointDir);
         saved = this.step;
       }
-      if (goOn === false) { stoppedBy = 'callback'; break; }
-      if (performance.now() - t0 >= limit) { stoppedBy = 'time-limit'; break; }
+      if (goOn === false) {
+        stoppedBy = 'callback';
+        break;
+      }
+      if (performance.now() - t0 >= limit) {
+        stoppedBy = 'time-limit';
+        break;
+      }
       await new Promise((r) => setTimeout(r, 0));
     }
     if (opts.checkpointDir && saved !== this.step) await this.saveCheckpoint(opts.checkpointDir);
@@ -354,7 +382,13 @@ export class TpfrTrainer {
     const history = this.history.snapshot();
     if (history) tensors.push({ name: 'history/images', tensor: history });
     try {
-      await writeCheckpoint(dir, this.model, { step: this.step, averagedSteps: this.average.count, options: this.options, data: describeData(this.dataset), tensors });
+      await writeCheckpoint(dir, this.model, {
+        step: this.step,
+        averagedSteps: this.average.count,
+        options: this.options,
+        data: describeData(this.dataset),
+        tensors,
+      });
     } finally {
       // The step counts (`iter`, made by getWeights) and the history's snapshot are new tensors; the
       // rest are the optimizers' and the average's own variables.
@@ -374,9 +408,13 @@ export class TpfrTrainer {
     const fn = 'TpfrTrainer.resume';
     const { allowDataChange, ...given } = changes;
     const unknown = Object.keys(given).filter((k) => !(TRAINER_OPTION_NAMES as readonly string[]).includes(k));
-    if (unknown.length > 0) throw new ValueError(fn, `options among ${TRAINER_OPTION_NAMES.join(', ')}, allowDataChange`, `unknown ${unknown.join(', ')}`);
+    if (unknown.length > 0)
+      throw new ValueError(fn, `options among ${TRAINER_OPTION_NAMES.join(', ')}, allowDataChange`, `unknown ${unknown.join(', ')}`);
     const { model, state } = await readCheckpoint(dir, fn);
-    const disposeAll = () => { tf.dispose(state.tensors.map((t) => t.tensor)); model.dispose(); };
+    const disposeAll = () => {
+      tf.dispose(state.tensors.map((t) => t.tensor));
+      model.dispose();
+    };
     try {
       const { options, notes } = planResume(fn, state, dataset, given, allowDataChange);
       const trainer = new TpfrTrainer(model, dataset, options);
@@ -384,7 +422,9 @@ export class TpfrTrainer {
       const tensors = Object.fromEntries(state.tensors.map((t) => [t.name, t.tensor]));
       for (const name of OPTIMIZERS) {
         const prefix = `${name}/`;
-        const weights = state.tensors.filter((t) => t.name.startsWith(prefix)).map((t) => ({ name: t.name.slice(prefix.length), tensor: t.tensor }));
+        const weights = state.tensors
+          .filter((t) => t.name.startsWith(prefix))
+          .map((t) => ({ name: t.name.slice(prefix.length), tensor: t.tensor }));
         if (weights.length > 0) {
           const opt = trainer.optimizers[name];
           await opt.setWeights(weights);

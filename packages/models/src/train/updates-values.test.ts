@@ -13,7 +13,9 @@ const ZERO = { reconstruction: 0, adversarial: 0, contentFeatureCycle: 0, metric
 /** The trainable weights of each sub-model, copied. */
 function snapshot(model: TpfrModel): Record<string, Float32Array[]> {
   const parts = model.parts();
-  return Object.fromEntries(Object.entries(parts).map(([k, m]) => [k, m.trainableWeights.map((w) => w.read().dataSync().slice() as Float32Array)]));
+  return Object.fromEntries(
+    Object.entries(parts).map(([k, m]) => [k, m.trainableWeights.map((w) => w.read().dataSync().slice() as Float32Array)]),
+  );
 }
 /** Lets vitest's worker talk to the main process between long synchronous steps. */
 const tick = () => new Promise((r) => setImmediate(r));
@@ -39,11 +41,27 @@ it("each loss term's weight reaches its update: weights of 0 leave that update's
   for (const term of ['reconstruction', 'contentFeatureCycle', 'metricLearning', 'latentCycle'] as const) {
     expect((await step({ ...ZERO, [term]: 1 })).encoder, term).toBe(true);
   }
-  expect(await step({ ...ZERO, metricLearning: 1 })).toEqual({ encoder: true, recombination: false, mainDecoder: false, auxDecoder: false, discriminator: false });
+  expect(await step({ ...ZERO, metricLearning: 1 })).toEqual({
+    encoder: true,
+    recombination: false,
+    mainDecoder: false,
+    auxDecoder: false,
+    discriminator: false,
+  });
   // The main update's terms train the TPFR layer and the main decoder (the encoder is frozen there).
-  expect(await step({ ...ZERO, transferLatentCycle: 1 })).toMatchObject({ encoder: false, recombination: true, mainDecoder: true, discriminator: false });
+  expect(await step({ ...ZERO, transferLatentCycle: 1 })).toMatchObject({
+    encoder: false,
+    recombination: true,
+    mainDecoder: true,
+    discriminator: false,
+  });
   // 'adversarial' weighs both the main update's term and the discriminator's.
-  expect(await step({ ...ZERO, adversarial: 1 })).toMatchObject({ encoder: false, mainDecoder: true, discriminator: true, auxDecoder: false });
+  expect(await step({ ...ZERO, adversarial: 1 })).toMatchObject({
+    encoder: false,
+    mainDecoder: true,
+    discriminator: true,
+    auxDecoder: false,
+  });
 }, 120_000);
 
 it("the auxiliary update moves the encoder by Adam's first step of the gradient of the weighted sum", async () => {
@@ -52,7 +70,13 @@ it("the auxiliary update moves the encoder by Adam's first step of the gradient 
   const weights = { reconstruction: 3, contentFeatureCycle: 0.5, metricLearning: 2, latentCycle: 0.25 };
   const model = TpfrTrainer.createModel(MICRO_MODEL, 10);
   // decayFrom −1 of 1 step: the first step's rate is half the base rate (the schedule reaches the optimizer).
-  const trainer = new TpfrTrainer(model, data, { steps: 1, seed: 10, learningRate: 2e-3, decayFrom: -1, weights: { ...weights, adversarial: 0, transferLatentCycle: 0 } });
+  const trainer = new TpfrTrainer(model, data, {
+    steps: 1,
+    seed: 10,
+    learningRate: 2e-3,
+    decayFrom: -1,
+    weights: { ...weights, adversarial: 0, transferLatentCycle: 0 },
+  });
   const vars = model.encoder.trainableWeights.map((w) => w.read() as tf.Variable);
   // The gradient of Σ w·term at the initial weights, for the same batch (step 0).
   const batch = data.sampleBatch(0, 1);
@@ -68,7 +92,7 @@ it("the auxiliary update moves the encoder by Adam's first step of the gradient 
   vars.forEach((v, i) => {
     const after = v.dataSync();
     for (let j = 0; j < after.length; j++) {
-      const expected = -1e-3 * g[i][j] / (Math.abs(g[i][j]) + 1e-7);
+      const expected = (-1e-3 * g[i][j]) / (Math.abs(g[i][j]) + 1e-7);
       worst = Math.max(worst, Math.abs(after[j] - before[i][j] - expected));
       if (Math.abs(g[i][j]) > 1e-5) moved++;
     }

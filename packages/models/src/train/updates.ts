@@ -1,7 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  contentFeatureCycleLoss, latentCycleLoss, meanOverExemplars, metricLearningLoss, reconstructionLoss, raganBceDiscriminatorLoss,
-  raganBceGeneratorLoss, raganLsDiscriminatorLoss, raganLsGeneratorLoss, transferLatentCycleLoss,
+  contentFeatureCycleLoss,
+  latentCycleLoss,
+  meanOverExemplars,
+  metricLearningLoss,
+  reconstructionLoss,
+  raganBceDiscriminatorLoss,
+  raganBceGeneratorLoss,
+  raganLsDiscriminatorLoss,
+  raganLsGeneratorLoss,
+  transferLatentCycleLoss,
 } from '@tpfr/losses';
 import { hashSeed } from '@tpfr/core/utils';
 import { stackPeersPerSample } from '@tpfr/layers';
@@ -33,13 +41,22 @@ function discriminate(model: TpfrModel, image: tf.Tensor4D, condition: tf.Tensor
  * against its reconstruction given A′, painting B against the stylization given B′; the
  * discriminator's input noise is seeded from `seed` and `salt` (distinct per update and image).
  */
-function relativisticLoss(model: TpfrModel, batch: StyleBatch, fromPhoto: tf.Tensor4D, fromPainting: tf.Tensor4D, seed: number, salt: number, loss: (real: tf.Tensor, fake: tf.Tensor) => tf.Scalar): tf.Scalar {
+function relativisticLoss(
+  model: TpfrModel,
+  batch: StyleBatch,
+  fromPhoto: tf.Tensor4D,
+  fromPainting: tf.Tensor4D,
+  seed: number,
+  salt: number,
+  loss: (real: tf.Tensor, fake: tf.Tensor) => tf.Scalar,
+): tf.Scalar {
   const triples: [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D][] = [
     [batch.photoA, fromPhoto, batch.photoA2],
     [batch.paintingB, fromPainting, batch.paintingB2],
   ];
   return meanOverExemplars(triples, ([real, fake, cond], i) =>
-    loss(discriminate(model, real, cond, seed, salt + 2 * i), discriminate(model, fake, cond, seed, salt + 1 + 2 * i)));
+    loss(discriminate(model, real, cond, seed, salt + 2 * i), discriminate(model, fake, cond, seed, salt + 1 + 2 * i)),
+  );
 }
 
 /**
@@ -72,18 +89,32 @@ export function auxiliaryTerms(model: TpfrModel, batch: StyleBatch, o: UpdateOpt
   const recA = m.decode(zA, { decoder: 'aux', training: true });
   // Stryker disable next-line StringLiteral: as above
   const recB2 = m.decode(zB2, { decoder: 'aux', training: true });
-  const reconstruction = reconstructionLoss([[recA, batch.photoA], [recB2, batch.paintingB2]]);
+  const reconstruction = reconstructionLoss([
+    [recA, batch.photoA],
+    [recB2, batch.paintingB2],
+  ]);
   // Content feature cycle: the stylized image and the main decoder's reconstruction must keep
   // the content code of A (gradients reach the encoder only: only its weights are updated).
-  const stylized = m.decode(m.recombine(zA, peerPool(o.peerPaintings, zB2, () => zB)));
+  const stylized = m.decode(
+    m.recombine(
+      zA,
+      peerPool(o.peerPaintings, zB2, () => zB),
+    ),
+  );
   const mainRec = m.decode(zA);
   const contentFeatureCycle = contentFeatureCycleLoss([
     [m.encode(stylized, { training: true }).content, zA.content],
     [m.encode(mainRec, { training: true }).content, zA.content],
   ]);
   const metricLearning = metricLearningLoss(
-    [[zB2.style, zB.style], [zA2.style, zA.style]],
-    [[zA2.style, zB.style], [zB2.style, zA.style]],
+    [
+      [zB2.style, zB.style],
+      [zA2.style, zA.style],
+    ],
+    [
+      [zA2.style, zB.style],
+      [zB2.style, zA.style],
+    ],
   );
   const cycA = m.encode(recA, { training: true });
   const cycB2 = m.encode(recB2, { training: true });
@@ -100,7 +131,12 @@ export function auxiliaryTerms(model: TpfrModel, batch: StyleBatch, o: UpdateOpt
  * adversarial, reconstruction, transfer latent cycle; also the generated images for the
  * discriminator.
  */
-export function mainTerms(model: TpfrModel, batch: StyleBatch, seed: number, o: UpdateOptions): { terms: Record<string, tf.Scalar>; reconstruction: tf.Tensor4D; stylized: tf.Tensor4D } {
+export function mainTerms(
+  model: TpfrModel,
+  batch: StyleBatch,
+  seed: number,
+  o: UpdateOptions,
+): { terms: Record<string, tf.Scalar>; reconstruction: tf.Tensor4D; stylized: tf.Tensor4D } {
   const m = model;
   const zA: Latent = m.encode(batch.photoA);
   const zB2: Latent = m.encode(batch.paintingB2);
@@ -108,12 +144,19 @@ export function mainTerms(model: TpfrModel, batch: StyleBatch, seed: number, o: 
   const recA = m.decode(zA, { training: true });
   // Stryker disable next-line BooleanLiteral: as above
   const recB2 = m.decode(zB2, { training: true });
-  const recombined = m.recombine(zA, peerPool(o.peerPaintings, zB2, () => m.encode(batch.paintingB)), { training: true });
+  const recombined = m.recombine(
+    zA,
+    peerPool(o.peerPaintings, zB2, () => m.encode(batch.paintingB)),
+    { training: true },
+  );
   // Stryker disable next-line BooleanLiteral: as above
   const stylized = m.decode(recombined, { training: true });
   const gLoss = o.adversarial === 'ls' ? raganLsGeneratorLoss : raganBceGeneratorLoss;
   const adversarial = relativisticLoss(m, batch, recA, stylized, seed, 20, gLoss);
-  const reconstruction = reconstructionLoss([[recA, batch.photoA], [recB2, batch.paintingB2]]);
+  const reconstruction = reconstructionLoss([
+    [recA, batch.photoA],
+    [recB2, batch.paintingB2],
+  ]);
   const zS = m.encode(stylized);
   const transferLatentCycle = transferLatentCycleLoss({ content: zS.content, style: zS.style }, { content: zA.content, style: zB2.style });
   return { terms: { adversarial, reconstruction, transferLatentCycle }, reconstruction: recA, stylized };
@@ -124,7 +167,13 @@ export function mainTerms(model: TpfrModel, batch: StyleBatch, seed: number, o: 
  * images (`fakes`: B reconstructions then B stylizations, through the image history), conditioned on
  * the second photo / painting.
  */
-export function discriminatorTerms(model: TpfrModel, batch: StyleBatch, fakes: tf.Tensor4D, seed: number, o: UpdateOptions): Record<string, tf.Scalar> {
+export function discriminatorTerms(
+  model: TpfrModel,
+  batch: StyleBatch,
+  fakes: tf.Tensor4D,
+  seed: number,
+  o: UpdateOptions,
+): Record<string, tf.Scalar> {
   const b = batch.photoA.shape[0];
   const fakeRec = tf.slice(fakes, [0, 0, 0, 0], [b, -1, -1, -1]) as tf.Tensor4D;
   const fakeSty = tf.slice(fakes, [b, 0, 0, 0], [b, -1, -1, -1]) as tf.Tensor4D;

@@ -22,7 +22,7 @@ it('does nothing with a decay of 0', () => {
   tf.dispose(w);
 });
 
-it("starts from a copy of the weights, then moves by (1 − d)·(w − avg) with d = min(decay, (1 + t) / (10 + t))", () => {
+it('starts from a copy of the weights, then moves by (1 − d)·(w − avg) with d = min(decay, (1 + t) / (10 + t))', () => {
   const w: tf.Variable[] = [tf.variable(tf.tensor1d([1, -2])), tf.variable(tf.scalar(4))];
   const avg = new WeightAverage(0.2);
   avg.update(w);

@@ -48,12 +48,16 @@ export function startChild(script: string, args: string[]): Child {
     }
   });
   let err = '';
-  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => { if (err.length < 20_000) err += chunk; });
+  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    if (err.length < 20_000) err += chunk;
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     proc.on('exit', (code, signal) => resolve({ code, signal }));
   });
   return {
-    proc, lines, exited,
+    proc,
+    lines,
+    exited,
     stderr: () => err.slice(0, 2000),
     onLine(fn) {
       lines.forEach(fn);
@@ -74,10 +78,20 @@ export function whenCreated(parent: string, name: string, fn: () => void): () =>
     stop();
     fn();
   };
-  const watcher = watch(parent, (_event, file) => { if (file === name) fire(); });
-  const timer = setInterval(() => { if (existsSync(join(parent, name))) fire(); }, 2);
-  const stop = () => { watcher.close(); clearInterval(timer); };
-  return () => { done = true; stop(); };
+  const watcher = watch(parent, (_event, file) => {
+    if (file === name) fire();
+  });
+  const timer = setInterval(() => {
+    if (existsSync(join(parent, name))) fire();
+  }, 2);
+  const stop = () => {
+    watcher.close();
+    clearInterval(timer);
+  };
+  return () => {
+    done = true;
+    stop();
+  };
 }
 
 /** Sends SIGKILL after `ms` (if it still runs). */
@@ -96,19 +110,27 @@ function manifestBytes(specs: { shape: number[]; dtype?: string }[]): number {
  */
 export function checkModelFolder(dir: string): Buffer {
   JSON.parse(readFileSync(join(dir, 'tpfr-model.json'), 'utf8'));
-  const model = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { weightsManifest: { paths: string[]; weights: { shape: number[]; dtype?: string }[] }[] };
+  const model = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as {
+    weightsManifest: { paths: string[]; weights: { shape: number[]; dtype?: string }[] }[];
+  };
   const specs = model.weightsManifest.flatMap((g) => g.weights);
   const weights = readFileSync(join(dir, model.weightsManifest[0].paths[0]));
-  if (weights.byteLength !== manifestBytes(specs)) throw new Error(`${dir}: weights.bin has ${weights.byteLength} bytes, model.json describes ${manifestBytes(specs)}`);
+  if (weights.byteLength !== manifestBytes(specs))
+    throw new Error(`${dir}: weights.bin has ${weights.byteLength} bytes, model.json describes ${manifestBytes(specs)}`);
   return weights;
 }
 
 /** Checks that the checkpoint folder `dir` is whole (see {@link checkModelFolder}) and returns its step. */
 export function checkCheckpointFolder(dir: string): number {
-  const json = JSON.parse(readFileSync(join(dir, 'trainer.json'), 'utf8')) as { format: string; step: number; specs: { shape: number[]; dtype?: string }[] };
+  const json = JSON.parse(readFileSync(join(dir, 'trainer.json'), 'utf8')) as {
+    format: string;
+    step: number;
+    specs: { shape: number[]; dtype?: string }[];
+  };
   if (json.format !== 'tpfr-checkpoint' || !Number.isInteger(json.step)) throw new Error(`${dir}: trainer.json is not a checkpoint's`);
   const bytes = statSync(join(dir, 'state.bin')).size;
-  if (bytes !== manifestBytes(json.specs)) throw new Error(`${dir}: state.bin has ${bytes} bytes, trainer.json describes ${manifestBytes(json.specs)}`);
+  if (bytes !== manifestBytes(json.specs))
+    throw new Error(`${dir}: state.bin has ${bytes} bytes, trainer.json describes ${manifestBytes(json.specs)}`);
   checkModelFolder(join(dir, 'model'));
   return json.step;
 }
@@ -143,9 +165,21 @@ export function importTorchFixtures(dir: string): ((out: string) => string[])[] 
     const keys = part === 'G' ? authorsGeneratorKeys({ ngf: 16, residualBlocks: 2 }) : authorsDiscriminatorKeys({ ndf: 4 });
     const sd = syntheticAuthorsStateDict(keys, seed);
     const file = join(dir, `${part}${seed}.pth`);
-    writeFileSync(file, writeTorchCheckpoint([...sd].map(([name, t]) => ({ name, ...t })) as Parameters<typeof writeTorchCheckpoint>[0], { format: 'zip' }));
+    writeFileSync(
+      file,
+      writeTorchCheckpoint([...sd].map(([name, t]) => ({ name, ...t })) as Parameters<typeof writeTorchCheckpoint>[0], { format: 'zip' }),
+    );
     return file;
   };
   const disc = pth(4, 'D');
-  return [pth(2, 'G'), pth(3, 'G')].map((file) => (out: string) => [CHILD.cli, 'import-torch', file, '--discriminator', disc, '--out', out, '--quiet']);
+  return [pth(2, 'G'), pth(3, 'G')].map((file) => (out: string) => [
+    CHILD.cli,
+    'import-torch',
+    file,
+    '--discriminator',
+    disc,
+    '--out',
+    out,
+    '--quiet',
+  ]);
 }

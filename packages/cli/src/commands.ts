@@ -204,6 +204,14 @@ export interface StylizeCommandOptions extends CommonOptions {
   memoryBudget?: string;
   /** `--jobs <n>`: worker processes for several contents (default 1). */
   jobs?: string;
+  /** `--strength <s>`: in [0, 1]. */
+  strength?: string;
+  /** `--style-weights <w,…>`: one weight per `--style`. */
+  styleWeights?: string;
+  /** `--preserve-color <mode>`: luminance or histogram. */
+  preserveColor?: string;
+  /** `--mask <img>` (repeatable): one per `--style`. */
+  mask?: string[];
   /** How a `--jobs` worker is started (default: the command that runs now); tests give the TypeScript entry. */
   workerEntry?: string[];
 }
@@ -251,14 +259,18 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
     throw new CliError(`option --out: expected a folder for ${contents.length} content images, received the image path '${o.out}'`, 2);
   }
   if (!several) formatFromPath(o.out, 'tpfr stylize --out');
+  const controls = parseControls(o);
   const jobs = o.jobs === undefined ? 1 : positiveInt('--jobs', o.jobs);
   if (jobs > 1 && contents.length > 1 && !isStylizeWorker()) return stylizeWithWorkers(o, contents, jobs);
   const backend = await setUp(o);
   const model = await openModel(o.model);
-  const styles = o.style.map((s) => readImage(s));
-  // The exemplars are encoded once, whatever the number of contents.
-  const encoded = encodeExemplars(model, styles, { pipeline });
-  tf.dispose(styles);
+  const perStyle = controls.styleWeights !== undefined || o.mask !== undefined;
+  // Each --style is a file, or a folder of one style's images (one pool, or one style with weights or masks).
+  const styles = o.style.map((s) => (isFolder(s) ? contentFiles(s).map((f) => readImage(f)) : readImage(s)));
+  const masks = readMasks(o.mask);
+  // The exemplars are encoded once, whatever the number of contents (with histogram colours, for each content).
+  const encoded = controls.preserveColor === 'histogram' ? null : encodeExemplars(model, styles, { pipeline, perStyle });
+  if (encoded) tf.dispose(styles.flat());
   const bar = several ? startProgress('stylize', contents.length, o.quiet || isStylizeWorker()) : undefined;
   try {
     for (const [i, file] of contents.entries()) {
@@ -277,9 +289,11 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
       let result: tf.Tensor3D;
       let peak = 0;
       try {
-        result = stylize(model, content, encoded, {
+        result = stylize(model, content, encoded ?? styles, {
           stages,
           k,
+          ...controls,
+          masks,
           pipeline,
           memoryBudgetBytes: memoryBudget(budgetMiB, backend),
           onMemoryEstimate: (e) => {
@@ -302,10 +316,68 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
     }
   } finally {
     bar?.stop();
-    encoded.dispose();
+    encoded?.dispose();
+    if (!encoded) tf.dispose(styles.flat());
+    tf.dispose(masks ?? []);
     model.dispose();
   }
   if (several && !isStylizeWorker()) console.log(`${o.out}: ${contents.length} images`);
+}
+
+/** The controls of `tpfr stylize`, checked before any work (usage errors: exit 2). */
+function parseControls(o: StylizeCommandOptions): Pick<StylizeOptions, 'strength' | 'styleWeights' | 'preserveColor'> {
+  const controls: Pick<StylizeOptions, 'strength' | 'styleWeights' | 'preserveColor'> = {};
+  if (o.strength !== undefined) {
+    const s = o.strength.trim() === '' ? Number.NaN : Number(o.strength);
+    if (!(s >= 0 && s <= 1)) throw new CliError(`option --strength: expected a number in [0, 1], received '${o.strength}'`, 2);
+    controls.strength = s;
+  }
+  if (o.styleWeights !== undefined) {
+    const given = o.styleWeights;
+    const w = given.split(',').map((v) => (v.trim() === '' ? Number.NaN : Number(v)));
+    if (w.length !== o.style.length) {
+      throw new CliError(
+        `option --style-weights: expected one weight per --style (${o.style.length}), received ${w.length} in '${given}'`,
+        2,
+      );
+    }
+    w.forEach((v, i) => {
+      if (!(Number.isFinite(v) && v >= 0))
+        throw new CliError(`option --style-weights: expected finite weights >= 0, received '${given.split(',')[i]}' (weight ${i + 1})`, 2);
+    });
+    if (w.every((v) => v === 0))
+      throw new CliError(`option --style-weights: expected weights that do not sum to 0, received '${given}'`, 2);
+    controls.styleWeights = w;
+  }
+  if (o.preserveColor !== undefined) {
+    if (o.preserveColor !== 'luminance' && o.preserveColor !== 'histogram') {
+      throw new CliError(`option --preserve-color: expected luminance or histogram, received '${o.preserveColor}'`, 2);
+    }
+    controls.preserveColor = o.preserveColor;
+  }
+  if (o.mask !== undefined && o.mask.length !== o.style.length) {
+    throw new CliError(`option --mask: expected one mask per --style (${o.style.length}), received ${o.mask.length}`, 2);
+  }
+  return controls;
+}
+
+/** The `--mask` files as masks (int32 0–255, as decoded), or undefined without any; an unreadable file fails (exit 1) naming it. */
+function readMasks(files: string[] | undefined): tf.Tensor3D[] | undefined {
+  if (files === undefined) return undefined;
+  const masks: tf.Tensor3D[] = [];
+  try {
+    for (const f of files) {
+      try {
+        masks.push(readImage(f));
+      } catch (e) {
+        throw new CliError(`option --mask: cannot read '${f}': ${(e as Error).message}`, 1);
+      }
+    }
+    return masks;
+  } catch (e) {
+    tf.dispose(masks);
+    throw e;
+  }
 }
 
 /** `tpfr stylize --jobs N` with several contents: the same command in N worker processes, one share of the contents each. */
@@ -327,6 +399,10 @@ async function stylizeWithWorkers(o: StylizeCommandOptions, contents: string[], 
     ...(o.crop === false ? ['--no-crop'] : []),
     ...(o.stretch === false ? ['--no-stretch'] : []),
     ...flag('--memory-budget', o.memoryBudget),
+    ...flag('--strength', o.strength),
+    ...flag('--style-weights', o.styleWeights),
+    ...flag('--preserve-color', o.preserveColor),
+    ...(o.mask ?? []).flatMap((m) => ['--mask', m]),
     '--backend',
     o.backend,
     '--quiet',

@@ -44,10 +44,24 @@ export function createProgram(): Command {
     .description('stylize content images (PNG or JPEG, any size) in the style of one or more exemplars')
     .requiredOption('--model <dir>', 'model folder')
     .requiredOption('--content <img>', 'content image or folder of images (repeat for several; the exemplars are encoded once)', collect)
-    .requiredOption('--style <img>', 'style exemplar (repeat for several: they form one peer pool)', collect)
+    .requiredOption(
+      '--style <img>',
+      "style exemplar, or a folder of one style's images (repeat for several: they form one peer pool, or with --style-weights / --mask one style each)",
+      collect,
+    )
     .requiredOption('--out <img>', 'output image (.png or .jpg), or a folder for several contents (one <name>.png each)')
     .option('--stages <s>', 'two-stage or style-only', 'two-stage')
     .option('--k <n>', "neighbours per pixel (default: the model's)")
+    .option('--strength <s>', "how strongly to stylize, 0 (the content's reconstruction) to 1 (default: the full stylization)")
+    .option(
+      '--style-weights <w,…>',
+      'one weight per --style, in their order (e.g. 0.7,0.3): each style recombines the content on its own, mixed by weight',
+    )
+    .option(
+      '--preserve-color <mode>',
+      "keep the content's colours: luminance (the result's luminance, the content's chroma) or histogram (the styles matched to the content's colours)",
+    )
+    .option('--mask <img>', 'a mask per --style, in their order (white where that style applies; any size): a style per region', collect)
     .option(
       '--size <S>',
       "the authors' test.py pipeline at S: content and styles resized (shorter side to S, Pillow bicubic) and centre-cropped to S×S, the content reflect-padded, the result min–max stretched to 0–255",

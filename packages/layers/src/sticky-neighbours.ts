@@ -81,8 +81,10 @@ export function keepNearPrevious(
       const freshRank = tf.where(twice, tf.fill(dFresh.shape, Infinity), dFresh);
       const order = tf.topk(tf.neg(tf.concat([previousRank, freshRank], 1)), k).indices;
       const candidates = tf.concat([previous, fresh], 1);
-      const picked = tf.gather(candidates, order, 1, 1);
-      return picked as tf.Tensor2D;
+      // Row-wise pick as one flat gather (wasm's gather has no batch dimensions).
+      const n = candidates.shape[0];
+      const flat = tf.add(order, tf.mul(tf.expandDims(tf.range(0, n, 1, 'int32'), 1), tf.scalar(2 * k, 'int32')));
+      return tf.reshape(tf.gather(tf.reshape(candidates, [-1]), tf.reshape(flat, [-1])), [n, k]) as tf.Tensor2D;
     }),
   );
   found.indices.dispose();

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '@tpfr/core';
+import { expect, it } from 'vitest';
+import { describeEachBackend } from '@tpfr/testing';
 import { PeerRecombination } from './tpfr-layer.js';
 
 // The call argument `hysteresis`: last frame's neighbours kept while they stay near.
@@ -48,11 +48,7 @@ function distancesOf(queries: tf.Tensor2D, pool: tf.Tensor2D, indices: tf.Tensor
   });
 }
 
-beforeAll(async () => {
-  await initBackend('cpu');
-});
-
-describe('PeerRecombination call argument hysteresis', () => {
+describeEachBackend('PeerRecombination call argument hysteresis', () => {
   it("with last call's own graph and margin 0, gives the plain call's neighbour sets and outputs", () => {
     const layer = layerFor(3, 1);
     tf.tidy(() => {

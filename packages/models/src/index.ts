@@ -10,11 +10,26 @@
  * @module
  */
 export { TpfrModel } from './model/model.js';
-export type { Latent, PeerCodes, RecombineOptions, EncodeOptions, DecodeOptions, ModelPart } from './model/model.js';
+export type {
+  Latent,
+  PeerCodes,
+  RecombineOptions,
+  Recombined,
+  NeighbourGraph,
+  EncodeOptions,
+  DecodeOptions,
+  ModelPart,
+} from './model/model.js';
 export type { InferenceOptions, InferencePlan } from './inference/plan.js';
 export type { TpfrModelManifest } from './model/artifacts.js';
-export { stylize, encodeExemplars } from './model/stylize.js';
-export type { StylizeOptions, StylizePipelineOptions, EncodedExemplars, EncodeExemplarsOptions } from './model/stylize.js';
+export { stylize } from './stylize/stylize.js';
+export { createStylizer } from './stylize/stylizer.js';
+export type { Stylizer, StylizerOptions, StylizerGraph, CoherenceOptions } from './stylize/stylizer.js';
+export { encodeExemplars } from './stylize/exemplar-set.js';
+export type { EncodedExemplars, EncodeExemplarsOptions, PoolCodes } from './stylize/exemplar-set.js';
+export type { StylizeOptions, ColorPreservation } from './stylize/options.js';
+export type { StylizePipelineOptions } from './stylize/pipeline.js';
+export type { StyleImages, StylesInput } from './stylize/styles.js';
 export { estimateStylizeMemory, MemoryBudgetError } from './model/memory-estimate.js';
 export type { StylizeMemoryEstimate, ExemplarSizes, MemoryEstimateOptions } from './model/memory-estimate.js';
 export { PRESETS, resolveConfig, latentWidths } from './model/config.js';

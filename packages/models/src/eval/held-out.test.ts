@@ -6,7 +6,7 @@ import { expectNoLeaks, MICRO_MODEL } from '@tpfr/testing';
 import { createSyntheticDataset } from '../data/synthetic.js';
 import { HELD_OUT_STYLE_CLASSES } from '../data/style-classes.js';
 import { TpfrModel } from '../model/model.js';
-import { stylize } from '../model/stylize.js';
+import { stylize } from '../stylize/stylize.js';
 import {
   disposeHeldOut,
   evaluateHeldOut,

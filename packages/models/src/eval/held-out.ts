@@ -9,7 +9,7 @@ import type { TpfrStages } from '@tpfr/layers';
 import { createSyntheticDataset } from '../data/synthetic.js';
 import { HELD_OUT_STYLE_CLASSES } from '../data/style-classes.js';
 import type { TpfrModel } from '../model/model.js';
-import { stylize } from '../model/stylize.js';
+import { stylize } from '../stylize/stylize.js';
 import { evaluateStylization, type StylizationReport, type StylizationTriple } from './evaluate.js';
 import { MIN_STYLE_IMAGE_SIDE } from './style-statistics.js';
 

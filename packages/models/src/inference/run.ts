@@ -59,20 +59,20 @@ export function decodeByPlan(decoder: tfl.LayersModel, codes: StoredCodes, plan:
 export function recombineByPlan(
   codes: StoredCodes,
   plan: InferencePlan,
-  recombine: (z: { content: tf.Tensor4D; style: tf.Tensor4D }) => { content: tf.Tensor4D; style: tf.Tensor4D },
+  recombine: (z: { content: tf.Tensor4D; style: tf.Tensor4D }, r0: number, r1: number) => { content: tf.Tensor4D; style: tf.Tensor4D },
 ): StoredCodes {
   const [b, h, w, cc] = codes.content.shape;
   const cs = codes.style.shape[3];
   const [zc, zs] = [storedRows(codes.content), storedRows(codes.style)];
   if (plan.recombineRows >= h && codes.content instanceof tf.Tensor && codes.style instanceof tf.Tensor) {
-    return recombine({ content: codes.content, style: codes.style });
+    return recombine({ content: codes.content, style: codes.style }, 0, h);
   }
   const onHost = !(codes.content instanceof tf.Tensor);
   const out = onHost ? { content: hostMap([b, h, w, cc]), style: hostMap([b, h, w, cs]) } : null;
   const parts: { content: tf.Tensor4D; style: tf.Tensor4D }[] = [];
   for (let r0 = 0; r0 < h; r0 += plan.recombineRows) {
     const r1 = Math.min(h, r0 + plan.recombineRows);
-    const y = tf.tidy(() => recombine({ content: zc.rows(r0, r1), style: zs.rows(r0, r1) }));
+    const y = tf.tidy(() => recombine({ content: zc.rows(r0, r1), style: zs.rows(r0, r1) }, r0, r1));
     if (out) {
       writeHostRows(out.content, r0, y.content);
       writeHostRows(out.style, r0, y.style);

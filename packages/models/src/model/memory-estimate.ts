@@ -15,8 +15,15 @@ export interface StylizeMemoryEstimate {
   plan: InferencePlan;
 }
 
-/** Where the exemplars come from: images `[h, w]` each (resized to the first one's size), or encoded ones. */
-export type ExemplarSizes = { images: Array<[number, number]> } | { encoded: { pixels: number } };
+/**
+ * Where the exemplars come from: images `[h, w]` each of one peer pool (resized to the first one's
+ * size), the images of each style encoded on its own (`styles`, for style weights and regions), or
+ * encoded ones (their latent pixels, every pool together).
+ */
+export type ExemplarSizes =
+  | { images: Array<[number, number]> }
+  | { styles: Array<Array<[number, number]>> }
+  | { encoded: { pixels: number } };
 
 /** Options of {@link estimateStylizeMemory}: the call's k and batch, and its inference options. */
 export interface MemoryEstimateOptions extends InferenceOptions {
@@ -68,19 +75,27 @@ export function estimateStylizeMemory(
   const fc = 4 * b * H * W * cfg.ngf;
   const n = b * (H / m) * (W / m);
   const lc = codeBytes(n);
-  // Exemplars: all at the first one's size, encoded as one batch.
+  // Exemplars: each pool at its first image's size, encoded as one batch; every pool's codes kept.
   let poolPixels: number;
   let exemplarEncode = 0;
   let poolImages = 0;
   if ('encoded' in exemplars) {
     poolPixels = exemplars.encoded.pixels;
   } else {
-    const list = exemplars.images;
-    const [h, wd] = [up(list[0][0]), up(list[0][1])];
-    poolPixels = list.length * (h / m) * (wd / m);
-    const exemplarPlan = planInference('estimateStylizeMemory', cfg, [list.length, h, wd], opts);
-    exemplarEncode = encodeBytes(cfg, 4 * list.length * h * wd * cfg.ngf, codeBytes(poolPixels), exemplarPlan);
-    poolImages = 4 * list.length * h * wd * 3 * 2; // the inputs and their model-range copies
+    const pools = 'images' in exemplars ? [exemplars.images] : exemplars.styles;
+    poolPixels = 0;
+    for (const list of pools) {
+      const [h, wd] = [up(list[0][0]), up(list[0][1])];
+      const pixels = list.length * (h / m) * (wd / m);
+      const exemplarPlan = planInference('estimateStylizeMemory', cfg, [list.length, h, wd], opts);
+      // The pools encoded before this one are held while it is encoded.
+      exemplarEncode = Math.max(
+        exemplarEncode,
+        codeBytes(poolPixels) + encodeBytes(cfg, 4 * list.length * h * wd * cfg.ngf, codeBytes(pixels), exemplarPlan),
+      );
+      poolPixels += pixels;
+      poolImages += 4 * list.length * h * wd * 3 * 2; // the inputs and their model-range copies
+    }
   }
   const lp = codeBytes(poolPixels);
   const inputs = contentImage * 2 + poolImages;

@@ -40,6 +40,27 @@ export interface RecombineOptions {
   k?: number;
   /** Training mode: batch statistics in the attention transforms, attention dropout. */
   training?: boolean;
+  /**
+   * Hysteresis for frames of a video: per stage, last frame's neighbours `[B, h, w, k]` (int32, as
+   * {@link NeighbourGraph} gives them), kept while within `(1 + margin)` of the new k-th distance
+   * (see the TPFR layer's `hysteresis` call argument; default margin 0.05).
+   */
+  hysteresis?: { previous: tf.Tensor[]; margin?: number };
+  /** Also return the neighbour graph of each stage ({@link Recombined.graph}). */
+  graph?: boolean;
+}
+
+/** Each stage's neighbours of every latent pixel: rows of its sample's pool (exemplar, then row, then column). */
+export interface NeighbourGraph {
+  /** Per stage, `[B, h, w, k]` int32. */
+  indices: tf.Tensor4D[];
+  /** Per stage, `[B, h, w, k]`: the attention weights (summing to 1 over k). */
+  weights: tf.Tensor4D[];
+}
+
+/** What {@link TpfrModel.recombine} returns: the recombined codes, and the graph when asked. */
+export interface Recombined extends Pick<Latent, 'content' | 'style'> {
+  graph?: NeighbourGraph;
 }
 
 /** Options of {@link TpfrModel.encode}. */
@@ -170,14 +191,33 @@ export class TpfrModel {
    *   (`stackPeers(codes, B)` gives every sample the same exemplars).
    * @returns content′ and style′, shaped as the input's.
    */
-  recombine(z: Pick<Latent, 'content' | 'style'>, peers: PeerCodes, opts: RecombineOptions = {}): Pick<Latent, 'content' | 'style'> {
+  recombine(z: Pick<Latent, 'content' | 'style'>, peers: PeerCodes, opts: RecombineOptions = {}): Recombined {
     const inputs = [z.content, z.style, peers.content, peers.style];
-    const [content, style] = this.recombinationLayer.apply(inputs, {
-      training: opts.training ?? false,
-      stages: opts.stages,
-      k: opts.k,
+    const args = { training: opts.training ?? false, stages: opts.stages, k: opts.k };
+    if (!opts.graph && !opts.hysteresis) {
+      const [content, style] = this.recombinationLayer.apply(inputs, args) as tf.Tensor4D[];
+      return { content, style };
+    }
+    const previous = opts.hysteresis?.previous as [tf.Tensor, tf.Tensor?] | undefined;
+    const hysteresis = previous && { previous, margin: opts.hysteresis?.margin };
+    const [content, style, ...graph] = this.recombinationLayer.apply(inputs, {
+      ...args,
+      hysteresis,
+      returnAttention: true,
     }) as tf.Tensor4D[];
-    return { content, style };
+    if (!opts.graph) {
+      tf.dispose(graph);
+      return { content, style };
+    }
+    const stages = graph.length / 2;
+    return {
+      content,
+      style,
+      graph: {
+        indices: graph.filter((_, i) => i % 2 === 0).slice(0, stages),
+        weights: graph.filter((_, i) => i % 2 === 1).slice(0, stages),
+      },
+    };
   }
 
   /**

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, TpfrError, ValueError } from '@tpfr/core';
 import { MICRO_MODEL } from '@tpfr/testing';
-import { stylize } from '../model/stylize.js';
+import { stylize } from '../stylize/stylize.js';
 import { TpfrTrainer } from '../train/trainer.js';
 import { loadModel, saveModel } from './model-folder.js';
 

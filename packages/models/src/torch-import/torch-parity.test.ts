@@ -14,7 +14,7 @@ import type { TpfrModel } from '../model/model.js';
 import { centerCrop } from '../pipeline/geometry.js';
 import { resizeShorterSide } from '../pipeline/resize.js';
 import { minMaxStretch } from '../pipeline/stretch.js';
-import { stylize } from '../model/stylize.js';
+import { stylize } from '../stylize/stylize.js';
 import { importTorchGenerator, type TorchImportReport } from './index.js';
 import {
   float32Bound,

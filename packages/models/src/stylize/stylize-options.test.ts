@@ -3,9 +3,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { expectNoLeaks, MICRO_MODEL } from '@tpfr/testing';
 import { initBackend, ValueError } from '@tpfr/core';
 import { stackPeers } from '@tpfr/layers';
-import { TpfrModel } from './model.js';
+import { TpfrModel } from '../model/model.js';
 import { centerCrop, cropBorder, minMaxStretch, reflectPad, resizeShorterSide } from '../pipeline/index.js';
-import { stylize, type StylizeOptions } from './stylize.js';
+import type { StylizeOptions } from './options.js';
+import { stylize } from './stylize.js';
 
 let model: TpfrModel;
 

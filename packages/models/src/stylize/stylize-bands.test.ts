@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { MICRO_MODEL } from '@tpfr/testing';
-import { TpfrModel } from './model.js';
-import { latentWidths } from './config.js';
+import { TpfrModel } from '../model/model.js';
+import { latentWidths } from '../model/config.js';
 import { stylize } from './stylize.js';
 import { planInference } from '../inference/plan.js';
 
@@ -106,7 +106,7 @@ for (const [label, get] of [
       expect(plan).toEqual(expected);
       // One recombination per band of latent rows, each with the call's options.
       expect(recombine).toHaveBeenCalledTimes(Math.ceil(8 / expected.recombineRows));
-      expect(recombine.mock.calls[0][2]).toEqual({ k: 3, stages: undefined });
+      expect(recombine.mock.calls[0][2]).toMatchObject({ k: 3, stages: undefined });
       expect(got.shape).toEqual([2, 32, 36, 3]);
       expect(maxDiff(got, want), `budget ${mapBudgetBytes}`).toBeLessThan(1e-4);
       got.dispose();

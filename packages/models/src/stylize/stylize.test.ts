@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { expectNoLeaks } from '@tpfr/testing';
 import { initBackend, ValueError } from '@tpfr/core';
-import { TpfrModel } from './model.js';
+import { TpfrModel } from '../model/model.js';
 import { centerCrop, cropBorder, minMaxStretch, reflectPad, resizeShorterSide } from '../pipeline/index.js';
 import { stylize } from './stylize.js';
 

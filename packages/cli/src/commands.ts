@@ -253,7 +253,6 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
     size !== undefined ? { size, crop: o.crop !== false, pad: pad ?? 'authors', stretch: o.stretch !== false } : { pad, stretch: false };
   const contents = o.content.flatMap((p) => contentFiles(p));
   // With one content path, `some` and `every` agree: the mutant that swaps them is equivalent.
-  // Stryker disable next-line MethodExpression: one path when contents.length ≤ 1, so some = every
   const several = isStylizeWorker() || contents.length > 1 || o.content.some((p) => isFolder(p));
   if (several && IMAGE_EXTENSIONS.includes(extname(o.out).toLowerCase())) {
     throw new CliError(`option --out: expected a folder for ${contents.length} content images, received the image path '${o.out}'`, 2);

@@ -81,7 +81,6 @@ export function neighbourhoodAttention(
     const flat = tf.reshape(indices, [-1]) as tf.Tensor1D;
     const vNeighbours = tf.reshape(gatherRows(tf.reshape(v, [-1, 1]) as tf.Tensor2D, flat), [n, k]);
     let logits = tf.add(tf.reshape(u, [n, 1]), vNeighbours) as tf.Tensor2D; // [N,k]
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: tf.dropout at rate 0 returns its input's clone
     if (rate > 0) logits = tf.dropout(logits, rate, undefined, opts.seed) as tf.Tensor2D;
     const weights = tf.softmax(applyAttentionActivation(logits, opts.activation ?? 'softplus')) as tf.Tensor2D;
     const gathered = tf.reshape(gatherRows(values, flat), [n, k, c]) as tf.Tensor3D;

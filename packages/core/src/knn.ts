@@ -133,7 +133,6 @@ export function knn(queries: tf.Tensor2D, pool: tf.Tensor2D, k: number, opts: Kn
     for (let i0 = 0; i0 < n; i0 += tq) {
       const rows = Math.min(tq, n - i0);
       const [idx, dist, count] = tf.tidy(() => {
-        // Stryker disable next-line ConditionalExpression: a shortcut; the slice of every row is the same tensor's values
         const q0 = rows === n ? queries : tf.slice(queries, [i0, 0], [rows, d]);
         const q = metric === 'cosine' ? l2NormalizeRows(q0) : q0;
         const best = runningTopK(scan, q, k, poolTiles, withTies);
@@ -142,11 +141,9 @@ export function knn(queries: tf.Tensor2D, pool: tf.Tensor2D, k: number, opts: Kn
       });
       outIdx.push(idx);
       outDist.push(dist);
-      // Stryker disable next-line ConditionalExpression: count is undefined exactly when !withTies, and then outCount is only disposed (undefined entries are skipped)
       if (count) outCount.push(count);
     }
     // Detached: the neighbour graph is discrete, so gradient tapes see constants.
-    // Stryker disable next-line ConditionalExpression: a shortcut; tf.concat of one tensor is a copy of it
     const cat = <T extends tf.Tensor>(xs: T[]): T => (xs.length === 1 ? xs[0] : (tf.concat(xs, 0) as T));
     const indices = cat(outIdx);
     const distances = cat(outDist);
@@ -283,7 +280,6 @@ function scanTopK(
     const scores = scoreTile(tile);
     const v = view(scores);
     const w = tile.t.shape[1];
-    // Stryker disable next-line EqualityOperator: a row r = rows reads past the typed arrays (undefined): it inserts nothing, and its tie count lands out of bounds, where typed arrays ignore writes
     for (let r = 0; r < rows; r++) {
       const base = r * k;
       let thr = bestS[base + k - 1];
@@ -326,7 +322,6 @@ function tensorTopK(k: number, tiles: PoolTile[], scoreTile: (t: PoolTile) => tf
   let best: RunningBest | null = null;
   for (const tile of tiles) {
     const top = topkRows(scoreTile(tile), Math.min(k, tile.t.shape[1]));
-    // Stryker disable next-line ConditionalExpression: a shortcut; adding the offset 0 changes nothing
     const idx = tile.offset === 0 ? top.indices : (tf.add(top.indices, tf.scalar(tile.offset, 'int32')) as tf.Tensor2D);
     if (best === null) {
       best = { scores: top.values, indices: idx };

@@ -101,7 +101,6 @@ export function tiedNeighbourhoodAttention(
   } finally {
     disposePoolTiles(tiles);
   }
-  // Stryker disable next-line ConditionalExpression: a shortcut; tf.concat of one tensor is a copy of it
   if (outs.length === 1) return outs[0];
   const cat = <T extends tf.Tensor>(key: keyof TiedAttentionResult): T =>
     tf.concat(
@@ -119,13 +118,11 @@ export function tiedNeighbourhoodAttention(
 
   function queryTile(i0: number, rows: number): TiedAttentionResult {
     // What the tile holds, freed in `finally` wherever it throws (a user activation may).
-    // Stryker disable next-line ArrayDeclaration: an array that starts with a non-tensor entry disposes the same (tf.dispose skips it)
     const held: tf.Tensor[] = [];
     // Running state of the online softmax: max (a constant for the tape), sum, weighted values.
     let run: { mx: tf.Tensor2D; sum: tf.Tensor2D; acc: tf.Tensor2D } | null = null;
     try {
       const q = tf.tidy(() => {
-        // Stryker disable next-line ConditionalExpression: a shortcut; the slice of every row is the same tensor's values
         const q0 = rows === n ? queries : tf.slice(queries, [i0, 0], [rows, d]);
         return metric === 'cosine' ? l2NormalizeRows(q0) : tf.clone(q0);
       });
@@ -162,7 +159,6 @@ export function tiedNeighbourhoodAttention(
           // s ≥ thr as (s − thr) ≥ 0: exact for finite scores, and far faster than a broadcast compare on wasm.
           const inSet = detach(tf.greaterEqual(tf.sub(scorePoolTile(q, tile), thr), 0));
           let logits = tf.add(ui, tf.reshape(tf.slice(v, [tile.offset], [w]), [1, w])) as tf.Tensor2D;
-          // Stryker disable next-line ConditionalExpression,EqualityOperator: tf.dropout at rate 0 returns its input's clone
           if (rate > 0)
             logits = tf.dropout(
               logits,

@@ -98,9 +98,7 @@ export function runStage(stage: TpfrStage, queries: tf.Tensor2D, options: StageO
     outputs.push(...attended.outputs);
     weights.push(...attended.weights);
     // Early frees of this pool's intermediates (call's tf.tidy frees them anyway): only the peak memory differs.
-    // Stryker disable next-line ArrayDeclaration: disposing nothing here leaves the values and the tensor count after the call unchanged
     if (tied) tf.dispose([tied.output, tied.weights]);
-    // Stryker disable next-line ArrayDeclaration: as on the line before, an early free only lowers the peak memory
     if (found.folded) tf.dispose([found.folded.queries, found.folded.pool]);
   }
   const cat = (xs: tf.Tensor2D[]) => (xs.length === 1 ? xs[0] : tf.concat(xs, 0));

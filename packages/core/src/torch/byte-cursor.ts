@@ -122,7 +122,6 @@ export class ByteCursor {
         return out;
       }
     }
-    // Stryker disable next-line ConditionalExpression: when stop < end, stop - pos + 1 is max + 2 <= remaining, so need passes anyway
     if (stop === this.end) this.need(stop - this.pos + 1, what);
     throw new CheckpointError(
       'corrupt',

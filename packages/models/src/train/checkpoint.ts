@@ -75,7 +75,6 @@ export async function readCheckpoint(
     data?: Record<string, unknown>;
   };
   try {
-    // Stryker disable next-line StringLiteral: without an encoding JSON.parse gets a Buffer, whose text it reads as UTF-8 too
     json = JSON.parse(await fs.readFile(file, 'utf8'));
   } catch (e) {
     throw new TpfrError(fn, `expected a checkpoint directory with ${TRAINER_STATE}, could not read ${file}: ${(e as Error).message}`);
@@ -122,7 +121,6 @@ export async function readCheckpoint(
       `expected ${expected} bytes in ${path.join(dir, 'state.bin')} (its manifest in ${TRAINER_STATE}), found ${bin.byteLength}`,
     );
   const model = await loadModel(path.join(dir, 'model'));
-  // Stryker disable next-line MethodExpression: fs.readFile gives a buffer of its own (offset 0, whole length); the slice guards against a pooled one
   const named = tf.io.decodeWeights(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength), json.specs);
   return {
     model,

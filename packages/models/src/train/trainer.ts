@@ -129,7 +129,6 @@ export class TpfrTrainer {
   readonly notes: string[] = [];
   private readonly optimizers: Record<OptimizerName, tf.AdamOptimizer>;
   private readonly history: ImageHistory;
-  // Stryker disable next-line ArrowFunction: never called: trainStep sets the step's generator before the history is queried
   private historyRandom: () => number = () => 0;
   private readonly average: WeightAverage;
   /** Steps done so far. */
@@ -293,9 +292,7 @@ export class TpfrTrainer {
     const batch = this.dataset.sampleBatch(this.step, o.warmupBatchSize);
     try {
       const images = tf.concat([batch.photoA, batch.paintingB2], 0) as tf.Tensor4D;
-      // Stryker disable next-line BooleanLiteral,StringLiteral: training mode changes nothing in the encoder and decoders (no dropout; instance norm either way) at sizes below the inference bands; decode takes every value but 'main' for the auxiliary decoder
       const auxLoss = () => mseLoss(model.decode(model.encode(images, { training: true }), { decoder: 'aux', training: true }), images);
-      // Stryker disable next-line BooleanLiteral: as above (training mode)
       const mainLoss = () => mseLoss(model.decode(model.encode(images), { training: true }), images);
       const aux = this.optimizers.warmupAux.minimize(auxLoss, true, this.vars([model.encoder, model.auxDecoder]));
       const main = this.optimizers.warmupMain.minimize(mainLoss, true, this.vars([model.mainDecoder]));

@@ -80,14 +80,11 @@ function peerPool(peerPaintings: 1 | 2, zB2: Latent, codeOfB: () => Latent): Pee
  */
 export function auxiliaryTerms(model: TpfrModel, batch: StyleBatch, o: UpdateOptions): Record<string, tf.Scalar> {
   const m = model;
-  // Stryker disable BooleanLiteral: training mode changes nothing in the encoder and decoders (no dropout; instance norm either way) below the inference bands' threshold (256 MiB of activations), out of a test's reach
   const zA = m.encode(batch.photoA, { training: true });
   const zB = m.encode(batch.paintingB, { training: true });
   const zA2 = m.encode(batch.photoA2, { training: true });
   const zB2 = m.encode(batch.paintingB2, { training: true });
-  // Stryker disable next-line StringLiteral: decode takes every value but 'main' for the auxiliary decoder
   const recA = m.decode(zA, { decoder: 'aux', training: true });
-  // Stryker disable next-line StringLiteral: as above
   const recB2 = m.decode(zB2, { decoder: 'aux', training: true });
   const reconstruction = reconstructionLoss([
     [recA, batch.photoA],
@@ -118,7 +115,6 @@ export function auxiliaryTerms(model: TpfrModel, batch: StyleBatch, o: UpdateOpt
   );
   const cycA = m.encode(recA, { training: true });
   const cycB2 = m.encode(recB2, { training: true });
-  // Stryker restore BooleanLiteral
   const latentCycle = latentCycleLoss([
     [{ content: zA.content, style: zA.style, middle: zA.middle }, cycA],
     [{ style: zB2.style, middle: zB2.middle }, cycB2],
@@ -140,16 +136,13 @@ export function mainTerms(
   const m = model;
   const zA: Latent = m.encode(batch.photoA);
   const zB2: Latent = m.encode(batch.paintingB2);
-  // Stryker disable next-line BooleanLiteral: training mode changes nothing in the decoder below the inference bands' threshold (see auxiliaryTerms)
   const recA = m.decode(zA, { training: true });
-  // Stryker disable next-line BooleanLiteral: as above
   const recB2 = m.decode(zB2, { training: true });
   const recombined = m.recombine(
     zA,
     peerPool(o.peerPaintings, zB2, () => m.encode(batch.paintingB)),
     { training: true },
   );
-  // Stryker disable next-line BooleanLiteral: as above
   const stylized = m.decode(recombined, { training: true });
   const gLoss = o.adversarial === 'ls' ? raganLsGeneratorLoss : raganBceGeneratorLoss;
   const adversarial = relativisticLoss(m, batch, recA, stylized, seed, 20, gLoss);

@@ -12,9 +12,15 @@ import { fileURLToPath } from 'node:url';
 // Not part of CI: it takes hours on two cores.
 const GROUPS = {
   stylize: {
-    mutate: ['packages/models/src/model/stylize.ts', 'packages/models/src/model/images.ts', 'packages/models/src/pipeline/geometry.ts'],
+    mutate: [
+      'packages/models/src/stylize/!(*.test).ts',
+      'packages/models/src/controls/!(*.test).ts',
+      'packages/models/src/model/images.ts',
+      'packages/models/src/pipeline/geometry.ts',
+    ],
     tests: [
-      'packages/models/src/model/stylize*.test.ts',
+      'packages/models/src/stylize/*.test.ts',
+      'packages/models/src/controls/*.test.ts',
       'packages/models/src/model/model*.test.ts',
       'packages/models/src/model/images*.test.ts',
       'packages/models/src/pipeline/geometry*.test.ts',

@@ -565,6 +565,20 @@ const SPECS: Spec[] = [
     ],
   },
   {
+    title: 'The strength slider in the browser',
+    about:
+      "`pnpm bench:browser` (256² on wasm, 96² on the GPU backends) and `pnpm test:browser` (64²): the example page stylizes the sample images with regions painted with its brush, style weights, the content's luminance and a strength, then its strength slider moves and the worker decodes the same codes again (`Stylizer.restyle`: no encoding, no search). `maxAbsDiff` is the larger of both results' differences from Node's wasm on the page's neighbour graphs (see the [browser guide](./browser.md#steering-the-stylization)).",
+    match: (r) => r.bench === 'browser-controls',
+    key: (r) => `${str(r.backend)}|${str(r.size)}`,
+    columns: [
+      textCol('backend', (r) => r.backend),
+      textCol('size', (r) => square(r.size)),
+      col('maxAbsDiff', (r) => r.maxAbsDiff),
+      col('slider (one decoding)', (r) => r.restyleMs, formatMs),
+      col('full stylization', (r) => r.stylizeMs, formatMs),
+    ],
+  },
+  {
     title: "The page's size",
     about:
       "`pnpm bench:browser` also prints the built page's size, gzipped: the JavaScript every visitor loads (the page and the worker with tfjs, the layers and the model code), the SIMD wasm binary (fetched only on wasm), the chunks loaded only when tried, and the model it serves (the tiny preset).",

@@ -1,5 +1,5 @@
 /** Image helpers of the page: files to 8-bit RGB, pixels to canvases, the sample images. */
-import type { Pixels } from './job.js';
+import type { MaskPixels, Pixels } from './pixels.js';
 
 /** Decodes an image file (any format the browser reads) to 8-bit RGB pixels. */
 export async function decodeFile(file: Blob): Promise<Pixels> {
@@ -9,6 +9,23 @@ export async function decodeFile(file: Blob): Promise<Pixels> {
   ctx.drawImage(bitmap, 0, 0);
   bitmap.close();
   return fromRgba(ctx.getImageData(0, 0, canvas.width, canvas.height));
+}
+
+/**
+ * Decodes a mask image (any format the browser reads) to levels 0–255 at `width × height`: its
+ * luminance, stretched to fill that size (white where the style applies).
+ */
+export async function decodeMaskFile(file: Blob, width: number, height: number): Promise<MaskPixels> {
+  const bitmap = await createImageBitmap(file, { resizeWidth: width, resizeHeight: height, resizeQuality: 'high' });
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d')!;
+  ctx.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  const img = ctx.getImageData(0, 0, width, height);
+  const data = new Uint8Array(width * height);
+  for (let i = 0, j = 0; j < data.length; i += 4, j++)
+    data[j] = Math.round(0.299 * img.data[i] + 0.587 * img.data[i + 1] + 0.114 * img.data[i + 2]);
+  return { width, height, data };
 }
 
 function fromRgba(img: ImageData): Pixels {

@@ -1,15 +1,20 @@
 /**
  * The stylization page: pick a content photo and style images, choose the backend and working
- * size, stylize in a worker with progress and cancel, download the result, click it to see each
- * stage's neighbours and weights. URL parameters: `?backend=webgpu|webgl|wasm` (default: the best
- * available), `size=256`, `autorun=samples` (stylize the sample images once ready), `model=URL`
- * of a model folder (default `./model/`).
+ * size, steer (strength, how styles combine, weights, regions painted over the content, colours),
+ * stylize in a worker with progress and cancel, move the strength slider to re-decode, download
+ * the result, click it to see each stage's neighbours and weights. URL parameters:
+ * `?backend=webgpu|webgl|wasm` (default: the best available), `size=256`, `autorun=samples`
+ * (stylize the sample images once ready), `model=URL` of a model folder (default `./model/`).
  */
 import type { BackendChoice } from '@tpfr/core';
 import type { KernelReport } from './checks.js';
+import { ControlPanel } from './controls.js';
 import { decodeFile, drawPixels, sampleImages, toBytes } from './images.js';
 import { showNeighbours } from './inspect.js';
-import type { JobResult, Pixels } from './job.js';
+import type { JobResult } from './job.js';
+import { RegionPainter } from './painter.js';
+import { styleColour } from './palette.js';
+import type { Pixels } from './pixels.js';
 import type { FromWorker, ModelAbout, PageBackend, ToWorker } from './protocol.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -22,14 +27,30 @@ interface PageState {
   choice?: BackendChoice;
   about?: ModelAbout;
   error?: string;
+  /** The last stylization; after a restyle, its `output` and `controls.strength` are the restyled ones. */
   result?: JobResult;
   /** Milliseconds from navigation start to the first result on screen. */
   firstResultMs?: number;
   /** Milliseconds of the last stylization in the worker. */
   lastRunMs?: number;
+  /** Milliseconds of the last restyle in the worker (one decoding), and how many ran. */
+  lastRestyleMs?: number;
+  restyles: number;
+  /** Whether a restyle is on its way (the slider's latest value waits for it). */
+  restyling: boolean;
+  /** Stylizations finished, and requests that failed (their message in `error`): the tests wait on these. */
+  completed: number;
+  failed: number;
 }
-const page: PageState = { state: 'loading' };
+const page: PageState = { state: 'loading', restyles: 0, restyling: false, completed: 0, failed: 0 };
 (window as unknown as { tpfrPage: PageState }).tpfrPage = page;
+
+const inputs: { content?: Pixels; styles: Pixels[] } = { styles: [] };
+let worker: Worker | undefined;
+let nextId = 1;
+let exemplarBases: Pixels[] = [];
+/** The slider's value waiting for the restyle in flight. */
+let pendingStrength: number | null = null;
 
 const setState = (s: PageState['state'], status?: string) => {
   page.state = s;
@@ -40,16 +61,25 @@ const setState = (s: PageState['state'], status?: string) => {
   ($('cancel') as HTMLButtonElement).disabled = s !== 'running';
 };
 
-const inputs: { content?: Pixels; styles: Pixels[] } = { styles: [] };
-let worker: Worker | undefined;
-let nextId = 1;
-let exemplarBases: Pixels[] = [];
+const painter = new RegionPainter($('regions-canvas'), $('painter-tools'), (m) => {
+  $('regions-info').textContent = m;
+});
+const controls = new ControlPanel($('steer'), {
+  strength: (s) => restyle(s),
+  mode: (m) => {
+    $('regions-canvas').hidden = m !== 'regions';
+    $('painter-tools').hidden = m !== 'regions';
+  },
+});
 
 function startWorker(): void {
   worker?.terminate();
   worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
   worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
   worker.onerror = (e) => fail(e.message || 'the worker failed to start');
+  page.result = undefined;
+  page.restyling = false;
+  pendingStrength = null;
   const backend = ($('backend') as HTMLSelectElement).value as PageBackend;
   setState('loading', `Setting up ${backend === 'auto' ? 'the best backend' : backend} and loading the model…`);
   post({ type: 'init', backend, modelUrl });
@@ -57,9 +87,21 @@ function startWorker(): void {
 
 const post = (m: ToWorker, transfer: Transferable[] = []) => worker!.postMessage(m, transfer);
 
+/** The worker cannot go on (its backend or model did not load): only a new backend choice helps. */
 function fail(message: string): void {
   page.error = message;
+  page.restyling = false;
+  page.failed++;
   setState('error', `Error: ${message}`);
+}
+
+/** A request failed or an input does not fit: said in the status line, and the page goes on as before. */
+function refuse(message: string): void {
+  page.error = message;
+  page.restyling = false;
+  pendingStrength = null;
+  page.failed++;
+  setState(page.state === 'running' || page.state === 'loading' ? (page.result ? 'done' : 'ready') : page.state, `Error: ${message}`);
 }
 
 function onMessage(m: FromWorker): void {
@@ -86,81 +128,162 @@ function onMessage(m: FromWorker): void {
       showResult(m.result);
       page.lastRunMs = m.totalMs;
       page.firstResultMs ??= performance.now();
-      setState('done', `Done in ${Math.round(m.totalMs)} ms on ${page.choice?.backend}. Click the result to look inside.`);
+      page.completed++;
+      setState(
+        'done',
+        `Done in ${Math.round(m.totalMs)} ms on ${page.choice?.backend}. Click the result to look inside; move the strength slider to re-decode.`,
+      );
+      break;
+    case 'restyled':
+      onRestyled(m.strength, m.output, m.ms);
       break;
     case 'checked':
       checks.get(m.id)?.(m.report);
       checks.delete(m.id);
       break;
     case 'error':
-      fail(m.message);
+      // Without a request id the worker itself failed (setting up the backend or the model).
+      if (m.id === undefined) fail(m.message);
+      else refuse(m.message);
       break;
   }
 }
 
 function showResult(result: JobResult): void {
   page.result = result;
-  drawPixels($('content-canvas'), result.content);
   exemplarBases = result.exemplars;
   drawExemplars();
+  drawResult();
+  $('scale').textContent = $('scale2').textContent = String(result.latent.scale);
+}
+
+/** Draws the result on screen and refreshes its download link. */
+function drawResult(): void {
+  const result = page.result!;
   const canvas = $<HTMLCanvasElement>('result-canvas');
   drawPixels(canvas, toBytes(result.output, result.width, result.height));
   const link = $<HTMLAnchorElement>('download');
   canvas.toBlob((blob) => {
     if (!blob) return;
-    if (link.href) URL.revokeObjectURL(link.href);
+    if (link.href.startsWith('blob:')) URL.revokeObjectURL(link.href);
     link.href = URL.createObjectURL(blob);
     link.hidden = false;
   }, 'image/png');
-  $('scale').textContent = $('scale2').textContent = String(result.latent.scale);
+}
+
+/** The slider moved: the result on screen is decoded again at `strength` (one in flight; the latest value waits). */
+function restyle(strength: number): void {
+  if (!page.result || page.state !== 'done') return;
+  if (page.restyling) {
+    pendingStrength = strength;
+    return;
+  }
+  page.restyling = true;
+  post({ type: 'restyle', id: nextId++, strength });
+}
+
+function onRestyled(strength: number, output: Float32Array, ms: number): void {
+  page.restyling = false;
+  const result = page.result;
+  if (!result) return;
+  result.output = output;
+  result.controls = { ...result.controls, strength };
+  page.lastRestyleMs = ms;
+  page.restyles++;
+  drawResult();
+  $('restyle-info').textContent =
+    `Strength ${strength.toFixed(2)}: decoded again in ${Math.round(ms)} ms (no encoding, no search; the stylization took ${Math.round(page.lastRunMs ?? 0)} ms).`;
+  if (pendingStrength !== null) {
+    const next = pendingStrength;
+    pendingStrength = null;
+    if (next !== strength) restyle(next);
+  }
 }
 
 function drawExemplars(): void {
   const box = $('exemplars');
   while (box.children.length < exemplarBases.length) {
     const fig = document.createElement('figure');
-    fig.innerHTML = `<canvas width="1" height="1"></canvas><figcaption>style ${box.children.length + 1}</figcaption>`;
+    fig.innerHTML = `<canvas width="1" height="1"></canvas><figcaption></figcaption>`;
     box.appendChild(fig);
   }
   while (box.children.length > exemplarBases.length) box.lastElementChild!.remove();
-  exemplarBases.forEach((p, i) => drawPixels(box.children[i].querySelector('canvas')!, p));
+  exemplarBases.forEach((p, i) => {
+    drawPixels(box.children[i].querySelector('canvas')!, p);
+    box.children[i].querySelector('figcaption')!.innerHTML =
+      `<span class="swatch" style="background:${styleColour(i)}"></span>style ${i + 1}`;
+  });
 }
 
 function run(): void {
   if (!inputs.content || inputs.styles.length === 0 || !worker) return;
+  const read = controls.read();
+  if ('error' in read) {
+    refuse(read.error);
+    return;
+  }
+  const masks = controls.mixMode === 'regions' ? painter.masks() : null;
   setState('running', 'Starting…');
   ($('progress') as HTMLProgressElement).value = 0;
   const size = Number(($('size') as HTMLSelectElement).value);
-  post({ type: 'stylize', id: nextId++, content: inputs.content, styles: inputs.styles, size });
+  post({
+    type: 'stylize',
+    id: nextId++,
+    content: inputs.content,
+    styles: inputs.styles,
+    size,
+    controls: { ...read.controls, ...(masks ? { masks } : {}) },
+  });
+}
+
+/** New inputs: the content on screen, the painter and the weights sized to them. */
+function inputsChanged(): void {
+  if (inputs.content) {
+    drawPixels($('content-canvas'), inputs.content);
+    painter.reset(inputs.content.width, inputs.content.height, inputs.styles.length);
+  }
+  controls.setStyles(inputs.styles.length);
+  exemplarBases = inputs.styles;
+  drawExemplars();
 }
 
 function useSamples(andRun: boolean): void {
   const s = sampleImages();
   inputs.content = s.content;
   inputs.styles = s.styles;
-  drawPixels($('content-canvas'), s.content);
-  exemplarBases = s.styles;
-  drawExemplars();
+  inputsChanged();
   setState(page.state === 'loading' ? 'loading' : page.state === 'running' ? 'running' : 'ready', 'Sample images chosen.');
   if (andRun) run();
 }
 
 async function setContent(files: FileList | File[]): Promise<void> {
   const file = Array.from(files).find((f) => f.type.startsWith('image/'));
-  if (!file) return fail('expected an image file for the content');
-  inputs.content = await decodeFile(file);
-  drawPixels($('content-canvas'), inputs.content);
+  if (!file) return refuse(`expected an image file for the content, received ${describeFiles(files)}`);
+  const decoded = await decodeFile(file).catch((e: unknown) => refuse(`could not decode ${file.name} as an image: ${String(e)}`));
+  if (!decoded) return;
+  inputs.content = decoded;
+  inputsChanged();
   setState(page.state, `Content: ${file.name} (${inputs.content.width}×${inputs.content.height}).`);
 }
 
 async function setStyles(files: FileList | File[]): Promise<void> {
   const list = Array.from(files).filter((f) => f.type.startsWith('image/'));
-  if (list.length === 0) return fail('expected one or more image files for the styles');
-  inputs.styles = await Promise.all(list.map(decodeFile));
-  exemplarBases = inputs.styles;
-  drawExemplars();
+  if (list.length === 0) return refuse(`expected one or more image files for the styles, received ${describeFiles(files)}`);
+  const decoded = await Promise.all(list.map(decodeFile)).catch((e: unknown) =>
+    refuse(`could not decode ${describeFiles(list)} as images: ${String(e)}`),
+  );
+  if (!decoded) return;
+  inputs.styles = decoded;
+  inputsChanged();
   setState(page.state, `${list.length} style image${list.length > 1 ? 's' : ''}.`);
 }
+
+const describeFiles = (files: FileList | File[]) =>
+  files.length === 0
+    ? 'no file'
+    : Array.from(files)
+        .map((f) => `${f.name} (${f.type || 'unknown type'})`)
+        .join(', ');
 
 function dropZone(id: string, onFiles: (f: File[]) => Promise<void>): void {
   const zone = $(id);
@@ -226,4 +349,5 @@ const wanted = params.get('backend');
 if (wanted) ($('backend') as HTMLSelectElement).value = wanted;
 const size = params.get('size');
 if (size) ($('size') as HTMLSelectElement).value = size;
+controls.setStyles(0);
 startWorker();

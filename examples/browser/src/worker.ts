@@ -12,11 +12,13 @@ import plainWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import simdWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import threadedWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { checkKernels } from './checks.js';
-import { JOB_STEPS, stylizeJob } from './job.js';
+import { JOB_STEPS, stylizeJob, type StillJob } from './job.js';
 import type { FromWorker, ModelAbout, ToWorker } from './protocol.js';
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(m, transfer);
 let model: TpfrModel | undefined;
+/** The last stylization, kept for the strength slider (restyle). */
+let still: StillJob | undefined;
 
 const backendOptions: InitBackendOptions = {
   wasmPaths: {
@@ -58,15 +60,24 @@ async function handle(msg: ToWorker): Promise<void> {
     post({ type: 'checked', id: msg.id, report: await checkKernels() });
     return;
   }
+  if (msg.type === 'restyle') {
+    if (!still) throw new Error('restyle: expected a stylization first, received none (press Stylize)');
+    const { output, ms } = await still.restyle(msg.strength);
+    post({ type: 'restyled', id: msg.id, strength: msg.strength, output, ms }, [output.buffer]);
+    return;
+  }
   const t0 = performance.now();
-  const result = await stylizeJob(model, msg.content, msg.styles, {
+  const job = await stylizeJob(model, msg.content, msg.styles, {
     size: msg.size,
+    controls: msg.controls,
     onProgress: async (step, name) => {
       post({ type: 'progress', id: msg.id, step, steps: JOB_STEPS.length, name });
       await new Promise((r) => setTimeout(r, 0));
     },
   });
-  post({ type: 'result', id: msg.id, result, totalMs: performance.now() - t0 }, [result.output.buffer]);
+  still?.dispose();
+  still = job;
+  post({ type: 'result', id: msg.id, result: job.result, totalMs: performance.now() - t0 }, [job.result.output.buffer]);
 }
 
 self.onmessage = (e: MessageEvent<ToWorker>) => {

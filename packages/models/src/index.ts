@@ -24,7 +24,7 @@ export type { InferenceOptions, InferencePlan } from './inference/plan.js';
 export type { TpfrModelManifest } from './model/artifacts.js';
 export { stylize } from './stylize/stylize.js';
 export { createStylizer } from './stylize/stylizer.js';
-export type { Stylizer, StylizerOptions, StylizerGraph, CoherenceOptions } from './stylize/stylizer.js';
+export type { Stylizer, StylizerOptions, StylizerGraph, CoherenceOptions, StylizeFrameOptions } from './stylize/stylizer.js';
 export { encodeExemplars } from './stylize/exemplar-set.js';
 export type { EncodedExemplars, EncodeExemplarsOptions, PoolCodes } from './stylize/exemplar-set.js';
 export type { StylizeOptions, ColorPreservation } from './stylize/options.js';

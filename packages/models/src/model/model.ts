@@ -48,6 +48,12 @@ export interface RecombineOptions {
   hysteresis?: { previous: tf.Tensor[]; margin?: number };
   /** Also return the neighbour graph of each stage ({@link Recombined.graph}). */
   graph?: boolean;
+  /**
+   * A neighbour graph to replay instead of searching: per stage, the neighbours `[B, h, w, k]`
+   * (int32, as {@link NeighbourGraph} gives them), e.g. another backend's, to compare the rest of
+   * the computation on one graph (the TPFR layer's `neighbours` call argument). Not with `hysteresis`.
+   */
+  neighbours?: tf.Tensor[];
 }
 
 /** Each stage's neighbours of every latent pixel: rows of its sample's pool (exemplar, then row, then column). */
@@ -194,8 +200,9 @@ export class TpfrModel {
   recombine(z: Pick<Latent, 'content' | 'style'>, peers: PeerCodes, opts: RecombineOptions = {}): Recombined {
     const inputs = [z.content, z.style, peers.content, peers.style];
     const args = { training: opts.training ?? false, stages: opts.stages, k: opts.k };
+    const neighbours = opts.neighbours as [tf.Tensor, tf.Tensor?] | undefined;
     if (!opts.graph && !opts.hysteresis) {
-      const [content, style] = this.recombinationLayer.apply(inputs, args) as tf.Tensor4D[];
+      const [content, style] = this.recombinationLayer.apply(inputs, { ...args, neighbours }) as tf.Tensor4D[];
       return { content, style };
     }
     const previous = opts.hysteresis?.previous as [tf.Tensor, tf.Tensor?] | undefined;
@@ -203,6 +210,7 @@ export class TpfrModel {
     const [content, style, ...graph] = this.recombinationLayer.apply(inputs, {
       ...args,
       hysteresis,
+      neighbours,
       returnAttention: true,
     }) as tf.Tensor4D[];
     if (!opts.graph) {

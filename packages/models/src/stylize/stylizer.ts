@@ -47,6 +47,21 @@ export interface StylizerOptions extends Omit<StylizeOptions, 'onMemoryEstimate'
   inspect?: boolean;
 }
 
+/** Options of one frame of {@link Stylizer.stylize}. */
+export interface StylizeFrameOptions {
+  /** How strongly to stylize this frame, in [0, 1] (default: the stylizer's `strength`). */
+  strength?: number;
+  /**
+   * Neighbour graphs to replay instead of searching: per style that takes part, in the order of
+   * {@link StylizerGraph.styles}, each stage's neighbours `[B, h, w, k]` (int32, rows of that
+   * style's pool), as {@link Stylizer.lastGraph} gives them. The attention, mixing, coherence's
+   * smoothing and decoding run as usual on them (no hysteresis: the graph is given), so a frame
+   * stylized on one backend can be rendered on another and the two results compared where
+   * near-ties of distances would otherwise pick other neighbours. Not freed by the stylizer.
+   */
+  neighbours?: tf.Tensor[][];
+}
+
 /** The last frame's neighbour graphs, per style (see {@link StylizerOptions.inspect}). */
 export interface StylizerGraph {
   /** Per style that took part (its index among the styles), each stage's neighbours and weights `[B, h, w, k]`. */
@@ -68,11 +83,11 @@ export interface Stylizer {
   /**
    * Stylizes one image or frame `[H, W, 3]` (or a batch `[B, H, W, 3]`), in the range the options
    * say; returns the result in the frame's range and rank. `strength` overrides the options' for
-   * this frame.
+   * this frame; `neighbours` replays graphs instead of searching (see {@link StylizeFrameOptions}).
    */
-  stylize(frame: tf.Tensor3D, opts?: { strength?: number }): tf.Tensor3D;
-  stylize(frame: tf.Tensor4D, opts?: { strength?: number }): tf.Tensor4D;
-  stylize(frame: tf.Tensor3D | tf.Tensor4D, opts?: { strength?: number }): tf.Tensor3D | tf.Tensor4D;
+  stylize(frame: tf.Tensor3D, opts?: StylizeFrameOptions): tf.Tensor3D;
+  stylize(frame: tf.Tensor4D, opts?: StylizeFrameOptions): tf.Tensor4D;
+  stylize(frame: tf.Tensor3D | tf.Tensor4D, opts?: StylizeFrameOptions): tf.Tensor3D | tf.Tensor4D;
   /** The last frame again at another strength: one decoding, no encoding and no search (a strength slider). */
   restyle(strength: number): tf.Tensor3D | tf.Tensor4D;
   /** The last frame's neighbour graphs (with `inspect`), or null. Owned by the stylizer: valid until the next frame. */
@@ -207,12 +222,13 @@ class FrameStylizer implements Stylizer {
     return w ? w.flatMap((v, i) => (v > 0 ? [i] : [])) : [0];
   }
 
-  stylize(frame: tf.Tensor3D, opts?: { strength?: number }): tf.Tensor3D;
-  stylize(frame: tf.Tensor4D, opts?: { strength?: number }): tf.Tensor4D;
-  stylize(frame: tf.Tensor3D | tf.Tensor4D, opts: { strength?: number } = {}): tf.Tensor3D | tf.Tensor4D {
+  stylize(frame: tf.Tensor3D, opts?: StylizeFrameOptions): tf.Tensor3D;
+  stylize(frame: tf.Tensor4D, opts?: StylizeFrameOptions): tf.Tensor4D;
+  stylize(frame: tf.Tensor3D | tf.Tensor4D, opts: StylizeFrameOptions = {}): tf.Tensor3D | tf.Tensor4D {
     const fn = this.names.frame;
     if (this.disposed) throw new ValueError(fn, 'a stylizer not disposed', 'a disposed one');
     const strength = opts.strength === undefined ? this.controls.strength : checkStrength(fn, opts.strength);
+    const replay = this.checkReplay(fn, opts.neighbours);
     const c = toModelBatch(fn, 'content', frame, this.opts.range ?? 'auto');
     let input: tf.Tensor4D;
     try {
@@ -227,7 +243,7 @@ class FrameStylizer implements Stylizer {
         const match = input;
         this.codes = encodeGroups(fn, this.model, this.groups!, { ...this.inference, pipeline: this.pipeline, matchTo: match });
       }
-      const next = this.recombineFrame(fn, finish);
+      const next = this.recombineFrame(fn, finish, replay);
       this.forgetLast();
       this.last = next;
       keep = true;
@@ -243,8 +259,25 @@ class FrameStylizer implements Stylizer {
     return this.render(fn, this.last, checkStrength(fn, strength));
   }
 
+  /** `neighbours` of a frame checked: one list of tensors per style that takes part (or undefined). */
+  private checkReplay(fn: string, neighbours: unknown): tf.Tensor[][] | undefined {
+    if (neighbours === undefined) return undefined;
+    const styles = this.active().length;
+    const ok =
+      Array.isArray(neighbours) &&
+      neighbours.length === styles &&
+      neighbours.every((g) => Array.isArray(g) && g.length > 0 && g.every((t) => t instanceof tf.Tensor));
+    if (!ok)
+      throw new ValueError(
+        fn,
+        `neighbours: one graph per style taking part (${styles}), each a list of tensors [B, h, w, k] per stage`,
+        Array.isArray(neighbours) ? `${neighbours.length} entr${neighbours.length === 1 ? 'y' : 'ies'}` : String(neighbours),
+      );
+    return neighbours as tf.Tensor[][];
+  }
+
   /** The content encoded, recombined with each style and mixed: the frame's codes (new, owned by the result). */
-  private recombineFrame(fn: string, finish: Finish): LastFrame {
+  private recombineFrame(fn: string, finish: Finish, replay?: tf.Tensor[][]): LastFrame {
     const { model } = this;
     const pad = this.pipeline?.pad ?? 0;
     const { multiple, minSide } = model.widths;
@@ -271,9 +304,19 @@ class FrameStylizer implements Stylizer {
           const z = timed('recombine', () =>
             recombineByPlan(own, plan, (rows, r0, r1) => {
               const prior = previous?.graphs[i];
+              // A graph of another height goes whole to the layer, whose check names its shape.
+              const given = replay?.[i].map((t) => (t.shape[1] === own.content.shape[1] ? sliceRows(t, r0, r1) : t));
               const hysteresis =
-                coherence && prior ? { previous: prior.indices.map((t) => sliceRows(t, r0, r1)), margin: coherence.margin } : undefined;
-              const r = model.recombine(rows, peers, { stages: this.opts.stages, k: this.opts.k, hysteresis, graph: keepGraph });
+                coherence && prior && !given
+                  ? { previous: prior.indices.map((t) => sliceRows(t, r0, r1)), margin: coherence.margin }
+                  : undefined;
+              const r = model.recombine(rows, peers, {
+                stages: this.opts.stages,
+                k: this.opts.k,
+                hysteresis,
+                neighbours: given,
+                graph: keepGraph,
+              });
               if (r.graph) bands.push({ indices: r.graph.indices.map((t) => tf.keep(t)), weights: r.graph.weights.map((t) => tf.keep(t)) });
               return { content: r.content, style: r.style };
             }),

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { knn, type Metric } from '@tpfr/core';
+import { canReadSync } from '@tpfr/core/internal';
 import { timed } from '@tpfr/core/utils';
 import { foldExemplarConstantChannels } from './exemplar-constant-channels.js';
 import type { GroupRows } from './pool-groups.js';
@@ -60,9 +61,13 @@ export function searchNeighbours(label: string, rows: GroupRows, options: Neighb
       ? timed(`${label}: neighbour search`, () => foldExemplarConstantChannels(rows.queries, rows.pool, options.rowsPerExemplar))
       : null;
   const [searchQueries, searchPool] = folded ? [folded.queries, folded.pool] : [rows.queries, rows.pool];
+  // The 'include' rule needs to know, on the host, which rows tie: a synchronous read, which
+  // WebGPU cannot do (in a browser worker it breaks the device). There the k nearest are taken,
+  // ties to the lower peer index: the same sets wherever no distance ties exactly at the k-th place.
+  const ties = options.ties === 'include' && !canReadSync() ? 'exactly-k' : options.ties;
   // knn's results are detached: the neighbour graph is a constant for the gradient tape.
   const found = timed(`${label}: neighbour search`, () =>
-    knn(searchQueries, searchPool, k, { metric, memoryBudgetBytes: options.knnMemoryBudgetBytes, checkFinite: false, ties: options.ties }),
+    knn(searchQueries, searchPool, k, { metric, memoryBudgetBytes: options.knnMemoryBudgetBytes, checkFinite: false, ties }),
   );
   found.distances.dispose();
   const tied = found.counts ? tiedRows(found.counts, k) : [];

@@ -29,7 +29,9 @@ export interface PeerRecombinationArgs extends LayerArgs {
    * smallest, as the authors' layer (their mask keeps `dist ≤ topk[k−1]`): exact for any number
    * of ties (the tied queries are streamed over the pool once more), memory still O(N·k + one
    * tile). Identical peers always tie. With `returnAttention`, the k listed neighbours' weights
-   * then sum to less than 1 on the tied queries.
+   * then sum to less than 1 on the tied queries. On WebGPU, which cannot read back which queries
+   * tie (a synchronous read), `'include'` takes the k nearest as `'exactly-k'` does: the results
+   * differ only where a distance ties exactly at the k-th place.
    */
   ties?: 'exactly-k' | 'include';
   /**

@@ -63,3 +63,30 @@ it.skipIf(skip)(
   },
   300_000,
 );
+
+it.skipIf(skip)(
+  "the authors' tie rule ('include') on WebGPU, which cannot read back which queries tie: the k nearest, as wasm's where nothing ties",
+  async () => {
+    if (why) throw new Error(`TPFR_REQUIRE_WEBGPU=1 but no WebGPU adapter: ${why}`);
+    const pixels = [tf.randomUniform([32, 36, 3], 0, 255, 'float32', 3), tf.randomUniform([32, 32, 3], 0, 255, 'float32', 4)].map((t) => ({
+      data: t.dataSync().slice(),
+      shape: t.shape,
+    }));
+    const run = async (backend: 'webgpu' | 'wasm') => {
+      await initBackend(backend);
+      const model = TpfrTrainer.createModel({ ...MICRO_MODEL, ties: 'include' }, 9);
+      const [c, s] = pixels.map((p) => tf.tensor3d(p.data, p.shape as [number, number, number]));
+      const y = stylize(model, c, s, { range: '0-255' });
+      const out = await y.data();
+      tf.dispose([c, s, y]);
+      model.dispose();
+      return out;
+    };
+    const [gpu, cpu] = [await run('webgpu'), await run('wasm')];
+    let diff = 0;
+    for (let i = 0; i < cpu.length; i++) diff = Math.max(diff, Math.abs(gpu[i] - cpu[i]) / 127.5);
+    expect(diff).toBeLessThan(1e-3);
+    await initBackend('wasm');
+  },
+  300_000,
+);

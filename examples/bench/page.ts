@@ -579,6 +579,37 @@ const SPECS: Spec[] = [
     ],
   },
   {
+    title: "The page's live camera",
+    about:
+      "`pnpm bench:browser` and `pnpm test:browser`: the example page's live mode in Debian's headless Chromium with a fake camera playing the tests' synthetic clip (128² on wasm, 32² on the GPU backends, which SwiftShader runs on the CPU): frames per second over the run (one frame in flight, the exemplars encoded once, coherence on), the largest difference of four frames from Node's live session on the same frames (the page's neighbour graphs replayed), and the worker's tensors after 200 frames and a stop minus before the start (see the [browser guide](./browser.md#live-camera)).",
+    match: (r) => r.bench === 'browser-webcam',
+    key: (r) => `${str(r.backend)}|${str(r.size)}`,
+    columns: [
+      textCol('backend', (r) => r.backend),
+      textCol('size', (r) => square(r.size)),
+      col('frames', (r) => r.frames),
+      col('frames per second', (r) => r.fps),
+      col('maxAbsDiff', (r) => r.maxAbsDiff),
+      col('tensors leaked', (r) => r.tensorsLeaked),
+    ],
+  },
+  {
+    title: "The authors' checkpoint in the page",
+    about:
+      "`pnpm bench:browser` and `pnpm test:browser`: the authors' generator checkpoint picked in the example page's model panel, read and imported in its worker: the fixtures' ngf-8 generator on each backend (`maxAbsDiff`: the sample images stylized with it against Node's stylization with the same file), and a checkpoint of the paper's size (ngf 64, synthetic weights) on wasm. The peak is what the import holds at once: the bytes it references (the file's buffer, the checkpoint's typed arrays) plus the tensors' bytes (see the [browser guide](./browser.md#another-model-the-authors-checkpoint-or-a-saved-model)).",
+    match: (r) => r.bench === 'browser-import',
+    key: (r) => `${str(r.backend)}|${str(r.file)}`,
+    columns: [
+      textCol('backend', (r) => r.backend),
+      textCol('file', (r) => r.file),
+      col('file size', (r) => r.fileBytes, formatBytes),
+      col('maxAbsDiff', (r) => r.maxAbsDiff),
+      col('import', (r) => r.importMs, formatMs),
+      col('peak held', (r) => r.peakBytes, formatBytes),
+      col('copies of the weights', (r) => r.copies),
+    ],
+  },
+  {
     title: "The page's size",
     about:
       "`pnpm bench:browser` also prints the built page's size, gzipped: the JavaScript every visitor loads (the page and the worker with tfjs, the layers and the model code), the SIMD wasm binary (fetched only on wasm), the chunks loaded only when tried, and the model it serves (the tiny preset).",

@@ -16,15 +16,27 @@
  * `--record [FILE]` (and `--source TEXT`) also appends each JSON line to `docs/benchmarks/results.jsonl`
  * (or FILE) with the date, the machine, the command and the source (examples/bench/record.ts); stdout is unchanged.
  */
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { torchFixturesDir } from '../../packages/testing/src/torch-fixtures.ts';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '@tpfr/models/node';
 import { printLine } from '../bench/record.ts';
-import { findChromium, launchChromium, PAGE_BACKENDS, type PageBackendName } from './check/chromium.js';
+import { fakeCameraFlags, findChromium, launchChromium, PAGE_BACKENDS, type PageBackendName } from './check/chromium.js';
+import { writeClip } from './check/clip.js';
 import { checkControls, controlsProblems, type ControlsRecord } from './check/controls.js';
 import { pageSize, servePage } from './check/serve.js';
 import { checkStill, problems, type BackendRecord } from './check/still.js';
 import { openPage } from './check/tab.js';
+import { checkWebcam, webcamProblems, type WebcamRecord } from './check/webcam.js';
+import {
+  checkImport,
+  checkLargeImport,
+  importProblems,
+  spoiledCheckpoints,
+  writeSyntheticCheckpoint,
+  type ImportRecord,
+} from './check/import.js';
 
 export { CHROMIUM_FLAGS, fakeCameraFlags, findChromium, launchChromium, PAGE_BACKENDS } from './check/chromium.js';
 export type { PageBackendName } from './check/chromium.js';
@@ -32,9 +44,22 @@ export { checkControls, controlsProblems, type ControlsRecord } from './check/co
 export { nodeReference, onWasm, type NodeReference } from './check/reference.js';
 export { pageSize, servePage, type ServedPage, type SizeRecord } from './check/serve.js';
 export { checkStill, problems, type BackendRecord } from './check/still.js';
-export { openPage, type OpenTab } from './check/tab.js';
+export { openPage, waitFor, type OpenTab } from './check/tab.js';
+export { writeClip } from './check/clip.js';
+export { checkWebcam, webcamProblems, type WebcamRecord } from './check/webcam.js';
+export {
+  checkImport,
+  checkLargeImport,
+  importProblems,
+  spoiledCheckpoints,
+  writeSyntheticCheckpoint,
+  type ImportRecord,
+} from './check/import.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+
+/** The fake camera's clip: 256 × 192 at 30 frames per second, 48 frames (looped by Chromium). */
+export const CLIP = { width: 256, height: 192, frames: 48, fps: 30, seed: 7 };
 
 /** The JSON line of a backend's still check (what the tests and the benchmark print). */
 export function stillLine(r: BackendRecord): Record<string, unknown> {
@@ -53,6 +78,48 @@ export function stillLine(r: BackendRecord): Record<string, unknown> {
     kernels: r.kernels,
   };
 }
+
+/** The JSON line of a backend's webcam check. */
+export function webcamLine(r: WebcamRecord): Record<string, unknown> {
+  return {
+    bench: r.bench,
+    backend: r.backend,
+    size: r.size,
+    frames: r.frames,
+    fps: r.fps,
+    maxAbsDiff: r.maxAbsDiff,
+    tensorsLeaked: r.tensorsLeaked,
+    maxAbsDiffOwnGraph: r.maxAbsDiffOwnGraph,
+    keptFrames: r.keptFrames,
+    frame: r.frame,
+    workerMs: r.workerMs,
+  };
+}
+
+/** The JSON line of a backend's import check. */
+export function importLine(r: ImportRecord): Record<string, unknown> {
+  return {
+    bench: r.bench,
+    backend: r.backend,
+    file: r.file,
+    maxAbsDiff: Number.isNaN(r.maxAbsDiff) ? null : r.maxAbsDiff,
+    importMs: r.importMs,
+    peakBytes: r.peakBytes,
+    copies: r.copies,
+    fileBytes: r.fileBytes,
+    weightBytes: r.weightBytes,
+    ngf: r.ngf,
+    parameters: r.parameters,
+    ...(r.jsHeapBytes !== undefined ? { jsHeapBytes: r.jsHeapBytes } : {}),
+  };
+}
+
+/** The fixture checkpoint each backend imports: both formats are covered. */
+export const IMPORT_FILE: Record<PageBackendName, string> = {
+  webgpu: 'g8_seed0_zip.pth',
+  webgl: 'g8_seed0_legacy.pth',
+  wasm: 'g8_seed0_zip.pth',
+};
 
 /** The JSON line of a backend's controls check. */
 export function controlsLine(r: ControlsRecord): Record<string, unknown> {
@@ -75,10 +142,21 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const page = await servePage();
-  const browser = await launchChromium(chromium);
+  const clip = join(page.dist, '..', 'clip.y4m');
+  writeClip(clip, CLIP);
+  const browser = await launchChromium(chromium, fakeCameraFlags(clip));
+  // The authors' checkpoints of the fixtures (skipped without them, with a message); a paper-size one written here.
+  const fixturesDir = torchFixturesDir();
+  const fixtures = existsSync(join(fixturesDir, IMPORT_FILE.webgl)) ? fixturesDir : null;
+  if (!fixtures)
+    console.error(`browser-check: no torch-generator fixtures in ${fixturesDir} (set TPFR_TORCH_FIXTURES): the import checks are skipped`);
+  const spoiled = fixtures ? spoiledCheckpoints(join(fixtures, 'g8_seed0_legacy.pth'), join(page.dist, '..')) : null;
+  const paper = fixtures ? join(page.dist, '..', 'paper_ngf64_synthetic_net_G.pth') : null;
+  if (paper) writeSyntheticCheckpoint(paper, 64);
   const out = resolve(here, '../../reports/browser');
   const load = () => loadModel(page.modelDir);
   const size = Number(process.env.TPFR_BROWSER_SIZE ?? 256);
+  const webcamSize = (b: PageBackendName) => Number(process.env.TPFR_BROWSER_WEBCAM_SIZE ?? (b === 'wasm' ? 128 : 32));
   const controlsSize = (b: PageBackendName) => Number(process.env.TPFR_BROWSER_CONTROLS_SIZE ?? (b === 'wasm' ? 256 : 96));
   const fail = (backend: string, bad: string[]) => {
     if (bad.length === 0) return;
@@ -96,8 +174,34 @@ async function main(): Promise<void> {
         const c = await checkControls(t, backend, controlsSize(backend), load, out);
         printLine(JSON.stringify(controlsLine(c)));
         fail(`${backend} (controls)`, controlsProblems(c));
+        const w = await checkWebcam(
+          t,
+          backend,
+          { size: webcamSize(backend), frames: 200, keep: 4 },
+          load,
+          join(page.dist, '..', 'downloads', backend),
+        );
+        printLine(JSON.stringify(webcamLine(w)));
+        fail(`${backend} (webcam)`, webcamProblems(w, 200));
+        if (fixtures) {
+          const i = await checkImport(
+            t,
+            backend,
+            join(fixtures, IMPORT_FILE[backend]),
+            spoiled!,
+            64,
+            ['model.json', 'weights.bin', 'tpfr-model.json'].map((f) => join(page.modelDir, f)),
+          );
+          printLine(JSON.stringify(importLine(i)));
+          fail(`${backend} (import)`, importProblems(i));
+          if (backend === 'wasm') {
+            const large = await checkLargeImport(t, backend, paper!);
+            printLine(JSON.stringify(importLine(large)));
+            if (!(large.copies <= 3.2)) fail(`${backend} (import, paper size)`, [`${large.copies} copies of the weights held at once`]);
+          }
+        }
       } finally {
-        await t.tab.close();
+        await t.close();
       }
     }
     printLine(JSON.stringify(pageSize(page.dist)));

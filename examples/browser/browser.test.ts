@@ -8,16 +8,29 @@
  * (CI's `.ci/run` sets it and installs `chromium`). `pnpm test:browser` runs these alone and
  * prints the JSON lines.
  */
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '@tpfr/models/node';
+import { fixturesPresent } from '@tpfr/testing';
+import { torchFixturesDir } from '@tpfr/testing/torch-fixtures';
 import {
+  CLIP,
+  checkImport,
+  checkLargeImport,
+  IMPORT_FILE,
+  importLine,
+  importProblems,
+  spoiledCheckpoints,
+  writeSyntheticCheckpoint,
   checkControls,
   checkStill,
+  checkWebcam,
   controlsLine,
   controlsProblems,
+  fakeCameraFlags,
   findChromium,
   launchChromium,
   openPage,
@@ -26,6 +39,10 @@ import {
   problems,
   servePage,
   stillLine,
+  webcamLine,
+  webcamProblems,
+  waitFor,
+  writeClip,
   type OpenTab,
   type PageBackendName,
   type ServedPage,
@@ -38,8 +55,17 @@ const reports = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../rep
  * Sizes that keep the suite short: SwiftShader runs the GPU backends on the CPU (a 128²
  * stylization takes tens of seconds on WebGPU there). `pnpm bench:browser` measures 256².
  */
-const STILL_SIZE: Record<PageBackendName, number> = { webgpu: 96, webgl: 96, wasm: 128 };
+const STILL_SIZE: Record<PageBackendName, number> = { webgpu: 64, webgl: 64, wasm: 128 };
 const CONTROLS_SIZE = 64;
+/** The webcam's working size: the fps target's 128² on wasm, the smallest the network takes on the GPU backends. */
+const WEBCAM_SIZE: Record<PageBackendName, number> = { webgpu: 32, webgl: 32, wasm: 128 };
+const WEBCAM_FRAMES = 200;
+/** The authors' generator checkpoints of the fixtures (both formats): skipped without them, failing where TPFR_REQUIRE_FIXTURES=1. */
+const FIXTURES = torchFixturesDir();
+const HAVE_FIXTURES = fixturesPresent(
+  ['g8_seed0_zip.pth', 'g8_seed0_legacy.pth'].every((f) => existsSync(join(FIXTURES, f))),
+  `[browser] the page's import checks need the torch-generator fixtures (g8_seed0_legacy.pth, g8_seed0_zip.pth) in ${FIXTURES} (set TPFR_TORCH_FIXTURES)`,
+);
 
 if (!chromium) {
   const message = "[browser] no Chromium: install Debian's (apt-get install chromium) or set TPFR_CHROMIUM to run the page's tests";
@@ -55,9 +81,20 @@ if (!chromium) {
   describe('the stylization page in Chromium', () => {
     let page: ServedPage;
     let browser: Browser;
+    let spoiled: { truncated: string; hostile: string };
+    let paper: string;
     beforeAll(async () => {
       page = await servePage();
-      browser = await launchChromium(chromium);
+      // The fake camera plays the test clip, written here (Chromium loops it).
+      const clip = join(page.dist, '..', 'clip.y4m');
+      writeClip(clip, CLIP);
+      browser = await launchChromium(chromium, fakeCameraFlags(clip));
+      if (HAVE_FIXTURES) {
+        spoiled = spoiledCheckpoints(join(FIXTURES, 'g8_seed0_legacy.pth'), join(page.dist, '..'));
+        // The paper's size (ngf 64, about 98 MiB), written by the project's own torch writer: the memory figure.
+        paper = join(page.dist, '..', 'paper_ngf64_synthetic_net_G.pth');
+        writeSyntheticCheckpoint(paper, 64);
+      }
     }, 600_000);
     afterAll(async () => {
       await browser?.close();
@@ -71,8 +108,15 @@ if (!chromium) {
       describe(`on ${backend}`, () => {
         let t: OpenTab | undefined;
         afterAll(async () => {
-          await t?.tab.close();
+          await t?.close();
         });
+        /** The tab the first test opened, or (running a test alone, with -t) one showing the samples' result. */
+        const opened = async (): Promise<OpenTab> => {
+          if (t) return t;
+          t = await openPage(browser, page.url, backend, `size=${CONTROLS_SIZE}&autorun=samples`);
+          await waitFor(t, { completed: 0, failed: 0, restyles: 0 }, 'completed', `the page on ${backend}`);
+          return t;
+        };
 
         it(`runs on ${backend} (no fallback), equal to Node's wasm result on its neighbour graph within 0.05 (the graphs differing only at near-ties), with exact k-NN and convex attention`, async () => {
           t = await openPage(browser, page.url, backend, `size=${STILL_SIZE[backend]}&autorun=samples`);
@@ -83,11 +127,46 @@ if (!chromium) {
         }, 600_000);
 
         it(`steers on ${backend}: regions painted with the brush, weights, colour and strength, and the slider's re-decoding, equal to Node's within 0.05`, async () => {
-          if (!t) throw new Error('the page did not open (see the test before)');
-          const r = await checkControls(t, backend, CONTROLS_SIZE, load, reports);
+          const r = await checkControls(await opened(), backend, CONTROLS_SIZE, load, reports);
           console.log(JSON.stringify(controlsLine(r)));
           expect(controlsProblems(r)).toEqual([]);
         }, 600_000);
+
+        it(`runs the webcam on ${backend} (a fake camera playing the test clip): ${WEBCAM_FRAMES} frames equal to Node's live session within 0.05, pause, snapshot, and a stop that releases the camera and every tensor`, async () => {
+          const size = WEBCAM_SIZE[backend];
+          const r = await checkWebcam(
+            await opened(),
+            backend,
+            { size, frames: WEBCAM_FRAMES, keep: 4 },
+            load,
+            join(page.dist, '..', 'downloads', backend),
+          );
+          console.log(JSON.stringify(webcamLine(r)));
+          expect(webcamProblems(r, WEBCAM_FRAMES)).toEqual([]);
+        }, 600_000);
+
+        it.skipIf(!HAVE_FIXTURES)(
+          `imports the authors' checkpoint (${IMPORT_FILE[backend]}) on ${backend}: equal to Node's stylization with the same file within 0.05, truncated and hostile files refused with the model kept, kept in IndexedDB for the next visit, forgotten on request`,
+          async () => {
+            const r = await checkImport(
+              await opened(),
+              backend,
+              join(FIXTURES, IMPORT_FILE[backend]),
+              spoiled,
+              CONTROLS_SIZE,
+              ['model.json', 'weights.bin', 'tpfr-model.json'].map((f) => join(page.modelDir, f)),
+            );
+            console.log(JSON.stringify(importLine(r)));
+            expect(importProblems(r)).toEqual([]);
+            if (backend === 'wasm') {
+              const large = await checkLargeImport(await opened(), backend, paper);
+              console.log(JSON.stringify(importLine(large)));
+              expect(large.copies).toBeLessThanOrEqual(3.2);
+              expect(large.forgotten).toBe(true);
+            }
+          },
+          600_000,
+        );
       });
     }
 

@@ -2,6 +2,7 @@
 import { PNG } from 'pngjs';
 import type { Browser, Page } from 'puppeteer-core';
 import type { JobResult } from '../src/job.js';
+import type { ModelInfo } from '../src/model-info.js';
 import type { PageBackendName } from './chromium.js';
 
 /** `window.tpfrPage` as the tests read it. */
@@ -16,6 +17,8 @@ export interface PageView {
   restyling: boolean;
   completed: number;
   failed: number;
+  imports: number;
+  model: ModelInfo;
   result: JobResult;
 }
 
@@ -24,32 +27,40 @@ export interface OpenTab {
   tab: Page;
   errors: string[];
   log: string[];
+  /** Closes the tab and its browser context (its storage: IndexedDB). */
+  close(): Promise<void>;
 }
 
-/** Opens the page on `backend` with the query `query` (e.g. `size=96&autorun=samples`). */
+/**
+ * Opens the page on `backend` with the query `query` (e.g. `size=96&autorun=samples`), in a
+ * browser context of its own: its storage (the model a test imports, kept in IndexedDB) is
+ * neither seen by nor left to the other tabs.
+ */
 export async function openPage(browser: Browser, url: string, backend: PageBackendName, query: string): Promise<OpenTab> {
-  const tab = await browser.newPage();
+  const context = await browser.createBrowserContext();
+  const tab = await context.newPage();
   const errors: string[] = [];
   tab.on('pageerror', (e) => errors.push(String(e)));
   const log: string[] = [];
   tab.on('console', (m) => log.push(m.text()));
   await tab.setViewport({ width: 1400, height: 1000 });
   await tab.goto(`${url}?backend=${backend}&${query}`, { waitUntil: 'load' });
-  return { tab, errors, log };
+  return { tab, errors, log, close: () => context.close() };
 }
 
-/** The page's counters: finished stylizations, failed requests, restyles. */
+/** The page's counters: finished stylizations, failed requests, restyles, models imported. */
 export interface Counters {
   completed: number;
   failed: number;
   restyles: number;
+  imports?: number;
 }
 
 /** The page's counters now. */
 export async function counters(t: OpenTab): Promise<Counters> {
   return t.tab.evaluate(() => {
     const p = (window as unknown as { tpfrPage: PageView }).tpfrPage;
-    return { completed: p.completed, failed: p.failed, restyles: p.restyles };
+    return { completed: p.completed, failed: p.failed, restyles: p.restyles, imports: p.imports };
   });
 }
 
@@ -61,7 +72,7 @@ export async function counters(t: OpenTab): Promise<Counters> {
 export async function waitFor(
   t: OpenTab,
   before: Counters,
-  done: 'completed' | 'restyles',
+  done: 'completed' | 'restyles' | 'imports',
   what: string,
   timeout = 540_000,
 ): Promise<void> {
@@ -79,9 +90,9 @@ export async function waitFor(
     : undefined;
   try {
     await t.tab.waitForFunction(
-      (b: Counters, key: 'completed' | 'restyles') => {
+      (b: Counters, key: 'completed' | 'restyles' | 'imports') => {
         const p = (window as unknown as { tpfrPage?: PageView }).tpfrPage;
-        return !!p && ((p[key] > b[key] && !p.restyling) || p.failed > b.failed);
+        return !!p && ((p[key] > (b[key] ?? 0) && !p.restyling) || p.failed > b.failed);
       },
       { timeout, polling: 100 },
       before,

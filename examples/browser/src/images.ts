@@ -28,6 +28,27 @@ export async function decodeMaskFile(file: Blob, width: number, height: number):
   return { width, height, data };
 }
 
+/** An image bitmap's pixels as 8-bit RGB (closes the bitmap). */
+export function bitmapToPixels(bitmap: ImageBitmap): Pixels {
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+  ctx.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  return fromRgba(ctx.getImageData(0, 0, canvas.width, canvas.height));
+}
+
+/** A result 0–255 `[H, W, 3]` (float) as RGBA bytes for `putImageData`. */
+export function toRgba(output: Float32Array, width: number, height: number): Uint8ClampedArray<ArrayBuffer> {
+  const rgba = new Uint8ClampedArray(width * height * 4);
+  for (let i = 0, j = 0; j < output.length; i += 4, j += 3) {
+    rgba[i] = Math.round(output[j]);
+    rgba[i + 1] = Math.round(output[j + 1]);
+    rgba[i + 2] = Math.round(output[j + 2]);
+    rgba[i + 3] = 255;
+  }
+  return rgba;
+}
+
 function fromRgba(img: ImageData): Pixels {
   const data = new Uint8Array(img.width * img.height * 3);
   for (let i = 0, j = 0; i < img.data.length; i += 4, j += 3) {

@@ -14,8 +14,11 @@ import { showNeighbours } from './inspect.js';
 import type { JobResult } from './job.js';
 import { RegionPainter } from './painter.js';
 import { styleColour } from './palette.js';
+import { LiveView, type LiveState } from './webcam.js';
 import type { Pixels } from './pixels.js';
-import type { FromWorker, ModelAbout, PageBackend, ToWorker } from './protocol.js';
+import type { ModelInfo } from './model-info.js';
+import { ModelPanel } from './model-panel.js';
+import type { FromWorker, PageBackend, ToWorker } from './protocol.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
@@ -25,7 +28,10 @@ const modelUrl = new URL(params.get('model') ?? './model/', location.href).href;
 interface PageState {
   state: 'loading' | 'ready' | 'running' | 'done' | 'error' | 'cancelled';
   choice?: BackendChoice;
-  about?: ModelAbout;
+  /** The model that runs. */
+  model?: ModelInfo;
+  /** Models given and imported (the tests wait on it). */
+  imports: number;
   error?: string;
   /** The last stylization; after a restyle, its `output` and `controls.strength` are the restyled ones. */
   result?: JobResult;
@@ -41,8 +47,12 @@ interface PageState {
   /** Stylizations finished, and requests that failed (their message in `error`): the tests wait on these. */
   completed: number;
   failed: number;
+  /** Live mode (the camera). */
+  live?: LiveState;
+  /** The network's multiple (the sides of what it stylizes). */
+  multiple?: number;
 }
-const page: PageState = { state: 'loading', restyles: 0, restyling: false, completed: 0, failed: 0 };
+const page: PageState = { state: 'loading', restyles: 0, restyling: false, completed: 0, failed: 0, imports: 0 };
 (window as unknown as { tpfrPage: PageState }).tpfrPage = page;
 
 const inputs: { content?: Pixels; styles: Pixels[] } = { styles: [] };
@@ -65,14 +75,84 @@ const painter = new RegionPainter($('regions-canvas'), $('painter-tools'), (m) =
   $('regions-info').textContent = m;
 });
 const controls = new ControlPanel($('steer'), {
-  strength: (s) => restyle(s),
+  strength: (s) => {
+    // Live frames take the slider's value as they come; a still result is decoded again.
+    if (liveView.live.state === 'off') restyle(s);
+  },
   mode: (m) => {
     $('regions-canvas').hidden = m !== 'regions';
     $('painter-tools').hidden = m !== 'regions';
   },
 });
 
+/** Requests waiting for their answer (live mode), by id. */
+const pending = new Map<number, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>();
+
+/** Sends a request to the worker and resolves with its answer (rejects with its error). */
+function send(m: Extract<ToWorker, { id: number }>, transfer: Transferable[] = []): Promise<FromWorker> {
+  return new Promise((resolve, reject) => {
+    pending.set(m.id, { resolve, reject });
+    post(m, transfer);
+  });
+}
+
+const liveView = new LiveView(
+  {
+    video: $('live-video'),
+    canvas: $('live-canvas'),
+    size: $('live-size'),
+    start: $('live-start'),
+    pause: $('live-pause'),
+    snapshot: $('live-snapshot'),
+    stop: $('live-stop'),
+    fps: $('live-fps'),
+  },
+  {
+    send,
+    inputs: () => {
+      if (inputs.styles.length === 0)
+        return { error: 'expected style images for live mode (pick some, or use the sample images), received none' };
+      if (page.state === 'loading' || page.state === 'error' || page.multiple === undefined)
+        return { error: `expected a ready model for live mode, received a page that is ${page.state}` };
+      const read = controls.read();
+      if ('error' in read) return read;
+      return { styles: inputs.styles, controls: read.controls, multiple: page.multiple };
+    },
+    strength: () => controls.strengthValue,
+    say: (m) => {
+      $('live-status').textContent = m;
+    },
+  },
+);
+page.live = liveView.live;
+
+const modelPanel = new ModelPanel(
+  { drop: $('model-drop'), input: $('model-files'), forget: $('model-forget'), info: $('model-info'), status: $('model-status') },
+  {
+    send: (m) => send(m),
+    nextId: () => nextId++,
+    busy: () =>
+      liveView.live.state !== 'off'
+        ? 'expected the camera stopped before changing the model, received a camera running (press Stop)'
+        : page.state === 'running' || page.state === 'loading'
+          ? `expected the page idle before changing the model, received it ${page.state}`
+          : null,
+    changed: (info) => {
+      page.model = info;
+      page.imports++;
+      // The result on screen came from the previous model: the slider no longer re-decodes it.
+      page.result = undefined;
+      $('restyle-info').textContent = 'A new model runs: press Stylize for a result of it.';
+    },
+    refused: (message) => refuse(message, true),
+  },
+);
+(window as unknown as { tpfrLive: LiveView }).tpfrLive = liveView;
+
 function startWorker(): void {
+  for (const p of pending.values()) p.reject(new Error('the worker was restarted'));
+  pending.clear();
+  liveView.abandon();
   worker?.terminate();
   worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
   worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
@@ -95,26 +175,37 @@ function fail(message: string): void {
   setState('error', `Error: ${message}`);
 }
 
-/** A request failed or an input does not fit: said in the status line, and the page goes on as before. */
-function refuse(message: string): void {
+/**
+ * A request failed or an input does not fit: said in the status line (unless `said` elsewhere,
+ * as the model panel does), and the page goes on as before.
+ */
+function refuse(message: string, said = false): void {
   page.error = message;
   page.restyling = false;
   pendingStrength = null;
   page.failed++;
-  setState(page.state === 'running' || page.state === 'loading' ? (page.result ? 'done' : 'ready') : page.state, `Error: ${message}`);
+  const state = page.state === 'running' || page.state === 'loading' ? (page.result ? 'done' : 'ready') : page.state;
+  setState(state, said ? undefined : `Error: ${message}`);
 }
 
 function onMessage(m: FromWorker): void {
+  const waiting = 'id' in m && m.id !== undefined ? pending.get(m.id) : undefined;
+  if (waiting && 'id' in m && m.id !== undefined) {
+    pending.delete(m.id);
+    if (m.type === 'error') waiting.reject(new Error(m.message));
+    else waiting.resolve(m);
+    return;
+  }
   switch (m.type) {
     case 'ready': {
       page.choice = m.choice;
-      page.about = m.about;
+      page.model = m.model;
+      page.multiple = m.multiple;
       const skipped = m.choice.attempts.filter((a) => !a.ok).map((a) => `${a.backend} (${a.reason})`);
       $('backend-info').textContent =
         `Running on ${m.choice.backend}: ${m.choice.reason}.${skipped.length && !m.choice.reason.includes('skipped') ? ` Not available: ${skipped.join('; ')}.` : ''}`;
-      $('model-info').textContent =
-        `Model: ${m.about.description} (ngf ${String(m.config.ngf)}, k ${String(m.config.k)}; loaded with the backend in ${Math.round(m.loadMs)} ms).`;
-      setState('ready', 'Ready.');
+      modelPanel.show(m.model, m.note);
+      setState('ready', `Ready (the backend and the model in ${Math.round(m.loadMs)} ms).`);
       if (params.get('autorun') === 'samples' && page.firstResultMs === undefined) useSamples(true);
       break;
     }

@@ -18,12 +18,13 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+// The workspace's test helpers, by path: this file also runs outside vitest (pnpm bench:browser).
+import { makeTestClip, writeY4m } from '../../packages/testing/src/clip.ts';
 import { torchFixturesDir } from '../../packages/testing/src/torch-fixtures.ts';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '@tpfr/models/node';
 import { printLine } from '../bench/record.ts';
 import { fakeCameraFlags, findChromium, launchChromium, PAGE_BACKENDS, type PageBackendName } from './check/chromium.js';
-import { writeClip } from './check/clip.js';
 import { checkControls, controlsProblems, type ControlsRecord } from './check/controls.js';
 import { pageSize, servePage } from './check/serve.js';
 import { checkStill, problems, type BackendRecord } from './check/still.js';
@@ -45,7 +46,6 @@ export { nodeReference, onWasm, type NodeReference } from './check/reference.js'
 export { pageSize, servePage, type ServedPage, type SizeRecord } from './check/serve.js';
 export { checkStill, problems, type BackendRecord } from './check/still.js';
 export { openPage, waitFor, type OpenTab } from './check/tab.js';
-export { writeClip } from './check/clip.js';
 export { checkWebcam, webcamProblems, type WebcamRecord } from './check/webcam.js';
 export {
   checkImport,
@@ -58,8 +58,18 @@ export {
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
-/** The fake camera's clip: 256 × 192 at 30 frames per second, 48 frames (looped by Chromium). */
-export const CLIP = { width: 256, height: 192, frames: 48, fps: 30, seed: 7 };
+/**
+ * The fake camera's clip: the project's test clip (`makeTestClip` of `@tpfr/testing/clip`: a disc
+ * moving over a still scene, then a slow pan, with seeded sensor noise), 192 × 192, 48 frames at 30
+ * frames per second, written as Y4M (Chromium loops it).
+ */
+export const CLIP = { size: 192, frames: 48, fps: 30, seed: 7 };
+
+/** Writes {@link CLIP} to `path` (`.y4m`). */
+export function writeClip(path: string): void {
+  const clip = makeTestClip({ size: CLIP.size, frames: CLIP.frames, seed: CLIP.seed });
+  writeY4m(path, clip.frames, clip.width, clip.height, CLIP.fps);
+}
 
 /** The JSON line of a backend's still check (what the tests and the benchmark print). */
 export function stillLine(r: BackendRecord): Record<string, unknown> {
@@ -143,7 +153,7 @@ async function main(): Promise<void> {
   }
   const page = await servePage();
   const clip = join(page.dist, '..', 'clip.y4m');
-  writeClip(clip, CLIP);
+  writeClip(clip);
   const browser = await launchChromium(chromium, fakeCameraFlags(clip));
   // The authors' checkpoints of the fixtures (skipped without them, with a message); a paper-size one written here.
   const fixturesDir = torchFixturesDir();

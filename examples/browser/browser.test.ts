@@ -17,7 +17,6 @@ import { loadModel } from '@tpfr/models/node';
 import { fixturesPresent } from '@tpfr/testing';
 import { torchFixturesDir } from '@tpfr/testing/torch-fixtures';
 import {
-  CLIP,
   checkImport,
   checkLargeImport,
   IMPORT_FILE,
@@ -87,7 +86,7 @@ if (!chromium) {
       page = await servePage();
       // The fake camera plays the test clip, written here (Chromium loops it).
       const clip = join(page.dist, '..', 'clip.y4m');
-      writeClip(clip, CLIP);
+      writeClip(clip);
       browser = await launchChromium(chromium, fakeCameraFlags(clip));
       if (HAVE_FIXTURES) {
         spoiled = spoiledCheckpoints(join(FIXTURES, 'g8_seed0_legacy.pth'), join(page.dist, '..'));

@@ -1,9 +1,10 @@
 /**
- * `pnpm soak [--calls 1000] [--steps 300] [--checkpoint-every 50]`: hours of use, compressed.
- * `stylize` called many times on mixed sizes (odd sizes, one to three exemplars of other sizes,
- * both ranges) and a training run with checkpoints, on wasm, tracking `tf.memory()` (tensors and
+ * `pnpm soak [--calls 1000] [--frames 2000] [--steps 300] [--checkpoint-every 50]`: hours of use,
+ * compressed. `stylize` called many times on mixed sizes (odd sizes, one to three exemplars of
+ * other sizes, both ranges), frames of the test clip through one frame stylizer (coherence on, a
+ * strength-slider move every 50 frames), and a training run with checkpoints, on wasm, tracking `tf.memory()` (tensors and
  * bytes) around every call and step and the process's RSS. Prints one JSON line:
- * {"bench":"soak","calls":…,"steps":…,"tensorGrowth":…,"byteGrowth":…,"rssGrowthPct":…,…}
+ * {"bench":"soak","calls":…,"steps":…,"frames":…,"tensorGrowth":…,"byteGrowth":…,"rssGrowthPct":…,…}
  * `tensorGrowth` and `byteGrowth`: the largest change of the tensor count and bytes across one
  * call (after − before; 0 expected), and across the training steps once the optimizers' moments
  * and the image history are made (after the first checkpoint). `rssGrowthPct`: RSS growth over the
@@ -20,8 +21,9 @@ import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../packages/core/src/index.ts';
 import { createRng } from '../../packages/core/src/utils/index.ts';
 import { createSyntheticDataset } from '../../packages/models/src/data/index.ts';
-import { stylize } from '../../packages/models/src/index.ts';
+import { createStylizer, stylize } from '../../packages/models/src/index.ts';
 import { TpfrTrainer } from '../../packages/models/src/train/index.ts';
+import { makeTestClip } from '../../packages/testing/src/clip.ts';
 import { printLine } from '../bench/record.ts';
 
 /** Options of {@link runSoak}. */
@@ -30,6 +32,8 @@ export interface SoakOptions {
   calls?: number;
   /** Training steps (default 300). */
   steps?: number;
+  /** Frames through one frame stylizer, coherence on (default 2000). */
+  frames?: number;
   /** Steps between checkpoints (default 50). */
   checkpointEvery?: number;
   /** The trainer's image history (default 50, the paper's); the tracking starts once it is full. */
@@ -43,12 +47,14 @@ export interface SoakReport {
   bench: 'soak';
   calls: number;
   steps: number;
+  frames: number;
   checkpoints: number;
   tensorGrowth: number;
   byteGrowth: number;
   rssGrowthPct: number;
-  /** RSS growth over the last half of the calls and of the steps, separately. */
+  /** RSS growth over the last half of the calls, of the frames and of the steps, separately. */
   rssGrowthPctCalls: number;
+  rssGrowthPctFrames: number;
   rssGrowthPctSteps: number;
   rssMiB: { start: number; end: number };
   ms: number;
@@ -100,9 +106,36 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
   }
   gc();
   const rssCallsEnd = rss();
+
+  // 2. Frames: the test clip (looped) through one stylizer with coherence and a strength slider now and then.
+  const frames = opts.frames ?? 2000;
+  const clip = makeTestClip({ frames: 24, size: 48, noise: 2, seed: 5 });
+  const style = tf.randomUniform([48, 56, 3], 0, 255, 'int32', 77) as tf.Tensor3D;
+  const stylizer = createStylizer(model, style, { strength: 0.9 });
+  let rssFramesHalf = 0;
+  let framesSettled: tf.MemoryInfo | null = null;
+  for (let f = 0; f < frames; f++) {
+    if (f === Math.floor(frames / 2)) {
+      gc();
+      rssFramesHalf = rss();
+    }
+    // From the second frame on, the stylizer holds what coherence compares the next frame with.
+    if (f === 2) framesSettled = tf.memory();
+    const frame = tf.tensor3d(clip.frames[f % clip.frames.length], [48, 48, 3], 'int32');
+    const y = stylizer.stylize(frame);
+    await y.data();
+    tf.dispose([y, frame]);
+    if (f % 50 === 49) tf.dispose(stylizer.restyle(0.5));
+    if (framesSettled) note(framesSettled);
+    if ((f + 1) % 200 === 0) say(`frames ${f + 1}/${frames}: ${tf.memory().numTensors} tensors, RSS ${(rss() / 2 ** 20).toFixed(0)} MiB`);
+  }
+  stylizer.dispose();
+  style.dispose();
+  gc();
+  const rssFramesEnd = rss();
   model.dispose();
 
-  // 2. Training with checkpoints: the micro model at 32², batch 2.
+  // 3. Training with checkpoints: the micro model at 32², batch 2.
   const dir = mkdtempSync(join(tmpdir(), 'tpfr-soak-'));
   let checkpoints = 0;
   let rssStepsHalf = 0;
@@ -140,16 +173,19 @@ export async function runSoak(opts: SoakOptions = {}): Promise<SoakReport> {
   }
   const pct = (a: number, b: number) => (a > 0 ? +(((b - a) / a) * 100).toFixed(2) : 0);
   const rssGrowthPctCalls = pct(rssHalf, rssCallsEnd);
+  const rssGrowthPctFrames = pct(rssFramesHalf, rssFramesEnd);
   const rssGrowthPctSteps = pct(rssStepsHalf, rssStepsEnd);
   return {
     bench: 'soak',
     calls,
     steps,
+    frames,
     checkpoints,
     tensorGrowth,
     byteGrowth,
-    rssGrowthPct: Math.max(rssGrowthPctCalls, rssGrowthPctSteps),
+    rssGrowthPct: Math.max(rssGrowthPctCalls, rssGrowthPctFrames, rssGrowthPctSteps),
     rssGrowthPctCalls,
+    rssGrowthPctFrames,
     rssGrowthPctSteps,
     rssMiB: { start: Math.round(rss0 / 2 ** 20), end: Math.round(rss() / 2 ** 20) },
     ms: Math.round(performance.now() - t0),
@@ -164,6 +200,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const report = await runSoak({
     calls: arg('--calls', 1000),
     steps: arg('--steps', 300),
+    frames: arg('--frames', 2000),
     checkpointEvery: arg('--checkpoint-every', 50),
     onProgress: (l) => process.stderr.write(`${l}\n`),
   });

@@ -4,17 +4,14 @@ import { initBackend } from '@tpfr/core';
 import { expectNoLeaks } from '@tpfr/testing';
 import { createStylizer, type TpfrModel } from '@tpfr/models';
 import { TpfrTrainer } from '@tpfr/models/train';
-import { syntheticClip } from '../check/clip.js';
+import { makeTestClip } from '@tpfr/testing/clip';
 import { levels } from './job.js';
 import { frameSize, LiveSession } from './live.js';
 
 let model: TpfrModel;
-const frames = syntheticClip({ width: 48, height: 36, frames: 4, seed: 5 }).map((f) => {
-  // Cut to 48 × 32 (the network's multiple of 4 on both sides), as the page's frames are.
-  const data = f.data.slice(0, 48 * 32 * 3);
-  return { width: 48, height: 32, data };
-});
-const styles = syntheticClip({ width: 40, height: 44, frames: 2, seed: 9 });
+// The project's test clip, its 48 × 48 frames cut to 48 × 32 (sides multiples of the network's 4, as the page's frames are).
+const frames = makeTestClip({ size: 48, frames: 4, seed: 5 }).frames.map((f) => ({ width: 48, height: 32, data: f.slice(0, 48 * 32 * 3) }));
+const styles = makeTestClip({ size: 44, frames: 2, seed: 9 }).frames.map((data) => ({ width: 44, height: 44, data }));
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
 
 beforeAll(async () => {

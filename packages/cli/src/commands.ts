@@ -21,6 +21,7 @@ import {
 import {
   type TpfrModel,
   MemoryBudgetError,
+  createStylizer,
   encodeExemplars,
   stylize,
   type StylizeOptions,
@@ -30,6 +31,8 @@ import { TpfrTrainer, type ResumeOptions } from '@tpfr/models/train';
 import { openDataset } from './datasets.js';
 import { CliError, nonNegativeInt, positiveInt } from './errors.js';
 import { lossSummary, startProgress } from './progress.js';
+import { encodeGif, readFrames } from './frames.js';
+import { importGeneratorFile } from './import-torch.js';
 import { isStylizeWorker, ownEntry, reportDone, runWorkers } from './stylize-workers.js';
 
 /** Options every command takes. */
@@ -50,11 +53,23 @@ export async function setUp(opts: CommonOptions): Promise<string> {
 }
 
 async function openModel(dir: string): Promise<TpfrModel> {
+  // The authors' checkpoint, imported on the fly.
+  if (extname(dir).toLowerCase() === '.pth' && statSync(dir, { throwIfNoEntry: false })?.isFile()) return importOnTheFly(dir);
   await recoverDir(dir, '--model'); // a writer killed mid-replace may have left the old folder aside
   if (!existsSync(join(dir, MODEL_MANIFEST))) {
     throw new CliError(`--model ${dir}: not a model directory (no ${MODEL_MANIFEST}); train one with 'tpfr train' or 'pnpm demo'`);
   }
   return loadModel(dir);
+}
+
+/** `--model file.pth`: the authors' generator imported in memory, with a hint that importing once is faster. */
+async function importOnTheFly(file: string): Promise<TpfrModel> {
+  const t0 = performance.now();
+  const model = importGeneratorFile('--model', file);
+  process.stderr.write(
+    `tpfr: imported ${basename(file)} on the fly in ${((performance.now() - t0) / 1000).toFixed(1)} s; for many calls, 'tpfr import-torch ${file} --out <dir>' once and then --model <dir> is faster\n`,
+  );
+  return model;
 }
 
 /** `tpfr train` options. */
@@ -212,6 +227,14 @@ export interface StylizeCommandOptions extends CommonOptions {
   preserveColor?: string;
   /** `--mask <img>` (repeatable): one per `--style`. */
   mask?: string[];
+  /** `--frames`: the content is one sequence of frames. */
+  frames?: boolean;
+  /** `false` with `--no-coherence`. */
+  coherence?: boolean;
+  /** `--animation <file.gif>`: also an animated GIF of the frames. */
+  animation?: string;
+  /** `--fps <n>`: the animation's rate. */
+  fps?: string;
   /** How a `--jobs` worker is started (default: the command that runs now); tests give the TypeScript entry. */
   workerEntry?: string[];
 }
@@ -251,6 +274,14 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
   // Without --size: the content's own size and the plain mapping, padded by --pad (none: 0, which changes nothing).
   const pipeline: StylizePipelineOptions =
     size !== undefined ? { size, crop: o.crop !== false, pad: pad ?? 'authors', stretch: o.stretch !== false } : { pad, stretch: false };
+  if (o.frames) return stylizeFrames(o, stages, k, pipeline);
+  for (const [flag, given] of [
+    ['--no-coherence', o.coherence === false],
+    ['--animation', o.animation !== undefined],
+    ['--fps', o.fps !== undefined],
+  ] as const) {
+    if (given) throw new CliError(`option ${flag}: expected together with --frames, received no --frames`, 2);
+  }
   const contents = o.content.flatMap((p) => contentFiles(p));
   // With one content path, `some` and `every` agree: the mutant that swaps them is equivalent.
   const several = isStylizeWorker() || contents.length > 1 || o.content.some((p) => isFolder(p));
@@ -321,6 +352,87 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
     model.dispose();
   }
   if (several && !isStylizeWorker()) console.log(`${o.out}: ${contents.length} images`);
+}
+
+/**
+ * `tpfr stylize --frames`: the one --content (a folder of frames or an animated GIF) as a
+ * sequence through one stylizer (exemplars encoded once, frames coherent unless --no-coherence),
+ * each frame written into the --out folder under its name, with a progress bar and the frames per
+ * second; with --animation, an animated GIF of the results too.
+ */
+async function stylizeFrames(
+  o: StylizeCommandOptions,
+  stages: StylizeOptions['stages'],
+  k: number | undefined,
+  pipeline: StylizePipelineOptions,
+): Promise<void> {
+  if (o.content.length !== 1)
+    throw new CliError(
+      `option --content: expected one folder of frames or one animated GIF with --frames, received ${o.content.length}`,
+      2,
+    );
+  if (o.jobs !== undefined && o.jobs !== '1')
+    throw new CliError(`option --jobs: expected none with --frames (each frame follows the one before), received '${o.jobs}'`, 2);
+  if (IMAGE_EXTENSIONS.includes(extname(o.out).toLowerCase()))
+    throw new CliError(`option --out: expected a folder for the frames, received the image path '${o.out}'`, 2);
+  if (o.animation !== undefined && extname(o.animation).toLowerCase() !== '.gif')
+    throw new CliError(`option --animation: expected a .gif file, received '${o.animation}'`, 2);
+  const fps = o.fps === undefined ? undefined : positiveInt('--fps', o.fps);
+  const controls = parseControls(o);
+  const sequence = readFrames(o.content[0], (file) => {
+    const img = readImage(file);
+    const [height, width] = img.shape;
+    const rgb = Uint8Array.from(img.dataSync());
+    img.dispose();
+    return { name: basename(file), width, height, rgb };
+  });
+  const backend = await setUp(o);
+  const model = await openModel(o.model);
+  const styles = o.style.map((s) => (isFolder(s) ? contentFiles(s).map((f) => readImage(f)) : readImage(s)));
+  const masks = readMasks(o.mask);
+  const stylizer = createStylizer(model, styles, {
+    stages,
+    k,
+    ...controls,
+    masks,
+    pipeline,
+    coherence: o.coherence !== false,
+    memoryBudgetBytes: memoryBudget(o.memoryBudget === undefined ? undefined : positiveInt('--memory-budget', o.memoryBudget), backend),
+  });
+  tf.dispose(styles.flat());
+  mkdirSync(o.out, { recursive: true });
+  const n = sequence.names.length;
+  const bar = startProgress('frames', n, o.quiet);
+  const animation: Uint8Array[] = [];
+  let [width, height] = [0, 0];
+  const t0 = performance.now();
+  try {
+    for (let i = 0; i < n; i++) {
+      const f = sequence.frame(i);
+      const result = tf.tidy(() => stylizer.stylize(tf.tensor3d(f.rgb, [f.height, f.width, 3], 'int32')) as tf.Tensor3D);
+      writeImage(join(o.out, f.name), result);
+      if (o.animation) {
+        animation.push(Uint8Array.from(result.dataSync(), (v) => Math.round(v)));
+        [height, width] = result.shape;
+      }
+      result.dispose();
+      bar.update(i + 1, `${f.name}, ${((1000 * (i + 1)) / (performance.now() - t0)).toFixed(2)} frames/s`);
+    }
+  } finally {
+    bar.stop();
+    stylizer.dispose();
+    tf.dispose(masks ?? []);
+    model.dispose();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  if (o.animation) {
+    const delayMs = fps !== undefined ? 1000 / fps : (sequence.delayMs ?? 100);
+    mkdirSync(dirname(resolve(o.animation)), { recursive: true });
+    writeFileAtomicallySync(o.animation, encodeGif(animation, width, height, delayMs));
+  }
+  console.log(
+    `${o.out}: ${n} frames in ${seconds.toFixed(1)} s (${(n / seconds).toFixed(2)} frames/s)${o.animation ? `; ${o.animation}` : ''}`,
+  );
 }
 
 /** The controls of `tpfr stylize`, checked before any work (usage errors: exit 2). */

@@ -4,6 +4,7 @@ import { TpfrError } from '@tpfr/core';
 import { readTorchCheckpoint, type TorchCheckpoint } from '@tpfr/core/torch';
 import { formatMiB } from '@tpfr/core/utils';
 import { MODEL_MANIFEST, saveModel } from '@tpfr/models/node';
+import type { TpfrModel } from '@tpfr/models';
 import { importTorchGenerator, type TorchImportReport } from '@tpfr/models/torch';
 import { setUp } from './commands.js';
 import { CliError } from './errors.js';
@@ -35,6 +36,20 @@ function readCheckpointFile(option: string, path: string): { ck: TorchCheckpoint
     return { ck: readTorchCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)), bytes: bytes.byteLength };
   } catch (e) {
     if (e instanceof TpfrError) throw new CliError(`${option} ${path}: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * The authors' generator checkpoint `file` imported into a model in memory (the import's checks;
+ * a file that cannot be read or does not fit fails, exit 1, naming `option` and the file).
+ */
+export function importGeneratorFile(option: string, file: string): TpfrModel {
+  const g = readCheckpointFile(option, inputFile(option, file));
+  try {
+    return importTorchGenerator(g.ck).model;
+  } catch (e) {
+    if (e instanceof TpfrError) throw new CliError(`${option} ${file}: ${e.message}`);
     throw e;
   }
 }

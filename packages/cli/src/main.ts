@@ -63,6 +63,16 @@ export function createProgram(): Command {
     )
     .option('--mask <img>', 'a mask per --style, in their order (white where that style applies; any size): a style per region', collect)
     .option(
+      '--frames',
+      'the --content is one sequence (a folder of frames, or an animated GIF): frames kept coherent, written into the --out folder under their names',
+    )
+    .option(
+      '--no-coherence',
+      'with --frames: each frame stylized on its own (no hysteresis on the neighbours, no smoothing where the input is still)',
+    )
+    .option('--animation <file.gif>', 'with --frames: also write the result as an animated GIF')
+    .option('--fps <n>', "with --frames: the animation's frames per second (default: the GIF's own, else 10)")
+    .option(
       '--size <S>',
       "the authors' test.py pipeline at S: content and styles resized (shorter side to S, Pillow bicubic) and centre-cropped to S×S, the content reflect-padded, the result min–max stretched to 0–255",
     )

@@ -28,7 +28,7 @@ export interface InferenceOptions {
 export const DEFAULT_MAP_BUDGET_BYTES = 256 * 2 ** 20;
 
 /**
- * How each stage of one inference runs: made by {@link planInference} from the sizes and the
+ * How each stage of one inference runs: made from the sizes and the
  * options, followed by `encode`, `codes`, `decode`, `stylize` and the memory estimate alike.
  */
 export interface InferencePlan {

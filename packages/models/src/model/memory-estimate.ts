@@ -47,7 +47,7 @@ const BAND_TEMPORARIES = 6;
  * Estimates the peak memory of `stylize(model, content, styles, opts)` from the sizes and the
  * model, before anything is allocated: the bytes of tensors the call holds at its busiest, above
  * those allocated before it (`tf.profile`'s `peakBytes`), for the plan the call will follow
- * ({@link planInference}: whole maps, or bands and codes in JS memory for large images). Measured
+ * (the inference plan ({@link InferencePlan}): whole maps, or bands and codes in JS memory for large images). Measured
  * on wasm to be within 25 % of the real peak (the reliability guide says how it was checked). The
  * backend's own memory (the model's weights, the wasm heap's free space, a GPU's textures) comes
  * on top.

@@ -152,7 +152,7 @@ export class TpfrModel {
   }
 
   /**
-   * Encodes images. At inference the stages run whole or in bands as {@link planInference} decides
+   * Encodes images. At inference the stages run whole or in bands as the inference plan ({@link InferencePlan}) decides
    * from `opts` (the same result up to float rounding); in training, whole.
    * @param images `[B, H, W, 3]` in [−1, 1], H and W multiples of `widths.multiple`.
    */
@@ -185,7 +185,7 @@ export class TpfrModel {
     return { content: content as tf.Tensor4D, style: style as tf.Tensor4D };
   }
 
-  /** The inference plan for images `[B, H, W, 3]` (see {@link planInference}). */
+  /** The inference plan for images `[B, H, W, 3]` (see the inference plan ({@link InferencePlan})). */
   private plan(fn: string, shape: number[], opts: InferenceOptions): InferencePlan {
     return planInference(fn, this.config, [shape[0], shape[1], shape[2]], opts);
   }
@@ -229,7 +229,7 @@ export class TpfrModel {
   }
 
   /**
-   * Decodes a latent. At inference the decoder runs whole or in bands as {@link planInference}
+   * Decodes a latent. At inference the decoder runs whole or in bands as the inference plan ({@link InferencePlan})
    * decides from `opts`; in training, whole.
    * @param latent content `[B, h, w, Cc]` and style `[B, h, w, Cs]`.
    * @returns `[B, h·2^d, w·2^d, 3]` in [−1, 1] (d downsamplings: `widths.multiple` = 2^d).

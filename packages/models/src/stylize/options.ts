@@ -10,7 +10,7 @@ import type { StylizePipelineOptions } from './pipeline.js';
 /** How to keep the content's colours: see {@link StylizeOptions.preserveColor}. */
 export type ColorPreservation = 'luminance' | 'histogram';
 
-/** Options of {@link stylize}; the inference options say how large images run (see `planInference`). */
+/** Options of {@link stylize}; the inference options say how large images run (see {@link InferenceOptions}). */
 export interface StylizeOptions extends InferenceOptions {
   /** `'two-stage'` (default) or `'style-only'` (content code kept, one-stage PeerNets variant). */
   stages?: TpfrStages;

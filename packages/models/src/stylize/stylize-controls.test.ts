@@ -237,6 +237,8 @@ it('the controls combine, with a pipeline and a batch of contents, and leave no 
   // A stylizer keeps its last frame (codes, graphs, mix) until the next: the count is flat from frame to frame, and back where it began once disposed.
   const start = tf.memory().numTensors;
   const stylizer = createStylizer(model, [a, b], { masks, inspect: true, strength: 0.5 });
+  // Two frames: from the second on, a frame also keeps what coherence compares the next one with.
+  stylizer.stylize(content).dispose();
   stylizer.stylize(content).dispose();
   const steady = tf.memory().numTensors;
   for (let i = 0; i < 3; i++) {

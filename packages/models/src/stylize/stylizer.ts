@@ -23,17 +23,15 @@ export interface CoherenceOptions {
   /** A pixel keeps last frame's neighbours while they are within `(1 + margin)` of its new k-th distance (default 0.05). */
   margin?: number;
   /**
-   * Weight of last frame's recombined codes where the content did not change (default 0.5; 0:
-   * none): a latent pixel whose content code moved by less than `stillness` (relative) takes
-   * `smoothing · (1 − change / stillness)` of last frame's code.
+   * Where the input is still (default 6): a latent pixel whose block of input pixels differs from
+   * the block its codes were last computed on by at most this much (root mean square, in levels of
+   * 255: sensor noise, not motion) keeps those codes; 0 turns the hold off.
    */
-  smoothing?: number;
-  /** Relative change of a latent pixel's content code under which it counts as unchanged (default 0.1). */
   stillness?: number;
 }
 
 /** The defaults of {@link CoherenceOptions}. */
-export const DEFAULT_COHERENCE: Required<CoherenceOptions> = { margin: 0.05, smoothing: 0.5, stillness: 0.1 };
+export const DEFAULT_COHERENCE: Required<CoherenceOptions> = { margin: 0.05, stillness: 6 };
 
 /** Options of {@link createStylizer}: those of `stylize`, and the frames' coherence. */
 export interface StylizerOptions extends Omit<StylizeOptions, 'onMemoryEstimate'> {
@@ -55,9 +53,9 @@ export interface StylizeFrameOptions {
    * Neighbour graphs to replay instead of searching: per style that takes part, in the order of
    * {@link StylizerGraph.styles}, each stage's neighbours `[B, h, w, k]` (int32, rows of that
    * style's pool), as {@link Stylizer.lastGraph} gives them. The attention, mixing, coherence's
-   * smoothing and decoding run as usual on them (no hysteresis: the graph is given), so a frame
-   * stylized on one backend can be rendered on another and the two results compared where
-   * near-ties of distances would otherwise pick other neighbours. Not freed by the stylizer.
+   * hold of still regions and decoding run as usual on them (no hysteresis: the graph is given),
+   * so a frame stylized on one backend can be rendered on another and the two results compared
+   * where near-ties of distances would otherwise pick other neighbours. Not freed by the stylizer.
    */
   neighbours?: tf.Tensor[][];
 }
@@ -105,6 +103,13 @@ interface LastFrame {
   recombined: StoredCodes;
   /** Each style's graph (rows of its pool), per stage: for hysteresis and inspection. */
   graphs: (NeighbourGraph | null)[];
+  /**
+   * The input each latent pixel's codes were computed on (the padded frame `[B, H, W, 3]`, model
+   * range): a still pixel keeps its codes until its input moves away from this (coherence).
+   */
+  reference: tf.Tensor4D | null;
+  /** `[B, h, w, 1]`: 1 where the latent pixel was still and held (coherence), or null. */
+  still: tf.Tensor4D | null;
   /** What turns the decoder's output into the result. */
   finish: Finish;
   plan: InferencePlan;
@@ -124,11 +129,10 @@ interface Finish {
 function resolveCoherence(fn: string, c: StylizerOptions['coherence']): Required<CoherenceOptions> | null {
   if (c === false) return null;
   const o = { ...DEFAULT_COHERENCE, ...(c === true || c === undefined ? {} : c) };
-  for (const key of ['margin', 'smoothing', 'stillness'] as const) {
+  for (const key of ['margin', 'stillness'] as const) {
     const v = o[key];
-    const ok = typeof v === 'number' && Number.isFinite(v) && v >= 0 && (key !== 'smoothing' || v <= 1) && (key !== 'stillness' || v > 0);
-    if (!ok)
-      throw new ValueError(fn, `coherence.${key} ${key === 'smoothing' ? 'in [0, 1]' : key === 'stillness' ? '> 0' : '>= 0'}`, String(v));
+    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0))
+      throw new ValueError(fn, `coherence.${key} a finite number >= 0`, String(v));
   }
   return o;
 }
@@ -154,6 +158,8 @@ class FrameStylizer implements Stylizer {
     styles: StylesInput | EncodedExemplars,
     private readonly opts: StylizerOptions,
     private readonly names = { create: 'createStylizer', frame: 'Stylizer.stylize', restyle: 'Stylizer.restyle' },
+    /** One image, then disposed (`stylize`): every code is freed as soon as it has been used. */
+    private readonly oneShot = false,
   ) {
     const fn = names.create;
     this.coherence = resolveCoherence(fn, opts.coherence);
@@ -242,12 +248,20 @@ class FrameStylizer implements Stylizer {
       if (!this.codes) {
         const match = input;
         this.codes = encodeGroups(fn, this.model, this.groups!, { ...this.inference, pipeline: this.pipeline, matchTo: match });
+        // Kept past a tf.tidy the caller may run this frame in.
+        for (const p of this.codes) tf.keep(p.content) && tf.keep(p.style);
       }
       const next = this.recombineFrame(fn, finish, replay);
+      if (this.oneShot) {
+        // One image and done (`stylize`): nothing is kept for a next frame, so the codes go as soon as they are used.
+        keep = true;
+        return this.render(fn, next, strength, true);
+      }
       this.forgetLast();
-      this.last = next;
+      this.last = keepFrame(next);
+      if (this.lastMix && !Array.isArray(this.lastMix)) tf.keep(this.lastMix);
       keep = true;
-      return this.render(fn, next, strength);
+      return this.render(fn, next, strength, false, this.coherence !== null);
     } finally {
       if (!keep) input.dispose();
     }
@@ -286,18 +300,25 @@ class FrameStylizer implements Stylizer {
     if (padded !== finish.input) padded.dispose();
     const plan = planInference(fn, model.config, [x.shape[0], x.shape[1], x.shape[2]], this.inference);
     const made: StoredCodes[] = [];
+    let still: tf.Tensor4D | null = null;
     try {
-      const own = timed('encode content', () => encodeByPlan(model.encoder, x, plan, { middle: false }));
+      let own = timed('encode content', () => encodeByPlan(model.encoder, x, plan, { middle: false }));
       made.push(own);
-      x.dispose();
       const active = this.active();
       const coherence = this.coherence;
       const previous = this.last?.plan && this.sameShape(own) ? this.last : null;
+      // Coherence: the latent pixels whose input did not move (beyond its noise) since their codes were computed.
+      still =
+        coherence && coherence.stillness > 0 && previous?.reference
+          ? timed('coherence', () => stillPixels(x, previous.reference!, multiple, coherence.stillness))
+          : null;
       const graphs: (NeighbourGraph | null)[] = [];
       const parts = active.map((style, i) => {
         const pool = this.codes![this.codes!.length === 1 ? 0 : style];
         const b = own.content.shape[0];
         const peers = { content: stackPeers(pool.content, b), style: stackPeers(pool.style, b) };
+        // A one-shot call needs each pool's codes once: freed as soon as its peers are stacked.
+        if (this.oneShot && this.ownsCodes) tf.dispose([pool.content, pool.style]);
         const keepGraph = coherence !== null || this.opts.inspect === true;
         const bands: NeighbourGraph[] = [];
         try {
@@ -329,6 +350,7 @@ class FrameStylizer implements Stylizer {
         }
       });
       made.push(...parts);
+      if (this.oneShot && this.ownsCodes) this.codes = null;
       const rows = plan.recombineRows;
       let recombined: StoredCodes;
       this.forgetMix();
@@ -349,15 +371,30 @@ class FrameStylizer implements Stylizer {
       }
       for (const p of parts) if (p !== recombined) disposeCodes(p);
       made.length = 0;
-      if (coherence && previous && coherence.smoothing > 0) {
-        const smoothed = timed('coherence', () => smoothCodes(own, previous.own, recombined, previous.recombined, coherence, rows));
+      let reference: tf.Tensor4D | null = coherence ? x : null;
+      if (still && previous) {
+        // Still pixels keep their codes, their graphs and the input they were computed on.
+        const held = timed('coherence', () => {
+          const keep = (now: StoredCodes, before: StoredCodes) => holdCodes(still!, now, before, rows);
+          return { own: keep(own, previous.own), recombined: keep(recombined, previous.recombined) };
+        });
+        disposeCodes(own);
         disposeCodes(recombined);
-        recombined = smoothed;
+        [own, recombined] = [held.own, held.recombined];
+        graphs.forEach((g, i) => {
+          const prior = previous.graphs[i];
+          if (g && prior) graphs[i] = holdGraph(still!, g, prior);
+        });
+        reference = holdReference(still!, x, previous.reference!, multiple);
+        x.dispose();
+      } else if (!coherence) {
+        x.dispose();
       }
-      return { own, recombined, graphs, finish, plan };
+      return { own, recombined, graphs, finish, plan, reference, still };
     } catch (e) {
       made.forEach(disposeCodes);
       if (!x.isDisposed) x.dispose();
+      still?.dispose();
       throw e;
     }
   }
@@ -410,17 +447,28 @@ class FrameStylizer implements Stylizer {
     });
   }
 
-  /** Decodes a frame's codes at `strength` and finishes the result (crop, colour, pipeline, range). */
-  private render(fn: string, frame: LastFrame, strength: number): tf.Tensor3D | tf.Tensor4D {
+  /**
+   * Decodes a frame's codes at `strength` and finishes the result (crop, colour, pipeline, range).
+   * With `release`, the frame is freed as it goes (its codes before the decoder runs).
+   */
+  private render(fn: string, frame: LastFrame, strength: number, release = false, hold = false): tf.Tensor3D | tf.Tensor4D {
     const { model } = this;
     const rows = frame.plan.recombineRows;
     const z = strength === 1 ? frame.recombined : codesAtStrength(frame.own, frame.recombined, strength, rows);
+    if (release) {
+      disposeCodes(frame.own);
+      if (z !== frame.recombined) disposeCodes(frame.recombined);
+      tf.dispose(frame.graphs.flatMap((g) => (g ? [...g.indices, ...g.weights] : [])));
+      frame.reference?.dispose();
+      frame.still?.dispose();
+    }
     let image: tf.Tensor4D;
     try {
       image = timed('decode', () => decodeByPlan(model.mainDecoder, z, frame.plan));
     } finally {
-      if (z !== frame.recombined) disposeCodes(z);
+      if (z !== frame.recombined || release) disposeCodes(z);
     }
+    if (hold) image = this.holdImage(frame, image);
     const f = frame.finish;
     try {
       return tf.tidy(() => {
@@ -442,7 +490,33 @@ class FrameStylizer implements Stylizer {
       });
     } finally {
       image.dispose();
+      if (release) f.input.dispose();
     }
+  }
+
+  /** The last frame's decoded image (padded, model range): still pixels keep it (coherence). */
+  private lastImage: tf.Tensor4D | null = null;
+
+  /**
+   * A frame's decoded image with last frame's pixels kept under its still latent pixels (the
+   * decoder's instance norms see the whole image, so a still region's output would otherwise move
+   * with the rest); remembered for the next frame. Frees `image` when it returns another.
+   */
+  private holdImage(frame: LastFrame, image: tf.Tensor4D): tf.Tensor4D {
+    const before = this.lastImage;
+    let out = image;
+    if (frame.still && before?.shape.every((d, i) => d === image.shape[i])) {
+      const multiple = this.model.widths.multiple;
+      out = tf.tidy(() => {
+        const [, h, w] = frame.still!.shape;
+        const m = tf.cast(tf.image.resizeNearestNeighbor(frame.still!, [h * multiple, w * multiple]), 'bool');
+        return tf.where(tf.broadcastTo(m, image.shape), before, image) as tf.Tensor4D;
+      });
+      image.dispose();
+    }
+    before?.dispose();
+    this.lastImage = tf.keep(tf.clone(out));
+    return out;
   }
 
   private forgetLast(): void {
@@ -451,6 +525,8 @@ class FrameStylizer implements Stylizer {
     disposeCodes(this.last.recombined);
     tf.dispose(this.last.graphs.flatMap((g) => (g ? [...g.indices, ...g.weights] : [])));
     this.last.finish.input.dispose();
+    this.last.reference?.dispose();
+    this.last.still?.dispose();
     this.last = null;
   }
 
@@ -462,6 +538,8 @@ class FrameStylizer implements Stylizer {
   reset(): void {
     this.forgetLast();
     this.forgetMix();
+    this.lastImage?.dispose();
+    this.lastImage = null;
     if (this.controls.color === 'histogram' && this.codes) {
       tf.dispose(this.codes.flatMap((p) => [p.content, p.style]));
       this.codes = null;
@@ -478,6 +556,15 @@ class FrameStylizer implements Stylizer {
     this.groups = null;
     this.controls.masks?.dispose();
   }
+}
+
+/** The frame's tensors kept past any tf.tidy the caller runs `stylize` in (the stylizer frees them itself). */
+function keepFrame(frame: LastFrame): LastFrame {
+  const codes = [frame.own, frame.recombined].flatMap((c) => [c.content, c.style]).filter((m): m is tf.Tensor4D => m instanceof tf.Tensor);
+  const graphs = frame.graphs.flatMap((g) => (g ? [...g.indices, ...g.weights] : []));
+  const extra = [frame.reference, frame.still].filter((t): t is tf.Tensor4D => t !== null);
+  for (const t of [...codes, ...graphs, frame.finish.input, ...extra]) tf.keep(t);
+  return frame;
 }
 
 /** Rows `[r0, r1)` of a graph map `[B, h, w, k]`. */
@@ -500,29 +587,51 @@ function joinGraphs(bands: NeighbourGraph[]): NeighbourGraph {
 }
 
 /**
- * Last frame's recombined codes blended into this frame's where the content's codes did not
- * change: per latent pixel, `α = smoothing · max(0, 1 − change / stillness)` with `change` the
- * relative change of the content code, and `z ← z + α · (z_prev − z)`.
+ * The latent pixels `[B, h, w, 1]` (1 still, 0 moved) whose block of `multiple × multiple` input
+ * pixels of `x` differs from `reference`'s (both `[B, H, W, 3]` in [−1, 1]) by at most `stillness`
+ * levels of 255 (root mean square over the block and the channels).
  */
-function smoothCodes(
-  own: StoredCodes,
-  ownBefore: StoredCodes,
-  z: StoredCodes,
-  zBefore: StoredCodes,
-  o: Required<CoherenceOptions>,
-  rows: number,
-): StoredCodes {
-  return combineCodes([own, ownBefore, z, zBefore], rows, ([c, cb, r, rb]) =>
+function stillPixels(x: tf.Tensor4D, reference: tf.Tensor4D, multiple: number, stillness: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const levels = tf.mul(tf.sub(x, reference), 127.5);
+    const ms = tf.mean(tf.avgPool(tf.square(levels) as tf.Tensor4D, multiple, multiple, 'valid'), -1, true);
+    return tf.cast(tf.lessEqual(ms, stillness * stillness), 'float32') as tf.Tensor4D;
+  });
+}
+
+/** `before`'s codes where `still` `[B, h, w, 1]` is 1, `now`'s elsewhere (new codes, band by band for codes in JS memory). */
+function holdCodes(still: tf.Tensor4D, now: StoredCodes, before: StoredCodes, rows: number): StoredCodes {
+  return combineCodes([now, before], rows, ([n, b], r0, r1) =>
     tf.tidy(() => {
-      const change = tf.div(
-        tf.norm(tf.sub(c.content, cb.content), 'euclidean', -1, true),
-        tf.add(tf.norm(cb.content, 'euclidean', -1, true), 1e-6),
-      );
-      const alpha = tf.mul(tf.relu(tf.sub(1, tf.div(change, o.stillness))), o.smoothing);
-      const blend = (now: tf.Tensor4D, before: tf.Tensor4D) => tf.add(now, tf.mul(tf.sub(before, now), alpha)) as tf.Tensor4D;
-      return { content: blend(r.content, rb.content), style: blend(r.style, rb.style) };
+      const m = tf.cast(tf.slice(still, [0, r0, 0, 0], [still.shape[0], r1 - r0, still.shape[2], 1]), 'bool');
+      const pick = (a: tf.Tensor4D, c: tf.Tensor4D) => tf.where(tf.broadcastTo(m, a.shape), c, a) as tf.Tensor4D;
+      return { content: pick(n.content, b.content), style: pick(n.style, b.style) };
     }),
   );
+}
+
+/** Each stage's neighbours and weights of `before` where `still` is 1, of `now` elsewhere (new tensors; `now` is freed). */
+function holdGraph(still: tf.Tensor4D, now: NeighbourGraph, before: NeighbourGraph): NeighbourGraph {
+  const out = tf.tidy(() => {
+    const m = tf.cast(still, 'bool');
+    const pick = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.where(tf.broadcastTo(m, a.shape), b, a) as tf.Tensor4D;
+    return {
+      indices: now.indices.map((t, s) => pick(t, before.indices[s])),
+      weights: now.weights.map((t, s) => pick(t, before.weights[s])),
+    };
+  });
+  tf.dispose([...now.indices, ...now.weights]);
+  return out;
+}
+
+/** The reference input: `before`'s pixels under still latent pixels, `x`'s under the others (a new tensor). */
+function holdReference(still: tf.Tensor4D, x: tf.Tensor4D, before: tf.Tensor4D, multiple: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [b, h, w] = still.shape;
+    const up = tf.image.resizeNearestNeighbor(still, [h * multiple, w * multiple]);
+    const m = tf.cast(tf.broadcastTo(up, [b, h * multiple, w * multiple, 3]), 'bool');
+    return tf.where(m, before, x) as tf.Tensor4D;
+  });
 }
 
 /**
@@ -535,7 +644,7 @@ export function createStylizer(model: TpfrModel, styles: StylesInput | EncodedEx
   return new FrameStylizer(model, styles, opts);
 }
 
-/** A stylizer whose errors name `fn` (what `stylize` runs for one call). */
+/** A one-shot stylizer whose errors name `fn` (what `stylize` runs for one call): it frees each code as soon as it is used. */
 export function stylizerNamed(fn: string, model: TpfrModel, styles: StylesInput | EncodedExemplars, opts: StylizerOptions): Stylizer {
-  return new FrameStylizer(model, styles, opts, { create: fn, frame: fn, restyle: fn });
+  return new FrameStylizer(model, styles, opts, { create: fn, frame: fn, restyle: fn }, true);
 }

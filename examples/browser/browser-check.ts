@@ -201,6 +201,7 @@ async function main(): Promise<void> {
             spoiled!,
             64,
             ['model.json', 'weights.bin', 'tpfr-model.json'].map((f) => join(page.modelDir, f)),
+            backend === 'wasm',
           );
           printLine(JSON.stringify(importLine(i)));
           fail(`${backend} (import)`, importProblems(i));

@@ -145,7 +145,7 @@ if (!chromium) {
         }, 600_000);
 
         it.skipIf(!HAVE_FIXTURES)(
-          `imports the authors' checkpoint (${IMPORT_FILE[backend]}) on ${backend}: equal to Node's stylization with the same file within 0.05, truncated and hostile files refused with the model kept, kept in IndexedDB for the next visit, forgotten on request`,
+          `imports the authors' checkpoint (${IMPORT_FILE[backend]}) on ${backend}: equal to Node's stylization with the same file within 0.05, truncated and hostile files refused with the model kept, forgotten on request${backend === 'wasm' ? '; kept in IndexedDB for the next visit, and a saved model folder loaded' : ''}`,
           async () => {
             const r = await checkImport(
               await opened(),
@@ -154,6 +154,7 @@ if (!chromium) {
               spoiled,
               CONTROLS_SIZE,
               ['model.json', 'weights.bin', 'tpfr-model.json'].map((f) => join(page.modelDir, f)),
+              backend === 'wasm',
             );
             console.log(JSON.stringify(importLine(r)));
             expect(importProblems(r)).toEqual([]);

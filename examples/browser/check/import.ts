@@ -3,7 +3,8 @@
  * and imported in the worker; a truncated file and a hostile one (a pickle calling `os.system`)
  * are refused with a clear message while the imported model keeps working; the sample images
  * stylized with it equal Node's stylization with the same file (on the page's neighbour graph);
- * a reload runs it again from IndexedDB; *Forget* goes back to the page's own model.
+ * *Forget* goes back to the page's own model. With `storage` (once: it does not depend on the
+ * backend), a new visit runs it again from IndexedDB, and a saved model folder's files load.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -40,11 +41,11 @@ export interface ImportRecord {
   /** The messages of the refused files, and whether the model still ran afterwards. */
   refused: string[];
   keptWorking: boolean;
-  /** After a reload: the model came back from IndexedDB; after Forget: the page's own. */
-  restored: boolean;
+  /** After a reload: the model came back from IndexedDB (null: not checked on this backend); after Forget: the page's own. */
+  restored: boolean | null;
   forgotten: boolean;
-  /** A saved model folder's files (model.json, weights.bin, tpfr-model.json) loaded, and kept. */
-  folderLoaded: boolean;
+  /** A saved model folder's files (model.json, weights.bin, tpfr-model.json) loaded, and kept (null: not checked here). */
+  folderLoaded: boolean | null;
 }
 
 /** What is wrong with an import record (empty: it passes). */
@@ -55,9 +56,9 @@ export function importProblems(r: ImportRecord): string[] {
   if (!r.keptWorking) out.push('the page did not keep working after the refused files');
   if (!/truncated/i.test(r.refused[0] ?? '')) out.push(`the truncated file's message does not say so: ${r.refused[0]}`);
   if (!/os\.system/.test(r.refused[1] ?? '')) out.push(`the hostile file's message does not name os.system: ${r.refused[1]}`);
-  if (!r.restored) out.push('a reload did not run the model kept in IndexedDB');
+  if (r.restored === false) out.push('a reload did not run the model kept in IndexedDB');
   if (!r.forgotten) out.push("Forget did not bring back the page's own model");
-  if (!r.folderLoaded) out.push("a saved model folder's files were not loaded");
+  if (r.folderLoaded === false) out.push("a saved model folder's files were not loaded");
   return out;
 }
 
@@ -144,6 +145,7 @@ export async function checkImport(
   spoiled: { truncated: string; hostile: string },
   size: number,
   folderFiles: string[],
+  storage: boolean,
 ): Promise<ImportRecord> {
   const given = await giveModel(t, file, `importing ${basename(file)} on ${backend}`);
   if ('error' in given) throw new Error(given.error);
@@ -161,6 +163,31 @@ export async function checkImport(
     async () => importInNode(file),
     (m) => nodeReference(m, result),
   );
+  // What follows does not depend on the backend: checked once (with `storage`), the model forgotten elsewhere.
+  const memory = info.memory!;
+  const base = {
+    bench: 'browser-import' as const,
+    backend,
+    file: basename(file),
+    format: info.format ?? '',
+    maxAbsDiff: maxAbsDiffOf(result.output, ref.pageGraph.output),
+    importMs: Math.round(info.importMs),
+    peakBytes: memory.peakBytes,
+    copies: Math.round(memory.copies * 100) / 100,
+    fileBytes: memory.fileBytes,
+    weightBytes: memory.weightBytes,
+    jsHeapBytes: memory.jsHeapBytes,
+    ngf: info.ngf,
+    parameters: info.parameters,
+    refused,
+    keptWorking,
+  };
+  if (!storage) {
+    const before = await counters(t);
+    await t.tab.click('#model-forget');
+    await waitFor(t, before, 'imports', `forgetting on ${backend}`);
+    return { ...base, restored: null, forgotten: (await model(t)).source === 'served', folderLoaded: null };
+  }
   // The next visit (no autorun: nothing to stylize): the model from IndexedDB, imported again.
   const url = new URL(t.tab.url());
   url.searchParams.delete('autorun');
@@ -185,27 +212,7 @@ export async function checkImport(
   const after = await counters(t);
   await t.tab.click('#model-forget');
   await waitFor(t, after, 'imports', `forgetting the folder on ${backend}`);
-  const memory = info.memory!;
-  return {
-    bench: 'browser-import',
-    backend,
-    file: basename(file),
-    format: info.format ?? '',
-    maxAbsDiff: maxAbsDiffOf(result.output, ref.pageGraph.output),
-    importMs: Math.round(info.importMs),
-    peakBytes: memory.peakBytes,
-    copies: Math.round(memory.copies * 100) / 100,
-    fileBytes: memory.fileBytes,
-    weightBytes: memory.weightBytes,
-    jsHeapBytes: memory.jsHeapBytes,
-    ngf: info.ngf,
-    parameters: info.parameters,
-    refused,
-    keptWorking,
-    restored,
-    forgotten,
-    folderLoaded,
-  };
+  return { ...base, restored, forgotten, folderLoaded };
 }
 
 /**

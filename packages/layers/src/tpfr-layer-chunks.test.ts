@@ -3,6 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as Core from '@tpfr/core';
 import { initBackend } from '@tpfr/core';
+import { symbolicPeerInputs } from '@tpfr/testing';
 import { PeerRecombination, type PeerRecombinationArgs } from './tpfr-layer.js';
 
 // How the layer calls @tpfr/core: the kNN and attention options it passes, the chunks of query
@@ -43,12 +44,7 @@ vi.mock('@tpfr/core', async (importOriginal) => {
 
 const CC = 6;
 const CS = 12;
-const SYMBOLIC: tfl.Shape[] = [
-  [null, null, null, CC],
-  [null, null, null, CS],
-  [null, null, null, null, CC],
-  [null, null, null, null, CS],
-];
+const SYMBOLIC: tfl.Shape[] = symbolicPeerInputs(CC, CS);
 const r = (s: number[], seed: number) => tf.randomNormal(s, 0, 1, 'float32', seed);
 const inputs = (b: number, h: number, w: number, p: number, ph: number, pw: number) => [
   r([b, h, w, CC], 1),

@@ -2,35 +2,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import { describeEachBackend } from '@tpfr/testing';
+import { describeEachBackend, freeLayer, seededTpfrLayer, symbolicPeerInputs } from '@tpfr/testing';
 import { PeerRecombination } from './tpfr-layer.js';
 
 // The call argument `hysteresis`: last frame's neighbours kept while they stay near.
 const CC = 6;
 const CS = 12;
-const SYMBOLIC: tfl.Shape[] = [
-  [null, null, null, CC],
-  [null, null, null, CS],
-  [null, null, null, null, CC],
-  [null, null, null, null, CS],
-];
+const SYMBOLIC: tfl.Shape[] = symbolicPeerInputs(CC, CS);
 
-function layerFor(k: number, seed: number, metric: 'euclidean' | 'cosine' = 'euclidean'): PeerRecombination {
-  const layer = new PeerRecombination({ k, metric });
-  layer.build(SYMBOLIC);
-  tf.tidy(() =>
-    layer.weights.forEach((v, i) => {
-      const shape = v.shape as number[];
-      v.write(
-        v.name.includes('variance')
-          ? tf.randomUniform(shape, 0.5, 2, 'float32', seed + i + 1)
-          : tf.randomNormal(shape, 0, 0.7, 'float32', seed + i + 1),
-      );
-    }),
-  );
-  return layer;
-}
-const free = (layer: PeerRecombination) => layer.weights.forEach((v) => v.dispose());
+const layerFor = (k: number, seed: number, metric: 'euclidean' | 'cosine' = 'euclidean') => seededTpfrLayer({ k, metric }, seed + 1, CC, CS);
+const free = freeLayer;
 
 /** The inputs of a frame: a base frame plus noise of `noise` (the same peers). */
 function frame(seed: number, noise: number, b = 1, h = 4, w = 5, p = 2): tf.Tensor[] {

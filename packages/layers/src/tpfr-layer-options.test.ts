@@ -2,19 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_KNN_MEMORY_BUDGET, initBackend, knn } from '@tpfr/core';
-import { expectNoLeaks } from '@tpfr/testing';
+import { expectNoLeaks, symbolicPeerInputs, seededTpfrLayer } from '@tpfr/testing';
 import { PeerRecombination, peerRecombination, type PeerRecombinationArgs } from './tpfr-layer.js';
 
 // Options, defaults, initial weights and errors of the TPFR layer (the properties and the
 // tf.model contract are in tpfr-layer.test.ts).
 const CC = 6;
 const CS = 12;
-const SYMBOLIC: tfl.Shape[] = [
-  [null, null, null, CC],
-  [null, null, null, CS],
-  [null, null, null, null, CC],
-  [null, null, null, null, CS],
-];
+const SYMBOLIC: tfl.Shape[] = symbolicPeerInputs(CC, CS);
 
 const r = (s: number[], seed: number) => tf.randomNormal(s, 0, 1, 'float32', seed);
 /** content `[B, H, W, Cc]`, style, peer content `[B, P, h, w, Cc]`, peer style. */
@@ -28,19 +23,7 @@ const key = (v: tfl.LayerVariable) => /(content|style)_attention\/.*$/.exec(v.or
 
 /** A built layer with seeded random weights (moving statistics included). */
 function randomLayer(args: PeerRecombinationArgs, seed = 3): PeerRecombination {
-  const layer = new PeerRecombination(args);
-  layer.build(SYMBOLIC);
-  tf.tidy(() =>
-    layer.weights.forEach((v, i) => {
-      const shape = v.shape as number[];
-      v.write(
-        v.name.includes('variance')
-          ? tf.randomUniform(shape, 0.5, 2, 'float32', seed + i)
-          : tf.randomNormal(shape, 0, 0.7, 'float32', seed + i),
-      );
-    }),
-  );
-  return layer;
+  return seededTpfrLayer(args, seed, CC, CS);
 }
 
 describe('PeerRecombination options and errors', () => {

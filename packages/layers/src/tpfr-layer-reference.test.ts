@@ -3,18 +3,14 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { applyAttentionTransform, attentionScore, type AttentionTransformWeights } from './peer-attention-transform.js';
-import { PeerRecombination, type PeerRecombinationArgs, type TpfrActivation } from './tpfr-layer.js';
+import { symbolicPeerInputs, seededTpfrLayer } from '@tpfr/testing';
+import type { PeerRecombination, PeerRecombinationArgs, TpfrActivation } from './tpfr-layer.js';
 
 // The layer's stages against a dense float64 reference, for every activation and both metrics,
 // on both neighbour-set rules.
 const CC = 6;
 const CS = 5;
-const SYMBOLIC: tfl.Shape[] = [
-  [null, null, null, CC],
-  [null, null, null, CS],
-  [null, null, null, null, CC],
-  [null, null, null, null, CS],
-];
+const SYMBOLIC: tfl.Shape[] = symbolicPeerInputs(CC, CS);
 const ACT: Record<TpfrActivation, (x: number) => number> = {
   softplus: (x) => Math.log1p(Math.exp(x)),
   relu: (x) => Math.max(0, x),
@@ -25,19 +21,7 @@ const r = (s: number[], seed: number) => tf.randomNormal(s, 0, 1, 'float32', see
 const rows = (t: tf.Tensor, ch: number) => tf.reshape(t, [-1, ch]) as tf.Tensor2D;
 
 function randomLayer(args: PeerRecombinationArgs, seed: number): PeerRecombination {
-  const layer = new PeerRecombination({ returnAttention: true, ...args });
-  layer.build(SYMBOLIC);
-  tf.tidy(() =>
-    layer.weights.forEach((v, i) => {
-      const shape = v.shape as number[];
-      v.write(
-        v.name.includes('variance')
-          ? tf.randomUniform(shape, 0.5, 2, 'float32', seed + i)
-          : tf.randomNormal(shape, 0, 0.7, 'float32', seed + i),
-      );
-    }),
-  );
-  return layer;
+  return seededTpfrLayer({ returnAttention: true, ...args }, seed, CC, CS);
 }
 
 /** Scores u (queries) and v (pool) of a stage's scorer, in inference mode. */

@@ -3,18 +3,13 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
-import { expectNoLeaks } from '@tpfr/testing';
-import { PeerRecombination, type PeerRecombinationArgs } from './tpfr-layer.js';
+import { expectNoLeaks, symbolicPeerInputs, freeLayer, seededTpfrLayer } from '@tpfr/testing';
+import type { PeerRecombination, PeerRecombinationArgs } from './tpfr-layer.js';
 
 // The call argument `neighbours`: a neighbour graph replayed instead of searched.
 const CC = 6;
 const CS = 12;
-const SYMBOLIC: tfl.Shape[] = [
-  [null, null, null, CC],
-  [null, null, null, CS],
-  [null, null, null, null, CC],
-  [null, null, null, null, CS],
-];
+const SYMBOLIC: tfl.Shape[] = symbolicPeerInputs(CC, CS);
 type Case = { b: number; h: number; w: number; p: number; ph: number; pw: number; k: number; seed: number; shared: boolean };
 
 function inputs(c: Case): tf.Tensor[] {
@@ -23,23 +18,11 @@ function inputs(c: Case): tf.Tensor[] {
 }
 
 function layerFor(c: Pick<Case, 'k' | 'seed' | 'shared'>, args: PeerRecombinationArgs = {}): PeerRecombination {
-  const layer = new PeerRecombination({ k: c.k, returnAttention: true, peerPooling: c.shared ? 'shared' : 'per-sample', ...args });
-  layer.build(SYMBOLIC);
-  tf.tidy(() =>
-    layer.weights.forEach((v, i) => {
-      const shape = v.shape as number[];
-      v.write(
-        v.name.includes('variance')
-          ? tf.randomUniform(shape, 0.5, 2, 'float32', c.seed + i)
-          : tf.randomNormal(shape, 0, 0.7, 'float32', c.seed + i),
-      );
-    }),
-  );
-  return layer;
+  return seededTpfrLayer({ k: c.k, returnAttention: true, peerPooling: c.shared ? 'shared' : 'per-sample', ...args }, c.seed, CC, CS);
 }
 
 /** Frees an eagerly applied layer's weights (it has no graph node to dispose). */
-const free = (layer: PeerRecombination) => layer.weights.forEach((v) => v.dispose());
+const free = freeLayer;
 const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 const caseArb = fc.record({
   b: fc.integer({ min: 1, max: 2 }),

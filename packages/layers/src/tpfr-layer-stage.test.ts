@@ -3,12 +3,12 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, knn, neighbourhoodAttention, tiedNeighbourhoodAttention } from '@tpfr/core';
-import { expectNoLeaks } from '@tpfr/testing';
+import { expectNoLeaks, symbolicPeerInputs, seededTpfrLayer } from '@tpfr/testing';
 import { chunkRows } from './attention-chunks.js';
 import { CHUNK_SEED_SALT, STAGE_2_SEED_SALT, stageDropout, tiedRowsChunk } from './dropout-seeds.js';
 import { applyAttentionTransform, attentionScore } from './peer-attention-transform.js';
 import { poolGroups } from './pool-groups.js';
-import { PeerRecombination } from './tpfr-layer.js';
+import type { PeerRecombination } from './tpfr-layer.js';
 import { runStage, tpfrStage, type StageOptions, type StageResult, type TpfrStage } from './tpfr-stage.js';
 
 // One stage of the layer (tpfr-stage.ts) against a reference written from the documented rules
@@ -18,12 +18,7 @@ import { runStage, tpfrStage, type StageOptions, type StageResult, type TpfrStag
 // seeded `−1 − chunks before`, written over their rows. Bitwise equal: same calls, same inputs.
 const CC = 6;
 const CS = 12;
-const SYMBOLIC: tfl.Shape[] = [
-  [null, null, null, CC],
-  [null, null, null, CS],
-  [null, null, null, null, CC],
-  [null, null, null, null, CS],
-];
+const SYMBOLIC: tfl.Shape[] = symbolicPeerInputs(CC, CS);
 
 const caseArb = fc
   .record({
@@ -49,19 +44,7 @@ type Case = typeof caseArb extends fc.Arbitrary<infer T> ? T : never;
 
 /** A built layer with seeded random weights: its stage-1 scorer reads width Cc, its stage-2 one Cs. */
 function randomLayer(seed: number): PeerRecombination {
-  const layer = new PeerRecombination({});
-  layer.build(SYMBOLIC);
-  tf.tidy(() =>
-    layer.weights.forEach((v, i) => {
-      const shape = v.shape as number[];
-      v.write(
-        v.name.includes('variance')
-          ? tf.randomUniform(shape, 0.5, 2, 'float32', seed + i)
-          : tf.randomNormal(shape, 0, 0.7, 'float32', seed + i),
-      );
-    }),
-  );
-  return layer;
+  return seededTpfrLayer({}, seed, CC, CS);
 }
 
 /** Queries `[B·n, d]`, pool `[B·P′·m, d]` and values `[B·P′·m, e]` (P′ = 2P with twins: each exemplar twice, so distances tie). */

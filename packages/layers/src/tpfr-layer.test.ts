@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, knn } from '@tpfr/core';
 import { describeLayerContract } from '@tpfr/testing/layers';
 import { applyAttentionTransform, attentionScore, type AttentionTransformWeights } from './peer-attention-transform.js';
+import { symbolicPeerInputs } from '@tpfr/testing';
 import { PeerRecombination, peerRecombination, type PeerRecombinationArgs } from './tpfr-layer.js';
 
 const CC = 6;
@@ -68,12 +69,7 @@ function inputs(c: Case): tf.Tensor[] {
   return [r([c.b, c.h, c.w, CC], 0), r([c.b, c.h, c.w, CS], 1), r([c.b, c.p, c.ph, c.pw, CC], 2), r([c.b, c.p, c.ph, c.pw, CS], 3)];
 }
 
-const SYMBOLIC: tfl.Shape[] = [
-  [null, null, null, CC],
-  [null, null, null, CS],
-  [null, null, null, null, CC],
-  [null, null, null, null, CS],
-];
+const SYMBOLIC: tfl.Shape[] = symbolicPeerInputs(CC, CS);
 
 /** A built layer with random (seeded) non-trivial weights, moving statistics included. */
 function layerFor(c: Case, args: PeerRecombinationArgs = {}): PeerRecombination {

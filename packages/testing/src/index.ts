@@ -21,3 +21,4 @@ export { fixturesPresent } from './fixtures.js';
 export { probeNodeWebGpu, SWIFTSHADER_ICD } from './node-webgpu.js';
 export type { NodeWebGpuProbe } from './node-webgpu.js';
 export { MICRO_MODEL } from './micro-model.js';
+export { symbolicPeerInputs, seededTpfrLayer, freeLayer } from './tpfr-layer-fixtures.js';

@@ -10,7 +10,8 @@ const CC = 6;
 const CS = 12;
 const SYMBOLIC: tfl.Shape[] = symbolicPeerInputs(CC, CS);
 
-const layerFor = (k: number, seed: number, metric: 'euclidean' | 'cosine' = 'euclidean') => seededTpfrLayer({ k, metric }, seed + 1, CC, CS);
+const layerFor = (k: number, seed: number, metric: 'euclidean' | 'cosine' = 'euclidean') =>
+  seededTpfrLayer({ k, metric }, seed + 1, CC, CS);
 const free = freeLayer;
 
 /** The inputs of a frame: a base frame plus noise of `noise` (the same peers). */

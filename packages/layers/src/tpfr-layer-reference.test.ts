@@ -1,16 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { applyAttentionTransform, attentionScore, type AttentionTransformWeights } from './peer-attention-transform.js';
-import { symbolicPeerInputs, seededTpfrLayer } from '@tpfr/testing';
+import { seededTpfrLayer } from '@tpfr/testing';
 import type { PeerRecombination, PeerRecombinationArgs, TpfrActivation } from './tpfr-layer.js';
 
 // The layer's stages against a dense float64 reference, for every activation and both metrics,
 // on both neighbour-set rules.
 const CC = 6;
 const CS = 5;
-const SYMBOLIC: tfl.Shape[] = symbolicPeerInputs(CC, CS);
 const ACT: Record<TpfrActivation, (x: number) => number> = {
   softplus: (x) => Math.log1p(Math.exp(x)),
   relu: (x) => Math.max(0, x),

@@ -1,15 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
-import { expectNoLeaks, symbolicPeerInputs, freeLayer, seededTpfrLayer } from '@tpfr/testing';
+import { expectNoLeaks, freeLayer, seededTpfrLayer } from '@tpfr/testing';
 import type { PeerRecombination, PeerRecombinationArgs } from './tpfr-layer.js';
 
 // The call argument `neighbours`: a neighbour graph replayed instead of searched.
 const CC = 6;
 const CS = 12;
-const SYMBOLIC: tfl.Shape[] = symbolicPeerInputs(CC, CS);
 type Case = { b: number; h: number; w: number; p: number; ph: number; pw: number; k: number; seed: number; shared: boolean };
 
 function inputs(c: Case): tf.Tensor[] {

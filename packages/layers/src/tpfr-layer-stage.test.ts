@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
 import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, knn, neighbourhoodAttention, tiedNeighbourhoodAttention } from '@tpfr/core';
-import { expectNoLeaks, symbolicPeerInputs, seededTpfrLayer } from '@tpfr/testing';
+import { expectNoLeaks, seededTpfrLayer } from '@tpfr/testing';
 import { chunkRows } from './attention-chunks.js';
 import { CHUNK_SEED_SALT, STAGE_2_SEED_SALT, stageDropout, tiedRowsChunk } from './dropout-seeds.js';
 import { applyAttentionTransform, attentionScore } from './peer-attention-transform.js';
@@ -18,7 +17,6 @@ import { runStage, tpfrStage, type StageOptions, type StageResult, type TpfrStag
 // seeded `−1 − chunks before`, written over their rows. Bitwise equal: same calls, same inputs.
 const CC = 6;
 const CS = 12;
-const SYMBOLIC: tfl.Shape[] = symbolicPeerInputs(CC, CS);
 
 const caseArb = fc
   .record({

@@ -4,7 +4,7 @@ import { canReadSync } from '@tpfr/core/internal';
 import { assertFinite, timed } from '@tpfr/core/utils';
 import { stackPeers } from '@tpfr/layers';
 import { keepContentChroma } from '../controls/color.js';
-import { codesAtStrength, combineCodes, mixCodes } from '../controls/mix.js';
+import { codesAtStrength, mixCodes } from '../controls/mix.js';
 import { regionWeights, uncoveredPixels } from '../controls/regions.js';
 import { planInference, type InferenceOptions, type InferencePlan } from '../inference/plan.js';
 import { decodeByPlan, disposeCodes, encodeByPlan, recombineByPlan, type StoredCodes } from '../inference/run.js';
@@ -14,87 +14,13 @@ import { toModelRange } from '../model/pixel-range.js';
 import { cropBorder, reflectPad } from '../pipeline/geometry.js';
 import { minMaxStretch } from '../pipeline/stretch.js';
 import { encodeGroups, inferenceOptions, isEncoded, type EncodedExemplars, type PoolCodes } from './exemplar-set.js';
-import { resolveControls, checkStrength, type Controls, type StylizeOptions } from './options.js';
+import { resolveControls, checkStrength, type Controls } from './options.js';
 import { preparePipelineInput, resolvePipeline, type ResolvedPipeline } from './pipeline.js';
 import { styleGroups, type StylesInput } from './styles.js';
+import { holdCodes, holdGraph, holdReference, resolveCoherence, stillPixels } from './coherence.js';
+import type { CoherenceOptions, Stylizer, StylizeFrameOptions, StylizerGraph, StylizerOptions } from './stylizer-types.js';
 
-/** Temporal coherence between the frames of a {@link Stylizer}. */
-export interface CoherenceOptions {
-  /** A pixel keeps last frame's neighbours while they are within `(1 + margin)` of its new k-th distance (default 0.05). */
-  margin?: number;
-  /**
-   * Where the input is still (default 6): a latent pixel whose block of input pixels differs from
-   * the block its codes were last computed on by at most this much (root mean square, in levels of
-   * 255: sensor noise, not motion) keeps those codes; 0 turns the hold off.
-   */
-  stillness?: number;
-}
-
-/** The defaults of {@link CoherenceOptions}. */
-export const DEFAULT_COHERENCE: Required<CoherenceOptions> = { margin: 0.05, stillness: 6 };
-
-/** Options of {@link createStylizer}: those of `stylize`, and the frames' coherence. */
-export interface StylizerOptions extends Omit<StylizeOptions, 'onMemoryEstimate'> {
-  /**
-   * Temporal coherence between frames (default `true`, with {@link DEFAULT_COHERENCE}): hysteresis
-   * on each pixel's neighbour sets, and last frame's codes blended in where the content did not
-   * change. `false`: every frame exactly as `stylize` would stylize it alone.
-   */
-  coherence?: boolean | CoherenceOptions;
-  /** Keep the last frame's neighbour graphs for inspection ({@link Stylizer.lastGraph}; default false). */
-  inspect?: boolean;
-}
-
-/** Options of one frame of {@link Stylizer.stylize}. */
-export interface StylizeFrameOptions {
-  /** How strongly to stylize this frame, in [0, 1] (default: the stylizer's `strength`). */
-  strength?: number;
-  /**
-   * Neighbour graphs to replay instead of searching: per style that takes part, in the order of
-   * {@link StylizerGraph.styles}, each stage's neighbours `[B, h, w, k]` (int32, rows of that
-   * style's pool), as {@link Stylizer.lastGraph} gives them. The attention, mixing, coherence's
-   * hold of still regions and decoding run as usual on them (no hysteresis: the graph is given),
-   * so a frame stylized on one backend can be rendered on another and the two results compared
-   * where near-ties of distances would otherwise pick other neighbours. Not freed by the stylizer.
-   */
-  neighbours?: tf.Tensor[][];
-}
-
-/** The last frame's neighbour graphs, per style (see {@link StylizerOptions.inspect}). */
-export interface StylizerGraph {
-  /** Per style that took part (its index among the styles), each stage's neighbours and weights `[B, h, w, k]`. */
-  styles: { style: number; graph: NeighbourGraph }[];
-  /** How the styles were mixed: one weight per style taking part, or per latent pixel `[S, h, w, 1]` (regions); null for one pool. */
-  mix: number[] | tf.Tensor4D | null;
-}
-
-/**
- * Stylizes many images or frames with the same exemplars: they are encoded once (at creation,
- * or on the first frame with `preserveColor: 'histogram'`, which matches them to it), and each
- * frame costs one content encoding, the neighbour searches and one decoding. Every control of
- * `stylize` applies. Frames are kept coherent by default (see {@link StylizerOptions.coherence});
- * without coherence each result equals `stylize`'s.
- */
-export interface Stylizer {
-  /** The model it runs. */
-  readonly model: TpfrModel;
-  /**
-   * Stylizes one image or frame `[H, W, 3]` (or a batch `[B, H, W, 3]`), in the range the options
-   * say; returns the result in the frame's range and rank. `strength` overrides the options' for
-   * this frame; `neighbours` replays graphs instead of searching (see {@link StylizeFrameOptions}).
-   */
-  stylize(frame: tf.Tensor3D, opts?: StylizeFrameOptions): tf.Tensor3D;
-  stylize(frame: tf.Tensor4D, opts?: StylizeFrameOptions): tf.Tensor4D;
-  stylize(frame: tf.Tensor3D | tf.Tensor4D, opts?: StylizeFrameOptions): tf.Tensor3D | tf.Tensor4D;
-  /** The last frame again at another strength: one decoding, no encoding and no search (a strength slider). */
-  restyle(strength: number): tf.Tensor3D | tf.Tensor4D;
-  /** The last frame's neighbour graphs (with `inspect`), or null. Owned by the stylizer: valid until the next frame. */
-  readonly lastGraph: StylizerGraph | null;
-  /** Forgets the previous frame: the next one starts afresh (no coherence with what came before; histogram colours matched again). */
-  reset(): void;
-  /** Frees everything it holds (the exemplars' codes too, unless they were given encoded). */
-  dispose(): void;
-}
+export type { CoherenceOptions, Stylizer, StylizeFrameOptions, StylizerGraph, StylizerOptions } from './stylizer-types.js';
 
 /** What the stylizer keeps of the last frame: its codes, to restyle and to stay coherent. */
 interface LastFrame {
@@ -123,18 +49,6 @@ interface Finish {
   width: number;
   range: PixelRange;
   rank: 3 | 4;
-}
-
-/** The coherence options, resolved (null: off). */
-function resolveCoherence(fn: string, c: StylizerOptions['coherence']): Required<CoherenceOptions> | null {
-  if (c === false) return null;
-  const o = { ...DEFAULT_COHERENCE, ...(c === true || c === undefined ? {} : c) };
-  for (const key of ['margin', 'stillness'] as const) {
-    const v = o[key];
-    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0))
-      throw new ValueError(fn, `coherence.${key} a finite number >= 0`, String(v));
-  }
-  return o;
 }
 
 class FrameStylizer implements Stylizer {
@@ -584,54 +498,6 @@ function joinGraphs(bands: NeighbourGraph[]): NeighbourGraph {
           ) as tf.Tensor4D),
     );
   return { indices: join('indices'), weights: join('weights') };
-}
-
-/**
- * The latent pixels `[B, h, w, 1]` (1 still, 0 moved) whose block of `multiple × multiple` input
- * pixels of `x` differs from `reference`'s (both `[B, H, W, 3]` in [−1, 1]) by at most `stillness`
- * levels of 255 (root mean square over the block and the channels).
- */
-function stillPixels(x: tf.Tensor4D, reference: tf.Tensor4D, multiple: number, stillness: number): tf.Tensor4D {
-  return tf.tidy(() => {
-    const levels = tf.mul(tf.sub(x, reference), 127.5);
-    const ms = tf.mean(tf.avgPool(tf.square(levels) as tf.Tensor4D, multiple, multiple, 'valid'), -1, true);
-    return tf.cast(tf.lessEqual(ms, stillness * stillness), 'float32') as tf.Tensor4D;
-  });
-}
-
-/** `before`'s codes where `still` `[B, h, w, 1]` is 1, `now`'s elsewhere (new codes, band by band for codes in JS memory). */
-function holdCodes(still: tf.Tensor4D, now: StoredCodes, before: StoredCodes, rows: number): StoredCodes {
-  return combineCodes([now, before], rows, ([n, b], r0, r1) =>
-    tf.tidy(() => {
-      const m = tf.cast(tf.slice(still, [0, r0, 0, 0], [still.shape[0], r1 - r0, still.shape[2], 1]), 'bool');
-      const pick = (a: tf.Tensor4D, c: tf.Tensor4D) => tf.where(tf.broadcastTo(m, a.shape), c, a) as tf.Tensor4D;
-      return { content: pick(n.content, b.content), style: pick(n.style, b.style) };
-    }),
-  );
-}
-
-/** Each stage's neighbours and weights of `before` where `still` is 1, of `now` elsewhere (new tensors; `now` is freed). */
-function holdGraph(still: tf.Tensor4D, now: NeighbourGraph, before: NeighbourGraph): NeighbourGraph {
-  const out = tf.tidy(() => {
-    const m = tf.cast(still, 'bool');
-    const pick = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.where(tf.broadcastTo(m, a.shape), b, a) as tf.Tensor4D;
-    return {
-      indices: now.indices.map((t, s) => pick(t, before.indices[s])),
-      weights: now.weights.map((t, s) => pick(t, before.weights[s])),
-    };
-  });
-  tf.dispose([...now.indices, ...now.weights]);
-  return out;
-}
-
-/** The reference input: `before`'s pixels under still latent pixels, `x`'s under the others (a new tensor). */
-function holdReference(still: tf.Tensor4D, x: tf.Tensor4D, before: tf.Tensor4D, multiple: number): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [b, h, w] = still.shape;
-    const up = tf.image.resizeNearestNeighbor(still, [h * multiple, w * multiple]);
-    const m = tf.cast(tf.broadcastTo(up, [b, h * multiple, w * multiple, 3]), 'bool');
-    return tf.where(m, before, x) as tf.Tensor4D;
-  });
 }
 
 /**

@@ -8,7 +8,15 @@
  * each part (`timed` parts of `@tpfr/core/utils`: the pipeline's resize, both encodings, each
  * stage's attention transforms, neighbour search and attention, the rest of the recombination,
  * the decoder). One JSON line per case:
- * {"bench":"stylize","preset":"paper","size":…,"styleSize":…,"ms":…,"peakRssMiB":…,"parts":{…}}
+ * {"bench":"stylize","preset":"paper","size":…,"styleSize":…,"ms":…,"peakRssMiB":…,"parts":{…},"gflop":{…},"gflops":{…},"bestConv3x3Gflops":…}
+ * `gflop`: the work of each of the parts "encode content", "encode exemplars", "neighbour search"
+ * (both stages), "attention and transforms" (both stages: the transforms, the scores, the
+ * attention) and "decode", counted from the model's layers (flops.ts: a multiply-add is 2 FLOP;
+ * convolutions counted as direct ones, so a fast algorithm such as Winograd shows as a higher
+ * rate; the searches 2·Nq·Nk·C). `gflops`: that work over the part's time (GFLOP/s).
+ * `bestConv3x3Gflops`: the backend's best rate on a plain 3×3 convolution [1, 64, 64, 256] → 256
+ * measured in the same process after the call (5 runs after a warm-up, the fastest): the ceiling
+ * to compare each part's rate with.
  * `--record [FILE]` (and `--source TEXT`) also appends each JSON line to `docs/benchmarks/results.jsonl`
  * (or FILE) with the date, the machine, the command and the source (record.ts); stdout is unchanged.
  */
@@ -20,6 +28,7 @@ import { collectTimings } from '../../packages/core/src/utils/index.ts';
 import { stylize } from '../../packages/models/src/index.ts';
 import { TpfrTrainer } from '../../packages/models/src/train/index.ts';
 import { printLine } from './record.ts';
+import { bestConv3x3Gflops, stylizeWork, workPartMs, workRates } from './stylize-work.ts';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -53,6 +62,9 @@ async function child(size: number, styleSize: number, backend: string): Promise<
         .filter(([k]) => !k.startsWith('stage '))
         .reduce((a, [, v]) => a + v, 0),
   );
+  const gflop = stylizeWork(model, size, styleSize);
+  const gflops = workRates(gflop, workPartMs(parts));
+  const conv = await bestConv3x3Gflops();
   console.log(
     JSON.stringify({
       bench: 'stylize',
@@ -63,6 +75,9 @@ async function child(size: number, styleSize: number, backend: string): Promise<
       ms: Math.round(ms),
       peakRssMiB: Math.round(peakRssMiB),
       parts: named,
+      gflop,
+      gflops,
+      bestConv3x3Gflops: conv,
     }),
   );
 }

@@ -12,6 +12,21 @@ function joinWeightData(data: tf.io.WeightData | undefined): ArrayBuffer {
   return Array.isArray(data) ? tf.io.CompositeArrayBuffer.join(data) : data;
 }
 
+/** The files' bytes one after the other, each file read straight into one buffer (no copy after the read). */
+async function readAll(files: string[]): Promise<ArrayBuffer> {
+  const buffers = await Promise.all(files.map((f) => fs.readFile(f)));
+  // One file (what `save` writes) of its own allocation: its buffer as it is.
+  if (buffers.length === 1 && buffers[0].byteOffset === 0 && buffers[0].byteLength === buffers[0].buffer.byteLength)
+    return buffers[0].buffer as ArrayBuffer;
+  const out = new Uint8Array(buffers.reduce((n, b) => n + b.byteLength, 0));
+  let offset = 0;
+  for (const b of buffers) {
+    out.set(b, offset);
+    offset += b.byteLength;
+  }
+  return out.buffer;
+}
+
 /**
  * A Node file-system `IOHandler` without tfjs-node: `model.save(fileSystemIO(dir))` writes
  * `dir/model.json` (topology and weights manifest) and `dir/weights.bin`;
@@ -23,13 +38,10 @@ export function fileSystemIO(dir: string): tf.io.IOHandler {
   const load = async () => {
     const json = JSON.parse(await fs.readFile(path.join(dir, MODEL_JSON), 'utf8')) as tf.io.ModelJSON;
     const specs: tf.io.WeightsManifestEntry[] = [];
-    const buffers: ArrayBuffer[] = [];
+    const files: string[] = [];
     for (const group of json.weightsManifest ?? []) {
       specs.push(...group.weights);
-      for (const p of group.paths) {
-        const b = await fs.readFile(path.join(dir, p));
-        buffers.push(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
-      }
+      files.push(...group.paths.map((p) => path.join(dir, p)));
     }
     return {
       modelTopology: json.modelTopology,
@@ -39,7 +51,7 @@ export function fileSystemIO(dir: string): tf.io.IOHandler {
       trainingConfig: json.trainingConfig,
       userDefinedMetadata: json.userDefinedMetadata,
       weightSpecs: specs,
-      weightData: tf.io.CompositeArrayBuffer.join(buffers),
+      weightData: await readAll(files),
     } as tf.io.ModelArtifacts;
   };
   const save = async (a: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> => {

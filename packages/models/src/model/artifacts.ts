@@ -94,41 +94,74 @@ async function loadPart(fn: string, name: ModelPart, artifacts: tf.io.ModelArtif
   }
 }
 
-/** The parts of artifacts made by {@link toModelArtifacts} (checked: every part present, every weight found). */
-export async function partsFromArtifacts(fn: string, artifacts: tf.io.ModelArtifacts): Promise<Record<ModelPart, tfl.LayersModel>> {
+/** Bytes of one weight in a model's weight data (float32 and int32: 4 bytes an element; the rest 1). */
+export const specBytes = (s: tf.io.WeightsManifestEntry): number =>
+  s.shape.reduce((a, b) => a * b, 1) * (s.dtype === 'float32' || s.dtype === 'int32' ? 4 : 1);
+
+/** Where one part's weights lie in a model's weight data. */
+export interface PartLayout {
+  /** The part's weight specs, in the order stored, named as in the whole model (`part/…`). */
+  specs: tf.io.WeightsManifestEntry[];
+  /** Its first byte. */
+  start: number;
+  /** Its byte count. */
+  bytes: number;
+}
+
+/** Where each part's weights lie: parts are stored one after the other, in {@link MODEL_PARTS} order. */
+export function partLayout(specs: readonly tf.io.WeightsManifestEntry[]): Record<ModelPart, PartLayout> {
+  const layout = {} as Record<ModelPart, PartLayout>;
+  let start = 0;
+  for (const name of MODEL_PARTS) {
+    const own = specs.filter((s) => s.name.startsWith(`${name}/`));
+    const bytes = own.reduce((n, s) => n + specBytes(s), 0);
+    layout[name] = { specs: own, start, bytes };
+    start += bytes;
+  }
+  return layout;
+}
+
+/**
+ * The parts of artifacts made by {@link toModelArtifacts} (checked: every part present, every
+ * weight found). With `partData`, each part's weight bytes are those given (Node's `loadModel`
+ * reads them from the file, each into a buffer of its own) instead of slices of
+ * `artifacts.weightData`, which need not be there.
+ */
+export async function partsFromArtifacts(
+  fn: string,
+  artifacts: tf.io.ModelArtifacts,
+  partData?: Record<ModelPart, ArrayBuffer>,
+): Promise<Record<ModelPart, tfl.LayersModel>> {
   const topologies = (artifacts.modelTopology as { parts?: Record<string, object> }).parts ?? {};
   const missing = MODEL_PARTS.filter((p) => !topologies[p]);
   if (missing.length > 0) throw new TpfrError(fn, `expected the parts ${MODEL_PARTS.join(', ')}, missing ${missing.join(', ')}`);
   const specs = artifacts.weightSpecs ?? [];
-  const data = joinData(artifacts.weightData);
-  const expectedBytes = specs.reduce(
-    (n, s) => n + s.shape.reduce((a, b) => a * b, 1) * (s.dtype === 'float32' || s.dtype === 'int32' ? 4 : 1),
-    0,
-  );
-  if (!specs.some((s) => s.quantization) && expectedBytes !== data.byteLength) {
-    throw new TpfrError(
-      fn,
-      `expected ${expectedBytes} bytes of weights for the manifest's ${specs.length} weights, found ${data.byteLength}`,
-    );
+  const layout = partLayout(specs);
+  let data: ArrayBuffer | undefined;
+  if (!partData) {
+    data = joinData(artifacts.weightData);
+    const expectedBytes = specs.reduce((n, s) => n + specBytes(s), 0);
+    if (!specs.some((s) => s.quantization) && expectedBytes !== data.byteLength) {
+      throw new TpfrError(
+        fn,
+        `expected ${expectedBytes} bytes of weights for the manifest's ${specs.length} weights, found ${data.byteLength}`,
+      );
+    }
   }
   const parts = {} as Record<ModelPart, tfl.LayersModel>;
-  let offset = 0;
   const loaded: tfl.LayersModel[] = [];
   try {
     for (const name of MODEL_PARTS) {
       const prefix = `${name}/`;
-      const own = specs.filter((s) => s.name.startsWith(prefix));
-      // Parts are stored one after the other, in MODEL_PARTS order.
-      const bytes = own.reduce(
-        (n, s) => n + s.shape.reduce((a, b) => a * b, 1) * (s.dtype === 'float32' || s.dtype === 'int32' ? 4 : 1),
-        0,
-      );
+      const { specs: own, start, bytes } = layout[name];
+      const weightData = partData ? partData[name] : data!.slice(start, start + bytes);
+      if (partData && weightData.byteLength !== bytes)
+        throw new TpfrError(fn, `expected ${bytes} bytes of weights for part '${name}', received ${weightData.byteLength}`);
       const part: tf.io.ModelArtifacts = {
         modelTopology: topologies[name],
         weightSpecs: own.map((s) => ({ ...s, name: s.name.slice(prefix.length) })),
-        weightData: data.slice(offset, offset + bytes),
+        weightData,
       };
-      offset += bytes;
       parts[name] = await loadPart(fn, name, part);
       loaded.push(parts[name]);
     }

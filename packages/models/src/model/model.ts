@@ -287,8 +287,16 @@ export class TpfrModel {
     return TpfrModel.fromArtifacts(await handler.load(), fn);
   }
 
-  /** A model from the artifacts {@link toArtifacts} gives. */
-  static async fromArtifacts(artifacts: tf.io.ModelArtifacts, fn = 'TpfrModel.fromArtifacts'): Promise<TpfrModel> {
+  /**
+   * A model from the artifacts {@link toArtifacts} gives. `partData`: each part's weight bytes,
+   * when the caller has them apart (as Node's `loadModel` reads them) instead of in
+   * `artifacts.weightData`.
+   */
+  static async fromArtifacts(
+    artifacts: tf.io.ModelArtifacts,
+    fn = 'TpfrModel.fromArtifacts',
+    partData?: Record<ModelPart, ArrayBuffer>,
+  ): Promise<TpfrModel> {
     const manifest = manifestOf(artifacts);
     if (!manifest)
       throw new TpfrError(
@@ -296,7 +304,7 @@ export class TpfrModel {
         `expected the artifacts of a TPFR model (topology with 'tpfr' of format 'tpfr-model'), received ${JSON.stringify(artifacts.modelTopology)?.slice(0, 120)}`,
       );
     checkFormatVersion(fn, manifest, '');
-    return new TpfrModel(resolveConfig(manifest.config), await partsFromArtifacts(fn, artifacts));
+    return new TpfrModel(resolveConfig(manifest.config), await partsFromArtifacts(fn, artifacts, partData));
   }
 
   /** Frees every weight. */

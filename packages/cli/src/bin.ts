@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { main } from './main.js';
 
-process.exitCode = await main(process.argv.slice(2));
-// Some backends keep handles open; the work is done.
-process.exit(process.exitCode);
+// No top-level await: the command line is built as CommonJS (see launcher.ts).
+void main(process.argv.slice(2)).then((code) => {
+  // Some backends keep handles open; the work is done.
+  process.exit(code);
+});

@@ -5,8 +5,7 @@ import { totalmem } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { initBackend, type BackendName } from '@tpfr/core';
 import { formatMiB } from '@tpfr/core/utils';
-import { HELD_OUT_STYLE_CLASSES } from '@tpfr/models/data';
-import { evaluateHeldOut, MAX_HELD_OUT_EXEMPLARS, type HeldOutReport, MIN_STYLE_IMAGE_SIDE } from '@tpfr/models/eval';
+import type { HeldOutReport } from '@tpfr/models/eval';
 import {
   readImage,
   writeImage,
@@ -27,13 +26,11 @@ import {
   type StylizeOptions,
   type StylizePipelineOptions,
 } from '@tpfr/models';
-import { TpfrTrainer, type ResumeOptions } from '@tpfr/models/train';
-import { openDataset } from './datasets.js';
+import type { ResumeOptions, TpfrTrainer } from '@tpfr/models/train';
 import { CliError, nonNegativeInt, positiveInt } from './errors.js';
 import { lossSummary, startProgress } from './progress.js';
-import { encodeGif, readFrames } from './frames.js';
-import { importGeneratorFile } from './import-torch.js';
 import { isStylizeWorker, ownEntry, reportDone, runWorkers } from './stylize-workers.js';
+import { mark } from './marks.js';
 
 /** Options every command takes. */
 export interface CommonOptions {
@@ -65,6 +62,7 @@ async function openModel(dir: string): Promise<TpfrModel> {
 /** `--model file.pth`: the authors' generator imported in memory, with a hint that importing once is faster. */
 async function importOnTheFly(file: string): Promise<TpfrModel> {
   const t0 = performance.now();
+  const { importGeneratorFile } = await import('./import-torch.js');
   const model = importGeneratorFile('--model', file);
   process.stderr.write(
     `tpfr: imported ${basename(file)} on the fly in ${((performance.now() - t0) / 1000).toFixed(1)} s; for many calls, 'tpfr import-torch ${file} --out <dir>' once and then --model <dir> is faster\n`,
@@ -138,6 +136,8 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
   if (o.data !== 'synthetic' && !existsSync(o.data))
     throw new CliError(`--data ${o.data}: no such folder (use 'synthetic' or a folder with a photo folder and one folder per style class)`);
   await setUp(o);
+  // What only training needs, loaded here: the other commands start without it.
+  const [{ TpfrTrainer }, { openDataset }] = await Promise.all([import('@tpfr/models/train'), import('./datasets.js')]);
   const data = openDataset(o.data, size, seed, renderSize);
   let trainer: TpfrTrainer;
   if (o.resume) {
@@ -293,7 +293,9 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
   const jobs = o.jobs === undefined ? 1 : positiveInt('--jobs', o.jobs);
   if (jobs > 1 && contents.length > 1 && !isStylizeWorker()) return stylizeWithWorkers(o, contents, jobs);
   const backend = await setUp(o);
+  mark('backend');
   const model = await openModel(o.model);
+  mark('model');
   const perStyle = controls.styleWeights !== undefined || o.mask !== undefined;
   // Each --style is a file, or a folder of one style's images (one pool, or one style with weights or masks).
   const styles = o.style.map((s) => (isFolder(s) ? contentFiles(s).map((f) => readImage(f)) : readImage(s)));
@@ -301,6 +303,7 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
   // The exemplars are encoded once, whatever the number of contents (with histogram colours, for each content).
   const encoded = controls.preserveColor === 'histogram' ? null : encodeExemplars(model, styles, { pipeline, perStyle });
   if (encoded) tf.dispose(styles.flat());
+  mark('exemplars');
   const bar = several ? startProgress('stylize', contents.length, o.quiet || isStylizeWorker()) : undefined;
   try {
     for (const [i, file] of contents.entries()) {
@@ -337,7 +340,9 @@ export async function stylizeCommand(o: StylizeCommandOptions): Promise<void> {
         }
         throw e;
       }
+      mark('stylize');
       writeImage(out, result);
+      mark('png');
       const line = `${out}: ${result.shape[1]}×${result.shape[0]} in ${((performance.now() - t0) / 1000).toFixed(1)} s (estimated peak memory ${formatMiB(peak)})`;
       if (isStylizeWorker()) reportDone(file, line);
       else if (bar) bar.update(i + 1, basename(file));
@@ -379,6 +384,7 @@ async function stylizeFrames(
     throw new CliError(`option --animation: expected a .gif file, received '${o.animation}'`, 2);
   const fps = o.fps === undefined ? undefined : positiveInt('--fps', o.fps);
   const controls = parseControls(o);
+  const { encodeGif, readFrames } = await import('./frames.js');
   const sequence = readFrames(o.content[0], (file) => {
     const img = readImage(file);
     const [height, width] = img.shape;
@@ -580,6 +586,10 @@ export interface EvalOptions extends CommonOptions {
 
 /** `tpfr eval`: style and content scores of a model on the held-out synthetic classes. */
 export async function evalCommand(o: EvalOptions): Promise<void> {
+  const [{ HELD_OUT_STYLE_CLASSES }, { evaluateHeldOut, MAX_HELD_OUT_EXEMPLARS, MIN_STYLE_IMAGE_SIDE }] = await Promise.all([
+    import('@tpfr/models/data'),
+    import('@tpfr/models/eval'),
+  ]);
   const images = positiveInt('--images', o.images);
   const size = positiveInt('--size', o.size);
   if (size < MIN_STYLE_IMAGE_SIDE)

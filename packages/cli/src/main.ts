@@ -1,11 +1,19 @@
 import { Command, CommanderError, Option } from 'commander';
-import { TpfrError } from '@tpfr/core';
-import { evalCommand, infoCommand, stylizeCommand, trainCommand, type TrainOptions } from './commands.js';
-import { runDemo } from './demo.js';
-import { importTorchCommand } from './import-torch.js';
+import type { EvalOptions, StylizeCommandOptions, TrainOptions } from './commands.js';
 import { CliError, nonNegativeInt, positiveInt } from './errors.js';
+import { mark } from './marks.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * The commands, loaded when one runs: `tpfr --help` and usage errors answer without loading
+ * TensorFlow.js, and each command loads only what it uses (see commands.ts).
+ */
+async function commands(): Promise<typeof import('./commands.js')> {
+  const loaded = await import('./commands.js');
+  mark('modules');
+  return loaded;
+}
 
 /** The `tpfr` program (commander), without running it. */
 export function createProgram(): Command {
@@ -35,8 +43,8 @@ export function createProgram(): Command {
     .option('--resume', 'continue from the checkpoint folder')
     .addOption(backend())
     .addOption(quiet())
-    .action((o: TrainOptions, cmd: Command) =>
-      trainCommand({ ...o, explicit: new Set(Object.keys(o).filter((k) => cmd.getOptionValueSource(k) === 'cli')) }),
+    .action(async (o: TrainOptions, cmd: Command) =>
+      (await commands()).trainCommand({ ...o, explicit: new Set(Object.keys(o).filter((k) => cmd.getOptionValueSource(k) === 'cli')) }),
     );
 
   program
@@ -92,7 +100,7 @@ export function createProgram(): Command {
     )
     .addOption(backend())
     .addOption(quiet())
-    .action(stylizeCommand);
+    .action(async (o: StylizeCommandOptions) => (await commands()).stylizeCommand(o));
 
   program
     .command('import-torch')
@@ -103,6 +111,7 @@ export function createProgram(): Command {
     .addOption(new Option('--backend <name>', 'tfjs backend: auto, tensorflow, webgpu, wasm or cpu').default('cpu'))
     .addOption(quiet())
     .action(async (file: string, o: { out: string; discriminator?: string; backend: string; quiet?: boolean }) => {
+      const { importTorchCommand } = await import('./import-torch.js');
       await importTorchCommand({ file, ...o });
     });
 
@@ -119,14 +128,14 @@ export function createProgram(): Command {
     .option('--out <file>', 'write the full report as JSON')
     .addOption(backend())
     .addOption(quiet())
-    .action(evalCommand);
+    .action(async (o: EvalOptions) => (await commands()).evalCommand(o));
 
   program
     .command('info')
     .description("versions, the backend in use, and a model's configuration")
     .option('--model <dir>', 'model folder')
     .addOption(backend())
-    .action(infoCommand);
+    .action(async (o: { backend: string; model?: string }) => (await commands()).infoCommand(o));
 
   program
     .command('demo')
@@ -139,6 +148,7 @@ export function createProgram(): Command {
     .option('--seed <n>', 'seed', '0')
     .addOption(quiet())
     .action(async (o: { out: string; steps: string; warmup: string; seed: string; quiet?: boolean }) => {
+      const { runDemo } = await import('./demo.js');
       await runDemo({
         out: o.out,
         steps: positiveInt('--steps', o.steps),
@@ -152,6 +162,7 @@ export function createProgram(): Command {
 
 /** Runs the program on `argv` and returns the exit code; messages go to stderr. */
 export async function main(argv: string[]): Promise<number> {
+  mark('main');
   try {
     await createProgram().parseAsync(argv, { from: 'user' });
     return 0;
@@ -162,6 +173,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`tpfr: ${e.message}\n`);
       return e.exitCode;
     }
+    // Thrown only once a command has loaded @tpfr/core.
+    const { TpfrError } = await import('@tpfr/core');
     if (e instanceof TpfrError) {
       process.stderr.write(`tpfr: ${e.message}\n`);
       return 1;

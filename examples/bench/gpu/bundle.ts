@@ -1,19 +1,42 @@
 /**
  * The GPU run as one file: `entry.ts` bundled by esbuild with the flags of the shared `pack.sh`
  * (ES module for Node 20, `webgpu` left out: it ships Dawn's native `dawn.node`, found at run
- * time in a `node_modules/webgpu` beside the bundle). `@tensorflow/tfjs-backend-webgpu` and
- * `webgpu` are optional dependencies of @tpfr/core, so they resolve from its folder.
+ * time in a `node_modules/webgpu` beside the bundle). The run imports the @tpfr packages by name,
+ * bundled from their TypeScript sources as in the tests (the tsconfig's paths), one copy of
+ * each; `pack.sh` then takes this bundle as its entry. `@tensorflow/tfjs-backend-webgpu`
+ * and `webgpu` are optional dependencies of @tpfr/core, so they resolve from its folder.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, realpathSync, symlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { build } from 'esbuild';
+import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { build, type Plugin } from 'esbuild';
 import { REPO_ROOT } from '../record.ts';
 
 /** The entry of the GPU run. */
 export const GPU_ENTRY = join(REPO_ROOT, 'examples/bench/gpu/entry.ts');
 /** Where @tpfr/core's optional WebGPU packages are installed (the bundle's extra module path). */
 export const CORE_MODULES = join(REPO_ROOT, 'packages/core/node_modules');
+/** Where the run's bare imports resolve besides the usual places: the @tpfr packages' dependencies, the WebGPU backend. */
+export const GPU_MODULE_PATHS = [join(REPO_ROOT, 'packages/testing/node_modules'), CORE_MODULES];
+
+/** The @tpfr imports as their sources: the tsconfig's `paths` (exact names, as the tests' aliases). */
+function tpfrSources(): Plugin {
+  const config = JSON.parse(readFileSync(join(REPO_ROOT, 'tsconfig.json'), 'utf8')) as {
+    compilerOptions: { paths: Record<string, string[]> };
+  };
+  const sources = new Map(
+    Object.entries(config.compilerOptions.paths)
+      .filter(([name]) => name.startsWith('@tpfr/'))
+      .map(([name, [file]]) => [name, resolve(REPO_ROOT, file)]),
+  );
+  return {
+    name: 'tpfr-sources',
+    setup(b) {
+      b.onResolve({ filter: /^@tpfr\// }, (a) => (sources.has(a.path) ? { path: sources.get(a.path) } : undefined));
+    },
+  };
+}
+
 /** Debian chromium's SwiftShader Vulkan driver: WebGPU on the CPU, for the smoke run. */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -25,10 +48,11 @@ export function webgpuPackageDir(): string | null {
 
 /**
  * Bundles the GPU run into `outDir/bundle.mjs` and links `outDir/node_modules/webgpu` to the
- * installed package (so the bundle runs on this machine too).
+ * installed package (so the bundle runs on this machine too). `forPack`: without the `require`
+ * banner, which `pack.sh` adds when it bundles this file again.
  * @returns the bundle's path.
  */
-export async function buildGpuBundle(outDir: string): Promise<string> {
+export async function buildGpuBundle(outDir: string, opts: { forPack?: boolean } = {}): Promise<string> {
   const webgpu = webgpuPackageDir();
   if (!webgpu) throw new Error(`bench:gpu: the optional 'webgpu' package is not installed in ${CORE_MODULES}`);
   const outfile = join(outDir, 'bundle.mjs');
@@ -42,10 +66,11 @@ export async function buildGpuBundle(outDir: string): Promise<string> {
     format: 'esm',
     target: 'node20',
     external: ['webgpu'],
-    nodePaths: [CORE_MODULES],
+    nodePaths: GPU_MODULE_PATHS,
+    plugins: [tpfrSources()],
     outfile,
     logLevel: 'error',
-    banner: { js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" },
+    banner: opts.forPack ? {} : { js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" },
   });
   return outfile;
 }

@@ -16,8 +16,8 @@
  * a CPU machine (the test). `--only stylize,frames,layer,train` runs some kinds only.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../../packages/core/src/index.ts';
-import { TpfrTrainer } from '../../../packages/models/src/train/index.ts';
+import { initBackend } from '@tpfr/core';
+import { TpfrTrainer } from '@tpfr/models/train';
 import { describeError, guarded, printGpuLine, RunBudget } from './guard.ts';
 import { measureFrames, measureLayer, measureStylize, measureTraining, type GpuPreset } from './measurements.ts';
 

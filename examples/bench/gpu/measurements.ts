@@ -5,10 +5,10 @@
  * caller's scope (see guard.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { PeerRecombination } from '../../../packages/layers/src/index.ts';
-import { createStylizer, stylize, type TpfrModel } from '../../../packages/models/src/index.ts';
-import { createSyntheticDataset } from '../../../packages/models/src/data/index.ts';
-import { TpfrTrainer } from '../../../packages/models/src/train/index.ts';
+import { PeerRecombination } from '@tpfr/layers';
+import { createStylizer, stylize, type TpfrModel } from '@tpfr/models';
+import { createSyntheticDataset } from '@tpfr/models/data';
+import { TpfrTrainer } from '@tpfr/models/train';
 import { makeTestClip } from '../../../packages/testing/src/clip.ts';
 
 /** The model presets the run uses: the paper's network, or the tiny one (the smoke run). */

@@ -49,7 +49,7 @@ const BUILD_OUTPUTS: Record<PackageDir, string[]> = {
     'index.d.cts',
     ...['pipeline', 'torch', 'train', 'data', 'eval', 'node'].flatMap((e) => ['js', 'cjs', 'd.ts', 'd.cts'].map((x) => `${e}/index.${x}`)),
   ],
-  cli: ['cli.js'],
+  cli: ['cli.js', 'cli.cjs'],
 };
 
 /** Named exports that must exist in every entry point, ESM and CJS alike. */

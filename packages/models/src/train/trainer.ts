@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { TpfrError, ValueError } from '@tpfr/core';
-import { createRng, hashSeed } from '@tpfr/core/utils';
+import { guardKernels, releaseAbandonedTape, TpfrError, ValueError } from '@tpfr/core';
+import { createRng, hashSeed, timed } from '@tpfr/core/utils';
 import { ImageHistory, mseLoss, weightedLossSum } from '@tpfr/losses';
 import type { StyleDataset } from '../data/types.js';
 import { TpfrModel } from '../model/model.js';
@@ -133,6 +133,8 @@ export class TpfrTrainer {
   private readonly average: WeightAverage;
   /** Steps done so far. */
   step = 0;
+  /** Updates of the step in progress already applied to the weights (0: the state is the last step's). */
+  private updatesApplied = 0;
 
   constructor(model: TpfrModel, dataset: StyleDataset, options: TrainerOptions) {
     const fn = 'TpfrTrainer';
@@ -209,8 +211,20 @@ export class TpfrTrainer {
 
   /** One step's updates; its losses come back unread (`[L]` float32, in the order of `names`). */
   private runStep(fn: string): PendingStep {
+    try {
+      return this.runUpdates(fn);
+    } catch (e) {
+      // A forward pass that threw leaves the tensors its ops kept for the backward pass on tfjs' tape.
+      releaseAbandonedTape();
+      throw e;
+    }
+  }
+
+  private runUpdates(fn: string): PendingStep {
     if (this.step >= this.options.steps)
       throw new TpfrError(fn, `all ${this.options.steps} steps are done (resume with more steps to go on)`);
+    guardKernels();
+    this.updatesApplied = 0;
     if (this.step < this.options.warmupSteps) return this.warmupStep();
     const t0 = performance.now();
     const { model, options: o } = this;
@@ -231,26 +245,26 @@ export class TpfrTrainer {
     };
     try {
       // 1. Auxiliary module: encoder + auxiliary decoder.
-      this.optimizers.aux.minimize(
+      this.update(
+        'aux',
         () => {
           const terms = auxiliaryTerms(model, batch, o);
           record('aux', terms);
           return weightedLossSum(terms, o.weights);
         },
-        false,
         this.vars([model.encoder, model.auxDecoder]),
       );
 
       // 2. Main module: attention + main decoder; the encoder is frozen (not in the var list).
       let fakes: { reconstruction: tf.Tensor4D; stylized: tf.Tensor4D } | null = null;
-      this.optimizers.main.minimize(
+      this.update(
+        'main',
         () => {
           const { terms, reconstruction, stylized } = mainTerms(model, batch, seed, o);
           fakes = { reconstruction: tf.keep(reconstruction), stylized: tf.keep(stylized) };
           record('main', terms);
           return weightedLossSum(terms, o.weights);
         },
-        false,
         this.vars([model.recombination, model.mainDecoder]),
       );
 
@@ -259,13 +273,13 @@ export class TpfrTrainer {
       const fromHistory = tf.tidy(() => this.history.query(tf.concat([f.reconstruction, f.stylized], 0)));
       tf.dispose([f.reconstruction, f.stylized]);
       try {
-        this.optimizers.disc.minimize(
+        this.update(
+          'disc',
           () => {
             const terms = discriminatorTerms(model, batch, fromHistory, seed, o);
             record('disc', terms);
             return weightedLossSum(terms, o.weights);
           },
-          false,
           this.vars([model.discriminator]),
         );
       } finally {
@@ -284,6 +298,32 @@ export class TpfrTrainer {
     return { t0, lr, names, values };
   }
 
+  /**
+   * One update (what `minimize` does, in two timed parts): the gradients of `loss` for `vars`
+   * (`train/<update>/gradients`, its forward pass `train/<update>/forward` inside), then Adam
+   * (`train/optimizer`). Returns the loss when `keepLoss` (else frees it).
+   */
+  private update(name: OptimizerName, loss: () => tf.Scalar, vars: tf.Variable[]): null;
+  private update(name: OptimizerName, loss: () => tf.Scalar, vars: tf.Variable[], keepLoss: true): tf.Scalar;
+  private update(name: OptimizerName, loss: () => tf.Scalar, vars: tf.Variable[], keepLoss = false): tf.Scalar | null {
+    const opt = this.optimizers[name];
+    const part = `train/${name.replace(/^warmup(.)/, (_, c: string) => `warmup-${c.toLowerCase()}`)}`;
+    const { value, grads } = timed(`${part}/gradients`, () => opt.computeGradients(() => timed(`${part}/forward`, loss), vars));
+    // From here the weights change: a failure leaves no good state in memory.
+    this.updatesApplied++;
+    try {
+      timed('train/optimizer', () => opt.applyGradients(grads as Parameters<tf.AdamOptimizer['applyGradients']>[0]));
+    } catch (e) {
+      value.dispose();
+      throw e;
+    } finally {
+      tf.dispose(Object.values(grads));
+    }
+    if (keepLoss) return value;
+    value.dispose();
+    return null;
+  }
+
   /** Reconstruction only: encoder + aux decoder, then the main decoder on the frozen codes. */
   private warmupStep(): PendingStep {
     const t0 = performance.now();
@@ -294,10 +334,10 @@ export class TpfrTrainer {
       const images = tf.concat([batch.photoA, batch.paintingB2], 0) as tf.Tensor4D;
       const auxLoss = () => mseLoss(model.decode(model.encode(images, { training: true }), { decoder: 'aux', training: true }), images);
       const mainLoss = () => mseLoss(model.decode(model.encode(images), { training: true }), images);
-      const aux = this.optimizers.warmupAux.minimize(auxLoss, true, this.vars([model.encoder, model.auxDecoder]));
-      const main = this.optimizers.warmupMain.minimize(mainLoss, true, this.vars([model.mainDecoder]));
-      const values = tf.stack([aux!, main!]) as tf.Tensor1D;
-      tf.dispose([aux!, main!, images]);
+      const aux = this.update('warmupAux', auxLoss, this.vars([model.encoder, model.auxDecoder]), true);
+      const main = this.update('warmupMain', mainLoss, this.vars([model.mainDecoder]), true);
+      const values = tf.stack([aux, main]) as tf.Tensor1D;
+      tf.dispose([aux, main, images]);
       return { t0, lr, names: ['aux/reconstruction', 'main/reconstruction'], values };
     } finally {
       tf.dispose([batch.photoA, batch.paintingB, batch.photoA2, batch.paintingB2]);
@@ -327,6 +367,11 @@ export class TpfrTrainer {
    * Trains until `steps`, or until the signal, the time limit or the callback stops it, writing
    * a checkpoint every `checkpointEvery` steps, at the end and on a stop when `checkpointDir` is
    * set. Yields to the event loop between steps (so a signal from a timer or a UI gets through).
+   *
+   * A step that fails (a `KernelFailureError` of @tpfr/core when a kernel runs out of memory, or any other
+   * error) ends the run: when none of its updates had reached the weights, the state of the last
+   * good step is checkpointed first (with `checkpointDir`), and the error is rethrown with where
+   * the last good checkpoint is added to its message.
    */
   async fit(opts: FitOptions = {}): Promise<FitResult> {
     const fn = 'TpfrTrainer.fit';
@@ -343,7 +388,12 @@ export class TpfrTrainer {
         stoppedBy = 'signal';
         break;
       }
-      const info = await this.trainStepAsync();
+      let info: StepInfo;
+      try {
+        info = await this.trainStepAsync();
+      } catch (e) {
+        throw await this.afterFailedStep(e, opts.checkpointDir, saved);
+      }
       steps.push(info);
       const goOn = opts.onStep?.(info);
       // The last step's checkpoint is written after the loop, as on a stop.
@@ -363,6 +413,31 @@ export class TpfrTrainer {
     }
     if (opts.checkpointDir && saved !== this.step) await this.saveCheckpoint(opts.checkpointDir);
     return { steps, stoppedBy };
+  }
+
+  /**
+   * After a step that threw: when none of its updates reached the weights, the state is the last
+   * good step's and is written to `dir` (when set); otherwise the checkpoint on disk (step `saved`)
+   * stays the last good one. The error comes back with that said in its message.
+   */
+  private async afterFailedStep(e: unknown, dir: string | undefined, saved: number): Promise<unknown> {
+    if (!dir || !(e instanceof Error)) return e;
+    let note: string;
+    if (this.updatesApplied === 0) {
+      try {
+        await this.saveCheckpoint(dir);
+        note = `the last good state (step ${this.step}) is checkpointed in ${dir}`;
+      } catch (w) {
+        note = `the checkpoint of step ${this.step} could not be written: ${(w as Error).message}`;
+      }
+    } else {
+      note =
+        saved > 0
+          ? `step ${this.step + 1} had updated part of the weights: the last good checkpoint is step ${saved} in ${dir}`
+          : `step ${this.step + 1} had updated part of the weights: no good checkpoint to write`;
+    }
+    e.message = `${e.message}; ${note}`;
+    return e;
   }
 
   /**

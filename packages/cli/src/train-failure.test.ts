@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi } from 'vitest';
@@ -10,7 +10,8 @@ import { captureCliOutput } from './cli-harness.test-util.js';
 import { main } from './main.js';
 
 // `tpfr train` when a kernel fails (as XNNPACK does on an exhausted heap: its status line, then an
-// unwritten result): exit 1 with the message, within seconds.
+// unwritten result) and when the estimated step is above --memory-budget: exit 1 with the message,
+// within seconds; bad budgets are usage errors (exit 2).
 
 const dir = mkdtempSync(join(tmpdir(), 'tpfr-train-failure-'));
 let armed = false;
@@ -60,4 +61,23 @@ it('exits 1 within seconds with the kernel, the sizes and the memory when a kern
     /^tpfr: Conv2D: expected a result, received XNN status 6 from xnn_create_convolution2d_nhwc_f32 \(out of memory\) \(inputs \[.*\]; [\d.]+ MiB of tensors in use, wasm heap [\d.]+ MiB\); the last good state \(step 0\) is checkpointed in /m,
   );
   expect(JSON.parse(readFileSync(join(ckpt, 'trainer.json'), 'utf8')).step).toBe(0);
+});
+
+it('says the estimated memory of a step before it starts, and refuses a run above --memory-budget (exit 1)', async () => {
+  const ckpt = join(dir, 'budget');
+  expect(await train('--preset', 'paper', '--steps', '1', '--checkpoint', ckpt, '--memory-budget', '64MiB')).toBe(1);
+  expect(cli.stderr).toMatch(
+    /^backend: wasm\ntpfr: tpfr train: a step needs an estimated [\d.]+ MiB \(weights [\d.]+ MiB, Adam states [\d.]+ MiB, activations [\d.]+ MiB, history [\d.]+ MiB\), above the memory budget of 64.0 MiB: use a smaller --size or --batch \(or --memory-budget to change the budget\)\n$/,
+  );
+  // Refused before the model was made.
+  expect(TpfrTrainer.createModel).not.toHaveBeenCalled();
+  expect(existsSync(ckpt)).toBe(false);
+  cli.reset();
+  expect(await train('--steps', '1', '--checkpoint', ckpt, '--memory-budget', '1GiB')).toBe(0);
+  expect(cli.stderr).toMatch(/^backend: wasm\nestimated memory of a step: [\d.]+ MiB \(weights /);
+});
+
+it('refuses a budget that is not a size as a usage error (exit 2)', async () => {
+  expect(await train('--steps', '1', '--checkpoint', join(dir, 'bad'), '--memory-budget', 'lots', '--quiet')).toBe(2);
+  expect(cli.stderr).toBe("tpfr: option --memory-budget: expected a size in MiB or GiB (e.g. 3000, 3000MiB, 3.5GiB), received 'lots'\n");
 });

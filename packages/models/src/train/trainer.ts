@@ -9,6 +9,7 @@ import { seedKernels } from '../model/seeded-init.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { TRAINER_OPTION_NAMES, resolveTrainerOptions, type ResolvedTrainerOptions, type TrainerOptions } from './options.js';
 import { describeData, planResume } from './resume.js';
+import { estimateTrainStepMemory, TrainMemoryBudgetError, type TrainMemoryEstimate } from './memory-estimate.js';
 import { learningRateAt } from './schedule.js';
 import { auxiliaryTerms, discriminatorTerms, mainTerms } from './updates.js';
 import { WeightAverage } from './weight-average.js';
@@ -41,6 +42,11 @@ export interface FitOptions {
   checkpointDir?: string;
   /** Steps between checkpoints (default 100); one is also written at the last step and on a stop. */
   checkpointEvery?: number;
+  /**
+   * Bytes of tensors a step may hold: a run whose {@link estimateTrainStepMemory} is above it is
+   * refused with a {@link TrainMemoryBudgetError} before its first step (default: no check).
+   */
+  memoryBudgetBytes?: number;
 }
 
 /** What {@link TpfrTrainer.fit} returns. */
@@ -349,6 +355,19 @@ export class TpfrTrainer {
     return this.vars([this.model.encoder, this.model.recombination, this.model.mainDecoder]);
   }
 
+  /** {@link estimateTrainStepMemory} of this run: its model, image size, batch and options. */
+  estimateStepMemory(): TrainMemoryEstimate {
+    const o = this.options;
+    return estimateTrainStepMemory(this.model, {
+      size: this.dataset.size,
+      batch: o.batchSize,
+      peerPaintings: o.peerPaintings,
+      imageHistorySize: o.imageHistorySize,
+      warmupSteps: o.warmupSteps,
+      emaDecay: o.emaDecay,
+    });
+  }
+
   /** Steps the weight average has seen so far (0 without `emaDecay`). */
   get averagedSteps(): number {
     return this.average.count;
@@ -371,7 +390,8 @@ export class TpfrTrainer {
    * A step that fails (a `KernelFailureError` of @tpfr/core when a kernel runs out of memory, or any other
    * error) ends the run: when none of its updates had reached the weights, the state of the last
    * good step is checkpointed first (with `checkpointDir`), and the error is rethrown with where
-   * the last good checkpoint is added to its message.
+   * the last good checkpoint is added to its message. With `memoryBudgetBytes`, a run whose
+   * estimated step is above it is refused before the first step.
    */
   async fit(opts: FitOptions = {}): Promise<FitResult> {
     const fn = 'TpfrTrainer.fit';
@@ -379,6 +399,12 @@ export class TpfrTrainer {
     if (!(Number.isInteger(every) && every >= 1)) throw new ValueError(fn, 'checkpointEvery an integer >= 1', String(opts.checkpointEvery));
     const limit = opts.timeLimitMs ?? Infinity;
     if (!(limit >= 0)) throw new ValueError(fn, 'timeLimitMs >= 0', String(opts.timeLimitMs));
+    const budget = opts.memoryBudgetBytes;
+    if (budget !== undefined) {
+      if (!(budget > 0)) throw new ValueError(fn, 'memoryBudgetBytes > 0', String(budget));
+      const estimate = this.estimateStepMemory();
+      if (estimate.peakBytes > budget) throw new TrainMemoryBudgetError(fn, estimate, budget);
+    }
     const t0 = performance.now();
     const steps: StepInfo[] = [];
     let stoppedBy: FitResult['stoppedBy'] = 'done';

@@ -18,7 +18,7 @@ const GUARDED = Symbol('tpfr kernel guard');
 
 /** The failure seen while the current kernel runs (an XNNPACK status line), if any. */
 let pending: string | null = null;
-/** The allocators that fail loudly (see {@link watchAllocator}). */
+/** The allocators that fail loudly (see `watchAllocator`). */
 const watchedAllocators = new WeakSet<object>();
 let stderrWatched = false;
 

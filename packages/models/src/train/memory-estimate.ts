@@ -3,7 +3,7 @@ import { formatMiB } from '@tpfr/core/utils';
 import { type ModelConfigInput, PRESETS, resolveConfig, type TpfrModelConfig } from '../model/config.js';
 import { TpfrModel } from '../model/model.js';
 
-/** Parameters of each part of a model, as {@link TpfrModel.parts} names them. */
+/** Parameters of each part of a model, as `TpfrModel.parts()` names them. */
 export interface PartParams {
   encoder: number;
   recombination: number;

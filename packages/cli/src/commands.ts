@@ -231,7 +231,7 @@ function checkTrainBudget(e: TrainMemoryEstimate, budget: number | undefined, qu
   const parts = `weights ${formatMiB(e.weightsBytes)}, Adam states ${formatMiB(e.optimizerBytes)}, activations ${formatMiB(e.activationBytes)}, history ${formatMiB(e.historyBytes)}`;
   if (budget !== undefined && e.peakBytes > budget) {
     throw new CliError(
-      `tpfr train: a step needs an estimated ${formatMiB(e.peakBytes)} (${parts}), above the memory budget of ${formatMiB(budget)}: use a smaller --size or --batch (or --memory-budget to change the budget)`,
+      `a training step needs an estimated ${formatMiB(e.peakBytes)} (${parts}), above the memory budget of ${formatMiB(budget)} (--memory-budget; on wasm by default its 4 GiB heap): use a smaller --size or --batch`,
       1,
     );
   }

@@ -67,7 +67,7 @@ it('says the estimated memory of a step before it starts, and refuses a run abov
   const ckpt = join(dir, 'budget');
   expect(await train('--preset', 'paper', '--steps', '1', '--checkpoint', ckpt, '--memory-budget', '64MiB')).toBe(1);
   expect(cli.stderr).toMatch(
-    /^backend: wasm\ntpfr: tpfr train: a step needs an estimated [\d.]+ MiB \(weights [\d.]+ MiB, Adam states [\d.]+ MiB, activations [\d.]+ MiB, history [\d.]+ MiB\), above the memory budget of 64.0 MiB: use a smaller --size or --batch \(or --memory-budget to change the budget\)\n$/,
+    /^backend: wasm\ntpfr: a training step needs an estimated [\d.]+ MiB \(weights [\d.]+ MiB, Adam states [\d.]+ MiB, activations [\d.]+ MiB, history [\d.]+ MiB\), above the memory budget of 64.0 MiB \(--memory-budget; on wasm by default its 4 GiB heap\): use a smaller --size or --batch\n$/,
   );
   // Refused before the model was made.
   expect(TpfrTrainer.createModel).not.toHaveBeenCalled();

@@ -94,10 +94,11 @@ function configParams(cfg: TpfrModelConfig): PartParams {
  * average and image history, and the activations the gradients keep with the backward pass's
  * transients (B images `[B, size, size, 3]` of each of the four inputs). It is the peak of
  * `tf.memory().numBytes` during a step once every optimizer has its states (from the second step
- * on), the image history full. Measured on wasm to be within 5 % for the tiny and paper presets
- * from 32² to 128² (the training guide gives the figures; the neighbour searches' quadratic
- * terms are left out, small below 256²); the backend's own memory (XNNPACK's buffers, the wasm
- * heap's free space and fragments, about 10 % more on wasm) comes on top.
+ * on), the image history full. Measured on wasm to be within 5 % for the tiny preset from 32²
+ * to 128² and the paper preset at 32² and 64² (batch 1 and 2; the training guide gives the
+ * figures; the neighbour searches' terms quadratic in the pixels are left out, small below 256²);
+ * the backend's own memory (XNNPACK's buffers, the wasm heap's free space and fragments, about
+ * 10 % more on wasm) comes on top.
  * @param model a model, a preset name or a configuration (presets allocate nothing; another
  *   configuration builds its networks once to count their weights, and frees them).
  */

@@ -26,8 +26,9 @@ import {
   type StylizeOptions,
   type StylizePipelineOptions,
 } from '@tpfr/models';
-import type { ResumeOptions, TpfrTrainer } from '@tpfr/models/train';
+import type { ResumeOptions, TpfrTrainer, TrainMemoryEstimate } from '@tpfr/models/train';
 import { CliError, nonNegativeInt, positiveInt } from './errors.js';
+import { parseMemorySize } from './memory-size.js';
 import { lossSummary, startProgress } from './progress.js';
 import { isStylizeWorker, ownEntry, reportDone, runWorkers } from './stylize-workers.js';
 import { mark } from './marks.js';
@@ -86,6 +87,8 @@ export interface TrainOptions extends CommonOptions {
   lr: string;
   ema: string;
   resume?: boolean;
+  /** `--memory-budget <MiB|GiB>`: refuse a run whose estimated step is above it (default on wasm: its 4 GiB heap). */
+  memoryBudget?: string;
   /** The options given on the command line (not defaults): what `--resume` changes. */
   explicit?: Set<string>;
 }
@@ -135,9 +138,26 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
     throw new CliError(`option --preset: expected 'tiny' or 'paper', received '${o.preset}'`, 2);
   if (o.data !== 'synthetic' && !existsSync(o.data))
     throw new CliError(`--data ${o.data}: no such folder (use 'synthetic' or a folder with a photo folder and one folder per style class)`);
-  await setUp(o);
+  const askedBudget = o.memoryBudget === undefined ? undefined : parseMemorySize('--memory-budget', o.memoryBudget);
+  const backend = await setUp(o);
   // What only training needs, loaded here: the other commands start without it.
-  const [{ TpfrTrainer }, { openDataset }] = await Promise.all([import('@tpfr/models/train'), import('./datasets.js')]);
+  const [{ TpfrTrainer, estimateTrainStepMemory }, { openDataset }] = await Promise.all([
+    import('@tpfr/models/train'),
+    import('./datasets.js'),
+  ]);
+  // On wasm a step's tensors cannot exceed its heap (4 GiB less 64 KiB); elsewhere no default.
+  const budget = askedBudget ?? (backend === 'wasm' ? WASM_HEAP_MAX : undefined);
+  if (!o.resume) {
+    // Before the model or anything else is allocated (a preset's estimate allocates nothing).
+    const estimate = estimateTrainStepMemory(o.preset as 'tiny' | 'paper', {
+      size,
+      batch: batchSize,
+      peerPaintings: peerPaintings as 1 | 2,
+      warmupSteps,
+      emaDecay,
+    });
+    checkTrainBudget(estimate, budget, o.quiet);
+  }
   const data = openDataset(o.data, size, seed, renderSize);
   let trainer: TpfrTrainer;
   if (o.resume) {
@@ -153,6 +173,13 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
     trainer = await TpfrTrainer.resume(checkpoint, data, changes);
     process.stderr.write(`resumed at step ${trainer.step} of ${trainer.options.steps} from ${checkpoint}\n`);
     for (const note of trainer.notes) process.stderr.write(`  ${note}\n`);
+    try {
+      checkTrainBudget(trainer.estimateStepMemory(), budget, o.quiet);
+    } catch (e) {
+      trainer.dispose();
+      trainer.model.dispose();
+      throw e;
+    }
   } else {
     const model = TpfrTrainer.createModel(o.preset as 'tiny' | 'paper', seed);
     trainer = new TpfrTrainer(model, data, {
@@ -177,6 +204,7 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
       signal: stop.signal,
       checkpointDir: checkpoint,
       checkpointEvery: every,
+      memoryBudgetBytes: budget,
       onStep: (info) => bar.update(info.step, lossSummary(info.losses)),
     }));
   } finally {
@@ -196,6 +224,21 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
   }
   trainer.dispose();
   trainer.model.dispose();
+}
+
+/** The largest wasm heap (4 GiB less 64 KiB): tfjs-backend-wasm cannot grow it further. */
+const WASM_HEAP_MAX = 4 * 2 ** 30 - 2 ** 16;
+
+/** Says the estimated memory of a step (unless quiet) and refuses a run above the budget (exit 1). */
+function checkTrainBudget(e: TrainMemoryEstimate, budget: number | undefined, quiet?: boolean): void {
+  const parts = `weights ${formatMiB(e.weightsBytes)}, Adam states ${formatMiB(e.optimizerBytes)}, activations ${formatMiB(e.activationBytes)}, history ${formatMiB(e.historyBytes)}`;
+  if (budget !== undefined && e.peakBytes > budget) {
+    throw new CliError(
+      `a training step needs an estimated ${formatMiB(e.peakBytes)} (${parts}), above the memory budget of ${formatMiB(budget)} (--memory-budget; on wasm by default its 4 GiB heap): use a smaller --size or --batch`,
+      1,
+    );
+  }
+  if (!quiet) process.stderr.write(`estimated memory of a step: ${formatMiB(e.peakBytes)} (${parts})\n`);
 }
 
 /** `tpfr stylize` options. */

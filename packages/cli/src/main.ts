@@ -41,6 +41,10 @@ export function createProgram(): Command {
     .option('--lr <rate>', 'Adam learning rate (the authors: 4e-4)', '4e-4')
     .option('--ema <decay>', 'also keep a moving average of the generator weights (e.g. 0.999) and save it to DIR/model-averaged', '0')
     .option('--resume', 'continue from the checkpoint folder')
+    .option(
+      '--memory-budget <size>',
+      'refuse a run whose estimated step memory is above this, in MiB or with a unit (3000, 3.5GiB; default on wasm: its 4 GiB heap)',
+    )
     .addOption(backend())
     .addOption(quiet())
     .action(async (o: TrainOptions, cmd: Command) =>

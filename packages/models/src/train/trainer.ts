@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { TpfrError, ValueError } from '@tpfr/core';
-import { createRng, hashSeed } from '@tpfr/core/utils';
+import { guardKernels, releaseAbandonedTape, TpfrError, ValueError } from '@tpfr/core';
+import { createRng, hashSeed, timed } from '@tpfr/core/utils';
 import { ImageHistory, mseLoss, weightedLossSum } from '@tpfr/losses';
 import type { StyleDataset } from '../data/types.js';
 import { TpfrModel } from '../model/model.js';
@@ -9,6 +9,7 @@ import { seedKernels } from '../model/seeded-init.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { TRAINER_OPTION_NAMES, resolveTrainerOptions, type ResolvedTrainerOptions, type TrainerOptions } from './options.js';
 import { describeData, planResume } from './resume.js';
+import { estimateTrainStepMemory, TrainMemoryBudgetError, type TrainMemoryEstimate } from './memory-estimate.js';
 import { learningRateAt } from './schedule.js';
 import { auxiliaryTerms, discriminatorTerms, mainTerms } from './updates.js';
 import { WeightAverage } from './weight-average.js';
@@ -41,6 +42,11 @@ export interface FitOptions {
   checkpointDir?: string;
   /** Steps between checkpoints (default 100); one is also written at the last step and on a stop. */
   checkpointEvery?: number;
+  /**
+   * Bytes of tensors a step may hold: a run whose {@link estimateTrainStepMemory} is above it is
+   * refused with a {@link TrainMemoryBudgetError} before its first step (default: no check).
+   */
+  memoryBudgetBytes?: number;
 }
 
 /** What {@link TpfrTrainer.fit} returns. */
@@ -133,6 +139,8 @@ export class TpfrTrainer {
   private readonly average: WeightAverage;
   /** Steps done so far. */
   step = 0;
+  /** Updates of the step in progress already applied to the weights (0: the state is the last step's). */
+  private updatesApplied = 0;
 
   constructor(model: TpfrModel, dataset: StyleDataset, options: TrainerOptions) {
     const fn = 'TpfrTrainer';
@@ -209,8 +217,20 @@ export class TpfrTrainer {
 
   /** One step's updates; its losses come back unread (`[L]` float32, in the order of `names`). */
   private runStep(fn: string): PendingStep {
+    try {
+      return this.runUpdates(fn);
+    } catch (e) {
+      // A forward pass that threw leaves the tensors its ops kept for the backward pass on tfjs' tape.
+      releaseAbandonedTape();
+      throw e;
+    }
+  }
+
+  private runUpdates(fn: string): PendingStep {
     if (this.step >= this.options.steps)
       throw new TpfrError(fn, `all ${this.options.steps} steps are done (resume with more steps to go on)`);
+    guardKernels();
+    this.updatesApplied = 0;
     if (this.step < this.options.warmupSteps) return this.warmupStep();
     const t0 = performance.now();
     const { model, options: o } = this;
@@ -231,26 +251,26 @@ export class TpfrTrainer {
     };
     try {
       // 1. Auxiliary module: encoder + auxiliary decoder.
-      this.optimizers.aux.minimize(
+      this.update(
+        'aux',
         () => {
           const terms = auxiliaryTerms(model, batch, o);
           record('aux', terms);
           return weightedLossSum(terms, o.weights);
         },
-        false,
         this.vars([model.encoder, model.auxDecoder]),
       );
 
       // 2. Main module: attention + main decoder; the encoder is frozen (not in the var list).
       let fakes: { reconstruction: tf.Tensor4D; stylized: tf.Tensor4D } | null = null;
-      this.optimizers.main.minimize(
+      this.update(
+        'main',
         () => {
           const { terms, reconstruction, stylized } = mainTerms(model, batch, seed, o);
           fakes = { reconstruction: tf.keep(reconstruction), stylized: tf.keep(stylized) };
           record('main', terms);
           return weightedLossSum(terms, o.weights);
         },
-        false,
         this.vars([model.recombination, model.mainDecoder]),
       );
 
@@ -259,13 +279,13 @@ export class TpfrTrainer {
       const fromHistory = tf.tidy(() => this.history.query(tf.concat([f.reconstruction, f.stylized], 0)));
       tf.dispose([f.reconstruction, f.stylized]);
       try {
-        this.optimizers.disc.minimize(
+        this.update(
+          'disc',
           () => {
             const terms = discriminatorTerms(model, batch, fromHistory, seed, o);
             record('disc', terms);
             return weightedLossSum(terms, o.weights);
           },
-          false,
           this.vars([model.discriminator]),
         );
       } finally {
@@ -284,6 +304,32 @@ export class TpfrTrainer {
     return { t0, lr, names, values };
   }
 
+  /**
+   * One update (what `minimize` does, in two timed parts): the gradients of `loss` for `vars`
+   * (`train/<update>/gradients`, its forward pass `train/<update>/forward` inside), then Adam
+   * (`train/optimizer`). Returns the loss when `keepLoss` (else frees it).
+   */
+  private update(name: OptimizerName, loss: () => tf.Scalar, vars: tf.Variable[]): null;
+  private update(name: OptimizerName, loss: () => tf.Scalar, vars: tf.Variable[], keepLoss: true): tf.Scalar;
+  private update(name: OptimizerName, loss: () => tf.Scalar, vars: tf.Variable[], keepLoss = false): tf.Scalar | null {
+    const opt = this.optimizers[name];
+    const part = `train/${name.replace(/^warmup(.)/, (_, c: string) => `warmup-${c.toLowerCase()}`)}`;
+    const { value, grads } = timed(`${part}/gradients`, () => opt.computeGradients(() => timed(`${part}/forward`, loss), vars));
+    // From here the weights change: a failure leaves no good state in memory.
+    this.updatesApplied++;
+    try {
+      timed('train/optimizer', () => opt.applyGradients(grads as Parameters<tf.AdamOptimizer['applyGradients']>[0]));
+    } catch (e) {
+      value.dispose();
+      throw e;
+    } finally {
+      tf.dispose(Object.values(grads));
+    }
+    if (keepLoss) return value;
+    value.dispose();
+    return null;
+  }
+
   /** Reconstruction only: encoder + aux decoder, then the main decoder on the frozen codes. */
   private warmupStep(): PendingStep {
     const t0 = performance.now();
@@ -294,10 +340,10 @@ export class TpfrTrainer {
       const images = tf.concat([batch.photoA, batch.paintingB2], 0) as tf.Tensor4D;
       const auxLoss = () => mseLoss(model.decode(model.encode(images, { training: true }), { decoder: 'aux', training: true }), images);
       const mainLoss = () => mseLoss(model.decode(model.encode(images), { training: true }), images);
-      const aux = this.optimizers.warmupAux.minimize(auxLoss, true, this.vars([model.encoder, model.auxDecoder]));
-      const main = this.optimizers.warmupMain.minimize(mainLoss, true, this.vars([model.mainDecoder]));
-      const values = tf.stack([aux!, main!]) as tf.Tensor1D;
-      tf.dispose([aux!, main!, images]);
+      const aux = this.update('warmupAux', auxLoss, this.vars([model.encoder, model.auxDecoder]), true);
+      const main = this.update('warmupMain', mainLoss, this.vars([model.mainDecoder]), true);
+      const values = tf.stack([aux, main]) as tf.Tensor1D;
+      tf.dispose([aux, main, images]);
       return { t0, lr, names: ['aux/reconstruction', 'main/reconstruction'], values };
     } finally {
       tf.dispose([batch.photoA, batch.paintingB, batch.photoA2, batch.paintingB2]);
@@ -307,6 +353,19 @@ export class TpfrTrainer {
   /** The generator's variables that {@link TrainerOptions.emaDecay} averages. */
   private averagedVars(): tf.Variable[] {
     return this.vars([this.model.encoder, this.model.recombination, this.model.mainDecoder]);
+  }
+
+  /** {@link estimateTrainStepMemory} of this run: its model, image size, batch and options. */
+  estimateStepMemory(): TrainMemoryEstimate {
+    const o = this.options;
+    return estimateTrainStepMemory(this.model, {
+      size: this.dataset.size,
+      batch: o.batchSize,
+      peerPaintings: o.peerPaintings,
+      imageHistorySize: o.imageHistorySize,
+      warmupSteps: o.warmupSteps,
+      emaDecay: o.emaDecay,
+    });
   }
 
   /** Steps the weight average has seen so far (0 without `emaDecay`). */
@@ -327,6 +386,12 @@ export class TpfrTrainer {
    * Trains until `steps`, or until the signal, the time limit or the callback stops it, writing
    * a checkpoint every `checkpointEvery` steps, at the end and on a stop when `checkpointDir` is
    * set. Yields to the event loop between steps (so a signal from a timer or a UI gets through).
+   *
+   * A step that fails (a `KernelFailureError` of @tpfr/core when a kernel runs out of memory, or any other
+   * error) ends the run: when none of its updates had reached the weights, the state of the last
+   * good step is checkpointed first (with `checkpointDir`), and the error is rethrown with where
+   * the last good checkpoint is added to its message. With `memoryBudgetBytes`, a run whose
+   * estimated step is above it is refused before the first step.
    */
   async fit(opts: FitOptions = {}): Promise<FitResult> {
     const fn = 'TpfrTrainer.fit';
@@ -334,6 +399,12 @@ export class TpfrTrainer {
     if (!(Number.isInteger(every) && every >= 1)) throw new ValueError(fn, 'checkpointEvery an integer >= 1', String(opts.checkpointEvery));
     const limit = opts.timeLimitMs ?? Infinity;
     if (!(limit >= 0)) throw new ValueError(fn, 'timeLimitMs >= 0', String(opts.timeLimitMs));
+    const budget = opts.memoryBudgetBytes;
+    if (budget !== undefined) {
+      if (!(budget > 0)) throw new ValueError(fn, 'memoryBudgetBytes > 0', String(budget));
+      const estimate = this.estimateStepMemory();
+      if (estimate.peakBytes > budget) throw new TrainMemoryBudgetError(fn, estimate, budget);
+    }
     const t0 = performance.now();
     const steps: StepInfo[] = [];
     let stoppedBy: FitResult['stoppedBy'] = 'done';
@@ -343,7 +414,12 @@ export class TpfrTrainer {
         stoppedBy = 'signal';
         break;
       }
-      const info = await this.trainStepAsync();
+      let info: StepInfo;
+      try {
+        info = await this.trainStepAsync();
+      } catch (e) {
+        throw await this.afterFailedStep(e, opts.checkpointDir, saved);
+      }
       steps.push(info);
       const goOn = opts.onStep?.(info);
       // The last step's checkpoint is written after the loop, as on a stop.
@@ -363,6 +439,31 @@ export class TpfrTrainer {
     }
     if (opts.checkpointDir && saved !== this.step) await this.saveCheckpoint(opts.checkpointDir);
     return { steps, stoppedBy };
+  }
+
+  /**
+   * After a step that threw: when none of its updates reached the weights, the state is the last
+   * good step's and is written to `dir` (when set); otherwise the checkpoint on disk (step `saved`)
+   * stays the last good one. The error comes back with that said in its message.
+   */
+  private async afterFailedStep(e: unknown, dir: string | undefined, saved: number): Promise<unknown> {
+    if (!dir || !(e instanceof Error)) return e;
+    let note: string;
+    if (this.updatesApplied === 0) {
+      try {
+        await this.saveCheckpoint(dir);
+        note = `the last good state (step ${this.step}) is checkpointed in ${dir}`;
+      } catch (w) {
+        note = `the checkpoint of step ${this.step} could not be written: ${(w as Error).message}`;
+      }
+    } else {
+      note =
+        saved > 0
+          ? `step ${this.step + 1} had updated part of the weights: the last good checkpoint is step ${saved} in ${dir}`
+          : `step ${this.step + 1} had updated part of the weights: no good checkpoint to write`;
+    }
+    e.message = `${e.message}; ${note}`;
+    return e;
   }
 
   /**

@@ -13,7 +13,6 @@
  * `--record [FILE]` (and `--source TEXT`) also appends each JSON line to `docs/benchmarks/results.jsonl`
  * (or FILE) with the date, the machine, the command and the source (record.ts); stdout is unchanged.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +25,7 @@ import { fromModelRange, importTorchGenerator, stylize } from '../../packages/mo
 import { authorsGeneratorKeys, syntheticAuthorsStateDict } from '../../packages/models/src/torch-import/index.ts';
 import { renderPhoto, paintWithClass } from '../../packages/models/src/data/index.ts';
 import { readImage } from '../../packages/models/src/node/index.ts';
+import { childJsonLines } from './child.ts';
 import { printLine } from './record.ts';
 
 const arg = (name: string) => {
@@ -98,18 +98,7 @@ async function main(): Promise<void> {
   }
   const self = fileURLToPath(import.meta.url);
   const run = (what: string) => {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', what, '--file', file!, ...process.argv.slice(2)], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      maxBuffer: 1 << 20,
-    });
-    printLine(
-      out
-        .trim()
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .pop()!,
-    );
+    printLine(childJsonLines(self, ['--child', what, '--file', file!, ...process.argv.slice(2)]).pop()!);
   };
   try {
     run('import');

@@ -11,7 +11,6 @@
  * median of a strength-slider move (`restyle`: one decoding). `--record` appends the lines to the
  * benchmarks' results (examples/bench/record.ts).
  */
-import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../packages/core/src/index.ts';
@@ -20,6 +19,7 @@ import { paintWithClass, renderPhoto } from '../../packages/models/src/data/inde
 import { loadModel } from '../../packages/models/src/node/index.ts';
 import { TpfrTrainer } from '../../packages/models/src/train/index.ts';
 import { flicker, makeTestClip, stillBlocks } from '../../packages/testing/src/clip.ts';
+import { childJsonLines } from './child.ts';
 import { printLine } from './record.ts';
 
 const arg = (name: string) => {
@@ -88,27 +88,8 @@ async function main(): Promise<void> {
   if (c) return child(Number(c), frames, backend, modelDir);
   const self = fileURLToPath(import.meta.url);
   for (const size of (arg('--sizes') ?? '256,512').split(',').map(Number)) {
-    const out = execFileSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        self,
-        '--child',
-        String(size),
-        '--frames',
-        String(frames),
-        '--backend',
-        backend,
-        ...(modelDir ? ['--model', modelDir] : []),
-      ],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
-    );
-    for (const line of out
-      .trim()
-      .split('\n')
-      .filter((l) => l.startsWith('{')))
-      printLine(line);
+    const args = ['--child', String(size), '--frames', String(frames), '--backend', backend, ...(modelDir ? ['--model', modelDir] : [])];
+    for (const line of childJsonLines(self, args)) printLine(line);
   }
 }
 

@@ -8,10 +8,10 @@
  * `--record [FILE]` (and `--source TEXT`) also appends each JSON line to `docs/benchmarks/results.jsonl`
  * (or FILE) with the date, the machine, the command and the source (record.ts); stdout is unchanged.
  */
-import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, knn, knnTileSizes } from '../../packages/core/src/index.ts';
+import { childJsonLines } from './child.ts';
 import { printLine } from './record.ts';
 
 const D = 256;
@@ -84,15 +84,7 @@ async function main(): Promise<void> {
   console.log('N\tknn ms\tmatMul ms\tratio\tpeak extra MiB');
   const lines: string[] = [];
   for (const n of sizes) {
-    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, '--child', String(n)], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const line = out
-      .trim()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .pop()!;
+    const line = childJsonLines(self, ['--child', String(n)], { nodeFlags: ['--expose-gc'] }).pop()!;
     const r = JSON.parse(line);
     console.log(`${r.N}\t${r.msKnn}\t${r.msMatmul}\t\t${r.ratio}\t${r.peakExtraMiB}`);
     lines.push(line);

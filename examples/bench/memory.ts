@@ -6,12 +6,12 @@
  * `--record [FILE]` (and `--source TEXT`) also appends each JSON line to `docs/benchmarks/results.jsonl`
  * (or FILE) with the date, the machine, the command and the source (record.ts); stdout is unchanged.
  */
-import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../packages/core/src/index.ts';
 import { estimateStylizeMemory, stylize } from '../../packages/models/src/index.ts';
 import { TpfrTrainer } from '../../packages/models/src/train/index.ts';
+import { childJsonLines } from './child.ts';
 import { printLine } from './record.ts';
 
 const arg = (name: string) => {
@@ -52,15 +52,5 @@ if (child) {
 }
 const self = fileURLToPath(import.meta.url);
 for (const size of (arg('--sizes') ?? '256,512,1024').split(',').map(Number)) {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', String(size), '--preset', preset], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  printLine(
-    out
-      .trim()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .pop()!,
-  );
+  printLine(childJsonLines(self, ['--child', String(size), '--preset', preset]).pop()!);
 }

@@ -20,13 +20,13 @@
  * `--record [FILE]` (and `--source TEXT`) also appends each JSON line to `docs/benchmarks/results.jsonl`
  * (or FILE) with the date, the machine, the command and the source (record.ts); stdout is unchanged.
  */
-import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../packages/core/src/index.ts';
 import { collectTimings } from '../../packages/core/src/utils/index.ts';
 import { stylize } from '../../packages/models/src/index.ts';
 import { TpfrTrainer } from '../../packages/models/src/train/index.ts';
+import { childJsonLines } from './child.ts';
 import { printLine } from './record.ts';
 import { bestConv3x3Gflops, stylizeWork, workPartMs, workRates } from './stylize-work.ts';
 
@@ -100,18 +100,7 @@ async function main(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   for (const [size, styleSize] of cases) {
     const backend = arg('--backend');
-    const out = execFileSync(
-      process.execPath,
-      ['--import', 'tsx', self, '--child', `${size}x${styleSize}`, ...(backend ? ['--backend', backend] : [])],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
-    );
-    printLine(
-      out
-        .trim()
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .pop()!,
-    );
+    printLine(childJsonLines(self, ['--child', `${size}x${styleSize}`, ...(backend ? ['--backend', backend] : [])]).pop()!);
   }
 }
 

@@ -7,12 +7,12 @@
  * `--record [FILE]` (and `--source TEXT`) also appends each JSON line to `docs/benchmarks/results.jsonl`
  * (or FILE) with the date, the machine, the command and the source (record.ts); stdout is unchanged.
  */
-import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, knn } from '../../packages/core/src/index.ts';
 import { stylize } from '../../packages/models/src/index.ts';
 import { TpfrTrainer } from '../../packages/models/src/train/index.ts';
+import { childJsonLines } from './child.ts';
 import { printLine } from './record.ts';
 
 const arg = (name: string) => {
@@ -67,16 +67,6 @@ if (c) await child(Number(c));
 else {
   const self = fileURLToPath(import.meta.url);
   for (const n of (arg('--threads') ?? '1,2').split(',').map(Number)) {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', String(n)], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    printLine(
-      out
-        .trim()
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .pop()!,
-    );
+    printLine(childJsonLines(self, ['--child', String(n)]).pop()!);
   }
 }

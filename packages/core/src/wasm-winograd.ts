@@ -52,9 +52,15 @@ function kron(m: number[][]): Float32Array {
         }
   return out;
 }
-const KB = kron(BT); // [36, 36]
+/** `m` `[r, c]` row-major, transposed to `[c, r]`. */
+function transposed(m: Float32Array, r: number, c: number): Float32Array {
+  const out = new Float32Array(r * c);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = m[i * c + j];
+  return out;
+}
+const KBT = transposed(kron(BT), 36, 36); // (B ⊗ B)ᵀ [36, 36]
 const KG = kron(G); // [36, 9]
-const KA = kron(AT); // [16, 36]
+const KAT = transposed(kron(AT), 16, 36); // (A ⊗ A)ᵀ [36, 16]
 
 /** When the Winograd path is taken: both channel counts and the tile count at least these. */
 export const WINOGRAD_MIN_CHANNELS = 160;
@@ -93,6 +99,28 @@ export function winogradPlan(xShape: number[], filterShape: number[], attrs: Con
   if (info.strideHeight !== 1 || info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
   const tiles = info.batchSize * Math.ceil(info.outHeight / 4) * Math.ceil(info.outWidth / 4);
   return tiles >= WINOGRAD_MIN_TILES ? info : null;
+}
+
+/**
+ * The input and output transforms, `(B ⊗ B)ᵀ` and `(A ⊗ A)ᵀ`, made once per backend and kept:
+ * as the right-hand operands of the transforms' products, XNNPACK packs them once (it packs the
+ * right-hand operand of every product whose tensor it has not seen).
+ */
+const transforms = new WeakMap<BackendWasm, { kbt: tf.TensorInfo; kat: tf.TensorInfo }>();
+function transformsOf(backend: BackendWasm): { kbt: tf.TensorInfo; kat: tf.TensorInfo } {
+  let t = transforms.get(backend);
+  if (t == null) {
+    t = { kbt: constant(backend, [1, 36, 36], KBT), kat: constant(backend, [1, 36, 16], KAT) };
+    transforms.set(backend, t);
+  }
+  return t;
+}
+
+/** The same values as `x` seen with another shape (no copy; for kernels that read by dataId). */
+const view = (x: tf.TensorInfo, shape: number[]): tf.TensorInfo => ({ ...x, shape });
+
+function transpose(backend: BackendWasm, x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
+  return callKernel(tf.Transpose, backend, { x }, { perm });
 }
 
 /** A float32 backend tensor of `shape` holding `vals`. */
@@ -137,14 +165,13 @@ export function winogradConv2D(
     const uAll = keep(matMul(backend, kg, g));
     const u = split(backend, uAll, 36, cin, cout).map(keep);
     done(uAll);
-    const kb = keep(constant(backend, [1, 36, 36], KB));
-    const ka = keep(constant(backend, [1, 16, 36], KA));
+    const { kbt, kat } = transformsOf(backend);
     // Tile t of the batch: its image and the output row and column of its top-left pixel.
     const origin = (t: number) => [Math.floor(t / (th * tw)), 4 * (Math.floor(t / tw) % th), 4 * (t % tw)] as const;
     for (let t0 = 0; t0 < tiles; t0 += chunk) {
       const n = Math.min(chunk, tiles - t0);
-      // d: the 6×6 input tiles, position-major [36, n·Cin] (zeros outside the padded input).
-      const d = backend.makeOutput([1, 36, n * cin], 'float32');
+      // d: the 6×6 input tiles, tile-major [n, 36, Cin] (zeros outside the padded input).
+      const d = backend.makeOutput([n, 36, cin], 'float32');
       const dv = backend.typedArrayFromHeap(d) as Float32Array;
       const xv = backend.typedArrayFromHeap(x) as Float32Array;
       for (let t = 0; t < n; t++) {
@@ -153,7 +180,7 @@ export function winogradConv2D(
           const row = r0 + i - top;
           for (let j = 0; j < 6; j++) {
             const col = c0 + j - left;
-            const dst = ((i * 6 + j) * n + t) * cin;
+            const dst = (t * 36 + i * 6 + j) * cin;
             if (row < 0 || row >= h || col < 0 || col >= w) dv.fill(0, dst, dst + cin);
             else {
               const src = ((bi * h + row) * w + col) * cin;
@@ -162,8 +189,14 @@ export function winogradConv2D(
           }
         }
       }
-      const v = matMul(backend, kb, d);
+      // V = (B ⊗ B)·d per tile and channel, as dᵀ·(B ⊗ B)ᵀ over rows (tile, channel): the large
+      // operand on the left, which XNNPACK reads as it is (on the right it would be repacked).
+      const dt = transpose(backend, d, [0, 2, 1]); // [n, Cin, 36]
       done(d);
+      const vt = matMul(backend, view(dt, [1, n * cin, 36]), kbt); // [n·Cin, 36]
+      done(dt);
+      const v = transpose(backend, view(vt, [n * cin, 36]), [1, 0]); // [36, n·Cin], position-major
+      done(vt);
       const vs = split(backend, v, 36, n, cin);
       done(v);
       // The 36 products, stacked position-major [36, n·Cout] for the output transform.
@@ -174,8 +207,13 @@ export function winogradConv2D(
         (backend.typedArrayFromHeap(m) as Float32Array).set(backend.typedArrayFromHeap(mp) as Float32Array, p * n * cout);
         done(mp);
       }
-      const y = matMul(backend, ka, m);
+      // Y = (A ⊗ A)·m the same way: mᵀ·(A ⊗ A)ᵀ, then tile-major [n, 16, Cout] for the scatter.
+      const mt = transpose(backend, view(m, [36, n * cout]), [1, 0]); // [n·Cout, 36]
       done(m);
+      const yt = matMul(backend, view(mt, [1, n * cout, 36]), kat); // [n·Cout, 16]
+      done(mt);
+      const y = transpose(backend, view(yt, [n, cout, 16]), [0, 2, 1]); // [n, 16, Cout]
+      done(yt);
       // Scatter the 4×4 output tiles, cropped to the output's size.
       const yv = backend.typedArrayFromHeap(y) as Float32Array;
       const ov = backend.typedArrayFromHeap(out) as Float32Array;
@@ -187,7 +225,7 @@ export function winogradConv2D(
           for (let q = 0; q < 4; q++) {
             const col = c0 + q;
             if (col >= ow) break;
-            const src = ((p * 4 + q) * n + t) * cout;
+            const src = (t * 16 + p * 4 + q) * cout;
             ov.set(yv.subarray(src, src + cout), ((bi * oh + row) * ow + col) * cout);
           }
         }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Metric } from '@tpfr/core';
-import { timed } from '@tpfr/core/utils';
+import { gatherRows, timed } from '@tpfr/core/utils';
 import type { GroupNeighbours } from './neighbour-search.js';
 import type { GroupRows } from './pool-groups.js';
 
@@ -33,7 +33,7 @@ function distancesTo(queries: tf.Tensor2D, pool: tf.Tensor2D, indices: tf.Tensor
     parts.push(
       tf.tidy(() => {
         const q = tf.reshape(tf.slice(queries, [r0, 0], [rows, d]), [rows, 1, d]);
-        const p = tf.reshape(tf.gather(pool, tf.reshape(tf.slice(indices, [r0, 0], [rows, k]), [-1])), [rows, k, d]);
+        const p = tf.reshape(gatherRows(pool, tf.reshape(tf.slice(indices, [r0, 0], [rows, k]), [-1]) as tf.Tensor1D), [rows, k, d]);
         if (metric === 'cosine') {
           const dot = tf.sum(tf.mul(q, p), -1);
           const norms = tf.mul(tf.norm(q, 'euclidean', -1), tf.norm(p, 'euclidean', -1));

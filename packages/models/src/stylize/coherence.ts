@@ -38,8 +38,11 @@ export function stillPixels(x: tf.Tensor4D, reference: tf.Tensor4D, multiple: nu
 export function holdCodes(still: tf.Tensor4D, now: StoredCodes, before: StoredCodes, rows: number): StoredCodes {
   return combineCodes([now, before], rows, ([n, b], r0, r1) =>
     tf.tidy(() => {
-      const m = tf.cast(tf.slice(still, [0, r0, 0, 0], [still.shape[0], r1 - r0, still.shape[2], 1]), 'bool');
-      const pick = (a: tf.Tensor4D, c: tf.Tensor4D) => tf.where(tf.broadcastTo(m, a.shape), c, a) as tf.Tensor4D;
+      // `a·(1 − m) + c·m` with the mask broadcast over the channels: exactly `a` or `c` for finite
+      // codes and a mask of 0s and 1s, without materializing the mask per channel (wasm's Tile is slow).
+      const m = tf.slice(still, [0, r0, 0, 0], [still.shape[0], r1 - r0, still.shape[2], 1]);
+      const rest = tf.sub(1, m);
+      const pick = (a: tf.Tensor4D, c: tf.Tensor4D) => tf.add(tf.mul(a, rest), tf.mul(c, m)) as tf.Tensor4D;
       return { content: pick(n.content, b.content), style: pick(n.style, b.style) };
     }),
   );

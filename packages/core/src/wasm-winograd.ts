@@ -140,6 +140,84 @@ function split(backend: BackendWasm, x: tf.TensorInfo, blocks: number, rows: num
   return Array.from({ length: blocks }, (_, m) => sliceFromHeap(backend, view, [0, m * rows, 0], [1, rows, cols]));
 }
 
+/** U = (G ⊗ G) · g: the filter `[3, 3, Cin, Cout]`'s 36 transformed taps, one `[1, Cin, Cout]` matrix each (new tensors). */
+function transformFilter(backend: BackendWasm, filter: tf.TensorInfo): tf.TensorInfo[] {
+  const [, , cin, cout] = filter.shape;
+  const kg = constant(backend, [1, 36, 9], KG);
+  const g = callKernel(tf.Reshape, backend, { x: filter }, { shape: [1, 9, cin * cout] });
+  const uAll = matMul(backend, kg, g);
+  backend.disposeData(kg.dataId);
+  backend.disposeData(g.dataId);
+  const u = split(backend, uAll, 36, cin, cout);
+  backend.disposeData(uAll.dataId);
+  return u;
+}
+
+/**
+ * Transformed filters kept between calls while someone holds them ({@link holdWinogradFilters}):
+ * the same filters convolve every frame of a video, and a kept product operand is also packed
+ * once by XNNPACK. Keyed by the filter's data (a tensor's values never change under its dataId);
+ * an entry goes when its filter's data is freed, the oldest first above {@link HELD_FILTER_BYTES},
+ * and all when the last holder lets go.
+ */
+const heldFilters = new Map<object, { backend: BackendWasm; u: tf.TensorInfo[]; bytes: number }>();
+let filterHolders = 0;
+/** Bytes of transformed filters kept at most (the paper preset's 24 take about 226 MiB). */
+const HELD_FILTER_BYTES = 320 * 2 ** 20;
+
+const hasData = (backend: BackendWasm, id: object) => (backend as unknown as { dataIdMap: { has(id: object): boolean } }).dataIdMap.has(id);
+
+function dropHeld(id: object): void {
+  const e = heldFilters.get(id);
+  if (!e) return;
+  for (const t of e.u) if (hasData(e.backend, t.dataId)) e.backend.disposeData(t.dataId);
+  heldFilters.delete(id);
+}
+
+/** The kept transform of `filter`, or undefined. */
+function heldFilter(backend: BackendWasm, filter: tf.TensorInfo): tf.TensorInfo[] | undefined {
+  if (filterHolders === 0) return undefined;
+  const e = heldFilters.get(filter.dataId);
+  if (!e || e.backend !== backend) return undefined;
+  // The most recently used last.
+  heldFilters.delete(filter.dataId);
+  heldFilters.set(filter.dataId, e);
+  return e.u;
+}
+
+/** Keeps `u`, the transform of `filter`, when someone holds filters; false when it is not kept. */
+function holdFilter(backend: BackendWasm, filter: tf.TensorInfo, u: tf.TensorInfo[]): boolean {
+  if (filterHolders === 0) return false;
+  for (const [id, e] of heldFilters) if (!hasData(e.backend, id as never)) dropHeld(id);
+  const bytes = 4 * u.reduce((n, t) => n + tf.util.sizeFromShape(t.shape), 0);
+  if (bytes > HELD_FILTER_BYTES) return false;
+  let total = bytes;
+  for (const e of heldFilters.values()) total += e.bytes;
+  for (const id of heldFilters.keys()) {
+    if (total <= HELD_FILTER_BYTES) break;
+    total -= heldFilters.get(id)!.bytes;
+    dropHeld(id);
+  }
+  heldFilters.set(filter.dataId, { backend, u, bytes });
+  return true;
+}
+
+/**
+ * Keeps the Winograd transforms of the filters convolved from now until the returned release is
+ * called (the last release frees them): for the frames of a video, where the same filters run
+ * every frame. At most {@link HELD_FILTER_BYTES}; the results are the same with or without.
+ */
+export function holdWinogradFilters(): () => void {
+  filterHolders++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    filterHolders--;
+    if (filterHolders === 0) for (const id of [...heldFilters.keys()]) dropHeld(id);
+  };
+}
+
 /** The 3×3 stride-1 convolution of `x` with `filter` as planned, into a new `[B, outH, outW, Cout]`. */
 export function winogradConv2D(
   backend: BackendWasm,
@@ -159,12 +237,9 @@ export function winogradConv2D(
   const done = (t: tf.TensorInfo) => backend.disposeData(t.dataId);
   const out = backend.makeOutput([b, oh, ow, cout], 'float32');
   try {
-    // U = (G ⊗ G) · g: the filter's 36 transformed taps, one [Cin, Cout] matrix each.
-    const kg = keep(constant(backend, [1, 36, 9], KG));
-    const g = keep(callKernel(tf.Reshape, backend, { x: filter }, { shape: [1, 9, cin * cout] }));
-    const uAll = keep(matMul(backend, kg, g));
-    const u = split(backend, uAll, 36, cin, cout).map(keep);
-    done(uAll);
+    const held = heldFilter(backend, filter);
+    const u = held ?? transformFilter(backend, filter);
+    if (!held && !holdFilter(backend, filter, u)) u.forEach(keep);
     const { kbt, kat } = transformsOf(backend);
     // Tile t of the batch: its image and the output row and column of its top-left pixel.
     const origin = (t: number) => [Math.floor(t / (th * tw)), 4 * (Math.floor(t / tw) % th), 4 * (t % tw)] as const;

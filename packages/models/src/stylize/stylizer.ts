@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ValueError } from '@tpfr/core';
 import { canReadSync } from '@tpfr/core/internal';
-import { assertFinite, timed } from '@tpfr/core/utils';
+import { assertFinite, holdWinogradFilters, timed } from '@tpfr/core/utils';
 import { stackPeers } from '@tpfr/layers';
 import { keepContentChroma } from '../controls/color.js';
 import { codesAtStrength, mixCodes } from '../controls/mix.js';
@@ -62,6 +62,8 @@ class FrameStylizer implements Stylizer {
   private readonly ownsCodes: boolean;
   private last: LastFrame | null = null;
   private disposed = false;
+  /** Lets go of the convolutions' transformed filters, kept from the first frame on (frames only). */
+  private releaseFilters: (() => void) | null = null;
 
   /**
    * @param names the function names errors give: of the creation and of each frame (`stylize`
@@ -145,6 +147,8 @@ class FrameStylizer implements Stylizer {
   stylize(frame: tf.Tensor3D, opts?: StylizeFrameOptions): tf.Tensor3D;
   stylize(frame: tf.Tensor4D, opts?: StylizeFrameOptions): tf.Tensor4D;
   stylize(frame: tf.Tensor3D | tf.Tensor4D, opts: StylizeFrameOptions = {}): tf.Tensor3D | tf.Tensor4D {
+    // The same filters convolve every frame: their Winograd transforms are kept until dispose().
+    if (!this.oneShot && !this.disposed) this.releaseFilters ??= holdWinogradFilters();
     const fn = this.names.frame;
     if (this.disposed) throw new ValueError(fn, 'a stylizer not disposed', 'a disposed one');
     const strength = opts.strength === undefined ? this.controls.strength : checkStrength(fn, opts.strength);
@@ -464,6 +468,8 @@ class FrameStylizer implements Stylizer {
     if (this.disposed) return;
     this.reset();
     this.disposed = true;
+    this.releaseFilters?.();
+    this.releaseFilters = null;
     if (this.ownsCodes && this.codes) tf.dispose(this.codes.flatMap((p) => [p.content, p.style]));
     this.codes = null;
     if (this.groups) tf.dispose(this.groups.flat());

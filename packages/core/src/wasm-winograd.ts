@@ -157,7 +157,7 @@ function transformFilter(backend: BackendWasm, filter: tf.TensorInfo): tf.Tensor
  * Transformed filters kept between calls while someone holds them ({@link holdWinogradFilters}):
  * the same filters convolve every frame of a video, and a kept product operand is also packed
  * once by XNNPACK. Keyed by the filter's data (a tensor's values never change under its dataId);
- * an entry goes when its filter's data is freed, the oldest first above {@link HELD_FILTER_BYTES},
+ * an entry goes when its filter's data is freed, the oldest first above `HELD_FILTER_BYTES`,
  * and all when the last holder lets go.
  */
 const heldFilters = new Map<object, { backend: BackendWasm; u: tf.TensorInfo[]; bytes: number }>();
@@ -205,7 +205,7 @@ function holdFilter(backend: BackendWasm, filter: tf.TensorInfo, u: tf.TensorInf
 /**
  * Keeps the Winograd transforms of the filters convolved from now until the returned release is
  * called (the last release frees them): for the frames of a video, where the same filters run
- * every frame. At most {@link HELD_FILTER_BYTES}; the results are the same with or without.
+ * every frame. At most 320 MiB of them; the results are the same with or without.
  */
 export function holdWinogradFilters(): () => void {
   filterHolders++;

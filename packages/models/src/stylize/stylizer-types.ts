@@ -21,7 +21,7 @@ export const DEFAULT_COHERENCE: Required<CoherenceOptions> = { margin: 0.05, sti
 /** Options of {@link createStylizer}: those of `stylize`, and the frames' coherence. */
 export interface StylizerOptions extends Omit<StylizeOptions, 'onMemoryEstimate'> {
   /**
-   * Temporal coherence between frames (default `true`, with {@link DEFAULT_COHERENCE}): hysteresis
+   * Temporal coherence between frames (default `true`, with `margin` 0.05 and `stillness` 6): hysteresis
    * on each pixel's neighbour sets, and last frame's codes blended in where the content did not
    * change. `false`: every frame exactly as `stylize` would stylize it alone.
    */

@@ -1,10 +1,9 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { initBackend } from '@tpfr/core';
-import { MICRO_MODEL } from '@tpfr/testing';
+import { injectXnnStatusFailure, type InjectedKernelFailure, MICRO_MODEL } from '@tpfr/testing';
 import { TpfrTrainer } from '@tpfr/models/train';
 import { captureCliOutput } from './cli-harness.test-util.js';
 import { main } from './main.js';
@@ -14,23 +13,13 @@ import { main } from './main.js';
 // within seconds; bad budgets are usage errors (exit 2).
 
 const dir = mkdtempSync(join(tmpdir(), 'tpfr-train-failure-'));
-let armed = false;
-let original: tf.KernelConfig;
+let xnn: InjectedKernelFailure;
 let cli: ReturnType<typeof captureCliOutput>;
 const realCreateModel = TpfrTrainer.createModel.bind(TpfrTrainer);
 
 beforeAll(async () => {
   await initBackend('wasm');
-  original = tf.getKernel('Conv2D', 'wasm') as tf.KernelConfig;
-  tf.unregisterKernel('Conv2D', 'wasm');
-  tf.registerKernel({
-    ...original,
-    kernelFunc: (args) => {
-      if (armed)
-        console.warn('XNN status for xnn_create_convolution2d_nhwc_f32 is not successful. Got status 6. Use -c dbg to see XNN logs.');
-      return original.kernelFunc(args);
-    },
-  });
+  xnn = injectXnnStatusFailure();
 });
 beforeEach(() => {
   cli = captureCliOutput();
@@ -38,12 +27,11 @@ beforeEach(() => {
   vi.spyOn(TpfrTrainer, 'createModel').mockImplementation((_preset, seed) => realCreateModel(MICRO_MODEL, seed));
 });
 afterEach(() => {
-  armed = false;
+  xnn.armed = false;
   vi.restoreAllMocks();
 });
 afterAll(() => {
-  tf.unregisterKernel('Conv2D', 'wasm');
-  tf.registerKernel(original);
+  xnn.restore();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -53,7 +41,7 @@ it('exits 1 within seconds with the kernel, the sizes and the memory when a kern
   timeout: 20_000,
 }, async () => {
   const ckpt = join(dir, 'fails');
-  armed = true;
+  xnn.armed = true;
   const t0 = performance.now();
   expect(await train('--steps', '3', '--checkpoint', ckpt, '--quiet')).toBe(1);
   expect(performance.now() - t0).toBeLessThan(10_000);

@@ -21,4 +21,6 @@ export { fixturesPresent } from './fixtures.js';
 export { probeNodeWebGpu, SWIFTSHADER_ICD } from './node-webgpu.js';
 export type { NodeWebGpuProbe } from './node-webgpu.js';
 export { MICRO_MODEL } from './micro-model.js';
+export { injectXnnStatusFailure } from './kernel-failure.js';
+export type { InjectedKernelFailure } from './kernel-failure.js';
 export { symbolicPeerInputs, seededTpfrLayer, freeLayer } from './tpfr-layer-fixtures.js';

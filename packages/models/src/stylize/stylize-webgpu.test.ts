@@ -16,29 +16,50 @@ const { why, skip } = await probeNodeWebGpu('stylize');
 
 const seeded = (): TpfrModel => TpfrTrainer.createModel(MICRO_MODEL, 9);
 
+/** Seeded content and style pixels `[h, w, 3]` in 0…255, as plain arrays (usable on any backend). */
+function seededPixels(shapes: [number, number][], seeds: number[]): { data: Float32Array; shape: number[] }[] {
+  return shapes.map(([h, w], i) => {
+    const t = tf.randomUniform([h, w, 3], 0, 255, 'float32', seeds[i]);
+    const data = t.dataSync().slice() as Float32Array;
+    t.dispose();
+    return { data, shape: t.shape };
+  });
+}
+
+/** The largest difference, on the model's −1…1 scale, between `stylize` on WebGPU and on wasm with a fresh model of `make`. */
+async function webgpuAgainstWasm(make: () => TpfrModel, pixels: { data: Float32Array; shape: number[] }[]): Promise<number> {
+  const run = async (backend: 'webgpu' | 'wasm') => {
+    await initBackend(backend);
+    expect(tf.getBackend()).toBe(backend);
+    const model = make();
+    const [c, s] = pixels.map((p) => tf.tensor3d(p.data, p.shape as [number, number, number]));
+    const y = stylize(model, c, s, { range: '0-255' });
+    const out = await y.data();
+    tf.dispose([c, s, y]);
+    model.dispose();
+    return out;
+  };
+  const [gpu, cpu] = [await run('webgpu'), await run('wasm')];
+  let diff = 0;
+  for (let i = 0; i < cpu.length; i++) diff = Math.max(diff, Math.abs(gpu[i] - cpu[i]) / 127.5);
+  return diff;
+}
+
 it.skipIf(skip)(
   'stylize on WebGPU (Dawn in Node) equals wasm, and knn equals brute force there',
   async () => {
     if (why) throw new Error(`TPFR_REQUIRE_WEBGPU=1 but no WebGPU adapter: ${why}`);
     await initBackend('wasm');
-    const pixels = [tf.randomUniform([36, 44, 3], 0, 255, 'float32', 1), tf.randomUniform([32, 32, 3], 0, 255, 'float32', 2)].map((t) => ({
-      data: t.dataSync().slice(),
-      shape: t.shape,
-    }));
-    const run = async (backend: 'webgpu' | 'wasm') => {
-      await initBackend(backend);
-      expect(tf.getBackend()).toBe(backend);
-      const model = seeded();
-      const [c, s] = pixels.map((p) => tf.tensor3d(p.data, p.shape as [number, number, number]));
-      const y = stylize(model, c, s, { range: '0-255' });
-      const out = await y.data();
-      tf.dispose([c, s, y]);
-      model.dispose();
-      return out;
-    };
-    const [gpu, cpu] = [await run('webgpu'), await run('wasm')];
-    let diff = 0;
-    for (let i = 0; i < cpu.length; i++) diff = Math.max(diff, Math.abs(gpu[i] - cpu[i]) / 127.5);
+    const diff = await webgpuAgainstWasm(
+      seeded,
+      seededPixels(
+        [
+          [36, 44],
+          [32, 32],
+        ],
+        [1, 2],
+      ),
+    );
     expect(diff).toBeLessThan(1e-3); // on the model's −1…1 scale
     // k-NN on the device against a brute force here.
     await initBackend('webgpu');
@@ -68,23 +89,16 @@ it.skipIf(skip)(
   "the authors' tie rule ('include') on WebGPU, which cannot read back which queries tie: the k nearest, as wasm's where nothing ties",
   async () => {
     if (why) throw new Error(`TPFR_REQUIRE_WEBGPU=1 but no WebGPU adapter: ${why}`);
-    const pixels = [tf.randomUniform([32, 36, 3], 0, 255, 'float32', 3), tf.randomUniform([32, 32, 3], 0, 255, 'float32', 4)].map((t) => ({
-      data: t.dataSync().slice(),
-      shape: t.shape,
-    }));
-    const run = async (backend: 'webgpu' | 'wasm') => {
-      await initBackend(backend);
-      const model = TpfrTrainer.createModel({ ...MICRO_MODEL, ties: 'include' }, 9);
-      const [c, s] = pixels.map((p) => tf.tensor3d(p.data, p.shape as [number, number, number]));
-      const y = stylize(model, c, s, { range: '0-255' });
-      const out = await y.data();
-      tf.dispose([c, s, y]);
-      model.dispose();
-      return out;
-    };
-    const [gpu, cpu] = [await run('webgpu'), await run('wasm')];
-    let diff = 0;
-    for (let i = 0; i < cpu.length; i++) diff = Math.max(diff, Math.abs(gpu[i] - cpu[i]) / 127.5);
+    const diff = await webgpuAgainstWasm(
+      () => TpfrTrainer.createModel({ ...MICRO_MODEL, ties: 'include' }, 9),
+      seededPixels(
+        [
+          [32, 36],
+          [32, 32],
+        ],
+        [3, 4],
+      ),
+    );
     expect(diff).toBeLessThan(1e-3);
     await initBackend('wasm');
   },

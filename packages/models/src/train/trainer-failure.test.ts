@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { initBackend, KernelFailureError } from '@tpfr/core';
-import { MICRO_MODEL } from '@tpfr/testing';
+import { injectXnnStatusFailure, type InjectedKernelFailure, MICRO_MODEL } from '@tpfr/testing';
 import { createSyntheticDataset } from '@tpfr/models/data';
 import { TpfrTrainer } from './trainer.js';
 
@@ -13,28 +13,17 @@ import { TpfrTrainer } from './trainer.js';
 // good state is checkpointed, and nothing hangs.
 
 const dir = mkdtempSync(join(tmpdir(), 'tpfr-trainer-failure-'));
-let armed = false;
-let original: tf.KernelConfig;
+let xnn: InjectedKernelFailure;
 
 beforeAll(async () => {
   await initBackend('wasm');
-  original = tf.getKernel('Conv2D', 'wasm') as tf.KernelConfig;
-  tf.unregisterKernel('Conv2D', 'wasm');
-  tf.registerKernel({
-    ...original,
-    kernelFunc: (args) => {
-      if (armed)
-        console.warn('XNN status for xnn_create_convolution2d_nhwc_f32 is not successful. Got status 6. Use -c dbg to see XNN logs.');
-      return original.kernelFunc(args);
-    },
-  });
+  xnn = injectXnnStatusFailure();
 });
 afterEach(() => {
-  armed = false;
+  xnn.armed = false;
 });
 afterAll(() => {
-  tf.unregisterKernel('Conv2D', 'wasm');
-  tf.registerKernel(original);
+  xnn.restore();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -51,7 +40,7 @@ it('ends a failing step with a KernelFailureError and checkpoints the last good 
       checkpointEvery: 100,
       onStep: () => {
         // Step 2 fails.
-        armed = true;
+        xnn.armed = true;
         failedAt = performance.now();
         held = tf.memory().numTensors;
       },
@@ -69,7 +58,7 @@ it('ends a failing step with a KernelFailureError and checkpoints the last good 
   expect(JSON.parse(readFileSync(join(checkpoint, 'trainer.json'), 'utf8')).step).toBe(1);
   // The failed step's tensors are freed: what is held is what step 1 left.
   expect(tf.memory().numTensors).toBe(held);
-  armed = false;
+  xnn.armed = false;
   // The run resumes from the checkpoint and goes on.
   const resumed = await TpfrTrainer.resume(checkpoint, createSyntheticDataset({ size: 32, seed: 3 }));
   expect(resumed.step).toBe(1);
@@ -89,7 +78,7 @@ it('writes no checkpoint over the last good one when the failing step had update
   const apply = aux.applyGradients.bind(aux);
   aux.applyGradients = (grads) => {
     apply(grads);
-    armed = true;
+    xnn.armed = true;
   };
   const checkpoint = join(dir, 'partial');
   const error = await trainer.fit({ checkpointDir: checkpoint }).catch((e: unknown) => e);

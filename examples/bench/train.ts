@@ -9,7 +9,8 @@
  * backend instead (the paper preset at 256² by default; `trainStepAsync`, as WebGPU has no
  * synchronous read in Node), median of 3 steps after a warm-up step:
  * {"bench":"train","backend":"webgpu","preset":"paper","size":256,"batch":1,"msPerStep":…,"stepsPerSecond":…,"parts":{…}}
- * (`--steps N` measured steps after the warm-up, default 3.)
+ * (`--steps N` measured steps after the warm-up, default 3; `--recompute` recomputes each network
+ * pass's activations in the backward pass, the trainer's `recompute`, and adds `"recompute":true`.)
  *
  * `parts` (and `partsWasm`): the median milliseconds of each part of a step (the trainer's timed
  * parts): `forward` (the three updates' forward passes), `auxGradients`, `mainGradients`,
@@ -89,6 +90,7 @@ if (backend) {
   const preset = (arg('--preset') ?? 'paper') as 'paper' | 'tiny';
   const size = positive('--size', 256);
   const measured = positive('--steps', 3);
+  const recompute = process.argv.includes('--recompute');
   await initBackend(backend as Parameters<typeof initBackend>[0]);
   const model = TpfrTrainer.createModel(preset, 1);
   const trainer = new TpfrTrainer(model, createSyntheticDataset({ size, seed: 1 }), {
@@ -96,6 +98,7 @@ if (backend) {
     seed: 1,
     warmupSteps: 0,
     batchSize: batch,
+    recompute,
   });
   const times: StepTiming[] = [];
   for (let i = 0; i <= measured; i++) {
@@ -112,6 +115,7 @@ if (backend) {
       preset,
       size,
       batch,
+      ...(recompute ? { recompute } : {}),
       msPerStep: Math.round(ms),
       stepsPerSecond: +(1000 / ms).toFixed(3),
       parts: medianParts(times.slice(1)),

@@ -33,6 +33,7 @@ const options: ResolvedTrainerOptions = {
   emaDecay: 0,
   peerPaintings: 1,
   seed: 3,
+  recompute: false,
 };
 let output: ReturnType<typeof captureCliOutput>;
 

@@ -89,6 +89,8 @@ export interface TrainOptions extends CommonOptions {
   resume?: boolean;
   /** `--memory-budget <MiB|GiB>`: refuse a run whose estimated step is above it (default on wasm: its 4 GiB heap). */
   memoryBudget?: string;
+  /** `--recompute auto|on|off`: gradient checkpointing (auto: when the plain step is above the budget). */
+  recompute?: string;
   /** The options given on the command line (not defaults): what `--resume` changes. */
   explicit?: Set<string>;
 }
@@ -139,6 +141,9 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
   if (o.data !== 'synthetic' && !existsSync(o.data))
     throw new CliError(`--data ${o.data}: no such folder (use 'synthetic' or a folder with a photo folder and one folder per style class)`);
   const askedBudget = o.memoryBudget === undefined ? undefined : parseMemorySize('--memory-budget', o.memoryBudget);
+  const recomputeMode = o.recompute ?? 'auto';
+  if (recomputeMode !== 'auto' && recomputeMode !== 'on' && recomputeMode !== 'off')
+    throw new CliError(`option --recompute: expected auto, on or off, received '${o.recompute}'`, 2);
   const backend = await setUp(o);
   // What only training needs, loaded here: the other commands start without it.
   const [{ TpfrTrainer, estimateTrainStepMemory }, { openDataset }] = await Promise.all([
@@ -147,16 +152,20 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
   ]);
   // On wasm a step's tensors cannot exceed its heap (4 GiB less 64 KiB); elsewhere no default.
   const budget = askedBudget ?? (backend === 'wasm' ? WASM_HEAP_MAX : undefined);
+  let recompute = recomputeMode === 'on';
   if (!o.resume) {
     // Before the model or anything else is allocated (a preset's estimate allocates nothing).
-    const estimate = estimateTrainStepMemory(o.preset as 'tiny' | 'paper', {
-      size,
-      batch: batchSize,
-      peerPaintings: peerPaintings as 1 | 2,
-      warmupSteps,
-      emaDecay,
-    });
-    checkTrainBudget(estimate, budget, o.quiet);
+    const estimate = (withRecompute: boolean) =>
+      estimateTrainStepMemory(o.preset as 'tiny' | 'paper', {
+        size,
+        batch: batchSize,
+        peerPaintings: peerPaintings as 1 | 2,
+        warmupSteps,
+        emaDecay,
+        recompute: withRecompute,
+      });
+    recompute = chooseRecompute(recomputeMode, estimate, budget, o.quiet);
+    checkTrainBudget(estimate(recompute), budget, o.quiet, recomputeMode === 'off');
   }
   const data = openDataset(o.data, size, seed, renderSize);
   let trainer: TpfrTrainer;
@@ -170,7 +179,17 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
     if (given.has('warmup')) changes.warmupSteps = warmupSteps;
     if (given.has('peerPaintings')) changes.peerPaintings = peerPaintings as 1 | 2;
     if (given.has('seed')) changes.seed = seed;
+    if (recomputeMode !== 'auto') changes.recompute = recompute;
     trainer = await TpfrTrainer.resume(checkpoint, data, changes);
+    if (recomputeMode === 'auto' && !trainer.options.recompute) {
+      // The checkpoint's run kept its activations: recompute them when that is what fits.
+      const t = trainer;
+      if (chooseRecompute('auto', (recompute) => t.estimateStepMemory({ recompute }), budget, o.quiet)) {
+        trainer.dispose();
+        trainer.model.dispose();
+        trainer = await TpfrTrainer.resume(checkpoint, data, { ...changes, recompute: true });
+      }
+    }
     process.stderr.write(`resumed at step ${trainer.step} of ${trainer.options.steps} from ${checkpoint}\n`);
     for (const note of trainer.notes) process.stderr.write(`  ${note}\n`);
     try {
@@ -190,6 +209,7 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
       learningRate,
       emaDecay,
       peerPaintings: peerPaintings as 1 | 2,
+      recompute,
     });
   }
   const bar = startProgress('train', trainer.options.steps, o.quiet);
@@ -229,12 +249,33 @@ export async function trainCommand(o: TrainOptions): Promise<void> {
 /** The largest wasm heap (4 GiB less 64 KiB): tfjs-backend-wasm cannot grow it further. */
 const WASM_HEAP_MAX = 4 * 2 ** 30 - 2 ** 16;
 
+/**
+ * Whether a run recomputes its activations: as asked (`on`, `off`), or with `auto` when the plain
+ * step's estimate is above the budget and the recomputing one is not (said unless quiet).
+ */
+function chooseRecompute(
+  mode: 'auto' | 'on' | 'off',
+  estimate: (recompute: boolean) => TrainMemoryEstimate,
+  budget: number | undefined,
+  quiet?: boolean,
+): boolean {
+  if (mode !== 'auto') return mode === 'on';
+  if (budget === undefined) return false;
+  const plain = estimate(false);
+  if (plain.peakBytes <= budget || estimate(true).peakBytes > budget) return false;
+  if (!quiet)
+    process.stderr.write(
+      `recomputing activations in the backward pass (--recompute auto): a step that keeps them needs an estimated ${formatMiB(plain.peakBytes)}, above the budget of ${formatMiB(budget)}\n`,
+    );
+  return true;
+}
+
 /** Says the estimated memory of a step (unless quiet) and refuses a run above the budget (exit 1). */
-function checkTrainBudget(e: TrainMemoryEstimate, budget: number | undefined, quiet?: boolean): void {
+function checkTrainBudget(e: TrainMemoryEstimate, budget: number | undefined, quiet?: boolean, recomputeOff?: boolean): void {
   const parts = `weights ${formatMiB(e.weightsBytes)}, Adam states ${formatMiB(e.optimizerBytes)}, activations ${formatMiB(e.activationBytes)}, history ${formatMiB(e.historyBytes)}`;
   if (budget !== undefined && e.peakBytes > budget) {
     throw new CliError(
-      `a training step needs an estimated ${formatMiB(e.peakBytes)} (${parts}), above the memory budget of ${formatMiB(budget)} (--memory-budget; on wasm by default its 4 GiB heap): use a smaller --size or --batch`,
+      `a training step needs an estimated ${formatMiB(e.peakBytes)} (${parts}), above the memory budget of ${formatMiB(budget)} (--memory-budget; on wasm by default its 4 GiB heap): use ${recomputeOff ? '--recompute on, or ' : ''}a smaller --size or --batch`,
       1,
     );
   }

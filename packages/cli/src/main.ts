@@ -45,6 +45,11 @@ export function createProgram(): Command {
       '--memory-budget <size>',
       'refuse a run whose estimated step memory is above this, in MiB or with a unit (3000, 3.5GiB; default on wasm: its 4 GiB heap)',
     )
+    .option(
+      '--recompute <when>',
+      "recompute each network pass's activations in the backward pass instead of keeping them (less memory, about a third more time): auto (when a step would not fit the memory budget otherwise), on or off",
+      'auto',
+    )
     .addOption(backend())
     .addOption(quiet())
     .action(async (o: TrainOptions, cmd: Command) =>

@@ -126,6 +126,26 @@ it('passes every training flag to the trainer, the dataset and fit', async () =>
   expect(stderr).toBe('');
 });
 
+it('--recompute: on and off as asked; auto recomputes when only that fits the memory budget, and says so', async () => {
+  const recomputeOf = async (...flags: string[]) => {
+    calls = [];
+    expect(await train('--steps', '1', '--checkpoint', join(dir, 'recompute'), ...flags), flags.join(' ')).toBe(0);
+    return calls[0].options.recompute;
+  };
+  expect(await recomputeOf('--recompute', 'on', '--quiet')).toBe(true);
+  expect(await recomputeOf('--recompute', 'off', '--quiet')).toBe(false);
+  // The paper preset at 128²: about 5.8 GiB keeping its activations, 2 GiB recomputing them.
+  expect(await recomputeOf('--preset', 'paper', '--size', '128')).toBe(true);
+  expect(stderr).toMatch(
+    /^backend: wasm\nrecomputing activations in the backward pass \(--recompute auto\): a step that keeps them needs an estimated [\d.]+ MiB, above the budget of 4095\.9 MiB\nestimated memory of a step: [\d.]+ MiB \(/,
+  );
+  expect(await recomputeOf('--preset', 'paper', '--size', '64', '--quiet')).toBe(false);
+  expect(await recomputeOf('--preset', 'paper', '--size', '64', '--memory-budget', '2GiB', '--quiet')).toBe(true);
+  // Forced off, the plain step is refused as above the budget.
+  expect(await train('--preset', 'paper', '--size', '128', '--recompute', 'off', '--quiet')).toBe(1);
+  expect(stderr).toMatch(/^tpfr: a training step needs an estimated [\d.]+ MiB .*: use --recompute on, or a smaller --size or --batch\n$/);
+});
+
 it('uses the documented defaults when no flag is given', async () => {
   expect(await train('--quiet')).toBe(0);
   expect(TpfrTrainer.createModel).toHaveBeenCalledWith('tiny', 0);
@@ -138,6 +158,7 @@ it('uses the documented defaults when no flag is given', async () => {
     warmupSteps: 0,
     learningRate: 4e-4,
     emaDecay: 0,
+    recompute: false,
   });
   expect(c.source).toMatchObject({ kind: 'synthetic', seed: 0, size: 64, renderSize: 64 });
   expect(c.opts).toMatchObject({ checkpointDir: resolve('out/train'), checkpointEvery: 100 });
@@ -337,6 +358,7 @@ it('refuses bad training flags with exit code 2, naming the flag, the expected a
     [['--ema', '1'], "option --ema: expected a decay in [0, 1), received '1'"],
     [['--ema', 'x'], "option --ema: expected a decay in [0, 1), received 'x'"],
     [['--preset', 'huge'], "option --preset: expected 'tiny' or 'paper', received 'huge'"],
+    [['--recompute', 'maybe'], "option --recompute: expected auto, on or off, received 'maybe'"],
     [['--backend', 'metal'], "option --backend: expected one of auto, tensorflow, webgpu, wasm, cpu, received 'metal'"],
   ];
   for (const [flags, message] of cases) {

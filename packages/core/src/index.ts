@@ -9,6 +9,7 @@ export { KernelFailureError } from './kernel-failure-error.js';
 export type { KernelFailure } from './kernel-failure-error.js';
 export { guardKernels, wasmHeapBytes } from './kernel-guard.js';
 export { releaseAbandonedTape } from './abandoned-tape.js';
+export { recomputed } from './recomputed.js';
 export { squaredEuclideanDistance, cosineDistance, pairwiseDistance } from './distances.js';
 export type { Metric } from './distances.js';
 export { knn, knnTileSizes, DEFAULT_KNN_MEMORY_BUDGET } from './knn.js';

@@ -87,8 +87,8 @@ function strideOne(
   const { keep, release } = intermediates(backend);
   let result: tf.TensorInfo | null = null;
   try {
-    const swapped = keep(callKernel(tf.Transpose, backend, { x: filter }, { perm: [0, 1, 3, 2] }));
-    const flipped = keep(callKernel(tf.Reverse, backend, { x: swapped }, { dims: [0, 1] }));
+    // Not kept between calls: kept filters fragment the heap of a training step (64², batch 2 no longer fit).
+    const flipped = keep(flippedTaps(backend, keep(callKernel(tf.Transpose, backend, { x: filter }, { perm: [0, 1, 3, 2] }))));
     const conv = keep(convExplicit(backend, dy, flipped, [r.padBefore, r.padAfter, c.padBefore, c.padAfter]));
     result =
       conv.shape[1] === h && conv.shape[2] === w
@@ -98,6 +98,21 @@ function strideOne(
   } finally {
     release(dy, filter, ...(result ? [result] : []));
   }
+}
+
+/**
+ * `w` `[kh, kw, a, b]` with its taps in reverse order (`out[i, j] = w[kh − 1 − i, kw − 1 − j]`),
+ * each tap one contiguous block copied as a whole: wasm's `Reverse` takes ~10× as long.
+ */
+function flippedTaps(backend: BackendWasm, w: tf.TensorInfo): tf.TensorInfo {
+  const [kh, kw, a, b] = w.shape;
+  const out = backend.makeOutput(w.shape, 'float32');
+  // makeOutput may grow the heap, which detaches earlier views: take the views after it.
+  const to = backend.typedArrayFromHeap(out) as Float32Array;
+  const from = backend.typedArrayFromHeap(w) as Float32Array;
+  const tap = a * b;
+  for (let t = 0; t < kh * kw; t++) to.set(from.subarray(t * tap, (t + 1) * tap), (kh * kw - 1 - t) * tap);
+  return out;
 }
 
 /** Stride > 1: one convolution per output phase, interleaved into dx. */

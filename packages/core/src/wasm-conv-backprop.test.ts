@@ -17,7 +17,7 @@ import { phases } from './wasm-backprop-input.js';
 
 /**
  * wasm's Conv2DBackpropInput (`wasm-backprop-input.ts`: XNNPACK convolutions, one per output
- * phase) and Conv2DBackpropFilter (`wasm-kernels.ts`: a convolution of x by dy) against float64
+ * phase) and Conv2DBackpropFilter (`wasm-backprop-filter.ts`: matrix products of patches and dy, in blocks) against float64
  * index arithmetic (`@tpfr/testing/kernel-references`): every value of small cases, and every
  * residue of rows and columns mod the stride and mod 4, at both ends, of the paper's shapes.
  * A float32 sum of n terms is within n unit roundoffs of Σ|terms| (first order, whatever the

@@ -2,9 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 // The wasm backend registers its kernels on import; ours are registered after (and one replaced).
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { conv2DBackpropFilter } from './wasm-backprop-filter.js';
 import { conv2DBackpropInput } from './wasm-backprop-input.js';
-import { callKernel, convExplicit, intermediates, keepWasmOwn, type BackpropAttrs, type KernelArgs } from './wasm-kernel-call.js';
+import { keepWasmOwn } from './wasm-kernel-call.js';
 import { slice, splitV, unpack } from './wasm-slice.js';
+import { tile } from './wasm-tile.js';
 import { conv2D } from './wasm-winograd.js';
 
 /**
@@ -13,8 +15,8 @@ import { conv2D } from './wasm-winograd.js';
  * imported, only where the backend has none of its own.
  *
  * - `UnsortedSegmentSum`: the gradient of `tf.gather` (and so of the neighbourhood attention).
- * - `Conv2DBackpropFilter`: the filter gradient of `conv2d` and of `conv2dTranspose`, composed
- *   of wasm's own (XNNPACK) kernels, see {@link conv2DBackpropFilter}.
+ * - `Conv2DBackpropFilter`: the filter gradient of `conv2d` and of `conv2dTranspose`, as matrix
+ *   products on wasm's own (XNNPACK) kernel, see {@link conv2DBackpropFilter}.
  *
  * It also replaces kernels that wasm has, keeping wasm's own for the cases they do not take:
  * - `Conv2DBackpropInput` (the forward pass of `conv2dTranspose` and the input gradient of
@@ -24,6 +26,7 @@ import { conv2D } from './wasm-winograd.js';
  *   F(4×4, 3×3), 4× fewer multiply-adds, see {@link winogradConv2D}.
  * - `Slice`, `SplitV` and `Unpack`, which copied their whole input out of the heap for every
  *   piece: they copy only the piece, see {@link sliceFromHeap}.
+ * - `Tile` (and so `broadcastTo`), which computed an index per value: block copies, see {@link tile}.
  */
 function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const backend = args.backend as BackendWasm;
@@ -49,48 +52,6 @@ function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backend: unkn
   return out;
 }
 
-/**
- * `dW[kh, kw, ci, co] = Σ_{b, oh, ow} xpad[b, oh·sh + kh, ow·sw + kw, ci] · dy[b, oh, ow, co]`,
- * which is itself a convolution: the input `x` seen as `[ci, H, W, B]` (batch and channels
- * swapped) convolved with `dy` seen as a filter `[OH, OW, B, co]` dilated by the stride. wasm's
- * XNNPACK convolution does the multiply-adds; the output `[ci, kh', kw', co]` is cropped to the
- * filter size and transposed to `[kh, kw, ci, co]`.
- */
-function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
-  const { backend } = args;
-  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const attrs = args.attrs as unknown as BackpropAttrs & { filterShape: [number, number, number, number] };
-  if (attrs.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter (wasm): only NHWC is supported');
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-  );
-  const [kh, kw, ci, co] = attrs.filterShape;
-  const { top, left } = info.padInfo;
-  // Rows the dilated dy filter needs to produce kh output rows (more padding than the forward's
-  // bottom/right is harmless: those rows meet only zeros; fewer is cropped below).
-  const bottom = Math.max(0, kh + (info.outHeight - 1) * info.strideHeight - info.inHeight - top);
-  const right = Math.max(0, kw + (info.outWidth - 1) * info.strideWidth - info.inWidth - left);
-  const b = backend as BackendWasm;
-  const { keep, release } = intermediates(b);
-  try {
-    const xT = keep(callKernel(tf.Transpose, b, { x }, { perm: [3, 1, 2, 0] }));
-    const dyT = keep(callKernel(tf.Transpose, b, { x: dy }, { perm: [1, 2, 0, 3] }));
-    const conv = keep(convExplicit(b, xT, dyT, [top, bottom, left, right], [info.strideHeight, info.strideWidth]));
-    let cropped = conv;
-    if (conv.shape[1] !== kh || conv.shape[2] !== kw) {
-      cropped = keep(callKernel(tf.Slice, b, { x: conv }, { begin: [0, 0, 0, 0], size: [ci, kh, kw, co] }));
-    }
-    return callKernel(tf.Transpose, b, { x: cropped }, { perm: [1, 2, 0, 3] });
-  } finally {
-    release();
-  }
-}
-
 const wasmKernels: tf.KernelConfig[] = [
   { kernelName: tf.Conv2DBackpropFilter, backendName: 'wasm', kernelFunc: conv2DBackpropFilter as unknown as tf.KernelFunc },
   { kernelName: tf.UnsortedSegmentSum, backendName: 'wasm', kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc },
@@ -104,6 +65,7 @@ const replacements = (
     [tf.Slice, slice],
     [tf.SplitV, splitV],
     [tf.Unpack, unpack],
+    [tf.Tile, tile],
   ] as const
 ).map(([name, f]) => ({ name, kernelFunc: f as unknown as tf.KernelFunc }));
 

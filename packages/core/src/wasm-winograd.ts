@@ -64,7 +64,7 @@ const KAT = transposed(kron(AT), 16, 36); // (A ⊗ A)ᵀ [36, 16]
 
 /** When the Winograd path is taken: both channel counts and the tile count at least these. */
 export const WINOGRAD_MIN_CHANNELS = 160;
-export const WINOGRAD_MIN_TILES = 64;
+export const WINOGRAD_MIN_TILES = 144;
 let enabled = true;
 
 /** Turns the Winograd path on or off (on by default); returns the previous setting. */

@@ -26,6 +26,7 @@ const options: ResolvedTrainerOptions = {
   emaDecay: 0,
   peerPaintings: 1,
   seed: 3,
+  recompute: false,
 };
 
 beforeAll(async () => {

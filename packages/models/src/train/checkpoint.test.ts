@@ -29,6 +29,7 @@ const options: ResolvedTrainerOptions = {
   emaDecay: 0.5,
   peerPaintings: 1,
   seed: 3,
+  recompute: false,
 };
 const data = { kind: 'synthetic', seed: 3, size: 32, styleClasses: ['a', 'b'] };
 

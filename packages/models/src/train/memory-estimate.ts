@@ -26,6 +26,8 @@ export interface TrainMemoryOptions {
   warmupSteps?: number;
   /** The weight average's decay (default 0: none, no copy of the generator's weights). */
   emaDecay?: number;
+  /** Whether the network passes recompute their activations in the backward pass (default false). */
+  recompute?: boolean;
 }
 
 /** The memory a training step holds at its busiest, in bytes, by part. */
@@ -51,11 +53,14 @@ export interface TrainMemoryEstimate {
  * - transients the size of the weights (an update's gradients, Adam's temporaries, the
  *   convolutions' transformed filters): about 7 times the weights' bytes (tiny 5.4, paper 7.0);
  * - the activations the gradients keep, linear in the pixels and the batch: per pixel of each
- *   sample, 640 + 96 × residualBlocks floats per generator channel `ngf` (tiny 832, paper 1214).
+ *   sample, 640 + 96 × residualBlocks floats per generator channel `ngf` (tiny 832, paper 1214);
+ *   with `recompute`, the maps of one network pass and every pass's inputs and outputs: about
+ *   RECOMPUTE_MAPS floats per pixel and channel (the paper preset at 64² and 128², batch 1 and 2).
  */
 const WEIGHT_TRANSIENTS = 7;
 const MAPS_BASE = 640;
 const MAPS_PER_BLOCK = 96;
+const RECOMPUTE_MAPS = 240;
 
 /** Parameters of the presets (their `countParams()`), so that a preset's estimate allocates nothing. */
 const PRESET_PARAMS: Record<keyof typeof PRESETS, PartParams> = {
@@ -95,8 +100,10 @@ function configParams(cfg: TpfrModelConfig): PartParams {
  * transients (B images `[B, size, size, 3]` of each of the four inputs). It is the peak of
  * `tf.memory().numBytes` during a step once every optimizer has its states (from the second step
  * on), the image history full. Measured on wasm to be within 5 % for the tiny preset from 32²
- * to 128² and the paper preset at 32² and 64² (batch 1 and 2; the training guide gives the
- * figures; the neighbour searches' terms quadratic in the pixels are left out, small below 256²);
+ * to 128² and the paper preset at 32² and 64² (batch 1 and 2); with `recompute`, within 5 % for
+ * the tiny preset and from −5 % to +18 % for the paper preset at 64² and 128² (batch 1 and 2; the
+ * training guide gives the figures; the neighbour searches' terms quadratic in the pixels are
+ * left out, small below 256²);
  * the backend's own memory (XNNPACK's buffers, the wasm heap's free space and fragments, about
  * 10 % more on wasm) comes on top.
  * @param model a model, a preset name or a configuration (presets allocate nothing; another
@@ -118,7 +125,7 @@ export function estimateTrainStepMemory(model: TpfrModel | ModelConfigInput, opt
   const optimizerBytes = 2 * 4 * (total + warmup);
   const ema = (opts.emaDecay ?? 0) > 0 ? 4 * generator : 0;
   const historyBytes = ema + 4 * (opts.imageHistorySize ?? 50) * size * size * 3;
-  const maps = MAPS_BASE + MAPS_PER_BLOCK * cfg.residualBlocks;
+  const maps = opts.recompute ? RECOMPUTE_MAPS : MAPS_BASE + MAPS_PER_BLOCK * cfg.residualBlocks;
   // Two paintings per pool encode B in the main update too: about one more encoder pass.
   const peers = opts.peerPaintings === 2 ? 1.1 : 1;
   const activationBytes = WEIGHT_TRANSIENTS * weightsBytes + 4 * batch * size * size * cfg.ngf * maps * peers;
@@ -136,7 +143,7 @@ export class TrainMemoryBudgetError extends ValueError {
     super(
       fn,
       `a training step within the memory budget of ${formatMiB(budgetBytes)}`,
-      `an estimated peak of ${formatMiB(estimate.peakBytes)} (weights ${formatMiB(estimate.weightsBytes)}, Adam states ${formatMiB(estimate.optimizerBytes)}, activations ${formatMiB(estimate.activationBytes)}, history ${formatMiB(estimate.historyBytes)}); a smaller size or batch fits`,
+      `an estimated peak of ${formatMiB(estimate.peakBytes)} (weights ${formatMiB(estimate.weightsBytes)}, Adam states ${formatMiB(estimate.optimizerBytes)}, activations ${formatMiB(estimate.activationBytes)}, history ${formatMiB(estimate.historyBytes)}); the option recompute (activations recomputed in the backward pass) or a smaller size or batch takes less`,
     );
   }
 }

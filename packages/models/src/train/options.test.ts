@@ -21,6 +21,7 @@ describe('resolveTrainerOptions', () => {
       'warmupBatchSize',
       'emaDecay',
       'peerPaintings',
+      'recompute',
     ]);
   });
 
@@ -40,6 +41,7 @@ describe('resolveTrainerOptions', () => {
       emaDecay: 0,
       peerPaintings: 1,
       seed: 0,
+      recompute: false,
     });
     // decayFrom = ⌊steps / 4⌋; warmupBatchSize = 4 × batchSize.
     expect(resolve({ steps: 7, batchSize: 3 })).toMatchObject({ decayFrom: 1, batchSize: 3, warmupBatchSize: 12 });
@@ -61,6 +63,7 @@ describe('resolveTrainerOptions', () => {
       emaDecay: 0.999,
       peerPaintings: 2,
       seed: 7,
+      recompute: true,
     } as const;
     expect(resolve(given)).toEqual({ ...given, weights: { ...DEFAULT_LOSS_WEIGHTS, reconstruction: 3, adversarial: 0 } });
     expect(DEFAULT_LOSS_WEIGHTS.reconstruction).toBe(25); // not changed by the merge
@@ -74,7 +77,7 @@ describe('resolveTrainerOptions', () => {
 
   it('refuses unknown option names, naming all of them', () => {
     expect(() => resolve({ steps: 1, stepz: 2, lr: 1 })).toThrow(
-      /^fn: expected options among seed, steps, batchSize, learningRate, beta1, beta2, decayFrom, adversarial, imageHistorySize, weights, warmupSteps, warmupBatchSize, emaDecay, peerPaintings, received unknown stepz, lr$/,
+      /^fn: expected options among seed, steps, batchSize, learningRate, beta1, beta2, decayFrom, adversarial, imageHistorySize, weights, warmupSteps, warmupBatchSize, emaDecay, peerPaintings, recompute, received unknown stepz, lr$/,
     );
   });
 

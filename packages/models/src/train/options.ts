@@ -51,6 +51,14 @@ export interface TrainerOptions {
   peerPaintings?: 1 | 2;
   /** Seed of everything random in training: data order, weight init, dropout, noise, image history. */
   seed?: number;
+  /**
+   * Recompute the activations of every network pass (encoder, decoders, discriminator) in the
+   * backward pass instead of keeping them (gradient checkpointing; default false): a step holds
+   * the maps of one pass at a time instead of all of them, for about one more forward pass of
+   * each. The losses and gradients are those of the plain step. {@link estimateTrainStepMemory}
+   * gives the memory either way; the paper preset needs it at 128² inside wasm's 4 GiB.
+   */
+  recompute?: boolean;
 }
 
 /** Every option with its default filled in. */
@@ -72,6 +80,7 @@ export const TRAINER_OPTION_NAMES = [
   'warmupBatchSize',
   'emaDecay',
   'peerPaintings',
+  'recompute',
 ] as const satisfies readonly (keyof TrainerOptions)[];
 
 /** Fills in the defaults and checks every option, naming `fn` in errors. */
@@ -104,6 +113,7 @@ export function resolveTrainerOptions(fn: string, options: TrainerOptions): Reso
     emaDecay: options.emaDecay ?? 0,
     peerPaintings: options.peerPaintings ?? 1,
     seed: options.seed ?? 0,
+    recompute: options.recompute ?? false,
   };
   if (!(o.learningRate > 0)) throw new ValueError(fn, 'learningRate > 0', String(o.learningRate));
   if (!(o.emaDecay >= 0 && o.emaDecay < 1)) throw new ValueError(fn, 'emaDecay in [0, 1)', String(o.emaDecay));
@@ -113,5 +123,6 @@ export function resolveTrainerOptions(fn: string, options: TrainerOptions): Reso
   if (!Number.isFinite(o.decayFrom)) throw new ValueError(fn, 'decayFrom a finite number', String(o.decayFrom));
   assertInteger(fn, 'warmupSteps', o.warmupSteps, 0);
   assertInteger(fn, 'imageHistorySize', o.imageHistorySize, 0);
+  if (typeof o.recompute !== 'boolean') throw new ValueError(fn, 'recompute true or false', String(o.recompute));
   return o;
 }

@@ -179,7 +179,7 @@ it('a resumed run writes checkpoints with the names of the first (optimizer stat
   resumed.dispose();
   resumed.model.dispose();
   await expect(TpfrTrainer.resume(first, data, { stepz: 5, lr: 1 } as never)).rejects.toThrow(
-    /^TpfrTrainer.resume: expected options among seed, steps, batchSize, learningRate, beta1, beta2, decayFrom, adversarial, imageHistorySize, weights, warmupSteps, warmupBatchSize, emaDecay, peerPaintings, allowDataChange, received unknown stepz, lr$/,
+    /^TpfrTrainer.resume: expected options among seed, steps, batchSize, learningRate, beta1, beta2, decayFrom, adversarial, imageHistorySize, weights, warmupSteps, warmupBatchSize, emaDecay, peerPaintings, recompute, allowDataChange, received unknown stepz, lr$/,
   );
 }, 120_000);
 

@@ -11,7 +11,8 @@ import { TRAINER_OPTION_NAMES, resolveTrainerOptions, type ResolvedTrainerOption
 import { describeData, planResume } from './resume.js';
 import { estimateTrainStepMemory, TrainMemoryBudgetError, type TrainMemoryEstimate } from './memory-estimate.js';
 import { learningRateAt } from './schedule.js';
-import { auxiliaryTerms, discriminatorTerms, mainTerms } from './updates.js';
+import { decodePass, encodePass } from './passes.js';
+import { auxiliaryTerms, discriminatorTerms, mainTerms, type UpdateOptions } from './updates.js';
 import { WeightAverage } from './weight-average.js';
 
 export type { TrainerOptions } from './options.js';
@@ -180,6 +181,12 @@ export class TpfrTrainer {
     return models.flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
   }
 
+  /** What the updates need of the options; with `recompute`, the variables the update trains. */
+  private passOptions(trained: tf.Variable[]): UpdateOptions {
+    const { adversarial, peerPaintings, recompute } = this.options;
+    return { adversarial, peerPaintings, ...(recompute ? { recomputeFor: trained } : {}) };
+  }
+
   /** Sets this step's learning rate on every optimizer and returns it. */
   private startStep(): number {
     const lr = this.learningRateAt(this.step);
@@ -249,16 +256,19 @@ export class TpfrTrainer {
       names.push(...own.map((n) => `${prefix}/${n}`));
       kept.push(tf.keep(tf.stack(own.map((n) => terms[n])) as tf.Tensor1D));
     };
+    const auxVars = this.vars([model.encoder, model.auxDecoder]);
+    const mainVars = this.vars([model.recombination, model.mainDecoder]);
+    const discVars = this.vars([model.discriminator]);
     try {
       // 1. Auxiliary module: encoder + auxiliary decoder.
       this.update(
         'aux',
         () => {
-          const terms = auxiliaryTerms(model, batch, o);
+          const terms = auxiliaryTerms(model, batch, this.passOptions(auxVars));
           record('aux', terms);
           return weightedLossSum(terms, o.weights);
         },
-        this.vars([model.encoder, model.auxDecoder]),
+        auxVars,
       );
 
       // 2. Main module: attention + main decoder; the encoder is frozen (not in the var list).
@@ -266,12 +276,12 @@ export class TpfrTrainer {
       this.update(
         'main',
         () => {
-          const { terms, reconstruction, stylized } = mainTerms(model, batch, seed, o);
+          const { terms, reconstruction, stylized } = mainTerms(model, batch, seed, this.passOptions(mainVars));
           fakes = { reconstruction: tf.keep(reconstruction), stylized: tf.keep(stylized) };
           record('main', terms);
           return weightedLossSum(terms, o.weights);
         },
-        this.vars([model.recombination, model.mainDecoder]),
+        mainVars,
       );
 
       // 3. Discriminator, on the generated images (no gradient into the generator).
@@ -282,11 +292,11 @@ export class TpfrTrainer {
         this.update(
           'disc',
           () => {
-            const terms = discriminatorTerms(model, batch, fromHistory, seed, o);
+            const terms = discriminatorTerms(model, batch, fromHistory, seed, this.passOptions(discVars));
             record('disc', terms);
             return weightedLossSum(terms, o.weights);
           },
-          this.vars([model.discriminator]),
+          discVars,
         );
       } finally {
         fromHistory.dispose();
@@ -338,10 +348,19 @@ export class TpfrTrainer {
     const batch = this.dataset.sampleBatch(this.step, o.warmupBatchSize);
     try {
       const images = tf.concat([batch.photoA, batch.paintingB2], 0) as tf.Tensor4D;
-      const auxLoss = () => mseLoss(model.decode(model.encode(images, { training: true }), { decoder: 'aux', training: true }), images);
-      const mainLoss = () => mseLoss(model.decode(model.encode(images), { training: true }), images);
-      const aux = this.update('warmupAux', auxLoss, this.vars([model.encoder, model.auxDecoder]), true);
-      const main = this.update('warmupMain', mainLoss, this.vars([model.mainDecoder]), true);
+      const auxVars = this.vars([model.encoder, model.auxDecoder]);
+      const mainVars = this.vars([model.mainDecoder]);
+      const pass = (trained: tf.Variable[]) => (o.recompute ? { recomputeFor: trained } : {});
+      const auxLoss = () => {
+        const z = encodePass(model, images, { training: true, wantsInput: false, ...pass(auxVars) });
+        return mseLoss(decodePass(model, z, { decoder: 'aux', training: true, ...pass(auxVars) }), images);
+      };
+      const mainLoss = () => {
+        const z = encodePass(model, images, { training: false, wantsInput: false, ...pass(mainVars) });
+        return mseLoss(decodePass(model, z, { decoder: 'main', training: true, ...pass(mainVars) }), images);
+      };
+      const aux = this.update('warmupAux', auxLoss, auxVars, true);
+      const main = this.update('warmupMain', mainLoss, mainVars, true);
       const values = tf.stack([aux, main]) as tf.Tensor1D;
       tf.dispose([aux, main, images]);
       return { t0, lr, names: ['aux/reconstruction', 'main/reconstruction'], values };
@@ -355,8 +374,8 @@ export class TpfrTrainer {
     return this.vars([this.model.encoder, this.model.recombination, this.model.mainDecoder]);
   }
 
-  /** {@link estimateTrainStepMemory} of this run: its model, image size, batch and options. */
-  estimateStepMemory(): TrainMemoryEstimate {
+  /** {@link estimateTrainStepMemory} of this run: its model, image size, batch and options (`recompute` as given, else the run's). */
+  estimateStepMemory(opts: { recompute?: boolean } = {}): TrainMemoryEstimate {
     const o = this.options;
     return estimateTrainStepMemory(this.model, {
       size: this.dataset.size,
@@ -365,6 +384,7 @@ export class TpfrTrainer {
       imageHistorySize: o.imageHistorySize,
       warmupSteps: o.warmupSteps,
       emaDecay: o.emaDecay,
+      recompute: opts.recompute ?? o.recompute,
     });
   }
 

@@ -15,6 +15,7 @@ import { hashSeed } from '@tpfr/core/utils';
 import { stackPeersPerSample } from '@tpfr/layers';
 import type { StyleBatch } from '../data/types.js';
 import type { Latent, PeerCodes, TpfrModel } from '../model/model.js';
+import { decodePass, discriminatorPass, encodePass } from './passes.js';
 
 /*
  * The loss terms of the three updates of a training step (method §6), each a function of the model,
@@ -26,14 +27,30 @@ import type { Latent, PeerCodes, TpfrModel } from '../model/model.js';
 export interface UpdateOptions {
   adversarial: 'ls' | 'bce';
   peerPaintings: 1 | 2;
+  /**
+   * The variables this update trains, when every network pass recomputes its activations in the
+   * backward pass (the trainer's `recompute`); absent, the passes keep them.
+   */
+  recomputeFor?: readonly tf.Variable[];
 }
 
-/** Discriminator scores of `image` given `condition`, with seeded input noise (training). */
-function discriminate(model: TpfrModel, image: tf.Tensor4D, condition: tf.Tensor4D, seed: number, salt: number): tf.Tensor {
+/**
+ * Discriminator scores of `image` given `condition`, with seeded input noise (training); gradients
+ * flow back to `image` when `wantsInput` (a generated image in the main update).
+ */
+function discriminate(
+  model: TpfrModel,
+  image: tf.Tensor4D,
+  condition: tf.Tensor4D,
+  seed: number,
+  salt: number,
+  pass: { wantsInput: boolean; recomputeFor?: readonly tf.Variable[] },
+): tf.Tensor {
   const std = model.config.discriminatorNoise;
   // At std 0 the noise is exactly 0 (x + 0 = x).
-  const noisy = (x: tf.Tensor4D, s: number) => tf.add(x, tf.randomNormal(x.shape, 0, std, 'float32', hashSeed(seed, salt, s) >>> 1));
-  return model.discriminator.apply([noisy(image, 0), noisy(condition, 1)], { training: true }) as tf.Tensor;
+  const noisy = (x: tf.Tensor4D, s: number) =>
+    tf.add(x, tf.randomNormal(x.shape, 0, std, 'float32', hashSeed(seed, salt, s) >>> 1)) as tf.Tensor4D;
+  return discriminatorPass(model, noisy(image, 0), noisy(condition, 1), pass);
 }
 
 /**
@@ -49,13 +66,18 @@ function relativisticLoss(
   seed: number,
   salt: number,
   loss: (real: tf.Tensor, fake: tf.Tensor) => tf.Scalar,
+  pass: { fakesWantInput: boolean; recomputeFor?: readonly tf.Variable[] },
 ): tf.Scalar {
   const triples: [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D][] = [
     [batch.photoA, fromPhoto, batch.photoA2],
     [batch.paintingB, fromPainting, batch.paintingB2],
   ];
+  const { recomputeFor } = pass;
   return meanOverExemplars(triples, ([real, fake, cond], i) =>
-    loss(discriminate(model, real, cond, seed, salt + 2 * i), discriminate(model, fake, cond, seed, salt + 1 + 2 * i)),
+    loss(
+      discriminate(model, real, cond, seed, salt + 2 * i, { wantsInput: false, recomputeFor }),
+      discriminate(model, fake, cond, seed, salt + 1 + 2 * i, { wantsInput: pass.fakesWantInput, recomputeFor }),
+    ),
   );
 }
 
@@ -80,28 +102,32 @@ function peerPool(peerPaintings: 1 | 2, zB2: Latent, codeOfB: () => Latent): Pee
  */
 export function auxiliaryTerms(model: TpfrModel, batch: StyleBatch, o: UpdateOptions): Record<string, tf.Scalar> {
   const m = model;
-  const zA = m.encode(batch.photoA, { training: true });
-  const zB = m.encode(batch.paintingB, { training: true });
-  const zA2 = m.encode(batch.photoA2, { training: true });
-  const zB2 = m.encode(batch.paintingB2, { training: true });
-  const recA = m.decode(zA, { decoder: 'aux', training: true });
-  const recB2 = m.decode(zB2, { decoder: 'aux', training: true });
+  const { recomputeFor } = o;
+  const encode = (x: tf.Tensor4D, wantsInput: boolean) => encodePass(m, x, { training: true, wantsInput, recomputeFor });
+  const zA = encode(batch.photoA, false);
+  const zB = encode(batch.paintingB, false);
+  const zA2 = encode(batch.photoA2, false);
+  const zB2 = encode(batch.paintingB2, false);
+  const recA = decodePass(m, zA, { decoder: 'aux', training: true, recomputeFor });
+  const recB2 = decodePass(m, zB2, { decoder: 'aux', training: true, recomputeFor });
   const reconstruction = reconstructionLoss([
     [recA, batch.photoA],
     [recB2, batch.paintingB2],
   ]);
   // Content feature cycle: the stylized image and the main decoder's reconstruction must keep
   // the content code of A (gradients reach the encoder only: only its weights are updated).
-  const stylized = m.decode(
+  const stylized = decodePass(
+    m,
     m.recombine(
       zA,
       peerPool(o.peerPaintings, zB2, () => zB),
     ),
+    { decoder: 'main', training: false, recomputeFor },
   );
-  const mainRec = m.decode(zA);
+  const mainRec = decodePass(m, zA, { decoder: 'main', training: false, recomputeFor });
   const contentFeatureCycle = contentFeatureCycleLoss([
-    [m.encode(stylized, { training: true }).content, zA.content],
-    [m.encode(mainRec, { training: true }).content, zA.content],
+    [encode(stylized, true).content, zA.content],
+    [encode(mainRec, true).content, zA.content],
   ]);
   const metricLearning = metricLearningLoss(
     [
@@ -113,8 +139,8 @@ export function auxiliaryTerms(model: TpfrModel, batch: StyleBatch, o: UpdateOpt
       [zB2.style, zA.style],
     ],
   );
-  const cycA = m.encode(recA, { training: true });
-  const cycB2 = m.encode(recB2, { training: true });
+  const cycA = encode(recA, true);
+  const cycB2 = encode(recB2, true);
   const latentCycle = latentCycleLoss([
     [{ content: zA.content, style: zA.style, middle: zA.middle }, cycA],
     [{ style: zB2.style, middle: zB2.middle }, cycB2],
@@ -134,23 +160,27 @@ export function mainTerms(
   o: UpdateOptions,
 ): { terms: Record<string, tf.Scalar>; reconstruction: tf.Tensor4D; stylized: tf.Tensor4D } {
   const m = model;
-  const zA: Latent = m.encode(batch.photoA);
-  const zB2: Latent = m.encode(batch.paintingB2);
-  const recA = m.decode(zA, { training: true });
-  const recB2 = m.decode(zB2, { training: true });
+  const { recomputeFor } = o;
+  // The encoder is frozen here: its passes on the batch's images are constants.
+  const encode = (x: tf.Tensor4D, wantsInput: boolean) => encodePass(m, x, { training: false, wantsInput, recomputeFor });
+  const decode = (z: Pick<Latent, 'content' | 'style'>) => decodePass(m, z, { decoder: 'main', training: true, recomputeFor });
+  const zA: Latent = encode(batch.photoA, false);
+  const zB2: Latent = encode(batch.paintingB2, false);
+  const recA = decode(zA);
+  const recB2 = decode(zB2);
   const recombined = m.recombine(
     zA,
-    peerPool(o.peerPaintings, zB2, () => m.encode(batch.paintingB)),
+    peerPool(o.peerPaintings, zB2, () => encode(batch.paintingB, false)),
     { training: true },
   );
-  const stylized = m.decode(recombined, { training: true });
+  const stylized = decode(recombined);
   const gLoss = o.adversarial === 'ls' ? raganLsGeneratorLoss : raganBceGeneratorLoss;
-  const adversarial = relativisticLoss(m, batch, recA, stylized, seed, 20, gLoss);
+  const adversarial = relativisticLoss(m, batch, recA, stylized, seed, 20, gLoss, { fakesWantInput: true, recomputeFor });
   const reconstruction = reconstructionLoss([
     [recA, batch.photoA],
     [recB2, batch.paintingB2],
   ]);
-  const zS = m.encode(stylized);
+  const zS = encode(stylized, true);
   const transferLatentCycle = transferLatentCycleLoss({ content: zS.content, style: zS.style }, { content: zA.content, style: zB2.style });
   return { terms: { adversarial, reconstruction, transferLatentCycle }, reconstruction: recA, stylized };
 }
@@ -171,5 +201,6 @@ export function discriminatorTerms(
   const fakeRec = tf.slice(fakes, [0, 0, 0, 0], [b, -1, -1, -1]) as tf.Tensor4D;
   const fakeSty = tf.slice(fakes, [b, 0, 0, 0], [b, -1, -1, -1]) as tf.Tensor4D;
   const dLoss = o.adversarial === 'ls' ? raganLsDiscriminatorLoss : raganBceDiscriminatorLoss;
-  return { adversarial: relativisticLoss(model, batch, fakeRec, fakeSty, seed, 10, dLoss) };
+  const pass = { fakesWantInput: false, recomputeFor: o.recomputeFor };
+  return { adversarial: relativisticLoss(model, batch, fakeRec, fakeSty, seed, 10, dLoss, pass) };
 }

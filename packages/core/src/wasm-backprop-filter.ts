@@ -1,0 +1,127 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { callKernel, intermediates, type BackpropAttrs, type KernelArgs } from './wasm-kernel-call.js';
+
+/** Floats of one block of patches (the left operand of one product): about 8 MB. */
+const PATCH_FLOATS = 2 * 2 ** 20;
+
+/**
+ * `dW[kh, kw, ci, co] = Σ_{b, oh, ow} x[b, oh·sh + kh − top, ow·sw + kw − left, ci] · dy[b, oh, ow, co]`
+ * (x read as 0 outside the image): the filter gradient of `conv2d` and of `conv2dTranspose` on
+ * wasm, as one matrix product per block of output rows, `Pᵀ · dy`, where row `(kh, kw, ci)` of
+ * `Pᵀ` holds the input pixel each output pixel sees through that tap. The product is XNNPACK's
+ * (wasm's `BatchMatMul`), with the pixels as its long inner dimension; the rows of `Pᵀ` are
+ * copied from `x` transposed to `[ci, B, H, W]`, a row of pixels at a time. Blocks keep `Pᵀ` near
+ * 8 MB (`k²` times the input otherwise) and their products are summed.
+ */
+export function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
+  const backend = args.backend as BackendWasm;
+  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const attrs = args.attrs as unknown as BackpropAttrs & { filterShape: [number, number, number, number] };
+  if (attrs.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter (wasm): only NHWC is supported');
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  const [kh, kw, ci, co] = attrs.filterShape;
+  const [b, h, w] = x.shape;
+  const [oh, ow] = [info.outHeight, info.outWidth];
+  const rows = kh * kw * ci;
+  const perRow = ow; // pixels of one output row
+  const rowsPerBlock = Math.max(1, Math.min(b * oh, Math.floor(PATCH_FLOATS / (rows * perRow))));
+  const { keep, release } = intermediates(backend);
+  try {
+    const xT = keep(callKernel(tf.Transpose, backend, { x }, { perm: [3, 0, 1, 2] }));
+    let sum: tf.TensorInfo | null = null;
+    for (let first = 0; first < b * oh; first += rowsPerBlock) {
+      const count = Math.min(rowsPerBlock, b * oh - first);
+      const n = count * perRow;
+      const patches = keep(backend.makeOutput([1, rows, n], 'float32'));
+      // makeOutput may grow the heap, which detaches earlier views: take the views after it.
+      const p = backend.typedArrayFromHeap(patches) as Float32Array;
+      const src = backend.typedArrayFromHeap(xT) as Float32Array;
+      fillPatches(
+        p,
+        src,
+        { b, h, w, kh, kw, ci, oh, ow, sh: info.strideHeight, sw: info.strideWidth, top: info.padInfo.top, left: info.padInfo.left },
+        first,
+        count,
+      );
+      const dyBlock =
+        count === b * oh
+          ? dy
+          : keep(callKernel(tf.Slice, backend, { x: { ...dy, shape: [b * oh * ow, co] } }, { begin: [first * ow, 0], size: [n, co] }));
+      const product = callKernel(
+        tf.BatchMatMul,
+        backend,
+        { a: patches, b: { ...dyBlock, shape: [1, n, co] } },
+        { transposeA: false, transposeB: false },
+      );
+      if (sum == null) sum = product;
+      else {
+        keep(sum);
+        keep(product);
+        sum = callKernel(tf.Add, backend, { a: sum, b: product }, {});
+      }
+    }
+    return { ...(sum as tf.TensorInfo), shape: [kh, kw, ci, co] };
+  } finally {
+    release(x, dy);
+  }
+}
+
+interface Geometry {
+  b: number;
+  h: number;
+  w: number;
+  kh: number;
+  kw: number;
+  ci: number;
+  oh: number;
+  ow: number;
+  sh: number;
+  sw: number;
+  top: number;
+  left: number;
+}
+
+/**
+ * Writes `Pᵀ` for output rows `first … first + count − 1` (rows counted over batch and height):
+ * `p[(i·kw + j)·ci + c][r·ow + q] = xT[c, bᵣ, ohᵣ·sh + i − top, q·sw + j − left]`, 0 outside.
+ */
+function fillPatches(p: Float32Array, xT: Float32Array, g: Geometry, first: number, count: number): void {
+  const { b, h, w, kh, kw, ci, oh, ow, sh, sw, top, left } = g;
+  const n = count * ow;
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      // Output columns whose input column lies inside the image: q in [q0, q1).
+      const q0 = Math.min(ow, Math.max(0, Math.ceil((left - j) / sw)));
+      const q1 = Math.max(q0, Math.min(ow, Math.floor((w - 1 + left - j) / sw) + 1));
+      for (let c = 0; c < ci; c++) {
+        const rowStart = ((i * kw + j) * ci + c) * n;
+        for (let r = 0; r < count; r++) {
+          const at = rowStart + r * ow;
+          const br = Math.floor((first + r) / oh);
+          const hr = ((first + r) % oh) * sh + i - top;
+          if (hr < 0 || hr >= h || br >= b) {
+            p.fill(0, at, at + ow);
+            continue;
+          }
+          if (q0 > 0) p.fill(0, at, at + q0);
+          if (q1 < ow) p.fill(0, at + q1, at + ow);
+          const line = ((c * b + br) * h + hr) * w;
+          if (sw === 1) {
+            const from = line + q0 + j - left;
+            p.set(xT.subarray(from, from + (q1 - q0)), at + q0);
+          } else {
+            for (let q = q0; q < q1; q++) p[at + q] = xT[line + q * sw + j - left];
+          }
+        }
+      }
+    }
+  }
+}

@@ -144,6 +144,34 @@ const col = (label: string, f: (r: Rec) => unknown, fmt: (x: number) => string =
 });
 const textCol = (label: string, f: (r: Rec) => unknown): Column => ({ label, cell: (rs) => texts(rs, f) });
 const square = (s: unknown) => (typeof s === 'number' ? `${s}²` : '');
+/** The median of a list of numbers (undefined for anything else). */
+const medianOf = (v: unknown) =>
+  Array.isArray(v) && v.length > 0 ? [...(v as number[])].sort((a, b) => a - b)[Math.floor(v.length / 2)] : undefined;
+/** A training step's parts as text: the authors' (`partsMs`, lists) or ours (`parts`). */
+function trainParts(r: Rec): string {
+  const theirs = r.partsMs as Record<string, number[]> | undefined;
+  const ours = r.parts as Record<string, number> | undefined;
+  const named: [string, number | undefined][] = theirs
+    ? [
+        ['forward', medianOf(theirs.forward)],
+        ['aux backward + Adam', medianOf(theirs.aux)],
+        ['main backward + Adam', medianOf(theirs.main)],
+        ['discriminator backward + Adam', medianOf(theirs.discriminator)],
+      ]
+    : ours
+      ? [
+          ['forward', ours.forward],
+          ['aux gradients', ours.auxGradients],
+          ['main gradients', ours.mainGradients],
+          ['discriminator gradients', ours.discGradients],
+          ['Adam', ours.optimizer],
+        ]
+      : [];
+  return named
+    .filter(([, v]) => typeof v === 'number')
+    .map(([k, v]) => `${k} ${formatMs(v as number)}`)
+    .join(', ');
+}
 const runsCol: Column = { label: 'runs', cell: (rs) => String(rs.length) };
 
 /** Each record of `records` that `match`es, the latest per configuration: rows (records of one configuration) grouped by run. */
@@ -500,6 +528,24 @@ const SPECS: Spec[] = [
       col('cpu, per step', (r) => r.msCpu, formatMs),
       col('wasm ÷ cpu', (r) => r.speedupWasmOverCpu),
       col('per step', (r) => r.msPerStep, formatMs),
+    ],
+  },
+  {
+    title: 'A training step of the paper network, side by side with the authors',
+    about:
+      "`pnpm bench:train --backend wasm --preset paper --size S --batch B [--recompute]` (median step after a warm-up step; `--recompute`: each network pass's activations recomputed in the backward pass) beside `python3 examples/bench/authors-train.py --repo <their checkout> --size S --batch 2` (their gan_aux model and `optimize_parameters()` unchanged, PyTorch on 2 threads; their batch of 2 runs as two single-sample replicas, as on their two GPUs, and their discriminator sees the first sample only). Per sample is the step over the batch. Their parts include each optimizer's step; ours give the optimizers apart, and each update's gradients without its forward pass.",
+    match: (r) => r.bench === 'authors-train' || (r.bench === 'train' && r.preset === 'paper' && r.backend === 'wasm'),
+    key: (r) => `${r.bench}|${str(r.size)}|${str(r.batch)}|${str(r.recompute)}`,
+    columns: [
+      textCol('code', (r) => (r.bench === 'authors-train' ? "the authors' (PyTorch)" : '@tpfr (wasm)')),
+      textCol('size', (r) => square(r.size)),
+      textCol('batch', (r) => r.batch),
+      textCol('activations', (r) => (r.bench === 'authors-train' ? 'kept' : r.recompute ? 'recomputed' : 'kept')),
+      col('per step', (r) => (r.bench === 'authors-train' ? medianOf(r.stepMs) : r.msPerStep), formatMs),
+      col('per sample', (r) => (r.bench === 'authors-train' ? r.perSampleMs : (r.msPerStep as number) / (r.batch as number)), formatMs),
+      // One run's parts (the last recorded): two runs' would read as one list.
+      { label: 'parts (the last run)', cell: (rs) => trainParts(rs[rs.length - 1]) },
+      col('peak RSS', (r) => r.peakRssMiB, formatMiB),
     ],
   },
   {

@@ -2,7 +2,7 @@
  * Training on WebGPU in Node: Dawn (the optional `webgpu` package) on SwiftShader's CPU Vulkan
  * driver, as stylize-webgpu.test.ts. Each update's gradients (auxiliary, main, discriminator)
  * equal wasm's within tolerance, with a gradient for every variable (a missing gradient kernel
- * throws), for the micro model and for the paper preset's topology at an eighth of its width, and a whole step (`trainStepAsync`: WebGPU has no synchronous read in Node) gives
+ * throws), for the micro model (also with each network pass recomputed in the backward pass) and for the paper preset's topology at an eighth of its width, and a whole step (`trainStepAsync`: WebGPU has no synchronous read in Node) gives
  * wasm's losses and weights. Skipped with a message where no adapter is found, required where
  * TPFR_REQUIRE_WEBGPU=1 (`.ci/run`).
  */
@@ -31,11 +31,17 @@ const vars = (models: tfl.LayersModel[]) => models.flatMap((m) => m.trainableWei
 type Gradients = Record<string, Record<string, Float32Array>>;
 
 /** Each update's gradients by variable name, on the active backend, for a seeded model and batch. */
-async function gradients(config: Parameters<typeof TpfrTrainer.createModel>[0] = MICRO_MODEL, batchSize = 2): Promise<Gradients> {
+async function gradients(
+  config: Parameters<typeof TpfrTrainer.createModel>[0] = MICRO_MODEL,
+  batchSize = 2,
+  recompute = false,
+): Promise<Gradients> {
   const model: TpfrModel = TpfrTrainer.createModel(config, SEED);
   const o = resolveTrainerOptions('test', { steps: 1, seed: SEED });
   const batch = createSyntheticDataset({ size: 32, seed: SEED }).sampleBatch(0, batchSize);
   const out: Record<string, Record<string, Float32Array>> = {};
+  // With `recompute`, each network pass runs again in the backward pass (the trainer's `recompute`).
+  const opts = (list: tf.Variable[]) => (recompute ? { ...o, recomputeFor: list } : o);
   const grads = async (name: string, f: () => tf.Scalar, list: tf.Variable[]) => {
     const { value, grads: g } = tf.variableGrads(f, list);
     expect(Object.keys(g).length, `${name}: a gradient for every variable`).toBe(list.length);
@@ -46,19 +52,18 @@ async function gradients(config: Parameters<typeof TpfrTrainer.createModel>[0] =
     tf.dispose([value, ...Object.values(g)]);
   };
   try {
-    await grads('aux', () => weightedLossSum(auxiliaryTerms(model, batch, o), o.weights), vars([model.encoder, model.auxDecoder]));
+    const auxVars = vars([model.encoder, model.auxDecoder]);
+    await grads('aux', () => weightedLossSum(auxiliaryTerms(model, batch, opts(auxVars)), o.weights), auxVars);
     model.recombinationLayer.setDropoutSeed(7);
-    await grads(
-      'main',
-      () => weightedLossSum(mainTerms(model, batch, 11, o).terms, o.weights),
-      vars([model.recombination, model.mainDecoder]),
-    );
+    const mainVars = vars([model.recombination, model.mainDecoder]);
+    await grads('main', () => weightedLossSum(mainTerms(model, batch, 11, opts(mainVars)).terms, o.weights), mainVars);
     model.recombinationLayer.setDropoutSeed(7);
     const fakes = tf.tidy(() => {
       const r = mainTerms(model, batch, 11, o);
       return tf.concat([r.reconstruction, r.stylized], 0) as tf.Tensor4D;
     });
-    await grads('disc', () => weightedLossSum(discriminatorTerms(model, batch, fakes, 11, o), o.weights), vars([model.discriminator]));
+    const discVars = vars([model.discriminator]);
+    await grads('disc', () => weightedLossSum(discriminatorTerms(model, batch, fakes, 11, opts(discVars)), o.weights), discVars);
     fakes.dispose();
   } finally {
     model.recombinationLayer.setDropoutSeed(null);
@@ -94,15 +99,17 @@ function expectSameGradients(cpu: Gradients, gpu: Gradients): void {
 }
 
 it.skipIf(skip)(
-  "each update's gradients on WebGPU (Dawn in Node) equal wasm's, every variable getting one",
+  "each update's gradients on WebGPU (Dawn in Node) equal wasm's, every variable getting one, and so do they with each pass recomputed in the backward pass",
   async () => {
     if (why) throw new Error(`TPFR_REQUIRE_WEBGPU=1 but no WebGPU adapter: ${why}`);
     await initBackend('wasm');
     const cpu = await gradients();
     await initBackend('webgpu');
     const gpu = await gradients();
+    const gpuRecomputed = await gradients(MICRO_MODEL, 2, true);
     await initBackend('wasm');
     expectSameGradients(cpu, gpu);
+    expectSameGradients(cpu, gpuRecomputed);
   },
   600_000,
 );

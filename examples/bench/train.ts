@@ -10,7 +10,10 @@
  * synchronous read in Node), median of 3 steps after a warm-up step:
  * {"bench":"train","backend":"webgpu","preset":"paper","size":256,"batch":1,"msPerStep":…,"stepsPerSecond":…,"parts":{…}}
  * (`--steps N` measured steps after the warm-up, default 3; `--recompute` recomputes each network
- * pass's activations in the backward pass, the trainer's `recompute`, and adds `"recompute":true`.)
+ * pass's activations in the backward pass, the trainer's `recompute`, and adds `"recompute":true`;
+ * `--memory` runs one more step under `tf.profile`, untimed, and adds its peak of tensor bytes,
+ * `estimateTrainStepMemory`'s estimate and the process's peak RSS: `"peakMiB"`, `"estimateMiB"`,
+ * `"peakRssMiB"`.)
  *
  * `parts` (and `partsWasm`): the median milliseconds of each part of a step (the trainer's timed
  * parts): `forward` (the three updates' forward passes), `auxGradients`, `mainGradients`,
@@ -20,6 +23,7 @@
  * `--record [FILE]` (and `--source TEXT`) also appends each JSON line to `docs/benchmarks/results.jsonl`
  * (or FILE) with the date, the machine, the command and the source (record.ts); stdout is unchanged.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../packages/core/src/index.ts';
 import { collectTimings } from '../../packages/core/src/utils/index.ts';
 import { createSyntheticDataset } from '../../packages/models/src/data/index.ts';
@@ -91,10 +95,11 @@ if (backend) {
   const size = positive('--size', 256);
   const measured = positive('--steps', 3);
   const recompute = process.argv.includes('--recompute');
+  const memory = process.argv.includes('--memory');
   await initBackend(backend as Parameters<typeof initBackend>[0]);
   const model = TpfrTrainer.createModel(preset, 1);
   const trainer = new TpfrTrainer(model, createSyntheticDataset({ size, seed: 1 }), {
-    steps: measured + 1,
+    steps: measured + (memory ? 2 : 1),
     seed: 1,
     warmupSteps: 0,
     batchSize: batch,
@@ -104,6 +109,18 @@ if (backend) {
   for (let i = 0; i <= measured; i++) {
     times.push(await timedStep(trainer));
     process.stderr.write(`${backend} step ${i + 1}/${measured + 1}: ${times[i].ms.toFixed(0)} ms\n`);
+  }
+  const mib = (bytes: number) => +(bytes / 2 ** 20).toFixed(1);
+  let memoryFields = {};
+  if (memory) {
+    const info = await tf.profile(async () => {
+      await trainer.trainStepAsync();
+    });
+    memoryFields = {
+      peakMiB: mib(info.peakBytes),
+      estimateMiB: mib(trainer.estimateStepMemory().peakBytes),
+      peakRssMiB: mib(process.resourceUsage().maxRSS * 1024),
+    };
   }
   trainer.dispose();
   model.dispose();
@@ -119,6 +136,7 @@ if (backend) {
       msPerStep: Math.round(ms),
       stepsPerSecond: +(1000 / ms).toFixed(3),
       parts: medianParts(times.slice(1)),
+      ...memoryFields,
     }),
   );
   process.exit(0);

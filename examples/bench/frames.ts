@@ -21,6 +21,7 @@ import { TpfrTrainer } from '../../packages/models/src/train/index.ts';
 import { flicker, makeTestClip, stillBlocks } from '../../packages/testing/src/clip.ts';
 import { childJsonLines } from './child.ts';
 import { printLine } from './record.ts';
+import { restyleTimes } from './restyle-times.ts';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -52,14 +53,7 @@ async function child(size: number, frames: number, backend: string, modelDir?: s
       times.push(performance.now() - s);
       tf.dispose([x, y]);
     }
-    const restyles: number[] = [];
-    for (const strength of [0.25, 0.5, 0.75]) {
-      const s = performance.now();
-      const y = stylizer.restyle(strength);
-      await y.data();
-      restyles.push(performance.now() - s);
-      y.dispose();
-    }
+    const restyles = await restyleTimes(stylizer);
     stylizer.dispose();
     console.log(
       JSON.stringify({

@@ -10,6 +10,7 @@ import { createStylizer, stylize, type TpfrModel } from '@tpfr/models';
 import { createSyntheticDataset } from '@tpfr/models/data';
 import { TpfrTrainer } from '@tpfr/models/train';
 import { makeTestClip } from '../../../packages/testing/src/clip.ts';
+import { restyleTimes } from '../restyle-times.ts';
 
 /** The model presets the run uses: the paper's network, or the tiny one (the smoke run). */
 export type GpuPreset = 'paper' | 'tiny';
@@ -58,14 +59,7 @@ export async function measureFrames(model: TpfrModel, size: number, frames: numb
       ms.push(performance.now() - t0);
       tf.dispose([x, y]);
     }
-    const restyles: number[] = [];
-    for (const strength of [0.25, 0.5, 0.75]) {
-      const t0 = performance.now();
-      const y = stylizer.restyle(strength);
-      await y.data();
-      restyles.push(performance.now() - t0);
-      y.dispose();
-    }
+    const restyles = await restyleTimes(stylizer);
     return { frames, msPerFrame: Math.round(median(ms.slice(1))), ms: round(ms), restyleMs: Math.round(median(restyles)) };
   } finally {
     stylizer.dispose();

@@ -31,15 +31,15 @@ export function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const [b, h, w] = x.shape;
   const [oh, ow] = [info.outHeight, info.outWidth];
   const rows = kh * kw * ci;
-  const perRow = ow; // pixels of one output row
-  const rowsPerBlock = Math.max(1, Math.min(b * oh, Math.floor(PATCH_FLOATS / (rows * perRow))));
+  // Output rows (over batch and height) per block; each row is `ow` columns of `Pᵀ`.
+  const rowsPerBlock = Math.max(1, Math.min(b * oh, Math.floor(PATCH_FLOATS / (rows * ow))));
   const { keep, release } = intermediates(backend);
   try {
     const xT = keep(callKernel(tf.Transpose, backend, { x }, { perm: [3, 0, 1, 2] }));
     let sum: tf.TensorInfo | null = null;
     for (let first = 0; first < b * oh; first += rowsPerBlock) {
       const count = Math.min(rowsPerBlock, b * oh - first);
-      const n = count * perRow;
+      const n = count * ow;
       const patches = keep(backend.makeOutput([1, rows, n], 'float32'));
       // makeOutput may grow the heap, which detaches earlier views: take the views after it.
       const p = backend.typedArrayFromHeap(patches) as Float32Array;
@@ -107,7 +107,7 @@ function fillPatches(p: Float32Array, xT: Float32Array, g: Geometry, first: numb
           const at = rowStart + r * ow;
           const br = Math.floor((first + r) / oh);
           const hr = ((first + r) % oh) * sh + i - top;
-          if (hr < 0 || hr >= h || br >= b) {
+          if (hr < 0 || hr >= h) {
             p.fill(0, at, at + ow);
             continue;
           }

@@ -181,10 +181,15 @@ export class TpfrTrainer {
     return models.flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
   }
 
-  /** What the updates need of the options; with `recompute`, the variables the update trains. */
+  /** What the network passes need to recompute their activations: the update's variables, when `recompute`. */
+  private recomputeFor(trained: tf.Variable[]): { recomputeFor?: tf.Variable[] } {
+    return this.options.recompute ? { recomputeFor: trained } : {};
+  }
+
+  /** What the updates need of the options. */
   private passOptions(trained: tf.Variable[]): UpdateOptions {
-    const { adversarial, peerPaintings, recompute } = this.options;
-    return { adversarial, peerPaintings, ...(recompute ? { recomputeFor: trained } : {}) };
+    const { adversarial, peerPaintings } = this.options;
+    return { adversarial, peerPaintings, ...this.recomputeFor(trained) };
   }
 
   /** Sets this step's learning rate on every optimizer and returns it. */
@@ -350,14 +355,13 @@ export class TpfrTrainer {
       const images = tf.concat([batch.photoA, batch.paintingB2], 0) as tf.Tensor4D;
       const auxVars = this.vars([model.encoder, model.auxDecoder]);
       const mainVars = this.vars([model.mainDecoder]);
-      const pass = (trained: tf.Variable[]) => (o.recompute ? { recomputeFor: trained } : {});
       const auxLoss = () => {
-        const z = encodePass(model, images, { training: true, wantsInput: false, ...pass(auxVars) });
-        return mseLoss(decodePass(model, z, { decoder: 'aux', training: true, ...pass(auxVars) }), images);
+        const z = encodePass(model, images, { training: true, wantsInput: false, ...this.recomputeFor(auxVars) });
+        return mseLoss(decodePass(model, z, { decoder: 'aux', training: true, ...this.recomputeFor(auxVars) }), images);
       };
       const mainLoss = () => {
-        const z = encodePass(model, images, { training: false, wantsInput: false, ...pass(mainVars) });
-        return mseLoss(decodePass(model, z, { decoder: 'main', training: true, ...pass(mainVars) }), images);
+        const z = encodePass(model, images, { training: false, wantsInput: false, ...this.recomputeFor(mainVars) });
+        return mseLoss(decodePass(model, z, { decoder: 'main', training: true, ...this.recomputeFor(mainVars) }), images);
       };
       const aux = this.update('warmupAux', auxLoss, auxVars, true);
       const main = this.update('warmupMain', mainLoss, mainVars, true);

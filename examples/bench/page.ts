@@ -533,7 +533,7 @@ const SPECS: Spec[] = [
   {
     title: 'A training step of the paper network, side by side with the authors',
     about:
-      "`pnpm bench:train --backend wasm --preset paper --size S --batch B [--recompute]` (median step after a warm-up step; `--recompute`: each network pass's activations recomputed in the backward pass) beside `python3 examples/bench/authors-train.py --repo <their checkout> --size S --batch 2` (their gan_aux model and `optimize_parameters()` unchanged, PyTorch on 2 threads; their batch of 2 runs as two single-sample replicas, as on their two GPUs, and their discriminator sees the first sample only). Per sample is the step over the batch. Their parts include each optimizer's step; ours give the optimizers apart, and each update's gradients without its forward pass.",
+      "`pnpm bench:train --backend wasm --preset paper --size S --batch B [--recompute]` (median step after a warm-up step; `--recompute`: the networks' activations recomputed block by block in the backward pass) beside `python3 examples/bench/authors-train.py --repo <their checkout> --size S --batch 2` (their gan_aux model and `optimize_parameters()` unchanged, PyTorch on 2 threads; their batch of 2 runs as two single-sample replicas, as on their two GPUs, and their discriminator sees the first sample only). Per sample is the step over the batch. Their parts include each optimizer's step; ours give the optimizers apart, and each update's gradients without its forward pass.",
     match: (r) => r.bench === 'authors-train' || (r.bench === 'train' && r.preset === 'paper' && r.backend === 'wasm'),
     key: (r) => `${r.bench}|${str(r.size)}|${str(r.batch)}|${str(r.recompute)}`,
     columns: [

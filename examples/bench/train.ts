@@ -9,8 +9,8 @@
  * backend instead (the paper preset at 256² by default; `trainStepAsync`, as WebGPU has no
  * synchronous read in Node), median of 3 steps after a warm-up step:
  * {"bench":"train","backend":"webgpu","preset":"paper","size":256,"batch":1,"msPerStep":…,"stepsPerSecond":…,"parts":{…}}
- * (`--steps N` measured steps after the warm-up, default 3; `--recompute` recomputes each network
- * pass's activations in the backward pass, the trainer's `recompute`, and adds `"recompute":true`;
+ * (`--steps N` measured steps after the warm-up, default 3; `--recompute` recomputes the networks'
+ * activations block by block in the backward pass, the trainer's `recompute`, and adds `"recompute":true`;
  * `--memory` runs one more step under `tf.profile`, untimed, and adds its peak of tensor bytes,
  * `estimateTrainStepMemory`'s estimate and the process's peak RSS: `"peakMiB"`, `"estimateMiB"`,
  * `"peakRssMiB"`.)

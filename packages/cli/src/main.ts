@@ -47,7 +47,7 @@ export function createProgram(): Command {
     )
     .option(
       '--recompute <when>',
-      "recompute each network pass's activations in the backward pass instead of keeping them (less memory, about a third more time): auto (when a step would not fit the memory budget otherwise), on or off",
+      "recompute the networks' activations block by block in the backward pass instead of keeping them (less memory, about a third more time): auto (when a step would not fit the memory budget otherwise), on or off",
       'auto',
     )
     .addOption(backend())

@@ -134,13 +134,14 @@ it('--recompute: on and off as asked; auto recomputes when only that fits the me
   };
   expect(await recomputeOf('--recompute', 'on', '--quiet')).toBe(true);
   expect(await recomputeOf('--recompute', 'off', '--quiet')).toBe(false);
-  // The paper preset at 128²: about 5.8 GiB keeping its activations, 2 GiB recomputing them.
+  // The paper preset at 128²: about 5.5 GiB keeping its activations, 1.8 GiB recomputing them.
   expect(await recomputeOf('--preset', 'paper', '--size', '128')).toBe(true);
   expect(stderr).toMatch(
     /^backend: wasm\nrecomputing activations in the backward pass \(--recompute auto\): a step that keeps them needs an estimated [\d.]+ MiB, above the budget of 4095\.9 MiB\nestimated memory of a step: [\d.]+ MiB \(/,
   );
   expect(await recomputeOf('--preset', 'paper', '--size', '64', '--quiet')).toBe(false);
-  expect(await recomputeOf('--preset', 'paper', '--size', '64', '--memory-budget', '2GiB', '--quiet')).toBe(true);
+  // At 64²: about 1.8 GiB keeping them, 1.3 GiB recomputing them.
+  expect(await recomputeOf('--preset', 'paper', '--size', '64', '--memory-budget', '1.5GiB', '--quiet')).toBe(true);
   // Forced off, the plain step is refused as above the budget.
   expect(await train('--preset', 'paper', '--size', '128', '--recompute', 'off', '--quiet')).toBe(1);
   expect(stderr).toMatch(/^tpfr: a training step needs an estimated [\d.]+ MiB .*: use --recompute on, or a smaller --size or --batch\n$/);

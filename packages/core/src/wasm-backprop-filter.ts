@@ -74,6 +74,9 @@ export function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
   }
 }
 
+/** Runs of a row shorter than this are copied value by value. */
+const SHORT_RUN = 64;
+
 interface Geometry {
   b: number;
   h: number;
@@ -116,7 +119,9 @@ function fillPatches(p: Float32Array, xT: Float32Array, g: Geometry, first: numb
           const line = ((c * b + br) * h + hr) * w;
           if (sw === 1) {
             const from = line + q0 + j - left;
-            p.set(xT.subarray(from, from + (q1 - q0)), at + q0);
+            // Short runs by hand: a subarray and a set per run cost more than the copy itself.
+            if (q1 - q0 < SHORT_RUN) for (let q = 0; q < q1 - q0; q++) p[at + q0 + q] = xT[from + q];
+            else p.set(xT.subarray(from, from + (q1 - q0)), at + q0);
           } else {
             for (let q = q0; q < q1; q++) p[at + q] = xT[line + q * sw + j - left];
           }

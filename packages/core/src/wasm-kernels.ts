@@ -21,7 +21,8 @@ import { conv2D } from './wasm-winograd.js';
  * It also replaces kernels that wasm has, keeping wasm's own for the cases they do not take:
  * - `Conv2DBackpropInput` (the forward pass of `conv2dTranspose` and the input gradient of
  *   `conv2d`), which runs ~20× slower than wasm's convolutions: recast as XNNPACK convolutions,
- *   one per output phase at strides above 1, see {@link conv2DBackpropInput}.
+ *   one per output phase at strides above 1, or on small maps as one matrix product with the
+ *   filter as it is, see {@link conv2DBackpropInput}.
  * - `Conv2D` for 3×3 stride-1 convolutions of at least 160 channels in and out: Winograd's
  *   F(4×4, 3×3), 4× fewer multiply-adds, see {@link winogradConv2D}.
  * - `Slice`, `SplitV` and `Unpack`, which copied their whole input out of the heap for every

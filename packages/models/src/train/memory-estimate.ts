@@ -26,7 +26,7 @@ export interface TrainMemoryOptions {
   warmupSteps?: number;
   /** The weight average's decay (default 0: none, no copy of the generator's weights). */
   emaDecay?: number;
-  /** Whether the network passes recompute their activations in the backward pass (default false). */
+  /** Whether the networks recompute their activations block by block in the backward pass (default false). */
   recompute?: boolean;
 }
 
@@ -40,7 +40,11 @@ export interface TrainMemoryEstimate {
   optimizerBytes: number;
   /** The weight average and the discriminator's image history. */
   historyBytes: number;
-  /** The activations the gradients keep, and the backward pass's transients (about 7 × the weights). */
+  /**
+   * The busier of two moments, beyond the weights, Adam states and history: the activations the
+   * gradients keep with the backward pass's transients (about 2 × the weights), or the transients
+   * of the gradients and Adam's updates (about 9 × the weights).
+   */
   activationBytes: number;
   /** The parameters of each part. */
   params: PartParams;
@@ -48,19 +52,21 @@ export interface TrainMemoryEstimate {
 
 /*
  * Measured on wasm with `tf.profile` (the peak tensor bytes of a second step, every optimizer's
- * states made) for the tiny preset at 32², 64², 128² (batch 1 and 2) and the paper preset at 32²
- * and 64²: a step holds, besides its weights, Adam states and history,
- * - transients the size of the weights (an update's gradients, Adam's temporaries, the
- *   convolutions' transformed filters): about 7 times the weights' bytes (tiny 5.4, paper 7.0);
- * - the activations the gradients keep, linear in the pixels and the batch: per pixel of each
- *   sample, 640 + 96 × residualBlocks floats per generator channel `ngf` (tiny 832, paper 1214);
- *   with `recompute`, the maps of one network pass and every pass's inputs and outputs: about
- *   RECOMPUTE_MAPS floats per pixel and channel (the paper preset at 64² and 128², batch 1 and 2).
+ * states made) for the tiny preset at 32², 48² and 64² (batch 1 and 2) and the paper preset at 64²
+ * and 128² (batch 1 and 2): a step holds, besides its weights, Adam states and history, the larger of
+ * - the transients of the gradients and Adam's updates (an update's gradients, Adam's
+ *   temporaries): about UPDATE_TRANSIENTS times the weights' bytes (the paper preset's peak with
+ *   `recompute` at 64², batch 1 and 2 alike);
+ * - the activations the gradients keep, linear in the pixels and the batch, with ACTIVATION_TRANSIENTS
+ *   times the weights' bytes: per pixel of each sample, MAPS_BASE + MAPS_PER_BLOCK × residualBlocks
+ *   floats per generator channel `ngf` (tiny 852, paper 1276); with `recompute`, the maps between
+ *   blocks and one block's own: about RECOMPUTE_MAPS floats per pixel and channel (both presets).
  */
-const WEIGHT_TRANSIENTS = 7;
+const UPDATE_TRANSIENTS = 9.2;
+const ACTIVATION_TRANSIENTS = 2;
 const MAPS_BASE = 640;
-const MAPS_PER_BLOCK = 96;
-const RECOMPUTE_MAPS = 240;
+const MAPS_PER_BLOCK = 106;
+const RECOMPUTE_MAPS = 330;
 
 /** Parameters of the presets (their `countParams()`), so that a preset's estimate allocates nothing. */
 const PRESET_PARAMS: Record<keyof typeof PRESETS, PartParams> = {
@@ -100,8 +106,7 @@ function configParams(cfg: TpfrModelConfig): PartParams {
  * transients (B images `[B, size, size, 3]` of each of the four inputs). It is the peak of
  * `tf.memory().numBytes` during a step once every optimizer has its states (from the second step
  * on), the image history full. Measured on wasm to be within 5 % for the tiny preset from 32²
- * to 128² and the paper preset at 32² and 64² (batch 1 and 2); with `recompute`, within 5 % for
- * the tiny preset and from −5 % to +18 % for the paper preset at 64² and 128² (batch 1 and 2; the
+ * to 64² and the paper preset at 64² and 128² (batch 1 and 2, activations kept or recomputed; the
  * training guide gives the figures; the neighbour searches' terms quadratic in the pixels are
  * left out, small below 256²);
  * the backend's own memory (XNNPACK's buffers, the wasm heap's free space and fragments, about
@@ -128,7 +133,10 @@ export function estimateTrainStepMemory(model: TpfrModel | ModelConfigInput, opt
   const maps = opts.recompute ? RECOMPUTE_MAPS : MAPS_BASE + MAPS_PER_BLOCK * cfg.residualBlocks;
   // Two paintings per pool encode B in the main update too: about one more encoder pass.
   const peers = opts.peerPaintings === 2 ? 1.1 : 1;
-  const activationBytes = WEIGHT_TRANSIENTS * weightsBytes + 4 * batch * size * size * cfg.ngf * maps * peers;
+  const activationBytes = Math.max(
+    UPDATE_TRANSIENTS * weightsBytes,
+    ACTIVATION_TRANSIENTS * weightsBytes + 4 * batch * size * size * cfg.ngf * maps * peers,
+  );
   const peakBytes = Math.round(weightsBytes + optimizerBytes + historyBytes + activationBytes);
   return { peakBytes, weightsBytes, optimizerBytes, historyBytes, activationBytes, params };
 }

@@ -52,10 +52,11 @@ export interface TrainerOptions {
   /** Seed of everything random in training: data order, weight init, dropout, noise, image history. */
   seed?: number;
   /**
-   * Recompute the activations of every network pass (encoder, decoders, discriminator) in the
-   * backward pass instead of keeping them (gradient checkpointing; default false): a step holds
-   * the maps of one pass at a time instead of all of them, for about one more forward pass of
-   * each. The losses and gradients are those of the plain step. {@link estimateTrainStepMemory}
+   * Recompute the activations of the networks (encoder, decoders, discriminator) in the backward
+   * pass instead of keeping them (gradient checkpointing, block by block; default false): a step
+   * keeps the maps between blocks (after each activation and each residual block) and holds one
+   * block's own maps at a time, for about one more forward pass of each network. The losses and
+   * gradients are those of the plain step. {@link estimateTrainStepMemory}
    * gives the memory either way; the paper preset needs it at 128² inside wasm's 4 GiB.
    */
   recompute?: boolean;

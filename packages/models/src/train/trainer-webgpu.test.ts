@@ -2,7 +2,7 @@
  * Training on WebGPU in Node: Dawn (the optional `webgpu` package) on SwiftShader's CPU Vulkan
  * driver, as stylize-webgpu.test.ts. Each update's gradients (auxiliary, main, discriminator)
  * equal wasm's within tolerance, with a gradient for every variable (a missing gradient kernel
- * throws), for the micro model (also with each network pass recomputed in the backward pass) and for the paper preset's topology at an eighth of its width, and a whole step (`trainStepAsync`: WebGPU has no synchronous read in Node) gives
+ * throws), for the micro model (also with each network recomputed block by block in the backward pass) and for the paper preset's topology at an eighth of its width, and a whole step (`trainStepAsync`: WebGPU has no synchronous read in Node) gives
  * wasm's losses and weights. Skipped with a message where no adapter is found, required where
  * TPFR_REQUIRE_WEBGPU=1 (`.ci/run`).
  */
@@ -40,7 +40,7 @@ async function gradients(
   const o = resolveTrainerOptions('test', { steps: 1, seed: SEED });
   const batch = createSyntheticDataset({ size: 32, seed: SEED }).sampleBatch(0, batchSize);
   const out: Record<string, Record<string, Float32Array>> = {};
-  // With `recompute`, each network pass runs again in the backward pass (the trainer's `recompute`).
+  // With `recompute`, each block of each network runs again in the backward pass (the trainer's `recompute`).
   const opts = (list: tf.Variable[]) => (recompute ? { ...o, recomputeFor: list } : o);
   const grads = async (name: string, f: () => tf.Scalar, list: tf.Variable[]) => {
     const { value, grads: g } = tf.variableGrads(f, list);
@@ -99,7 +99,7 @@ function expectSameGradients(cpu: Gradients, gpu: Gradients): void {
 }
 
 it.skipIf(skip)(
-  "each update's gradients on WebGPU (Dawn in Node) equal wasm's, every variable getting one, and so do they with each pass recomputed in the backward pass",
+  "each update's gradients on WebGPU (Dawn in Node) equal wasm's, every variable getting one, and so do they with each block recomputed in the backward pass",
   async () => {
     if (why) throw new Error(`TPFR_REQUIRE_WEBGPU=1 but no WebGPU adapter: ${why}`);
     await initBackend('wasm');

@@ -181,7 +181,7 @@ export class TpfrTrainer {
     return models.flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
   }
 
-  /** What the network passes need to recompute their activations: the update's variables, when `recompute`. */
+  /** What the network passes need to recompute their activations block by block: the update's variables, when `recompute`. */
   private recomputeFor(trained: tf.Variable[]): { recomputeFor?: tf.Variable[] } {
     return this.options.recompute ? { recomputeFor: trained } : {};
   }

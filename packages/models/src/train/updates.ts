@@ -28,8 +28,8 @@ export interface UpdateOptions {
   adversarial: 'ls' | 'bce';
   peerPaintings: 1 | 2;
   /**
-   * The variables this update trains, when every network pass recomputes its activations in the
-   * backward pass (the trainer's `recompute`); absent, the passes keep them.
+   * The variables this update trains, when the network passes recompute their activations block
+   * by block in the backward pass (the trainer's `recompute`); absent, the passes keep them.
    */
   recomputeFor?: readonly tf.Variable[];
 }
@@ -97,6 +97,47 @@ function peerPool(peerPaintings: 1 | 2, zB2: Latent, codeOfB: () => Latent): Pee
 }
 
 /**
+ * One pass of `encode` over several batches of images at once (concatenated along the batch: the
+ * networks treat each sample on its own), its latents split back per batch: fewer, larger
+ * convolutions than a pass per batch.
+ */
+function encodeTogether(images: tf.Tensor4D[], encode: (x: tf.Tensor4D) => Latent): Latent[] {
+  if (images.length === 1) return [encode(images[0])];
+  const all = tf.concat(images, 0);
+  const z = encode(all);
+  all.dispose();
+  const sizes = images.map((x) => x.shape[0]);
+  const [content, style, middle] = [z.content, z.style, z.middle].map((t) => tf.split(t, sizes, 0) as tf.Tensor4D[]);
+  tf.dispose([z.content, z.style, z.middle]);
+  return images.map((_, i) => ({ content: content[i], style: style[i], middle: middle[i] }));
+}
+
+/** One pass of `decode` over several latents at once (concatenated along the batch), its images split back per latent. */
+function decodeTogether(
+  latents: Pick<Latent, 'content' | 'style'>[],
+  decode: (z: Pick<Latent, 'content' | 'style'>) => tf.Tensor4D,
+): tf.Tensor4D[] {
+  if (latents.length === 1) return [decode(latents[0])];
+  const content = tf.concat(
+    latents.map((z) => z.content),
+    0,
+  );
+  const style = tf.concat(
+    latents.map((z) => z.style),
+    0,
+  );
+  const images = decode({ content, style });
+  tf.dispose([content, style]);
+  const parts = tf.split(
+    images,
+    latents.map((z) => z.content.shape[0]),
+    0,
+  ) as tf.Tensor4D[];
+  images.dispose();
+  return parts;
+}
+
+/**
  * The auxiliary update's terms (encoder + auxiliary decoder): reconstruction, content-feature
  * cycle, metric learning on style codes, latent cycle.
  */
@@ -104,30 +145,23 @@ export function auxiliaryTerms(model: TpfrModel, batch: StyleBatch, o: UpdateOpt
   const m = model;
   const { recomputeFor } = o;
   const encode = (x: tf.Tensor4D, wantsInput: boolean) => encodePass(m, x, { training: true, wantsInput, recomputeFor });
-  const zA = encode(batch.photoA, false);
-  const zB = encode(batch.paintingB, false);
-  const zA2 = encode(batch.photoA2, false);
-  const zB2 = encode(batch.paintingB2, false);
-  const recA = decodePass(m, zA, { decoder: 'aux', training: true, recomputeFor });
-  const recB2 = decodePass(m, zB2, { decoder: 'aux', training: true, recomputeFor });
+  const [zA, zB, zA2, zB2] = encodeTogether([batch.photoA, batch.paintingB, batch.photoA2, batch.paintingB2], (x) => encode(x, false));
+  const [recA, recB2] = decodeTogether([zA, zB2], (z) => decodePass(m, z, { decoder: 'aux', training: true, recomputeFor }));
   const reconstruction = reconstructionLoss([
     [recA, batch.photoA],
     [recB2, batch.paintingB2],
   ]);
   // Content feature cycle: the stylized image and the main decoder's reconstruction must keep
   // the content code of A (gradients reach the encoder only: only its weights are updated).
-  const stylized = decodePass(
-    m,
-    m.recombine(
-      zA,
-      peerPool(o.peerPaintings, zB2, () => zB),
-    ),
-    { decoder: 'main', training: false, recomputeFor },
+  const recombined = m.recombine(
+    zA,
+    peerPool(o.peerPaintings, zB2, () => zB),
   );
-  const mainRec = decodePass(m, zA, { decoder: 'main', training: false, recomputeFor });
+  const [stylized, mainRec] = decodeTogether([recombined, zA], (z) => decodePass(m, z, { decoder: 'main', training: false, recomputeFor }));
+  const [zStylized, zMainRec, cycA, cycB2] = encodeTogether([stylized, mainRec, recA, recB2], (x) => encode(x, true));
   const contentFeatureCycle = contentFeatureCycleLoss([
-    [encode(stylized, true).content, zA.content],
-    [encode(mainRec, true).content, zA.content],
+    [zStylized.content, zA.content],
+    [zMainRec.content, zA.content],
   ]);
   const metricLearning = metricLearningLoss(
     [
@@ -139,8 +173,6 @@ export function auxiliaryTerms(model: TpfrModel, batch: StyleBatch, o: UpdateOpt
       [zB2.style, zA.style],
     ],
   );
-  const cycA = encode(recA, true);
-  const cycB2 = encode(recB2, true);
   const latentCycle = latentCycleLoss([
     [{ content: zA.content, style: zA.style, middle: zA.middle }, cycA],
     [{ style: zB2.style, middle: zB2.middle }, cycB2],
@@ -164,16 +196,14 @@ export function mainTerms(
   // The encoder is frozen here: its passes on the batch's images are constants.
   const encode = (x: tf.Tensor4D, wantsInput: boolean) => encodePass(m, x, { training: false, wantsInput, recomputeFor });
   const decode = (z: Pick<Latent, 'content' | 'style'>) => decodePass(m, z, { decoder: 'main', training: true, recomputeFor });
-  const zA: Latent = encode(batch.photoA, false);
-  const zB2: Latent = encode(batch.paintingB2, false);
-  const recA = decode(zA);
-  const recB2 = decode(zB2);
+  const images = [batch.photoA, batch.paintingB2, ...(o.peerPaintings === 2 ? [batch.paintingB] : [])];
+  const [zA, zB2, zB] = encodeTogether(images, (x) => encode(x, false));
   const recombined = m.recombine(
     zA,
-    peerPool(o.peerPaintings, zB2, () => encode(batch.paintingB, false)),
+    peerPool(o.peerPaintings, zB2, () => zB),
     { training: true },
   );
-  const stylized = decode(recombined);
+  const [recA, recB2, stylized] = decodeTogether([zA, zB2, recombined], decode);
   const gLoss = o.adversarial === 'ls' ? raganLsGeneratorLoss : raganBceGeneratorLoss;
   const adversarial = relativisticLoss(m, batch, recA, stylized, seed, 20, gLoss, { fakesWantInput: true, recomputeFor });
   const reconstruction = reconstructionLoss([

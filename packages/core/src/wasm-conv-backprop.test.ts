@@ -134,71 +134,87 @@ function checkFilter(
   return worst;
 }
 
+/** One axis of a drawn case: kernel, stride, input size, explicit padding before and after. */
+interface AxisCase {
+  k: number;
+  s: number;
+  n: number;
+  before: number;
+  after: number;
+}
+interface DrawnCase {
+  b: number;
+  ci: number;
+  co: number;
+  rows: AxisCase;
+  cols: AxisCase;
+  mode: 'explicit' | 'same' | 'valid';
+}
+
+/** Cases of kernels 1–5 and strides 1–3 per axis, input sides and output channels in the ranges given. */
+function caseArb(o: { sides: [number, number]; beforeAtLeastOne: boolean; channelsOut: [number, number] }): fc.Arbitrary<DrawnCase> {
+  const axis = fc
+    .record({ k: fc.integer({ min: 1, max: 5 }), s: fc.integer({ min: 1, max: 3 }), n: fc.integer({ min: o.sides[0], max: o.sides[1] }) })
+    .chain((a) =>
+      fc.record({
+        k: fc.constant(a.k),
+        s: fc.constant(a.s),
+        n: fc.constant(a.n),
+        before: fc.integer({ min: o.beforeAtLeastOne ? Math.min(1, a.k - 1) : 0, max: a.k - 1 }),
+        after: fc.integer({ min: 0, max: a.k - 1 }),
+      }),
+    );
+  return fc.record({
+    b: fc.integer({ min: 1, max: 2 }),
+    ci: fc.integer({ min: 1, max: 4 }),
+    co: fc.integer({ min: o.channelsOut[0], max: o.channelsOut[1] }),
+    rows: axis,
+    cols: axis,
+    mode: fc.constantFrom<DrawnCase['mode']>('explicit', 'explicit', 'same', 'valid'),
+  });
+}
+
+/** A drawn case's padding, shapes and geometry. */
+function caseGeometry(c: DrawnCase) {
+  const pad: Pad =
+    c.mode === 'explicit'
+      ? [
+          [0, 0],
+          [c.rows.before, c.rows.after],
+          [c.cols.before, c.cols.after],
+          [0, 0],
+        ]
+      : c.mode;
+  const xShape: Shape4 = [c.b, c.rows.n, c.cols.n, c.ci];
+  const wShape: Shape4 = [c.rows.k, c.cols.k, c.ci, c.co];
+  const strides: [number, number] = [c.rows.s, c.cols.s];
+  const info = tf.backend_util.computeConv2DInfo(xShape, wShape, strides, 1, pad);
+  const g: ConvGeometry = { strides, top: info.padInfo.top, left: info.padInfo.left, outHeight: info.outHeight, outWidth: info.outWidth };
+  const dyShape: Shape4 = [c.b, g.outHeight, g.outWidth, c.co];
+  return { pad, xShape, wShape, strides, g, dyShape };
+}
+
 describe('wasm Conv2DBackpropInput and Conv2DBackpropFilter', () => {
   it('equal the index arithmetic for strides 1–3 on each axis, kernels 1–5 and padding before the first row and column (seeded)', () => {
     // Explicit padding of at least 1 before (so phases start past the first row and column) and
     // 0 or more after, 'same' and 'valid': both axes drawn apart.
-    const axis = fc
-      .record({ k: fc.integer({ min: 1, max: 5 }), s: fc.integer({ min: 1, max: 3 }), n: fc.integer({ min: 5, max: 13 }) })
-      .chain((a) =>
-        fc.record({
-          k: fc.constant(a.k),
-          s: fc.constant(a.s),
-          n: fc.constant(a.n),
-          before: fc.integer({ min: Math.min(1, a.k - 1), max: a.k - 1 }),
-          after: fc.integer({ min: 0, max: a.k - 1 }),
-        }),
-      );
-    const arb = fc.record({
-      b: fc.integer({ min: 1, max: 2 }),
-      ci: fc.integer({ min: 1, max: 4 }),
-      co: fc.integer({ min: 1, max: 4 }),
-      rows: axis,
-      cols: axis,
-      mode: fc.constantFrom('explicit', 'explicit', 'same', 'valid'),
-    });
+    const arb = caseArb({ sides: [5, 13], beforeAtLeastOne: true, channelsOut: [1, 4] });
     let ours = 0;
     let laterPhases = 0;
     fc.assert(
       fc.property(arb, fc.nat(), (c, seed) => {
-        const pad: Pad =
-          c.mode === 'explicit'
-            ? [
-                [0, 0],
-                [c.rows.before, c.rows.after],
-                [c.cols.before, c.cols.after],
-                [0, 0],
-              ]
-            : (c.mode as Pad);
-        const xShape: Shape4 = [c.b, c.rows.n, c.cols.n, c.ci];
-        const wShape: Shape4 = [c.rows.k, c.cols.k, c.ci, c.co];
-        const strides: [number, number] = [c.rows.s, c.cols.s];
-        const info = tf.backend_util.computeConv2DInfo(xShape, wShape, strides, 1, pad);
-        const g: ConvGeometry = {
-          strides,
-          top: info.padInfo.top,
-          left: info.padInfo.left,
-          outHeight: info.outHeight,
-          outWidth: info.outWidth,
-        };
+        const { pad, xShape, wShape, strides, g, dyShape } = caseGeometry(c);
         // Whether our phases take it (else wasm's own kernel or the product runs), and whether a phase past the first does.
         const ph = [phases(c.rows.k, c.rows.s, g.top, xShape[1], g.outHeight), phases(c.cols.k, c.cols.s, g.left, xShape[2], g.outWidth)];
         if (ph[0] && ph[1] && !takesProduct(wShape, c.b * g.outHeight * g.outWidth)) {
           ours++;
           if (ph.some((p) => p!.some((q) => q.a > 0 && q.taps > 0))) laterPhases++;
         }
-        const dyShape: Shape4 = [c.b, g.outHeight, g.outWidth, c.co];
-        const xv = seededValues(
-          xShape.reduce((p, q) => p * q, 1),
-          seed,
-        );
-        const wv = seededValues(
-          wShape.reduce((p, q) => p * q, 1),
-          seed + 1,
-        );
-        const dyv = seededValues(
-          dyShape.reduce((p, q) => p * q, 1),
-          seed + 2,
+        const [xv, wv, dyv] = [xShape, wShape, dyShape].map((shape, i) =>
+          seededValues(
+            shape.reduce((p, q) => p * q, 1),
+            seed + i,
+          ),
         );
         const what = JSON.stringify(c);
         checkInput(what, backpropInput(dyv, dyShape, wv, wShape, xShape, strides, pad), dyv, dyShape, wv, wShape, xShape, g, true);
@@ -212,64 +228,21 @@ describe('wasm Conv2DBackpropInput and Conv2DBackpropFilter', () => {
   });
 
   it('equal the index arithmetic on small maps, where dx is one matrix product with the filter (seeded)', () => {
-    const axis = fc
-      .record({ k: fc.integer({ min: 1, max: 5 }), s: fc.integer({ min: 1, max: 3 }), n: fc.integer({ min: 2, max: 8 }) })
-      .chain((a) =>
-        fc.record({ k: fc.constant(a.k), s: fc.constant(a.s), n: fc.constant(a.n), before: fc.integer({ min: 0, max: a.k - 1 }) }),
-      );
-    const arb = fc.record({
-      b: fc.integer({ min: 1, max: 2 }),
-      ci: fc.integer({ min: 1, max: 5 }),
-      co: fc.integer({ min: 32, max: 48 }),
-      rows: axis,
-      cols: axis,
-      mode: fc.constantFrom('explicit', 'explicit', 'same', 'valid'),
-    });
+    const arb = caseArb({ sides: [2, 6], beforeAtLeastOne: false, channelsOut: [32, 48] });
     let product = 0;
     fc.assert(
       fc.property(arb, fc.nat(), (c, seed) => {
-        const pad: Pad =
-          c.mode === 'explicit'
-            ? [
-                [0, 0],
-                [c.rows.before, c.rows.k - 1 - c.rows.before],
-                [c.cols.before, c.cols.k - 1 - c.cols.before],
-                [0, 0],
-              ]
-            : (c.mode as Pad);
-        const xShape: Shape4 = [c.b, c.rows.n, c.cols.n, c.ci];
-        const wShape: Shape4 = [c.rows.k, c.cols.k, c.ci, c.co];
-        const strides: [number, number] = [c.rows.s, c.cols.s];
-        const info = tf.backend_util.computeConv2DInfo(xShape, wShape, strides, 1, pad);
-        if (info.outHeight < 1 || info.outWidth < 1) return;
-        const g: ConvGeometry = {
-          strides,
-          top: info.padInfo.top,
-          left: info.padInfo.left,
-          outHeight: info.outHeight,
-          outWidth: info.outWidth,
-        };
+        const { pad, xShape, wShape, strides, g, dyShape } = caseGeometry(c);
+        if (g.outHeight < 1 || g.outWidth < 1) return;
         if (takesProduct(wShape, c.b * g.outHeight * g.outWidth)) product++;
-        const dyShape: Shape4 = [c.b, g.outHeight, g.outWidth, c.co];
-        const wv = seededValues(
-          wShape.reduce((p, q) => p * q, 1),
-          seed + 1,
+        const [wv, dyv] = [wShape, dyShape].map((shape, i) =>
+          seededValues(
+            shape.reduce((p, q) => p * q, 1),
+            seed + 1 + i,
+          ),
         );
-        const dyv = seededValues(
-          dyShape.reduce((p, q) => p * q, 1),
-          seed + 2,
-        );
-        checkInput(
-          JSON.stringify(c),
-          backpropInput(dyv, dyShape, wv, wShape, xShape, strides, pad),
-          dyv,
-          dyShape,
-          wv,
-          wShape,
-          xShape,
-          g,
-          true,
-        );
+        const what = JSON.stringify(c);
+        checkInput(what, backpropInput(dyv, dyShape, wv, wShape, xShape, strides, pad), dyv, dyShape, wv, wShape, xShape, g, true);
       }),
       { seed: 58, numRuns: 150 },
     );

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { callKernel, intermediates, type BackpropAttrs, type KernelArgs } from './wasm-kernel-call.js';
+import { callKernel, insideRun, intermediates, type BackpropAttrs, type KernelArgs } from './wasm-kernel-call.js';
 
 /** Floats of one block of patches (the left operand of one product): about 8 MB. */
 const PATCH_FLOATS = 2 * 2 ** 20;
@@ -102,8 +102,7 @@ function fillPatches(p: Float32Array, xT: Float32Array, g: Geometry, first: numb
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
       // Output columns whose input column lies inside the image: q in [q0, q1).
-      const q0 = Math.min(ow, Math.max(0, Math.ceil((left - j) / sw)));
-      const q1 = Math.max(q0, Math.min(ow, Math.floor((w - 1 + left - j) / sw) + 1));
+      const [q0, q1] = insideRun(j, sw, left, w, ow);
       for (let c = 0; c < ci; c++) {
         const rowStart = ((i * kw + j) * ci + c) * n;
         for (let r = 0; r < count; r++) {

@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { callKernel, callWasmOwn, convExplicit, intermediates, type BackpropAttrs, type KernelArgs } from './wasm-kernel-call.js';
+import {
+  callKernel,
+  callWasmOwn,
+  convExplicit,
+  insideRun,
+  intermediates,
+  type BackpropAttrs,
+  type KernelArgs,
+} from './wasm-kernel-call.js';
 
 type Attrs = BackpropAttrs & { inputShape: [number, number, number, number] };
 
@@ -80,16 +88,15 @@ function byProduct(backend: BackendWasm, dy: tf.TensorInfo, filter: tf.TensorInf
     acc.fill(0);
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
-        // Columns of dy whose dx column lies inside the image: q in [q0, q1).
-        const q0 = Math.min(ow, Math.max(0, Math.ceil((left - j) / sw)));
-        const q1 = Math.max(q0, Math.min(ow, Math.floor((w - 1 + left - j) / sw) + 1));
+        // Rows and columns of dy whose dx row and column lie inside the image.
+        const [r0, r1] = insideRun(i, sh, top, h, oh);
+        const [q0, q1] = insideRun(j, sw, left, w, ow);
         const shift = j - left;
         for (let ci = 0; ci < inC; ci++) {
           const tap = ((i * kw + j) * inC + ci) * n;
           for (let bi = 0; bi < b; bi++) {
-            for (let r = 0; r < oh; r++) {
+            for (let r = r0; r < r1; r++) {
               const y = r * sh + i - top;
-              if (y < 0 || y >= h) continue;
               const src = tap + (bi * oh + r) * ow;
               const dst = ((ci * b + bi) * h + y) * w + shift;
               if (sw === 1) for (let q = q0; q < q1; q++) acc[dst + q] += c[src + q];

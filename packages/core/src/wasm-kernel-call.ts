@@ -12,6 +12,16 @@ export interface BackpropAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
+/**
+ * The outputs `q` in `[q0, q1)` (of `count`) whose input `q·stride + tap − pad` lies inside
+ * `[0, size)`: along one axis, the run of outputs that a filter tap reads inside the image.
+ */
+export function insideRun(tap: number, stride: number, pad: number, size: number, count: number): [number, number] {
+  const q0 = Math.min(count, Math.max(0, Math.ceil((pad - tap) / stride)));
+  const q1 = Math.max(q0, Math.min(count, Math.floor((size - 1 + pad - tap) / stride) + 1));
+  return [q0, q1];
+}
+
 /** Runs another kernel registered for wasm (a backend-level call: no engine, no tape). */
 export function callKernel(name: string, backend: unknown, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): tf.TensorInfo {
   const kernel = tf.getKernel(name, 'wasm');

@@ -13,29 +13,25 @@ import { TpfrError, recomputed } from '@tpfr/core';
 /** The layers after which a segment ends: the activations and the residual blocks. */
 const CUT_AFTER = new Set(['ReLU', 'LeakyReLU', 'TpfrResidualBlock']);
 
-/** One layer of the model with the layers whose outputs it reads. */
-interface Step {
-  layer: tfl.layers.Layer;
-  inputs: tfl.layers.Layer[];
+/** The layers each layer of a model reads (single-output layers, each called once). */
+function readsOf(model: tfl.LayersModel): Map<tfl.layers.Layer, tfl.layers.Layer[]> {
+  return new Map(
+    model.layers.map((layer) => {
+      const inbound = layer.inboundNodes;
+      if (inbound.length !== 1)
+        throw new TpfrError('recompute', `layer '${layer.name}' is called ${inbound.length} times; segments need each layer once`);
+      if (inbound[0].tensorIndices.some((t) => t !== 0))
+        throw new TpfrError('recompute', `layer '${layer.name}' reads a second output of a layer; segments need single-output layers`);
+      return [layer, inbound[0].inboundLayers];
+    }),
+  );
 }
 
-/** The model's layers in order, each with its input layers (single-output layers, each called once). */
-function stepsOf(model: tfl.LayersModel): Step[] {
-  return model.layers.map((layer) => {
-    const inbound = layer.inboundNodes;
-    if (inbound.length !== 1)
-      throw new TpfrError('recompute', `layer '${layer.name}' is called ${inbound.length} times; segments need each layer once`);
-    if (inbound[0].tensorIndices.some((t) => t !== 0))
-      throw new TpfrError('recompute', `layer '${layer.name}' reads a second output of a layer; segments need single-output layers`);
-    return { layer, inputs: inbound[0].inboundLayers };
-  });
-}
-
-/** The segments: runs of consecutive steps, each ending after an activation or a residual block (or at the last layer). */
+/** The segments: runs of consecutive layers (in the model's order), each ending after an activation or a residual block (or at the last layer). */
 export function segmentsOf(model: tfl.LayersModel): tfl.layers.Layer[][] {
   const segments: tfl.layers.Layer[][] = [];
   let current: tfl.layers.Layer[] = [];
-  for (const { layer } of stepsOf(model)) {
+  for (const layer of model.layers) {
     if (layer.getClassName() === 'InputLayer') continue;
     current.push(layer);
     if (CUT_AFTER.has(layer.getClassName())) {
@@ -45,6 +41,39 @@ export function segmentsOf(model: tfl.LayersModel): tfl.layers.Layer[][] {
   }
   if (current.length > 0) segments.push(current);
   return segments;
+}
+
+/** One segment as it runs: its layers, the outside layers it reads, and its layers read after it. */
+interface Segment {
+  layers: tfl.layers.Layer[];
+  reads: tfl.layers.Layer[];
+  outputs: tfl.layers.Layer[];
+}
+
+/** Each model's segments with what they read and give, made once (the graph of a built model does not change). */
+const plans = new WeakMap<tfl.LayersModel, { readsOf: Map<tfl.layers.Layer, tfl.layers.Layer[]>; segments: Segment[] }>();
+
+function planOf(model: tfl.LayersModel): { readsOf: Map<tfl.layers.Layer, tfl.layers.Layer[]>; segments: Segment[] } {
+  let plan = plans.get(model);
+  if (plan) return plan;
+  const reads = readsOf(model);
+  const cut = segmentsOf(model);
+  // Walking back from the last segment: the layers read after segment k (by later segments or as the model's outputs).
+  const readLater = new Set<tfl.layers.Layer>(model.outputLayers);
+  const segments: Segment[] = [];
+  for (let k = cut.length - 1; k >= 0; k--) {
+    const layers = cut[k];
+    const inSeg = new Set(layers);
+    segments.unshift({
+      layers,
+      reads: [...new Set(layers.flatMap((l) => reads.get(l)!.filter((r) => !inSeg.has(r))))],
+      outputs: layers.filter((l) => readLater.has(l)),
+    });
+    for (const l of layers) for (const r of reads.get(l)!) readLater.add(r);
+  }
+  plan = { readsOf: reads, segments };
+  plans.set(model, plan);
+  return plan;
 }
 
 /**
@@ -62,8 +91,7 @@ export function applyInSegments(
   inputs: tf.Tensor[],
   opts: { training: boolean; wantsInput: boolean[]; trained: readonly tf.Variable[] },
 ): tf.Tensor[] {
-  const steps = stepsOf(model);
-  const readsOf = new Map(steps.map((s) => [s.layer, s.inputs]));
+  const { readsOf: reads, segments } = planOf(model);
   const values = new Map<tfl.layers.Layer, tf.Tensor>();
   // Whether a layer's output carries a gradient the update wants: from a wanted input or a trained weight upstream.
   const carries = new Map<tfl.layers.Layer, boolean>();
@@ -71,40 +99,31 @@ export function applyInSegments(
     values.set(l, inputs[i]);
     carries.set(l, opts.wantsInput[i]);
   });
-  const weightsOf = (layers: tfl.layers.Layer[]) =>
-    opts.trained.filter((v) => layers.some((l) => l.trainableWeights.some((w) => (w.read() as tf.Variable).id === v.id)));
-  const segments = segmentsOf(model);
-  // The layers read after each segment (by later segments or as model outputs).
-  const readLater = segments.map((_, k) => {
-    const later = new Set<tfl.layers.Layer>(model.outputLayers);
-    for (const seg of segments.slice(k + 1)) for (const l of seg) for (const r of readsOf.get(l)!) later.add(r);
-    return later;
-  });
+  const trained = new Set(opts.trained.map((v) => v.id));
   const made: tf.Tensor[] = [];
   try {
-    for (const [k, seg] of segments.entries()) {
-      const inSeg = new Set(seg);
-      const outside = [...new Set(seg.flatMap((l) => readsOf.get(l)!.filter((r) => !inSeg.has(r))))];
-      const flowing = outside.filter((l) => carries.get(l));
-      const fixed = outside.filter((l) => !carries.get(l));
-      const outs = seg.filter((l) => readLater[k].has(l));
-      const weights = weightsOf(seg);
+    for (const seg of segments) {
+      const flowing = seg.reads.filter((l) => carries.get(l));
+      const fixed = seg.reads.filter((l) => !carries.get(l));
+      const weights = seg.layers.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable)).filter((v) => trained.has(v.id));
       const run = (xs: tf.Tensor[], cs: tf.Tensor[]) => {
         const local = new Map<tfl.layers.Layer, tf.Tensor>();
         flowing.forEach((l, i) => local.set(l, xs[i]));
         fixed.forEach((l, i) => local.set(l, cs[i]));
-        for (const l of seg) {
-          const ins = readsOf.get(l)!.map((r) => local.get(r)!);
+        for (const l of seg.layers) {
+          const ins = reads.get(l)!.map((r) => local.get(r)!);
           local.set(l, l.apply(ins.length === 1 ? ins[0] : ins, { training: opts.training }) as tf.Tensor);
         }
-        return outs.map((l) => local.get(l)!);
+        return seg.outputs.map((l) => local.get(l)!);
       };
-      const xs = flowing.map((l) => values.get(l)!);
-      const cs = fixed.map((l) => values.get(l)!);
-      const results = recomputed(run, { inputs: xs, constants: cs, weights });
+      const results = recomputed(run, {
+        inputs: flowing.map((l) => values.get(l)!),
+        constants: fixed.map((l) => values.get(l)!),
+        weights,
+      });
       made.push(...results);
       const carried = flowing.length > 0 || weights.length > 0;
-      outs.forEach((l, i) => {
+      seg.outputs.forEach((l, i) => {
         values.set(l, results[i]);
         carries.set(l, carried);
       });

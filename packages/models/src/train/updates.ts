@@ -82,11 +82,10 @@ function relativisticLoss(
 }
 
 /**
- * The peer pool of each sample: B′'s code alone (`peerPaintings` 1), or B′'s and B's (`codeOfB`
- * is called only then), as `[B, P, h, w, C]` with sample i's exemplars B′ᵢ (and Bᵢ).
+ * The peer pool of each sample: B′'s code alone, or B′'s and B's when `zB` is given, as
+ * `[B, P, h, w, C]` with sample i's exemplars B′ᵢ (and Bᵢ).
  */
-function peerPool(peerPaintings: 1 | 2, zB2: Latent, codeOfB: () => Latent): PeerCodes {
-  const zB = peerPaintings === 1 ? null : codeOfB();
+function peerPool(zB2: Latent, zB?: Latent): PeerCodes {
   const rows = (t: tf.Tensor4D) => Array.from({ length: t.shape[0] }, (_, i) => tf.slice(t, [i], [1]) as tf.Tensor4D);
   const stack = (which: 'content' | 'style') => {
     const b2 = rows(zB2[which]);
@@ -97,44 +96,47 @@ function peerPool(peerPaintings: 1 | 2, zB2: Latent, codeOfB: () => Latent): Pee
 }
 
 /**
- * One pass of `encode` over several batches of images at once (concatenated along the batch: the
- * networks treat each sample on its own), its latents split back per batch: fewer, larger
- * convolutions than a pass per batch.
+ * One pass of `run` over several batches at once: the i-th inputs of every batch concatenated
+ * along the batch (the networks treat each sample on its own), each output split back per batch.
+ * Fewer, larger convolutions than a pass per batch; the same values up to float rounding.
  */
-function encodeTogether(images: tf.Tensor4D[], encode: (x: tf.Tensor4D) => Latent): Latent[] {
-  if (images.length === 1) return [encode(images[0])];
-  const all = tf.concat(images, 0);
-  const z = encode(all);
-  all.dispose();
-  const sizes = images.map((x) => x.shape[0]);
-  const [content, style, middle] = [z.content, z.style, z.middle].map((t) => tf.split(t, sizes, 0) as tf.Tensor4D[]);
-  tf.dispose([z.content, z.style, z.middle]);
-  return images.map((_, i) => ({ content: content[i], style: style[i], middle: middle[i] }));
+function passTogether(batches: tf.Tensor4D[][], run: (inputs: tf.Tensor4D[]) => tf.Tensor4D[]): tf.Tensor4D[][] {
+  if (batches.length === 1) return [run(batches[0])];
+  const sizes = batches.map((inputs) => inputs[0].shape[0]);
+  const joined = batches[0].map(
+    (_, i) =>
+      tf.concat(
+        batches.map((inputs) => inputs[i]),
+        0,
+      ) as tf.Tensor4D,
+  );
+  const outputs = run(joined);
+  tf.dispose(joined);
+  const parts = outputs.map((t) => tf.split(t, sizes, 0) as tf.Tensor4D[]);
+  tf.dispose(outputs);
+  return sizes.map((_, k) => parts.map((p) => p[k]));
 }
 
-/** One pass of `decode` over several latents at once (concatenated along the batch), its images split back per latent. */
+/** The latents of several batches of images, from one encoder pass ({@link passTogether}). */
+function encodeTogether(images: tf.Tensor4D[], encode: (x: tf.Tensor4D) => Latent): Latent[] {
+  return passTogether(
+    images.map((x) => [x]),
+    ([x]) => {
+      const z = encode(x);
+      return [z.content, z.style, z.middle];
+    },
+  ).map(([content, style, middle]) => ({ content, style, middle }));
+}
+
+/** The images of several latents, from one decoder pass ({@link passTogether}). */
 function decodeTogether(
   latents: Pick<Latent, 'content' | 'style'>[],
   decode: (z: Pick<Latent, 'content' | 'style'>) => tf.Tensor4D,
 ): tf.Tensor4D[] {
-  if (latents.length === 1) return [decode(latents[0])];
-  const content = tf.concat(
-    latents.map((z) => z.content),
-    0,
-  );
-  const style = tf.concat(
-    latents.map((z) => z.style),
-    0,
-  );
-  const images = decode({ content, style });
-  tf.dispose([content, style]);
-  const parts = tf.split(
-    images,
-    latents.map((z) => z.content.shape[0]),
-    0,
-  ) as tf.Tensor4D[];
-  images.dispose();
-  return parts;
+  return passTogether(
+    latents.map((z) => [z.content, z.style]),
+    ([content, style]) => [decode({ content, style })],
+  ).map(([image]) => image);
 }
 
 /**
@@ -153,10 +155,7 @@ export function auxiliaryTerms(model: TpfrModel, batch: StyleBatch, o: UpdateOpt
   ]);
   // Content feature cycle: the stylized image and the main decoder's reconstruction must keep
   // the content code of A (gradients reach the encoder only: only its weights are updated).
-  const recombined = m.recombine(
-    zA,
-    peerPool(o.peerPaintings, zB2, () => zB),
-  );
+  const recombined = m.recombine(zA, peerPool(zB2, o.peerPaintings === 2 ? zB : undefined));
   const [stylized, mainRec] = decodeTogether([recombined, zA], (z) => decodePass(m, z, { decoder: 'main', training: false, recomputeFor }));
   const [zStylized, zMainRec, cycA, cycB2] = encodeTogether([stylized, mainRec, recA, recB2], (x) => encode(x, true));
   const contentFeatureCycle = contentFeatureCycleLoss([
@@ -198,11 +197,7 @@ export function mainTerms(
   const decode = (z: Pick<Latent, 'content' | 'style'>) => decodePass(m, z, { decoder: 'main', training: true, recomputeFor });
   const images = [batch.photoA, batch.paintingB2, ...(o.peerPaintings === 2 ? [batch.paintingB] : [])];
   const [zA, zB2, zB] = encodeTogether(images, (x) => encode(x, false));
-  const recombined = m.recombine(
-    zA,
-    peerPool(o.peerPaintings, zB2, () => zB),
-    { training: true },
-  );
+  const recombined = m.recombine(zA, peerPool(zB2, zB), { training: true });
   const [recA, recB2, stylized] = decodeTogether([zA, zB2, recombined], decode);
   const gLoss = o.adversarial === 'ls' ? raganLsGeneratorLoss : raganBceGeneratorLoss;
   const adversarial = relativisticLoss(m, batch, recA, stylized, seed, 20, gLoss, { fakesWantInput: true, recomputeFor });

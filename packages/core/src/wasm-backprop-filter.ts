@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { callKernel, insideRun, intermediates, type BackpropAttrs, type KernelArgs } from './wasm-kernel-call.js';
+import { winogradPlan } from './wasm-winograd.js';
+import { winogradFilterGradient } from './wasm-winograd-filter.js';
+import { filterGradientBySpreadDy, takesSpreadDy } from './wasm-backprop-filter-spread.js';
 
 /** Floats of one block of patches (the left operand of one product): about 8 MB. */
 const PATCH_FLOATS = 2 * 2 ** 20;
@@ -12,13 +15,18 @@ const PATCH_FLOATS = 2 * 2 ** 20;
  * `Pᵀ` holds the input pixel each output pixel sees through that tap. The product is XNNPACK's
  * (wasm's `BatchMatMul`), with the pixels as its long inner dimension; the rows of `Pᵀ` are
  * copied from `x` transposed to `[ci, B, H, W]`, a row of pixels at a time. Blocks keep `Pᵀ` near
- * 8 MB (`k²` times the input otherwise) and their products are summed.
+ * 8 MB (`k²` times the input otherwise) and their products are summed. Where Winograd's
+ * F(4×4, 3×3) applies (`winogradPlan`: 3×3, stride 1, wide channels, enough tiles) it takes
+ * {@link winogradFilterGradient} instead, and where few output channels make `dy` spread over the
+ * input smaller than the patches (`takesSpreadDy`), {@link filterGradientBySpreadDy}.
  */
 export function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendWasm;
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const attrs = args.attrs as unknown as BackpropAttrs & { filterShape: [number, number, number, number] };
   if (attrs.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter (wasm): only NHWC is supported');
+  const plan = winogradPlan(x.shape, attrs.filterShape, { ...attrs, dilations: 1 });
+  if (plan != null) return winogradFilterGradient(backend, x, dy, plan);
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     attrs.filterShape,
@@ -27,6 +35,7 @@ export function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
     attrs.pad,
     attrs.dimRoundingMode,
   );
+  if (takesSpreadDy(info)) return filterGradientBySpreadDy(backend, x, dy, info);
   const [kh, kw, ci, co] = attrs.filterShape;
   const [b, h, w] = x.shape;
   const [oh, ow] = [info.outHeight, info.outWidth];

@@ -9,6 +9,8 @@ import {
   type BackpropAttrs,
   type KernelArgs,
 } from './wasm-kernel-call.js';
+import { filterMinTiles, winogradPlan } from './wasm-winograd.js';
+import { winogradInputGradient } from './wasm-winograd-input.js';
 
 type Attrs = BackpropAttrs & { inputShape: [number, number, number, number] };
 
@@ -26,6 +28,8 @@ type Attrs = BackpropAttrs & { inputShape: [number, number, number, number] };
  *
  * - Small maps (at most {@link PRODUCT_PIXELS_PER_CHANNEL} pixels of dy per output channel):
  *   one matrix product with the filter as it is, see {@link byProduct}.
+ * - 3×3 stride 1 where Winograd's F(4×4, 3×3) applies to the convolution (`winogradPlan`):
+ *   its adjoint, {@link winogradInputGradient}.
  *
  * NCHW and paddings these do not cover go to wasm's own kernel.
  */
@@ -38,6 +42,8 @@ export function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
   if (attrs.dataFormat === 'NCHW' || oh !== info.outHeight || ow !== info.outWidth) return own(args);
   const backend = args.backend as BackendWasm;
   if (takesProduct(filter.shape, attrs.inputShape[0] * oh * ow)) return byProduct(backend, dy, filter, info);
+  const plan = winogradPlan(attrs.inputShape, filter.shape, { ...attrs, dilations: 1 }, filterMinTiles());
+  if (plan != null) return winogradInputGradient(backend, dy, filter, plan);
   const rows = phases(kh, info.strideHeight, info.padInfo.top, attrs.inputShape[1], oh);
   const cols = phases(kw, info.strideWidth, info.padInfo.left, attrs.inputShape[2], ow);
   if (rows == null || cols == null) return own(args);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
+import { expectNoLeaks } from '@tpfr/testing';
 import {
   PAPER,
   conv2dTransposeAt,
@@ -14,6 +15,7 @@ import {
   type RefValue,
 } from '@tpfr/testing/kernel-references';
 import { phases, takesProduct } from './wasm-backprop-input.js';
+import { takesSpreadDy } from './wasm-backprop-filter-spread.js';
 
 /**
  * wasm's Conv2DBackpropInput (`wasm-backprop-input.ts`: XNNPACK convolutions, one per output
@@ -227,6 +229,98 @@ describe('wasm Conv2DBackpropInput and Conv2DBackpropFilter', () => {
     expect(laterPhases).toBeGreaterThan(50);
   });
 
+  it('the filter gradient equals the index arithmetic where few output channels spread dy over the input (seeded)', () => {
+    // Stride 1, kernels 1–5 (7 on one axis now and then), 6–24 input and 1–3 output channels,
+    // inputs of 5–40 rows and columns, every padding (blocks of input rows: the decoder's case in
+    // the paper's filter gradients below takes three).
+    const arb = fc
+      .record({
+        b: fc.integer({ min: 1, max: 2 }),
+        ci: fc.integer({ min: 6, max: 24 }),
+        co: fc.integer({ min: 1, max: 3 }),
+        kh: fc.constantFrom(1, 2, 3, 4, 5, 7),
+        kw: fc.integer({ min: 1, max: 5 }),
+        h: fc.integer({ min: 5, max: 40 }),
+        w: fc.integer({ min: 5, max: 40 }),
+        mode: fc.constantFrom<DrawnCase['mode']>('explicit', 'same', 'valid'),
+      })
+      .chain((c) =>
+        fc.record({
+          c: fc.constant(c),
+          pad: fc.tuple(
+            fc.integer({ min: 0, max: c.kh - 1 }),
+            fc.integer({ min: 0, max: c.kh - 1 }),
+            fc.integer({ min: 0, max: c.kw - 1 }),
+            fc.integer({ min: 0, max: c.kw - 1 }),
+          ),
+        }),
+      );
+    let spread = 0;
+    fc.assert(
+      fc.property(arb, fc.nat(), ({ c, pad: [t, bt, l, r] }, seed) => {
+        const pad: Pad =
+          c.mode === 'explicit'
+            ? [
+                [0, 0],
+                [t, bt],
+                [l, r],
+                [0, 0],
+              ]
+            : c.mode;
+        const xShape: Shape4 = [c.b, c.h, c.w, c.ci];
+        const wShape: Shape4 = [c.kh, c.kw, c.ci, c.co];
+        const info = tf.backend_util.computeConv2DInfo(xShape, wShape, 1, 1, pad);
+        if (info.outHeight < 1 || info.outWidth < 1) return;
+        if (takesSpreadDy(info)) spread++;
+        const g: ConvGeometry = {
+          strides: [1, 1],
+          top: info.padInfo.top,
+          left: info.padInfo.left,
+          outHeight: info.outHeight,
+          outWidth: info.outWidth,
+        };
+        const dyShape: Shape4 = [c.b, info.outHeight, info.outWidth, c.co];
+        const [xv, dyv] = [xShape, dyShape].map((shape, i) =>
+          seededValues(
+            shape.reduce((p, q) => p * q, 1),
+            seed + i,
+          ),
+        );
+        checkFilter(
+          JSON.stringify({ c, pad }),
+          backpropFilter(xv, xShape, dyv, dyShape, wShape, [1, 1], pad),
+          xv,
+          xShape,
+          dyv,
+          dyShape,
+          wShape,
+          g,
+          true,
+        );
+      }),
+      { seed: 59, numRuns: 120 },
+    );
+    // The domain reached: most cases spread dy (a 'valid' 7×7 on a small map may not).
+    expect(spread).toBeGreaterThan(90);
+  });
+
+  it('the filter gradient by spread dy keeps no tensors, in the engine or in the wasm heap', async () => {
+    const x = tf.randomNormal([2, 134, 134, 64], 0, 1, 'float32', 1);
+    const dy = tf.randomNormal([2, 128, 128, 3], 0, 1, 'float32', 2);
+    const ids = tf.engine().backend.numDataIds();
+    await expectNoLeaks(
+      () =>
+        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+          strides: [1, 1],
+          pad: 'valid',
+          dataFormat: 'NHWC',
+          filterShape: [7, 7, 64, 3],
+        } as unknown as tf.NamedAttrMap) as tf.Tensor,
+    );
+    expect(tf.engine().backend.numDataIds()).toBe(ids);
+    tf.dispose([x, dy]);
+  });
+
   it('equal the index arithmetic on small maps, where dx is one matrix product with the filter (seeded)', () => {
     const arb = caseArb({ sides: [2, 6], beforeAtLeastOne: false, channelsOut: [32, 48] });
     let product = 0;
@@ -338,13 +432,17 @@ describe('wasm Conv2DBackpropInput and Conv2DBackpropFilter', () => {
     }
   });
 
-  it("the filter gradients of the paper's convolutions: residual, downsampling and the decoder's transposed ones", () => {
+  it("the filter gradients of the paper's convolutions: residual (through Winograd), downsampling and the decoder's transposed ones", () => {
     const cases: { what: string; x: Shape4; w: Shape4; s: number; pad: Pad }[] = [
       { what: 'residual block convolution', x: PAPER.residualConv.x, w: PAPER.residualConv.filter, s: 1, pad: 'valid' },
       { what: 'down1', x: PAPER.downsampling[0].x, w: PAPER.downsampling[0].filter, s: 2, pad: 'same' },
       { what: 'down2', x: PAPER.downsampling[1].x, w: PAPER.downsampling[1].filter, s: 2, pad: 'same' },
       // A transposed convolution's filter gradient: x is the gradient of its output, dy its input.
       ...PAPER.upsampling.map((u, i) => ({ what: `up${i + 1} (transposed)`, x: u.out, w: u.filter, s: 2, pad: 'same' as Pad })),
+      // Few output channels (dy spread over the input): the decoder's last convolution to RGB on its
+      // reflection-padded 128² map, and the discriminator's last to one channel.
+      { what: 'decoder to RGB (spread dy)', x: [2, 134, 134, 64], w: [7, 7, 64, 3], s: 1, pad: 'valid' },
+      { what: 'discriminator to one channel (spread dy)', x: [1, 32, 32, 512], w: [4, 4, 512, 1], s: 1, pad: 'same' },
     ];
     for (const [i, c] of cases.entries()) {
       const g = convGeometry(c.x, c.w, c.s, c.pad);
@@ -357,6 +455,8 @@ describe('wasm Conv2DBackpropInput and Conv2DBackpropFilter', () => {
         dyShape.reduce((p, q) => p * q, 1),
         60 + i,
       );
+      const info = tf.backend_util.computeConv2DInfo(c.x, c.w, c.s, 1, c.pad);
+      expect(takesSpreadDy(info), c.what).toBe(c.what.includes('spread'));
       checkFilter(c.what, backpropFilter(xv, c.x, dyv, dyShape, c.w, [c.s, c.s], c.pad), xv, c.x, dyv, dyShape, c.w, g, false);
     }
     // Every value, on a 10×10 map of the residual block's channels.

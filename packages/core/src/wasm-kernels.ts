@@ -8,6 +8,7 @@ import { keepWasmOwn } from './wasm-kernel-call.js';
 import { slice, splitV, unpack } from './wasm-slice.js';
 import { tile } from './wasm-tile.js';
 import { conv2D } from './wasm-winograd.js';
+import { batchMatMul } from './wasm-batch-mat-mul.js';
 
 /**
  * Kernels that the wasm backend of tfjs 4.22 lacks and that training needs, written in
@@ -28,6 +29,8 @@ import { conv2D } from './wasm-winograd.js';
  * - `Slice`, `SplitV` and `Unpack`, which copied their whole input out of the heap for every
  *   piece: they copy only the piece, see {@link sliceFromHeap}.
  * - `Tile` (and so `broadcastTo`), which computed an index per value: block copies, see {@link tile}.
+ * - `BatchMatMul` with a transposed operand (batch 1), which ran in a scalar loop: the operand
+ *   transposed, then XNNPACK, see {@link batchMatMul}.
  */
 function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const backend = args.backend as BackendWasm;
@@ -67,6 +70,7 @@ const replacements = (
     [tf.SplitV, splitV],
     [tf.Unpack, unpack],
     [tf.Tile, tile],
+    [tf.BatchMatMul, batchMatMul],
   ] as const
 ).map(([name, f]) => ({ name, kernelFunc: f as unknown as tf.KernelFunc }));
 

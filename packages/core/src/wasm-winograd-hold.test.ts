@@ -44,3 +44,33 @@ it('keeps the transformed filters while held: the same results bit for bit, all 
   expect(backendData()).toBe(before);
   tf.dispose([x, filters[1], third]);
 });
+
+it('keeps no more than the smallest cap of those holding: none under a cap of 0, the newest under one filter', () => {
+  const x = tf.randomNormal([1, 50, 50, 160], 0, 1, 'float32', 5) as tf.Tensor4D;
+  const filters = [6, 7].map((s) => tf.randomNormal([3, 3, 160, 160], 0, 1, 'float32', s) as tf.Tensor4D);
+  const plain = filters.map((f) => tf.conv2d(x, f, 1, 'same').dataSync());
+  const before = backendData();
+  const run = () =>
+    filters.forEach((f, i) => {
+      const y = tf.conv2d(x, f, 1, 'same');
+      expect(y.dataSync()).toEqual(plain[i]);
+      y.dispose();
+    });
+  const release = holdWinogradFilters();
+  run();
+  expect(backendData()).toBe(before + 2 * 36);
+  // One filter's transform: 36 taps of 160 × 160 floats. Holding with that cap drops the older one.
+  const releaseOne = holdWinogradFilters({ maxBytes: 36 * 160 * 160 * 4 });
+  expect(backendData()).toBe(before + 36);
+  run();
+  expect(backendData()).toBe(before + 36);
+  const releaseNone = holdWinogradFilters({ maxBytes: 0 });
+  expect(backendData()).toBe(before);
+  run();
+  expect(backendData()).toBe(before);
+  releaseNone();
+  releaseOne();
+  release();
+  expect(backendData()).toBe(before);
+  tf.dispose([x, ...filters]);
+});

@@ -61,10 +61,19 @@ function transposed(m: Float32Array, r: number, c: number): Float32Array {
 const KBT = transposed(kron(BT), 36, 36); // (B ⊗ B)ᵀ [36, 36]
 const KG = kron(G); // [36, 9]
 const KAT = transposed(kron(AT), 16, 36); // (A ⊗ A)ᵀ [36, 16]
+const KA = kron(AT); // A ⊗ A [16, 36]: the output transform's adjoint, for the gradients
+const KB = kron(BT); // B ⊗ B [36, 36]: the input transform's adjoint, for the input gradient
+const KGT = transposed(KG, 36, 9); // (G ⊗ G)ᵀ [9, 36]: the filter transform's adjoint
 
 /** When the Winograd path is taken: both channel counts and the tile count at least these. */
 export const WINOGRAD_MIN_CHANNELS = 160;
 export const WINOGRAD_MIN_TILES = 144;
+/**
+ * The tile count from which the path is taken while filters are held ({@link holdWinogradFilters}):
+ * a held transform is made once for many calls, and without its cost F(4×4, 3×3) is faster on
+ * maps of 32 tiles already (a 16² map of 256 channels, batch 2: 7.9 ms against 12.7 ms).
+ */
+export const WINOGRAD_MIN_TILES_HELD = 32;
 let enabled = true;
 
 /** Turns the Winograd path on or off (on by default); returns the previous setting. */
@@ -84,8 +93,17 @@ interface ConvAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
-/** The convolution's geometry when the Winograd path applies to it, else null. */
-export function winogradPlan(xShape: number[], filterShape: number[], attrs: ConvAttrs): tf.backend_util.Conv2DInfo | null {
+/**
+ * The convolution's geometry when the Winograd path applies to it, else null.
+ * @param minTiles the fewest tiles (over the batch) worth it: {@link WINOGRAD_MIN_TILES} by
+ *   default; {@link filterMinTiles} for the paths that transform the filter.
+ */
+export function winogradPlan(
+  xShape: number[],
+  filterShape: number[],
+  attrs: ConvAttrs,
+  minTiles = WINOGRAD_MIN_TILES,
+): tf.backend_util.Conv2DInfo | null {
   if (!enabled || attrs.dataFormat === 'NCHW' || xShape.length !== 4 || filterShape[0] !== 3 || filterShape[1] !== 3) return null;
   if (filterShape[2] < WINOGRAD_MIN_CHANNELS || filterShape[3] < WINOGRAD_MIN_CHANNELS) return null;
   const info = tf.backend_util.computeConv2DInfo(
@@ -98,44 +116,64 @@ export function winogradPlan(xShape: number[], filterShape: number[], attrs: Con
   );
   if (info.strideHeight !== 1 || info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
   const tiles = info.batchSize * Math.ceil(info.outHeight / 4) * Math.ceil(info.outWidth / 4);
-  return tiles >= WINOGRAD_MIN_TILES ? info : null;
+  return tiles >= minTiles ? info : null;
+}
+
+/** The transforms as backend tensors (see {@link transformsOf}). */
+interface Transforms {
+  /** `(B ⊗ B)ᵀ` `[1, 36, 36]`: the input transform, applied on the right. */
+  kbt: tf.TensorInfo;
+  /** `(A ⊗ A)ᵀ` `[1, 36, 16]`: the output transform, applied on the right. */
+  kat: tf.TensorInfo;
+  /** `A ⊗ A` `[1, 16, 36]`: the output transform's adjoint (the gradients' `dy` tiles), applied on the right. */
+  ka: tf.TensorInfo;
+  /** `B ⊗ B` `[1, 36, 36]`: the input transform's adjoint (the input gradient's tiles), applied on the right. */
+  kb: tf.TensorInfo;
+  /** `(G ⊗ G)ᵀ` `[1, 9, 36]`: the filter transform's adjoint, applied on the left. */
+  kgt: tf.TensorInfo;
 }
 
 /**
- * The input and output transforms, `(B ⊗ B)ᵀ` and `(A ⊗ A)ᵀ`, made once per backend and kept:
- * as the right-hand operands of the transforms' products, XNNPACK packs them once (it packs the
- * right-hand operand of every product whose tensor it has not seen).
+ * The transforms, made once per backend and kept: as the right-hand operands of the transforms'
+ * products, XNNPACK packs them once (it packs the right-hand operand of every product whose
+ * tensor it has not seen).
  */
-const transforms = new WeakMap<BackendWasm, { kbt: tf.TensorInfo; kat: tf.TensorInfo }>();
-function transformsOf(backend: BackendWasm): { kbt: tf.TensorInfo; kat: tf.TensorInfo } {
+const transforms = new WeakMap<BackendWasm, Transforms>();
+export function transformsOf(backend: BackendWasm): Transforms {
   let t = transforms.get(backend);
   if (t == null) {
-    t = { kbt: constant(backend, [1, 36, 36], KBT), kat: constant(backend, [1, 36, 16], KAT) };
+    t = {
+      kbt: constant(backend, [1, 36, 36], KBT),
+      kat: constant(backend, [1, 36, 16], KAT),
+      ka: constant(backend, [1, 16, 36], KA),
+      kb: constant(backend, [1, 36, 36], KB),
+      kgt: constant(backend, [1, 9, 36], KGT),
+    };
     transforms.set(backend, t);
   }
   return t;
 }
 
 /** The same values as `x` seen with another shape (no copy; for kernels that read by dataId). */
-const view = (x: tf.TensorInfo, shape: number[]): tf.TensorInfo => ({ ...x, shape });
+export const view = (x: tf.TensorInfo, shape: number[]): tf.TensorInfo => ({ ...x, shape });
 
-function transpose(backend: BackendWasm, x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
+export function transpose(backend: BackendWasm, x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
   return callKernel(tf.Transpose, backend, { x }, { perm });
 }
 
 /** A float32 backend tensor of `shape` holding `vals`. */
-function constant(backend: BackendWasm, shape: number[], vals: Float32Array): tf.TensorInfo {
+export function constant(backend: BackendWasm, shape: number[], vals: Float32Array): tf.TensorInfo {
   const t = backend.makeOutput(shape, 'float32');
   (backend.typedArrayFromHeap(t) as Float32Array).set(vals);
   return t;
 }
 
-function matMul(backend: BackendWasm, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
+export function matMul(backend: BackendWasm, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
   return callKernel(tf.BatchMatMul, backend, { a, b }, { transposeA: false, transposeB: false });
 }
 
 /** `blocks` consecutive `[1, rows, cols]` tensors cut from `x`, whose values are `blocks·rows·cols` in that order. */
-function split(backend: BackendWasm, x: tf.TensorInfo, blocks: number, rows: number, cols: number): tf.TensorInfo[] {
+export function split(backend: BackendWasm, x: tf.TensorInfo, blocks: number, rows: number, cols: number): tf.TensorInfo[] {
   const view = { ...x, shape: [1, blocks * rows, cols] }; // the same values seen as [1, blocks·rows, cols]
   return Array.from({ length: blocks }, (_, m) => sliceFromHeap(backend, view, [0, m * rows, 0], [1, rows, cols]));
 }
@@ -154,68 +192,224 @@ function transformFilter(backend: BackendWasm, filter: tf.TensorInfo): tf.Tensor
 }
 
 /**
+ * Which transform of a filter `[3, 3, Cin, Cout]`: `forward`, U's 36 `[1, Cin, Cout]` matrices (the
+ * convolution); `adjoint`, their transposes `[1, Cout, Cin]` (the input gradient).
+ */
+export type FilterTransform = 'forward' | 'adjoint';
+
+/** The transform of `filter`, new (its channels swapped first for the adjoint). */
+function makeTransform(backend: BackendWasm, filter: tf.TensorInfo, kind: FilterTransform): tf.TensorInfo[] {
+  if (kind === 'forward') return transformFilter(backend, filter);
+  const swapped = callKernel(tf.Transpose, backend, { x: filter }, { perm: [0, 1, 3, 2] });
+  try {
+    return transformFilter(backend, swapped);
+  } finally {
+    backend.disposeData(swapped.dataId);
+  }
+}
+
+/**
  * Transformed filters kept between calls while someone holds them ({@link holdWinogradFilters}):
  * the same filters convolve every frame of a video, and a kept product operand is also packed
- * once by XNNPACK. Keyed by the filter's data (a tensor's values never change under its dataId);
- * an entry goes when its filter's data is freed, the oldest first above `HELD_FILTER_BYTES`,
- * and all when the last holder lets go.
+ * once by XNNPACK. Keyed by the filter's data (a tensor's values never change under its dataId),
+ * each entry with the transforms made of it so far; an entry goes when its filter's data is
+ * freed, the oldest first above the smallest cap of those holding (`HELD_FILTER_BYTES` by
+ * default), and all when the last holder lets go.
  */
-const heldFilters = new Map<object, { backend: BackendWasm; u: tf.TensorInfo[]; bytes: number }>();
-let filterHolders = 0;
-/** Bytes of transformed filters kept at most (the paper preset's 24 take about 226 MiB). */
+interface HeldEntry {
+  backend: BackendWasm;
+  transforms: Partial<Record<FilterTransform, tf.TensorInfo[]>>;
+  bytes: number;
+}
+const heldFilters = new Map<object, HeldEntry>();
+/** Each holder's cap on the bytes kept, while it holds. */
+const holders = new Set<{ maxBytes: number }>();
+/** Bytes of transformed filters kept at most by default (the paper preset's 24 forward transforms take about 226 MiB). */
 const HELD_FILTER_BYTES = 320 * 2 ** 20;
+/** The bytes that may be kept now: the smallest cap of those holding. */
+const heldCap = () => Math.min(...[...holders].map((h) => h.maxBytes));
+
+/** The fewest tiles for the paths that transform the filter: fewer while transforms are kept ({@link WINOGRAD_MIN_TILES_HELD}). */
+export function filterMinTiles(): number {
+  return holders.size > 0 && heldCap() > 0 ? WINOGRAD_MIN_TILES_HELD : WINOGRAD_MIN_TILES;
+}
 
 const hasData = (backend: BackendWasm, id: object) => (backend as unknown as { dataIdMap: { has(id: object): boolean } }).dataIdMap.has(id);
 
 function dropHeld(id: object): void {
   const e = heldFilters.get(id);
   if (!e) return;
-  for (const t of e.u) if (hasData(e.backend, t.dataId)) e.backend.disposeData(t.dataId);
+  for (const ts of Object.values(e.transforms)) for (const t of ts) if (hasData(e.backend, t.dataId)) e.backend.disposeData(t.dataId);
   heldFilters.delete(id);
 }
 
-/** The kept transform of `filter`, or undefined. */
-function heldFilter(backend: BackendWasm, filter: tf.TensorInfo): tf.TensorInfo[] | undefined {
-  if (filterHolders === 0) return undefined;
-  const e = heldFilters.get(filter.dataId);
-  if (!e || e.backend !== backend) return undefined;
-  // The most recently used last.
-  heldFilters.delete(filter.dataId);
-  heldFilters.set(filter.dataId, e);
-  return e.u;
-}
-
-/** Keeps `u`, the transform of `filter`, when someone holds filters; false when it is not kept. */
-function holdFilter(backend: BackendWasm, filter: tf.TensorInfo, u: tf.TensorInfo[]): boolean {
-  if (filterHolders === 0) return false;
-  for (const [id, e] of heldFilters) if (!hasData(e.backend, id as never)) dropHeld(id);
-  const bytes = 4 * u.reduce((n, t) => n + tf.util.sizeFromShape(t.shape), 0);
-  if (bytes > HELD_FILTER_BYTES) return false;
-  let total = bytes;
+/** Drops the oldest entries until at most `cap` bytes are kept, `extra` more counted. */
+function dropDownTo(cap: number, extra = 0): void {
+  let total = extra;
   for (const e of heldFilters.values()) total += e.bytes;
-  for (const id of heldFilters.keys()) {
-    if (total <= HELD_FILTER_BYTES) break;
+  for (const id of [...heldFilters.keys()]) {
+    if (total <= cap) break;
     total -= heldFilters.get(id)!.bytes;
     dropHeld(id);
   }
-  heldFilters.set(filter.dataId, { backend, u, bytes });
-  return true;
+}
+
+/**
+ * The `kind` transform of `filter`: the kept one, or a new one, kept when someone holds filters
+ * and it fits, else handed to `keep` (the caller's intermediates, freed when it is done).
+ */
+export function filterTransform(
+  backend: BackendWasm,
+  filter: tf.TensorInfo,
+  kind: FilterTransform,
+  keep: (t: tf.TensorInfo) => tf.TensorInfo,
+): tf.TensorInfo[] {
+  if (holders.size === 0) return makeTransform(backend, filter, kind).map(keep);
+  let e = heldFilters.get(filter.dataId);
+  if (e && e.backend !== backend) e = undefined;
+  if (e) {
+    // The most recently used last.
+    heldFilters.delete(filter.dataId);
+    heldFilters.set(filter.dataId, e);
+    const held = e.transforms[kind];
+    if (held) return held;
+  }
+  const made = makeTransform(backend, filter, kind);
+  for (const [id, entry] of heldFilters) if (!hasData(entry.backend, id as never)) dropHeld(id);
+  const bytes = 4 * made.reduce((n, t) => n + tf.util.sizeFromShape(t.shape), 0);
+  const cap = heldCap();
+  if (bytes + (e?.bytes ?? 0) > cap) return made.map(keep);
+  // Make room without dropping this filter's own entry.
+  if (e) heldFilters.delete(filter.dataId);
+  dropDownTo(cap - (e?.bytes ?? 0), bytes);
+  const entry = e ?? { backend, transforms: {}, bytes: 0 };
+  entry.transforms[kind] = made;
+  entry.bytes += bytes;
+  heldFilters.set(filter.dataId, entry);
+  return made;
 }
 
 /**
  * Keeps the Winograd transforms of the filters convolved from now until the returned release is
  * called (the last release frees them): for the frames of a video, where the same filters run
- * every frame. At most 320 MiB of them; the results are the same with or without.
+ * every frame, and for a training step, where each filter runs several times between two
+ * optimizer updates (an update gives the variable new data, so its old transform goes).
+ * The results are the same with or without.
+ * While held, convolutions of fewer tiles take the Winograd path ({@link WINOGRAD_MIN_TILES_HELD}).
+ * @param opts.maxBytes the bytes of transforms kept at most while this holder holds (320 MiB by
+ *   default; with several holders, the smallest cap). XNNPACK keeps a packed copy of each beside
+ *   it, so the heap holds about twice this.
  */
-export function holdWinogradFilters(): () => void {
-  filterHolders++;
+export function holdWinogradFilters(opts: { maxBytes?: number } = {}): () => void {
+  const holder = { maxBytes: Math.max(0, opts.maxBytes ?? HELD_FILTER_BYTES) };
+  holders.add(holder);
+  // A smaller cap than those kept so far: drop the oldest down to it.
+  dropDownTo(holder.maxBytes);
   let released = false;
   return () => {
     if (released) return;
     released = true;
-    filterHolders--;
-    if (filterHolders === 0) for (const id of [...heldFilters.keys()]) dropHeld(id);
+    holders.delete(holder);
+    if (holders.size === 0) for (const id of [...heldFilters.keys()]) dropHeld(id);
   };
+}
+
+/** Tile t of a batch cut into `th × tw` tiles per image: its image and the output row and column of its top-left pixel. */
+export function tileOrigin(th: number, tw: number): (t: number) => readonly [number, number, number] {
+  return (t) => [Math.floor(t / (th * tw)), 4 * (Math.floor(t / tw) % th), 4 * (t % tw)] as const;
+}
+
+/** Tiles per chunk: a chunk's 36-position stack of `channels` stays near {@link CHUNK_FLOATS}. */
+export function tilesPerChunk(tiles: number, channels: number): number {
+  return Math.max(1, Math.min(tiles, Math.floor(CHUNK_FLOATS / (36 * channels))));
+}
+
+/**
+ * V = (B ⊗ B)·d for tiles `t0 … t0 + n − 1` of the planned convolution's input `x`: each tile's
+ * 6×6 input (zeros outside the image) transformed, as a new `[1, n·Cin, 36]` (tile, channel,
+ * position). Computed as dᵀ·(B ⊗ B)ᵀ over rows (tile, channel): the large operand on the left,
+ * which XNNPACK reads as it is (on the right it would be repacked).
+ */
+export function inputTransform(
+  backend: BackendWasm,
+  x: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+  t0: number,
+  n: number,
+): tf.TensorInfo {
+  const [, h, w, cin] = x.shape;
+  const { top, left } = info.padInfo;
+  const origin = tileOrigin(Math.ceil(info.outHeight / 4), Math.ceil(info.outWidth / 4));
+  // d: the 6×6 input tiles, tile-major [n, 36, Cin] (zeros outside the padded input).
+  const d = backend.makeOutput([n, 36, cin], 'float32');
+  const dv = backend.typedArrayFromHeap(d) as Float32Array;
+  const xv = backend.typedArrayFromHeap(x) as Float32Array;
+  for (let t = 0; t < n; t++) {
+    const [bi, r0, c0] = origin(t0 + t);
+    for (let i = 0; i < 6; i++) {
+      const row = r0 + i - top;
+      for (let j = 0; j < 6; j++) {
+        const col = c0 + j - left;
+        const dst = (t * 36 + i * 6 + j) * cin;
+        if (row < 0 || row >= h || col < 0 || col >= w) dv.fill(0, dst, dst + cin);
+        else {
+          const src = ((bi * h + row) * w + col) * cin;
+          dv.set(xv.subarray(src, src + cin), dst);
+        }
+      }
+    }
+  }
+  const dt = transpose(backend, d, [0, 2, 1]); // [n, Cin, 36]
+  backend.disposeData(d.dataId);
+  const vt = matMul(backend, view(dt, [1, n * cin, 36]), transformsOf(backend).kbt);
+  backend.disposeData(dt.dataId);
+  return vt;
+}
+
+/**
+ * `A dy Aᵀ` for tiles `t0 … t0 + n − 1`: each tile's 4×4 of `dy` `[B, outH, outW, Cout]` (zeros past
+ * the output's edge) through the output transform's adjoint, as 36 new `[1, n, Cout]`, one per
+ * position (the gradients of the 36 products of {@link winogradConv2D}).
+ */
+export function outputGradientTransform(
+  backend: BackendWasm,
+  dy: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+  t0: number,
+  n: number,
+): tf.TensorInfo[] {
+  const cout = dy.shape[3];
+  const { outHeight: oh, outWidth: ow } = info;
+  const origin = tileOrigin(Math.ceil(oh / 4), Math.ceil(ow / 4));
+  // The 4×4 tiles of dy, tile-major [n, 16, Cout].
+  const e = backend.makeOutput([n, 16, cout], 'float32');
+  const ev = backend.typedArrayFromHeap(e) as Float32Array;
+  const dyv = backend.typedArrayFromHeap(dy) as Float32Array;
+  for (let t = 0; t < n; t++) {
+    const [bi, r0, c0] = origin(t0 + t);
+    for (let p = 0; p < 4; p++) {
+      const row = r0 + p;
+      for (let q = 0; q < 4; q++) {
+        const col = c0 + q;
+        const dst = (t * 16 + p * 4 + q) * cout;
+        if (row >= oh || col >= ow) ev.fill(0, dst, dst + cout);
+        else {
+          const src = ((bi * oh + row) * ow + col) * cout;
+          ev.set(dyv.subarray(src, src + cout), dst);
+        }
+      }
+    }
+  }
+  // dyᵀ·(A ⊗ A) over rows (tile, channel), then position-major [36, n, Cout].
+  const et = transpose(backend, e, [0, 2, 1]); // [n, Cout, 16]
+  backend.disposeData(e.dataId);
+  const mt = matMul(backend, view(et, [1, n * cout, 16]), transformsOf(backend).ka); // [n·Cout, 36]
+  backend.disposeData(et.dataId);
+  const mp = transpose(backend, view(mt, [n, cout, 36]), [2, 0, 1]); // [36, n, Cout]
+  backend.disposeData(mt.dataId);
+  const ms = split(backend, mp, 36, n, cout);
+  backend.disposeData(mp.dataId);
+  return ms;
 }
 
 /** The 3×3 stride-1 convolution of `x` with `filter` as planned, into a new `[B, outH, outW, Cout]`. */
@@ -225,51 +419,23 @@ export function winogradConv2D(
   filter: tf.TensorInfo,
   info: tf.backend_util.Conv2DInfo,
 ): tf.TensorInfo {
-  const [b, h, w, cin] = x.shape;
+  const [b, , , cin] = x.shape;
   const cout = filter.shape[3];
   const { outHeight: oh, outWidth: ow } = info;
-  const { top, left } = info.padInfo;
   const th = Math.ceil(oh / 4);
   const tw = Math.ceil(ow / 4);
   const tiles = b * th * tw;
-  const chunk = Math.max(1, Math.min(tiles, Math.floor(CHUNK_FLOATS / (36 * Math.max(cin, cout)))));
+  const chunk = tilesPerChunk(tiles, Math.max(cin, cout));
   const { keep, release } = intermediates(backend);
   const done = (t: tf.TensorInfo) => backend.disposeData(t.dataId);
   const out = backend.makeOutput([b, oh, ow, cout], 'float32');
   try {
-    const held = heldFilter(backend, filter);
-    const u = held ?? transformFilter(backend, filter);
-    if (!held && !holdFilter(backend, filter, u)) u.forEach(keep);
-    const { kbt, kat } = transformsOf(backend);
-    // Tile t of the batch: its image and the output row and column of its top-left pixel.
-    const origin = (t: number) => [Math.floor(t / (th * tw)), 4 * (Math.floor(t / tw) % th), 4 * (t % tw)] as const;
+    const u = filterTransform(backend, filter, 'forward', keep);
+    const { kat } = transformsOf(backend);
+    const origin = tileOrigin(th, tw);
     for (let t0 = 0; t0 < tiles; t0 += chunk) {
       const n = Math.min(chunk, tiles - t0);
-      // d: the 6×6 input tiles, tile-major [n, 36, Cin] (zeros outside the padded input).
-      const d = backend.makeOutput([n, 36, cin], 'float32');
-      const dv = backend.typedArrayFromHeap(d) as Float32Array;
-      const xv = backend.typedArrayFromHeap(x) as Float32Array;
-      for (let t = 0; t < n; t++) {
-        const [bi, r0, c0] = origin(t0 + t);
-        for (let i = 0; i < 6; i++) {
-          const row = r0 + i - top;
-          for (let j = 0; j < 6; j++) {
-            const col = c0 + j - left;
-            const dst = (t * 36 + i * 6 + j) * cin;
-            if (row < 0 || row >= h || col < 0 || col >= w) dv.fill(0, dst, dst + cin);
-            else {
-              const src = ((bi * h + row) * w + col) * cin;
-              dv.set(xv.subarray(src, src + cin), dst);
-            }
-          }
-        }
-      }
-      // V = (B ⊗ B)·d per tile and channel, as dᵀ·(B ⊗ B)ᵀ over rows (tile, channel): the large
-      // operand on the left, which XNNPACK reads as it is (on the right it would be repacked).
-      const dt = transpose(backend, d, [0, 2, 1]); // [n, Cin, 36]
-      done(d);
-      const vt = matMul(backend, view(dt, [1, n * cin, 36]), kbt); // [n·Cin, 36]
-      done(dt);
+      const vt = inputTransform(backend, x, info, t0, n); // [n·Cin, 36]
       const v = transpose(backend, view(vt, [n * cin, 36]), [1, 0]); // [36, n·Cin], position-major
       done(vt);
       const vs = split(backend, v, 36, n, cin);
@@ -319,7 +485,7 @@ export function winogradConv2D(
 /** The Conv2D kernel: {@link winogradConv2D} where {@link winogradPlan} applies, wasm's own elsewhere. */
 export function conv2D(args: KernelArgs): tf.TensorInfo {
   const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
-  const plan = winogradPlan(x.shape, filter.shape, args.attrs as unknown as ConvAttrs);
+  const plan = winogradPlan(x.shape, filter.shape, args.attrs as unknown as ConvAttrs, filterMinTiles());
   if (plan == null) return callWasmOwn(tf.Conv2D, args) as tf.TensorInfo;
   return winogradConv2D(args.backend as BackendWasm, x, filter, plan);
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { guardKernels, releaseAbandonedTape, TpfrError, ValueError } from '@tpfr/core';
-import { createRng, hashSeed, timed } from '@tpfr/core/utils';
+import { createRng, hashSeed, holdWinogradFilters, timed } from '@tpfr/core/utils';
 import { ImageHistory, mseLoss, weightedLossSum } from '@tpfr/losses';
 import type { StyleDataset } from '../data/types.js';
 import { TpfrModel } from '../model/model.js';
@@ -68,6 +68,12 @@ export interface ResumeOptions extends Partial<TrainerOptions> {
 }
 
 /** The three updates of a step, and the two of a warm-up step (own Adam states: other var lists). */
+/** The wasm heap (4 GiB), and what a step leaves of it beyond its estimated peak: XNNPACK's buffers, free space and fragments. */
+const WASM_HEAP_BYTES = 4 * 2 ** 30;
+const HEAP_RESERVE_BYTES = 2 ** 30;
+/** Winograd filter transforms kept at most: the paper preset's 24 filters of an update, both transforms (453 MiB). */
+const MAX_HOLD_BYTES = 512 * 2 ** 20;
+
 const OPTIMIZERS = ['aux', 'main', 'disc', 'warmupAux', 'warmupMain'] as const;
 type OptimizerName = (typeof OPTIMIZERS)[number];
 
@@ -142,6 +148,8 @@ export class TpfrTrainer {
   step = 0;
   /** Updates of the step in progress already applied to the weights (0: the state is the last step's). */
   private updatesApplied = 0;
+  /** {@link filterHoldBytes}, worked out on the first step. */
+  private holdBytes?: number;
 
   constructor(model: TpfrModel, dataset: StyleDataset, options: TrainerOptions) {
     const fn = 'TpfrTrainer';
@@ -229,12 +237,16 @@ export class TpfrTrainer {
 
   /** One step's updates; its losses come back unread (`[L]` float32, in the order of `names`). */
   private runStep(fn: string): PendingStep {
+    // The filters' Winograd transforms, kept between a filter's calls within an update where the heap has room.
+    const release = holdWinogradFilters({ maxBytes: this.filterHoldBytes() });
     try {
       return this.runUpdates(fn);
     } catch (e) {
       // A forward pass that threw leaves the tensors its ops kept for the backward pass on tfjs' tape.
       releaseAbandonedTape();
       throw e;
+    } finally {
+      release();
     }
   }
 
@@ -376,6 +388,19 @@ export class TpfrTrainer {
   /** The generator's variables that {@link TrainerOptions.emaDecay} averages. */
   private averagedVars(): tf.Variable[] {
     return this.vars([this.model.encoder, this.model.recombination, this.model.mainDecoder]);
+  }
+
+  /**
+   * The bytes of Winograd filter transforms a step may keep (wasm): half the room the step's
+   * estimated peak leaves in the 4 GiB heap after `HEAP_RESERVE_BYTES` (XNNPACK packs a copy
+   * of each kept transform, the other half), at most `MAX_HOLD_BYTES`, none below 128 MiB.
+   */
+  private filterHoldBytes(): number {
+    this.holdBytes ??= (() => {
+      const room = (WASM_HEAP_BYTES - HEAP_RESERVE_BYTES - this.estimateStepMemory().peakBytes) / 2;
+      return room < 128 * 2 ** 20 ? 0 : Math.min(MAX_HOLD_BYTES, room);
+    })();
+    return this.holdBytes;
   }
 
   /** {@link estimateTrainStepMemory} of this run: its model, image size, batch and options (`recompute` as given, else the run's). */

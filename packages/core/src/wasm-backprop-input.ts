@@ -9,7 +9,7 @@ import {
   type BackpropAttrs,
   type KernelArgs,
 } from './wasm-kernel-call.js';
-import { filterMinTiles, winogradPlan } from './wasm-winograd.js';
+import { winogradPlan } from './wasm-winograd.js';
 import { winogradInputGradient } from './wasm-winograd-input.js';
 
 type Attrs = BackpropAttrs & { inputShape: [number, number, number, number] };
@@ -42,7 +42,8 @@ export function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
   if (attrs.dataFormat === 'NCHW' || oh !== info.outHeight || ow !== info.outWidth) return own(args);
   const backend = args.backend as BackendWasm;
   if (takesProduct(filter.shape, attrs.inputShape[0] * oh * ow)) return byProduct(backend, dy, filter, info);
-  const plan = winogradPlan(attrs.inputShape, filter.shape, { ...attrs, dilations: 1 }, filterMinTiles());
+  // The default tile count even while filters are held: an input gradient runs once per filter in most updates, so its transform is rarely reused.
+  const plan = winogradPlan(attrs.inputShape, filter.shape, { ...attrs, dilations: 1 });
   if (plan != null) return winogradInputGradient(backend, dy, filter, plan);
   const rows = phases(kh, info.strideHeight, info.padInfo.top, attrs.inputShape[1], oh);
   const cols = phases(kw, info.strideWidth, info.padInfo.left, attrs.inputShape[2], ow);

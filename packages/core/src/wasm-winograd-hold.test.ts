@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
-import { holdWinogradFilters } from './wasm-winograd.js';
+import { WINOGRAD_MIN_TILES, WINOGRAD_MIN_TILES_HELD, convolutionMinTiles, holdWinogradFilters, setWasmWinograd } from './wasm-winograd.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -73,4 +73,31 @@ it('keeps no more than the smallest cap of those holding: none under a cap of 0,
   release();
   expect(backendData()).toBe(before);
   tf.dispose([x, ...filters]);
+});
+
+it('takes the Winograd path from WINOGRAD_MIN_TILES_HELD tiles while held, from WINOGRAD_MIN_TILES otherwise', () => {
+  // 2 × 32² outputs: 128 tiles, between the two thresholds.
+  const x = tf.randomNormal([2, 34, 34, 160], 0, 1, 'float32', 8) as tf.Tensor4D;
+  const f = tf.randomNormal([3, 3, 160, 160], 0, 0.04, 'float32', 9) as tf.Tensor4D;
+  expect(128).toBeGreaterThanOrEqual(WINOGRAD_MIN_TILES_HELD);
+  expect(128).toBeLessThan(WINOGRAD_MIN_TILES);
+  expect(convolutionMinTiles()).toBe(WINOGRAD_MIN_TILES);
+  setWasmWinograd(false);
+  const direct = tf.conv2d(x, f, 1, 'valid');
+  setWasmWinograd(true);
+  const unheld = tf.conv2d(x, f, 1, 'valid');
+  expect(unheld.dataSync()).toEqual(direct.dataSync());
+  const release = holdWinogradFilters();
+  expect(convolutionMinTiles()).toBe(WINOGRAD_MIN_TILES_HELD);
+  const held = tf.conv2d(x, f, 1, 'valid');
+  release();
+  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(held, direct))).dataSync()[0]);
+  const scale = tf.tidy(() => tf.max(tf.abs(direct)).dataSync()[0]);
+  expect(d).toBeGreaterThan(0);
+  expect(d).toBeLessThan(4e-5 * scale);
+  // A holder that may keep nothing does not lower the threshold.
+  const releaseNone = holdWinogradFilters({ maxBytes: 0 });
+  expect(convolutionMinTiles()).toBe(WINOGRAD_MIN_TILES);
+  releaseNone();
+  tf.dispose([x, f, direct, unheld, held]);
 });

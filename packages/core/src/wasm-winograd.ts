@@ -69,11 +69,13 @@ const KGT = transposed(KG, 36, 9); // (G ⊗ G)ᵀ [9, 36]: the filter transform
 export const WINOGRAD_MIN_CHANNELS = 160;
 export const WINOGRAD_MIN_TILES = 144;
 /**
- * The tile count from which the path is taken while filters are held ({@link holdWinogradFilters}):
- * a held transform is made once for many calls, and without its cost F(4×4, 3×3) is faster on
- * maps of 32 tiles already (a 16² map of 256 channels, batch 2: 7.9 ms against 12.7 ms).
+ * The tile count from which the convolution takes the path while filters are held
+ * ({@link holdWinogradFilters}): a held transform is made once for several calls, and without its
+ * cost F(4×4, 3×3) is faster on smaller maps (a 32² map of 256 channels, batch 2, 128 tiles:
+ * 25.9 ms held against 43.2 ms direct). Below about 96 tiles a filter needs four or more calls
+ * between two updates to repay its transform, more than a training step makes.
  */
-export const WINOGRAD_MIN_TILES_HELD = 32;
+export const WINOGRAD_MIN_TILES_HELD = 96;
 let enabled = true;
 
 /** Turns the Winograd path on or off (on by default); returns the previous setting. */
@@ -96,7 +98,7 @@ interface ConvAttrs {
 /**
  * The convolution's geometry when the Winograd path applies to it, else null.
  * @param minTiles the fewest tiles (over the batch) worth it: {@link WINOGRAD_MIN_TILES} by
- *   default; {@link filterMinTiles} for the paths that transform the filter.
+ *   default; {@link convolutionMinTiles} for the convolution itself.
  */
 export function winogradPlan(
   xShape: number[],
@@ -229,8 +231,8 @@ const HELD_FILTER_BYTES = 320 * 2 ** 20;
 /** The bytes that may be kept now: the smallest cap of those holding. */
 const heldCap = () => Math.min(...[...holders].map((h) => h.maxBytes));
 
-/** The fewest tiles for the paths that transform the filter: fewer while transforms are kept ({@link WINOGRAD_MIN_TILES_HELD}). */
-export function filterMinTiles(): number {
+/** The fewest tiles for the convolution: fewer while transforms are kept ({@link WINOGRAD_MIN_TILES_HELD}). */
+export function convolutionMinTiles(): number {
   return holders.size > 0 && heldCap() > 0 ? WINOGRAD_MIN_TILES_HELD : WINOGRAD_MIN_TILES;
 }
 
@@ -485,7 +487,7 @@ export function winogradConv2D(
 /** The Conv2D kernel: {@link winogradConv2D} where {@link winogradPlan} applies, wasm's own elsewhere. */
 export function conv2D(args: KernelArgs): tf.TensorInfo {
   const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
-  const plan = winogradPlan(x.shape, filter.shape, args.attrs as unknown as ConvAttrs, filterMinTiles());
+  const plan = winogradPlan(x.shape, filter.shape, args.attrs as unknown as ConvAttrs, convolutionMinTiles());
   if (plan == null) return callWasmOwn(tf.Conv2D, args) as tf.TensorInfo;
   return winogradConv2D(args.backend as BackendWasm, x, filter, plan);
 }

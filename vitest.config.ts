@@ -29,6 +29,7 @@ export default defineConfig({
       { find: /^@tpfr\/testing\/zip-craft$/, replacement: src('./packages/testing/src/zip-craft.ts') },
       { find: /^@tpfr\/testing\/torch-fixtures$/, replacement: src('./packages/testing/src/torch-fixtures.ts') },
       { find: /^@tpfr\/testing\/kernel-references$/, replacement: src('./packages/testing/src/kernel-references.ts') },
+      { find: /^@tpfr\/testing\/winograd-cases$/, replacement: src('./packages/testing/src/winograd-cases.ts') },
       { find: /^@tpfr\/testing\/clip$/, replacement: src('./packages/testing/src/clip.ts') },
       { find: /^@tpfr\/testing\/crash-testing$/, replacement: src('./packages/testing/src/crash-testing/children.ts') },
     ],

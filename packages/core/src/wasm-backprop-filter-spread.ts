@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { callKernel, intermediates } from './wasm-kernel-call.js';
+import { addBlockProduct, callKernel, intermediates } from './wasm-kernel-call.js';
 import { sliceFromHeap } from './wasm-slice.js';
 
 /** Floats of one block of spread dy (the left operand of one product): about 8 MB. */
@@ -79,18 +79,7 @@ export function filterGradientBySpreadDy(
         count === b * h
           ? { ...x, shape: [1, n, ci] }
           : keep(sliceFromHeap(backend, { ...x, shape: [b * h * w, ci] }, [first * w, 0], [n, ci]));
-      const product = callKernel(
-        tf.BatchMatMul,
-        backend,
-        { a: spread, b: { ...xBlock, shape: [1, n, ci] } },
-        { transposeA: false, transposeB: false },
-      );
-      if (sum == null) sum = product;
-      else {
-        keep(sum);
-        keep(product);
-        sum = callKernel(tf.Add, backend, { a: sum, b: product }, {});
-      }
+      sum = addBlockProduct(backend, sum, spread, { ...xBlock, shape: [1, n, ci] }, keep);
     }
     keep(sum as tf.TensorInfo);
     // [kh, kw, Co, Ci] → [kh, kw, Ci, Co].

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { callKernel, insideRun, intermediates, type BackpropAttrs, type KernelArgs } from './wasm-kernel-call.js';
+import { addBlockProduct, callKernel, insideRun, intermediates, type BackpropAttrs, type KernelArgs } from './wasm-kernel-call.js';
 import { winogradPlan } from './wasm-winograd.js';
 import { winogradFilterGradient } from './wasm-winograd-filter.js';
 import { filterGradientBySpreadDy, takesSpreadDy } from './wasm-backprop-filter-spread.js';
@@ -64,18 +64,7 @@ export function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
         count === b * oh
           ? dy
           : keep(callKernel(tf.Slice, backend, { x: { ...dy, shape: [b * oh * ow, co] } }, { begin: [first * ow, 0], size: [n, co] }));
-      const product = callKernel(
-        tf.BatchMatMul,
-        backend,
-        { a: patches, b: { ...dyBlock, shape: [1, n, co] } },
-        { transposeA: false, transposeB: false },
-      );
-      if (sum == null) sum = product;
-      else {
-        keep(sum);
-        keep(product);
-        sum = callKernel(tf.Add, backend, { a: sum, b: product }, {});
-      }
+      sum = addBlockProduct(backend, sum, patches, { ...dyBlock, shape: [1, n, co] }, keep);
     }
     return { ...(sum as tf.TensorInfo), shape: [kh, kw, ci, co] };
   } finally {

@@ -85,3 +85,22 @@ export function intermediates(backend: BackendWasm): {
     },
   };
 }
+
+/**
+ * `sum + a·b` for one block of a blocked product (`a` `[1, m, n]`, `b` `[1, n, p]`, on XNNPACK):
+ * the block's product, added to the sum of the blocks before (null for the first). The sum and the
+ * product it replaces go to `keep` (the caller's intermediates, freed when it is done).
+ */
+export function addBlockProduct(
+  backend: BackendWasm,
+  sum: tf.TensorInfo | null,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  keep: (t: tf.TensorInfo) => tf.TensorInfo,
+): tf.TensorInfo {
+  const product = callKernel(tf.BatchMatMul, backend, { a, b }, { transposeA: false, transposeB: false });
+  if (sum == null) return product;
+  keep(sum);
+  keep(product);
+  return callKernel(tf.Add, backend, { a: sum, b: product }, {});
+}

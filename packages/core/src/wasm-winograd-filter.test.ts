@@ -9,9 +9,14 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { expectNoLeaks } from '@tpfr/testing';
+import {
+  WINOGRAD_CASES,
+  type WinogradCase,
+  type WinogradPad as Pad,
+  winogradCaseArb,
+  winogradOutShape,
+} from '@tpfr/testing/winograd-cases';
 import { WINOGRAD_MIN_CHANNELS, setWasmWinograd, winogradPlan } from './wasm-winograd.js';
-
-type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -48,71 +53,27 @@ function both(x: tf.Tensor4D, dy: tf.Tensor4D, co: number, pad: Pad): { diff: nu
 const takesWinograd = (x: number[], co: number, pad: Pad) =>
   winogradPlan(x, [3, 3, x[3], co], { strides: 1, pad: pad as 'same', dataFormat: 'NHWC', dilations: 1 }) !== null;
 
-/** The output shape of the 3×3 stride-1 convolution of `x` with this padding. */
-function outShape([b, h, w]: number[], co: number, pad: Pad): [number, number, number, number] {
-  const [t, bt, l, r] = pad === 'same' ? [1, 1, 1, 1] : pad === 'valid' ? [0, 0, 0, 0] : [pad[1][0], pad[1][1], pad[2][0], pad[2][1]];
-  return [b, h + t + bt - 2, w + l + r - 2, co];
+/** The gradient at a case, on and off the Winograd path, within float32 rounding of each other. */
+function check(c: WinogradCase, seed: number): number {
+  expect(takesWinograd(c.x, c.co, c.pad), JSON.stringify(c)).toBe(true);
+  return tf.tidy(() => {
+    const x = tf.randomNormal(c.x, 0, 1, 'float32', seed) as tf.Tensor4D;
+    const dy = tf.randomNormal(winogradOutShape(c), 0, 1, 'float32', seed + 1) as tf.Tensor4D;
+    const { diff, scale } = both(x, dy, c.co, c.pad);
+    expect(diff, JSON.stringify(c)).toBeLessThan(4e-5 * scale);
+    return diff;
+  });
 }
 
 it('equals the direct gradient within float32 rounding, for paddings, odd sizes, batches and several chunks', () => {
-  const cases: { x: [number, number, number, number]; co: number; pad: Pad }[] = [
-    { x: [1, 46, 50, 160], co: 160, pad: 'same' },
-    { x: [2, 37, 39, 192], co: 160, pad: 'valid' },
-    {
-      x: [1, 49, 51, 160],
-      co: 256,
-      pad: [
-        [0, 0],
-        [2, 0],
-        [1, 3],
-        [0, 0],
-      ],
-    },
-    // The paper's residual convolution at a 32² latent, four images: 256 tiles.
-    { x: [4, 34, 34, 256], co: 256, pad: 'valid' },
-    // 2048 tiles of 256 channels: three chunks, their gradients summed.
-    { x: [2, 128, 128, 256], co: 256, pad: 'same' },
-  ];
-  for (const c of cases) {
-    expect(takesWinograd(c.x, c.co, c.pad), JSON.stringify(c)).toBe(true);
-    tf.tidy(() => {
-      const x = tf.randomNormal(c.x, 0, 1, 'float32', 5) as tf.Tensor4D;
-      const dy = tf.randomNormal(outShape(c.x, c.co, c.pad), 0, 1, 'float32', 6) as tf.Tensor4D;
-      const { diff, scale } = both(x, dy, c.co, c.pad);
-      expect(diff, JSON.stringify(c)).toBeLessThan(4e-5 * scale);
-      expect(diff, `${JSON.stringify(c)}: the Winograd path ran (its rounding differs)`).toBeGreaterThan(0);
-    });
-  }
+  for (const [i, c] of WINOGRAD_CASES.entries())
+    expect(check(c, 5 + 10 * i), `${JSON.stringify(c)}: the Winograd path ran (its rounding differs)`).toBeGreaterThan(0);
 });
 
-it('equals the direct gradient for padding before every first row and column, odd sizes and batches (seeded)', () => {
-  const arb = fc.record({
-    b: fc.integer({ min: 1, max: 2 }),
-    h: fc.integer({ min: 46, max: 53 }),
-    w: fc.integer({ min: 46, max: 53 }),
-    ci: fc.constantFrom(WINOGRAD_MIN_CHANNELS, 176),
-    co: fc.constantFrom(WINOGRAD_MIN_CHANNELS, 168),
-    top: fc.integer({ min: 0, max: 2 }),
-    bottom: fc.integer({ min: 0, max: 2 }),
-    left: fc.integer({ min: 0, max: 2 }),
-    right: fc.integer({ min: 0, max: 2 }),
-  });
+it('equals the direct gradient for padding before and after on both axes, odd sizes and batches (seeded)', () => {
   fc.assert(
-    fc.property(arb, (c) => {
-      const pad: Pad = [
-        [0, 0],
-        [c.top, c.bottom],
-        [c.left, c.right],
-        [0, 0],
-      ];
-      const xShape: [number, number, number, number] = [c.b, c.h, c.w, c.ci];
-      expect(takesWinograd(xShape, c.co, pad), JSON.stringify(c)).toBe(true);
-      tf.tidy(() => {
-        const x = tf.randomNormal(xShape, 0, 1, 'float32', c.h * 7 + c.w) as tf.Tensor4D;
-        const dy = tf.randomNormal(outShape(xShape, c.co, pad), 0, 1, 'float32', c.h + c.w * 5) as tf.Tensor4D;
-        const { diff, scale } = both(x, dy, c.co, pad);
-        expect(diff, JSON.stringify(c)).toBeLessThan(4e-5 * scale);
-      });
+    fc.property(winogradCaseArb({ minChannels: WINOGRAD_MIN_CHANNELS, padBefore: 0 }), fc.nat(), (c, seed) => {
+      check(c, seed);
     }),
     { seed: 29, numRuns: 12 },
   );

@@ -11,10 +11,10 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { expectNoLeaks } from '@tpfr/testing';
+import { WINOGRAD_CASES, type WinogradCase, type WinogradPad as Pad, winogradCaseArb } from '@tpfr/testing/winograd-cases';
 import { WINOGRAD_MIN_CHANNELS, WINOGRAD_MIN_TILES, holdWinogradFilters, setWasmWinograd, winogradPlan } from './wasm-winograd.js';
 
 type Shape4 = [number, number, number, number];
-type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -57,63 +57,26 @@ function operands(xShape: Shape4, co: number, pad: Pad, seed: number): { dy: tf.
   };
 }
 
+/** The gradient at a case, on and off the Winograd path, within float32 rounding of each other. */
+function check(c: WinogradCase, seed: number): number {
+  expect(plan(c.x, c.co, c.pad), JSON.stringify(c)).not.toBeNull();
+  return tf.tidy(() => {
+    const { dy, w } = operands(c.x, c.co, c.pad, seed);
+    const { diff, scale } = both(dy, w, c.x, c.pad);
+    expect(diff, JSON.stringify(c)).toBeLessThan(4e-5 * scale);
+    return diff;
+  });
+}
+
 it('equals the direct gradient within float32 rounding, for paddings, odd sizes, batches and several chunks', () => {
-  const cases: { x: Shape4; co: number; pad: Pad }[] = [
-    { x: [1, 46, 50, 160], co: 160, pad: 'same' },
-    { x: [2, 37, 39, 192], co: 160, pad: 'valid' },
-    {
-      x: [1, 49, 51, 160],
-      co: 256,
-      pad: [
-        [0, 0],
-        [2, 0],
-        [1, 3],
-        [0, 0],
-      ],
-    },
-    // The paper's residual convolution at a 32² latent, four images: 256 tiles.
-    { x: [4, 34, 34, 256], co: 256, pad: 'valid' },
-    // 2048 tiles of 256 channels: three chunks.
-    { x: [2, 128, 128, 256], co: 256, pad: 'same' },
-  ];
-  for (const [i, c] of cases.entries()) {
-    expect(plan(c.x, c.co, c.pad), JSON.stringify(c)).not.toBeNull();
-    tf.tidy(() => {
-      const { dy, w } = operands(c.x, c.co, c.pad, 10 * i);
-      const { diff, scale } = both(dy, w, c.x, c.pad);
-      expect(diff, JSON.stringify(c)).toBeLessThan(4e-5 * scale);
-      expect(diff, `${JSON.stringify(c)}: the Winograd path ran (its rounding differs)`).toBeGreaterThan(0);
-    });
-  }
+  for (const [i, c] of WINOGRAD_CASES.entries())
+    expect(check(c, 10 * i), `${JSON.stringify(c)}: the Winograd path ran (its rounding differs)`).toBeGreaterThan(0);
 });
 
 it('equals the direct gradient for padding before and after on both axes, odd sizes and batches (seeded)', () => {
-  const arb = fc.record({
-    b: fc.integer({ min: 1, max: 2 }),
-    h: fc.integer({ min: 46, max: 53 }),
-    w: fc.integer({ min: 46, max: 53 }),
-    ci: fc.constantFrom(WINOGRAD_MIN_CHANNELS, 176),
-    co: fc.constantFrom(WINOGRAD_MIN_CHANNELS, 168),
-    top: fc.integer({ min: 0, max: 2 }),
-    bottom: fc.integer({ min: 0, max: 2 }),
-    left: fc.integer({ min: 0, max: 2 }),
-    right: fc.integer({ min: 0, max: 2 }),
-  });
   fc.assert(
-    fc.property(arb, (c) => {
-      const pad: Pad = [
-        [0, 0],
-        [c.top, c.bottom],
-        [c.left, c.right],
-        [0, 0],
-      ];
-      const xShape: Shape4 = [c.b, c.h, c.w, c.ci];
-      expect(plan(xShape, c.co, pad), JSON.stringify(c)).not.toBeNull();
-      tf.tidy(() => {
-        const { dy, w } = operands(xShape, c.co, pad, c.h * 7 + c.w);
-        const { diff, scale } = both(dy, w, xShape, pad);
-        expect(diff, JSON.stringify(c)).toBeLessThan(4e-5 * scale);
-      });
+    fc.property(winogradCaseArb({ minChannels: WINOGRAD_MIN_CHANNELS, padBefore: 0 }), fc.nat(), (c, seed) => {
+      check(c, seed);
     }),
     { seed: 30, numRuns: 12 },
   );

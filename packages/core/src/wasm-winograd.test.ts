@@ -3,10 +3,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { expectNoLeaks } from '@tpfr/testing';
+import { WINOGRAD_CASES, type WinogradPad as Pad, winogradCaseArb } from '@tpfr/testing/winograd-cases';
 import { PAPER, conv2dAt, convGeometry, probeIndices, roundoffs, seededValues } from '@tpfr/testing/kernel-references';
 import { WINOGRAD_MIN_CHANNELS, setWasmWinograd, winogradPlan } from './wasm-winograd.js';
-
-type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -27,22 +26,7 @@ function both(x: tf.Tensor4D, w: tf.Tensor4D, pad: Pad): { fast: tf.Tensor4D; di
 const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 
 it('F(4×4, 3×3) equals the direct convolution within float32 rounding, for paddings, odd sizes, batches and several chunks', () => {
-  const cases: { x: [number, number, number, number]; co: number; pad: Pad }[] = [
-    { x: [1, 46, 50, 160], co: 160, pad: 'same' },
-    { x: [2, 37, 39, 192], co: 160, pad: 'valid' },
-    {
-      x: [1, 49, 51, 160],
-      co: 256,
-      pad: [
-        [0, 0],
-        [2, 0],
-        [1, 3],
-        [0, 0],
-      ],
-    },
-    // 2048 tiles of 256 channels: three chunks, one boundary inside an image's row of tiles, one between images.
-    { x: [2, 128, 128, 256], co: 256, pad: 'same' },
-  ];
+  const cases = WINOGRAD_CASES;
   for (const c of cases) {
     tf.tidy(() => {
       const x = tf.randomNormal(c.x, 0, 1, 'float32', 5) as tf.Tensor4D;
@@ -117,32 +101,18 @@ const takesWinograd = (x: number[], w: number[], pad: Pad) =>
 it('F(4×4, 3×3) equals the direct convolution for padding before every first row and column, odd sizes and batches (seeded)', () => {
   // Channels at and above the threshold, maps of ≥ WINOGRAD_MIN_TILES tiles whose last tiles are partial, and
   // explicit padding of 1–2 before (so tiles start off the input) and 0–2 after, on both axes apart.
-  const arb = fc.record({
-    b: fc.integer({ min: 1, max: 2 }),
-    h: fc.integer({ min: 46, max: 53 }),
-    w: fc.integer({ min: 46, max: 53 }),
-    ci: fc.constantFrom(WINOGRAD_MIN_CHANNELS, 176),
-    co: fc.constantFrom(WINOGRAD_MIN_CHANNELS, 168),
-    top: fc.integer({ min: 1, max: 2 }),
-    bottom: fc.integer({ min: 0, max: 2 }),
-    left: fc.integer({ min: 1, max: 2 }),
-    right: fc.integer({ min: 0, max: 2 }),
-  });
+  const arb = winogradCaseArb({ minChannels: WINOGRAD_MIN_CHANNELS, padBefore: 1 });
   let apart = 0;
   fc.assert(
     fc.property(arb, (c) => {
-      const pad: Pad = [
-        [0, 0],
-        [c.top, c.bottom],
-        [c.left, c.right],
-        [0, 0],
-      ];
-      expect(takesWinograd([c.b, c.h, c.w, c.ci], [3, 3, c.ci, c.co], pad), JSON.stringify(c)).toBe(true);
-      if (c.top !== c.left || c.bottom !== c.right) apart++;
+      const [, [top, bottom], [left, right]] = c.pad as [[0, 0], [number, number], [number, number], [0, 0]];
+      const [b, h, w, ci] = c.x;
+      expect(takesWinograd(c.x, [3, 3, ci, c.co], c.pad), JSON.stringify(c)).toBe(true);
+      if (top !== left || bottom !== right) apart++;
       tf.tidy(() => {
-        const x = tf.randomNormal([c.b, c.h, c.w, c.ci], 0, 1, 'float32', c.h * 100 + c.w) as tf.Tensor4D;
-        const w = tf.randomNormal([3, 3, c.ci, c.co], 0, Math.sqrt(2 / (9 * c.ci)), 'float32', c.ci + c.co) as tf.Tensor4D;
-        const { fast, direct, scale } = both(x, w, pad);
+        const x = tf.randomNormal([b, h, w, ci], 0, 1, 'float32', h * 100 + w) as tf.Tensor4D;
+        const f = tf.randomNormal([3, 3, ci, c.co], 0, Math.sqrt(2 / (9 * ci)), 'float32', ci + c.co) as tf.Tensor4D;
+        const { fast, direct, scale } = both(x, f, c.pad);
         expect(fast.shape).toEqual(direct.shape);
         expect(maxDiff(fast, direct), JSON.stringify(c)).toBeLessThan(4e-5 * scale);
       });

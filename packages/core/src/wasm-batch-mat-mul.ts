@@ -7,13 +7,35 @@ import { callKernel, callWasmOwn, intermediates, type KernelArgs } from './wasm-
  * operands of batch 1, and runs every other product in a scalar loop (about 1 GFLOP/s: 240 ms
  * for `aᵀ·b` of `[1024, 512]` and `[1024, 256]`, a weight gradient of the peer layer's
  * projections). Here a transposed operand of batch 1 is transposed first (a copy) and the
- * product goes to XNNPACK; batched products keep wasm's own kernel.
+ * product goes to XNNPACK, where the product has {@link WORK_PER_MOVED_VALUE} multiply-adds or
+ * more per value copied (so not `xᵀ·x` of a long `[N, 3]`, whose copy would cost more than the
+ * loop); batched products keep wasm's own kernel.
  */
+/** Multiply-adds per value of a transposed operand from which transposing it first pays. */
+export const WORK_PER_MOVED_VALUE = 16;
+
+/** Whether a product of batch 1 with these shapes and flags is transposed first and run on XNNPACK. */
+export function takesTransposed(aShape: number[], bShape: number[], transposeA: boolean, transposeB: boolean): boolean {
+  if (!transposeA && !transposeB) return false;
+  const [ar, ac] = aShape.slice(-2);
+  const [br, bc] = bShape.slice(-2);
+  const [m, k] = transposeA ? [ac, ar] : [ar, ac];
+  const n = transposeB ? br : bc;
+  const moved = (transposeA ? ar * ac : 0) + (transposeB ? br * bc : 0);
+  return m * n * k >= WORK_PER_MOVED_VALUE * moved;
+}
+
 export function batchMatMul(args: KernelArgs): tf.TensorInfo {
   const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
   const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
   const batch = (x: tf.TensorInfo) => tf.util.sizeFromShape(x.shape.slice(0, -2));
-  if ((!transposeA && !transposeB) || batch(a) !== 1 || batch(b) !== 1 || a.dtype !== 'float32' || b.dtype !== 'float32')
+  if (
+    batch(a) !== 1 ||
+    batch(b) !== 1 ||
+    a.dtype !== 'float32' ||
+    b.dtype !== 'float32' ||
+    !takesTransposed(a.shape, b.shape, transposeA, transposeB)
+  )
     return callWasmOwn(tf.BatchMatMul, args) as tf.TensorInfo;
   const backend = args.backend as BackendWasm;
   const [ar, ac] = a.shape.slice(-2);

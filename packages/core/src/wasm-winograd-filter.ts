@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { intermediates } from './wasm-kernel-call.js';
-import { inputTransform, matMul, outputGradientTransform, split, tilesPerChunk, transformsOf, transpose, view } from './wasm-winograd.js';
+import { inputTransform, matMul, outputGradientTransform, split, tilingOf, transformsOf, transpose, view } from './wasm-winograd.js';
 
 /**
  * The filter gradient of a 3×3 stride-1 convolution by Winograd's F(4×4, 3×3), the adjoint of
@@ -23,13 +23,9 @@ export function winogradFilterGradient(
   dy: tf.TensorInfo,
   info: tf.backend_util.Conv2DInfo,
 ): tf.TensorInfo {
-  const [b, , , cin] = x.shape;
+  const cin = x.shape[3];
   const cout = dy.shape[3];
-  const { outHeight: oh, outWidth: ow } = info;
-  const th = Math.ceil(oh / 4);
-  const tw = Math.ceil(ow / 4);
-  const tiles = b * th * tw;
-  const chunk = tilesPerChunk(tiles, Math.max(cin, cout));
+  const { tiles, chunk } = tilingOf(info);
   const { kgt } = transformsOf(backend);
   const { keep, release } = intermediates(backend);
   const done = (t: tf.TensorInfo) => backend.disposeData(t.dataId);

@@ -1,16 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { intermediates } from './wasm-kernel-call.js';
-import {
-  filterTransform,
-  matMul,
-  outputGradientTransform,
-  tileOrigin,
-  tilesPerChunk,
-  transformsOf,
-  transpose,
-  view,
-} from './wasm-winograd.js';
+import { filterTransform, matMul, outputGradientTransform, tilingOf, transformsOf, transpose, view } from './wasm-winograd.js';
 
 /**
  * The input gradient of a 3×3 stride-1 convolution by Winograd's F(4×4, 3×3), the adjoint of
@@ -32,13 +23,9 @@ export function winogradInputGradient(
   filter: tf.TensorInfo,
   info: tf.backend_util.Conv2DInfo,
 ): tf.TensorInfo {
-  const { batchSize: b, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout, outHeight: oh, outWidth: ow } = info;
+  const { batchSize: b, inHeight: h, inWidth: w, inChannels: cin } = info;
   const { top, left } = info.padInfo;
-  const th = Math.ceil(oh / 4);
-  const tw = Math.ceil(ow / 4);
-  const tiles = b * th * tw;
-  const chunk = tilesPerChunk(tiles, Math.max(cin, cout));
-  const origin = tileOrigin(th, tw);
+  const { tiles, chunk, origin } = tilingOf(info);
   const { keep, release } = intermediates(backend);
   const done = (t: tf.TensorInfo) => backend.disposeData(t.dataId);
   const dx = backend.makeOutput([b, h, w, cin], 'float32');

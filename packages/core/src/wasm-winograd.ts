@@ -117,8 +117,7 @@ export function winogradPlan(
     attrs.dimRoundingMode,
   );
   if (info.strideHeight !== 1 || info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
-  const tiles = info.batchSize * Math.ceil(info.outHeight / 4) * Math.ceil(info.outWidth / 4);
-  return tiles >= minTiles ? info : null;
+  return tilingOf(info).tiles >= minTiles ? info : null;
 }
 
 /** The transforms as backend tensors (see {@link transformsOf}). */
@@ -164,7 +163,7 @@ export function transpose(backend: BackendWasm, x: tf.TensorInfo, perm: number[]
 }
 
 /** A float32 backend tensor of `shape` holding `vals`. */
-export function constant(backend: BackendWasm, shape: number[], vals: Float32Array): tf.TensorInfo {
+function constant(backend: BackendWasm, shape: number[], vals: Float32Array): tf.TensorInfo {
   const t = backend.makeOutput(shape, 'float32');
   (backend.typedArrayFromHeap(t) as Float32Array).set(vals);
   return t;
@@ -316,14 +315,26 @@ export function holdWinogradFilters(opts: { maxBytes?: number } = {}): () => voi
   };
 }
 
-/** Tile t of a batch cut into `th × tw` tiles per image: its image and the output row and column of its top-left pixel. */
-export function tileOrigin(th: number, tw: number): (t: number) => readonly [number, number, number] {
-  return (t) => [Math.floor(t / (th * tw)), 4 * (Math.floor(t / tw) % th), 4 * (t % tw)] as const;
+/** How a planned convolution is cut into 4×4 output tiles, and the tiles into chunks. */
+export interface Tiling {
+  /** Tiles over the batch. */
+  tiles: number;
+  /** Tiles per chunk: a chunk's 36-position stack of the wider channel count stays near `CHUNK_FLOATS`. */
+  chunk: number;
+  /** Tile t's image and the output row and column of its top-left pixel. */
+  origin: (t: number) => readonly [number, number, number];
 }
 
-/** Tiles per chunk: a chunk's 36-position stack of `channels` stays near {@link CHUNK_FLOATS}. */
-export function tilesPerChunk(tiles: number, channels: number): number {
-  return Math.max(1, Math.min(tiles, Math.floor(CHUNK_FLOATS / (36 * channels))));
+/** The {@link Tiling} of the convolution `info` plans (the same for it and both its gradients). */
+export function tilingOf(info: tf.backend_util.Conv2DInfo): Tiling {
+  const th = Math.ceil(info.outHeight / 4);
+  const tw = Math.ceil(info.outWidth / 4);
+  const tiles = info.batchSize * th * tw;
+  return {
+    tiles,
+    chunk: Math.max(1, Math.min(tiles, Math.floor(CHUNK_FLOATS / (36 * Math.max(info.inChannels, info.outChannels))))),
+    origin: (t) => [Math.floor(t / (th * tw)), 4 * (Math.floor(t / tw) % th), 4 * (t % tw)] as const,
+  };
 }
 
 /**
@@ -341,7 +352,7 @@ export function inputTransform(
 ): tf.TensorInfo {
   const [, h, w, cin] = x.shape;
   const { top, left } = info.padInfo;
-  const origin = tileOrigin(Math.ceil(info.outHeight / 4), Math.ceil(info.outWidth / 4));
+  const { origin } = tilingOf(info);
   // d: the 6×6 input tiles, tile-major [n, 36, Cin] (zeros outside the padded input).
   const d = backend.makeOutput([n, 36, cin], 'float32');
   const dv = backend.typedArrayFromHeap(d) as Float32Array;
@@ -382,7 +393,7 @@ export function outputGradientTransform(
 ): tf.TensorInfo[] {
   const cout = dy.shape[3];
   const { outHeight: oh, outWidth: ow } = info;
-  const origin = tileOrigin(Math.ceil(oh / 4), Math.ceil(ow / 4));
+  const { origin } = tilingOf(info);
   // The 4×4 tiles of dy, tile-major [n, 16, Cout].
   const e = backend.makeOutput([n, 16, cout], 'float32');
   const ev = backend.typedArrayFromHeap(e) as Float32Array;
@@ -424,17 +435,13 @@ export function winogradConv2D(
   const [b, , , cin] = x.shape;
   const cout = filter.shape[3];
   const { outHeight: oh, outWidth: ow } = info;
-  const th = Math.ceil(oh / 4);
-  const tw = Math.ceil(ow / 4);
-  const tiles = b * th * tw;
-  const chunk = tilesPerChunk(tiles, Math.max(cin, cout));
+  const { tiles, chunk, origin } = tilingOf(info);
   const { keep, release } = intermediates(backend);
   const done = (t: tf.TensorInfo) => backend.disposeData(t.dataId);
   const out = backend.makeOutput([b, oh, ow, cout], 'float32');
   try {
     const u = filterTransform(backend, filter, 'forward', keep);
     const { kat } = transformsOf(backend);
-    const origin = tileOrigin(th, tw);
     for (let t0 = 0; t0 < tiles; t0 += chunk) {
       const n = Math.min(chunk, tiles - t0);
       const vt = inputTransform(backend, x, info, t0, n); // [n·Cin, 36]

@@ -67,13 +67,13 @@ export interface ResumeOptions extends Partial<TrainerOptions> {
   allowDataChange?: boolean;
 }
 
-/** The three updates of a step, and the two of a warm-up step (own Adam states: other var lists). */
 /** The wasm heap (4 GiB), and what a step leaves of it beyond its estimated peak: XNNPACK's buffers, free space and fragments. */
 const WASM_HEAP_BYTES = 4 * 2 ** 30;
 const HEAP_RESERVE_BYTES = 2 ** 30;
 /** Winograd filter transforms kept at most: the paper preset's 24 filters of an update, both transforms (453 MiB). */
 const MAX_HOLD_BYTES = 512 * 2 ** 20;
 
+/** The three updates of a step, and the two of a warm-up step (own Adam states: other var lists). */
 const OPTIMIZERS = ['aux', 'main', 'disc', 'warmupAux', 'warmupMain'] as const;
 type OptimizerName = (typeof OPTIMIZERS)[number];
 

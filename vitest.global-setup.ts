@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 
-/** The gradient bundle is generated at build time; make sure it exists before tests import it. */
+/** The gradient bundle and the Winograd SIMD module are generated at build time; make sure they exist before tests import them. */
 export default function setup(): void {
   execFileSync(process.execPath, ['packages/core/scripts/build-gradients.mjs'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['packages/core/scripts/build-winograd-simd.mjs'], { stdio: 'inherit' });
 }

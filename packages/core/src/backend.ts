@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { BackendError } from './errors.js';
+import { prepareWinogradSimd } from './wasm-winograd-simd.js';
 
 /** Backends {@link initBackend} knows. `'tensorflow'` is tfjs-node(-gpu)'s backend; `'webgl'` runs in browsers only. */
 export type BackendName = 'tensorflow' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -175,6 +177,8 @@ async function tryWasm(opts: InitBackendOptions): Promise<BackendAttempt> {
       wasm.setWasmPaths(opts.wasmPaths);
     }
     if (await trySet('wasm')) {
+      // The Winograd tile transforms' module, compiled now: browsers refuse to compile it synchronously.
+      await prepareWinogradSimd(tf.backend() as BackendWasm);
       // The threads XNNPACK really has (the build has 8 workers at most).
       const actual = asked === undefined ? undefined : wasmThreadCount();
       const threads =

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { callKernel, callWasmOwn, intermediates, type KernelArgs } from './wasm-kernel-call.js';
 import { sliceFromHeap } from './wasm-slice.js';
+import { tileTransforms } from './wasm-winograd-simd.js';
 
 /**
  * Winograd's minimal filtering F(4×4, 3×3) (Lavin & Gray, 2016) for wasm's 3×3 stride-1
@@ -182,6 +183,8 @@ export function split(backend: BackendWasm, x: tf.TensorInfo, blocks: number, ro
 /** U = (G ⊗ G) · g: the filter `[3, 3, Cin, Cout]`'s 36 transformed taps, one `[1, Cin, Cout]` matrix each (new tensors). */
 function transformFilter(backend: BackendWasm, filter: tf.TensorInfo): tf.TensorInfo[] {
   const [, , cin, cout] = filter.shape;
+  const simd = tileTransforms(backend, cin, cout);
+  if (simd) return simd.filter(filter);
   const kg = constant(backend, [1, 36, 9], KG);
   const g = callKernel(tf.Reshape, backend, { x: filter }, { shape: [1, 9, cin * cout] });
   const uAll = matMul(backend, kg, g);
@@ -441,9 +444,25 @@ export function winogradConv2D(
   const out = backend.makeOutput([b, oh, ow, cout], 'float32');
   try {
     const u = filterTransform(backend, filter, 'forward', keep);
+    const simd = tileTransforms(backend, cin, cout);
     const { kat } = transformsOf(backend);
     for (let t0 = 0; t0 < tiles; t0 += chunk) {
       const n = Math.min(chunk, tiles - t0);
+      if (simd) {
+        // Each tile's input straight into the 36 operands, each product straight into the output.
+        const vs = simd.input(x, info, t0, n);
+        const ms: tf.TensorInfo[] = [];
+        try {
+          for (let p = 0; p < 36; p++) {
+            ms.push(matMul(backend, vs[p], u[p]));
+            done(vs[p]);
+          }
+          simd.output(ms, info, t0, n, out);
+        } finally {
+          for (const t of [...vs, ...ms]) if (hasData(backend, t.dataId)) done(t);
+        }
+        continue;
+      }
       const vt = inputTransform(backend, x, info, t0, n); // [n·Cin, 36]
       const v = transpose(backend, view(vt, [n * cin, 36]), [1, 0]); // [36, n·Cin], position-major
       done(vt);

@@ -1,0 +1,295 @@
+// Generates src/generated/winograd-simd.js: a small WebAssembly module (SIMD, 4 lanes) with the
+// tile transforms of Winograd's F(4×4, 3×3), working in the wasm backend's own memory.
+//
+// Why: XNNPACK runs the 36 products of a Winograd convolution near the machine's peak, but tfjs
+// offers no kernel for the transforms around them. Composed of tfjs kernels (gathers, transposes,
+// small products, splits and copies), they took as long as the products (26 ms of a 50 ms
+// convolution [1, 64, 64, 256]). Here each 6×6 input tile goes from the image straight into the
+// 36 product operands, and each product's result straight into the output image: one pass each.
+//
+// The WebAssembly text is written out from the transform matrices (each sum unrolled, the zero
+// coefficients left out), compiled by wabt (a build-time dependency only), and stored as base64
+// twice: importing the backend's memory shared (the threaded build) and not shared (the others).
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
+import initWabt from 'wabt';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const outDir = join(here, '..', 'src', 'generated');
+const outFile = join(outDir, 'winograd-simd.js');
+
+/** Bᵀ, G and Aᵀ of F(4×4, 3×3) (the same as in src/wasm-winograd.ts). */
+const BT = [
+  [4, 0, -5, 0, 1, 0],
+  [0, -4, -4, 1, 1, 0],
+  [0, 4, -4, -1, 1, 0],
+  [0, -2, -1, 2, 1, 0],
+  [0, 2, -1, -2, 1, 0],
+  [0, 4, 0, -5, 0, 1],
+];
+const G = [
+  [1 / 4, 0, 0],
+  [-1 / 6, -1 / 6, -1 / 6],
+  [-1 / 6, 1 / 6, -1 / 6],
+  [1 / 24, 1 / 12, 1 / 6],
+  [1 / 24, -1 / 12, 1 / 6],
+  [0, 0, 1],
+];
+const AT = [
+  [1, 1, 1, 1, 1, 0],
+  [0, 1, -1, 2, -2, 0],
+  [0, 1, 1, 4, 4, 0],
+  [0, 1, -1, 8, -8, 1],
+];
+
+const get = (name) => `(local.get $${name})`;
+/** A constant in all four lanes, written with the digits that give its float32 exactly. */
+const splat = (c) => {
+  const t = Number.isInteger(c) ? String(c) : Math.fround(c).toPrecision(9);
+  return `(v128.const f32x4 ${t} ${t} ${t} ${t})`;
+};
+/** Σ coef·local over the non-zero coefficients, as one f32x4 expression. */
+function combination(terms) {
+  const nz = terms.filter(([c]) => c !== 0);
+  if (nz.length === 0) return '(v128.const i32x4 0 0 0 0)';
+  const term = (c, v) => (Math.abs(c) === 1 ? get(v) : `(f32x4.mul ${get(v)} ${splat(Math.abs(c))})`);
+  const [c0, v0] = nz[0];
+  let acc = c0 === 1 ? get(v0) : c0 === -1 ? `(f32x4.neg ${get(v0)})` : `(f32x4.mul ${get(v0)} ${splat(c0)})`;
+  for (const [c, v] of nz.slice(1)) acc = `(${c > 0 ? 'f32x4.add' : 'f32x4.sub'} ${acc} ${term(c, v)})`;
+  return acc;
+}
+const range = (n) => Array.from({ length: n }, (_, i) => i);
+const i32 = (names) => names.map((n) => `(local $${n} i32)`).join(' ');
+const v128 = (names) => names.map((n) => `(local $${n} v128)`).join(' ');
+/** A loop of `body` over `$var` from 0 while below `limit`, by `step`. */
+const loop = (label, v, limit, step, body) =>
+  `(local.set $${v} (i32.const 0))
+   (block $${label}_end (loop $${label}
+     (br_if $${label}_end (i32.ge_u ${get(v)} ${limit}))
+     ${body}
+     (local.set $${v} (i32.add ${get(v)} (i32.const ${step})))
+     (br $${label})))`;
+
+/**
+ * input_tiles(x, h, w, cin, t0, n, th, tw, top, left, outs): for tiles t0 … t0 + n − 1 of an
+ * output tiled th × tw per image, each tile's 6×6 input (zeros outside [0, h) × [0, w)) through
+ * Bᵀ d B, position p = 6i + k written to row t − t0 of the [n, cin] matrix whose byte offset is the
+ * p-th i32 at `outs`. x is [B, h, w, cin] at byte offset `x`; cin a multiple of 4.
+ */
+function inputTiles() {
+  const d = (i, j) => `d${i}_${j}`;
+  const m = (p, j) => `m${p}_${j}`;
+  const a = (i, j) => `a${i}_${j}`;
+  const ok = (i, j) => `ok${i}_${j}`;
+  const ij = range(6).flatMap((i) => range(6).map((j) => [i, j]));
+  const loads = (checked) =>
+    ij
+      .map(([i, j]) => {
+        const load = `(v128.load (i32.add ${get(a(i, j))} ${get('c')}))`;
+        return `(local.set $${d(i, j)} ${checked ? `(if (result v128) ${get(ok(i, j))} (then ${load}) (else (v128.const i32x4 0 0 0 0)))` : load})`;
+      })
+      .join('\n');
+  // tmp = Bᵀ d (rows), then V = tmp B (columns), each V[p][q] stored as computed.
+  const rows = range(6)
+    .flatMap((p) => range(6).map((j) => `(local.set $${m(p, j)} ${combination(range(6).map((i) => [BT[p][i], d(i, j)]))})`))
+    .join('\n');
+  const cols = range(6)
+    .flatMap((p) =>
+      range(6).map(
+        (q) => `(v128.store (i32.add ${get(`o${p * 6 + q}`)} ${get('dc')}) ${combination(range(6).map((j) => [BT[q][j], m(p, j)]))})`,
+      ),
+    )
+    .join('\n');
+  const channels = (checked) =>
+    loop(
+      'ch' + (checked ? 'b' : 'i'),
+      'c',
+      get('pix'),
+      16,
+      `(local.set $dc (i32.add ${get('dst')} ${get('c')}))\n${loads(checked)}\n${rows}\n${cols}`,
+    );
+  return `(func (export "input_tiles")
+  (param $x i32) (param $h i32) (param $w i32) (param $cin i32) (param $t0 i32) (param $n i32)
+  (param $th i32) (param $tw i32) (param $top i32) (param $left i32) (param $outs i32)
+  ${i32(['t', 'tt', 'per', 'rem', 'bi', 'r0', 'c0', 'base', 'pix', 'row', 'dst', 'dc', 'c'])}
+  ${i32(range(36).map((p) => `o${p}`))}
+  ${i32(ij.map(([i, j]) => a(i, j)))}
+  ${i32(ij.map(([i, j]) => ok(i, j)))}
+  ${i32(range(6).map((i) => `ri${i}`))} ${i32(range(6).map((j) => `cj${j}`))}
+  ${v128(ij.map(([i, j]) => d(i, j)))}
+  ${v128(ij.map(([p, j]) => m(p, j)))}
+  (local.set $pix (i32.shl ${get('cin')} (i32.const 2)))
+  (local.set $row (i32.mul ${get('w')} ${get('pix')}))
+  (local.set $per (i32.mul ${get('th')} ${get('tw')}))
+  ${range(36)
+    .map((p) => `(local.set $o${p} (i32.load offset=${4 * p} ${get('outs')}))`)
+    .join('\n')}
+  ${loop(
+    'tiles',
+    't',
+    get('n'),
+    1,
+    `(local.set $tt (i32.add ${get('t0')} ${get('t')}))
+    (local.set $bi (i32.div_u ${get('tt')} ${get('per')}))
+    (local.set $rem (i32.rem_u ${get('tt')} ${get('per')}))
+    (local.set $r0 (i32.sub (i32.shl (i32.div_u ${get('rem')} ${get('tw')}) (i32.const 2)) ${get('top')}))
+    (local.set $c0 (i32.sub (i32.shl (i32.rem_u ${get('rem')} ${get('tw')}) (i32.const 2)) ${get('left')}))
+    (local.set $base (i32.add ${get('x')} (i32.mul (i32.add (i32.mul (i32.add (i32.mul ${get('bi')} ${get('h')}) ${get('r0')}) ${get('w')}) ${get('c0')}) ${get('pix')})))
+    ${ij.map(([i, j]) => `(local.set $${a(i, j)} (i32.add ${get('base')} (i32.add (i32.mul (i32.const ${i}) ${get('row')}) (i32.mul (i32.const ${j}) ${get('pix')}))))`).join('\n')}
+    (local.set $dst (i32.mul ${get('t')} ${get('pix')}))
+    (if (i32.and (i32.and (i32.ge_s ${get('r0')} (i32.const 0)) (i32.lt_s (i32.add ${get('r0')} (i32.const 5)) ${get('h')}))
+                 (i32.and (i32.ge_s ${get('c0')} (i32.const 0)) (i32.lt_s (i32.add ${get('c0')} (i32.const 5)) ${get('w')})))
+      (then ${channels(false)})
+      (else
+        ${range(6)
+          .map((i) => `(local.set $ri${i} (i32.lt_u (i32.add ${get('r0')} (i32.const ${i})) ${get('h')}))`)
+          .join('\n')}
+        ${range(6)
+          .map((j) => `(local.set $cj${j} (i32.lt_u (i32.add ${get('c0')} (i32.const ${j})) ${get('w')}))`)
+          .join('\n')}
+        ${ij.map(([i, j]) => `(local.set $${ok(i, j)} (i32.and ${get(`ri${i}`)} ${get(`cj${j}`)}))`).join('\n')}
+        ${channels(true)}))`,
+  )})`;
+}
+
+/**
+ * output_tiles(ms, n, cout, t0, th, tw, oh, ow, out): for tiles t0 … t0 + n − 1, the 36 products'
+ * rows t − t0 (the [n, cout] matrix of position p at the p-th i32 offset at `ms`) through
+ * Aᵀ M A, each 4×4 output tile written into out [B, oh, ow, cout] at byte offset `out`, cropped
+ * to [0, oh) × [0, ow). cout a multiple of 4.
+ */
+function outputTiles() {
+  const mm = (p) => `m${p}`;
+  const tmp = (r, k) => `s${r}_${k}`;
+  const q = (r, s) => `q${r}_${s}`;
+  const rs = range(4).flatMap((r) => range(4).map((s) => [r, s]));
+  const loads = range(36)
+    .map((p) => `(local.set $${mm(p)} (v128.load (i32.add ${get(`p${p}`)} ${get('sc')})))`)
+    .join('\n');
+  const rows = range(4)
+    .flatMap((r) => range(6).map((k) => `(local.set $${tmp(r, k)} ${combination(range(6).map((i) => [AT[r][i], mm(i * 6 + k)]))})`))
+    .join('\n');
+  const stores = (checked) =>
+    rs
+      .map(([r, s]) => {
+        const store = `(v128.store (i32.add ${get(q(r, s))} ${get('c')}) ${combination(range(6).map((k) => [AT[s][k], tmp(r, k)]))})`;
+        return checked ? `(if ${get(`ok${r}_${s}`)} (then ${store}))` : store;
+      })
+      .join('\n');
+  const channels = (checked) =>
+    loop(
+      'ch' + (checked ? 'b' : 'i'),
+      'c',
+      get('pix'),
+      16,
+      `(local.set $sc (i32.add ${get('src')} ${get('c')}))\n${loads}\n${rows}\n${stores(checked)}`,
+    );
+  return `(func (export "output_tiles")
+  (param $ms i32) (param $n i32) (param $cout i32) (param $t0 i32) (param $th i32) (param $tw i32)
+  (param $oh i32) (param $ow i32) (param $out i32)
+  ${i32(['t', 'tt', 'per', 'rem', 'bi', 'r0', 'c0', 'base', 'pix', 'row', 'src', 'sc', 'c'])}
+  ${i32(range(36).map((p) => `p${p}`))}
+  ${i32(rs.map(([r, s]) => q(r, s)))}
+  ${i32(rs.map(([r, s]) => `ok${r}_${s}`))}
+  ${v128(range(36).map(mm))}
+  ${v128(range(4).flatMap((r) => range(6).map((k) => tmp(r, k))))}
+  (local.set $pix (i32.shl ${get('cout')} (i32.const 2)))
+  (local.set $row (i32.mul ${get('ow')} ${get('pix')}))
+  (local.set $per (i32.mul ${get('th')} ${get('tw')}))
+  ${range(36)
+    .map((p) => `(local.set $p${p} (i32.load offset=${4 * p} ${get('ms')}))`)
+    .join('\n')}
+  ${loop(
+    'tiles',
+    't',
+    get('n'),
+    1,
+    `(local.set $tt (i32.add ${get('t0')} ${get('t')}))
+    (local.set $bi (i32.div_u ${get('tt')} ${get('per')}))
+    (local.set $rem (i32.rem_u ${get('tt')} ${get('per')}))
+    (local.set $r0 (i32.shl (i32.div_u ${get('rem')} ${get('tw')}) (i32.const 2)))
+    (local.set $c0 (i32.shl (i32.rem_u ${get('rem')} ${get('tw')}) (i32.const 2)))
+    (local.set $base (i32.add ${get('out')} (i32.mul (i32.add (i32.mul (i32.add (i32.mul ${get('bi')} ${get('oh')}) ${get('r0')}) ${get('ow')}) ${get('c0')}) ${get('pix')})))
+    ${rs.map(([r, s]) => `(local.set $${q(r, s)} (i32.add ${get('base')} (i32.add (i32.mul (i32.const ${r}) ${get('row')}) (i32.mul (i32.const ${s}) ${get('pix')}))))`).join('\n')}
+    (local.set $src (i32.mul ${get('t')} ${get('pix')}))
+    (if (i32.and (i32.lt_u (i32.add ${get('r0')} (i32.const 3)) ${get('oh')}) (i32.lt_u (i32.add ${get('c0')} (i32.const 3)) ${get('ow')}))
+      (then ${channels(false)})
+      (else
+        ${rs.map(([r, s]) => `(local.set $ok${r}_${s} (i32.and (i32.lt_u (i32.add ${get('r0')} (i32.const ${r})) ${get('oh')}) (i32.lt_u (i32.add ${get('c0')} (i32.const ${s})) ${get('ow')})))`).join('\n')}
+        ${channels(true)}))`,
+  )})`;
+}
+
+/**
+ * filter_tiles(g, count, outs): U = G g Gᵀ of a filter [3, 3, count] (count = Cin·Cout, a multiple
+ * of 4) at byte offset `g`, position p = 6i + k written to the `count` floats whose byte offset is
+ * the p-th i32 at `outs`.
+ */
+function filterTiles() {
+  const g = (j, l) => `g${j}_${l}`;
+  const tmp = (p, l) => `s${p}_${l}`;
+  const jl = range(3).flatMap((j) => range(3).map((l) => [j, l]));
+  const loads = jl.map(([j, l]) => `(local.set $${g(j, l)} (v128.load (i32.add ${get(`a${j}_${l}`)} ${get('c')})))`).join('\n');
+  const rows = range(6)
+    .flatMap((p) => range(3).map((l) => `(local.set $${tmp(p, l)} ${combination(range(3).map((j) => [G[p][j], g(j, l)]))})`))
+    .join('\n');
+  const cols = range(6)
+    .flatMap((p) =>
+      range(6).map(
+        (q) => `(v128.store (i32.add ${get(`o${p * 6 + q}`)} ${get('c')}) ${combination(range(3).map((l) => [G[q][l], tmp(p, l)]))})`,
+      ),
+    )
+    .join('\n');
+  return `(func (export "filter_tiles") (param $g i32) (param $count i32) (param $outs i32)
+  ${i32(['bytes', 'c'])}
+  ${i32(range(36).map((p) => `o${p}`))}
+  ${i32(jl.map(([j, l]) => `a${j}_${l}`))}
+  ${v128(jl.map(([j, l]) => g(j, l)))}
+  ${v128(range(6).flatMap((p) => range(3).map((l) => tmp(p, l))))}
+  (local.set $bytes (i32.shl ${get('count')} (i32.const 2)))
+  ${range(36)
+    .map((p) => `(local.set $o${p} (i32.load offset=${4 * p} ${get('outs')}))`)
+    .join('\n')}
+  ${jl.map(([j, l]) => `(local.set $a${j}_${l} (i32.add ${get('g')} (i32.mul (i32.const ${j * 3 + l}) ${get('bytes')})))`).join('\n')}
+  ${loop('ch', 'c', get('bytes'), 16, `${loads}\n${rows}\n${cols}`)})`;
+}
+
+export function winogradWat({ shared }) {
+  return `(module
+  (import "env" "memory" (memory 1 ${shared ? '65536 shared' : ''}))
+  ${filterTiles()}
+  ${inputTiles()}
+  ${outputTiles()})`;
+}
+
+const source = readFileSync(fileURLToPath(import.meta.url), 'utf8');
+const stamp = createHash('sha256').update(source).digest('hex').slice(0, 16);
+if (existsSync(outFile) && readFileSync(outFile, 'utf8').includes(`source ${stamp}`)) process.exit(0);
+
+const wabt = await initWabt();
+const compile = (shared) => {
+  const mod = wabt.parseWat('winograd.wat', winogradWat({ shared }), { simd: true, threads: true });
+  try {
+    mod.validate({ simd: true, threads: true });
+    return Buffer.from(mod.toBinary({}).buffer).toString('base64');
+  } finally {
+    mod.destroy();
+  }
+};
+mkdirSync(outDir, { recursive: true });
+writeFileSync(
+  outFile,
+  `// Generated by scripts/build-winograd-simd.mjs (source ${stamp}); do not edit.\n` +
+    `export const winogradSimdShared = '${compile(true)}';\n` +
+    `export const winogradSimdPlain = '${compile(false)}';\n`,
+);
+writeFileSync(
+  join(outDir, 'winograd-simd.d.ts'),
+  `/** The Winograd tile transforms' WebAssembly module, base64, importing a shared memory (the threaded build). */\n` +
+    `export declare const winogradSimdShared: string;\n` +
+    `/** The same module importing a memory that is not shared. */\n` +
+    `export declare const winogradSimdPlain: string;\n`,
+);
+console.log(`build-winograd-simd: wrote ${outFile}`);

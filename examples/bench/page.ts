@@ -235,6 +235,7 @@ const scoresDigits = 2;
 
 /** The parts of a stylization, as the table shows them (the rest is total − these). */
 const PARTS: [string, RegExp][] = [
+  ['encode content and exemplars (one batch)', /^encode content and exemplars$/],
   ['encode content', /^encode content$/],
   ['encode exemplars', /^encode exemplars$/],
   ['neighbour searches (both stages)', /neighbour search/],

@@ -8,8 +8,19 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TpfrModel } from '../../packages/models/src/index.ts';
 import { gflop, modelFlops } from './flops.ts';
 
-/** The parts of `bench:stylize` that the work is counted for. */
-export const WORK_PARTS = ['encode content', 'encode exemplars', 'neighbour search', 'attention and transforms', 'decode'] as const;
+/**
+ * The parts of `bench:stylize` that the work is counted for. A call encodes its content and its
+ * exemplars in one batch where they have the same size ('encode content and exemplars'), else
+ * one after the other.
+ */
+export const WORK_PARTS = [
+  'encode content and exemplars',
+  'encode content',
+  'encode exemplars',
+  'neighbour search',
+  'attention and transforms',
+  'decode',
+] as const;
 export type WorkPart = (typeof WORK_PARTS)[number];
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -27,9 +38,12 @@ export function stylizeWork(model: TpfrModel, size: number, styleSize: number): 
     [1, 1, hs, hs, content],
     [1, 1, hs, hs, style],
   ]);
+  const encodeContent = gflop(modelFlops(model.encoder, [[1, h * multiple, h * multiple, 3]]));
+  const encodeExemplars = gflop(modelFlops(model.encoder, [[1, hs * multiple, hs * multiple, 3]]));
   return {
-    'encode content': round3(gflop(modelFlops(model.encoder, [[1, h * multiple, h * multiple, 3]]))),
-    'encode exemplars': round3(gflop(modelFlops(model.encoder, [[1, hs * multiple, hs * multiple, 3]]))),
+    'encode content and exemplars': round3(encodeContent + encodeExemplars),
+    'encode content': round3(encodeContent),
+    'encode exemplars': round3(encodeExemplars),
     'neighbour search': round3(gflop(layer, 'search')),
     'attention and transforms': round3(gflop(layer, 'attention')),
     decode: round3(gflop(modelFlops(model.mainDecoder, [[1, h, h, content + style]]))),
@@ -40,6 +54,7 @@ export function stylizeWork(model: TpfrModel, size: number, styleSize: number): 
 export function workPartMs(parts: Record<string, number>): Record<WorkPart, number> {
   const sum = (test: (k: string) => boolean) => Object.entries(parts).reduce((n, [k, v]) => (test(k) ? n + v : n), 0);
   return {
+    'encode content and exemplars': parts['encode content and exemplars'] ?? 0,
     'encode content': parts['encode content'] ?? 0,
     'encode exemplars': parts['encode exemplars'] ?? 0,
     'neighbour search': sum((k) => /^stage \d: neighbour search$/.test(k)),
@@ -48,12 +63,16 @@ export function workPartMs(parts: Record<string, number>): Record<WorkPart, numb
   };
 }
 
+/** The work of the parts a call ran (the encoding's one batch, or its two calls). */
+export function ranWork(work: Record<WorkPart, number>, ms: Record<WorkPart, number>): Partial<Record<WorkPart, number>> {
+  return Object.fromEntries(WORK_PARTS.filter((p) => ms[p] > 0 || !p.startsWith('encode')).map((p) => [p, work[p]]));
+}
+
 /** GFLOP/s of each part (null where it took no measurable time). */
-export function workRates(work: Record<WorkPart, number>, ms: Record<WorkPart, number>): Record<WorkPart, number | null> {
-  return Object.fromEntries(WORK_PARTS.map((p) => [p, ms[p] > 0 ? Math.round((work[p] / ms[p]) * 1000 * 10) / 10 : null])) as Record<
-    WorkPart,
-    number | null
-  >;
+export function workRates(work: Partial<Record<WorkPart, number>>, ms: Record<WorkPart, number>): Partial<Record<WorkPart, number | null>> {
+  return Object.fromEntries(
+    WORK_PARTS.filter((p) => work[p] !== undefined).map((p) => [p, ms[p] > 0 ? Math.round((work[p]! / ms[p]) * 1000 * 10) / 10 : null]),
+  );
 }
 
 /**

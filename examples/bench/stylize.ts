@@ -9,7 +9,8 @@
  * stage's attention transforms, neighbour search and attention, the rest of the recombination,
  * the decoder). One JSON line per case:
  * {"bench":"stylize","preset":"paper","size":…,"styleSize":…,"ms":…,"peakRssMiB":…,"parts":{…},"gflop":{…},"gflops":{…},"bestConv3x3Gflops":…}
- * `gflop`: the work of each of the parts "encode content", "encode exemplars", "neighbour search"
+ * `gflop`: the work of each of the parts "encode content and exemplars" (one batch, where their
+ * sizes agree) or "encode content" and "encode exemplars", "neighbour search"
  * (both stages), "attention and transforms" (both stages: the transforms, the scores, the
  * attention) and "decode", counted from the model's layers (flops.ts: a multiply-add is 2 FLOP;
  * convolutions counted as direct ones, so a fast algorithm such as Winograd shows as a higher
@@ -28,7 +29,7 @@ import { stylize } from '../../packages/models/src/index.ts';
 import { TpfrTrainer } from '../../packages/models/src/train/index.ts';
 import { childJsonLines } from './child.ts';
 import { printLine } from './record.ts';
-import { bestConv3x3Gflops, stylizeWork, workPartMs, workRates } from './stylize-work.ts';
+import { bestConv3x3Gflops, ranWork, stylizeWork, workPartMs, workRates } from './stylize-work.ts';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -62,8 +63,9 @@ async function child(size: number, styleSize: number, backend: string): Promise<
         .filter(([k]) => !k.startsWith('stage '))
         .reduce((a, [, v]) => a + v, 0),
   );
-  const gflop = stylizeWork(model, size, styleSize);
-  const gflops = workRates(gflop, workPartMs(parts));
+  const partMs = workPartMs(parts);
+  const gflop = ranWork(stylizeWork(model, size, styleSize), partMs);
+  const gflops = workRates(gflop, partMs);
   const conv = await bestConv3x3Gflops();
   console.log(
     JSON.stringify({

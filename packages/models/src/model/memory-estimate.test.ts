@@ -91,7 +91,11 @@ describe('estimateStylizeMemory', () => {
     expect(four.phases.decode).toBeGreaterThan(3.5 * one.phases.decode); // the search's tiles are capped by its budget
     expect(estimateStylizeMemory(model, [253, 254], { images: [[256, 256]] }).peakBytes).toBe(one.peakBytes);
     const encoded = estimateStylizeMemory(model, [256, 256], { encoded: { pixels: 64 * 64 } });
-    expect(encoded.phases.encodeExemplars).toBeLessThan(one.phases.encodeExemplars);
+    // One pool of the content's size is encoded with it, in one batch: one phase for both.
+    expect(one.phases.encodeExemplars).toBe(0);
+    expect(encoded.phases.encodeContent).toBeLessThan(one.phases.encodeContent);
+    const apart = estimateStylizeMemory(model, [256, 256], { images: [[128, 128]] });
+    expect(apart.phases.encodeExemplars).toBeGreaterThan(encoded.phases.encodeExemplars);
     expect(encoded.phases.decode).toBe(one.phases.decode);
     expect(estimateStylizeMemory(model, [256, 256], { images: [[256, 256]] }, { batch: 2 }).phases.decode).toBeGreaterThan(
       1.9 * one.phases.decode,

@@ -1,4 +1,5 @@
 import { DEFAULT_KNN_MEMORY_BUDGET, ValueError } from '@tpfr/core';
+import { jointEncodePlan } from '../inference/joint-plan.js';
 import { planInference, type InferenceOptions, type InferencePlan } from '../inference/plan.js';
 import { latentWidths, type TpfrModelConfig } from './config.js';
 import type { TpfrModel } from './model.js';
@@ -7,7 +8,10 @@ import type { TpfrModel } from './model.js';
 export interface StylizeMemoryEstimate {
   /** The largest of the phases: bytes of tensors the call allocates at once, above what was allocated before it. */
   peakBytes: number;
-  /** Each phase's peak, in bytes. */
+  /**
+   * Each phase's peak, in bytes. Where the content and the exemplars are encoded in one batch (one
+   * pool of the content's size), `encodeContent` is that batch's and `encodeExemplars` is 0.
+   */
   phases: { encodeExemplars: number; encodeContent: number; recombine: number; decode: number };
   /** Which phase the peak is in. */
   peakPhase: 'encodeExemplars' | 'encodeContent' | 'recombine' | 'decode';
@@ -99,14 +103,20 @@ export function estimateStylizeMemory(
   }
   const lp = codeBytes(poolPixels);
   const inputs = contentImage * 2 + poolImages;
+  // One pool of the content's size: encoded with it, in one batch (the exemplars' phase is that one).
+  const images = 'images' in exemplars ? exemplars.images : [];
+  const joint = images.length > 0 && jointEncodePlan(cfg, [b, H, W], [images.length, up(images[0][0]), up(images[0][1])], opts);
+  const encodeContent = joint
+    ? inputs + encodeBytes(cfg, fc + 4 * images.length * H * W * cfg.ngf, lc + lp, joint)
+    : inputs + lp + encodeBytes(cfg, fc, lc, plan);
   // The neighbour search: score tiles within its budget, the pool transposed once, the results.
   const queries = plan.codes === 'host' ? b * plan.recombineRows * (W / m) : n;
   const knn = (d: number) => Math.min(2 * 4 * queries * poolPixels, DEFAULT_KNN_MEMORY_BUDGET) + 2 * 4 * poolPixels * d + 8 * queries * k;
   const codesOnBackend = plan.codes === 'host' ? 0 : lc;
   const recombineCodes = plan.codes === 'host' ? codeBytes(queries) : lc;
   const phases = {
-    encodeExemplars: inputs + exemplarEncode,
-    encodeContent: inputs + lp + encodeBytes(cfg, fc, lc, plan),
+    encodeExemplars: joint ? 0 : inputs + exemplarEncode,
+    encodeContent,
     recombine: inputs + RECOMBINE_CODE_COPIES * (recombineCodes + lp) + Math.max(knn(w.content), knn(w.style - w.content)),
     decode: lp + codesOnBackend + decodeBytes(cfg, fc, plan) + contentImage * 2,
   };

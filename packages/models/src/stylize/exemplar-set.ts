@@ -56,24 +56,59 @@ export function inferenceOptions(opts: InferenceOptions): InferenceOptions {
 }
 
 /**
- * One pool's exemplars (model range `[n, h, w, 3]` each, resized to the first one's size) as the
- * codes of one peer pool.
+ * One pool's exemplars (model range `[n, h, w, 3]` each) as the encoder takes them: resized to the
+ * first one's size, stacked `[P, h, w, 3]` and padded to the network's multiple (a new tensor).
  */
-export function encodePeerPool(fn: string, model: TpfrModel, exemplars: tf.Tensor4D[], opts: InferenceOptions): PoolCodes {
+export function peerPoolImages(fn: string, model: TpfrModel, exemplars: tf.Tensor4D[]): tf.Tensor4D {
   const { multiple, minSide } = model.widths;
   const [eh, ew] = exemplars[0].shape.slice(1, 3);
-  const style = tf.tidy(() => {
+  return tf.tidy(() => {
     const pool = tf.concat(
       exemplars.map((e) => (e.shape[1] === eh && e.shape[2] === ew ? e : tf.image.resizeBilinear(e, [eh, ew], true))),
       0,
     ) as tf.Tensor4D;
     return padToMultiple(fn, pool, multiple, minSide).padded;
   });
+}
+
+/**
+ * One pool's exemplars (model range `[n, h, w, 3]` each, resized to the first one's size) as the
+ * codes of one peer pool.
+ */
+export function encodePeerPool(fn: string, model: TpfrModel, exemplars: tf.Tensor4D[], opts: InferenceOptions): PoolCodes {
+  const style = peerPoolImages(fn, model, exemplars);
   try {
     return model.codes(style, inferenceOptions(opts));
   } finally {
     style.dispose();
   }
+}
+
+/**
+ * A group's exemplars (model range) after the pipeline's exemplar steps and, with `matchTo` (a
+ * content batch), their colours matched to its mean and covariance: new tensors where a step
+ * applies, the given ones where none does.
+ */
+export function prepareExemplars(group: tf.Tensor4D[], opts: { pipeline?: ResolvedPipeline; matchTo?: tf.Tensor4D }): tf.Tensor4D[] {
+  return group.map((e) => {
+    const p = opts.pipeline ? timed('pipeline: resize and crop', () => preparePipelineInput(e, opts.pipeline!.style)) : e;
+    if (!opts.matchTo) return p;
+    const target = opts.matchTo;
+    const matched = timed('preserve colour', () =>
+      tf.tidy(
+        () =>
+          tf.concat(
+            tf
+              .unstack(p)
+              .map((x) => matchColors(x, target) as tf.Tensor3D)
+              .map((x) => tf.expandDims(x, 0)),
+            0,
+          ) as tf.Tensor4D,
+      ),
+    );
+    if (p !== e) p.dispose();
+    return matched;
+  });
 }
 
 /**
@@ -90,25 +125,7 @@ export function encodeGroups(
   const done: PoolCodes[] = [];
   try {
     for (const group of groups) {
-      const prepared = group.map((e) => {
-        const p = opts.pipeline ? timed('pipeline: resize and crop', () => preparePipelineInput(e, opts.pipeline!.style)) : e;
-        if (!opts.matchTo) return p;
-        const target = opts.matchTo;
-        const matched = timed('preserve colour', () =>
-          tf.tidy(
-            () =>
-              tf.concat(
-                tf
-                  .unstack(p)
-                  .map((x) => matchColors(x, target) as tf.Tensor3D)
-                  .map((x) => tf.expandDims(x, 0)),
-                0,
-              ) as tf.Tensor4D,
-          ),
-        );
-        if (p !== e) p.dispose();
-        return matched;
-      });
+      const prepared = prepareExemplars(group, opts);
       try {
         done.push(timed('encode exemplars', () => encodePeerPool(fn, model, prepared, opts)));
       } finally {

@@ -71,3 +71,27 @@ it('exemplars encoded once give every content what the exemplars themselves give
   model.dispose();
   other.dispose();
 });
+
+it("a pool of the content's size is encoded with the content in one batch, with the result of encoding them apart, bit for bit", async () => {
+  await initBackend('wasm');
+  const model = TpfrTrainer.createModel('paper', 8);
+  const content = tf.randomUniform([2, 40, 36, 3], 0, 255, 'float32', 11) as tf.Tensor4D;
+  const styles = [
+    tf.randomUniform([40, 36, 3], 0, 255, 'float32', 12) as tf.Tensor3D,
+    tf.randomUniform([36, 52, 3], 0, 255, 'float32', 13) as tf.Tensor3D,
+  ];
+  const together = await collectTimings(() => stylize(model, content, styles));
+  expect(together.parts).toHaveProperty('encode content and exemplars');
+  expect(together.parts).not.toHaveProperty('encode exemplars');
+  const encoded = encodeExemplars(model, styles);
+  const apart = await collectTimings(() => stylize(model, content, encoded));
+  expect(apart.parts).toHaveProperty('encode content');
+  expect(maxDiff(together.result, apart.result)).toBe(0);
+  // Exemplars of another size than the content: encoded apart.
+  const other = await collectTimings(() => stylize(model, content, [styles[1]]));
+  expect(Object.keys(other.parts)).toEqual(expect.arrayContaining(['encode exemplars', 'encode content']));
+  await expectNoLeaks(() => stylize(model, content, styles), 'stylize, content and exemplars in one batch');
+  tf.dispose([together.result, apart.result, other.result, content, ...styles]);
+  encoded.dispose();
+  model.dispose();
+});

@@ -13,7 +13,16 @@ import type { NeighbourGraph, TpfrModel } from '../model/model.js';
 import { toModelRange } from '../model/pixel-range.js';
 import { cropBorder, reflectPad } from '../pipeline/geometry.js';
 import { minMaxStretch } from '../pipeline/stretch.js';
-import { encodeGroups, inferenceOptions, isEncoded, type EncodedExemplars, type PoolCodes } from './exemplar-set.js';
+import {
+  encodeGroups,
+  inferenceOptions,
+  isEncoded,
+  peerPoolImages,
+  prepareExemplars,
+  type EncodedExemplars,
+  type PoolCodes,
+} from './exemplar-set.js';
+import { jointEncodePlan } from '../inference/joint-plan.js';
 import { resolveControls, checkStrength, type Controls } from './options.js';
 import { preparePipelineInput, resolvePipeline, type ResolvedPipeline } from './pipeline.js';
 import { styleGroups, type StylesInput } from './styles.js';
@@ -113,7 +122,8 @@ class FrameStylizer implements Stylizer {
       throw e;
     }
     this.ownsCodes = true;
-    if (this.controls.color === 'histogram') {
+    if (this.controls.color === 'histogram' || (oneShot && !perStyle && groups.length === 1)) {
+      // Encoded with the first frame: its colours matched to it (histogram), or in one batch with it (one shot).
       this.groups = groups;
       this.codes = null;
     } else {
@@ -163,7 +173,7 @@ class FrameStylizer implements Stylizer {
     const finish: Finish = { input, height: input.shape[1], width: input.shape[2], range: c.range, rank: frame.rank as 3 | 4 };
     let keep = false;
     try {
-      if (!this.codes) {
+      if (!this.codes && this.controls.color === 'histogram') {
         const match = input;
         this.codes = encodeGroups(fn, this.model, this.groups!, { ...this.inference, pipeline: this.pipeline, matchTo: match });
         // Kept past a tf.tidy the caller may run this frame in.
@@ -214,13 +224,19 @@ class FrameStylizer implements Stylizer {
     const pad = this.pipeline?.pad ?? 0;
     const { multiple, minSide } = model.widths;
     const padded = reflectPad(finish.input, pad);
-    const { padded: x } = timed('prepare', () => padToMultiple(fn, padded, multiple, minSide));
-    if (padded !== finish.input) padded.dispose();
+    let x: tf.Tensor4D;
+    try {
+      x = timed('prepare', () => padToMultiple(fn, padded, multiple, minSide)).padded;
+    } finally {
+      if (padded !== finish.input) padded.dispose();
+    }
     const plan = planInference(fn, model.config, [x.shape[0], x.shape[1], x.shape[2]], this.inference);
     const made: StoredCodes[] = [];
     let still: tf.Tensor4D | null = null;
     try {
-      let own = timed('encode content', () => encodeByPlan(model.encoder, x, plan, { middle: false }));
+      let own = this.codes
+        ? timed('encode content', () => encodeByPlan(model.encoder, x, plan, { middle: false }))
+        : this.encodeWithPool(fn, x, plan);
       made.push(own);
       const active = this.active();
       const coherence = this.coherence;
@@ -314,6 +330,49 @@ class FrameStylizer implements Stylizer {
       if (!x.isDisposed) x.dispose();
       still?.dispose();
       throw e;
+    }
+  }
+
+  /**
+   * A one-shot call's content codes, its pool's codes made beside them (`this.codes`): in one
+   * encoder batch where {@link jointEncodePlan} allows, else one after the other. Frees the exemplars.
+   */
+  private encodeWithPool(fn: string, x: tf.Tensor4D, plan: InferencePlan): StoredCodes {
+    const { model } = this;
+    const group = this.groups![0];
+    this.groups = null;
+    try {
+      const prepared = prepareExemplars(group, { pipeline: this.pipeline });
+      let pool: tf.Tensor4D;
+      try {
+        pool = peerPoolImages(fn, model, prepared);
+      } finally {
+        tf.dispose(prepared.filter((p, i) => p !== group[i]));
+      }
+      try {
+        const [b, h, w] = x.shape;
+        const joint = jointEncodePlan(model.config, [b, h, w], [pool.shape[0], pool.shape[1], pool.shape[2]], this.inference);
+        if (!joint) {
+          this.codes = [timed('encode exemplars', () => model.codes(pool, this.inference))];
+          return timed('encode content', () => encodeByPlan(model.encoder, x, plan, { middle: false }));
+        }
+        return timed('encode content and exemplars', () =>
+          tf.tidy(() => {
+            const { content, style } = encodeByPlan(model.encoder, tf.concat([x, pool], 0) as tf.Tensor4D, joint, { middle: false }) as {
+              content: tf.Tensor4D;
+              style: tf.Tensor4D;
+            };
+            const rows = (t: tf.Tensor4D, from: number, count: number) => tf.slice(t, [from, 0, 0, 0], [count, -1, -1, -1]) as tf.Tensor4D;
+            const p = pool.shape[0];
+            this.codes = [{ content: tf.keep(rows(content, b, p)), style: tf.keep(rows(style, b, p)) }];
+            return { content: rows(content, 0, b), style: rows(style, 0, b) };
+          }),
+        );
+      } finally {
+        pool.dispose();
+      }
+    } finally {
+      tf.dispose(group);
     }
   }
 

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { BackendError } from './errors.js';
-import { prepareWinogradSimd } from './wasm-winograd-simd.js';
+import { prepareSimdKernels } from './wasm-simd-module.js';
 
 /** Backends {@link initBackend} knows. `'tensorflow'` is tfjs-node(-gpu)'s backend; `'webgl'` runs in browsers only. */
 export type BackendName = 'tensorflow' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -177,8 +177,8 @@ async function tryWasm(opts: InitBackendOptions): Promise<BackendAttempt> {
       wasm.setWasmPaths(opts.wasmPaths);
     }
     if (await trySet('wasm')) {
-      // The Winograd tile transforms' module, compiled now: browsers refuse to compile it synchronously.
-      await prepareWinogradSimd(tf.backend() as BackendWasm);
+      // Our SIMD kernels' module, compiled now: browsers refuse to compile it synchronously.
+      await prepareSimdKernels(tf.backend() as BackendWasm);
       // The threads XNNPACK really has (the build has 8 workers at most).
       const actual = asked === undefined ? undefined : wasmThreadCount();
       const threads =

@@ -16,6 +16,7 @@ export { knn, knnTileSizes, DEFAULT_KNN_MEMORY_BUDGET } from './knn.js';
 export type { KnnOptions, KnnResult } from './knn.js';
 export { neighbourhoodAttention } from './attention.js';
 export { spatialMean } from './spatial-mean.js';
+export { instanceNorm } from './instance-norm.js';
 export { tiedNeighbourhoodAttention } from './tied-attention.js';
 export type { TiedAttentionOptions, TiedAttentionResult } from './tied-attention.js';
 export type { AttentionActivation, NeighbourhoodAttentionOptions, NeighbourhoodAttentionResult } from './attention.js';

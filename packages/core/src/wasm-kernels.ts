@@ -4,7 +4,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2DBackpropFilter } from './wasm-backprop-filter.js';
 import { conv2DBackpropInput } from './wasm-backprop-input.js';
-import { keepWasmOwn } from './wasm-kernel-call.js';
+import { INSTANCE_NORM, instanceNormKernel, preluKernel } from './wasm-instance-norm.js';
+import { callWasmOwn, keepWasmOwn, type KernelArgs } from './wasm-kernel-call.js';
 import { slice, splitV, unpack } from './wasm-slice.js';
 import { tile } from './wasm-tile.js';
 import { conv2D } from './wasm-winograd.js';
@@ -31,6 +32,10 @@ import { batchMatMul } from './wasm-batch-mat-mul.js';
  * - `Tile` (and so `broadcastTo`), which computed an index per value: block copies, see {@link tile}.
  * - `BatchMatMul` with a transposed operand (batch 1), which ran in a scalar loop: the operand
  *   transposed, then XNNPACK, see {@link batchMatMul}.
+ * - `Prelu` with one alpha or one per channel, which ran a value at a time: our SIMD kernel.
+ *
+ * And one of its own, `TpfrInstanceNorm` (instance normalization in three passes, for inference),
+ * which `instanceNormWasm` runs.
  */
 function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const backend = args.backend as BackendWasm;
@@ -59,7 +64,11 @@ function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backend: unkn
 const wasmKernels: tf.KernelConfig[] = [
   { kernelName: tf.Conv2DBackpropFilter, backendName: 'wasm', kernelFunc: conv2DBackpropFilter as unknown as tf.KernelFunc },
   { kernelName: tf.UnsortedSegmentSum, backendName: 'wasm', kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc },
+  { kernelName: INSTANCE_NORM, backendName: 'wasm', kernelFunc: instanceNormKernel as unknown as tf.KernelFunc },
 ];
+
+/** PReLU by our SIMD kernel where it applies, wasm's own elsewhere. */
+const prelu = (args: KernelArgs) => preluKernel(args, () => callWasmOwn(tf.Prelu, args) as tf.TensorInfo);
 
 /** Kernels wasm has that ours replace (each keeps wasm's own for the cases it does not take). */
 const replacements = (
@@ -71,6 +80,7 @@ const replacements = (
     [tf.Unpack, unpack],
     [tf.Tile, tile],
     [tf.BatchMatMul, batchMatMul],
+    [tf.Prelu, prelu],
   ] as const
 ).map(([name, f]) => ({ name, kernelFunc: f as unknown as tf.KernelFunc }));
 

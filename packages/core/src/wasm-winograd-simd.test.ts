@@ -6,13 +6,14 @@ import { initBackend } from '@tpfr/core';
 import { expectNoLeaks } from '@tpfr/testing';
 import { WINOGRAD_CASES, type WinogradPad as Pad, winogradCaseArb } from '@tpfr/testing/winograd-cases';
 import { WINOGRAD_MIN_CHANNELS, setWasmWinograd } from './wasm-winograd.js';
-import { prepareWinogradSimd, setWinogradSimd, tileTransforms } from './wasm-winograd-simd.js';
+import { prepareSimdKernels, setWasmSimdKernels } from './wasm-simd-module.js';
+import { tileTransforms } from './wasm-winograd-simd.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
 });
 afterAll(async () => {
-  setWinogradSimd(true);
+  setWasmSimdKernels(true);
   setWasmWinograd(true);
   await initBackend('wasm');
 });
@@ -24,9 +25,9 @@ function threeWays(x: tf.Tensor4D, w: tf.Tensor4D, pad: Pad) {
   setWasmWinograd(false);
   const direct = tf.conv2d(x, w, 1, pad as 'same');
   setWasmWinograd(true);
-  setWinogradSimd(false);
+  setWasmSimdKernels(false);
   const composed = tf.conv2d(x, w, 1, pad as 'same');
-  setWinogradSimd(true);
+  setWasmSimdKernels(true);
   const simd = tf.conv2d(x, w, 1, pad as 'same');
   return { direct, composed, simd, scale: tf.max(tf.abs(direct)).dataSync()[0] };
 }
@@ -117,8 +118,8 @@ it('keeps no tensors, in the engine or in the wasm heap, and says what it was se
   const ids = backend.numDataIds();
   await expectNoLeaks(() => tf.conv2d(x, w, 1, 'same'));
   expect(backend.numDataIds()).toBe(ids);
-  expect(setWinogradSimd(false)).toBe(true);
-  expect(setWinogradSimd(true)).toBe(false);
+  expect(setWasmSimdKernels(false)).toBe(true);
+  expect(setWasmSimdKernels(true)).toBe(false);
   tf.dispose([x, w]);
 });
 
@@ -138,7 +139,7 @@ it("runs in the single-threaded build's memory (not shared) as in the threaded o
   const buffer = (memory.wasmMemory ?? memory.asm?.memory)?.buffer;
   expect(buffer, 'the single-threaded build exposes its memory').toBeDefined();
   expect(buffer instanceof SharedArrayBuffer).toBe(false);
-  expect(await prepareWinogradSimd(backend)).toBe(true);
+  expect(await prepareSimdKernels(backend)).toBe(true);
   expect(tileTransforms(backend, 160, 160)).not.toBeNull();
   const single = await run();
   let diff = 0;

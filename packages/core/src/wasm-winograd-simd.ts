@@ -1,110 +1,25 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { winogradSimdPlain, winogradSimdShared } from './generated/winograd-simd.js';
+import { heapArray, offsetOf, simdKernels } from './wasm-simd-module.js';
 
 /**
- * The tile transforms of Winograd's F(4×4, 3×3) as WebAssembly SIMD functions working in the wasm
- * backend's own memory (the module is generated from the transform matrices by
- * `scripts/build-winograd-simd.mjs`): each 6×6 input tile goes through `Bᵀ d B` straight into the
- * 36 product operands, and each product's rows through `Aᵀ M A` straight into the output image,
+ * The tile transforms of Winograd's F(4×4, 3×3) by our SIMD kernels ({@link simdKernels}): each
+ * 6×6 input tile goes through `Bᵀ d B` straight into the 36 product operands, each product's rows
+ * through `Aᵀ M A` straight into the output image, and a filter through `G g Gᵀ` into its 36 taps,
  * one pass each over the values. Composed of tfjs kernels, the same steps took a gather, three
  * transposes, two small products, a split and a copy.
  *
- * Used where the channel counts are multiples of 4 and the backend's memory can be imported (the
- * threaded and the single-threaded builds both expose it); elsewhere the composed steps run.
+ * Used where the channel counts are multiples of 4 and the kernels are available; elsewhere the
+ * composed steps run.
  */
 
-/** The module's exports (byte offsets into the backend's memory). */
-interface SimdExports {
-  filter_tiles(g: number, count: number, outs: number): void;
-  input_tiles(
-    x: number,
-    h: number,
-    w: number,
-    cin: number,
-    t0: number,
-    n: number,
-    th: number,
-    tw: number,
-    top: number,
-    left: number,
-    outs: number,
-  ): void;
-  output_tiles(ms: number, n: number, cout: number, t0: number, th: number, tw: number, oh: number, ow: number, out: number): void;
-}
-
-let enabled = true;
-/** Turns the SIMD tile transforms on or off (on by default; off, the composed tfjs kernels run); returns the previous setting. */
-export function setWinogradSimd(on: boolean): boolean {
-  const was = enabled;
-  enabled = on;
-  return was;
-}
-
-/** The backend's WebAssembly memory, where the build exposes it. */
-function memoryOf(backend: BackendWasm): WebAssembly.Memory | undefined {
-  const module = (backend as unknown as { wasm?: { wasmMemory?: unknown; asm?: Record<string, unknown> } }).wasm;
-  const m = module?.wasmMemory ?? module?.asm?.memory;
-  return m instanceof WebAssembly.Memory ? m : undefined;
-}
-
-function bytesFor(memory: WebAssembly.Memory): Uint8Array<ArrayBuffer> {
-  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  const b64 = shared ? winogradSimdShared : winogradSimdPlain;
-  if (typeof Buffer !== 'undefined') return Uint8Array.from(Buffer.from(b64, 'base64'));
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
-/** Per backend: its instance, or null where it cannot be made (no memory, no SIMD, a refused compile). */
-const instances = new WeakMap<BackendWasm, SimdExports | null>();
-
-/**
- * Makes the module for `backend` ahead of use, asynchronously: browsers refuse to compile a module
- * of this size synchronously on the main thread, so `initBackend` calls this once the wasm backend
- * is set. Resolves to whether the transforms are available.
- */
-export async function prepareWinogradSimd(backend: BackendWasm): Promise<boolean> {
-  if (instances.get(backend)) return true;
-  const memory = memoryOf(backend);
-  if (!memory) return false;
-  try {
-    const instance = await WebAssembly.instantiate(await WebAssembly.compile(bytesFor(memory)), { env: { memory } });
-    instances.set(backend, instance.exports as unknown as SimdExports);
-    return true;
-  } catch {
-    instances.set(backend, null);
-    return false;
-  }
-}
-
-/** The transforms for `backend` (made synchronously on first use where allowed), or null. */
-function exportsFor(backend: BackendWasm): SimdExports | null {
-  const known = instances.get(backend);
-  if (known !== undefined) return known;
-  let made: SimdExports | null = null;
-  const memory = memoryOf(backend);
-  if (memory) {
-    try {
-      made = new WebAssembly.Instance(new WebAssembly.Module(bytesFor(memory)), { env: { memory } }).exports as unknown as SimdExports;
-    } catch {
-      made = null;
-    }
-  }
-  instances.set(backend, made);
-  return made;
-}
-
-const offsetOf = (backend: BackendWasm, t: tf.TensorInfo): number =>
-  (backend as unknown as { dataIdMap: { get(id: object): { memoryOffset: number } } }).dataIdMap.get(t.dataId).memoryOffset;
-
-/** The i32 offsets of `ts` in a new backend tensor (the module reads its 36 operands' places there). */
+/** The i32 offsets of `ts` in a new backend tensor (the kernels read their 36 operands' places there). */
 function offsetTable(backend: BackendWasm, ts: tf.TensorInfo[]): tf.TensorInfo {
-  const table = backend.makeOutput([ts.length], 'int32');
-  (backend.typedArrayFromHeap(table) as Int32Array).set(ts.map((t) => offsetOf(backend, t)));
-  return table;
+  return heapArray(
+    backend,
+    ts.map((t) => offsetOf(backend, t)),
+    'int32',
+  );
 }
 
 /** The SIMD tile transforms of one backend (see the module's doc). */
@@ -125,8 +40,8 @@ export interface TileTransforms {
 
 /** The transforms for a convolution of `cin` → `cout` channels on `backend`, or null where they do not apply. */
 export function tileTransforms(backend: BackendWasm, cin: number, cout: number): TileTransforms | null {
-  if (!enabled || cin % 4 !== 0 || cout % 4 !== 0) return null;
-  const ex = exportsFor(backend);
+  if (cin % 4 !== 0 || cout % 4 !== 0) return null;
+  const ex = simdKernels(backend);
   if (!ex) return null;
   const tilesOf = (info: tf.backend_util.Conv2DInfo) => [Math.ceil(info.outHeight / 4), Math.ceil(info.outWidth / 4)];
   /** 36 new `[1, rows, cols]` filled by `fill` from the table of their offsets. */

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { ShapeError, ValueError } from '@tpfr/core';
+import { ShapeError, ValueError, instanceNorm } from '@tpfr/core';
 import { formatShape } from '@tpfr/core/utils';
-import { instanceNorm } from './instance-normalization.js';
 import type { Kwargs, LayerArgs } from './layer-types.js';
 import { registerLayer } from './register.js';
 

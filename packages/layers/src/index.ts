@@ -11,7 +11,9 @@ export { stackPeers, stackPeersPerSample } from './peers.js';
 export type { ExemplarCodes } from './peers.js';
 export { loadTorchTpfrWeights } from './torch-import.js';
 export type { TorchStateDict, StateDictTensorJson, TorchTpfrVariant, StateDictTensor, StateDictTensors } from './torch-import.js';
-export { InstanceNormalization, instanceNormalization, instanceNorm } from './instance-normalization.js';
+export { InstanceNormalization, instanceNormalization } from './instance-normalization.js';
+// The maths the layer runs, from @tpfr/core (here too, where it has always been).
+export { instanceNorm } from '@tpfr/core';
 export type { InstanceNormalizationArgs } from './instance-normalization.js';
 export { ReflectionPadding2D, reflectionPadding2d, reflectionPad } from './reflection-padding.js';
 export type { ReflectionPadding2DArgs, Padding2D } from './reflection-padding.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { ShapeError, spatialMean } from '@tpfr/core';
+import { ShapeError, instanceNorm } from '@tpfr/core';
 import { formatShape } from '@tpfr/core/utils';
 import type { Kwargs, LayerArgs } from './layer-types.js';
 import { registerLayer } from './register.js';
@@ -70,28 +70,6 @@ export class InstanceNormalization extends tfl.layers.Layer {
   }
 }
 registerLayer(InstanceNormalization);
-
-/**
- * Instance normalization as a function: `x [B, H, W, C]` normalised per image and channel over
- * H×W; optional `gamma`, `beta` `[C]`. The statistics are computed in scopes of their own, so at
- * most two maps of x's size exist besides x at any time (it matters at 2048² and above). The
- * means are {@link spatialMean}'s (fast on wasm).
- */
-export function instanceNorm(x: tf.Tensor4D, epsilon = 1e-5, gamma?: tf.Tensor, beta?: tf.Tensor): tf.Tensor4D {
-  return tf.tidy(() => {
-    const centred = tf.tidy(() => tf.sub(x, spatialMean(x)));
-    const scale = tf.tidy(() => tf.rsqrt(tf.add(spatialMean(tf.square(centred) as tf.Tensor4D), epsilon)));
-    // Each map is freed once the next is made (a gradient tape keeps what it needs regardless).
-    const then = (prev: tf.Tensor, next: tf.Tensor) => {
-      prev.dispose();
-      return next;
-    };
-    let y = then(centred, tf.mul(centred, scale));
-    if (gamma) y = then(y, tf.mul(y, gamma));
-    if (beta) y = then(y, tf.add(y, beta));
-    return y as tf.Tensor4D;
-  });
-}
 
 /** Creates an {@link InstanceNormalization} layer for `[B, H, W, C]` inputs. */
 export function instanceNormalization(args: InstanceNormalizationArgs = {}): InstanceNormalization {

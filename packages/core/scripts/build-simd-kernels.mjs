@@ -1,15 +1,22 @@
-// Generates src/generated/winograd-simd.js: a small WebAssembly module (SIMD, 4 lanes) with the
-// tile transforms of Winograd's F(4×4, 3×3), working in the wasm backend's own memory.
+// Generates src/generated/simd-kernels.js: a small WebAssembly module (SIMD, 4 lanes) of kernels
+// that work in the wasm backend's own memory, for what tfjs composes of several passes:
 //
-// Why: XNNPACK runs the 36 products of a Winograd convolution near the machine's peak, but tfjs
-// offers no kernel for the transforms around them. Composed of tfjs kernels (gathers, transposes,
-// small products, splits and copies), they took as long as the products (26 ms of a 50 ms
-// convolution [1, 64, 64, 256]). Here each 6×6 input tile goes from the image straight into the
-// 36 product operands, and each product's result straight into the output image: one pass each.
+// - the tile transforms of Winograd's F(4×4, 3×3). XNNPACK runs the 36 products of a Winograd
+//   convolution near the machine's peak, but tfjs offers no kernel for the transforms around them:
+//   composed of tfjs kernels (gathers, transposes, small products, splits and copies), they took as
+//   long as the products (26 ms of a 50 ms convolution [1, 64, 64, 256]). Here each 6×6 input tile
+//   goes from the image straight into the 36 product operands, and each product's result straight
+//   into the output image: one pass each.
+// - instance normalization's statistics and its scale and shift (per-channel sums over the pixels,
+//   of the values and of their squared deviations; then (x − mean)·scale + shift), where tfjs
+//   takes a subtraction, a square, two poolings, two products and a sum, each a pass over the map;
+// - PReLU, which tfjs-wasm runs one value at a time;
+// - batched products of a few rows (the attention's weights times each pixel's k neighbours), which
+//   tfjs-wasm runs in a scalar loop.
 //
-// The WebAssembly text is written out from the transform matrices (each sum unrolled, the zero
-// coefficients left out), compiled by wabt (a build-time dependency only), and stored as base64
-// twice: importing the backend's memory shared (the threaded build) and not shared (the others).
+// The WebAssembly text is written out here (the transforms from their matrices, each sum unrolled,
+// the zero coefficients left out), compiled by wabt (a build-time dependency only), and stored as
+// base64 twice: importing the backend's memory shared (the threaded build) and not shared.
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +25,7 @@ import initWabt from 'wabt';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, '..', 'src', 'generated');
-const outFile = join(outDir, 'winograd-simd.js');
+const outFile = join(outDir, 'simd-kernels.js');
 
 /** Bᵀ, G and Aᵀ of F(4×4, 3×3) (the same as in src/wasm-winograd.ts). */
 const BT = [
@@ -256,12 +263,128 @@ function filterTiles() {
   ${loop('ch', 'c', get('bytes'), 16, `${loads}\n${rows}\n${cols}`)})`;
 }
 
-export function winogradWat({ shared }) {
+/** Loops over a map's rows of `c` channels: `perRow(row byte offset)` for rows in [r0, r1). */
+const rowsLoop = (label, r0, r1, body) =>
+  `(local.set $r ${r0})
+   (block $${label}_end (loop $${label}
+     (br_if $${label}_end (i32.ge_u ${get('r')} ${r1}))
+     (local.set $row (i32.add ${get('x')} (i32.mul ${get('r')} ${get('bytes')})))
+     ${body}
+     (local.set $r (i32.add ${get('r')} (i32.const 1)))
+     (br $${label})))`;
+/** Rows summed in float32 before their sum is added to the total (bounds the rounding of long sums). */
+const SUM_BLOCK = 64;
+
+/**
+ * channel_sums(x, rows, c, mean, out, tmp): out[j] = Σ_r x[r, j] (mean = 0), or Σ_r (x[r, j] −
+ * mean[j])² (mean ≠ 0: the byte offset of c floats), over a map [rows, c] at byte offset x; c a
+ * multiple of 4, tmp c floats of scratch. Summed over blocks of SUM_BLOCK rows, then the blocks.
+ */
+function channelSums() {
+  const each = (body) => loop('ch', 'j', get('bytes'), 16, body);
+  const add = (centred) =>
+    centred
+      ? `(local.set $v (f32x4.sub (v128.load (i32.add ${get('row')} ${get('j')})) (v128.load (i32.add ${get('mean')} ${get('j')}))))
+         (v128.store (i32.add ${get('tmp')} ${get('j')}) (f32x4.add (v128.load (i32.add ${get('tmp')} ${get('j')})) (f32x4.mul ${get('v')} ${get('v')})))`
+      : `(v128.store (i32.add ${get('tmp')} ${get('j')}) (f32x4.add (v128.load (i32.add ${get('tmp')} ${get('j')})) (v128.load (i32.add ${get('row')} ${get('j')}))))`;
+  const blocks = (centred) =>
+    loop(
+      'blocks' + (centred ? 'c' : 'p'),
+      'b0',
+      get('rows'),
+      SUM_BLOCK,
+      `${each(`(v128.store (i32.add ${get('tmp')} ${get('j')}) (v128.const i32x4 0 0 0 0))`)}
+       (local.set $b1 (select (i32.add ${get('b0')} (i32.const ${SUM_BLOCK})) ${get('rows')} (i32.lt_u (i32.add ${get('b0')} (i32.const ${SUM_BLOCK})) ${get('rows')})))
+       ${rowsLoop('rows' + (centred ? 'c' : 'p'), get('b0'), get('b1'), each(add(centred)))}
+       ${each(`(v128.store (i32.add ${get('out')} ${get('j')}) (f32x4.add (v128.load (i32.add ${get('out')} ${get('j')})) (v128.load (i32.add ${get('tmp')} ${get('j')}))))`)}`,
+    );
+  return `(func (export "channel_sums") (param $x i32) (param $rows i32) (param $c i32) (param $mean i32) (param $out i32) (param $tmp i32)
+  ${i32(['bytes', 'j', 'r', 'row', 'b0', 'b1'])} ${v128(['v'])}
+  (local.set $bytes (i32.shl ${get('c')} (i32.const 2)))
+  ${each(`(v128.store (i32.add ${get('out')} ${get('j')}) (v128.const i32x4 0 0 0 0))`)}
+  (if (i32.eqz ${get('mean')}) (then ${blocks(false)}) (else ${blocks(true)})))`;
+}
+
+/**
+ * scale_shift(x, y, rows, c, m, s, t): y[r, j] = (x[r, j] − m[j])·s[j] + t[j] over maps [rows, c]
+ * at byte offsets x and y (y may be x); m, s and t c floats each; c a multiple of 4.
+ */
+function scaleShift() {
+  const at = (base) => `(v128.load (i32.add ${get(base)} ${get('j')}))`;
+  const body = `(v128.store (i32.add ${get('out')} ${get('j')}) (f32x4.add (f32x4.mul (f32x4.sub ${at('row')} ${at('m')}) ${at('s')}) ${at('t')}))`;
+  return `(func (export "scale_shift") (param $x i32) (param $y i32) (param $rows i32) (param $c i32) (param $m i32) (param $s i32) (param $t i32)
+  ${i32(['bytes', 'j', 'r', 'row', 'out'])}
+  (local.set $bytes (i32.shl ${get('c')} (i32.const 2)))
+  ${rowsLoop('rows', '(i32.const 0)', get('rows'), `(local.set $out (i32.add ${get('y')} (i32.mul ${get('r')} ${get('bytes')})))\n${loop('ch', 'j', get('bytes'), 16, body)}`)})`;
+}
+
+/**
+ * prelu(x, y, rows, c, a): y[r, j] = x[r, j] < 0 ? a[j]·x[r, j] : x[r, j] (tfjs' rule), over maps
+ * [rows, c] at byte offsets x and y; a c floats; c a multiple of 4.
+ */
+function prelu() {
+  const body = `(local.set $v (v128.load (i32.add ${get('row')} ${get('j')})))
+    (v128.store (i32.add ${get('out')} ${get('j')})
+      (v128.bitselect (f32x4.mul ${get('v')} (v128.load (i32.add ${get('a')} ${get('j')}))) ${get('v')} (f32x4.lt ${get('v')} (v128.const i32x4 0 0 0 0))))`;
+  return `(func (export "prelu") (param $x i32) (param $y i32) (param $rows i32) (param $c i32) (param $a i32)
+  ${i32(['bytes', 'j', 'r', 'row', 'out'])} ${v128(['v'])}
+  (local.set $bytes (i32.shl ${get('c')} (i32.const 2)))
+  ${rowsLoop(
+    'rows',
+    '(i32.const 0)',
+    get('rows'),
+    `(local.set $out (i32.add ${get('y')} (i32.mul ${get('r')} ${get('bytes')})))
+${loop('ch', 'j', get('bytes'), 16, body)}`,
+  )})`;
+}
+
+/**
+ * batch_rows(a, b, out, batch, m, k, n): out[i] = a[i]·b[i] for each of `batch` products of a few
+ * rows, a [batch, m, k] and b [batch, k, n] at byte offsets a and b, out [batch, m, n]: each output
+ * row the sum of b[i]'s rows weighted by a row of a[i]; n a multiple of 4.
+ */
+function batchRows() {
+  const at = (base) => `(v128.load (i32.add ${get(base)} ${get('j')}))`;
+  return `(func (export "batch_rows") (param $a i32) (param $b i32) (param $out i32) (param $batch i32) (param $m i32) (param $k i32) (param $n i32)
+  ${i32(['i', 'r', 'q', 'j', 'bytes', 'arow', 'brow', 'orow', 'bmat'])} ${v128(['w'])}
+  (local.set $bytes (i32.shl ${get('n')} (i32.const 2)))
+  ${loop(
+    'products',
+    'i',
+    get('batch'),
+    1,
+    `(local.set $bmat (i32.add ${get('b')} (i32.mul (i32.mul ${get('i')} ${get('k')}) ${get('bytes')})))
+    ${loop(
+      'outrows',
+      'r',
+      get('m'),
+      1,
+      `(local.set $arow (i32.add ${get('a')} (i32.shl (i32.mul (i32.add (i32.mul ${get('i')} ${get('m')}) ${get('r')}) ${get('k')}) (i32.const 2))))
+      (local.set $orow (i32.add ${get('out')} (i32.mul (i32.add (i32.mul ${get('i')} ${get('m')}) ${get('r')}) ${get('bytes')})))
+      ${loop('zero', 'j', get('bytes'), 16, `(v128.store (i32.add ${get('orow')} ${get('j')}) (v128.const i32x4 0 0 0 0))`)}
+      ${loop(
+        'terms',
+        'q',
+        get('k'),
+        1,
+        `(local.set $w (v128.load32_splat (i32.add ${get('arow')} (i32.shl ${get('q')} (i32.const 2)))))
+        (local.set $brow (i32.add ${get('bmat')} (i32.mul ${get('q')} ${get('bytes')})))
+        ${loop('axpy', 'j', get('bytes'), 16, `(v128.store (i32.add ${get('orow')} ${get('j')}) (f32x4.add ${at('orow')} (f32x4.mul ${get('w')} ${at('brow')})))`)}`,
+      )}`,
+    )}`,
+  )})`;
+}
+
+export function simdKernelsWat({ shared }) {
   return `(module
   (import "env" "memory" (memory 1 ${shared ? '65536 shared' : ''}))
   ${filterTiles()}
   ${inputTiles()}
-  ${outputTiles()})`;
+  ${outputTiles()}
+  ${channelSums()}
+  ${scaleShift()}
+  ${prelu()}
+  ${batchRows()})`;
 }
 
 const source = readFileSync(fileURLToPath(import.meta.url), 'utf8');
@@ -270,7 +393,7 @@ if (existsSync(outFile) && readFileSync(outFile, 'utf8').includes(`source ${stam
 
 const wabt = await initWabt();
 const compile = (shared) => {
-  const mod = wabt.parseWat('winograd.wat', winogradWat({ shared }), { simd: true, threads: true });
+  const mod = wabt.parseWat('simd-kernels.wat', simdKernelsWat({ shared }), { simd: true, threads: true });
   try {
     mod.validate({ simd: true, threads: true });
     return Buffer.from(mod.toBinary({}).buffer).toString('base64');
@@ -281,15 +404,15 @@ const compile = (shared) => {
 mkdirSync(outDir, { recursive: true });
 writeFileSync(
   outFile,
-  `// Generated by scripts/build-winograd-simd.mjs (source ${stamp}); do not edit.\n` +
-    `export const winogradSimdShared = '${compile(true)}';\n` +
-    `export const winogradSimdPlain = '${compile(false)}';\n`,
+  `// Generated by scripts/build-simd-kernels.mjs (source ${stamp}); do not edit.\n` +
+    `export const simdKernelsShared = '${compile(true)}';\n` +
+    `export const simdKernelsPlain = '${compile(false)}';\n`,
 );
 writeFileSync(
-  join(outDir, 'winograd-simd.d.ts'),
-  `/** The Winograd tile transforms' WebAssembly module, base64, importing a shared memory (the threaded build). */\n` +
-    `export declare const winogradSimdShared: string;\n` +
+  join(outDir, 'simd-kernels.d.ts'),
+  `/** The SIMD kernels' WebAssembly module, base64, importing a shared memory (the threaded build). */\n` +
+    `export declare const simdKernelsShared: string;\n` +
     `/** The same module importing a memory that is not shared. */\n` +
-    `export declare const winogradSimdPlain: string;\n`,
+    `export declare const simdKernelsPlain: string;\n`,
 );
-console.log(`build-winograd-simd: wrote ${outFile}`);
+console.log(`build-simd-kernels: wrote ${outFile}`);

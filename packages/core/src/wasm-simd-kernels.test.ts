@@ -64,7 +64,7 @@ it('instance normalization by the SIMD kernel is as close to float64 as the comp
         const gamma = affine ? tf.randomNormal([c], 1, 0.2, 'float32', 3) : undefined;
         const beta = affine ? tf.randomNormal([c], 0, 0.2, 'float32', 4) : undefined;
         const ref = instanceNorm64(x, 1e-5, gamma?.dataSync() as Float32Array, beta?.dataSync() as Float32Array);
-        const error = (y: tf.Tensor) => y.dataSync().reduce((e, v, i) => Math.max(e, Math.abs(v - ref[i])), 0);
+        const error = (y: tf.Tensor) => (y.dataSync() as Float32Array).reduce((e, v, i) => Math.max(e, Math.abs(v - ref[i])), 0);
         const [composed, simd] = offOn(() => instanceNorm(x, 1e-5, gamma, beta));
         expect(simd.shape).toEqual(x.shape);
         const [ec, es] = [error(composed), error(simd)];
@@ -159,7 +159,7 @@ it('the kernels keep no tensors, in the engine or in the wasm heap', async () =>
   const backend = tf.engine().backend;
   const ids = backend.numDataIds();
   await expectNoLeaks(() => instanceNorm(x, 1e-5, gamma, gamma), 'instanceNorm');
-  await expectNoLeaks(() => tf.prelu(x, alpha), 'prelu');
+  await expectNoLeaks(() => tf.prelu(x, alpha as unknown as tf.Tensor4D), 'prelu');
   await expectNoLeaks(() => tf.matMul(a, v), 'batched rows');
   expect(backend.numDataIds()).toBe(ids);
   tf.dispose([x, gamma, a, v, alpha]);

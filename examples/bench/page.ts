@@ -249,7 +249,11 @@ function partsTable(rows: Rec[][]): string[] {
         .filter(([k]) => re.test(k))
         .reduce((s, [, v]) => s + v, 0),
     );
-  const body = PARTS.map(([label, re]) => [label, ...rows.map((rs) => numberRange(part(rs, re), formatNumber))]);
+  // A part no run of the table has (the encoding in one batch, or in two) is left out.
+  const body = PARTS.filter(([, re]) => rows.some((rs) => part(rs, re).some((v) => v > 0))).map(([label, re]) => [
+    label,
+    ...rows.map((rs) => numberRange(part(rs, re), formatNumber)),
+  ]);
   body.push([
     'the rest (checks, conversions, slices)',
     ...rows.map((rs) =>

@@ -12,7 +12,8 @@
 //   takes a subtraction, a square, two poolings, two products and a sum, each a pass over the map;
 // - PReLU, which tfjs-wasm runs one value at a time;
 // - batched products of a few rows (the attention's weights times each pixel's k neighbours), which
-//   tfjs-wasm runs in a scalar loop.
+//   tfjs-wasm runs in a scalar loop;
+// - the neighbour search's running top-k over each score tile, four scores compared at once.
 //
 // The WebAssembly text is written out here (the transforms from their matrices, each sum unrolled,
 // the zero coefficients left out), compiled by wabt (a build-time dependency only), and stored as
@@ -375,6 +376,68 @@ function batchRows() {
   )})`;
 }
 
+/**
+ * topk_scan(scores, rows, w, k, best, ids, offset): the running top-k of each row of a score tile
+ * [rows, w] at byte offset `scores`, kept in best [rows, k] (float32, descending) and ids [rows, k]
+ * (int32: offset + column): four scores compared with the k-th best at once, and only where one
+ * beats it, each of them inserted as `knn`'s scan does (strictly larger ahead, so ties keep the
+ * lower column).
+ */
+function topkScan() {
+  const lanes = range(4)
+    .map(
+      (lane) => `(local.set $x (f32x4.extract_lane ${lane} ${get('v')}))
+      (if (f32.gt ${get('x')} ${get('thr')}) (then
+        (call $insert ${get('bs')} ${get('bi')} ${get('k')} ${get('x')} (i32.add ${get('offset')} (i32.add ${get('c')} (i32.const ${lane}))))
+        (local.set $thr (f32.load ${get('last')}))))`,
+    )
+    .join('\n');
+  return `(func $insert (param $bs i32) (param $bi i32) (param $k i32) (param $x f32) (param $id i32)
+  (local $j i32) (local $at i32)
+  (local.set $j (i32.sub ${get('k')} (i32.const 1)))
+  (block $done (loop $shift
+    (br_if $done (i32.eqz ${get('j')}))
+    (local.set $at (i32.add ${get('bs')} (i32.shl ${get('j')} (i32.const 2))))
+    (br_if $done (i32.eqz (f32.lt (f32.load offset=0 (i32.sub ${get('at')} (i32.const 4))) ${get('x')})))
+    (f32.store ${get('at')} (f32.load (i32.sub ${get('at')} (i32.const 4))))
+    (i32.store (i32.add ${get('bi')} (i32.shl ${get('j')} (i32.const 2))) (i32.load (i32.add ${get('bi')} (i32.shl (i32.sub ${get('j')} (i32.const 1)) (i32.const 2)))))
+    (local.set $j (i32.sub ${get('j')} (i32.const 1)))
+    (br $shift)))
+  (f32.store (i32.add ${get('bs')} (i32.shl ${get('j')} (i32.const 2))) ${get('x')})
+  (i32.store (i32.add ${get('bi')} (i32.shl ${get('j')} (i32.const 2))) ${get('id')}))
+(func (export "topk_scan") (param $scores i32) (param $rows i32) (param $w i32) (param $k i32) (param $best i32) (param $ids i32) (param $offset i32)
+  ${i32(['r', 'c', 'row', 'bs', 'bi', 'last', 'w4'])} (local $thr f32) (local $x f32) ${v128(['v'])}
+  (local.set $w4 (i32.and ${get('w')} (i32.const -4)))
+  ${loop(
+    'rows',
+    'r',
+    get('rows'),
+    1,
+    `(local.set $bs (i32.add ${get('best')} (i32.shl (i32.mul ${get('r')} ${get('k')}) (i32.const 2))))
+    (local.set $bi (i32.add ${get('ids')} (i32.shl (i32.mul ${get('r')} ${get('k')}) (i32.const 2))))
+    (local.set $last (i32.add ${get('bs')} (i32.shl (i32.sub ${get('k')} (i32.const 1)) (i32.const 2))))
+    (local.set $thr (f32.load ${get('last')}))
+    (local.set $row (i32.add ${get('scores')} (i32.shl (i32.mul ${get('r')} ${get('w')}) (i32.const 2))))
+    ${loop(
+      'quads',
+      'c',
+      get('w4'),
+      4,
+      `(local.set $v (v128.load (i32.add ${get('row')} (i32.shl ${get('c')} (i32.const 2)))))
+      (if (v128.any_true (f32x4.gt ${get('v')} (f32x4.splat ${get('thr')}))) (then ${lanes}))`,
+    )}
+    (local.set $c ${get('w4')})
+    (block $tail_end (loop $tail
+      (br_if $tail_end (i32.ge_u ${get('c')} ${get('w')}))
+      (local.set $x (f32.load (i32.add ${get('row')} (i32.shl ${get('c')} (i32.const 2)))))
+      (if (f32.gt ${get('x')} ${get('thr')}) (then
+        (call $insert ${get('bs')} ${get('bi')} ${get('k')} ${get('x')} (i32.add ${get('offset')} ${get('c')}))
+        (local.set $thr (f32.load ${get('last')}))))
+      (local.set $c (i32.add ${get('c')} (i32.const 1)))
+      (br $tail)))`,
+  )})`;
+}
+
 export function simdKernelsWat({ shared }) {
   return `(module
   (import "env" "memory" (memory 1 ${shared ? '65536 shared' : ''}))
@@ -384,7 +447,8 @@ export function simdKernelsWat({ shared }) {
   ${channelSums()}
   ${scaleShift()}
   ${prelu()}
-  ${batchRows()})`;
+  ${batchRows()}
+  ${topkScan()})`;
 }
 
 const source = readFileSync(fileURLToPath(import.meta.url), 'utf8');

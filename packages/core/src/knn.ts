@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { assertFinite, assertInteger } from './checks.js';
 import { assertPairwiseInputs, l2NormalizeRows, type Metric } from './distances.js';
 import { detach } from './detach.js';
 import { ValueError, formatShape } from './errors.js';
 import { pickColumns } from './gather-rows.js';
 import { TOPK_GROUP, topkRows } from './top-k-rows.js';
+import { offsetOf, simdKernels } from './wasm-simd-module.js';
 
 /** Options of {@link knn}. */
 export interface KnnOptions {
@@ -225,6 +227,10 @@ export function scorePoolTile(q: tf.Tensor2D, tile: PoolTile): tf.Tensor2D {
 /** The running top-k of query tile `q` over every pool tile, with tie counts when asked. */
 export function runningTopK(scan: HostView | null, q: tf.Tensor2D, k: number, tiles: PoolTile[], withTies: boolean): RunningBest {
   const scoreTile = (tile: PoolTile) => scorePoolTile(q, tile);
+  if (scan && !withTies) {
+    const simd = simdTopK(q.shape[0], k, tiles, scoreTile);
+    if (simd) return simd;
+  }
   if (scan) return scanTopK(scan, q.shape[0], k, tiles, scoreTile, withTies);
   const best = tensorTopK(k, tiles, scoreTile);
   if (!withTies) return best;
@@ -315,6 +321,39 @@ function scanTopK(
       'int32',
     );
   return best;
+}
+
+/**
+ * {@link scanTopK}'s running top-k (no tie counts) by our SIMD kernel on wasm: four scores compared
+ * with the k-th best at once, the rare one that beats it inserted the same way (the same result,
+ * bit for bit); null where the kernels are unavailable.
+ */
+function simdTopK(rows: number, k: number, tiles: PoolTile[], scoreTile: (t: PoolTile) => tf.Tensor2D): RunningBest | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const backend = tf.backend() as BackendWasm;
+  const ex = simdKernels(backend);
+  if (!ex) return null;
+  // The running best in the backend's memory: scores [rows, k] (−∞ to start) and their columns.
+  const best = backend.makeOutput([rows, k], 'float32');
+  const ids = backend.makeOutput([rows, k], 'int32');
+  try {
+    (backend.typedArrayFromHeap(best) as Float32Array).fill(Number.NEGATIVE_INFINITY);
+    for (const tile of tiles) {
+      const scores = scoreTile(tile);
+      try {
+        ex.topk_scan(offsetOf(backend, scores), rows, tile.t.shape[1], k, offsetOf(backend, best), offsetOf(backend, ids), tile.offset);
+      } finally {
+        scores.dispose();
+      }
+    }
+    return {
+      scores: tf.tensor2d((backend.typedArrayFromHeap(best) as Float32Array).slice(), [rows, k]),
+      indices: tf.tensor2d((backend.typedArrayFromHeap(ids) as Int32Array).slice(), [rows, k], 'int32'),
+    };
+  } finally {
+    backend.disposeData(best.dataId);
+    backend.disposeData(ids.dataId);
+  }
 }
 
 /** Running top-k with tensor ops only, for accelerators: a top-k per tile merged with the best so far. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { initBackend, instanceNorm } from '@tpfr/core';
+import { initBackend, instanceNorm, knn } from '@tpfr/core';
 import { expectNoLeaks } from '@tpfr/testing';
 import { setWasmSimdKernels } from './wasm-simd-module.js';
 
@@ -150,6 +150,29 @@ it('batched products by the SIMD kernel equal wasm’s own within float32 roundi
   });
 });
 
+it('knn’s running top-k by the SIMD kernel equals the JS scan bit for bit: indices and distances, ties to the lower pool row (seeded)', () => {
+  const arb = fc.record({
+    n: fc.integer({ min: 1, max: 300 }),
+    m: fc.integer({ min: 1, max: 700 }),
+    d: fc.integer({ min: 1, max: 20 }),
+    k: fc.integer({ min: 1, max: 9 }),
+    levels: fc.constantFrom(2, 5, 1000),
+  });
+  fc.assert(
+    fc.property(arb, ({ n, m, d, k, levels }) => {
+      tf.tidy(() => {
+        // Few levels: many equal distances, so the order of ties is tested.
+        const q = tf.round(tf.mul(tf.randomUniform([n, d], 0, 1, 'float32', n + d), levels)) as tf.Tensor2D;
+        const p = tf.round(tf.mul(tf.randomUniform([m, d], 0, 1, 'float32', m + k), levels)) as tf.Tensor2D;
+        const [js, simd] = offOn(() => knn(q, p, Math.min(k, m), { topk: 'host' }));
+        expect(Array.from(simd.indices.dataSync())).toEqual(Array.from(js.indices.dataSync()));
+        expect(Array.from(simd.distances.dataSync())).toEqual(Array.from(js.distances.dataSync()));
+      });
+    }),
+    { seed: 53, numRuns: 30 },
+  );
+});
+
 it('the kernels keep no tensors, in the engine or in the wasm heap', async () => {
   const x = tf.randomNormal([2, 16, 16, 8], 0, 1, 'float32', 16) as tf.Tensor4D;
   const gamma = tf.ones([8]);
@@ -161,6 +184,12 @@ it('the kernels keep no tensors, in the engine or in the wasm heap', async () =>
   await expectNoLeaks(() => instanceNorm(x, 1e-5, gamma, gamma), 'instanceNorm');
   await expectNoLeaks(() => tf.prelu(x, alpha as unknown as tf.Tensor4D), 'prelu');
   await expectNoLeaks(() => tf.matMul(a, v), 'batched rows');
+  const pool = tf.randomNormal([40, 8]) as tf.Tensor2D;
+  await expectNoLeaks(() => {
+    const r = knn(pool, pool, 3);
+    return [r.indices, r.distances];
+  }, 'knn');
+  pool.dispose();
   expect(backend.numDataIds()).toBe(ids);
   tf.dispose([x, gamma, a, v, alpha]);
 });

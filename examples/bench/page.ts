@@ -229,7 +229,8 @@ function runInfo(records: Rec[]): string[] {
 // ---------------------------------------------------------------- the benchmarks
 
 const isStylize = (r: Rec) => r.bench === 'stylize';
-const stylizeKey = (r: Rec) => `${str(r.preset)}|${str(r.backend)}|${str(r.size)}|${str(r.styleSize)}`;
+// `checkout`: the commit of an older checkout a line measured (an A/B's baseline), shown apart from main's.
+const stylizeKey = (r: Rec) => `${str(r.preset)}|${str(r.backend)}|${str(r.size)}|${str(r.styleSize)}|${str(r.checkout ?? '')}`;
 const layerKey = (r: Rec) => `${str(r.L)}|${r.randomStyle === true}`;
 const scoresDigits = 2;
 

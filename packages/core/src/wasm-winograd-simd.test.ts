@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { initBackend } from '@tpfr/core';
 import { expectNoLeaks } from '@tpfr/testing';
 import { WINOGRAD_CASES, type WinogradPad as Pad, winogradCaseArb } from '@tpfr/testing/winograd-cases';
+import { winogradMatrices } from './generated/simd-kernels.js';
 import { WINOGRAD_MIN_CHANNELS, setWasmWinograd } from './wasm-winograd.js';
 import { prepareSimdKernels, setWasmSimdKernels } from './wasm-simd-module.js';
 import { tileTransforms } from './wasm-winograd-simd.js';
@@ -70,14 +71,7 @@ it('transforms a filter as (G ⊗ G)·g does, and takes only channel counts that
   expect(tileTransforms(backend, 160, 161)).toBeNull();
   const g = tf.randomNormal([3, 3, 160, 164], 0, 1, 'float32', 23) as tf.Tensor4D;
   const us = simd!.filter(g);
-  const G = [
-    [1 / 4, 0, 0],
-    [-1 / 6, -1 / 6, -1 / 6],
-    [-1 / 6, 1 / 6, -1 / 6],
-    [1 / 24, 1 / 12, 1 / 6],
-    [1 / 24, -1 / 12, 1 / 6],
-    [0, 0, 1],
-  ];
+  const { G } = winogradMatrices;
   const gv = g.dataSync();
   const n = 160 * 164;
   let worst = 0;

@@ -3,6 +3,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { callKernel, callWasmOwn, intermediates, type KernelArgs } from './wasm-kernel-call.js';
 import { sliceFromHeap } from './wasm-slice.js';
 import { tileTransforms } from './wasm-winograd-simd.js';
+import { winogradMatrices } from './generated/simd-kernels.js';
 
 /**
  * Winograd's minimal filtering F(4×4, 3×3) (Lavin & Gray, 2016) for wasm's 3×3 stride-1
@@ -16,29 +17,8 @@ import { tileTransforms } from './wasm-winograd-simd.js';
  * exact in binary except 1/6, 1/12 and 1/24); the tests bound the difference.
  */
 
-/** Bᵀ, G and Aᵀ of F(4×4, 3×3), interpolation points 0, ±1, ±2 and ∞. */
-const BT = [
-  [4, 0, -5, 0, 1, 0],
-  [0, -4, -4, 1, 1, 0],
-  [0, 4, -4, -1, 1, 0],
-  [0, -2, -1, 2, 1, 0],
-  [0, 2, -1, -2, 1, 0],
-  [0, 4, 0, -5, 0, 1],
-];
-const G = [
-  [1 / 4, 0, 0],
-  [-1 / 6, -1 / 6, -1 / 6],
-  [-1 / 6, 1 / 6, -1 / 6],
-  [1 / 24, 1 / 12, 1 / 6],
-  [1 / 24, -1 / 12, 1 / 6],
-  [0, 0, 1],
-];
-const AT = [
-  [1, 1, 1, 1, 1, 0],
-  [0, 1, -1, 2, -2, 0],
-  [0, 1, 1, 4, 4, 0],
-  [0, 1, -1, 8, -8, 1],
-];
+/** Bᵀ, G and Aᵀ of F(4×4, 3×3), interpolation points 0, ±1, ±2 and ∞ (one copy: the SIMD kernels' generator's). */
+const { BT, G, AT } = winogradMatrices;
 
 /** `M ⊗ M` row-major: entry `[(i·r + k), (j·c + l)] = M[i][j]·M[k][l]`, so one product applies M to both axes of a tile. */
 function kron(m: number[][]): Float32Array {

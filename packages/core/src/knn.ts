@@ -338,6 +338,8 @@ function simdTopK(rows: number, k: number, tiles: PoolTile[], scoreTile: (t: Poo
   const ids = backend.makeOutput([rows, k], 'int32');
   try {
     (backend.typedArrayFromHeap(best) as Float32Array).fill(Number.NEGATIVE_INFINITY);
+    // Rows that no score beats (NaN scores, from NaN inputs) keep column 0, as the JS scan's do.
+    (backend.typedArrayFromHeap(ids) as Int32Array).fill(0);
     for (const tile of tiles) {
       const scores = scoreTile(tile);
       try {

@@ -171,6 +171,14 @@ it('knn’s running top-k by the SIMD kernel equals the JS scan bit for bit: ind
     }),
     { seed: 53, numRuns: 30 },
   );
+  // NaN scores (a model with NaN weights) beat nothing: such rows keep column 0 and −∞, as in the JS scan.
+  tf.tidy(() => {
+    const q = tf.concat([tf.fill([3, 4], Number.NaN), tf.randomNormal([5, 4], 0, 1, 'float32', 17)]) as tf.Tensor2D;
+    const p = tf.randomNormal([300, 4], 0, 1, 'float32', 18) as tf.Tensor2D;
+    const [js, simd] = offOn(() => knn(q, p, 3, { topk: 'host', checkFinite: false }));
+    expect(Array.from(simd.indices.dataSync())).toEqual(Array.from(js.indices.dataSync()));
+    expect(Array.from(simd.indices.dataSync().slice(0, 9))).toEqual(new Array(9).fill(0));
+  });
 });
 
 it('the kernels keep no tensors, in the engine or in the wasm heap', async () => {

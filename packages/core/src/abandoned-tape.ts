@@ -1,10 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
-
-/** The part of tfjs' engine state a gradient computation leaves behind. */
-interface TapeState {
-  gradientDepth: number;
-  activeTape: { saved?: tf.Tensor[] }[] | null;
-}
+import { tapeState } from './tape-state.js';
 
 /**
  * Frees what a gradient computation that threw left on tfjs' tape: the tensors each op kept for
@@ -14,7 +8,7 @@ interface TapeState {
  * does nothing (0) while a gradient computation is still running.
  */
 export function releaseAbandonedTape(): number {
-  const state = (tf.engine() as unknown as { state: TapeState }).state;
+  const state = tapeState();
   if (state.gradientDepth > 0 || state.activeTape == null) return 0;
   let freed = 0;
   for (const node of state.activeTape) {

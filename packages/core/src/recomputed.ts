@@ -1,13 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-
-/** The part of tfjs' engine state a nested gradient computation touches. */
-interface EngineState {
-  gradientDepth: number;
-  activeTape: unknown[] | null;
-}
+import type { TapeState } from './tape-state.js';
 
 interface EngineGradients {
-  state: EngineState;
+  state: TapeState;
   gradients<T extends tf.Tensor>(
     f: () => T,
     xs: tf.Tensor[],

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { tapeState } from './tape-state.js';
 import type { KernelArgs } from './wasm-kernel-call.js';
-import { heapArray, offsetOf, simdKernels } from './wasm-simd-module.js';
+import { offsetOf, simdKernels } from './wasm-simd-module.js';
 
 /**
  * Instance normalization on wasm by our SIMD kernels: per image, the channels' sums over the
@@ -16,9 +17,6 @@ import { heapArray, offsetOf, simdKernels } from './wasm-simd-module.js';
 /** The kernel's name (registered for wasm by `registerWasmKernels`). */
 export const INSTANCE_NORM = 'TpfrInstanceNorm';
 
-/** Whether a gradient tape is recording (then only differentiable ops may run). */
-const recording = () => (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
-
 /**
  * `x [B, H, W, C]` normalised per image and channel over H×W (biased variance, `epsilon` added),
  * then scaled by `gamma [C]` and shifted by `beta [C]` where given; or null where the SIMD
@@ -26,7 +24,8 @@ const recording = () => (tf.engine() as unknown as { state: { gradientDepth: num
  * kernels unavailable).
  */
 export function instanceNormWasm(x: tf.Tensor4D, epsilon: number, gamma?: tf.Tensor, beta?: tf.Tensor): tf.Tensor4D | null {
-  if (tf.getBackend() !== 'wasm' || recording() || x.dtype !== 'float32' || x.shape[3] % 4 !== 0 || x.size === 0) return null;
+  if (tf.getBackend() !== 'wasm' || tapeState().gradientDepth > 0 || x.dtype !== 'float32' || x.shape[3] % 4 !== 0 || x.size === 0)
+    return null;
   const c = x.shape[3];
   if ((gamma && gamma.size !== c) || (beta && beta.size !== c)) return null;
   if (!simdKernels(tf.backend() as BackendWasm)) return null;
@@ -72,36 +71,4 @@ export function instanceNormKernel(args: KernelArgs): tf.TensorInfo {
   } finally {
     backend.disposeData(scratch.dataId);
   }
-}
-
-/**
- * `Prelu` on wasm by our SIMD kernel where `alpha` is one value or one per channel (tfjs-wasm runs
- * it a value at a time); wasm's own elsewhere. The same rule: `x < 0 ? alpha·x : x`.
- */
-export function preluKernel(args: KernelArgs, own: () => tf.TensorInfo): tf.TensorInfo {
-  const backend = args.backend as BackendWasm;
-  const { x, alpha } = args.inputs as { x: tf.TensorInfo; alpha: tf.TensorInfo };
-  const c = x.shape[x.shape.length - 1] ?? 1;
-  const perChannel = alpha.shape.every((d, i) => d === 1 || (i === alpha.shape.length - 1 && d === c));
-  const a = tf.util.sizeFromShape(alpha.shape);
-  const ex = simdKernels(backend);
-  if (
-    !ex ||
-    x.dtype !== 'float32' ||
-    alpha.dtype !== 'float32' ||
-    x.shape.length === 0 ||
-    c % 4 !== 0 ||
-    !perChannel ||
-    (a !== 1 && a !== c)
-  )
-    return own();
-  const out = backend.makeOutput(x.shape, 'float32');
-  const av = backend.typedArrayFromHeap(alpha) as Float32Array;
-  const alphas = heapArray(backend, a === 1 ? new Float32Array(c).fill(av[0]) : av.slice(), 'float32');
-  try {
-    ex.prelu(offsetOf(backend, x), offsetOf(backend, out), tf.util.sizeFromShape(x.shape) / c, c, offsetOf(backend, alphas));
-  } finally {
-    backend.disposeData(alphas.dataId);
-  }
-  return out;
 }

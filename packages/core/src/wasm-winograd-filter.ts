@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { intermediates } from './wasm-kernel-call.js';
-import { inputTransform, matMul, outputGradientTransform, split, tilingOf, transformsOf, transpose, view } from './wasm-winograd.js';
+import { inputTransform, matMul, outputGradientTransform, split, transformsOf, transpose, view } from './wasm-winograd.js';
+import { tilingOf } from './wasm-winograd-tiling.js';
 
 /**
  * The filter gradient of a 3×3 stride-1 convolution by Winograd's F(4×4, 3×3), the adjoint of

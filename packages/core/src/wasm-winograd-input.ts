@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { intermediates } from './wasm-kernel-call.js';
-import { filterTransform, matMul, outputGradientTransform, tilingOf, transformsOf, transpose, view } from './wasm-winograd.js';
+import { filterTransform, matMul, outputGradientTransform, productsToTiles, transformsOf } from './wasm-winograd.js';
+import { tilingOf } from './wasm-winograd-tiling.js';
 
 /**
  * The input gradient of a 3×3 stride-1 convolution by Winograd's F(4×4, 3×3), the adjoint of
@@ -36,21 +37,14 @@ export function winogradInputGradient(
     for (let t0 = 0; t0 < tiles; t0 += chunk) {
       const n = Math.min(chunk, tiles - t0);
       const ms = outputGradientTransform(backend, dy, info, t0, n).map(keep); // 36 × [1, n, Cout]
-      // The 36 products' gradients, stacked position-major [36, n·Cin].
-      const dv = keep(backend.makeOutput([1, 36, n * cin], 'float32'));
-      for (let p = 0; p < 36; p++) {
-        const prod = matMul(backend, ms[p], ut[p]); // [1, n, Cin]
-        done(ms[p]);
-        (backend.typedArrayFromHeap(dv) as Float32Array).set(backend.typedArrayFromHeap(prod) as Float32Array, p * n * cin);
-        done(prod);
-      }
-      // d̄ = (B ⊗ B)-adjoint per tile and channel: dVᵀ·(B ⊗ B) over rows (tile, channel), then tile-major [n, 36, Cin].
-      const dvt = keep(transpose(backend, view(dv, [36, n * cin]), [1, 0])); // [n·Cin, 36]
-      done(dv);
-      const ddt = keep(matMul(backend, view(dvt, [1, n * cin, 36]), kb)); // [n·Cin, 36]
-      done(dvt);
-      const dd = keep(transpose(backend, view(ddt, [n, cin, 36]), [0, 2, 1])); // [n, 36, Cin]
-      done(ddt);
+      // d̄ = the input transform's adjoint (B ⊗ B) over the 36 products' gradients, tile-major [n, 36, Cin].
+      const dd = keep(
+        productsToTiles(backend, n, cin, kb, (p) => {
+          const prod = matMul(backend, ms[p], ut[p]); // [1, n, Cin]
+          done(ms[p]);
+          return prod;
+        }),
+      );
       // Add each 6×6 tile into dx where it lies inside the input (tiles overlap by 2 rows and columns).
       const ddv = backend.typedArrayFromHeap(dd) as Float32Array;
       const dxv = backend.typedArrayFromHeap(dx) as Float32Array;

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapArray, offsetOf, simdKernels } from './wasm-simd-module.js';
+import { tilingOf } from './wasm-winograd-tiling.js';
 
 /**
  * The tile transforms of Winograd's F(4×4, 3×3) by our SIMD kernels ({@link simdKernels}): each
@@ -43,7 +44,6 @@ export function tileTransforms(backend: BackendWasm, cin: number, cout: number):
   if (cin % 4 !== 0 || cout % 4 !== 0) return null;
   const ex = simdKernels(backend);
   if (!ex) return null;
-  const tilesOf = (info: tf.backend_util.Conv2DInfo) => [Math.ceil(info.outHeight / 4), Math.ceil(info.outWidth / 4)];
   /** 36 new `[1, rows, cols]` filled by `fill` from the table of their offsets. */
   const positions = (rows: number, cols: number, fill: (table: number) => void) => {
     const ts = Array.from({ length: 36 }, () => backend.makeOutput([1, rows, cols], 'float32'));
@@ -64,13 +64,13 @@ export function tileTransforms(backend: BackendWasm, cin: number, cout: number):
     },
     input(x, info, t0, n) {
       const [, h, w] = x.shape;
-      const [th, tw] = tilesOf(info);
+      const { th, tw } = tilingOf(info);
       return positions(n, cin, (table) =>
         ex.input_tiles(offsetOf(backend, x), h, w, cin, t0, n, th, tw, info.padInfo.top, info.padInfo.left, table),
       );
     },
     output(ms, info, t0, n, out) {
-      const [th, tw] = tilesOf(info);
+      const { th, tw } = tilingOf(info);
       const table = offsetTable(backend, ms);
       try {
         ex.output_tiles(offsetOf(backend, table), n, cout, t0, th, tw, info.outHeight, info.outWidth, offsetOf(backend, out));

@@ -4,6 +4,7 @@ import { callKernel, callWasmOwn, intermediates, type KernelArgs } from './wasm-
 import { sliceFromHeap } from './wasm-slice.js';
 import { tileTransforms } from './wasm-winograd-simd.js';
 import { winogradMatrices } from './generated/simd-kernels.js';
+import { tilingOf } from './wasm-winograd-tiling.js';
 
 /**
  * Winograd's minimal filtering F(4×4, 3×3) (Lavin & Gray, 2016) for wasm's 3×3 stride-1
@@ -65,8 +66,6 @@ export function setWasmWinograd(on: boolean): boolean {
   enabled = on;
   return was;
 }
-/** Floats of one 36-position stack of a chunk of tiles (tiles are processed in chunks so the stacks stay near 32 MB). */
-const CHUNK_FLOATS = 8 * 2 ** 20;
 
 interface ConvAttrs {
   strides: [number, number] | number;
@@ -298,28 +297,6 @@ export function holdWinogradFilters(opts: { maxBytes?: number } = {}): () => voi
   };
 }
 
-/** How a planned convolution is cut into 4×4 output tiles, and the tiles into chunks. */
-export interface Tiling {
-  /** Tiles over the batch. */
-  tiles: number;
-  /** Tiles per chunk: a chunk's 36-position stack of the wider channel count stays near `CHUNK_FLOATS`. */
-  chunk: number;
-  /** Tile t's image and the output row and column of its top-left pixel. */
-  origin: (t: number) => readonly [number, number, number];
-}
-
-/** The {@link Tiling} of the convolution `info` plans (the same for it and both its gradients). */
-export function tilingOf(info: tf.backend_util.Conv2DInfo): Tiling {
-  const th = Math.ceil(info.outHeight / 4);
-  const tw = Math.ceil(info.outWidth / 4);
-  const tiles = info.batchSize * th * tw;
-  return {
-    tiles,
-    chunk: Math.max(1, Math.min(tiles, Math.floor(CHUNK_FLOATS / (36 * Math.max(info.inChannels, info.outChannels))))),
-    origin: (t) => [Math.floor(t / (th * tw)), 4 * (Math.floor(t / tw) % th), 4 * (t % tw)] as const,
-  };
-}
-
 /**
  * V = (B ⊗ B)·d for tiles `t0 … t0 + n − 1` of the planned convolution's input `x`: each tile's
  * 6×6 input (zeros outside the image) transformed, as a new `[1, n·Cin, 36]` (tile, channel,
@@ -408,6 +385,41 @@ export function outputGradientTransform(
   return ms;
 }
 
+/**
+ * The 36 products of a chunk of `n` tiles (`product(p)`: a new `[1, n, C]` each, freed once copied)
+ * stacked position-major and carried through a transform over the positions, `[1, 36, k]` on the
+ * right (the large operand on the left, as XNNPACK reads it): tile-major, a new `[n, k, C]`. The
+ * convolution's output transform gives `[n, 16, Cout]`, its input gradient's `[n, 36, Cin]`.
+ */
+export function productsToTiles(
+  backend: BackendWasm,
+  n: number,
+  c: number,
+  transform: tf.TensorInfo,
+  product: (p: number) => tf.TensorInfo,
+): tf.TensorInfo {
+  const k = transform.shape[2];
+  const done = (t: tf.TensorInfo) => backend.disposeData(t.dataId);
+  const stack = backend.makeOutput([1, 36, n * c], 'float32');
+  try {
+    for (let p = 0; p < 36; p++) {
+      const prod = product(p);
+      (backend.typedArrayFromHeap(stack) as Float32Array).set(backend.typedArrayFromHeap(prod) as Float32Array, p * n * c);
+      done(prod);
+    }
+  } catch (e) {
+    done(stack);
+    throw e;
+  }
+  const st = transpose(backend, view(stack, [36, n * c]), [1, 0]); // [n·C, 36]
+  done(stack);
+  const yt = matMul(backend, view(st, [1, n * c, 36]), transform); // [n·C, k]
+  done(st);
+  const y = transpose(backend, view(yt, [n, c, k]), [0, 2, 1]); // [n, k, C]
+  done(yt);
+  return y;
+}
+
 /** The 3×3 stride-1 convolution of `x` with `filter` as planned, into a new `[B, outH, outW, Cout]`. */
 export function winogradConv2D(
   backend: BackendWasm,
@@ -439,7 +451,8 @@ export function winogradConv2D(
           }
           simd.output(ms, info, t0, n, out);
         } finally {
-          for (const t of [...vs, ...ms]) if (hasData(backend, t.dataId)) done(t);
+          // Those freed already are passed over (wasm's disposeData is a no-op for them).
+          for (const t of [...vs, ...ms]) done(t);
         }
         continue;
       }
@@ -448,21 +461,12 @@ export function winogradConv2D(
       done(vt);
       const vs = split(backend, v, 36, n, cin);
       done(v);
-      // The 36 products, stacked position-major [36, n·Cout] for the output transform.
-      const m = backend.makeOutput([1, 36, n * cout], 'float32');
-      for (let p = 0; p < 36; p++) {
+      // Y = (A ⊗ A)·m over the 36 products m, tile-major [n, 16, Cout] for the scatter.
+      const y = productsToTiles(backend, n, cout, kat, (p) => {
         const mp = matMul(backend, vs[p], u[p]);
         done(vs[p]);
-        (backend.typedArrayFromHeap(m) as Float32Array).set(backend.typedArrayFromHeap(mp) as Float32Array, p * n * cout);
-        done(mp);
-      }
-      // Y = (A ⊗ A)·m the same way: mᵀ·(A ⊗ A)ᵀ, then tile-major [n, 16, Cout] for the scatter.
-      const mt = transpose(backend, view(m, [36, n * cout]), [1, 0]); // [n·Cout, 36]
-      done(m);
-      const yt = matMul(backend, view(mt, [1, n * cout, 36]), kat); // [n·Cout, 16]
-      done(mt);
-      const y = transpose(backend, view(yt, [n, cout, 16]), [0, 2, 1]); // [n, 16, Cout]
-      done(yt);
+        return mp;
+      });
       // Scatter the 4×4 output tiles, cropped to the output's size.
       const yv = backend.typedArrayFromHeap(y) as Float32Array;
       const ov = backend.typedArrayFromHeap(out) as Float32Array;

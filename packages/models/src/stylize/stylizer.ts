@@ -234,9 +234,9 @@ class FrameStylizer implements Stylizer {
     const made: StoredCodes[] = [];
     let still: tf.Tensor4D | null = null;
     try {
-      let own = this.codes
-        ? timed('encode content', () => encodeByPlan(model.encoder, x, plan, { middle: false }))
-        : this.encodeWithPool(fn, x, plan);
+      // A one-shot call's pool is encoded now: with the content where they fit one batch.
+      const together = this.codes ? null : this.encodePool(fn, x);
+      let own = together ?? timed('encode content', () => encodeByPlan(model.encoder, x, plan, { middle: false }));
       made.push(own);
       const active = this.active();
       const coherence = this.coherence;
@@ -334,10 +334,11 @@ class FrameStylizer implements Stylizer {
   }
 
   /**
-   * A one-shot call's content codes, its pool's codes made beside them (`this.codes`): in one
-   * encoder batch where {@link jointEncodePlan} allows, else one after the other. Frees the exemplars.
+   * A one-shot call's pool encoded (`this.codes`), in one encoder batch with the content `x` where
+   * {@link jointEncodePlan} allows: then the content's codes too, else null (the content is
+   * encoded on its own). Frees the exemplars.
    */
-  private encodeWithPool(fn: string, x: tf.Tensor4D, plan: InferencePlan): StoredCodes {
+  private encodePool(fn: string, x: tf.Tensor4D): StoredCodes | null {
     const { model } = this;
     const group = this.groups![0];
     this.groups = null;
@@ -354,7 +355,7 @@ class FrameStylizer implements Stylizer {
         const joint = jointEncodePlan(model.config, [b, h, w], [pool.shape[0], pool.shape[1], pool.shape[2]], this.inference);
         if (!joint) {
           this.codes = [timed('encode exemplars', () => model.codes(pool, this.inference))];
-          return timed('encode content', () => encodeByPlan(model.encoder, x, plan, { middle: false }));
+          return null;
         }
         return timed('encode content and exemplars', () =>
           tf.tidy(() => {
